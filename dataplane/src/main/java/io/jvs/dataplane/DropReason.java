@@ -1,0 +1,25 @@
+package io.jvs.dataplane;
+
+/** Why a frame was dropped; every drop is counted under one of these. */
+public enum DropReason
+{
+    MALFORMED("malformed"),
+    INVALID_SOURCE("invalid_source"),
+    NO_SPACE("no_space"),
+    TX_FULL("tx_full"),
+    ISOLATION("isolation"),
+    SAME_PORT("same_port"),
+    TOO_LONG("too_long");
+
+    private final String label;
+
+    DropReason(final String label)
+    {
+        this.label = label;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+}

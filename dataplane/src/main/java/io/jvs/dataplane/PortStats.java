@@ -1,0 +1,11 @@
+package io.jvs.dataplane;
+
+import java.util.Map;
+
+/** Counters of one port; drops are keyed by {@link DropReason#label()}. */
+public record PortStats(
+    int portId, String name, int bridgeDomainId,
+    long rxPackets, long rxBytes, long txPackets, long txBytes,
+    Map<String, Long> drops)
+{
+}

@@ -1,0 +1,50 @@
+package io.jvs.tap;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * One switch port's packet I/O: a TAP device or an AF_PACKET socket with PACKET_MMAP rings.
+ * <p>
+ * Every frame crossing jvs is carried as {@code [virtio_net_hdr (10 bytes)][Ethernet frame]} so that
+ * CHECKSUM_PARTIAL and GSO frames from containers keep their offload state end to end (see
+ * docs/architecture.md, "Offloads").
+ * <p>
+ * Not thread safe: {@link #receive} is called by the one thread polling the port, {@link #offer} and
+ * {@link #flush} by the one thread transmitting on it (they may be the same thread).
+ */
+public interface PacketPort extends AutoCloseable
+{
+    /** Interface name as the kernel knows it. */
+    String name();
+
+    /** File descriptor to poll(2) for readability when the owning thread goes idle. */
+    int fd();
+
+    /**
+     * Hands up to {@code limit} received frames to the handler.
+     *
+     * @return number of frames handed over; 0 when nothing is waiting.
+     */
+    int receive(FrameHandler handler, int limit);
+
+    /**
+     * Queues one frame for transmission (copies it); it leaves at the next {@link #flush()} at the latest.
+     *
+     * @param length bytes of virtio_net_hdr plus Ethernet frame.
+     * @return false when there is no room (the caller counts a drop).
+     */
+    boolean offer(DirectBuffer buffer, int offset, int length);
+
+    /**
+     * Kicks the kernel once for everything offered since the last flush.
+     *
+     * @return frames kicked.
+     */
+    int flush();
+
+    /** Largest {@code length} accepted by {@link #offer}. */
+    int maxFrameLength();
+
+    @Override
+    void close();
+}
