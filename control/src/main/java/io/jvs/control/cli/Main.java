@@ -37,6 +37,16 @@ public final class Main
         return cli.execute(args);
     }
 
+    /** Runs one command line with its output going to the given writers (for tests and embedding). */
+    public static int run(final PrintWriter out, final PrintWriter err, final String... args)
+    {
+        final CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(Main::handleError);
+        return cli.execute(args);
+    }
+
     /** Every refusal is one line on stderr and exit code 1; programming errors keep their stack trace. */
     private static int handleError(final Exception ex, final CommandLine cli, final CommandLine.ParseResult parsed)
     {
