@@ -133,7 +133,7 @@ public final class UnixSocketHttpServer implements AutoCloseable
                         query, bytes));
                 }
             }
-            catch (final RuntimeException ex)
+            catch (final RuntimeException | LinkageError ex)
             {
                 final String message = String.valueOf(ex.getMessage()).replace("\\", "\\\\").replace("\"", "\\\"");
                 answer = ApiResponse.json(500, ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));

@@ -20,7 +20,13 @@ abstract class ClientCommand implements Callable<Integer>
     @Override
     public final Integer call() throws Exception
     {
-        return run(new ApiClient(socket.path()));
+        return run(new ApiClient(socketPath()));
+    }
+
+    /** --socket given after the command, else before it (on {@code jvs} itself), else the default. */
+    java.nio.file.Path socketPath()
+    {
+        return socket.resolve(spec);
     }
 
     abstract int run(ApiClient api) throws Exception;

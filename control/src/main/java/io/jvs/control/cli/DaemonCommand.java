@@ -22,6 +22,9 @@ final class DaemonCommand implements Callable<Integer>
     @Mixin
     SocketOption socket;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/jvs",
         description = "State directory (default: ${DEFAULT-VALUE}).")
     Path stateDir;
@@ -44,7 +47,7 @@ final class DaemonCommand implements Callable<Integer>
             idle.name(), defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
             defaults.macAgingNanos());
         final Daemon daemon = Daemon.start(
-            new Daemon.Config(socket.path(), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, true));
+            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, true));
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {

@@ -3,6 +3,7 @@ package io.jvs.control.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -20,7 +21,10 @@ final class Json
     static String pretty(final JsonNode node)
     {
         final DefaultIndenter indent = new DefaultIndenter("    ", "\n");
-        final DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
+        final Separators separators = Separators.createDefaultInstance()
+            .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+            .withObjectEmptySeparator("").withArrayEmptySeparator("");
+        final DefaultPrettyPrinter printer = new DefaultPrettyPrinter(separators)
             .withObjectIndenter(indent).withArrayIndenter(indent);
         try
         {

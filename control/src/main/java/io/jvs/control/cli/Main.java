@@ -24,6 +24,11 @@ import java.io.PrintWriter;
     })
 public final class Main
 {
+    /** {@code jvs --socket PATH COMMAND}, like {@code docker -H}; a --socket after the command wins. */
+    @picocli.CommandLine.Option(names = "--socket", paramLabel = "PATH",
+        description = "Daemon API socket (default: $JVS_SOCKET or /run/jvs/jvs.sock).")
+    java.nio.file.Path socket;
+
     public static void main(final String[] args)
     {
         System.exit(run(args));
@@ -74,7 +79,7 @@ public final class Main
         final Object command = cli.getCommand();
         if (command instanceof ClientCommand client)
         {
-            return client.socket.path().toString();
+            return client.socketPath().toString();
         }
         return SocketOption.defaultSocket().toString();
     }

@@ -17,6 +17,20 @@ public final class SocketOption
         return socket != null ? socket : defaultSocket();
     }
 
+    /** This option if given, else {@code jvs --socket} given before the command, else the default. */
+    Path resolve(final picocli.CommandLine.Model.CommandSpec spec)
+    {
+        if (socket != null)
+        {
+            return socket;
+        }
+        if (spec.root().userObject() instanceof Main main && main.socket != null)
+        {
+            return main.socket;
+        }
+        return defaultSocket();
+    }
+
     static Path defaultSocket()
     {
         final String env = System.getenv("JVS_SOCKET");
