@@ -56,7 +56,7 @@ public final class PacketSocketPort implements PacketPort
 
     private long rxFrames;
     private long truncatedFrames;
-    private long rxStatusBitsSeen;
+    private int rxStatusBitsSeen;
     private long txFrames;
     private long txRingFull;
     private long txRejected;
@@ -329,7 +329,7 @@ public final class PacketSocketPort implements PacketPort
     }
 
     /** OR of every RX tp_status word seen, to show which kernel flags (CSUMNOTREADY, GSO_TCP, ...) occur. */
-    public long rxStatusBitsSeen()
+    public int rxStatusBitsSeen()
     {
         return rxStatusBitsSeen;
     }

@@ -123,6 +123,35 @@ class PatchTest
         assertTrue(patch.gsoFrames > 0, "TSO on: GSO frames expected to cross the patch: " + patch);
     }
 
+    @Test
+    void smallFramesAndASlowReaderKeepDataIntact(@TempDir final Path dir) throws Exception
+    {
+        // No GSO from the sender: thousands of MSS-sized frames can sit in B's socket queue, far more than the
+        // TX ring has slots, while the reader is slow. Data must still arrive intact.
+        vethPortA();
+        portB = PacketSocketPort.open(net.name("hb"));
+        Sh.run("ip", "netns", "exec", nsA, "ethtool", "-K", net.name("pa"), "tso", "off", "gso", "off");
+        patch = new PatchLoop(portA, portB, 60_000);
+        ping();
+        final String integrity = transferAndCompare(dir, 32 << 20, "sleep 1; sha256sum");
+        System.out.printf("small frames, slow reader: %s; %s%n  A: %s%n  B: %s%n", integrity, patch, portA, portB);
+    }
+
+    @Test
+    void gsoFramesThroughATinyTxRingAndASlowReaderKeepDataIntact(@TempDir final Path dir) throws Exception
+    {
+        // Eight 64 KB TX slots on B while B's socket queue holds megabytes: a slot must not be rewritten while
+        // the receiving stack still holds the data it carried.
+        vethPortA();
+        portB = PacketSocketPort.open(net.name("hb"), new RingConfig(69632, 256, 8));
+        patch = new PatchLoop(portA, portB, 60_000);
+        ping();
+        final String integrity = transferAndCompare(dir, 32 << 20, "sleep 2; sha256sum");
+        System.out.printf("GSO frames, 8 TX slots, slow reader: %s; %s%n  A: %s%n  B: %s%n",
+            integrity, patch, portA, portB);
+        assertTrue(patch.gsoFrames > 0, patch.toString());
+    }
+
     private static void assertOffloadsOn(final String ns, final String dev)
     {
         final String features = Sh.run("ip", "netns", "exec", ns, "ethtool", "-k", dev);
@@ -157,13 +186,18 @@ class PatchTest
     /** Sends random bytes A -> B over TCP with nc and compares SHA-256 on both sides. */
     private String transferAndCompare(final Path dir, final int size) throws Exception
     {
+        return transferAndCompare(dir, size, "sha256sum");
+    }
+
+    private String transferAndCompare(final Path dir, final int size, final String reader) throws Exception
+    {
         final byte[] data = new byte[size];
         new Random(42).nextBytes(data);
         final Path file = dir.resolve("payload.bin");
         Files.write(file, data);
         final String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
 
-        server = Sh.start(TestNet.inNs(nsB, "sh", "-c", "nc -l " + IP_B + " 5202 | sha256sum"));
+        server = Sh.start(TestNet.inNs(nsB, "sh", "-c", "nc -l " + IP_B + " 5202 | (" + reader + ")"));
         awaitListening(nsB, 5202);
         final long start = System.nanoTime();
         final Sh.Result client = Sh.exec(60, "ip", "netns", "exec", nsA, "sh", "-c",

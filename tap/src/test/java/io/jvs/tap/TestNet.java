@@ -35,6 +35,9 @@ final class TestNet implements AutoCloseable
         Sh.run("ip", "netns", "add", ns);
         namespaces.add(ns);
         Sh.run("ip", "-n", ns, "link", "set", "lo", "up");
+        // No IPv6 chatter (DAD, router solicitations, MLD): tests that expect silence must get it.
+        Sh.run("ip", "netns", "exec", ns, "sysctl", "-q", "-w",
+            "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
         return ns;
     }
 
