@@ -70,13 +70,14 @@ final class Sh
         }
     }
 
-    /** Kills exactly this process (by its PID) and waits for it. */
+    /** Kills exactly this process and the children it started (by PID), and waits for it. */
     static void stop(final Process process)
     {
         if (process == null)
         {
             return;
         }
+        process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try
         {
