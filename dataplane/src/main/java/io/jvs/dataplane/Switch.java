@@ -345,6 +345,29 @@ public final class Switch implements AutoCloseable
         }), "add static MAC");
     }
 
+    /**
+     * Barrier: returns once every frame that a port had handed to the switch before the call has been forwarded
+     * or dropped, and the ports that got frames have been flushed.
+     */
+    public synchronized void sync()
+    {
+        checkOpen();
+        // A receive-agent command runs between two polls, so every frame taken from a port before it is in the ring.
+        final long produced = await(receiveAgent.commands().submit(ring::producerPosition), "sync receive");
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMMAND_TIMEOUT_MILLIS);
+        while (ring.consumerPosition() < produced)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("sync: forwarding agent did not drain the ring within " +
+                    COMMAND_TIMEOUT_MILLIS + " ms");
+            }
+            Thread.yield();
+        }
+        // A forwarding-agent command runs at the start of a duty cycle, after the previous batch was flushed.
+        await(forwardingAgent.commands().submit(() -> null), "sync forwarding");
+    }
+
     /** Removes the bridge domain's learned MAC entries; static entries stay until their port is removed. */
     public synchronized void flushMacs(final int bridgeDomainId)
     {
