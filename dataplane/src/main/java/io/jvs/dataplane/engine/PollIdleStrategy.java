@@ -25,7 +25,10 @@ public final class PollIdleStrategy implements IdleStrategy
     public static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(1);
     public static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    static final int MIN_POLLER_CAPACITY = 64;
+
     private Poller poller;
+    private int pollerCapacity;
     private int fdCount;
     private int spins;
     private int yields;
@@ -44,9 +47,15 @@ public final class PollIdleStrategy implements IdleStrategy
                 pollable[n++] = fds[i];
             }
         }
+        if (n > pollerCapacity && null != poller)
+        {
+            poller.close();
+            poller = null;
+        }
         if (n > 0 && null == poller)
         {
-            poller = new Poller(Math.max(64, n));
+            pollerCapacity = Math.max(MIN_POLLER_CAPACITY, Integer.highestOneBit(n) << 1);
+            poller = new Poller(pollerCapacity);
         }
         if (null != poller)
         {
