@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs commands for tests: bounded in time, output captured, failures named. */
-final class Sh
+public final class Sh
 {
     private static final long DEFAULT_TIMEOUT_SECONDS = 30;
 
@@ -16,7 +16,7 @@ final class Sh
     }
 
     /** Runs and returns stdout+stderr; throws if the exit code is not 0. */
-    static String run(final String... command)
+    public static String run(final String... command)
     {
         final Result result = exec(DEFAULT_TIMEOUT_SECONDS, command);
         if (result.exitCode != 0)
@@ -28,7 +28,7 @@ final class Sh
     }
 
     /** Runs and returns the result whatever the exit code (cleanup, expected failures). */
-    static Result exec(final long timeoutSeconds, final String... command)
+    public static Result exec(final long timeoutSeconds, final String... command)
     {
         try
         {
@@ -58,7 +58,7 @@ final class Sh
     }
 
     /** Starts a background process; the caller stops it by its PID ({@link #stop}). */
-    static Process start(final List<String> command)
+    public static Process start(final List<String> command)
     {
         try
         {
@@ -71,7 +71,7 @@ final class Sh
     }
 
     /** Kills exactly this process and the children it started (by PID), and waits for it. */
-    static void stop(final Process process)
+    public static void stop(final Process process)
     {
         if (process == null)
         {
@@ -93,7 +93,7 @@ final class Sh
         }
     }
 
-    static String output(final Process process)
+    public static String output(final Process process)
     {
         return new String(readAll(process.getInputStream()), StandardCharsets.UTF_8);
     }
@@ -110,7 +110,7 @@ final class Sh
         }
     }
 
-    record Result(int exitCode, String output)
+    public record Result(int exitCode, String output)
     {
     }
 }

@@ -10,16 +10,16 @@ import java.util.regex.Pattern;
  * Namespaces and veth pairs for one test, all named "jt" + a per-run random suffix, removed by exact name in
  * {@link #close()}.
  */
-final class TestNet implements AutoCloseable
+public final class TestNet implements AutoCloseable
 {
     private static final Pattern MAC = Pattern.compile("link/ether ([0-9a-f:]{17})");
 
-    final String id = "jt" + Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
+    public final String id = "jt" + Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
     private final List<String> namespaces = new ArrayList<>();
     private final List<String> links = new ArrayList<>();
 
     /** e.g. name("a") = "jt1a2b3a": fits IFNAMSIZ. */
-    String name(final String role)
+    public String name(final String role)
     {
         final String name = id + role;
         if (name.length() > 15)
@@ -29,7 +29,7 @@ final class TestNet implements AutoCloseable
         return name;
     }
 
-    String namespace(final String role)
+    public String namespace(final String role)
     {
         final String ns = name(role);
         Sh.run("ip", "netns", "add", ns);
@@ -45,7 +45,7 @@ final class TestNet implements AutoCloseable
      * Creates veth hostEnd (in this namespace, up, no IPv6 chatter) whose peer sits in {@code ns} with
      * {@code cidr} and is up.
      */
-    void veth(final String hostEnd, final String peer, final String ns, final String cidr)
+    public void veth(final String hostEnd, final String peer, final String ns, final String cidr)
     {
         Sh.run("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", peer);
         links.add(hostEnd);
@@ -56,7 +56,7 @@ final class TestNet implements AutoCloseable
         Sh.run("ip", "link", "set", hostEnd, "up");
     }
 
-    static String mac(final String ns, final String dev)
+    public static String mac(final String ns, final String dev)
     {
         final String out = ns == null ? Sh.run("ip", "link", "show", dev) : Sh.run("ip", "-n", ns, "link", "show", dev);
         final Matcher m = MAC.matcher(out);
@@ -67,7 +67,7 @@ final class TestNet implements AutoCloseable
         return m.group(1);
     }
 
-    static byte[] macBytes(final String mac)
+    public static byte[] macBytes(final String mac)
     {
         final String[] parts = mac.split(":");
         final byte[] bytes = new byte[6];
@@ -79,7 +79,7 @@ final class TestNet implements AutoCloseable
     }
 
     /** Runs in the namespace ("ip netns exec" execs the command, so a Process's PID is the command's). */
-    static List<String> inNs(final String ns, final String... command)
+    public static List<String> inNs(final String ns, final String... command)
     {
         final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         full.addAll(List.of(command));
