@@ -432,6 +432,7 @@ public final class NetworkService implements AutoCloseable
                 endpoint == null ? entry.portName() : endpoint.hostInterface(),
                 endpoint == null ? "" : endpoint.sandboxInterface()));
         }
+        table.sort(java.util.Comparator.comparing(MacView::network).thenComparing(v -> v.entry().mac()));
         return table;
     }
 

@@ -39,8 +39,12 @@ public final class Demo
     private final List<String> sandboxes = new ArrayList<>();
     private final List<String> networks = new ArrayList<>();
     private final AtomicBoolean cleaned = new AtomicBoolean();
+    private final AtomicBoolean interrupted = new AtomicBoolean();
+    /** Held while creating something and while cleanup takes its list, so nothing is created behind its back. */
+    private final Object createLock = new Object();
     private final ObjectMapper json = new ObjectMapper();
     private final IpTool ip = new IpTool();
+    private Thread hook;
     private Daemon daemon;
     private Process iperfServer;
     private Path stateDir;
@@ -56,10 +60,11 @@ public final class Demo
     /** @return exit code: 0 when every check came out as expected. */
     public int run() throws Exception
     {
-        final Thread hook = new Thread(() ->
+        hook = new Thread(() ->
         {
             if (!cleaned.get())
             {
+                interrupted.set(true);
                 out.println();
                 out.println("Interrupted: cleaning up.");
                 cleanUp();
@@ -69,6 +74,14 @@ public final class Demo
         try
         {
             return tour();
+        }
+        catch (final Exception ex)
+        {
+            if (interrupted.get())
+            {
+                return 130; // the hook cleaned up; what failed here failed because of that
+            }
+            throw ex;
         }
         finally
         {
@@ -126,6 +139,8 @@ public final class Demo
         final String deltaAddress = address(api, red, delta);
         failures += expect(resolves(alpha, delta), false, alpha + " resolves " + delta);
         failures += expect(ping(alpha, deltaAddress), false, alpha + " -> " + delta + " at " + deltaAddress);
+        say("(jvs keeps each network a separate L2 segment and does not route between them: " + alpha);
+        say(" sends to its default gateway, which nobody answers yet)");
 
         section("Live connect: attach " + alpha + " to " + red + " too");
         connect(api, red, alpha);
@@ -151,8 +166,12 @@ public final class Demo
     private void createNetwork(final ApiClient api, final String name) throws IOException
     {
         command("jvs network create " + name);
-        api.createNetwork(name, null, null, null, false);
-        networks.add(name);
+        synchronized (createLock)
+        {
+            checkNotCleaned();
+            api.createNetwork(name, null, null, null, false);
+            networks.add(name);
+        }
         final JsonNode config = api.network(name).path("IPAM").path("Config").path(0);
         say("subnet " + config.path("Subnet").asText() + ", gateway " + config.path("Gateway").asText());
     }
@@ -160,8 +179,12 @@ public final class Demo
     private void createSandbox(final ApiClient api, final String name) throws IOException
     {
         command("jvs sandbox create " + name);
-        sandboxes.add(name);
-        api.createSandbox(name);
+        synchronized (createLock)
+        {
+            checkNotCleaned();
+            sandboxes.add(name);
+            api.createSandbox(name);
+        }
     }
 
     private void connect(final ApiClient api, final String network, final String sandbox) throws IOException
@@ -185,7 +208,7 @@ public final class Demo
         final Command.Result result = Command.exec(PING_TIMEOUT,
             "ip", "netns", "exec", from, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", to);
         indent(result.stdout().isBlank() ? result.stderr() : result.stdout(), line ->
-            line.contains("bytes from") || line.contains("packet loss") || line.startsWith("rtt") ||
+            line.startsWith("PING") || line.contains("bytes from") || line.contains("packet loss") || line.startsWith("rtt") ||
             line.contains("nreachable") || line.contains("ping:"));
         return result.ok();
     }
@@ -253,12 +276,29 @@ public final class Demo
         return 1;
     }
 
+    /** After Ctrl-C only the cleanup speaks: the tour's last steps fail because of it and are not news. */
+    private boolean silenced()
+    {
+        return interrupted.get() && Thread.currentThread() != hook;
+    }
+
+    private void checkNotCleaned()
+    {
+        if (cleaned.get())
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "interrupted");
+        }
+    }
+
     /** Removes everything created, best effort, once; safe from the shutdown hook. */
     private void cleanUp()
     {
-        if (!cleaned.compareAndSet(false, true))
+        synchronized (createLock)
         {
-            return;
+            if (!cleaned.compareAndSet(false, true))
+            {
+                return;
+            }
         }
         if (iperfServer != null && iperfServer.isAlive())
         {
@@ -336,6 +376,10 @@ public final class Demo
 
     private void section(final String title)
     {
+        if (interrupted.get() && !title.equals("Clean up"))
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "interrupted");
+        }
         out.println();
         out.println("== " + (++step) + ". " + title);
         out.flush();
@@ -343,18 +387,30 @@ public final class Demo
 
     private void command(final String line)
     {
+        if (silenced())
+        {
+            return;
+        }
         out.println("   $ " + line);
         out.flush();
     }
 
     private void say(final String line)
     {
+        if (silenced())
+        {
+            return;
+        }
         out.println("     " + line);
         out.flush();
     }
 
     private void indent(final String text, final java.util.function.Predicate<String> keep)
     {
+        if (silenced())
+        {
+            return;
+        }
         final Consumer<String> print = line -> out.println("     | " + line);
         text.lines().filter(keep).forEach(print);
         out.flush();
