@@ -528,13 +528,9 @@ public final class NetworkService implements AutoCloseable
         for (final Sandbox sandbox : store.sandboxes())
         {
             final Map<String, String> names = new LinkedHashMap<>();
-            for (final Endpoint own : all)
-            {
-                if (own.sandbox().equals(sandbox.name()))
-                {
-                    names.putIfAbsent(sandbox.name(), Ipv4.format(own.address()));
-                }
-            }
+            all.stream().filter(e -> e.sandbox().equals(sandbox.name()))
+                .min(java.util.Comparator.comparing(Endpoint::sandboxInterface)) // eth0 names the sandbox itself
+                .ifPresent(own -> names.put(sandbox.name(), Ipv4.format(own.address())));
             for (final Endpoint own : all)
             {
                 if (!own.sandbox().equals(sandbox.name()))
