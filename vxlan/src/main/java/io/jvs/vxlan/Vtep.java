@@ -59,6 +59,8 @@ public final class Vtep implements FrameHandler, AutoCloseable
     public static final long ARP_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** Remote MAC table slots examined per port per housekeeping round. */
     public static final int SWEEP_BUDGET = 1024;
+    /** Polls per clock read (power of two). */
+    static final int CLOCK_POLLS = 16;
     static final int ARP_FRAME_LENGTH = 60;
     static final int MAX_RX_FRAME = VnetHeader.LENGTH + 0x1_0000 + 64;
 
@@ -90,6 +92,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
     private FrameHandler currentHandler;
     private int delivered;
     private long rxNanos;
+    private long polls;
     private long lastHousekeeping = Long.MIN_VALUE / 2;
     private final long[] rxDrops = new long[RxDrop.values().length];
     private final long[] ignored = new long[RxIgnored.values().length];
@@ -385,8 +388,13 @@ public final class Vtep implements FrameHandler, AutoCloseable
      */
     int poll(final VxlanTunnelPort port, final FrameHandler handler, final int limit)
     {
-        final long now = System.nanoTime();
-        rxNanos = now;
+        // The clock is read every CLOCK_POLLS polls: learning and aging need seconds, not nanoseconds, and
+        // nanoTime is a good part of a small frame's decapsulation cost.
+        if ((++polls & (CLOCK_POLLS - 1)) == 1)
+        {
+            rxNanos = System.nanoTime();
+        }
+        final long now = rxNanos;
         if (now - lastHousekeeping >= HOUSEKEEPING_INTERVAL_NANOS)
         {
             lastHousekeeping = now;

@@ -71,6 +71,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
 
     // RX thread.
     private FrameHandler stagedHandler;
+    /** Frames in the staging ring; producer and consumer are both the RX thread, so a plain count will do. */
+    private int staged;
     private long rxFrames;
     private long rxBytes;
 
@@ -159,10 +161,11 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
     public int receive(final FrameHandler handler, final int limit)
     {
         int n = 0;
-        if (staging.size() > 0)
+        if (staged > 0)
         {
             stagedHandler = handler;
             n = staging.read(this, limit);
+            staged -= n;
             stagedHandler = null;
         }
         if (n < limit)
@@ -192,6 +195,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
         Vtep.writeVnetHeader(b, index, flags, gsoType, headerLength, gsoSize, csumStart, csumOffset);
         b.putBytes(index + VnetHeader.LENGTH, src, inner, innerLength);
         staging.commit(index);
+        staged++;
         return true;
     }
 
