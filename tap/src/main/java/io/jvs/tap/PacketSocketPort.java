@@ -34,6 +34,9 @@ public final class PacketSocketPort implements PacketPort
 {
     /** Smallest frame accepted by offer: the virtio_net_hdr plus an Ethernet header. */
     static final int MIN_FRAME_LENGTH = VnetHeader.LENGTH + 14;
+    private static final int MAC_LENGTH = 6;
+    private static final int VLAN_TAG_LENGTH = 4;
+    private static final int ETHERTYPE_VLAN = 0x8100;
 
     private final String name;
     private final int fd;
@@ -56,6 +59,7 @@ public final class PacketSocketPort implements PacketPort
 
     private long rxFrames;
     private long truncatedFrames;
+    private long rxTagsReinserted;
     private int rxStatusBitsSeen;
     private long txFrames;
     private long txRingFull;
@@ -243,6 +247,21 @@ public final class PacketSocketPort implements PacketPort
                 {
                     truncatedFrames++;
                 }
+                else if ((status & TP_STATUS_VLAN_VALID) != 0)
+                {
+                    if (mac < TPACKET2_HDRLEN + VnetHeader.LENGTH + VLAN_TAG_LENGTH)
+                    {
+                        truncatedFrames++;
+                    }
+                    else
+                    {
+                        final int start = reinsertVlanTag(ring, slot, slot + mac - VnetHeader.LENGTH);
+                        rxFrames++;
+                        rxTagsReinserted++;
+                        handed++;
+                        handler.onFrame(ring, start, snapLength + VnetHeader.LENGTH + VLAN_TAG_LENGTH);
+                    }
+                }
                 else
                 {
                     rxFrames++;
@@ -258,6 +277,44 @@ public final class PacketSocketPort implements PacketPort
             }
         }
         return handed;
+    }
+
+    /**
+     * Puts a tag the kernel delivered out of band (tp_vlan_tci, TP_STATUS_VLAN_VALID: veths and NICs with VLAN
+     * acceleration strip it from the data) back into the frame, so every consumer sees the frame as it was on
+     * the wire. The virtio_net_hdr and both MAC addresses move 4 bytes down into the slack between sockaddr_ll
+     * and the frame; a partial checksum's start moves with the payload.
+     * <pre>
+     *  before: [vnet hdr][dst][src][type ...]          after: [vnet hdr][dst][src][TPID][TCI][type ...]
+     * </pre>
+     * @return the new offset of the virtio_net_hdr.
+     */
+    private static int reinsertVlanTag(final UnsafeBuffer ring, final int slot, final int vnet)
+    {
+        final int moved = VnetHeader.LENGTH + 2 * MAC_LENGTH;
+        final int to = vnet - VLAN_TAG_LENGTH;
+        for (int i = 0; i < moved; i++) // ascending: the destination lies below the source
+        {
+            ring.putByte(to + i, ring.getByte(vnet + i));
+        }
+        final int status = ring.getInt(slot + STATUS_OFFSET);
+        final int tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ?
+            ring.getShort(slot + VLAN_TPID_OFFSET) & 0xFFFF : ETHERTYPE_VLAN;
+        final int tag = to + moved;
+        ring.putShort(tag, (short)tpid, ByteOrder.BIG_ENDIAN);
+        ring.putShort(tag + 2, ring.getShort(slot + VLAN_TCI_OFFSET), ByteOrder.BIG_ENDIAN);
+        if ((ring.getByte(to + VnetHeader.FLAGS_OFFSET) & VnetHeader.FLAG_NEEDS_CSUM) != 0)
+        {
+            final int csumStart = ring.getShort(to + VnetHeader.CSUM_START_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            ring.putShort(to + VnetHeader.CSUM_START_OFFSET, (short)(csumStart + VLAN_TAG_LENGTH),
+                ByteOrder.LITTLE_ENDIAN);
+        }
+        final int hdrLen = ring.getShort(to + VnetHeader.HDR_LEN_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        if (hdrLen != 0)
+        {
+            ring.putShort(to + VnetHeader.HDR_LEN_OFFSET, (short)(hdrLen + VLAN_TAG_LENGTH), ByteOrder.LITTLE_ENDIAN);
+        }
+        return to;
     }
 
     public boolean offer(final DirectBuffer buffer, final int offset, final int length)
@@ -326,6 +383,12 @@ public final class PacketSocketPort implements PacketPort
     public long truncatedFrames()
     {
         return truncatedFrames;
+    }
+
+    /** Frames whose out-of-band VLAN tag (TP_STATUS_VLAN_VALID) was put back into the frame. */
+    public long rxTagsReinserted()
+    {
+        return rxTagsReinserted;
     }
 
     /** OR of every RX tp_status word seen, to show which kernel flags (CSUMNOTREADY, GSO_TCP, ...) occur. */

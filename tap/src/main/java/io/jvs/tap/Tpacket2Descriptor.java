@@ -42,6 +42,8 @@ final class Tpacket2Descriptor
     static final int SNAPLEN_OFFSET = 8;
     static final int MAC_OFFSET = 12;
     static final int NET_OFFSET = 14;
+    static final int VLAN_TCI_OFFSET = 24;
+    static final int VLAN_TPID_OFFSET = 26;
 
     /** TPACKET2_HDRLEN: TPACKET_ALIGN(sizeof(struct tpacket2_hdr)) + sizeof(struct sockaddr_ll). */
     static final int TPACKET2_HDRLEN = align(HEADER_LENGTH) + SockaddrLlDescriptor.LENGTH;
@@ -55,6 +57,9 @@ final class Tpacket2Descriptor
     static final int TP_STATUS_COPY = 1 << 1;
     static final int TP_STATUS_LOSING = 1 << 2;
     static final int TP_STATUS_CSUMNOTREADY = 1 << 3;
+    /** tp_vlan_tci holds a tag the NIC (or veth) kept out of the frame data (hardware VLAN acceleration). */
+    static final int TP_STATUS_VLAN_VALID = 1 << 4;
+    static final int TP_STATUS_VLAN_TPID_VALID = 1 << 6;
     static final int TP_STATUS_CSUM_VALID = 1 << 7;
     static final int TP_STATUS_GSO_TCP = 1 << 8;
 

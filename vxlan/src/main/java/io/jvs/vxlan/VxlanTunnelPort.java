@@ -9,11 +9,8 @@ import io.jvs.tap.PacketPort;
 import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import io.jvs.tap.StagingRing;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.MessageHandler;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,12 +33,11 @@ import java.util.Map;
  * </ul>
  * Threads as {@link PacketPort} says; peers change through {@link Vtep#setPeers} (a volatile snapshot).
  */
-public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, MessageHandler
+public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, FrameHandler
 {
     /** A 64 KB GSO frame with Ethernet, two VLAN tags and the vnet header. */
     public static final int MAX_FRAME_LENGTH = VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH +
         2 * EthernetHeader.VLAN_TAG_LENGTH + 0xFFFF;
-    private static final int STAGED_MSG_TYPE = 1;
     private static final int VERSION_IHL = (Ipv4Header.VERSION << 4) | Ipv4Header.MIN_IHL;
 
     private final Vtep vtep;
@@ -52,7 +48,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
     private final boolean udpChecksum;
     private final UnsafeBuffer scratch;
     private final InnerFramer framer;
-    private final RingBuffer staging;
+    private final StagingRing staging;
     private final RemoteVtep[] single = new RemoteVtep[1];
 
     private volatile PeerSet peers = PeerSet.EMPTY;
@@ -71,8 +67,6 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
 
     // RX thread.
     private FrameHandler stagedHandler;
-    /** Frames in the staging ring; producer and consumer are both the RX thread, so a plain count will do. */
-    private int staged;
     private long rxFrames;
     private long rxBytes;
 
@@ -91,8 +85,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
         this.udpChecksum = config.udpChecksum();
         this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(InnerFramer.scratchLength(config.innerMtu())));
         this.framer = new InnerFramer(scratch, config.innerMtu());
-        this.staging = new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(config.stagingBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.staging = new StagingRing(config.stagingBytes());
         this.ipId = (int)System.nanoTime() & 0xFFFF;
         writeOuterTemplate(vtep.localMac(), vtep.localIp(), config.udpPort());
     }
@@ -161,11 +154,10 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
     public int receive(final FrameHandler handler, final int limit)
     {
         int n = 0;
-        if (staged > 0)
+        if (!staging.isEmpty())
         {
             stagedHandler = handler;
-            n = staging.read(this, limit);
-            staged -= n;
+            n = staging.drain(this, limit);
             stagedHandler = null;
         }
         if (n < limit)
@@ -176,7 +168,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
     }
 
     /** Staged frame -> the handler of the current receive call. */
-    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    public void onFrame(final DirectBuffer buffer, final int index, final int length)
     {
         countRx(length - VnetHeader.LENGTH);
         stagedHandler.onFrame(buffer, index, length);
@@ -186,7 +178,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
         final DirectBuffer src, final int inner, final int innerLength, final int flags, final int gsoType,
         final int headerLength, final int gsoSize, final int csumStart, final int csumOffset)
     {
-        final int index = staging.tryClaim(STAGED_MSG_TYPE, innerLength + VnetHeader.LENGTH);
+        final int index = staging.claim(innerLength + VnetHeader.LENGTH);
         if (index <= 0)
         {
             return false;
@@ -195,7 +187,6 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Mess
         Vtep.writeVnetHeader(b, index, flags, gsoType, headerLength, gsoSize, csumStart, csumOffset);
         b.putBytes(index + VnetHeader.LENGTH, src, inner, innerLength);
         staging.commit(index);
-        staged++;
         return true;
     }
 

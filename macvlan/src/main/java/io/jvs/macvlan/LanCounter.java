@@ -1,0 +1,50 @@
+package io.jvs.macvlan;
+
+/**
+ * Named counters of a {@link LanPort}: frames it dropped (toward the LAN or toward the containers) and LAN frames
+ * it left alone because they are not for this network (the parent is promiscuous, so most LAN traffic is not).
+ */
+public enum LanCounter
+{
+    // ---- toward the LAN (TX thread)
+    /** Shorter than a virtio_net_hdr plus an Ethernet header. */
+    TX_TOO_SHORT("tx_too_short"),
+    /** Source MAC is not one of the network's containers (e.g. the host port's own ARP): never leaks to the LAN. */
+    TX_FOREIGN_SOURCE("tx_foreign_source"),
+    /** ipvlan l3: broadcast or multicast from a container (l3 sends no broadcast to the LAN). */
+    TX_NO_BROADCAST("tx_no_broadcast"),
+    /** ipvlan l3: unicast not addressed to the gateway MAC, or not IPv4. */
+    TX_NOT_ROUTED("tx_not_routed"),
+    /** ipvlan l3: no next hop on the LAN for the destination (no parent default route). */
+    TX_NO_ROUTE("tx_no_route"),
+    /** ipvlan l3: next hop MAC not known yet; an ARP request went out (rate-limited) and the frame is dropped. */
+    TX_NEIGHBOUR_UNRESOLVED("tx_neighbour_unresolved"),
+    /** Frame plus VLAN tag does not fit the scratch buffer / the parent's ring slot. */
+    TX_TOO_LONG("tx_too_long"),
+    /** ARP replies for the gateway could not be queued. */
+    TX_REPLY_QUEUE_FULL("tx_reply_queue_full"),
+
+    // ---- toward the containers (RX thread)
+    /** Unicast LAN frame whose destination (MAC, or IPv4 address for ipvlan) is no container of the network. */
+    RX_NOT_OURS("rx_not_ours"),
+    /** LAN frame claiming a container's MAC as its source (a loop or a spoof): dropped so learning stays right. */
+    RX_LOCAL_SOURCE("rx_local_source"),
+    /** ipvlan: neither ARP nor IPv4. */
+    RX_NOT_IPV4("rx_not_ipv4"),
+    /** Truncated ARP or IPv4 header. */
+    RX_MALFORMED("rx_malformed"),
+    /** Another network's poll found this frame and this network's staging ring was full. */
+    RX_STAGING_FULL("rx_staging_full");
+
+    private final String label;
+
+    LanCounter(final String label)
+    {
+        this.label = label;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+}
