@@ -5,6 +5,8 @@ import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.ipam.SubnetPool;
+import io.jvs.control.lan.LanNetworks;
+import io.jvs.control.lan.LanSpec;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.netns.IpTool;
 import io.jvs.control.state.Endpoint;
@@ -43,9 +45,21 @@ public final class NetworkService implements AutoCloseable
     private static final int NAME_ATTEMPTS = 16;
     private static final String PREDEFINED_BRIDGE = "bridge";
 
-    /** What {@code network create} asks for; null fields take defaults. */
-    public record CreateNetworkRequest(String name, String driver, String subnet, String gateway, boolean internal)
+    /**
+     * What {@code network create} asks for; null fields take defaults.
+     *
+     * @param options      driver options ({@code -o parent=eth0.10}, {@code -o ipvlan_mode=l3}).
+     * @param ipRange      where addresses are allocated from, inside the subnet ({@code --ip-range}).
+     * @param auxAddresses addresses never handed out, by name ({@code --aux-address NAME=IP}).
+     */
+    public record CreateNetworkRequest(String name, String driver, String subnet, String gateway, boolean internal,
+        Map<String, String> options, String ipRange, Map<String, String> auxAddresses)
     {
+        public CreateNetworkRequest(
+            final String name, final String driver, final String subnet, final String gateway, final boolean internal)
+        {
+            this(name, driver, subnet, gateway, internal, Map.of(), null, Map.of());
+        }
     }
 
     /** A network with its endpoints, as {@code network inspect} shows it. */
@@ -80,6 +94,8 @@ public final class NetworkService implements AutoCloseable
     private final HostsFiles hosts;
     private final SubnetPool pool;
     private final Map<String, Ipam> ipams = new HashMap<>();
+    private final LanNetworks lan;
+    private final Map<String, Map<String, String>> auxAddresses = new HashMap<>();
     private final SecureRandom random = new SecureRandom();
     private boolean closed;
 
@@ -91,6 +107,7 @@ public final class NetworkService implements AutoCloseable
         this.ip = ip;
         this.hosts = hosts;
         this.pool = pool;
+        this.lan = new LanNetworks(fabric, ip);
     }
 
     /** Creates the predefined networks {@code bridge}, {@code host} and {@code none} as Docker has them. */
@@ -146,13 +163,29 @@ public final class NetworkService implements AutoCloseable
         }
         final String driver = request.driver() == null || request.driver().isEmpty() ?
             Network.DRIVER_BRIDGE : request.driver();
-        if (!Network.DRIVER_BRIDGE.equals(driver))
+        final boolean lanDriver = LanSpec.isLanDriver(driver);
+        if (!Network.DRIVER_BRIDGE.equals(driver) && !lanDriver)
         {
-            throw JvsException.invalid("driver \"" + driver + "\" is not supported: jvs networks use the bridge driver");
+            throw JvsException.invalid("driver \"" + driver + "\" is not supported: jvs networks use the bridge, " +
+                "macvlan or ipvlan driver");
         }
+        final Map<String, String> options = request.options() == null ? Map.of() : request.options();
+        if (!lanDriver && !options.isEmpty())
+        {
+            throw JvsException.invalid("unknown option \"" + options.keySet().iterator().next() + "\" for driver " +
+                driver);
+        }
+        final LanSpec lanSpec = lanDriver ? lan.validate(driver, options) : null;
         final boolean hasGateway = request.gateway() != null && !request.gateway().isEmpty();
+        final boolean hasSubnet = request.subnet() != null && !request.subnet().isEmpty();
+        if (lanDriver && !hasSubnet)
+        {
+            throw JvsException.invalid(driver + " networks need --subnet: " + (lanSpec.mode() ==
+                io.jvs.macvlan.LanMode.IPVLAN_L3 ? "the containers' subnet, routed to the host by the LAN" :
+                "the LAN's subnet"));
+        }
         final Cidr subnet;
-        if (request.subnet() != null && !request.subnet().isEmpty())
+        if (hasSubnet)
         {
             subnet = Cidr.parse(request.subnet());
             Ipam.checkUsable(subnet);
@@ -176,13 +209,50 @@ public final class NetworkService implements AutoCloseable
             subnet = pool.next(taken);
         }
         final int gateway = hasGateway ? Ipv4.parse(request.gateway()) : Ipam.defaultGateway(subnet);
-        final Ipam ipam = new Ipam(subnet, gateway);
+        final Cidr range = request.ipRange() == null || request.ipRange().isEmpty() ? null :
+            Cidr.parse(request.ipRange());
+        final Ipam ipam = new Ipam(subnet, gateway, range);
+        if (request.auxAddresses() != null)
+        {
+            for (final Map.Entry<String, String> aux : request.auxAddresses().entrySet())
+            {
+                final int address = Ipv4.parse(aux.getValue());
+                if (!subnet.contains(address) || address == gateway || address == subnet.network() ||
+                    address == subnet.broadcast())
+                {
+                    throw JvsException.invalid("auxiliary address " + aux.getKey() + "=" + aux.getValue() +
+                        " is not a host address of subnet " + subnet + " other than the gateway");
+                }
+                if (ipam.isAllocated(address))
+                {
+                    throw JvsException.invalid("auxiliary address " + aux.getKey() + "=" + aux.getValue() +
+                        " is given twice");
+                }
+                ipam.reserve(address);
+            }
+        }
 
         final int bridgeDomain = fabric.createNetwork(request.name());
         final Network network = new Network(newId(), request.name(), driver, request.internal(), subnet, gateway,
             false, Instant.now(), bridgeDomain);
+        if (lanSpec != null)
+        {
+            try
+            {
+                lan.create(network, lanSpec);
+            }
+            catch (final RuntimeException ex)
+            {
+                runQuietly(() -> fabric.removeNetwork(bridgeDomain), ex);
+                throw ex;
+            }
+        }
         store.putNetwork(network);
         ipams.put(network.id(), ipam);
+        if (request.auxAddresses() != null && !request.auxAddresses().isEmpty())
+        {
+            auxAddresses.put(network.id(), new LinkedHashMap<>(request.auxAddresses()));
+        }
         return network;
     }
 
@@ -202,9 +272,11 @@ public final class NetworkService implements AutoCloseable
                 network.shortId() + " has active endpoints (" + String.join(", ",
                 endpoints.stream().map(Endpoint::sandbox).toList()) + ")");
         }
+        lan.remove(network.id());
         fabric.removeNetwork(network.bridgeDomainId());
         store.removeNetwork(network.id());
         ipams.remove(network.id());
+        auxAddresses.remove(network.id());
         return network;
     }
 
@@ -292,6 +364,7 @@ public final class NetworkService implements AutoCloseable
             endpoint = new Endpoint(newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
                 address, prefix, portId);
             store.putEndpoint(endpoint);
+            lan.onConnect(network.id(), endpoint);
             rewriteHostsFiles();
             return endpoint;
         }
@@ -299,6 +372,8 @@ public final class NetworkService implements AutoCloseable
         {
             if (endpoint != null)
             {
+                final Endpoint added = endpoint;
+                runQuietly(() -> lan.onDisconnect(network.id(), added), ex);
                 store.removeEndpoint(network.id(), sandbox.name());
                 runQuietly(this::rewriteHostsFiles, ex);
             }
@@ -478,10 +553,50 @@ public final class NetworkService implements AutoCloseable
                 failure = ex;
             }
         }
+        try
+        {
+            lan.close();
+        }
+        catch (final RuntimeException ex)
+        {
+            if (failure == null)
+            {
+                failure = ex;
+            }
+        }
         if (failure != null)
         {
             throw failure;
         }
+    }
+
+    /** {@code IPRange} and {@code AuxiliaryAddresses} of a network's IPAM config, when it has them. */
+    public synchronized Map<String, Object> ipamExtras(final String networkId)
+    {
+        final Map<String, Object> extras = new LinkedHashMap<>();
+        final Ipam ipam = ipams.get(networkId);
+        if (ipam != null && ipam.range() != null)
+        {
+            extras.put("IPRange", ipam.range().toString());
+        }
+        final Map<String, String> aux = auxAddresses.get(networkId);
+        if (aux != null)
+        {
+            extras.put("AuxiliaryAddresses", aux);
+        }
+        return extras;
+    }
+
+    /** A macvlan/ipvlan network's driver options (empty for other drivers). */
+    public synchronized Map<String, String> networkOptions(final String networkId)
+    {
+        return lan.options(networkId).orElse(Map.of());
+    }
+
+    /** The macvlan/ipvlan networks' ports and host ports (tests, diagnostics). */
+    public LanNetworks lanNetworks()
+    {
+        return lan;
     }
 
     // --------------------------------------------------------------------------------------------------- helpers
@@ -497,6 +612,7 @@ public final class NetworkService implements AutoCloseable
 
     private void removeEndpoint(final Network network, final Endpoint endpoint)
     {
+        lan.onDisconnect(network.id(), endpoint);
         fabric.detach(endpoint.portId());
         ip.deleteLink(endpoint.hostInterface());
         ipams.get(network.id()).release(endpoint.address());

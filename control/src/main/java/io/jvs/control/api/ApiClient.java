@@ -66,16 +66,39 @@ public final class ApiClient
         final String name, final String driver, final String subnet, final String gateway, final boolean internal)
         throws IOException
     {
+        return createNetwork(name, driver, subnet, gateway, internal, java.util.Map.of(), null, java.util.Map.of());
+    }
+
+    /** With driver options ({@code -o}), {@code --ip-range} and {@code --aux-address}. */
+    public String createNetwork(
+        final String name, final String driver, final String subnet, final String gateway, final boolean internal,
+        final java.util.Map<String, String> options, final String ipRange, final java.util.Map<String, String> aux)
+        throws IOException
+    {
         final ObjectNode body = json.createObjectNode();
+        if (options != null && !options.isEmpty())
+        {
+            final ObjectNode opts = body.putObject("Options");
+            options.forEach(opts::put);
+        }
         body.put("Name", name);
         if (driver != null)
         {
             body.put("Driver", driver);
         }
         body.put("Internal", internal);
-        if (subnet != null || gateway != null)
+        if (subnet != null || gateway != null || ipRange != null || (aux != null && !aux.isEmpty()))
         {
             final ObjectNode config = body.putObject("IPAM").putArray("Config").addObject();
+            if (ipRange != null)
+            {
+                config.put("IPRange", ipRange);
+            }
+            if (aux != null && !aux.isEmpty())
+            {
+                final ObjectNode auxNode = config.putObject("AuxiliaryAddresses");
+                aux.forEach(auxNode::put);
+            }
             if (subnet != null)
             {
                 config.put("Subnet", subnet);

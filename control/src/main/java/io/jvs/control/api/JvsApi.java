@@ -108,7 +108,8 @@ public final class JvsApi implements ApiHandler
                 final JsonNode config = body.path("IPAM").path("Config").path(0);
                 final Network network = service.createNetwork(new NetworkService.CreateNetworkRequest(
                     text(body, "Name"), text(body, "Driver"), text(config, "Subnet"), text(config, "Gateway"),
-                    body.path("Internal").asBoolean(false)));
+                    body.path("Internal").asBoolean(false), strings(body.path("Options")), text(config, "IPRange"),
+                    strings(config.path("AuxiliaryAddresses"))));
                 final Map<String, Object> created = new LinkedHashMap<>();
                 created.put("Id", network.id());
                 created.put("Warning", "");
@@ -201,6 +202,7 @@ public final class JvsApi implements ApiHandler
             final Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("Subnet", n.subnet().toString());
             entry.put("Gateway", Ipv4.format(n.gateway()));
+            entry.putAll(service.ipamExtras(n.id()));
             config.add(entry);
         }
         ipam.put("Config", config);
@@ -213,7 +215,7 @@ public final class JvsApi implements ApiHandler
             containers.put(e.sandbox(), endpoint(e));
         }
         out.put("Containers", containers);
-        out.put("Options", Map.of());
+        out.put("Options", service.networkOptions(n.id()));
         out.put("Labels", Map.of());
         out.put("Predefined", n.predefined());
         return out;
@@ -328,6 +330,17 @@ public final class JvsApi implements ApiHandler
         {
             throw JvsException.invalid("the request body is not valid JSON: " + ex.getMessage().lines().findFirst().orElse(""));
         }
+    }
+
+    /** A JSON object of strings as a map (Docker's {@code Options}, {@code AuxiliaryAddresses}); empty if absent. */
+    private static Map<String, String> strings(final JsonNode node)
+    {
+        final Map<String, String> map = new LinkedHashMap<>();
+        if (node != null && node.isObject())
+        {
+            node.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+        }
+        return map;
     }
 
     private static String text(final JsonNode node, final String field)

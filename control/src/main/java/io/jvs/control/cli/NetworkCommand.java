@@ -36,8 +36,18 @@ final class NetworkCommand
     static final class Create extends ClientCommand
     {
         @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge",
-            description = "Driver to manage the network (only bridge).")
+            description = "Driver to manage the network: bridge, macvlan or ipvlan.")
         String driver;
+
+        @Option(names = {"-o", "--opt"}, paramLabel = "KEY=VALUE",
+            description = "Driver option: parent=IFACE[.VLAN] (macvlan, ipvlan), ipvlan_mode=l2|l3.")
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+
+        @Option(names = "--ip-range", paramLabel = "CIDR", description = "Allocate sandbox addresses from this range of the subnet.")
+        String ipRange;
+
+        @Option(names = "--aux-address", paramLabel = "NAME=IP", description = "An address of the subnet never handed to a sandbox.")
+        java.util.Map<String, String> auxAddresses = new java.util.LinkedHashMap<>();
 
         @Option(names = "--subnet", paramLabel = "CIDR", description = "Subnet, e.g. 10.10.0.0/24 (default: a free /24 of 10.231.0.0/16).")
         String subnet;
@@ -53,7 +63,7 @@ final class NetworkCommand
 
         int run(final ApiClient api) throws Exception
         {
-            out().println(api.createNetwork(name, driver, subnet, gateway, internal));
+            out().println(api.createNetwork(name, driver, subnet, gateway, internal, options, ipRange, auxAddresses));
             return 0;
         }
     }

@@ -20,6 +20,17 @@ public interface Fabric extends AutoCloseable
     /** Attaches the (existing, up) host interface as a port. @return port id (> 0). */
     int attach(String hostInterface, int networkId);
 
+    /**
+     * Attaches a port jvs made itself (a macvlan network's uplink on a shared parent socket, a host port) to the
+     * segment; the fabric closes it when it is detached. Only the jvs switch can.
+     *
+     * @return port id (> 0).
+     */
+    default int attachPort(final io.jvs.tap.PacketPort port, final int networkId)
+    {
+        throw new UnsupportedOperationException("this fabric takes interfaces only");
+    }
+
     /** Detaches a port; after this returns the interface is no longer used and may be deleted. */
     void detach(int portId);
 

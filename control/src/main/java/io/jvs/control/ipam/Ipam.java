@@ -17,14 +17,51 @@ public final class Ipam
 
     private final Cidr subnet;
     private final int gateway;
+    private final Cidr range;
+    private final int firstOffset;
+    private final long lastOffset;
     private final TreeSet<Integer> allocatedOffsets = new TreeSet<>();
 
     public Ipam(final Cidr subnet, final int gateway)
+    {
+        this(subnet, gateway, null);
+    }
+
+    /**
+     * @param range where {@link #allocate} takes addresses from (Docker's {@code --ip-range}), inside the subnet;
+     *              null for the whole subnet. {@link #reserve} may still take any host address of the subnet.
+     */
+    public Ipam(final Cidr subnet, final int gateway, final Cidr range)
     {
         checkUsable(subnet);
         checkGateway(subnet, gateway);
         this.subnet = subnet;
         this.gateway = gateway;
+        this.range = range;
+        if (range == null)
+        {
+            firstOffset = 1;
+            lastOffset = subnet.size() - 2;
+        }
+        else
+        {
+            if (!subnet.contains(range.network()) || !subnet.contains(range.broadcast()))
+            {
+                throw JvsException.invalid("ip range " + range + " is not inside subnet " + subnet);
+            }
+            firstOffset = Math.max(1, range.network() - subnet.network());
+            lastOffset = Math.min(subnet.size() - 2, (long)range.broadcast() - subnet.network());
+            if (firstOffset > lastOffset)
+            {
+                throw JvsException.invalid("ip range " + range + " holds no host address of subnet " + subnet);
+            }
+        }
+    }
+
+    /** The allocation range; null when it is the whole subnet. */
+    public Cidr range()
+    {
+        return range;
     }
 
     /** Refuses subnets too small to hold a gateway and one endpoint. */
@@ -70,10 +107,10 @@ public final class Ipam
     /** @return the lowest free host address; refuses when the subnet is full. */
     public int allocate()
     {
-        final long lastHost = subnet.size() - 2;
+        final long lastHost = lastOffset;
         final int gatewayOffset = gateway - subnet.network();
-        long candidate = 1;
-        for (final int used : allocatedOffsets)
+        long candidate = firstOffset;
+        for (final int used : allocatedOffsets.tailSet(firstOffset))
         {
             if (candidate == gatewayOffset)
             {
@@ -91,7 +128,8 @@ public final class Ipam
         }
         if (candidate > lastHost)
         {
-            throw JvsException.conflict("no available IPv4 addresses on subnet " + subnet);
+            throw JvsException.conflict("no available IPv4 addresses on subnet " + subnet +
+                (range == null ? "" : " in range " + range));
         }
         allocatedOffsets.add((int)candidate);
         return subnet.network() + (int)candidate;

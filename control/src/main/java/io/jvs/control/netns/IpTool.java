@@ -157,6 +157,67 @@ public final class IpTool
         }
     }
 
+    /** An IPv4 address on an interface. */
+    public record InterfaceAddress(int address, int prefix)
+    {
+    }
+
+    /** IPv4 addresses of a host interface, primary first. */
+    public List<InterfaceAddress> ipv4Addresses(final String device)
+    {
+        final List<InterfaceAddress> addresses = new ArrayList<>();
+        for (final JsonNode link : parse(Command.run(IP, "-j", "-4", "address", "show", "dev", device)))
+        {
+            for (final JsonNode info : link.path("addr_info"))
+            {
+                if ("inet".equals(info.path("family").asText()))
+                {
+                    addresses.add(new InterfaceAddress(io.jvs.control.ipam.Ipv4.parse(info.path("local").asText()),
+                        info.path("prefixlen").asInt()));
+                }
+            }
+        }
+        return addresses;
+    }
+
+    /** The gateway of the host's IPv4 default route through {@code device}, if there is one. */
+    public Optional<String> defaultGateway(final String device)
+    {
+        for (final JsonNode node : parse(Command.run(IP, "-j", "-4", "route", "show", "default", "dev", device)))
+        {
+            final String gateway = node.path("gateway").asText();
+            if (!gateway.isEmpty())
+            {
+                return Optional.of(gateway);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A veth pair with both ends in the host's namespace. */
+    public void createVethPair(final String name, final String peer)
+    {
+        Command.run(IP, "link", "add", name, "type", "veth", "peer", "name", peer);
+    }
+
+    /** {@code ip route replace DST dev DEV [src SRC]} in the namespace (null: the host). */
+    public void replaceRoute(final String namespace, final String destination, final String device, final String source)
+    {
+        final List<String> args = new ArrayList<>(List.of("route", "replace", destination, "dev", device));
+        if (source != null)
+        {
+            args.add("src");
+            args.add(source);
+        }
+        Command.run(ns(namespace, args.toArray(new String[0])));
+    }
+
+    /** {@code ip route del DST dev DEV}; @return false when there was no such route. */
+    public boolean deleteRoute(final String namespace, final String destination, final String device)
+    {
+        return Command.exec(Command.DEFAULT_TIMEOUT, ns(namespace, "route", "del", destination, "dev", device)).ok();
+    }
+
     private static String[] ns(final String namespace, final String... args)
     {
         final List<String> argv = new ArrayList<>();
