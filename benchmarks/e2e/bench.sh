@@ -205,26 +205,34 @@ JVS_SANDBOXES=()
 jvs_cli() { timeout 30 "$JVS_BIN" "$@" --socket "$JVS_SOCKET"; }
 
 setup_jvs() {
-    local log="$WORK_DIR/jvs-daemon.log" i
-    [[ -x "$JVS_BIN" ]] || { SKIP_REASON="no jvs launcher at $JVS_BIN"; return 1; }
+    local log="$WORK_DIR/jvs-daemon.log" i help
+    local -a daemon_opts=(--socket "$WORK_DIR/jvs.sock")
+    [[ -x "$JVS_BIN" ]] || { SKIP_REASON="no executable jvs launcher (${JVS_BIN#"$REPO_ROOT"/})"; return 1; }
+    # Also builds the jar if a source is newer (bin/jvs does that), so it gets a generous bound.
+    if ! help="$(timeout 900 "$JVS_BIN" daemon --help 2>&1)"; then
+        SKIP_REASON="'jvs daemon --help' failed: $(printf '%s' "$help" | tail -n 2 | tr '\n' ' ' | cut -c1-200)"
+        return 1
+    fi
+    # A private state directory, so the run neither replays nor changes the machine's /var/lib/jvs.
+    grep -q -- '--state-dir' <<<"$help" && daemon_opts+=(--state-dir "$WORK_DIR/jvs-state")
     JVS_SOCKET="$WORK_DIR/jvs.sock"
-    start_bg "$log" "$JVS_BIN" daemon --socket "$JVS_SOCKET"
+    start_bg "$log" "$JVS_BIN" daemon "${daemon_opts[@]}"
     JVS_PID=$LAST_PID
     for i in $(seq 300); do                     # up to 30 s for the JVM to come up
         [[ -S "$JVS_SOCKET" ]] && break
         kill -0 "$JVS_PID" 2>/dev/null || break
         sleep 0.1
     done
-    [[ -S "$JVS_SOCKET" ]] || { SKIP_REASON="daemon did not open $JVS_SOCKET ($(jvs_log_tail "$log"))"; return 1; }
+    [[ -S "$JVS_SOCKET" ]] || { SKIP_REASON="daemon did not open its socket ($(jvs_log_tail "$log"))"; return 1; }
 
     CLI_NS="${PREFIX}jc"; SRV_NS="${PREFIX}js"
     CLI_IF=eth0; SRV_IF=eth0
     jvs_step "$log" network create "$JVS_NET" --subnet 10.77.3.0/24 || return 1
     local sb
     for sb in "$CLI_NS" "$SRV_NS"; do
-        jvs_step "$log" sandbox create "$sb" || return 1
         JVS_SANDBOXES+=("$sb")
         OWNED_NS+=("$sb")                       # deleted by exact name if jvs leaves it behind
+        jvs_step "$log" sandbox create "$sb" || return 1
         jvs_step "$log" network connect "$JVS_NET" "$sb" || return 1
     done
     for sb in "$CLI_NS" "$SRV_NS"; do
@@ -250,7 +258,8 @@ jvs_teardown_sandboxes() {
     local sb
     kill -0 "${JVS_PID:-0}" 2>/dev/null || return 0
     for sb in "${JVS_SANDBOXES[@]+"${JVS_SANDBOXES[@]}"}"; do
-        timeout 10 "$JVS_BIN" sandbox rm "$sb" --socket "$JVS_SOCKET" >/dev/null 2>&1
+        timeout 20 "$JVS_BIN" sandbox rm "$sb" --socket "$JVS_SOCKET" >/dev/null 2>&1 ||
+            timeout 20 "$JVS_BIN" sandbox delete "$sb" --socket "$JVS_SOCKET" >/dev/null 2>&1
     done
 }
 
@@ -262,6 +271,9 @@ teardown_fabric() {
     for ns in "${OWNED_NS[@]+"${OWNED_NS[@]}"}"; do
         ip netns pids "$ns" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null; done
         ip netns del "$ns" 2>/dev/null
+    done
+    for ns in "${JVS_SANDBOXES[@]+"${JVS_SANDBOXES[@]}"}"; do
+        [[ -n "$ns" ]] && rm -rf -- "/etc/netns/$ns"    # per-sandbox hosts file, if jvs left it behind
     done
     OWNED_NS=(); JVS_SANDBOXES=(); JVS_PID=""; JVS_SOCKET=""
 }
