@@ -1,8 +1,36 @@
 package io.jvs.dataplane;
 
+import io.jvs.dataplane.engine.ForwardingAgent;
+import io.jvs.dataplane.engine.IdleStrategies;
+import io.jvs.dataplane.engine.PollIdleStrategy;
+import io.jvs.dataplane.engine.ReceiveAgent;
+import io.jvs.dataplane.engine.SwitchCounters;
+import io.jvs.dataplane.mac.MacTable;
+import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.tap.PacketPort;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
+import org.agrona.BitUtil;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The switch as the control layer sees it: bridge domains (one per network) and ports in them.
@@ -12,29 +40,199 @@ import java.util.List;
  * no agent touches the port any more and its {@link PacketPort} has been closed.
  * Invalid requests (unknown ids, a port already in use, ...) throw {@link IllegalArgumentException} and change
  * nothing.
+ * <pre>
+ *   ports --receive()--> ReceiveAgent --OneToOneRingBuffer [rx time|vnet hdr|frame]--> ForwardingAgent --offer()/flush()--> ports
+ *                            ^                                                              ^
+ *                            +------------- commands (ManyToOneConcurrentArrayQueue) -------+---- Switch (control thread)
+ * </pre>
  */
 public final class Switch implements AutoCloseable
 {
-    private Switch()
+    /** How long a configuration call waits for the agents. */
+    public static final long COMMAND_TIMEOUT_MILLIS = 5_000;
+    public static final String SHARED_THREAD_NAME = "jvs-switch";
+    public static final int MIN_RING_CAPACITY = 4096;
+    public static final int MAX_BATCH_SIZE = 4096;
+    /** Errors logged in full before logging goes to one in {@link #ERROR_LOG_EVERY}. */
+    static final int ERRORS_LOGGED_IN_FULL = 10;
+    static final int ERROR_LOG_EVERY = 10_000;
+
+    private static final System.Logger LOGGER = System.getLogger("io.jvs.dataplane");
+
+    private static final class BridgeDomain
     {
+        final int id;
+        final String name;
+        final List<Integer> ports = new ArrayList<>();
+
+        BridgeDomain(final int id, final String name)
+        {
+            this.id = id;
+            this.name = name;
+        }
+
+        int[] members()
+        {
+            return ports.stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    private record Port(int id, PacketPort io, String name, int bridgeDomainId)
+    {
+    }
+
+    private final SwitchConfig config;
+    private final SwitchCounters counters = new SwitchCounters();
+    private final RingBuffer ring;
+    private final MacTable macTable;
+    private final ReceiveAgent receiveAgent;
+    private final ForwardingAgent forwardingAgent;
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final SingleWriterRecorder latencyRecorder = ForwardingAgent.newLatencyRecorder();
+    private final Histogram latencyTotal = new Histogram(
+        1, ForwardingAgent.MAX_LATENCY_NANOS, ForwardingAgent.LATENCY_SIGNIFICANT_DIGITS);
+    private Histogram latencyInterval;
+    private final AtomicLong agentErrors = new AtomicLong();
+    private volatile Throwable lastAgentError;
+
+    private final Map<Integer, BridgeDomain> bridgeDomains = new TreeMap<>();
+    private final Map<Integer, Port> ports = new TreeMap<>();
+    private int nextBridgeDomainId = 1;
+    private int nextPortId = 1;
+    private boolean closed;
+
+    private Switch(final SwitchConfig config)
+    {
+        validate(config);
+        this.config = config;
+        final ByteBuffer ringMemory = ByteBuffer.allocateDirect(
+            config.ringCapacityBytes() + RingBufferDescriptor.TRAILER_LENGTH);
+        ring = new OneToOneRingBuffer(new UnsafeBuffer(ringMemory));
+        macTable = new MacTable(
+            config.macTableCapacity(), SwitchCounters.MAX_BRIDGE_DOMAINS - 1, config.macAgingNanos());
+
+        final boolean shared = config.threadingMode() == SwitchConfig.ThreadingMode.SHARED;
+        final IdleStrategy receiveIdle = IdleStrategies.create(config.idleStrategy(), true);
+        final PollIdleStrategy pollIdle = receiveIdle instanceof PollIdleStrategy ? (PollIdleStrategy)receiveIdle : null;
+        receiveAgent = new ReceiveAgent(ring, counters, config.batchSize(), pollIdle);
+        forwardingAgent = new ForwardingAgent(
+            ring, counters, macTable, config.batchSize(), new SystemNanoClock(), latencyRecorder);
+
+        if (shared)
+        {
+            final CompositeAgent both = new CompositeAgent(receiveAgent, forwardingAgent)
+            {
+                public String roleName()
+                {
+                    return SHARED_THREAD_NAME; // AgentRunner names the thread after the role
+                }
+            };
+            runners.add(new AgentRunner(receiveIdle, this::onAgentError, null, both));
+        }
+        else
+        {
+            runners.add(new AgentRunner(receiveIdle, this::onAgentError, null, receiveAgent));
+            runners.add(new AgentRunner(
+                IdleStrategies.create(config.idleStrategy(), false), this::onAgentError, null, forwardingAgent));
+        }
+    }
+
+    private static void validate(final SwitchConfig config)
+    {
+        if (null == config)
+        {
+            throw new IllegalArgumentException("config is null");
+        }
+        if (null == config.threadingMode())
+        {
+            throw new IllegalArgumentException("threadingMode is null");
+        }
+        IdleStrategies.validate(config.idleStrategy());
+        final int ring = config.ringCapacityBytes();
+        if (ring < MIN_RING_CAPACITY || !BitUtil.isPowerOfTwo(ring))
+        {
+            throw new IllegalArgumentException(
+                "ringCapacityBytes=" + ring + " must be a power of two >= " + MIN_RING_CAPACITY);
+        }
+        if (config.batchSize() < 1 || config.batchSize() > MAX_BATCH_SIZE)
+        {
+            throw new IllegalArgumentException("batchSize=" + config.batchSize() + " not in [1, " + MAX_BATCH_SIZE + "]");
+        }
+        if (config.macTableCapacity() < 1 || config.macTableCapacity() > MacTable.MAX_CAPACITY)
+        {
+            throw new IllegalArgumentException(
+                "macTableCapacity=" + config.macTableCapacity() + " not in [1, " + MacTable.MAX_CAPACITY + "]");
+        }
+        if (config.macAgingNanos() <= 0)
+        {
+            throw new IllegalArgumentException("macAgingNanos=" + config.macAgingNanos() + " must be > 0");
+        }
     }
 
     /** Starts the agents threads as the config says. */
     public static Switch start(final SwitchConfig config)
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        final Switch sw = new Switch(config);
+        for (final AgentRunner runner : sw.runners)
+        {
+            AgentRunner.startOnThread(runner, r ->
+            {
+                final Thread thread = new Thread(r);
+                thread.setDaemon(true); // a switch left open must not keep the JVM alive
+                return thread;
+            });
+        }
+        return sw;
+    }
+
+    public SwitchConfig config()
+    {
+        return config;
     }
 
     /** @return the new bridge domain's id (> 0). */
-    public int createBridgeDomain(final String name)
+    public synchronized int createBridgeDomain(final String name)
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        if (null == name || name.isBlank())
+        {
+            throw new IllegalArgumentException("bridge domain name is empty");
+        }
+        for (final BridgeDomain bd : bridgeDomains.values())
+        {
+            if (bd.name.equals(name))
+            {
+                throw new IllegalArgumentException("bridge domain '" + name + "' exists (id " + bd.id + ")");
+            }
+        }
+        final int id = allocateId(nextBridgeDomainId, SwitchCounters.MAX_BRIDGE_DOMAINS, bridgeDomains, "bridge domains");
+        counters.resetBridgeDomain(id);
+        await(forwardingAgent.commands().submit(() ->
+        {
+            forwardingAgent.onBridgeDomainCreated(id);
+            return null;
+        }), "create bridge domain " + id);
+        bridgeDomains.put(id, new BridgeDomain(id, name));
+        nextBridgeDomainId = id + 1;
+        return id;
     }
 
     /** Refused while the bridge domain still has ports. */
-    public void removeBridgeDomain(final int bridgeDomainId)
+    public synchronized void removeBridgeDomain(final int bridgeDomainId)
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        final BridgeDomain bd = bridgeDomain(bridgeDomainId);
+        if (!bd.ports.isEmpty())
+        {
+            throw new IllegalArgumentException(
+                "bridge domain " + bridgeDomainId + " still has ports " + bd.ports + ": remove them first");
+        }
+        await(forwardingAgent.commands().submit(() ->
+        {
+            forwardingAgent.onBridgeDomainRemoved(bridgeDomainId);
+            return null;
+        }), "remove bridge domain " + bridgeDomainId);
+        bridgeDomains.remove(bridgeDomainId);
     }
 
     /**
@@ -42,47 +240,335 @@ public final class Switch implements AutoCloseable
      *
      * @return the new port's id (> 0).
      */
-    public int addPort(final PacketPort io, final int bridgeDomainId)
+    public synchronized int addPort(final PacketPort io, final int bridgeDomainId)
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        if (null == io)
+        {
+            throw new IllegalArgumentException("port io is null");
+        }
+        final BridgeDomain bd = bridgeDomain(bridgeDomainId);
+        for (final Port port : ports.values())
+        {
+            if (port.io == io)
+            {
+                throw new IllegalArgumentException("port '" + port.name + "' is already attached as port " + port.id);
+            }
+        }
+        final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
+        final Port port = new Port(id, io, io.name(), bridgeDomainId);
+        counters.resetPort(id);
+
+        final List<Integer> newMembers = new ArrayList<>(bd.ports);
+        newMembers.add(id);
+        final int[] members = newMembers.stream().mapToInt(Integer::intValue).toArray();
+        // Forwarding first, so it knows the port before the first frame from it can reach the ring.
+        await(forwardingAgent.commands().submit(() ->
+        {
+            forwardingAgent.onPortAdded(id, io, bridgeDomainId, members);
+            return null;
+        }), "add port " + id + " to forwarding");
+        try
+        {
+            await(receiveAgent.commands().submit(() ->
+            {
+                receiveAgent.onPortAdded(id, io, bridgeDomainId);
+                return null;
+            }), "add port " + id + " to receive");
+        }
+        catch (final RuntimeException ex)
+        {
+            final int[] oldMembers = bd.members();
+            await(forwardingAgent.commands().submit(() ->
+            {
+                forwardingAgent.onPortRemoved(id, oldMembers);
+                return null;
+            }), "roll back port " + id);
+            throw ex;
+        }
+        bd.ports.add(id);
+        ports.put(id, port);
+        nextPortId = id + 1;
+        return id;
     }
 
     /** Detaches and closes a port and flushes the MACs learned on it. */
-    public void removePort(final int portId)
+    public synchronized void removePort(final int portId)
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        final Port port = port(portId);
+        final BridgeDomain bd = bridgeDomains.get(port.bridgeDomainId);
+        // Receive first: no new frames from the port enter the ring while forwarding forgets it.
+        await(receiveAgent.commands().submit(() ->
+        {
+            receiveAgent.onPortRemoved(portId);
+            return null;
+        }), "remove port " + portId + " from receive");
+        bd.ports.remove(Integer.valueOf(portId));
+        ports.remove(portId);
+        final int[] members = bd.members();
+        await(forwardingAgent.commands().submit(() ->
+        {
+            forwardingAgent.onPortRemoved(portId, members);
+            return null;
+        }), "remove port " + portId + " from forwarding");
+        try
+        {
+            port.io.close();
+        }
+        catch (final RuntimeException ex)
+        {
+            onAgentError(ex);
+        }
     }
 
     /** A MAC entry that never ages and is never moved by learning. mac is the 48-bit address in a long. */
-    public void addStaticMac(final int bridgeDomainId, final long mac, final int portId)
+    public synchronized void addStaticMac(final int bridgeDomainId, final long mac, final int portId)
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        bridgeDomain(bridgeDomainId);
+        final Port port = port(portId);
+        if (port.bridgeDomainId != bridgeDomainId)
+        {
+            throw new IllegalArgumentException(
+                "port " + portId + " is in bridge domain " + port.bridgeDomainId + ", not " + bridgeDomainId);
+        }
+        if (!MacAddress.isValidSource(mac) || (mac & ~MacAddress.MASK) != 0)
+        {
+            throw new IllegalArgumentException(
+                "static MAC must be a unicast, non-zero 48-bit address: " + Long.toHexString(mac));
+        }
+        await(forwardingAgent.commands().submit(() ->
+        {
+            forwardingAgent.onStaticMac(bridgeDomainId, mac, portId);
+            return null;
+        }), "add static MAC");
     }
 
-    public void flushMacs(final int bridgeDomainId)
+    /**
+     * Barrier: returns once every frame that a port had handed to the switch before the call has been forwarded
+     * or dropped, and the ports that got frames have been flushed.
+     */
+    public synchronized void sync()
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        // A receive-agent command runs between two polls, so every frame taken from a port before it is in the ring.
+        final long produced = await(receiveAgent.commands().submit(ring::producerPosition), "sync receive");
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMMAND_TIMEOUT_MILLIS);
+        while (ring.consumerPosition() < produced)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("sync: forwarding agent did not drain the ring within " +
+                    COMMAND_TIMEOUT_MILLIS + " ms");
+            }
+            Thread.yield();
+        }
+        // A forwarding-agent command runs at the start of a duty cycle, after the previous batch was flushed.
+        await(forwardingAgent.commands().submit(() -> null), "sync forwarding");
     }
 
-    public List<PortStats> portStats()
+    /** Removes the bridge domain's learned MAC entries; static entries stay until their port is removed. */
+    public synchronized void flushMacs(final int bridgeDomainId)
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        bridgeDomain(bridgeDomainId);
+        await(forwardingAgent.commands().submit(() -> forwardingAgent.onFlush(bridgeDomainId)), "flush MACs");
     }
 
-    public List<BridgeDomainStats> bridgeDomainStats()
+    public synchronized List<PortStats> portStats()
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        final List<PortStats> stats = new ArrayList<>(ports.size());
+        for (final Port port : ports.values())
+        {
+            final Map<String, Long> drops = new LinkedHashMap<>();
+            for (final DropReason reason : DropReason.values())
+            {
+                drops.put(reason.label(), counters.portDrops(port.id, reason));
+            }
+            stats.add(new PortStats(
+                port.id, port.name, port.bridgeDomainId,
+                counters.port(port.id, SwitchCounters.RX_PACKETS), counters.port(port.id, SwitchCounters.RX_BYTES),
+                counters.port(port.id, SwitchCounters.TX_PACKETS), counters.port(port.id, SwitchCounters.TX_BYTES),
+                drops));
+        }
+        return stats;
+    }
+
+    public synchronized List<BridgeDomainStats> bridgeDomainStats()
+    {
+        checkOpen();
+        final List<BridgeDomainStats> stats = new ArrayList<>(bridgeDomains.size());
+        for (final BridgeDomain bd : bridgeDomains.values())
+        {
+            final Map<String, Long> drops = new LinkedHashMap<>();
+            for (final DropReason reason : DropReason.values())
+            {
+                drops.put(reason.label(), counters.bridgeDomainDrops(bd.id, reason));
+            }
+            stats.add(new BridgeDomainStats(
+                bd.id, bd.name, bd.ports.size(),
+                (int)counters.bridgeDomain(bd.id, SwitchCounters.BD_MAC_ENTRIES),
+                counters.bridgeDomain(bd.id, SwitchCounters.BD_FORWARDED),
+                counters.bridgeDomain(bd.id, SwitchCounters.BD_FLOODED),
+                counters.bridgeDomain(bd.id, SwitchCounters.BD_LEARNED),
+                counters.bridgeDomain(bd.id, SwitchCounters.BD_MOVES),
+                counters.bridgeDomain(bd.id, SwitchCounters.BD_AGED),
+                drops));
+        }
+        return stats;
     }
 
     /** Every MAC entry of every bridge domain. */
-    public List<MacEntry> macTable()
+    public synchronized List<MacEntry> macTable()
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        checkOpen();
+        return await(forwardingAgent.commands().submit(forwardingAgent::snapshotMacTable), "MAC table snapshot");
+    }
+
+    /** RX-to-TX latency of every forwarded frame since start. */
+    public synchronized LatencySnapshot latency()
+    {
+        checkOpen();
+        latencyInterval = latencyRecorder.getIntervalHistogram(latencyInterval);
+        latencyTotal.add(latencyInterval);
+        final Histogram h = latencyTotal;
+        return new LatencySnapshot(
+            h.getTotalCount(),
+            h.getValueAtPercentile(50) / 1000.0,
+            h.getValueAtPercentile(99) / 1000.0,
+            h.getValueAtPercentile(99.9) / 1000.0,
+            h.getMaxValue() / 1000.0);
+    }
+
+    public synchronized EngineStats engineStats()
+    {
+        checkOpen();
+        long macEntries = 0;
+        long tableFull = 0;
+        for (final BridgeDomain bd : bridgeDomains.values())
+        {
+            macEntries += counters.bridgeDomain(bd.id, SwitchCounters.BD_MAC_ENTRIES);
+            tableFull += counters.bridgeDomain(bd.id, SwitchCounters.BD_LEARN_TABLE_FULL);
+        }
+        return new EngineStats(
+            agentErrors.get(), counters.bridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS), macEntries,
+            macTable.capacity(), tableFull, ring.size(), ring.capacity());
+    }
+
+    /** Last exception an agent threw, or null. */
+    public Throwable lastAgentError()
+    {
+        return lastAgentError;
     }
 
     @Override
-    public void close()
+    public synchronized void close()
     {
-        throw new UnsupportedOperationException("not implemented yet");
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final AgentRunner runner : runners)
+        {
+            runner.close();
+        }
+        for (final Port port : ports.values())
+        {
+            try
+            {
+                port.io.close();
+            }
+            catch (final RuntimeException ex)
+            {
+                onAgentError(ex);
+            }
+        }
+        ports.clear();
+        bridgeDomains.clear();
+    }
+
+    private void onAgentError(final Throwable error)
+    {
+        final long n = agentErrors.incrementAndGet();
+        lastAgentError = error;
+        if (n <= ERRORS_LOGGED_IN_FULL || n % ERROR_LOG_EVERY == 0)
+        {
+            LOGGER.log(System.Logger.Level.ERROR, "jvs agent error #" + n, error);
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("switch is closed");
+        }
+    }
+
+    private BridgeDomain bridgeDomain(final int bridgeDomainId)
+    {
+        final BridgeDomain bd = bridgeDomains.get(bridgeDomainId);
+        if (null == bd)
+        {
+            throw new IllegalArgumentException("unknown bridge domain " + bridgeDomainId);
+        }
+        return bd;
+    }
+
+    private Port port(final int portId)
+    {
+        final Port port = ports.get(portId);
+        if (null == port)
+        {
+            throw new IllegalArgumentException("unknown port " + portId);
+        }
+        return port;
+    }
+
+    /**
+     * Next free id from {@code start}, wrapping: ids are not reused until the range wraps, so a frame still in
+     * flight for a removed port is not charged to a new one.
+     */
+    private static int allocateId(final int start, final int limit, final Map<Integer, ?> used, final String what)
+    {
+        for (int n = 0; n < limit - 1; n++)
+        {
+            final int id = 1 + ((start - 1 + n) % (limit - 1));
+            if (!used.containsKey(id))
+            {
+                return id;
+            }
+        }
+        throw new IllegalArgumentException("no free id: at most " + (limit - 1) + " " + what);
+    }
+
+    private <T> T await(final CompletableFuture<T> future, final String what)
+    {
+        try
+        {
+            return future.get(COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            final Throwable cause = ex.getCause();
+            if (cause instanceof IllegalArgumentException)
+            {
+                throw new IllegalArgumentException(cause.getMessage(), cause);
+            }
+            throw new IllegalStateException(what + " failed in the agent: " + cause, cause);
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new IllegalStateException(
+                what + ": agents did not apply the command within " + COMMAND_TIMEOUT_MILLIS + " ms", ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + ": interrupted", ex);
+        }
     }
 }

@@ -1,0 +1,374 @@
+package io.jvs.dataplane.engine;
+
+import io.jvs.dataplane.MacEntry;
+import io.jvs.dataplane.mac.MacTable;
+import io.jvs.dataplane.parse.EthernetHeader;
+import io.jvs.dataplane.parse.MacAddress;
+import io.jvs.dataplane.parse.ParseResult;
+import io.jvs.tap.PacketPort;
+import io.jvs.tap.VnetHeader;
+import org.HdrHistogram.SingleWriterRecorder;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The L2 pipeline. Reads a batch of {@link FrameRecord}s from the ring and for each frame:
+ * <pre>
+ *   ingress port unknown (removed while in flight)   -> counted as unknown ingress
+ *   Ethernet header malformed                         -> drop MALFORMED
+ *   source MAC multicast or zero                      -> drop INVALID_SOURCE
+ *   learn (bridge domain, source) -> ingress port
+ *   destination unicast and known
+ *       port outside the bridge domain                -> drop ISOLATION
+ *       port == ingress                               -> drop SAME_PORT
+ *       else                                          -> offer to that port (false: drop TX_FULL)
+ *   else (unknown unicast, broadcast, multicast)      -> flood to every other port of the bridge domain
+ * </pre>
+ * Every port that got frames is flushed once at the end of the batch; then the batch's RX-to-TX latencies are
+ * recorded and the MAC table ages by one incremental step. The clock is read once per duty cycle.
+ * <p>
+ * Ports, bridge domains and static MACs change only through {@link #commands()}, run on this agent's thread;
+ * the on* methods are for those commands (or a single-threaded caller such as a benchmark).
+ */
+public final class ForwardingAgent implements Agent, MessageHandler, MacTable.AgedHandler
+{
+    public static final String ROLE_NAME = "jvs-fwd";
+    /** Highest latency recorded; longer values are clamped to it. */
+    public static final long MAX_LATENCY_NANOS = 60_000_000_000L;
+    public static final int LATENCY_SIGNIFICANT_DIGITS = 3;
+    private static final int[] NO_PORTS = new int[0];
+
+    private final RingBuffer ring;
+    private final SwitchCounters counters;
+    private final MacTable macTable;
+    private final int batchSize;
+    private final NanoClock clock;
+    private final SingleWriterRecorder latency;
+    private final CommandQueue commands = new CommandQueue(CommandQueue.DEFAULT_CAPACITY);
+    private final EthernetHeader ethernet = new EthernetHeader();
+
+    private final PacketPort[] portIo = new PacketPort[SwitchCounters.MAX_PORTS];
+    private final int[] portBridgeDomain = new int[SwitchCounters.MAX_PORTS];
+    private final int[] portMaxFrameLength = new int[SwitchCounters.MAX_PORTS];
+    private final int[][] bridgeDomainPorts = new int[SwitchCounters.MAX_BRIDGE_DOMAINS][];
+
+    private final boolean[] dirty = new boolean[SwitchCounters.MAX_PORTS];
+    private final int[] dirtyPorts = new int[SwitchCounters.MAX_PORTS];
+    private int dirtyCount;
+
+    private final long[] rxTimes;
+    private int rxTimeCount;
+
+    private long nowNanos;
+
+    /**
+     * @param latency where RX-to-TX latencies (ns) go, or null to not measure.
+     * @param clock   read once per duty cycle for MAC learning and aging.
+     */
+    public ForwardingAgent(
+        final RingBuffer ring, final SwitchCounters counters, final MacTable macTable, final int batchSize,
+        final NanoClock clock, final SingleWriterRecorder latency)
+    {
+        this.ring = ring;
+        this.counters = counters;
+        this.macTable = macTable;
+        this.batchSize = batchSize;
+        this.clock = clock;
+        this.latency = latency;
+        this.rxTimes = new long[batchSize];
+    }
+
+    public static SingleWriterRecorder newLatencyRecorder()
+    {
+        return new SingleWriterRecorder(1, MAX_LATENCY_NANOS, LATENCY_SIGNIFICANT_DIGITS);
+    }
+
+    public String roleName()
+    {
+        return ROLE_NAME;
+    }
+
+    public CommandQueue commands()
+    {
+        return commands;
+    }
+
+    public int doWork()
+    {
+        nowNanos = clock.nanoTime();
+        int work = commands.drain();
+        try
+        {
+            work += ring.read(this, batchSize);
+        }
+        finally
+        {
+            // Also after a handler threw: frames already offered must still leave.
+            endBatch();
+        }
+        work += macTable.age(nowNanos, this);
+        return work;
+    }
+
+    /** Flushes every port that got frames and records the batch's latencies. */
+    public void endBatch()
+    {
+        final int count = dirtyCount;
+        dirtyCount = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final int port = dirtyPorts[i];
+            dirty[port] = false;
+            final PacketPort io = portIo[port];
+            if (null != io)
+            {
+                io.flush();
+            }
+        }
+        if (rxTimeCount > 0)
+        {
+            if (null != latency)
+            {
+                final long txTime = System.nanoTime();
+                for (int i = 0; i < rxTimeCount; i++)
+                {
+                    final long nanos = txTime - rxTimes[i];
+                    latency.recordValue(nanos < 0 ? 0 : Math.min(nanos, MAX_LATENCY_NANOS));
+                }
+            }
+            rxTimeCount = 0;
+        }
+    }
+
+    /** Handles one {@link FrameRecord}; msgTypeId is the ingress port id. */
+    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final int ingress = msgTypeId;
+        final int bd = ingress < SwitchCounters.MAX_PORTS ? portBridgeDomain[ingress] : 0;
+        if (bd == 0)
+        {
+            counters.incrementBridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS);
+            return;
+        }
+
+        final int frameOffset = index + FrameRecord.VNET_HEADER_OFFSET;
+        final int frameLength = length - FrameRecord.HEADER_LENGTH;
+        final int ethernetLength = frameLength - VnetHeader.LENGTH;
+        if (ethernetLength < 0 ||
+            ethernet.wrap(buffer, index + FrameRecord.ETHERNET_OFFSET, ethernetLength) != ParseResult.OK)
+        {
+            counters.drop(ingress, bd, SwitchCounters.PORT_MALFORMED, SwitchCounters.BD_MALFORMED);
+            return;
+        }
+
+        final long source = ethernet.source();
+        if (!MacAddress.isValidSource(source))
+        {
+            counters.drop(ingress, bd, SwitchCounters.PORT_INVALID_SOURCE, SwitchCounters.BD_INVALID_SOURCE);
+            return;
+        }
+        learn(bd, source, ingress);
+
+        final long destination = ethernet.destination();
+        if (!MacAddress.isMulticast(destination))
+        {
+            final int egress = macTable.lookup(bd, destination);
+            if (egress != MacTable.NO_PORT)
+            {
+                if (egress >= SwitchCounters.MAX_PORTS || portBridgeDomain[egress] != bd)
+                {
+                    counters.drop(ingress, bd, SwitchCounters.PORT_ISOLATION, SwitchCounters.BD_ISOLATION);
+                }
+                else if (egress == ingress)
+                {
+                    counters.drop(ingress, bd, SwitchCounters.PORT_SAME_PORT, SwitchCounters.BD_SAME_PORT);
+                }
+                else if (transmit(egress, bd, buffer, frameOffset, frameLength))
+                {
+                    counters.incrementBridgeDomain(bd, SwitchCounters.BD_FORWARDED);
+                    noteRxTime(buffer.getLong(index + FrameRecord.RX_TIME_OFFSET));
+                }
+                return;
+            }
+        }
+
+        final int[] members = bridgeDomainPorts[bd];
+        boolean sent = false;
+        for (final int port : members)
+        {
+            if (port != ingress)
+            {
+                sent |= transmit(port, bd, buffer, frameOffset, frameLength);
+            }
+        }
+        counters.incrementBridgeDomain(bd, SwitchCounters.BD_FLOODED);
+        if (sent)
+        {
+            noteRxTime(buffer.getLong(index + FrameRecord.RX_TIME_OFFSET));
+        }
+    }
+
+    private void learn(final int bd, final long source, final int ingress)
+    {
+        switch (macTable.learn(bd, source, ingress, nowNanos))
+        {
+            case MacTable.REFRESHED:
+            case MacTable.STATIC_HELD:
+                break;
+            case MacTable.LEARNED:
+                counters.incrementBridgeDomain(bd, SwitchCounters.BD_LEARNED);
+                publishMacCount(bd);
+                break;
+            case MacTable.MOVED:
+                counters.incrementBridgeDomain(bd, SwitchCounters.BD_MOVES);
+                break;
+            case MacTable.TABLE_FULL:
+                counters.incrementBridgeDomain(bd, SwitchCounters.BD_LEARN_TABLE_FULL);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private boolean transmit(
+        final int egress, final int bd, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        if (length > portMaxFrameLength[egress])
+        {
+            counters.drop(egress, bd, SwitchCounters.PORT_TX_TOO_LONG, SwitchCounters.BD_TX_TOO_LONG);
+            return false;
+        }
+        if (!portIo[egress].offer(buffer, offset, length))
+        {
+            counters.drop(egress, bd, SwitchCounters.PORT_TX_FULL, SwitchCounters.BD_TX_FULL);
+            return false;
+        }
+        counters.incrementPort(egress, SwitchCounters.TX_PACKETS);
+        counters.addPort(egress, SwitchCounters.TX_BYTES, length - VnetHeader.LENGTH);
+        if (!dirty[egress])
+        {
+            dirty[egress] = true;
+            dirtyPorts[dirtyCount++] = egress;
+        }
+        return true;
+    }
+
+    private void noteRxTime(final long rxTime)
+    {
+        if (rxTimeCount < rxTimes.length)
+        {
+            rxTimes[rxTimeCount++] = rxTime;
+        }
+    }
+
+    private void publishMacCount(final int bd)
+    {
+        counters.set(SwitchCounters.bridgeDomainOffset(bd, SwitchCounters.BD_MAC_ENTRIES), macTable.size(bd));
+    }
+
+    public void onAged(final int bridgeDomainId, final long mac, final int portId)
+    {
+        counters.incrementBridgeDomain(bridgeDomainId, SwitchCounters.BD_AGED);
+        publishMacCount(bridgeDomainId);
+    }
+
+    /** Command: a new, empty bridge domain. */
+    public void onBridgeDomainCreated(final int bridgeDomainId)
+    {
+        bridgeDomainPorts[bridgeDomainId] = NO_PORTS;
+        publishMacCount(bridgeDomainId);
+    }
+
+    /** Command: the bridge domain (already without ports) goes away with its MAC entries. */
+    public void onBridgeDomainRemoved(final int bridgeDomainId)
+    {
+        macTable.flushBridgeDomain(bridgeDomainId, true);
+        bridgeDomainPorts[bridgeDomainId] = null;
+        publishMacCount(bridgeDomainId);
+    }
+
+    /** Command: the port joins its bridge domain, whose member list becomes {@code members}. */
+    public void onPortAdded(final int portId, final PacketPort io, final int bridgeDomainId, final int[] members)
+    {
+        portIo[portId] = io;
+        portMaxFrameLength[portId] = io.maxFrameLength();
+        portBridgeDomain[portId] = bridgeDomainId;
+        bridgeDomainPorts[bridgeDomainId] = members;
+    }
+
+    /** Command: the port leaves; its MAC entries (static too) are flushed. After this it is never touched. */
+    public void onPortRemoved(final int portId, final int[] members)
+    {
+        final int bd = portBridgeDomain[portId];
+        if (bd == 0)
+        {
+            throw new IllegalArgumentException("forwarding agent has no port " + portId);
+        }
+        if (dirty[portId])
+        {
+            portIo[portId].flush();
+        }
+        portIo[portId] = null;
+        portBridgeDomain[portId] = 0;
+        portMaxFrameLength[portId] = 0;
+        bridgeDomainPorts[bd] = members;
+        macTable.flushPort(portId);
+        publishMacCount(bd);
+    }
+
+    /** Command: a static entry. */
+    public void onStaticMac(final int bridgeDomainId, final long mac, final int portId)
+    {
+        if (portBridgeDomain[portId] != bridgeDomainId)
+        {
+            throw new IllegalArgumentException("port " + portId + " is not in bridge domain " + bridgeDomainId);
+        }
+        if (!macTable.putStatic(bridgeDomainId, mac, portId, nowNanos))
+        {
+            throw new IllegalArgumentException(
+                "MAC table full (" + macTable.capacity() + " entries): static " + MacAddress.toString(mac) +
+                " not added");
+        }
+        publishMacCount(bridgeDomainId);
+    }
+
+    /** Command: removes the bridge domain's learned entries (static ones stay). @return entries removed. */
+    public int onFlush(final int bridgeDomainId)
+    {
+        final int removed = macTable.flushBridgeDomain(bridgeDomainId, false);
+        publishMacCount(bridgeDomainId);
+        return removed;
+    }
+
+    /** Command: every MAC entry, aged as of this duty cycle. Allocates. */
+    public List<MacEntry> snapshotMacTable()
+    {
+        final long now = clock.nanoTime();
+        final List<MacEntry> entries = new ArrayList<>(macTable.size());
+        macTable.forEach((bd, mac, port, lastSeen, isStatic) ->
+        {
+            final PacketPort io = port < SwitchCounters.MAX_PORTS ? portIo[port] : null;
+            entries.add(new MacEntry(
+                bd, MacAddress.toString(mac), port, null == io ? "?" : io.name(),
+                isStatic ? 0 : Math.max(0, (now - lastSeen) / 1_000_000_000L), isStatic));
+        });
+        return entries;
+    }
+
+    public MacTable macTable()
+    {
+        return macTable;
+    }
+
+    /** The cached time of the current duty cycle. */
+    public long nowNanos()
+    {
+        return nowNanos;
+    }
+}

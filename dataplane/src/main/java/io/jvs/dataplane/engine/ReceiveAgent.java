@@ -1,0 +1,179 @@
+package io.jvs.dataplane.engine;
+
+import io.jvs.tap.FrameHandler;
+import io.jvs.tap.PacketPort;
+import io.jvs.tap.VnetHeader;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.util.Arrays;
+
+/**
+ * Polls every port and copies each received frame into the forwarding agent's ring as a {@link FrameRecord}
+ * (msgTypeId = ingress port id). Counts RX packets/bytes, and drops the ring cannot take: NO_SPACE when full,
+ * TOO_LONG when the frame is longer than the ring's largest message.
+ * <p>
+ * Ports and configuration change only through {@link #commands()}, run on this agent's thread.
+ */
+public final class ReceiveAgent implements Agent, FrameHandler
+{
+    public static final String ROLE_NAME = "jvs-rx";
+
+    private final RingBuffer ring;
+    private final AtomicBuffer ringBuffer;
+    private final int maxMessageLength;
+    private final SwitchCounters counters;
+    private final int batchSize;
+    private final CommandQueue commands = new CommandQueue(CommandQueue.DEFAULT_CAPACITY);
+    private final PollIdleStrategy pollIdle;
+
+    private PacketPort[] ports = new PacketPort[0];
+    private int[] portIds = new int[0];
+    private int[] portBridgeDomains = new int[0];
+
+    private int currentPort;
+    private int currentBridgeDomain;
+    private long currentRxTime;
+
+    /**
+     * @param pollIdle the idle strategy of this agent's thread when it is "poll" (told about port fds), else null.
+     */
+    public ReceiveAgent(
+        final RingBuffer ring, final SwitchCounters counters, final int batchSize, final PollIdleStrategy pollIdle)
+    {
+        this.ring = ring;
+        this.ringBuffer = ring.buffer();
+        this.maxMessageLength = ring.maxMsgLength();
+        this.counters = counters;
+        this.batchSize = batchSize;
+        this.pollIdle = pollIdle;
+    }
+
+    public String roleName()
+    {
+        return ROLE_NAME;
+    }
+
+    public CommandQueue commands()
+    {
+        return commands;
+    }
+
+    public int doWork()
+    {
+        int work = commands.drain();
+        final PacketPort[] ports = this.ports;
+        for (int i = 0; i < ports.length; i++)
+        {
+            currentPort = portIds[i];
+            currentBridgeDomain = portBridgeDomains[i];
+            // One clock read per port poll: the RX time of a batch, good to the batch's own duration.
+            currentRxTime = System.nanoTime();
+            work += ports[i].receive(this, batchSize);
+        }
+        return work;
+    }
+
+    public void onFrame(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int port = currentPort;
+        counters.incrementPort(port, SwitchCounters.RX_PACKETS);
+        counters.addPort(port, SwitchCounters.RX_BYTES, Math.max(0, length - VnetHeader.LENGTH));
+
+        final int recordLength = FrameRecord.HEADER_LENGTH + length;
+        if (recordLength > maxMessageLength)
+        {
+            counters.drop(port, currentBridgeDomain, SwitchCounters.RX_TOO_LONG, SwitchCounters.BD_RX_TOO_LONG);
+            return;
+        }
+        final int index = ring.tryClaim(port, recordLength);
+        if (index == RingBuffer.INSUFFICIENT_CAPACITY)
+        {
+            counters.drop(port, currentBridgeDomain, SwitchCounters.RX_NO_SPACE, SwitchCounters.BD_NO_SPACE);
+            return;
+        }
+        ringBuffer.putLong(index + FrameRecord.RX_TIME_OFFSET, currentRxTime);
+        ringBuffer.putBytes(index + FrameRecord.VNET_HEADER_OFFSET, buffer, offset, length);
+        ring.commit(index);
+    }
+
+    /** Agent thread (command): starts polling the port. */
+    public void onPortAdded(final int portId, final PacketPort io, final int bridgeDomainId)
+    {
+        final int n = ports.length;
+        final PacketPort[] newPorts = Arrays.copyOf(ports, n + 1);
+        final int[] newIds = Arrays.copyOf(portIds, n + 1);
+        final int[] newBds = Arrays.copyOf(portBridgeDomains, n + 1);
+        newPorts[n] = io;
+        newIds[n] = portId;
+        newBds[n] = bridgeDomainId;
+        updateFds(newPorts);
+        ports = newPorts;
+        portIds = newIds;
+        portBridgeDomains = newBds;
+    }
+
+    /** Agent thread (command): stops polling the port; after this the agent never touches it again. */
+    public void onPortRemoved(final int portId)
+    {
+        final int n = ports.length;
+        int at = -1;
+        for (int i = 0; i < n; i++)
+        {
+            if (portIds[i] == portId)
+            {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0)
+        {
+            throw new IllegalArgumentException("receive agent has no port " + portId);
+        }
+        final PacketPort[] newPorts = new PacketPort[n - 1];
+        final int[] newIds = new int[n - 1];
+        final int[] newBds = new int[n - 1];
+        for (int i = 0, j = 0; i < n; i++)
+        {
+            if (i != at)
+            {
+                newPorts[j] = ports[i];
+                newIds[j] = portIds[i];
+                newBds[j] = portBridgeDomains[i];
+                j++;
+            }
+        }
+        ports = newPorts;
+        portIds = newIds;
+        portBridgeDomains = newBds;
+        updateFds(newPorts);
+    }
+
+    private void updateFds(final PacketPort[] ports)
+    {
+        if (null != pollIdle)
+        {
+            final int[] fds = new int[ports.length];
+            for (int i = 0; i < ports.length; i++)
+            {
+                fds[i] = ports[i].fd();
+            }
+            pollIdle.watch(fds, fds.length);
+        }
+    }
+
+    public int portCount()
+    {
+        return ports.length;
+    }
+
+    public void onClose()
+    {
+        if (null != pollIdle)
+        {
+            pollIdle.close();
+        }
+    }
+}

@@ -1,0 +1,459 @@
+package io.jvs.dataplane.mac;
+
+import io.jvs.dataplane.parse.MacAddress;
+
+/**
+ * Bounded MAC learning table of every bridge domain: open addressing with linear probing over primitive arrays,
+ * keyed by (bridge domain, MAC) packed into one long.
+ * <pre>
+ *   key = bridgeDomainId (16 bits) << 48 | mac (48 bits)        0 marks an empty slot (bridge domain ids are > 0)
+ *   slot i:  keys[i] | ports[i] | lastSeen[i] (nanos) | statics[i]
+ * </pre>
+ * The slot array is at least twice {@link #capacity()} so probe chains stay short; learning into a full table
+ * returns {@link #TABLE_FULL} and changes nothing. Deletion uses backward-shift (no tombstones), so lookups cost
+ * the same after any amount of churn. Aging is incremental: {@link #age} examines a slice of the slots sized by
+ * the time since the last call, so that a full sweep takes a quarter of the aging time and no call scans more
+ * than {@link #MAX_SLOTS_PER_AGE_CALL} slots. Static entries never age and are never moved by learning.
+ * <p>
+ * Not thread safe: one owning thread (the forwarding agent). Lookups and learning do not allocate; the time is
+ * passed in by the caller (a clock cached once per duty cycle).
+ */
+public final class MacTable
+{
+    /** {@link #lookup} result when the MAC is unknown; port ids are > 0. */
+    public static final int NO_PORT = 0;
+
+    /** New entry added. */
+    public static final int LEARNED = 1;
+    /** Known on the same port: its age is reset. */
+    public static final int REFRESHED = 2;
+    /** Known on another port: the entry now points to the new port (a station move). */
+    public static final int MOVED = 3;
+    /** Not known and the table holds {@link #capacity()} entries: nothing learned. */
+    public static final int TABLE_FULL = 4;
+    /** A static entry exists on another port: kept as configured. */
+    public static final int STATIC_HELD = 5;
+
+    public static final int MAX_BRIDGE_DOMAIN_ID = 0xFFFF;
+    public static final int MAX_CAPACITY = 1 << 28;
+    public static final int MAX_SLOTS_PER_AGE_CALL = 1024;
+    /** A full aging sweep takes agingNanos / this, so an entry lives at most 1.25x the aging time. */
+    public static final int SWEEPS_PER_AGING_TIME = 4;
+
+    private static final int BRIDGE_DOMAIN_SHIFT = 48;
+    private static final long GOLDEN_RATIO = 0x9E37_79B9_7F4A_7C15L;
+    private static final int MIN_SLOTS = 16;
+
+    /** Told about each entry removed by aging. */
+    @FunctionalInterface
+    public interface AgedHandler
+    {
+        void onAged(int bridgeDomainId, long mac, int portId);
+    }
+
+    /** Visits entries for snapshots (control path). */
+    @FunctionalInterface
+    public interface EntryVisitor
+    {
+        void visit(int bridgeDomainId, long mac, int portId, long lastSeenNanos, boolean isStatic);
+    }
+
+    private final long[] keys;
+    private final int[] ports;
+    private final long[] lastSeen;
+    private final boolean[] statics;
+    private final int[] countByBridgeDomain;
+    private final int capacity;
+    private final int mask;
+    private final int hashShift;
+    private final long agingNanos;
+    private final long sweepPeriodNanos;
+    private int size;
+    private int ageCursor;
+    private long lastAgeNanos;
+    private boolean agingStarted;
+
+    /**
+     * @param capacity            most entries held.
+     * @param maxBridgeDomainId   highest bridge domain id used (sizes the per-domain entry counts).
+     * @param agingNanos          an entry not refreshed for this long is removed.
+     */
+    public MacTable(final int capacity, final int maxBridgeDomainId, final long agingNanos)
+    {
+        if (capacity < 1 || capacity > MAX_CAPACITY)
+        {
+            throw new IllegalArgumentException("capacity=" + capacity + " not in [1, " + MAX_CAPACITY + "]");
+        }
+        if (maxBridgeDomainId < 1 || maxBridgeDomainId > MAX_BRIDGE_DOMAIN_ID)
+        {
+            throw new IllegalArgumentException(
+                "maxBridgeDomainId=" + maxBridgeDomainId + " not in [1, " + MAX_BRIDGE_DOMAIN_ID + "]");
+        }
+        if (agingNanos <= 0)
+        {
+            throw new IllegalArgumentException("agingNanos=" + agingNanos + " must be > 0");
+        }
+        final int slots = Math.max(MIN_SLOTS, Integer.highestOneBit(capacity * 2 - 1) << 1);
+        this.keys = new long[slots];
+        this.ports = new int[slots];
+        this.lastSeen = new long[slots];
+        this.statics = new boolean[slots];
+        this.countByBridgeDomain = new int[maxBridgeDomainId + 1];
+        this.capacity = capacity;
+        this.mask = slots - 1;
+        this.hashShift = 64 - Integer.numberOfTrailingZeros(slots);
+        this.agingNanos = agingNanos;
+        this.sweepPeriodNanos = Math.max(1, agingNanos / SWEEPS_PER_AGING_TIME);
+    }
+
+    static long key(final int bridgeDomainId, final long mac)
+    {
+        return ((long)bridgeDomainId << BRIDGE_DOMAIN_SHIFT) | (mac & MacAddress.MASK);
+    }
+
+    /** Fibonacci hashing: the multiply mixes every key bit into the top bits, which pick the slot. */
+    private int home(final long key)
+    {
+        return (int)((key * GOLDEN_RATIO) >>> hashShift);
+    }
+
+    private void checkBridgeDomain(final int bridgeDomainId)
+    {
+        if (bridgeDomainId < 1 || bridgeDomainId >= countByBridgeDomain.length)
+        {
+            throw new IllegalArgumentException("bridgeDomainId=" + bridgeDomainId + " out of range");
+        }
+    }
+
+    /** @return the port of (bridge domain, mac), or {@link #NO_PORT}. */
+    public int lookup(final int bridgeDomainId, final long mac)
+    {
+        final long key = key(bridgeDomainId, mac);
+        final long[] keys = this.keys;
+        int i = home(key);
+        while (true)
+        {
+            final long k = keys[i];
+            if (k == key)
+            {
+                return ports[i];
+            }
+            if (k == 0)
+            {
+                return NO_PORT;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /**
+     * Learns that mac was seen as a source on port.
+     *
+     * @return {@link #LEARNED}, {@link #REFRESHED}, {@link #MOVED}, {@link #TABLE_FULL} or {@link #STATIC_HELD}.
+     */
+    public int learn(final int bridgeDomainId, final long mac, final int portId, final long nowNanos)
+    {
+        final long key = key(bridgeDomainId, mac);
+        final long[] keys = this.keys;
+        int i = home(key);
+        while (true)
+        {
+            final long k = keys[i];
+            if (k == key)
+            {
+                if (ports[i] == portId)
+                {
+                    lastSeen[i] = nowNanos;
+                    return REFRESHED;
+                }
+                if (statics[i])
+                {
+                    return STATIC_HELD;
+                }
+                ports[i] = portId;
+                lastSeen[i] = nowNanos;
+                return MOVED;
+            }
+            if (k == 0)
+            {
+                if (size >= capacity)
+                {
+                    return TABLE_FULL;
+                }
+                insertAt(i, key, bridgeDomainId, portId, nowNanos, false);
+                return LEARNED;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    private void insertAt(
+        final int i, final long key, final int bridgeDomainId, final int portId, final long nowNanos,
+        final boolean isStatic)
+    {
+        keys[i] = key;
+        ports[i] = portId;
+        lastSeen[i] = nowNanos;
+        statics[i] = isStatic;
+        size++;
+        countByBridgeDomain[bridgeDomainId]++;
+    }
+
+    /**
+     * Adds or replaces a static entry (turning a learned entry static).
+     *
+     * @return false if the table is full and the entry was not there.
+     */
+    public boolean putStatic(final int bridgeDomainId, final long mac, final int portId, final long nowNanos)
+    {
+        checkBridgeDomain(bridgeDomainId);
+        final long key = key(bridgeDomainId, mac);
+        int i = home(key);
+        while (true)
+        {
+            final long k = keys[i];
+            if (k == key)
+            {
+                ports[i] = portId;
+                lastSeen[i] = nowNanos;
+                statics[i] = true;
+                return true;
+            }
+            if (k == 0)
+            {
+                if (size >= capacity)
+                {
+                    return false;
+                }
+                insertAt(i, key, bridgeDomainId, portId, nowNanos, true);
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** @return true if the entry existed (static or learned). */
+    public boolean remove(final int bridgeDomainId, final long mac)
+    {
+        final long key = key(bridgeDomainId, mac);
+        int i = home(key);
+        while (true)
+        {
+            final long k = keys[i];
+            if (k == key)
+            {
+                deleteAt(i);
+                return true;
+            }
+            if (k == 0)
+            {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /**
+     * Backward-shift deletion: moves each later entry of the probe chain that may live in the hole into it, so
+     * every chain stays unbroken without tombstones. Entries only move towards index i, never behind it.
+     */
+    private void deleteAt(final int index)
+    {
+        final long[] keys = this.keys;
+        countByBridgeDomain[(int)(keys[index] >>> BRIDGE_DOMAIN_SHIFT)]--;
+        size--;
+
+        int hole = index;
+        int j = index;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            final long k = keys[j];
+            if (k == 0)
+            {
+                break;
+            }
+            final int home = home(k);
+            // The entry at j may fill the hole iff the hole lies cyclically in [home, j).
+            if (((j - home) & mask) >= ((j - hole) & mask))
+            {
+                keys[hole] = k;
+                ports[hole] = ports[j];
+                lastSeen[hole] = lastSeen[j];
+                statics[hole] = statics[j];
+                hole = j;
+            }
+        }
+        keys[hole] = 0;
+        ports[hole] = NO_PORT;
+        lastSeen[hole] = 0;
+        statics[hole] = false;
+    }
+
+    /** Removes every entry (static too) on the port; a port is in one bridge domain. @return entries removed. */
+    public int flushPort(final int portId)
+    {
+        int removed = 0;
+        int i = 0;
+        // A deletion may shift a not yet visited entry into slot i: look at i again before moving on.
+        while (i < keys.length)
+        {
+            if (keys[i] != 0 && ports[i] == portId)
+            {
+                deleteAt(i);
+                removed++;
+            }
+            else
+            {
+                i++;
+            }
+        }
+        return removed;
+    }
+
+    /** Removes the bridge domain's learned entries, and its static ones too if asked. @return entries removed. */
+    public int flushBridgeDomain(final int bridgeDomainId, final boolean includeStatic)
+    {
+        checkBridgeDomain(bridgeDomainId);
+        if (countByBridgeDomain[bridgeDomainId] == 0)
+        {
+            return 0;
+        }
+        int removed = 0;
+        int i = 0;
+        while (i < keys.length)
+        {
+            final long k = keys[i];
+            if (k != 0 && (int)(k >>> BRIDGE_DOMAIN_SHIFT) == bridgeDomainId && (includeStatic || !statics[i]))
+            {
+                deleteAt(i);
+                removed++;
+            }
+            else
+            {
+                i++;
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * One incremental aging step, to be called every duty cycle: examines as many slots as the time since the
+     * last step is worth (full sweep per agingNanos / {@link #SWEEPS_PER_AGING_TIME}), at most
+     * {@link #MAX_SLOTS_PER_AGE_CALL}.
+     *
+     * @return entries removed.
+     */
+    public int age(final long nowNanos, final AgedHandler handler)
+    {
+        if (!agingStarted)
+        {
+            agingStarted = true;
+            lastAgeNanos = nowNanos;
+            return 0;
+        }
+        long elapsed = nowNanos - lastAgeNanos;
+        if (elapsed > sweepPeriodNanos)
+        {
+            elapsed = sweepPeriodNanos;
+            lastAgeNanos = nowNanos - sweepPeriodNanos;
+        }
+        if (elapsed <= 0)
+        {
+            return 0;
+        }
+        final long slotsDue = elapsed * keys.length / sweepPeriodNanos;
+        if (slotsDue == 0)
+        {
+            return 0; // not enough time for one slot: keep lastAgeNanos so the time accumulates
+        }
+        final int slots = (int)Math.min(slotsDue, MAX_SLOTS_PER_AGE_CALL);
+        lastAgeNanos += slots * sweepPeriodNanos / keys.length;
+        return ageSlots(nowNanos, slots, handler);
+    }
+
+    /** Examines the next {@code slots} slots from the aging cursor (wrapping). @return entries removed. */
+    public int ageSlots(final long nowNanos, final int slots, final AgedHandler handler)
+    {
+        if (size == 0)
+        {
+            ageCursor = (int)((ageCursor + (long)slots) & mask);
+            return 0;
+        }
+        int removed = 0;
+        int i = ageCursor;
+        for (int n = 0; n < slots; n++)
+        {
+            // Re-examine slot i after a deletion, which may have shifted a later entry into it.
+            while (keys[i] != 0 && !statics[i] && nowNanos - lastSeen[i] >= agingNanos)
+            {
+                final long k = keys[i];
+                final int port = ports[i];
+                deleteAt(i);
+                removed++;
+                if (null != handler)
+                {
+                    handler.onAged((int)(k >>> BRIDGE_DOMAIN_SHIFT), k & MacAddress.MASK, port);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        ageCursor = i;
+        return removed;
+    }
+
+    /** Visits every entry (control path). */
+    public void forEach(final EntryVisitor visitor)
+    {
+        for (int i = 0; i < keys.length; i++)
+        {
+            final long k = keys[i];
+            if (k != 0)
+            {
+                visitor.visit((int)(k >>> BRIDGE_DOMAIN_SHIFT), k & MacAddress.MASK, ports[i], lastSeen[i], statics[i]);
+            }
+        }
+    }
+
+    public int size()
+    {
+        return size;
+    }
+
+    /** Entries (learned and static) of one bridge domain. */
+    public int size(final int bridgeDomainId)
+    {
+        return bridgeDomainId > 0 && bridgeDomainId < countByBridgeDomain.length ?
+            countByBridgeDomain[bridgeDomainId] : 0;
+    }
+
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /** Length of the slot arrays (a power of two, at least 2 x capacity). */
+    public int slots()
+    {
+        return keys.length;
+    }
+
+    public long agingNanos()
+    {
+        return agingNanos;
+    }
+
+    /** Longest probe distance of any entry from its home slot: a health check for tests. */
+    public int maxProbeLength()
+    {
+        int max = 0;
+        for (int i = 0; i < keys.length; i++)
+        {
+            if (keys[i] != 0)
+            {
+                max = Math.max(max, (i - home(keys[i])) & mask);
+            }
+        }
+        return max;
+    }
+}

@@ -1,0 +1,60 @@
+package io.jvs.tap;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.IgnoreError;
+import jnr.ffi.annotations.Variadic;
+import jnr.ffi.types.intptr_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc calls jvs packet I/O needs, bound by jnr-ffi (see {@link Native#LIBC}).
+ * <p>
+ * Raw addresses are passed as {@code long} so a caller can hand over an mmap'd ring or an Agrona buffer's
+ * address without wrapping it in a {@link Pointer}. {@code mmap} declares {@code addr} as a {@link Pointer}
+ * because jnr-ffi corrupts the sixth argument of a function whose six parameters are all primitives.
+ * <p>
+ * errno is saved after every call except those marked {@link IgnoreError}: the TX kick, where the result
+ * alone decides what happens next. Read it with {@link Native#errno()}.
+ */
+public interface LibC
+{
+    @Variadic(fixedCount = 2)
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    @ssize_t long read(int fd, @intptr_t long buf, @size_t long count);
+
+    @ssize_t long write(int fd, @intptr_t long buf, @size_t long count);
+
+    /** ioctl whose argument is a pointer to a struct or an int. */
+    @Variadic(fixedCount = 2)
+    int ioctl(int fd, long request, Pointer arg);
+
+    /** ioctl whose argument is passed by value (e.g. TUNSETOFFLOAD). */
+    @Variadic(fixedCount = 2)
+    int ioctl(int fd, long request, long arg);
+
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, Pointer addr, int addrLen);
+
+    int setsockopt(int fd, int level, int optName, Pointer optVal, int optLen);
+
+    int getsockopt(int fd, int level, int optName, Pointer optVal, Pointer optLen);
+
+    @intptr_t long mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, @off_t long offset);
+
+    int munmap(@intptr_t long addr, @size_t long length);
+
+    int poll(Pointer fds, long nfds, int timeoutMillis);
+
+    @IgnoreError
+    @ssize_t long send(int fd, Pointer buf, @size_t long len, int flags);
+
+    int if_nametoindex(String name);
+
+    int getpagesize();
+}

@@ -1,0 +1,56 @@
+package io.jvs.tap;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Platform;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/** The one loaded {@link LibC}, errno access, and Linux constants shared by the ports. */
+final class Native
+{
+    static final LibC LIBC = LibraryLoader.create(LibC.class)
+        .load(Platform.getNativePlatform().getStandardCLibraryName());
+    static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+    // errno values (asm-generic/errno-base.h, errno.h).
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int EINVAL = 22;
+    static final int ENOBUFS = 105;
+
+    // fcntl.h
+    static final int O_RDWR = 2;
+    static final int O_NONBLOCK = 0x800;
+
+    // sys/mman.h
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final long MAP_FAILED = -1L;
+
+    // sys/socket.h
+    static final int MSG_DONTWAIT = 0x40;
+    static final int SOL_SOCKET = 1;
+
+    private Native()
+    {
+    }
+
+    /** errno saved by the last call on this thread that was not marked @IgnoreError. */
+    static int errno()
+    {
+        return RUNTIME.getLastError();
+    }
+
+    /** Zeroed native memory; the returned Pointer frees it when collected, so keep it in a field. */
+    static Pointer allocate(final int size)
+    {
+        return Memory.allocateDirect(RUNTIME, size, true);
+    }
+
+    static NativeException failure(final String call, final String subject)
+    {
+        return new NativeException(call, errno(), subject);
+    }
+}

@@ -1,0 +1,240 @@
+package io.jvs.tap;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A PacketSocketPort on the host end of a veth whose peer is in a test namespace. */
+class PacketSocketPortTest
+{
+    private static final byte[] NS_IP = Frames.ip(10, 77, 0, 1);
+    private static final byte[] FAKE_IP = Frames.ip(10, 77, 0, 2);
+    private static final byte[] FAKE_MAC = {0x02, 0x00, 0x00, 0x00, 0x00, 0x77};
+
+    private TestNet net;
+    private String ns;
+    private String hostEnd;
+    private String peer;
+    private PacketSocketPort port;
+    private Process background;
+
+    @BeforeEach
+    void setUp()
+    {
+        net = new TestNet();
+        ns = net.namespace("n");
+        hostEnd = net.name("h");
+        peer = net.name("p");
+        net.veth(hostEnd, peer, ns, "10.77.0.1/24");
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        Sh.stop(background);
+        try
+        {
+            if (port != null)
+            {
+                port.close();
+            }
+        }
+        finally
+        {
+            net.close();
+        }
+    }
+
+    private record Seen(int etherType, byte[] dst, byte[] src, byte[] payload, int vnetFlags, int gsoType)
+    {
+    }
+
+    private List<Seen> receiveFor(final long millis, final java.util.function.Predicate<Seen> until)
+    {
+        final List<Seen> seen = new ArrayList<>();
+        final FrameHandler handler = (buffer, offset, length) ->
+        {
+            final int frame = offset + VnetHeader.LENGTH;
+            seen.add(new Seen(
+                Frames.etherType(buffer, offset),
+                Frames.bytes(buffer, frame, 6),
+                Frames.bytes(buffer, frame + 6, 6),
+                Frames.bytes(buffer, frame + 14, length - VnetHeader.LENGTH - 14),
+                buffer.getByte(offset + VnetHeader.FLAGS_OFFSET) & 0xFF,
+                buffer.getByte(offset + VnetHeader.GSO_TYPE_OFFSET) & 0xFF));
+        };
+        try (Poller poller = new Poller(1))
+        {
+            poller.set(new int[] {port.fd()}, 1);
+            final long deadline = System.nanoTime() + millis * 1_000_000L;
+            while (System.nanoTime() < deadline)
+            {
+                if (port.receive(handler, 64) == 0)
+                {
+                    poller.await(20);
+                }
+                if (seen.stream().anyMatch(until))
+                {
+                    break;
+                }
+            }
+        }
+        return seen;
+    }
+
+    @Test
+    void receivesFramesSentFromTheNamespace()
+    {
+        port = PacketSocketPort.open(hostEnd);
+        assertTrue(port.ifindex() > 0);
+        final byte[] peerMac = TestNet.macBytes(TestNet.mac(ns, peer));
+        // A static neighbour so the pings go out as IPv4 frames to a made-up MAC (no ARP first).
+        Sh.run("ip", "-n", ns, "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:77", "dev", peer);
+        background = Sh.start(TestNet.inNs(ns, "ping", "-c", "5", "-i", "0.2", "10.77.0.2"));
+
+        final List<Seen> seen = receiveFor(5000, s -> s.etherType() == Frames.ETHERTYPE_IPV4);
+
+        final Seen icmp = seen.stream()
+            .filter(s -> s.etherType() == Frames.ETHERTYPE_IPV4)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no IPv4 frame among " + seen.size() + " frames"));
+        assertArrayEquals(peerMac, icmp.src());
+        assertArrayEquals(FAKE_MAC, icmp.dst());
+        assertEquals(1, icmp.payload()[9], "IP protocol ICMP");
+        assertArrayEquals(NS_IP, Arrays.copyOfRange(icmp.payload(), 12, 16));
+        assertEquals(VnetHeader.GSO_NONE, icmp.gsoType());
+        assertEquals(seen.size(), port.rxFrames());
+        assertEquals(0, port.truncatedFrames());
+        assertTrue((port.rxStatusBitsSeen() & Tpacket2Descriptor.TP_STATUS_USER) != 0);
+    }
+
+    @Test
+    void offeredArpRequestIsAnsweredByTheNamespace()
+    {
+        port = PacketSocketPort.open(hostEnd);
+        final byte[] peerMac = TestNet.macBytes(TestNet.mac(ns, peer));
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+
+        assertTrue(port.offer(request, 0, request.capacity()));
+        assertEquals(1, port.flush());
+        assertEquals(1, port.kicks());
+        assertEquals(0, port.flush(), "nothing pending: no kick");
+        assertEquals(1, port.kicks());
+
+        final List<Seen> seen = receiveFor(3000, PacketSocketPortTest::isArpReply);
+        final Seen reply = seen.stream().filter(PacketSocketPortTest::isArpReply).findFirst()
+            .orElseThrow(() -> new AssertionError("no ARP reply among " + seen.size() + " frames"));
+        assertArrayEquals(FAKE_MAC, reply.dst());
+        assertArrayEquals(peerMac, reply.src());
+        assertArrayEquals(peerMac, Arrays.copyOfRange(reply.payload(), 8, 14), "sender MAC");
+        assertArrayEquals(NS_IP, Arrays.copyOfRange(reply.payload(), 14, 18), "sender IP");
+        assertArrayEquals(FAKE_IP, Arrays.copyOfRange(reply.payload(), 24, 28), "target IP");
+        assertEquals(1, port.txFrames());
+        assertEquals(0, port.kickErrors());
+    }
+
+    private static boolean isArpReply(final Seen s)
+    {
+        return s.etherType() == Frames.ETHERTYPE_ARP && s.payload().length >= 28 && s.payload()[7] == 2;
+    }
+
+    @Test
+    void txSlotsComeBackSoASmallRingCarriesManyFrames()
+    {
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 4));
+        assertEquals(4096 - Tpacket2Descriptor.TX_DATA_OFFSET, port.maxFrameLength(), "slot is one page");
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+        final int frames = 40;
+        int accepted = 0;
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (accepted < frames && System.nanoTime() < deadline)
+        {
+            if (port.offer(request, 0, request.capacity()))
+            {
+                accepted++;
+            }
+            port.flush();
+        }
+        assertEquals(frames, accepted, "ring of 4 slots must recycle: " + port);
+        // The namespace answers every request it got; count the replies we receive back.
+        final List<Seen> seen = receiveFor(2000, s -> false);
+        final long replies = seen.stream().filter(PacketSocketPortTest::isArpReply).count();
+        assertEquals(frames, replies, "replies; kernel drops=" + port.kernelDrops() + " " + port);
+    }
+
+    @Test
+    void refusesFramesThatCannotBeValidAndCountsThem()
+    {
+        port = PacketSocketPort.open(hostEnd);
+        final UnsafeBuffer tiny = new UnsafeBuffer(new byte[PacketSocketPort.MIN_FRAME_LENGTH - 1]);
+        assertFalse(port.offer(tiny, 0, tiny.capacity()));
+        final UnsafeBuffer huge = new UnsafeBuffer(new byte[port.maxFrameLength() + 1]);
+        assertFalse(port.offer(huge, 0, huge.capacity()));
+        assertEquals(2, port.txRejected());
+        assertEquals(0, port.txFrames());
+        assertEquals(0, port.flush());
+    }
+
+    @Test
+    void tooLongFramesAreCountedAsTruncatedNotHandedOver()
+    {
+        // One-page slots: a 3000-byte ping cannot fit once the ring header and vnet header are in front.
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 8, 4));
+        Sh.run("ip", "-n", ns, "link", "set", peer, "mtu", "9000");
+        Sh.run("ip", "link", "set", hostEnd, "mtu", "9000");
+        Sh.run("ip", "-n", ns, "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:77", "dev", peer);
+        background = Sh.start(TestNet.inNs(ns, "ping", "-c", "3", "-i", "0.2", "-s", "5000", "10.77.0.2"));
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        final int[] big = new int[1];
+        while (port.truncatedFrames() == 0 && System.nanoTime() < deadline)
+        {
+            port.receive((buffer, offset, length) ->
+            {
+                if (length > 4096)
+                {
+                    big[0]++;
+                }
+            }, 16);
+        }
+        assertTrue(port.truncatedFrames() > 0, port.toString());
+        assertEquals(0, big[0]);
+    }
+
+    @Test
+    void closedPortRefusesUse()
+    {
+        port = PacketSocketPort.open(hostEnd);
+        port.close();
+        port.close();
+        assertThrows(IllegalStateException.class, () -> port.receive((b, o, l) -> { }, 1));
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+        assertThrows(IllegalStateException.class, () -> port.offer(request, 0, request.capacity()));
+        port = null;
+    }
+
+    @Test
+    void kernelDropsAreReadableAndStartAtZero()
+    {
+        port = PacketSocketPort.open(hostEnd);
+        assertEquals(0, port.kernelDrops());
+    }
+
+    static int ipProtocol(final DirectBuffer b, final int offset)
+    {
+        return b.getByte(offset + Frames.ETH_PAYLOAD + 9) & 0xFF;
+    }
+
+    static int ipTotalLength(final DirectBuffer b, final int offset)
+    {
+        return b.getShort(offset + Frames.ETH_PAYLOAD + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    }
+}
