@@ -34,6 +34,7 @@ AWAKE_CPUS=0                # 1 = hold /dev/cpu_dma_latency at 0 during latency 
 FABRICS="veth,bridge,jvs"
 OUT_FILE="$REPO_ROOT/docs/benchmarks.md"
 JVS_BIN="${JVS_BIN:-$REPO_ROOT/bin/jvs}"
+JVS_DAEMON_OPTS=""          # extra `jvs daemon` options, e.g. "--threads dedicated --idle busy"
 readonly ORIGINAL_ARGS="$*"
 
 usage() {
@@ -50,6 +51,7 @@ Usage: bin/jvs bench [options]      (or benchmarks/e2e/bench.sh [options]; needs
                        removes the idle wake-up cost, which otherwise dominates p50 on an idle VM
   --fabrics LIST       comma list of veth,bridge,jvs (default $FABRICS)
   --jvs PATH           jvs launcher (default \$JVS_BIN or bin/jvs)
+  --jvs-opts "OPTS"    extra options for \`jvs daemon\`, e.g. "--threads dedicated --idle busy"
   --out FILE           where the Markdown report goes (default docs/benchmarks.md)
   -h, --help           this text
 EOF
@@ -67,6 +69,7 @@ parse_args() {
             --awake-cpus) AWAKE_CPUS=1 ;;
             --fabrics) FABRICS="$2"; shift ;;
             --jvs) JVS_BIN="$2"; shift ;;
+            --jvs-opts) JVS_DAEMON_OPTS="$2"; shift ;;
             --out) OUT_FILE="$2"; shift ;;
             -h|--help) usage; exit 0 ;;
             *) echo "bench: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -211,6 +214,8 @@ jvs_cli() { timeout 30 "$JVS_BIN" "$@" --socket "$JVS_SOCKET"; }
 setup_jvs() {
     local log="$WORK_DIR/jvs-daemon.log" i help
     local -a daemon_opts=(--socket "$WORK_DIR/jvs.sock")
+    local -a extra_opts=()
+    read -r -a extra_opts <<<"$JVS_DAEMON_OPTS"
     [[ -x "$JVS_BIN" ]] || { SKIP_REASON="no executable jvs launcher (${JVS_BIN#"$REPO_ROOT"/})"; return 1; }
     # Also builds the jar if a source is newer (bin/jvs does that), so it gets a generous bound.
     if ! help="$(timeout 900 "$JVS_BIN" daemon --help 2>&1)"; then
@@ -220,6 +225,7 @@ setup_jvs() {
     # A private state directory, so the run neither replays nor changes the machine's /var/lib/jvs.
     grep -q -- '--state-dir' <<<"$help" && daemon_opts+=(--state-dir "$WORK_DIR/jvs-state")
     JVS_SOCKET="$WORK_DIR/jvs.sock"
+    daemon_opts+=("${extra_opts[@]+"${extra_opts[@]}"}")
     start_bg "$log" "$JVS_BIN" daemon "${daemon_opts[@]}"
     JVS_PID=$LAST_PID
     for i in $(seq 300); do                     # up to 30 s for the JVM to come up
@@ -228,6 +234,7 @@ setup_jvs() {
         sleep 0.1
     done
     [[ -S "$JVS_SOCKET" ]] || { SKIP_REASON="daemon did not open its socket ($(jvs_log_tail "$log"))"; return 1; }
+    JVS_BANNER="$(grep -m1 'listening' "$log" | sed "s:$WORK_DIR/::")"
 
     CLI_NS="${PREFIX}jc"; SRV_NS="${PREFIX}js"
     CLI_IF=eth0; SRV_IF=eth0
@@ -515,7 +522,8 @@ write_report() {
         echo
         echo "- Topology: two network namespaces (client, server), one interface each, same /24. veth: one pair"
         echo "  between them. kernel bridge: each namespace's veth peer enslaved to a bridge in a third, private"
-        echo "  namespace (STP off). jvs: \`jvs sandbox create\` + \`jvs network connect\`, the daemon on a private socket."
+        echo "  namespace (STP off). jvs: \`jvs sandbox create\` + \`jvs network connect\`, the daemon on a private socket"
+        echo "  and state directory${JVS_DAEMON_OPTS:+, with \`$JVS_DAEMON_OPTS\`}${JVS_BANNER:+ (\"$JVS_BANNER\")}."
         echo "- Offloads are left as the kernel sets them (never disabled); the client interface's state is recorded above."
         echo "- TCP: iperf3, one stream, ${TCP_SECONDS} s, median of ${ROUNDS} round(s), receiver-side rate."
         echo "- 64 B: trafgen (netsniff-ng) on one CPU (\`-P 1\`) in the client sends a valid Ethernet/IPv4/UDP frame of"
