@@ -17,7 +17,6 @@ final class DaemonCommand implements Callable<Integer>
 {
     enum Threads { shared, dedicated }
 
-    enum Idle { poll, backoff, busy }
 
     @Mixin
     SocketOption socket;
@@ -34,9 +33,10 @@ final class DaemonCommand implements Callable<Integer>
     Threads threads;
 
     @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "poll",
-        description = "How idle switch threads wait: poll (block in poll(2)), backoff (spin, yield, park), busy " +
-            "(spin; a core each). Default: ${DEFAULT-VALUE}.")
-    Idle idle;
+        description = "How idle switch threads wait: poll (spin 50 us after the last frame, then block in poll(2)), " +
+            "poll:MICROS (another spin window), backoff (spin, yield, park), busy (spin; a core each), yield, " +
+            "sleep. Default: ${DEFAULT-VALUE}.")
+    String idle;
 
     @Override
     public Integer call()
@@ -44,7 +44,7 @@ final class DaemonCommand implements Callable<Integer>
         final SwitchConfig defaults = SwitchConfig.defaults();
         final SwitchConfig switchConfig = new SwitchConfig(
             threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
-            idle.name(), defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
+            idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
             defaults.macAgingNanos());
         final Daemon daemon = Daemon.start(
             new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, true));
