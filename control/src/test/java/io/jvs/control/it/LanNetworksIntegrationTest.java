@@ -616,8 +616,13 @@ class LanNetworksIntegrationTest
                 argv.add("-R");
             }
             final Command.Result result = Command.exec(Duration.ofSeconds(seconds + 20L), argv.toArray(new String[0]));
-            return result.stdout().isBlank() ? json.createObjectNode().put("error", result.stderr()) :
-                json.readTree(result.stdout());
+            final JsonNode report = result.stdout().isBlank() ?
+                json.createObjectNode().put("error", result.stderr()) : json.readTree(result.stdout());
+            final JsonNode sum = report.path("end").path("sum_received");
+            System.out.printf("jm: iperf3 %s %s %s: %.2f Gbit/s, %d retransmits%n", client, reverse ? "<-" : "->",
+                serverIp, sum.path("bits_per_second").asDouble() / 1e9,
+                report.path("end").path("sum_sent").path("retransmits").asLong());
+            return report;
         }
         finally
         {
