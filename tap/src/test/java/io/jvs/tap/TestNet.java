@@ -7,16 +7,27 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Namespaces and veth pairs for one test, all named "jt" + a per-run random suffix, removed by exact name in
- * {@link #close()}.
+ * Namespaces and veth pairs for one test, all named with a prefix ("jt" by default) + a per-run random suffix,
+ * removed by exact name in {@link #close()}.
  */
 public final class TestNet implements AutoCloseable
 {
     private static final Pattern MAC = Pattern.compile("link/ether ([0-9a-f:]{17})");
 
-    public final String id = "jt" + Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
+    public final String id;
     private final List<String> namespaces = new ArrayList<>();
     private final List<String> links = new ArrayList<>();
+
+    public TestNet()
+    {
+        this("jt");
+    }
+
+    /** Names start with {@code prefix} (two letters, one per helper/suite) plus a random suffix. */
+    public TestNet(final String prefix)
+    {
+        id = prefix + Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
+    }
 
     /** e.g. name("a") = "jt1a2b3a": fits IFNAMSIZ. */
     public String name(final String role)
