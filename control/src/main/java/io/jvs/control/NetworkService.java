@@ -1,0 +1,677 @@
+package io.jvs.control;
+
+import io.jvs.control.fabric.Fabric;
+import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipam;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.ipam.SubnetPool;
+import io.jvs.control.netns.HostsFiles;
+import io.jvs.control.netns.IpTool;
+import io.jvs.control.state.Endpoint;
+import io.jvs.control.state.Network;
+import io.jvs.control.state.NetworkStore;
+import io.jvs.control.state.Sandbox;
+import io.jvs.dataplane.BridgeDomainStats;
+import io.jvs.dataplane.MacEntry;
+import io.jvs.dataplane.PortStats;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The control plane: networks, sandboxes and the endpoints between them, kept consistent across the store, the
+ * kernel (namespaces, veths, addresses, routes, hosts files) and the switch.
+ * <p>
+ * Every request is validated completely before anything changes; a kernel or switch step that fails later undoes
+ * the steps before it, so a refused request leaves everything as it was. One lock serialises requests: this is the
+ * slow path, a few kernel calls per request.
+ */
+public final class NetworkService implements AutoCloseable
+{
+    /** Docker's rule for container names, used for networks and sandboxes alike. */
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
+    private static final String HOST_INTERFACE_PREFIX = "jv";
+    private static final String SANDBOX_INTERFACE_PREFIX = "eth";
+    private static final int NAME_ATTEMPTS = 16;
+    private static final String PREDEFINED_BRIDGE = "bridge";
+
+    /** What {@code network create} asks for; null fields take defaults. */
+    public record CreateNetworkRequest(String name, String driver, String subnet, String gateway, boolean internal)
+    {
+    }
+
+    /** A network with its endpoints, as {@code network inspect} shows it. */
+    public record NetworkDetails(Network network, List<Endpoint> endpoints)
+    {
+    }
+
+    /** A sandbox with its endpoints. */
+    public record SandboxDetails(Sandbox sandbox, List<Endpoint> endpoints, Map<String, String> networkNames)
+    {
+    }
+
+    public record PortView(PortStats stats, String network, String sandbox, String sandboxInterface)
+    {
+    }
+
+    public record NetworkStatsView(BridgeDomainStats stats, String network)
+    {
+    }
+
+    public record MacView(MacEntry entry, String network, String sandbox, String hostInterface, String sandboxInterface)
+    {
+    }
+
+    public record Stats(List<NetworkStatsView> networks, List<PortView> ports)
+    {
+    }
+
+    private final NetworkStore store;
+    private final Fabric fabric;
+    private final IpTool ip;
+    private final HostsFiles hosts;
+    private final SubnetPool pool;
+    private final Map<String, Ipam> ipams = new HashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private boolean closed;
+
+    public NetworkService(
+        final NetworkStore store, final Fabric fabric, final IpTool ip, final HostsFiles hosts, final SubnetPool pool)
+    {
+        this.store = store;
+        this.fabric = fabric;
+        this.ip = ip;
+        this.hosts = hosts;
+        this.pool = pool;
+    }
+
+    /** Creates the predefined networks {@code bridge}, {@code host} and {@code none} as Docker has them. */
+    public synchronized void createPredefinedNetworks()
+    {
+        final List<Cidr> taken = new ArrayList<>(ip.hostRoutes());
+        store.networks().stream().filter(n -> n.subnet() != null).forEach(n -> taken.add(n.subnet()));
+        final Cidr subnet = SubnetPool.overlapsAny(SubnetPool.DEFAULT_BRIDGE, taken) ?
+            pool.next(taken) : SubnetPool.DEFAULT_BRIDGE;
+        final int bridgeDomain = fabric.createNetwork(PREDEFINED_BRIDGE);
+        final Instant now = Instant.now();
+        addNetwork(new Network(newId(), PREDEFINED_BRIDGE, Network.DRIVER_BRIDGE, false, subnet,
+            Ipam.defaultGateway(subnet), true, now, bridgeDomain));
+        addNetwork(new Network(newId(), "host", Network.DRIVER_HOST, false, null, 0, true, now, 0));
+        addNetwork(new Network(newId(), "none", Network.DRIVER_NULL, false, null, 0, true, now, 0));
+    }
+
+    /** Takes over namespaces a previous daemon created (their hosts files carry jvs's mark); they have no endpoints. */
+    public synchronized List<String> adoptSandboxes()
+    {
+        final List<String> adopted = new ArrayList<>();
+        for (final String name : ip.namespaces())
+        {
+            if (NAME.matcher(name).matches() && store.sandbox(name).isEmpty() && hosts.isOurs(name))
+            {
+                store.putSandbox(new Sandbox(name, Instant.now()));
+                hosts.write(name, List.of());
+                adopted.add(name);
+            }
+        }
+        return adopted;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- networks
+
+    public synchronized List<NetworkDetails> networks()
+    {
+        return store.networks().stream().map(this::details).toList();
+    }
+
+    public synchronized NetworkDetails network(final String ref)
+    {
+        return details(resolveNetwork(ref));
+    }
+
+    public synchronized Network createNetwork(final CreateNetworkRequest request)
+    {
+        checkOpen();
+        checkName("network", request.name());
+        if (findByName(request.name()).isPresent())
+        {
+            throw JvsException.conflict("network with name " + request.name() + " already exists");
+        }
+        final String driver = request.driver() == null || request.driver().isEmpty() ?
+            Network.DRIVER_BRIDGE : request.driver();
+        if (!Network.DRIVER_BRIDGE.equals(driver))
+        {
+            throw JvsException.invalid("driver \"" + driver + "\" is not supported: jvs networks use the bridge driver");
+        }
+        final boolean hasGateway = request.gateway() != null && !request.gateway().isEmpty();
+        final Cidr subnet;
+        if (request.subnet() != null && !request.subnet().isEmpty())
+        {
+            subnet = Cidr.parse(request.subnet());
+            Ipam.checkUsable(subnet);
+            for (final Network other : store.networks())
+            {
+                if (other.subnet() != null && other.subnet().overlaps(subnet))
+                {
+                    throw JvsException.conflict("subnet " + subnet + " overlaps with network " + other.name() +
+                        " (" + other.subnet() + ")");
+                }
+            }
+        }
+        else
+        {
+            if (hasGateway)
+            {
+                throw JvsException.invalid("--gateway needs --subnet: the gateway must be in a subnet you choose");
+            }
+            final List<Cidr> taken = new ArrayList<>(ip.hostRoutes());
+            store.networks().stream().filter(n -> n.subnet() != null).forEach(n -> taken.add(n.subnet()));
+            subnet = pool.next(taken);
+        }
+        final int gateway = hasGateway ? Ipv4.parse(request.gateway()) : Ipam.defaultGateway(subnet);
+        final Ipam ipam = new Ipam(subnet, gateway);
+
+        final int bridgeDomain = fabric.createNetwork(request.name());
+        final Network network = new Network(newId(), request.name(), driver, request.internal(), subnet, gateway,
+            false, Instant.now(), bridgeDomain);
+        store.putNetwork(network);
+        ipams.put(network.id(), ipam);
+        return network;
+    }
+
+    /** Removes one network; refused for predefined networks and networks with endpoints. */
+    public synchronized Network removeNetwork(final String ref)
+    {
+        checkOpen();
+        final Network network = resolveNetwork(ref);
+        if (network.predefined())
+        {
+            throw JvsException.forbidden(network.name() + " is a pre-defined network and cannot be removed");
+        }
+        final List<Endpoint> endpoints = store.endpointsOfNetwork(network.id());
+        if (!endpoints.isEmpty())
+        {
+            throw JvsException.conflict("error while removing network: network " + network.name() + " id " +
+                network.shortId() + " has active endpoints (" + String.join(", ",
+                endpoints.stream().map(Endpoint::sandbox).toList()) + ")");
+        }
+        fabric.removeNetwork(network.bridgeDomainId());
+        store.removeNetwork(network.id());
+        ipams.remove(network.id());
+        return network;
+    }
+
+    /** Removes every user network without endpoints. @return their names. */
+    public synchronized List<String> pruneNetworks()
+    {
+        checkOpen();
+        final List<String> removed = new ArrayList<>();
+        for (final Network network : store.networks())
+        {
+            if (!network.predefined() && store.endpointsOfNetwork(network.id()).isEmpty())
+            {
+                removeNetwork(network.id());
+                removed.add(network.name());
+            }
+        }
+        return removed;
+    }
+
+    // ------------------------------------------------------------------------------------------------- endpoints
+
+    /**
+     * Connects a sandbox: veth pair, peer ethN in the sandbox with the next free address and a Docker-style MAC,
+     * default route via the gateway if the sandbox has none (not on internal networks), host end as a switch port.
+     */
+    public synchronized Endpoint connect(final String networkRef, final String sandboxName)
+    {
+        checkOpen();
+        final Network network = resolveNetwork(networkRef);
+        final Sandbox sandbox = resolveSandbox(sandboxName);
+        if (Network.DRIVER_HOST.equals(network.driver()))
+        {
+            throw JvsException.forbidden("sandbox " + sandbox.name() + " cannot be connected to the host network: " +
+                "a sandbox has its own network namespace");
+        }
+        if (!network.hasBridgeDomain())
+        {
+            throw JvsException.forbidden("sandbox " + sandbox.name() + " cannot be connected to the " +
+                network.name() + " network: it stands for no networking (lo only, which every sandbox has)");
+        }
+        if (store.endpoint(network.id(), sandbox.name()).isPresent())
+        {
+            throw JvsException.conflict("endpoint with name " + sandbox.name() + " already exists in network " +
+                network.name());
+        }
+        if (!ip.namespaceExists(sandbox.name()))
+        {
+            throw JvsException.conflict("the network namespace of sandbox " + sandbox.name() +
+                " is gone (deleted outside jvs?): remove the sandbox with `jvs sandbox rm " + sandbox.name() + "`");
+        }
+
+        final Ipam ipam = ipams.get(network.id());
+        final int address = ipam.allocate();
+        final String hostInterface;
+        final String sandboxInterface;
+        try
+        {
+            hostInterface = newHostInterfaceName();
+            sandboxInterface = nextSandboxInterface(sandbox.name());
+        }
+        catch (final RuntimeException ex)
+        {
+            ipam.release(address);
+            throw ex;
+        }
+        final String mac = Ipv4.dockerMac(address);
+        final int prefix = network.subnet().prefix();
+        boolean linkCreated = false;
+        int portId = 0;
+        Endpoint endpoint = null;
+        try
+        {
+            ip.createVeth(hostInterface, sandboxInterface, mac, sandbox.name());
+            linkCreated = true;
+            ip.disableIpv6InNamespace(sandbox.name(), sandboxInterface);
+            ip.addAddress(sandbox.name(), sandboxInterface, Ipv4.format(address) + "/" + prefix);
+            ip.linkUp(sandbox.name(), sandboxInterface);
+            if (!network.internal() && ip.defaultRouteDevice(sandbox.name()).isEmpty())
+            {
+                ip.addDefaultRoute(sandbox.name(), Ipv4.format(network.gateway()), sandboxInterface);
+            }
+            ip.disableIpv6OnHost(hostInterface);
+            ip.linkUp(null, hostInterface);
+            portId = fabric.attach(hostInterface, network.bridgeDomainId());
+            endpoint = new Endpoint(newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
+                address, prefix, portId);
+            store.putEndpoint(endpoint);
+            rewriteHostsFiles();
+            return endpoint;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (endpoint != null)
+            {
+                store.removeEndpoint(network.id(), sandbox.name());
+                runQuietly(this::rewriteHostsFiles, ex);
+            }
+            if (portId > 0)
+            {
+                final int port = portId;
+                runQuietly(() -> fabric.detach(port), ex);
+            }
+            if (linkCreated)
+            {
+                runQuietly(() -> ip.deleteLink(hostInterface), ex); // takes the peer, its address and route along
+            }
+            ipam.release(address);
+            throw ex;
+        }
+    }
+
+    public synchronized void disconnect(final String networkRef, final String sandboxName)
+    {
+        checkOpen();
+        final Network network = resolveNetwork(networkRef);
+        final Sandbox sandbox = resolveSandbox(sandboxName);
+        final Endpoint endpoint = store.endpoint(network.id(), sandbox.name()).orElseThrow(() ->
+            JvsException.notFound("sandbox " + sandbox.name() + " is not connected to network " + network.name()));
+        removeEndpoint(network, endpoint);
+        rewriteHostsFiles();
+        restoreDefaultRoute(sandbox.name());
+    }
+
+    // ------------------------------------------------------------------------------------------------- sandboxes
+
+    public synchronized List<SandboxDetails> sandboxes()
+    {
+        return store.sandboxes().stream().map(this::details).toList();
+    }
+
+    public synchronized SandboxDetails sandbox(final String name)
+    {
+        return details(resolveSandbox(name));
+    }
+
+    /** {@code ip netns add NAME}, lo up, hosts and resolv.conf under /etc/netns/NAME. */
+    public synchronized Sandbox createSandbox(final String name)
+    {
+        checkOpen();
+        checkName("sandbox", name);
+        if (store.sandbox(name).isPresent())
+        {
+            throw JvsException.conflict("sandbox " + name + " already exists");
+        }
+        if (ip.namespaceExists(name))
+        {
+            throw JvsException.conflict("a network namespace named " + name + " already exists (not created by jvs)");
+        }
+        boolean created = false;
+        try
+        {
+            ip.addNamespace(name);
+            created = true;
+            ip.linkUp(name, "lo");
+            hosts.create(name);
+            final Sandbox sandbox = new Sandbox(name, Instant.now());
+            store.putSandbox(sandbox);
+            rewriteHostsFiles();
+            return sandbox;
+        }
+        catch (final RuntimeException ex)
+        {
+            store.removeSandbox(name);
+            runQuietly(() -> hosts.remove(name), ex);
+            if (created)
+            {
+                runQuietly(() -> ip.deleteNamespace(name), ex);
+            }
+            throw ex;
+        }
+    }
+
+    /** Disconnects the sandbox from every network, then deletes its namespace and files. */
+    public synchronized Sandbox removeSandbox(final String name)
+    {
+        checkOpen();
+        final Sandbox sandbox = resolveSandbox(name);
+        for (final Endpoint endpoint : store.endpointsOfSandbox(name))
+        {
+            removeEndpoint(store.network(endpoint.networkId()).orElseThrow(), endpoint);
+        }
+        store.removeSandbox(name);
+        rewriteHostsFiles();
+        if (ip.namespaceExists(name))
+        {
+            ip.deleteNamespace(name);
+        }
+        hosts.remove(name);
+        return sandbox;
+    }
+
+    // ------------------------------------------------------------------------------------------------ visibility
+
+    public synchronized Stats stats()
+    {
+        final Map<Integer, String> networkByDomain = new HashMap<>();
+        store.networks().forEach(n -> networkByDomain.put(n.bridgeDomainId(), n.name()));
+        final Map<Integer, Endpoint> endpointByPort = endpointsByPort();
+        final List<NetworkStatsView> networks = new ArrayList<>();
+        for (final BridgeDomainStats stats : fabric.networkStats())
+        {
+            networks.add(new NetworkStatsView(stats, networkByDomain.getOrDefault(stats.bridgeDomainId(), "?")));
+        }
+        final List<PortView> ports = new ArrayList<>();
+        for (final PortStats stats : fabric.portStats())
+        {
+            final Endpoint endpoint = endpointByPort.get(stats.portId());
+            ports.add(new PortView(stats, networkByDomain.getOrDefault(stats.bridgeDomainId(), "?"),
+                endpoint == null ? "" : endpoint.sandbox(), endpoint == null ? "" : endpoint.sandboxInterface()));
+        }
+        return new Stats(networks, ports);
+    }
+
+    public synchronized List<MacView> macTable()
+    {
+        final Map<Integer, String> networkByDomain = new HashMap<>();
+        store.networks().forEach(n -> networkByDomain.put(n.bridgeDomainId(), n.name()));
+        final Map<Integer, Endpoint> endpointByPort = endpointsByPort();
+        final List<MacView> table = new ArrayList<>();
+        for (final MacEntry entry : fabric.macTable())
+        {
+            final Endpoint endpoint = endpointByPort.get(entry.portId());
+            table.add(new MacView(entry, networkByDomain.getOrDefault(entry.bridgeDomainId(), "?"),
+                endpoint == null ? "" : endpoint.sandbox(),
+                endpoint == null ? entry.portName() : endpoint.hostInterface(),
+                endpoint == null ? "" : endpoint.sandboxInterface()));
+        }
+        table.sort(java.util.Comparator.comparing(MacView::network).thenComparing(v -> v.entry().mac()));
+        return table;
+    }
+
+    /**
+     * Removes every endpoint (switch port and host-end veth) and empties the sandboxes' peer lists; the sandboxes
+     * themselves stay. Does not close the fabric: its owner does.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        RuntimeException failure = null;
+        for (final Endpoint endpoint : store.endpoints())
+        {
+            try
+            {
+                removeEndpoint(store.network(endpoint.networkId()).orElseThrow(), endpoint);
+            }
+            catch (final RuntimeException ex)
+            {
+                if (failure == null)
+                {
+                    failure = ex;
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
+        }
+        try
+        {
+            rewriteHostsFiles();
+        }
+        catch (final RuntimeException ex)
+        {
+            if (failure == null)
+            {
+                failure = ex;
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------- helpers
+
+    private void addNetwork(final Network network)
+    {
+        store.putNetwork(network);
+        if (network.subnet() != null)
+        {
+            ipams.put(network.id(), new Ipam(network.subnet(), network.gateway()));
+        }
+    }
+
+    private void removeEndpoint(final Network network, final Endpoint endpoint)
+    {
+        fabric.detach(endpoint.portId());
+        ip.deleteLink(endpoint.hostInterface());
+        ipams.get(network.id()).release(endpoint.address());
+        store.removeEndpoint(network.id(), endpoint.sandbox());
+    }
+
+    /** After a disconnect took the default route away, Docker-like: route via another (non-internal) network. */
+    private void restoreDefaultRoute(final String sandbox)
+    {
+        if (ip.defaultRouteDevice(sandbox).isPresent())
+        {
+            return;
+        }
+        for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
+        {
+            final Network network = store.network(endpoint.networkId()).orElseThrow();
+            if (!network.internal())
+            {
+                ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
+                return;
+            }
+        }
+    }
+
+    /** Each sandbox's hosts file: itself, then each peer sharing a network with it (at its address there). */
+    private void rewriteHostsFiles()
+    {
+        final List<Endpoint> all = store.endpoints();
+        for (final Sandbox sandbox : store.sandboxes())
+        {
+            final Map<String, String> names = new LinkedHashMap<>();
+            all.stream().filter(e -> e.sandbox().equals(sandbox.name()))
+                .min(java.util.Comparator.comparing(Endpoint::sandboxInterface)) // eth0 names the sandbox itself
+                .ifPresent(own -> names.put(sandbox.name(), Ipv4.format(own.address())));
+            for (final Endpoint own : all)
+            {
+                if (!own.sandbox().equals(sandbox.name()))
+                {
+                    continue;
+                }
+                for (final Endpoint peer : all)
+                {
+                    if (peer.networkId().equals(own.networkId()) && !peer.sandbox().equals(sandbox.name()))
+                    {
+                        names.putIfAbsent(peer.sandbox(), Ipv4.format(peer.address()));
+                    }
+                }
+            }
+            final List<HostsFiles.HostEntry> entries = new ArrayList<>();
+            names.forEach((name, address) -> entries.add(new HostsFiles.HostEntry(address, name)));
+            hosts.write(sandbox.name(), entries);
+        }
+    }
+
+    private Map<Integer, Endpoint> endpointsByPort()
+    {
+        final Map<Integer, Endpoint> byPort = new HashMap<>();
+        store.endpoints().forEach(e -> byPort.put(e.portId(), e));
+        return byPort;
+    }
+
+    private NetworkDetails details(final Network network)
+    {
+        return new NetworkDetails(network, store.endpointsOfNetwork(network.id()));
+    }
+
+    private SandboxDetails details(final Sandbox sandbox)
+    {
+        final List<Endpoint> endpoints = store.endpointsOfSandbox(sandbox.name());
+        final Map<String, String> names = new HashMap<>();
+        endpoints.forEach(e -> names.put(e.networkId(), store.network(e.networkId()).map(Network::name).orElse("?")));
+        return new SandboxDetails(sandbox, endpoints, names);
+    }
+
+    /** Docker's order: full id, then full name, then a unique id prefix. */
+    private Network resolveNetwork(final String ref)
+    {
+        if (ref == null || ref.isEmpty())
+        {
+            throw JvsException.invalid("network name or id is empty");
+        }
+        final Optional<Network> byId = store.network(ref);
+        if (byId.isPresent())
+        {
+            return byId.get();
+        }
+        final Optional<Network> byName = findByName(ref);
+        if (byName.isPresent())
+        {
+            return byName.get();
+        }
+        final List<Network> matches = store.networks().stream().filter(n -> n.id().startsWith(ref)).toList();
+        if (matches.size() > 1)
+        {
+            throw JvsException.conflict("network " + ref + " is ambiguous (" + matches.size() +
+                " matches found based on ID prefix)");
+        }
+        if (matches.isEmpty())
+        {
+            throw JvsException.notFound("network " + ref + " not found");
+        }
+        return matches.get(0);
+    }
+
+    private Optional<Network> findByName(final String name)
+    {
+        return store.networks().stream().filter(n -> n.name().equals(name)).findFirst();
+    }
+
+    private Sandbox resolveSandbox(final String name)
+    {
+        return store.sandbox(name).orElseThrow(() -> JvsException.notFound("no such sandbox: " + name));
+    }
+
+    private static void checkName(final String what, final String name)
+    {
+        if (name == null || !NAME.matcher(name).matches())
+        {
+            throw JvsException.invalid("invalid " + what + " name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] " +
+                "are allowed, up to 63 characters");
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "the daemon is shutting down");
+        }
+    }
+
+    private String newId()
+    {
+        final byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    /** "jv" + 8 hex digits: 10 characters, well inside IFNAMSIZ, and unlikely to clash with anything else. */
+    private String newHostInterfaceName()
+    {
+        for (int i = 0; i < NAME_ATTEMPTS; i++)
+        {
+            final String name = HOST_INTERFACE_PREFIX + HexFormat.of().toHexDigits(random.nextInt());
+            if (!ip.linkExists(name))
+            {
+                return name;
+            }
+        }
+        throw new JvsException(JvsException.Kind.INTERNAL, "no free host interface name after " + NAME_ATTEMPTS +
+            " attempts");
+    }
+
+    private String nextSandboxInterface(final String sandbox)
+    {
+        final List<String> existing = ip.linkNames(sandbox);
+        for (int i = 0; i < 1000; i++)
+        {
+            if (!existing.contains(SANDBOX_INTERFACE_PREFIX + i))
+            {
+                return SANDBOX_INTERFACE_PREFIX + i;
+            }
+        }
+        throw JvsException.conflict("sandbox " + sandbox + " has no free ethN name");
+    }
+
+    private static void runQuietly(final Runnable undo, final RuntimeException primary)
+    {
+        try
+        {
+            undo.run();
+        }
+        catch (final RuntimeException ex)
+        {
+            primary.addSuppressed(ex);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.jvs.control.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvs.control.JvsException;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CLI's view of the daemon: one method per API call, answers as JSON trees. A refusal comes back as a
+ * {@link JvsException} carrying the daemon's message; an unreachable daemon as
+ * {@link UnixHttpClient.UnreachableException}.
+ */
+public final class ApiClient
+{
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final UnixHttpClient http;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public ApiClient(final Path socket)
+    {
+        this(new UnixHttpClient(socket, DEFAULT_TIMEOUT));
+    }
+
+    public ApiClient(final UnixHttpClient http)
+    {
+        this.http = http;
+    }
+
+    public Path socket()
+    {
+        return http.socket();
+    }
+
+    public boolean ping()
+    {
+        try
+        {
+            return http.send("GET", "/_ping", null).status() == 200;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    public JsonNode networks() throws IOException
+    {
+        return call("GET", "/networks", null);
+    }
+
+    public JsonNode network(final String ref) throws IOException
+    {
+        return call("GET", "/networks/" + encode(ref), null);
+    }
+
+    public String createNetwork(
+        final String name, final String driver, final String subnet, final String gateway, final boolean internal)
+        throws IOException
+    {
+        final ObjectNode body = json.createObjectNode();
+        body.put("Name", name);
+        if (driver != null)
+        {
+            body.put("Driver", driver);
+        }
+        body.put("Internal", internal);
+        if (subnet != null || gateway != null)
+        {
+            final ObjectNode config = body.putObject("IPAM").putArray("Config").addObject();
+            if (subnet != null)
+            {
+                config.put("Subnet", subnet);
+            }
+            if (gateway != null)
+            {
+                config.put("Gateway", gateway);
+            }
+        }
+        return call("POST", "/networks/create", body).path("Id").asText();
+    }
+
+    public void removeNetwork(final String ref) throws IOException
+    {
+        call("DELETE", "/networks/" + encode(ref), null);
+    }
+
+    public List<String> pruneNetworks() throws IOException
+    {
+        final List<String> names = new ArrayList<>();
+        call("POST", "/networks/prune", null).path("NetworksDeleted").forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
+    public JsonNode connect(final String network, final String sandbox) throws IOException
+    {
+        return call("POST", "/networks/" + encode(network) + "/connect", json.createObjectNode().put("Container", sandbox));
+    }
+
+    public void disconnect(final String network, final String sandbox) throws IOException
+    {
+        call("POST", "/networks/" + encode(network) + "/disconnect", json.createObjectNode().put("Container", sandbox));
+    }
+
+    public JsonNode sandboxes() throws IOException
+    {
+        return call("GET", "/sandboxes", null);
+    }
+
+    public JsonNode sandbox(final String name) throws IOException
+    {
+        return call("GET", "/sandboxes/" + encode(name), null);
+    }
+
+    public JsonNode createSandbox(final String name) throws IOException
+    {
+        return call("POST", "/sandboxes/create", json.createObjectNode().put("Name", name));
+    }
+
+    public void removeSandbox(final String name) throws IOException
+    {
+        call("DELETE", "/sandboxes/" + encode(name), null);
+    }
+
+    public JsonNode stats() throws IOException
+    {
+        return call("GET", "/stats", null);
+    }
+
+    public JsonNode macTable() throws IOException
+    {
+        return call("GET", "/mac", null);
+    }
+
+    private JsonNode call(final String method, final String path, final JsonNode body) throws IOException
+    {
+        final ApiResponse response = http.send(method, path, body == null ? null : json.writeValueAsBytes(body));
+        final JsonNode answer = response.body().length == 0 ? json.createObjectNode() : parse(response);
+        if (response.status() >= 300)
+        {
+            final String message = answer.path("message").asText(response.bodyText());
+            throw new JvsException(JvsException.Kind.ofHttpStatus(response.status()), message);
+        }
+        return answer;
+    }
+
+    private JsonNode parse(final ApiResponse response) throws IOException
+    {
+        try
+        {
+            return json.readTree(response.body());
+        }
+        catch (final IOException ex)
+        {
+            if (response.status() >= 300)
+            {
+                return json.createObjectNode().put("message", "HTTP " + response.status() + ": " +
+                    response.bodyText().strip());
+            }
+            throw new IOException("the daemon answered with invalid JSON: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static String encode(final String segment)
+    {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

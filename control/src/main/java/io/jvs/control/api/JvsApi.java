@@ -1,0 +1,365 @@
+package io.jvs.control.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvs.control.JvsException;
+import io.jvs.control.NetworkService;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.state.Endpoint;
+import io.jvs.control.state.Network;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * jvs's local API, shaped after Docker's network API where one exists (paths, JSON field names, {"message": ...}
+ * errors with 400/403/404/409/500):
+ * <pre>
+ * GET    /_ping                         "OK"
+ * GET    /networks                      [network...]
+ * POST   /networks/create               {"Name", "Driver", "Internal", "IPAM": {"Config": [{"Subnet", "Gateway"}]}}
+ * GET    /networks/{id|name|id-prefix}  network, as docker network inspect
+ * DELETE /networks/{ref}                204
+ * POST   /networks/{ref}/connect        {"Container": sandbox}  (or "Sandbox")
+ * POST   /networks/{ref}/disconnect     {"Container": sandbox}
+ * POST   /networks/prune                {"NetworksDeleted": [name...]}
+ * GET    /sandboxes                     [sandbox...]
+ * POST   /sandboxes/create              {"Name"}
+ * GET    /sandboxes/{name}              sandbox
+ * DELETE /sandboxes/{name}              204
+ * GET    /stats                         {"Networks": [...], "Ports": [...]}
+ * GET    /mac                           [mac entry...]
+ * </pre>
+ */
+public final class JvsApi implements ApiHandler
+{
+    private static final byte[] NO_BODY = new byte[0];
+
+    private final NetworkService service;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public JvsApi(final NetworkService service)
+    {
+        this.service = service;
+    }
+
+    @Override
+    public ApiResponse handle(final ApiRequest request)
+    {
+        try
+        {
+            return route(request);
+        }
+        catch (final JvsException ex)
+        {
+            return error(ex.kind().httpStatus(), ex.getMessage());
+        }
+        catch (final RuntimeException ex)
+        {
+            return error(500, ex.getClass().getSimpleName() + ": " + ex.getMessage());
+        }
+    }
+
+    private ApiResponse route(final ApiRequest request)
+    {
+        final String[] parts = request.path().replaceAll("^/+|/+$", "").split("/");
+        final String method = request.method();
+        final String resource = parts[0];
+        final String ref = parts.length > 1 ? parts[1] : null;
+        final String action = parts.length > 2 ? parts[2] : null;
+        if (parts.length > 3)
+        {
+            return notFound(request);
+        }
+        switch (resource)
+        {
+            case "_ping":
+                return new ApiResponse(200, "text/plain", "OK".getBytes(StandardCharsets.UTF_8));
+            case "networks":
+                return networks(request, method, ref, action);
+            case "sandboxes":
+                return sandboxes(request, method, ref, action);
+            case "stats":
+                return ref == null && "GET".equals(method) ? ok(stats()) : notFound(request);
+            case "mac":
+                return ref == null && "GET".equals(method) ? ok(macTable()) : notFound(request);
+            default:
+                return notFound(request);
+        }
+    }
+
+    private ApiResponse networks(final ApiRequest request, final String method, final String ref, final String action)
+    {
+        if (ref == null)
+        {
+            return "GET".equals(method) ? ok(service.networks().stream().map(this::network).toList()) :
+                notFound(request);
+        }
+        if (action == null)
+        {
+            if ("create".equals(ref) && "POST".equals(method))
+            {
+                final JsonNode body = body(request);
+                final JsonNode config = body.path("IPAM").path("Config").path(0);
+                final Network network = service.createNetwork(new NetworkService.CreateNetworkRequest(
+                    text(body, "Name"), text(body, "Driver"), text(config, "Subnet"), text(config, "Gateway"),
+                    body.path("Internal").asBoolean(false)));
+                final Map<String, Object> created = new LinkedHashMap<>();
+                created.put("Id", network.id());
+                created.put("Warning", "");
+                return respond(201, created);
+            }
+            if ("prune".equals(ref) && "POST".equals(method))
+            {
+                return ok(Map.of("NetworksDeleted", service.pruneNetworks()));
+            }
+            if ("GET".equals(method))
+            {
+                return ok(network(service.network(ref)));
+            }
+            if ("DELETE".equals(method))
+            {
+                service.removeNetwork(ref);
+                return new ApiResponse(204, ApiResponse.JSON, NO_BODY);
+            }
+            return notFound(request);
+        }
+        if (!"POST".equals(method))
+        {
+            return notFound(request);
+        }
+        final JsonNode body = body(request);
+        final String sandbox = text(body, "Container") != null ? text(body, "Container") : text(body, "Sandbox");
+        if (sandbox == null || sandbox.isEmpty())
+        {
+            throw JvsException.invalid("the request names no sandbox (\"Container\")");
+        }
+        switch (action)
+        {
+            case "connect":
+                return ok(endpoint(service.connect(ref, sandbox)));
+            case "disconnect":
+                service.disconnect(ref, sandbox);
+                return ok(Map.of());
+            default:
+                return notFound(request);
+        }
+    }
+
+    private ApiResponse sandboxes(final ApiRequest request, final String method, final String ref, final String action)
+    {
+        if (action != null)
+        {
+            return notFound(request);
+        }
+        if (ref == null)
+        {
+            return "GET".equals(method) ? ok(service.sandboxes().stream().map(JvsApi::sandbox).toList()) :
+                notFound(request);
+        }
+        if ("create".equals(ref) && "POST".equals(method))
+        {
+            final String name = text(body(request), "Name");
+            service.createSandbox(name);
+            return respond(201, sandbox(service.sandbox(name)));
+        }
+        if ("GET".equals(method))
+        {
+            return ok(sandbox(service.sandbox(ref)));
+        }
+        if ("DELETE".equals(method))
+        {
+            service.removeSandbox(ref);
+            return new ApiResponse(204, ApiResponse.JSON, NO_BODY);
+        }
+        return notFound(request);
+    }
+
+    // ------------------------------------------------------------------------------------------------ rendering
+
+    private Map<String, Object> network(final NetworkService.NetworkDetails details)
+    {
+        final Network n = details.network();
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Name", n.name());
+        out.put("Id", n.id());
+        out.put("Created", n.created().toString());
+        out.put("Scope", Network.SCOPE);
+        out.put("Driver", n.driver());
+        out.put("EnableIPv6", false);
+        final Map<String, Object> ipam = new LinkedHashMap<>();
+        ipam.put("Driver", "default");
+        ipam.put("Options", null);
+        final List<Object> config = new ArrayList<>();
+        if (n.subnet() != null)
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("Subnet", n.subnet().toString());
+            entry.put("Gateway", Ipv4.format(n.gateway()));
+            config.add(entry);
+        }
+        ipam.put("Config", config);
+        out.put("IPAM", ipam);
+        out.put("Internal", n.internal());
+        out.put("Attachable", false);
+        final Map<String, Object> containers = new LinkedHashMap<>();
+        for (final Endpoint e : details.endpoints())
+        {
+            containers.put(e.sandbox(), endpoint(e));
+        }
+        out.put("Containers", containers);
+        out.put("Options", Map.of());
+        out.put("Labels", Map.of());
+        out.put("Predefined", n.predefined());
+        return out;
+    }
+
+    private static Map<String, Object> endpoint(final Endpoint e)
+    {
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Name", e.sandbox());
+        out.put("EndpointID", e.id());
+        out.put("MacAddress", e.macAddress());
+        out.put("IPv4Address", Ipv4.format(e.address()) + "/" + e.prefix());
+        out.put("IPv6Address", "");
+        out.put("Interface", e.sandboxInterface());
+        out.put("HostInterface", e.hostInterface());
+        out.put("PortId", e.portId());
+        return out;
+    }
+
+    private static Map<String, Object> sandbox(final NetworkService.SandboxDetails details)
+    {
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Name", details.sandbox().name());
+        out.put("Created", details.sandbox().created().toString());
+        final Map<String, Object> networks = new LinkedHashMap<>();
+        for (final Endpoint e : details.endpoints())
+        {
+            networks.put(details.networkNames().get(e.networkId()), endpoint(e));
+        }
+        out.put("Networks", networks);
+        return out;
+    }
+
+    private Map<String, Object> stats()
+    {
+        final NetworkService.Stats stats = service.stats();
+        final List<Object> networks = new ArrayList<>();
+        for (final NetworkService.NetworkStatsView view : stats.networks())
+        {
+            final Map<String, Object> out = new LinkedHashMap<>();
+            out.put("Network", view.network());
+            out.put("BridgeDomain", view.stats().bridgeDomainId());
+            out.put("Ports", view.stats().ports());
+            out.put("MacEntries", view.stats().macEntries());
+            out.put("Forwarded", view.stats().forwardedPackets());
+            out.put("Flooded", view.stats().floodedPackets());
+            out.put("Learned", view.stats().learned());
+            out.put("Moves", view.stats().moves());
+            out.put("Aged", view.stats().aged());
+            out.put("Drops", view.stats().drops());
+            networks.add(out);
+        }
+        final List<Object> ports = new ArrayList<>();
+        for (final NetworkService.PortView view : stats.ports())
+        {
+            final Map<String, Object> out = new LinkedHashMap<>();
+            out.put("Port", view.stats().portId());
+            out.put("Interface", view.stats().name());
+            out.put("Network", view.network());
+            out.put("Sandbox", view.sandbox());
+            out.put("SandboxInterface", view.sandboxInterface());
+            out.put("RxPackets", view.stats().rxPackets());
+            out.put("RxBytes", view.stats().rxBytes());
+            out.put("TxPackets", view.stats().txPackets());
+            out.put("TxBytes", view.stats().txBytes());
+            out.put("Drops", view.stats().drops());
+            ports.add(out);
+        }
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Networks", networks);
+        out.put("Ports", ports);
+        return out;
+    }
+
+    private List<Object> macTable()
+    {
+        final List<Object> table = new ArrayList<>();
+        for (final NetworkService.MacView view : service.macTable())
+        {
+            final Map<String, Object> out = new LinkedHashMap<>();
+            out.put("Network", view.network());
+            out.put("Mac", view.entry().mac());
+            out.put("Port", view.entry().portId());
+            out.put("Interface", view.hostInterface());
+            out.put("Sandbox", view.sandbox());
+            out.put("SandboxInterface", view.sandboxInterface());
+            out.put("AgeSeconds", view.entry().ageSeconds());
+            out.put("Static", view.entry().isStatic());
+            table.add(out);
+        }
+        return table;
+    }
+
+    // ------------------------------------------------------------------------------------------------ plumbing
+
+    private JsonNode body(final ApiRequest request)
+    {
+        if (request.body().length == 0)
+        {
+            return json.createObjectNode();
+        }
+        try
+        {
+            final JsonNode node = json.readTree(request.body());
+            if (!node.isObject())
+            {
+                throw JvsException.invalid("the request body must be a JSON object");
+            }
+            return node;
+        }
+        catch (final IOException ex)
+        {
+            throw JvsException.invalid("the request body is not valid JSON: " + ex.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    private static String text(final JsonNode node, final String field)
+    {
+        final JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    private ApiResponse ok(final Object body)
+    {
+        return respond(200, body);
+    }
+
+    private ApiResponse respond(final int status, final Object body)
+    {
+        try
+        {
+            return ApiResponse.json(status, json.writeValueAsBytes(body));
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private ApiResponse error(final int status, final String message)
+    {
+        return respond(status, Map.of("message", message));
+    }
+
+    private ApiResponse notFound(final ApiRequest request)
+    {
+        return error(404, "page not found: " + request.method() + " " + request.path());
+    }
+}

@@ -1,0 +1,221 @@
+package io.jvs.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.jvs.control.JvsException;
+import io.jvs.control.api.ApiClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code jvs network ...}, mirroring {@code docker network}. */
+@Command(
+    name = "network",
+    description = "Manage networks.",
+    mixinStandardHelpOptions = true,
+    subcommands = {
+        NetworkCommand.Create.class,
+        NetworkCommand.Ls.class,
+        NetworkCommand.Inspect.class,
+        NetworkCommand.Connect.class,
+        NetworkCommand.Disconnect.class,
+        NetworkCommand.Rm.class,
+        NetworkCommand.Prune.class
+    })
+final class NetworkCommand
+{
+    private static final int SHORT_ID = 12;
+
+    @Command(name = "create", description = "Create a network.", mixinStandardHelpOptions = true)
+    static final class Create extends ClientCommand
+    {
+        @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge",
+            description = "Driver to manage the network (only bridge).")
+        String driver;
+
+        @Option(names = "--subnet", paramLabel = "CIDR", description = "Subnet, e.g. 10.10.0.0/24 (default: a free /24 of 10.231.0.0/16).")
+        String subnet;
+
+        @Option(names = "--gateway", paramLabel = "IP", description = "Gateway address inside the subnet (default: the first address).")
+        String gateway;
+
+        @Option(names = "--internal", description = "No default route for sandboxes on this network.")
+        boolean internal;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        int run(final ApiClient api) throws Exception
+        {
+            out().println(api.createNetwork(name, driver, subnet, gateway, internal));
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List networks.", mixinStandardHelpOptions = true)
+    static final class Ls extends ClientCommand
+    {
+        @Option(names = {"-q", "--quiet"}, description = "Only display network IDs.")
+        boolean quiet;
+
+        @Option(names = "--no-trunc", description = "Do not truncate the output.")
+        boolean noTrunc;
+
+        int run(final ApiClient api) throws Exception
+        {
+            final Table table = new Table("NETWORK ID", "NAME", "DRIVER", "SCOPE");
+            for (final JsonNode network : api.networks())
+            {
+                final String id = noTrunc ? network.path("Id").asText() :
+                    network.path("Id").asText().substring(0, SHORT_ID);
+                if (quiet)
+                {
+                    out().println(id);
+                }
+                else
+                {
+                    table.row(id, network.path("Name").asText(), network.path("Driver").asText(),
+                        network.path("Scope").asText());
+                }
+            }
+            if (!quiet)
+            {
+                table.print(out());
+            }
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Display detailed information on one or more networks.",
+        mixinStandardHelpOptions = true)
+    static final class Inspect extends ClientCommand
+    {
+        @Parameters(paramLabel = "NETWORK", arity = "1..*")
+        List<String> networks;
+
+        int run(final ApiClient api) throws Exception
+        {
+            final ArrayNode found = Json.mapper().createArrayNode();
+            JvsException missing = null;
+            for (final String network : networks)
+            {
+                try
+                {
+                    found.add(api.network(network));
+                }
+                catch (final JvsException ex)
+                {
+                    if (missing == null)
+                    {
+                        missing = ex;
+                    }
+                }
+            }
+            out().println(Json.pretty(found));
+            out().flush();
+            if (missing != null)
+            {
+                throw missing;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "connect", description = "Connect a sandbox to a network.", mixinStandardHelpOptions = true)
+    static final class Connect extends ClientCommand
+    {
+        @Parameters(index = "0", paramLabel = "NETWORK")
+        String network;
+
+        @Parameters(index = "1", paramLabel = "SANDBOX")
+        String sandbox;
+
+        int run(final ApiClient api) throws Exception
+        {
+            api.connect(network, sandbox);
+            return 0;
+        }
+    }
+
+    @Command(name = "disconnect", description = "Disconnect a sandbox from a network.", mixinStandardHelpOptions = true)
+    static final class Disconnect extends ClientCommand
+    {
+        @Parameters(index = "0", paramLabel = "NETWORK")
+        String network;
+
+        @Parameters(index = "1", paramLabel = "SANDBOX")
+        String sandbox;
+
+        int run(final ApiClient api) throws Exception
+        {
+            api.disconnect(network, sandbox);
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove", description = "Remove one or more networks.", mixinStandardHelpOptions = true)
+    static final class Rm extends ClientCommand
+    {
+        @Parameters(paramLabel = "NETWORK", arity = "1..*")
+        List<String> networks;
+
+        int run(final ApiClient api) throws Exception
+        {
+            int status = 0;
+            for (final String network : networks)
+            {
+                try
+                {
+                    api.removeNetwork(network);
+                    out().println(network);
+                }
+                catch (final JvsException ex)
+                {
+                    err().println("jvs: " + ex.getMessage());
+                    status = 1;
+                }
+            }
+            out().flush();
+            err().flush();
+            return status;
+        }
+    }
+
+    @Command(name = "prune", description = "Remove all unused networks.", mixinStandardHelpOptions = true)
+    static final class Prune extends ClientCommand
+    {
+        @Option(names = {"-f", "--force"}, description = "Do not prompt for confirmation.")
+        boolean force;
+
+        int run(final ApiClient api) throws Exception
+        {
+            if (!force)
+            {
+                out().print("WARNING! This will remove all custom networks not used by at least one sandbox.\n" +
+                    "Are you sure you want to continue? [y/N] ");
+                out().flush();
+                final String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                    .readLine();
+                if (answer == null || !answer.trim().toLowerCase(Locale.ROOT).startsWith("y"))
+                {
+                    return 0;
+                }
+            }
+            final List<String> removed = api.pruneNetworks();
+            if (!removed.isEmpty())
+            {
+                out().println("Deleted Networks:");
+                removed.forEach(out()::println);
+            }
+            out().flush();
+            return 0;
+        }
+    }
+}

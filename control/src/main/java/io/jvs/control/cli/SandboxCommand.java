@@ -1,0 +1,125 @@
+package io.jvs.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.jvs.control.JvsException;
+import io.jvs.control.api.ApiClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** {@code jvs sandbox ...}: network namespaces standing in for containers. */
+@Command(
+    name = "sandbox",
+    description = "Manage sandboxes (network namespaces used as containers; enter one with `ip netns exec NAME`).",
+    mixinStandardHelpOptions = true,
+    subcommands = {
+        SandboxCommand.Create.class,
+        SandboxCommand.Ls.class,
+        SandboxCommand.Inspect.class,
+        SandboxCommand.Rm.class
+    })
+final class SandboxCommand
+{
+    @Command(name = "create", description = "Create a sandbox (ip netns add NAME, lo up).", mixinStandardHelpOptions = true)
+    static final class Create extends ClientCommand
+    {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        int run(final ApiClient api) throws Exception
+        {
+            api.createSandbox(name);
+            out().println(name);
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List sandboxes.", mixinStandardHelpOptions = true)
+    static final class Ls extends ClientCommand
+    {
+        int run(final ApiClient api) throws Exception
+        {
+            final Table table = new Table("NAME", "NETWORKS", "INTERFACES");
+            for (final JsonNode sandbox : api.sandboxes())
+            {
+                final List<String> networks = new ArrayList<>();
+                final List<String> interfaces = new ArrayList<>();
+                for (final Map.Entry<String, JsonNode> network : sandbox.path("Networks").properties())
+                {
+                    networks.add(network.getKey());
+                    interfaces.add(network.getValue().path("Interface").asText() + "=" +
+                        network.getValue().path("IPv4Address").asText());
+                }
+                table.row(sandbox.path("Name").asText(), networks.isEmpty() ? "-" : String.join(",", networks),
+                    interfaces.isEmpty() ? "-" : String.join(",", interfaces));
+            }
+            table.print(out());
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Display detailed information on sandboxes.", mixinStandardHelpOptions = true)
+    static final class Inspect extends ClientCommand
+    {
+        @Parameters(paramLabel = "SANDBOX", arity = "1..*")
+        List<String> sandboxes;
+
+        int run(final ApiClient api) throws Exception
+        {
+            final ArrayNode found = Json.mapper().createArrayNode();
+            JvsException missing = null;
+            for (final String name : sandboxes)
+            {
+                try
+                {
+                    found.add(api.sandbox(name));
+                }
+                catch (final JvsException ex)
+                {
+                    missing = missing == null ? ex : missing;
+                }
+            }
+            out().println(Json.pretty(found));
+            out().flush();
+            if (missing != null)
+            {
+                throw missing;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove",
+        description = "Remove sandboxes: disconnect them from every network, then delete the namespace.",
+        mixinStandardHelpOptions = true)
+    static final class Rm extends ClientCommand
+    {
+        @Parameters(paramLabel = "SANDBOX", arity = "1..*")
+        List<String> sandboxes;
+
+        int run(final ApiClient api) throws Exception
+        {
+            int status = 0;
+            for (final String name : sandboxes)
+            {
+                try
+                {
+                    api.removeSandbox(name);
+                    out().println(name);
+                }
+                catch (final JvsException ex)
+                {
+                    err().println("jvs: " + ex.getMessage());
+                    status = 1;
+                }
+            }
+            out().flush();
+            err().flush();
+            return status;
+        }
+    }
+}

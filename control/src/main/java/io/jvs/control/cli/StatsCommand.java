@@ -1,0 +1,53 @@
+package io.jvs.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvs.control.api.ApiClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jvs stats}: per-network and per-port counters of the switch, drops by reason. */
+@Command(name = "stats", description = "Show per-network and per-port counters, drops by reason.",
+    mixinStandardHelpOptions = true)
+final class StatsCommand extends ClientCommand
+{
+    @Option(names = "--json", description = "Print the raw JSON answer.")
+    boolean json;
+
+    int run(final ApiClient api) throws Exception
+    {
+        final JsonNode stats = api.stats();
+        if (json)
+        {
+            out().println(Json.pretty(stats));
+            out().flush();
+            return 0;
+        }
+        print(stats, out());
+        return 0;
+    }
+
+    static void print(final JsonNode stats, final java.io.PrintWriter out)
+    {
+        final Table networks = new Table("NETWORK", "PORTS", "MACS", "FORWARDED", "FLOODED", "LEARNED", "MOVES", "AGED",
+            "DROPS");
+        for (final JsonNode n : stats.path("Networks"))
+        {
+            networks.row(n.path("Network").asText(), n.path("Ports").asLong(), n.path("MacEntries").asLong(),
+                n.path("Forwarded").asLong(), n.path("Flooded").asLong(), n.path("Learned").asLong(),
+                n.path("Moves").asLong(), n.path("Aged").asLong(), Json.drops(n.path("Drops")));
+        }
+        networks.print(out);
+        out.println();
+        final Table ports = new Table("PORT", "INTERFACE", "SANDBOX", "NETWORK", "RX PKTS", "RX BYTES", "TX PKTS",
+            "TX BYTES", "DROPS");
+        for (final JsonNode p : stats.path("Ports"))
+        {
+            final String sandbox = p.path("Sandbox").asText();
+            ports.row(p.path("Port").asInt(), p.path("Interface").asText(),
+                sandbox.isEmpty() ? "-" : sandbox + ":" + p.path("SandboxInterface").asText(),
+                p.path("Network").asText(), p.path("RxPackets").asLong(), p.path("RxBytes").asLong(),
+                p.path("TxPackets").asLong(), p.path("TxBytes").asLong(), Json.drops(p.path("Drops")));
+        }
+        ports.print(out);
+    }
+}

@@ -1,0 +1,34 @@
+package io.jvs.control.fabric;
+
+import io.jvs.dataplane.BridgeDomainStats;
+import io.jvs.dataplane.MacEntry;
+import io.jvs.dataplane.PortStats;
+
+import java.util.List;
+
+/**
+ * What the control plane needs from the forwarding layer: one isolated L2 segment per network and ports in them,
+ * each port being the host end of a veth. {@link JvsFabric} is the real one (the jvs switch).
+ */
+public interface Fabric extends AutoCloseable
+{
+    /** @return id of the new segment (> 0). */
+    int createNetwork(String name);
+
+    void removeNetwork(int networkId);
+
+    /** Attaches the (existing, up) host interface as a port. @return port id (> 0). */
+    int attach(String hostInterface, int networkId);
+
+    /** Detaches a port; after this returns the interface is no longer used and may be deleted. */
+    void detach(int portId);
+
+    List<PortStats> portStats();
+
+    List<BridgeDomainStats> networkStats();
+
+    List<MacEntry> macTable();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,188 @@
+package io.jvs.control.netns;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvs.control.JvsException;
+import io.jvs.control.ipam.Cidr;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The kernel operations of the control path, done with iproute2's {@code ip} (JSON output where it is parsed).
+ * A null namespace means the host (the daemon's own namespace).
+ */
+public final class IpTool
+{
+    private static final String IP = "ip";
+    private static final Path PROC_IPV6_CONF = Path.of("/proc/sys/net/ipv6/conf");
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    public List<String> namespaces()
+    {
+        final List<String> names = new ArrayList<>();
+        for (final JsonNode node : parse(Command.run(IP, "-j", "netns", "list")))
+        {
+            names.add(node.path("name").asText());
+        }
+        return names;
+    }
+
+    public boolean namespaceExists(final String name)
+    {
+        return Files.exists(Path.of("/run/netns", name));
+    }
+
+    public void addNamespace(final String name)
+    {
+        Command.run(IP, "netns", "add", name);
+    }
+
+    public void deleteNamespace(final String name)
+    {
+        Command.run(IP, "netns", "delete", name);
+    }
+
+    public List<String> linkNames(final String namespace)
+    {
+        final List<String> names = new ArrayList<>();
+        for (final JsonNode node : parse(Command.run(ns(namespace, "-j", "link", "show"))))
+        {
+            names.add(node.path("ifname").asText());
+        }
+        return names;
+    }
+
+    public boolean linkExists(final String name)
+    {
+        return Files.exists(Path.of("/sys/class/net", name));
+    }
+
+    /**
+     * Creates a veth pair whose peer is born inside the namespace with its final name and MAC, so nothing
+     * half-configured ever shows up on the host.
+     */
+    public void createVeth(final String hostName, final String peerName, final String peerMac, final String namespace)
+    {
+        Command.run(IP, "link", "add", hostName, "type", "veth",
+            "peer", "name", peerName, "address", peerMac, "netns", namespace);
+    }
+
+    /** Deletes a link (and so its veth peer). @return false when it did not exist. */
+    public boolean deleteLink(final String name)
+    {
+        final String[] argv = {IP, "link", "delete", name};
+        final Command.Result result = Command.exec(Command.DEFAULT_TIMEOUT, argv);
+        if (result.ok())
+        {
+            return true;
+        }
+        if (!linkExists(name))
+        {
+            return false;
+        }
+        throw Command.failure(argv, result);
+    }
+
+    public void linkUp(final String namespace, final String name)
+    {
+        Command.run(ns(namespace, "link", "set", name, "up"));
+    }
+
+    public void addAddress(final String namespace, final String device, final String cidr)
+    {
+        Command.run(ns(namespace, "address", "add", cidr, "dev", device));
+    }
+
+    /** @return the device of the namespace's IPv4 default route, if it has one. */
+    public Optional<String> defaultRouteDevice(final String namespace)
+    {
+        for (final JsonNode node : parse(Command.run(ns(namespace, "-j", "-4", "route", "show", "default"))))
+        {
+            return Optional.of(node.path("dev").asText());
+        }
+        return Optional.empty();
+    }
+
+    public void addDefaultRoute(final String namespace, final String gateway, final String device)
+    {
+        Command.run(ns(namespace, "route", "add", "default", "via", gateway, "dev", device));
+    }
+
+    /** IPv4 destinations routed by the host's main table, default route excluded. */
+    public List<Cidr> hostRoutes()
+    {
+        final List<Cidr> routes = new ArrayList<>();
+        for (final JsonNode node : parse(Command.run(IP, "-j", "-4", "route", "show")))
+        {
+            final String dst = node.path("dst").asText();
+            if (!dst.isEmpty() && !"default".equals(dst))
+            {
+                routes.add(Cidr.parseLenient(dst));
+            }
+        }
+        return routes;
+    }
+
+    /** Keeps IPv6 (router solicitations, MLD) off an interface: written straight to /proc/sys. */
+    public void disableIpv6OnHost(final String device)
+    {
+        final Path file = PROC_IPV6_CONF.resolve(device).resolve("disable_ipv6");
+        if (!Files.exists(file))
+        {
+            return; // IPv6 not compiled in or disabled at boot: nothing to keep quiet
+        }
+        try
+        {
+            Files.writeString(file, "1");
+        }
+        catch (final IOException ex)
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "cannot write " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Same inside a namespace, as Docker does for containers on IPv4-only networks. */
+    public void disableIpv6InNamespace(final String namespace, final String device)
+    {
+        if (Files.exists(PROC_IPV6_CONF))
+        {
+            Command.run(IP, "netns", "exec", namespace, "sysctl", "-q", "-w",
+                "net.ipv6.conf." + device + ".disable_ipv6=1");
+        }
+    }
+
+    private static String[] ns(final String namespace, final String... args)
+    {
+        final List<String> argv = new ArrayList<>();
+        argv.add(IP);
+        if (namespace != null)
+        {
+            argv.add("-n");
+            argv.add(namespace);
+        }
+        argv.addAll(List.of(args));
+        return Command.argv(argv);
+    }
+
+    private JsonNode parse(final String output)
+    {
+        if (output.isBlank())
+        {
+            return json.createArrayNode();
+        }
+        try
+        {
+            return json.readTree(output);
+        }
+        catch (final IOException ex)
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "cannot parse ip output: " + ex.getMessage(), ex);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.jvs.control.state;
+
+import io.jvs.control.ipam.Cidr;
+
+import java.time.Instant;
+
+/**
+ * A network as the user defined it. Predefined networks ({@code bridge}, {@code host}, {@code none}) cannot be
+ * removed; only networks with driver {@code bridge} have a subnet and a bridge domain in the switch.
+ *
+ * @param subnet         null for {@code host} and {@code none}.
+ * @param gateway        reserved gateway address; 0 when there is no subnet.
+ * @param bridgeDomainId the switch's bridge domain; 0 when there is none.
+ */
+public record Network(
+    String id, String name, String driver, boolean internal, Cidr subnet, int gateway,
+    boolean predefined, Instant created, int bridgeDomainId)
+{
+    public static final String DRIVER_BRIDGE = "bridge";
+    public static final String DRIVER_HOST = "host";
+    public static final String DRIVER_NULL = "null";
+    public static final String SCOPE = "local";
+
+    public String shortId()
+    {
+        return id.substring(0, 12);
+    }
+
+    public boolean hasBridgeDomain()
+    {
+        return bridgeDomainId > 0;
+    }
+}

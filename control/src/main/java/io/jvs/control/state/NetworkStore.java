@@ -1,0 +1,46 @@
+package io.jvs.control.state;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the control plane knows: networks, sandboxes and the endpoints joining them. Kept behind this
+ * interface so a journal can make it durable later; callers serialise access (the service holds one lock).
+ * Lists come back in a stable order: networks and sandboxes by name, endpoints by network then sandbox.
+ */
+public interface NetworkStore
+{
+    List<Network> networks();
+
+    Optional<Network> network(String id);
+
+    void putNetwork(Network network);
+
+    void removeNetwork(String id);
+
+    List<Sandbox> sandboxes();
+
+    Optional<Sandbox> sandbox(String name);
+
+    void putSandbox(Sandbox sandbox);
+
+    void removeSandbox(String name);
+
+    List<Endpoint> endpoints();
+
+    Optional<Endpoint> endpoint(String networkId, String sandbox);
+
+    void putEndpoint(Endpoint endpoint);
+
+    void removeEndpoint(String networkId, String sandbox);
+
+    default List<Endpoint> endpointsOfNetwork(final String networkId)
+    {
+        return endpoints().stream().filter(e -> e.networkId().equals(networkId)).toList();
+    }
+
+    default List<Endpoint> endpointsOfSandbox(final String sandbox)
+    {
+        return endpoints().stream().filter(e -> e.sandbox().equals(sandbox)).toList();
+    }
+}

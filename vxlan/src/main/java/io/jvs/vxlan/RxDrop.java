@@ -1,0 +1,44 @@
+package io.jvs.vxlan;
+
+/**
+ * Why the {@link Vtep} dropped a frame that was addressed to its VXLAN port (local IPv4, UDP, destination
+ * {@link VtepConfig#udpPort()}) or looked like it. Each is a counter; nothing is logged per packet.
+ */
+public enum RxDrop
+{
+    /** Outer headers, VXLAN header or inner Ethernet header cut short. */
+    TOO_SHORT("too_short"),
+    /** Outer IPv4 header: bad version/IHL, or Total Length beyond the frame. */
+    BAD_IP_HEADER("bad_ip_header"),
+    BAD_IP_CHECKSUM("bad_ip_checksum"),
+    /** First fragment of a fragmented datagram to the VXLAN port: jvs never reassembles (nor does Linux vxlan). */
+    IP_FRAGMENT("ip_fragment"),
+    /** UDP Length shorter than the header or beyond the IP payload. */
+    BAD_UDP_LENGTH("bad_udp_length"),
+    /** Non-zero UDP checksum that does not verify (zero means "not computed" and is accepted, RFC 768/7348). */
+    BAD_UDP_CHECKSUM("bad_udp_checksum"),
+    /** The I flag is clear. */
+    BAD_FLAGS("bad_flags"),
+    /** No tunnel port for the VNI. */
+    UNKNOWN_VNI("unknown_vni"),
+    /** Source IP is not a peer VTEP of the VNI (peers come from the control plane). */
+    UNKNOWN_PEER("unknown_peer"),
+    /** A GSO/partial-checksum underlay frame whose offsets do not point into the inner frame. */
+    BAD_OFFLOAD("bad_offload"),
+    /** The underlay handed over a GSO type other than TCPv4/TCPv6 (e.g. UDP GSO). */
+    UNSUPPORTED_GSO("unsupported_gso"),
+    /** The frame was for another VNI's port whose staging ring was full. */
+    STAGING_FULL("staging_full");
+
+    private final String label;
+
+    RxDrop(final String label)
+    {
+        this.label = label;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+}

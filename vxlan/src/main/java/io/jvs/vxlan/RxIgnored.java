@@ -1,0 +1,33 @@
+package io.jvs.vxlan;
+
+/**
+ * Underlay frames the {@link Vtep} sees (it shares the interface with the host) but that are not VXLAN for it:
+ * left to the kernel, counted for diagnostics, not drops.
+ */
+public enum RxIgnored
+{
+    /** Neither IPv4 nor ARP (IPv6, LLDP, ...). */
+    NOT_IPV4("not_ipv4"),
+    /** IPv4 not addressed to the local VTEP address. */
+    NOT_LOCAL("not_local"),
+    /** IPv4 to the local address but not UDP. */
+    NOT_UDP("not_udp"),
+    /** UDP to the local address on another destination port (the host's own traffic). */
+    OTHER_UDP_PORT("other_udp_port"),
+    /** Later fragments of any UDP datagram to the local address: no UDP header to tell what they are. */
+    LATER_FRAGMENT("later_fragment"),
+    /** ARP frames (used to learn next-hop MACs). */
+    ARP("arp");
+
+    private final String label;
+
+    RxIgnored(final String label)
+    {
+        this.label = label;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+}

@@ -1,0 +1,32 @@
+package io.jvs.vxlan;
+
+/** Why a {@link VxlanTunnelPort} dropped (part of) a frame the switch offered. Counted per port. */
+public enum TxDrop
+{
+    /** Shorter than virtio_net_hdr + Ethernet header. */
+    TOO_SHORT("too_short"),
+    /** A non-GSO frame whose L3 packet exceeds the inner MTU (no fragmentation, like Linux vxlan with DF). */
+    INNER_TOO_LONG("inner_too_long"),
+    /** virtio_net_hdr offsets inconsistent with the frame (csum_start/csum_offset out of range, bad GSO headers). */
+    BAD_OFFLOAD("bad_offload"),
+    /** GSO types jvs cannot segment (UDP/UFO, TCP over IPv6 with extension headers). */
+    UNSUPPORTED_GSO("unsupported_gso"),
+    /** Flooded (broadcast/unknown unicast/multicast) but the VNI has no peers. */
+    NO_PEERS("no_peers"),
+    /** The peer's next-hop MAC is not resolved yet (ARP pending); per destination. */
+    NEIGHBOUR_UNRESOLVED("neighbour_unresolved"),
+    /** The underlay TX ring had no free slot even after a kick; per outer frame. */
+    UNDERLAY_FULL("underlay_full");
+
+    private final String label;
+
+    TxDrop(final String label)
+    {
+        this.label = label;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+}

@@ -1,0 +1,395 @@
+package io.jvs.vxlan;
+
+import io.jvs.dataplane.parse.EthernetHeader;
+import io.jvs.dataplane.parse.Ipv4Header;
+import io.jvs.dataplane.parse.MacAddress;
+import io.jvs.dataplane.parse.UdpHeader;
+import io.jvs.tap.FrameHandler;
+import io.jvs.tap.PacketPort;
+import io.jvs.tap.VnetHeader;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One VNI as a switch port: a virtual {@link PacketPort} that the switch treats like any other (it learns the
+ * remote MACs behind it, floods to it), the way a Linux vxlan device is enslaved to a bridge.
+ * <ul>
+ *   <li>{@link #offer}: the inner destination MAC is looked up in this VNI's {@link RemoteMacTable}; a hit whose
+ *       peer is still configured sends to that VTEP, anything else (broadcast, multicast, unknown unicast) is
+ *       replicated head-end to every peer of the {@link PeerSet}. The frame goes through {@link InnerFramer}
+ *       (GSO segmentation, checksum completion) and each inner frame gets outer Ethernet/IPv4/UDP/VXLAN headers
+ *       in a preallocated scratch buffer, then is copied to the underlay's TX ring (vnet hdr GSO_NONE, flags 0).</li>
+ *   <li>{@link #receive}: frames for this VNI other ports' polls staged, then polls the shared underlay
+ *       through the {@link Vtep}.</li>
+ *   <li>{@link #fd}: the underlay socket, so the switch's poll(2) wakes for VXLAN traffic.</li>
+ * </ul>
+ * Threads as {@link PacketPort} says; peers change through {@link Vtep#setPeers} (a volatile snapshot).
+ */
+public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, MessageHandler
+{
+    /** A 64 KB GSO frame with Ethernet, two VLAN tags and the vnet header. */
+    public static final int MAX_FRAME_LENGTH = VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH +
+        2 * EthernetHeader.VLAN_TAG_LENGTH + 0xFFFF;
+    private static final int STAGED_MSG_TYPE = 1;
+    private static final int VERSION_IHL = (Ipv4Header.VERSION << 4) | Ipv4Header.MIN_IHL;
+
+    private final Vtep vtep;
+    private final int vni;
+    private final String name;
+    private final PacketPort underlay;
+    private final RemoteMacTable macTable;
+    private final boolean udpChecksum;
+    private final UnsafeBuffer scratch;
+    private final InnerFramer framer;
+    private final RingBuffer staging;
+    private final RemoteVtep[] single = new RemoteVtep[1];
+
+    private volatile PeerSet peers = PeerSet.EMPTY;
+    private volatile boolean closed;
+
+    // TX thread.
+    private RemoteVtep[] destinations;
+    private int sourcePort;
+    private int ipId;
+    private boolean underlayFull;
+    private boolean sentAny;
+    private final long[] txDrops = new long[TxDrop.values().length];
+    private long txFrames;
+    private long txOuterFrames;
+    private long txFlooded;
+
+    // RX thread.
+    private FrameHandler stagedHandler;
+    /** Frames in the staging ring; producer and consumer are both the RX thread, so a plain count will do. */
+    private int staged;
+    private long rxFrames;
+    private long rxBytes;
+
+    VxlanTunnelPort(final Vtep vtep, final int vni, final String name)
+    {
+        if (null == name || name.isEmpty())
+        {
+            throw new IllegalArgumentException("name=" + name);
+        }
+        final VtepConfig config = vtep.config();
+        this.vtep = vtep;
+        this.vni = vni;
+        this.name = name;
+        this.underlay = vtep.underlay();
+        this.macTable = new RemoteMacTable(config.macTableEntries(), config.macAgingNanos());
+        this.udpChecksum = config.udpChecksum();
+        this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(InnerFramer.scratchLength(config.innerMtu())));
+        this.framer = new InnerFramer(scratch, config.innerMtu());
+        this.staging = new OneToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(config.stagingBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.ipId = (int)System.nanoTime() & 0xFFFF;
+        writeOuterTemplate(vtep.localMac(), vtep.localIp(), config.udpPort());
+    }
+
+    /** The parts of the outer headers that never change for this port. */
+    private void writeOuterTemplate(final long localMac, final int localIp, final int udpPort)
+    {
+        final UnsafeBuffer s = scratch;
+        s.setMemory(0, OuterHeaders.INNER_OFFSET, (byte)0); // vnet hdr: flags 0, GSO_NONE
+        MacAddress.write(s, OuterHeaders.ETHERNET_OFFSET + EthernetHeader.SOURCE_OFFSET, localMac);
+        s.putShort(OuterHeaders.ETHERNET_OFFSET + EthernetHeader.TYPE_OFFSET, (short)EthernetHeader.ETHERTYPE_IPV4,
+            ByteOrder.BIG_ENDIAN);
+        final int ip = OuterHeaders.IPV4_OFFSET;
+        s.putByte(ip + Ipv4Header.VERSION_IHL_OFFSET, (byte)VERSION_IHL);
+        s.putByte(ip + Ipv4Header.TOS_OFFSET, (byte)0);
+        s.putShort(ip + Ipv4Header.FLAGS_FRAGMENT_OFFSET, (short)OuterHeaders.IPV4_FLAGS, ByteOrder.BIG_ENDIAN);
+        s.putByte(ip + Ipv4Header.TTL_OFFSET, (byte)OuterHeaders.TTL);
+        s.putByte(ip + Ipv4Header.PROTOCOL_OFFSET, (byte)Ipv4Header.PROTOCOL_UDP);
+        s.putInt(ip + Ipv4Header.SOURCE_OFFSET, localIp, ByteOrder.BIG_ENDIAN);
+        s.putShort(OuterHeaders.UDP_OFFSET + UdpHeader.DESTINATION_PORT_OFFSET, (short)udpPort, ByteOrder.BIG_ENDIAN);
+        VxlanHeader.write(s, OuterHeaders.VXLAN_OFFSET, vni);
+    }
+
+    public int vni()
+    {
+        return vni;
+    }
+
+    public Vtep vtep()
+    {
+        return vtep;
+    }
+
+    public PeerSet peers()
+    {
+        return peers;
+    }
+
+    void publishPeers(final PeerSet peerSet)
+    {
+        peers = peerSet;
+    }
+
+    RemoteMacTable macTable()
+    {
+        return macTable;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public int fd()
+    {
+        return underlay.fd();
+    }
+
+    public int maxFrameLength()
+    {
+        return MAX_FRAME_LENGTH;
+    }
+
+    // ---------------------------------------------------------------- RX thread
+
+    public int receive(final FrameHandler handler, final int limit)
+    {
+        int n = 0;
+        if (staged > 0)
+        {
+            stagedHandler = handler;
+            n = staging.read(this, limit);
+            staged -= n;
+            stagedHandler = null;
+        }
+        if (n < limit)
+        {
+            n += vtep.poll(this, handler, limit - n);
+        }
+        return n;
+    }
+
+    /** Staged frame -> the handler of the current receive call. */
+    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        countRx(length - VnetHeader.LENGTH);
+        stagedHandler.onFrame(buffer, index, length);
+    }
+
+    boolean stage(
+        final DirectBuffer src, final int inner, final int innerLength, final int flags, final int gsoType,
+        final int headerLength, final int gsoSize, final int csumStart, final int csumOffset)
+    {
+        final int index = staging.tryClaim(STAGED_MSG_TYPE, innerLength + VnetHeader.LENGTH);
+        if (index <= 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer b = staging.buffer();
+        Vtep.writeVnetHeader(b, index, flags, gsoType, headerLength, gsoSize, csumStart, csumOffset);
+        b.putBytes(index + VnetHeader.LENGTH, src, inner, innerLength);
+        staging.commit(index);
+        staged++;
+        return true;
+    }
+
+    void countRx(final int innerLength)
+    {
+        rxFrames++;
+        rxBytes += innerLength;
+    }
+
+    // ---------------------------------------------------------------- TX thread
+
+    public boolean offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        txFrames++;
+        if (length < VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH)
+        {
+            txDrops[TxDrop.TOO_SHORT.ordinal()]++;
+            return true;
+        }
+        final int eth = offset + VnetHeader.LENGTH;
+        final long destination = MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
+        final PeerSet peerSet = peers;
+        RemoteVtep target = null;
+        if (!MacAddress.isMulticast(destination))
+        {
+            final int id = macTable.lookup(destination);
+            if (id != RemoteMacTable.NONE)
+            {
+                target = peerSet.byId(id);
+            }
+        }
+        if (null != target)
+        {
+            single[0] = target;
+            destinations = single;
+        }
+        else
+        {
+            destinations = peerSet.peers();
+            if (destinations.length == 0)
+            {
+                txDrops[TxDrop.NO_PEERS.ordinal()]++;
+                return true;
+            }
+            txFlooded++;
+        }
+        sourcePort = FlowHash.sourcePort(buffer, eth, length - VnetHeader.LENGTH);
+        underlayFull = false;
+        sentAny = false;
+        final TxDrop drop = framer.frame(buffer, offset, length, this);
+        destinations = null;
+        if (null != drop)
+        {
+            txDrops[drop.ordinal()]++;
+            return true;
+        }
+        // "No room" only when nothing left because the underlay was full: the switch counts that as TX_FULL.
+        return sentAny || !underlayFull;
+    }
+
+    /** One finished inner frame at {@link OuterHeaders#INNER_OFFSET}: encapsulate it for every destination. */
+    public void onInnerFrame(final int innerLength)
+    {
+        final UnsafeBuffer s = scratch;
+        final int ip = OuterHeaders.IPV4_OFFSET;
+        final int udp = OuterHeaders.UDP_OFFSET;
+        final int udpLength = UdpHeader.HEADER_LENGTH + VxlanHeader.LENGTH + innerLength;
+        final int totalLength = Ipv4Header.MIN_HEADER_LENGTH + udpLength;
+        s.putShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, (short)totalLength, ByteOrder.BIG_ENDIAN);
+        s.putShort(udp + UdpHeader.SOURCE_PORT_OFFSET, (short)sourcePort, ByteOrder.BIG_ENDIAN);
+        s.putShort(udp + UdpHeader.LENGTH_OFFSET, (short)udpLength, ByteOrder.BIG_ENDIAN);
+        final RemoteVtep[] targets = destinations;
+        for (final RemoteVtep peer : targets)
+        {
+            final long mac = peer.nextHop.mac;
+            if (mac == Neighbour.UNRESOLVED)
+            {
+                txDrops[TxDrop.NEIGHBOUR_UNRESOLVED.ordinal()]++;
+                continue;
+            }
+            MacAddress.write(s, OuterHeaders.ETHERNET_OFFSET + EthernetHeader.DESTINATION_OFFSET, mac);
+            s.putShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, (short)ipId++, ByteOrder.BIG_ENDIAN);
+            s.putInt(ip + Ipv4Header.DESTINATION_OFFSET, peer.ip, ByteOrder.BIG_ENDIAN);
+            s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET, (short)0);
+            s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET,
+                (short)Checksum.ipv4Header(s, ip, Ipv4Header.MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
+            s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)0);
+            if (udpChecksum)
+            {
+                final int c = Checksum.finish(
+                    Checksum.ipv4PseudoHeader(vtep.localIp(), peer.ip, Ipv4Header.PROTOCOL_UDP, udpLength) +
+                    Checksum.sum(s, udp, udpLength));
+                s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)(c == 0 ? 0xFFFF : c), ByteOrder.BIG_ENDIAN);
+            }
+            final int length = OuterHeaders.INNER_OFFSET + innerLength;
+            if (underlay.offer(s, 0, length) || (underlay.flush() >= 0 && underlay.offer(s, 0, length)))
+            {
+                txOuterFrames++;
+                sentAny = true;
+            }
+            else
+            {
+                underlayFull = true;
+                txDrops[TxDrop.UNDERLAY_FULL.ordinal()]++;
+            }
+        }
+    }
+
+    public int flush()
+    {
+        return underlay.flush();
+    }
+
+    // ---------------------------------------------------------------- stats (any thread; may be stale)
+
+    public long txDrops(final TxDrop reason)
+    {
+        return txDrops[reason.ordinal()];
+    }
+
+    public Map<String, Long> txDropCounts()
+    {
+        final Map<String, Long> m = new LinkedHashMap<>();
+        for (final TxDrop r : TxDrop.values())
+        {
+            m.put(r.label(), txDrops[r.ordinal()]);
+        }
+        return m;
+    }
+
+    /** Frames the switch offered. */
+    public long txFrames()
+    {
+        return txFrames;
+    }
+
+    /** Encapsulated frames handed to the underlay (segments x destinations). */
+    public long txOuterFrames()
+    {
+        return txOuterFrames;
+    }
+
+    /** Offers replicated to every peer (broadcast, multicast, unknown unicast). */
+    public long txFlooded()
+    {
+        return txFlooded;
+    }
+
+    /** GSO segments produced. */
+    public long txSegments()
+    {
+        return framer.segments();
+    }
+
+    public long rxFrames()
+    {
+        return rxFrames;
+    }
+
+    public long rxBytes()
+    {
+        return rxBytes;
+    }
+
+    /** Learned remote MACs (RX thread's view). */
+    public int remoteMacCount()
+    {
+        return macTable.size();
+    }
+
+    /** Peer id a remote MAC was learned from, or 0. Any thread. */
+    public int remoteMacPeer(final long mac)
+    {
+        return macTable.lookup(mac);
+    }
+
+    public List<RemoteVtep> peerList()
+    {
+        return peers.toList();
+    }
+
+    /** Unregisters from the Vtep (the switch calls this after its agents let go of the port). */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            vtep.onPortClosed(this);
+        }
+    }
+
+    public String toString()
+    {
+        return "VxlanTunnelPort{" + name + " vni=" + vni + " peers=" + peers.size() + " tx=" + txFrames +
+            " txOuter=" + txOuterFrames + " rx=" + rxFrames + " txDrops=" + txDropCounts() + '}';
+    }
+}

@@ -1,0 +1,319 @@
+package io.jvs.vxlan;
+
+import io.jvs.tap.VnetHeader;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static io.jvs.vxlan.Packets.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Two VTEPs over in-memory underlays; what one sends is fed to the other. */
+class VtepTest
+{
+    private static final int IP_A = Ipv4.parse("192.168.50.1");
+    private static final int IP_B = Ipv4.parse("192.168.50.2");
+    private static final int IP_C = Ipv4.parse("192.168.50.3");
+    private static final long UNDER_A = 0x02_AA_00_00_00_01L;
+    private static final long UNDER_B = 0x02_BB_00_00_00_02L;
+    private static final long UNDER_C = 0x02_CC_00_00_00_03L;
+    private static final int VNI = 4242;
+
+    private final MemoryUnderlay underA = new MemoryUnderlay();
+    private final MemoryUnderlay underB = new MemoryUnderlay();
+    private final List<byte[]> arpA = new ArrayList<>();
+    private Vtep a;
+    private Vtep b;
+    private VxlanTunnelPort portA;
+    private VxlanTunnelPort portB;
+    private final List<byte[]> delivered = new ArrayList<>();
+
+    @BeforeEach
+    void setUp()
+    {
+        a = Vtep.create(VtepConfig.of("underA", "192.168.50.1", 24), underA, UNDER_A, recorder(arpA));
+        b = Vtep.create(VtepConfig.of("underB", "192.168.50.2", 24).withUdpChecksum(true), underB, UNDER_B,
+            recorder(new ArrayList<>()));
+        portA = a.openPort(VNI);
+        portB = b.openPort(VNI);
+        a.setPeers(VNI, "192.168.50.2", "192.168.50.3");
+        b.setPeers(VNI, "192.168.50.1");
+        // Resolve next hops by ARP replies on the underlays.
+        underA.rx.add(arpReply(UNDER_B, IP_B, UNDER_A, IP_A));
+        underA.rx.add(arpReply(UNDER_C, IP_C, UNDER_A, IP_A));
+        underB.rx.add(arpReply(UNDER_A, IP_A, UNDER_B, IP_B));
+        assertEquals(0, portA.receive(this::collect, 10));
+        assertEquals(0, portB.receive(this::collect, 10));
+    }
+
+    private static ArpTransmitter recorder(final List<byte[]> sent)
+    {
+        return new ArpTransmitter()
+        {
+            public void send(final DirectBuffer frame, final int offset, final int length)
+            {
+                final byte[] f = new byte[length];
+                frame.getBytes(offset, f);
+                sent.add(f);
+            }
+
+            public void close()
+            {
+            }
+        };
+    }
+
+    private void collect(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final byte[] f = new byte[length];
+        buffer.getBytes(offset, f);
+        delivered.add(f);
+    }
+
+    static byte[] arpReply(final long senderMac, final int senderIp, final long targetMac, final int targetIp)
+    {
+        final ByteBuffer f = ByteBuffer.allocate(10 + 60);
+        f.position(10);
+        putMac(f, targetMac);
+        putMac(f, senderMac);
+        f.putShort((short)0x0806).putShort((short)1).putShort((short)0x0800).put((byte)6).put((byte)4)
+            .putShort((short)2);
+        putMac(f, senderMac);
+        f.putInt(senderIp);
+        putMac(f, targetMac);
+        f.putInt(targetIp);
+        return f.array();
+    }
+
+    @Test
+    void arpRequestsLeaveAtSetPeersAndRepliesResolve()
+    {
+        assertEquals(2, arpA.size());
+        final byte[] req = arpA.get(0);
+        assertEquals(0xFFFF_FFFF_FFFFL, ByteBuffer.wrap(req).getLong(0) >>> 16);
+        assertEquals(0x0806, u16(req, 12));
+        assertEquals(1, u16(req, 20));
+        assertEquals(IP_A, s32(req, 28));
+        assertEquals(IP_B, s32(req, 38));
+        assertEquals(2, a.neighbours().stream().filter(n -> n.mac() != Neighbour.UNRESOLVED).count());
+        assertEquals(2, a.arpLearned());
+    }
+
+    @Test
+    void encapsulatesLikeLinuxAndDecapsulatesBack()
+    {
+        final byte[] inner = udp4(MAC_B, MAC_A, 0x0A000001, 0x0A000002, random(new Random(9), 300));
+        // Unknown unicast: head-end replication to both peers.
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        assertEquals(2, underA.tx.size());
+        final byte[] outer = underA.tx.get(0);
+        assertEquals(OuterHeaders.INNER_OFFSET + inner.length - 10, outer.length);
+        assertArrayEquals(new byte[10], Arrays.copyOf(outer, 10), "vnet hdr GSO_NONE, flags 0");
+        assertEquals(UNDER_B, ByteBuffer.wrap(outer).getLong(8) & 0xFFFF_FFFF_FFFFL, "outer dst MAC");
+        assertEquals(UNDER_A, ByteBuffer.wrap(outer).getLong(14) & 0xFFFF_FFFF_FFFFL, "outer src MAC");
+        assertEquals(0x0800, u16(outer, 22));
+        final int ip = 24;
+        assertEquals(0x45, outer[ip] & 0xFF);
+        assertEquals(outer.length - 24, u16(outer, ip + 2));
+        assertEquals(0, u16(outer, ip + 6), "DF clear, no fragment, as Linux vxlan without 'df set'");
+        assertEquals(64, outer[ip + 8] & 0xFF);
+        assertEquals(17, outer[ip + 9] & 0xFF);
+        assertEquals(0, referenceChecksum(outer, ip, 20, 0));
+        assertEquals(IP_A, s32(outer, ip + 12));
+        assertEquals(IP_B, s32(outer, ip + 16));
+        assertEquals(IP_C, s32(underA.tx.get(1), ip + 16));
+        final int sport = u16(outer, 44);
+        assertTrue(sport >= 32768 && sport < 61000);
+        assertEquals(4789, u16(outer, 46));
+        assertEquals(outer.length - 44, u16(outer, 48));
+        assertEquals(0, u16(outer, 50), "UDP checksum 0 by default");
+        assertArrayEquals(new byte[]{8, 0, 0, 0, 0, 0x10, (byte)0x92, 0}, Arrays.copyOfRange(outer, 52, 60), "VXLAN I flag, VNI 4242");
+        assertArrayEquals(Arrays.copyOfRange(inner, 10, inner.length), Arrays.copyOfRange(outer, 60, outer.length));
+
+        // B gets it: delivered with a zero vnet hdr and the inner frame unchanged; learns MAC_A behind A.
+        underB.rx.add(outer);
+        assertEquals(1, portB.receive(this::collect, 10));
+        assertEquals(1, delivered.size());
+        assertArrayEquals(inner, delivered.get(0));
+        assertEquals(1, portB.remoteMacPeer(MAC_A) > 0 ? 1 : 0);
+
+        // Reply from B to MAC_A is unicast to A only; B computes UDP checksums (configured), A accepts them.
+        final byte[] reply = udp4(MAC_A, MAC_B, 0x0A000002, 0x0A000001, random(new Random(10), 64));
+        assertTrue(portB.offer(new UnsafeBuffer(reply), 0, reply.length));
+        assertEquals(1, underB.tx.size());
+        final byte[] back = underB.tx.get(0);
+        assertNotEquals(0, u16(back, 50));
+        assertEquals(0, referenceChecksum(back, 44, back.length - 44, referencePseudo4(IP_B, IP_A, 17, back.length - 44)));
+        underA.rx.add(back);
+        delivered.clear();
+        assertEquals(1, portA.receive(this::collect, 10));
+        assertArrayEquals(reply, delivered.get(0));
+        assertTrue(portA.remoteMacPeer(MAC_B) > 0);
+
+        // Now A knows MAC_B is behind B: unicast, no flood.
+        underA.tx.clear();
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        assertEquals(1, underA.tx.size());
+        assertEquals(IP_B, s32(underA.tx.get(0), ip + 16));
+        assertEquals(1, portA.txFlooded());
+    }
+
+    @Test
+    void gsoFrameLeavesAsSegmentsThatArriveValid()
+    {
+        final byte[] payload = random(new Random(11), 20_000);
+        final byte[] gso = tcp4(MAC_B, MAC_A, 0x0A000001, 0x0A000002, payload, VnetHeader.GSO_TCPV4, 1448, 0x18);
+        b.setPeers(VNI, "192.168.50.1");
+        a.setPeers(VNI, "192.168.50.2");
+        assertTrue(portA.offer(new UnsafeBuffer(gso), 0, gso.length));
+        final int segments = (payload.length + 1397) / 1398;
+        assertEquals(segments, underA.tx.size());
+        for (final byte[] outer : underA.tx)
+        {
+            assertTrue(outer.length - 10 <= 1514, "outer frame fits a 1500 MTU: " + outer.length);
+            underB.rx.add(outer);
+        }
+        assertEquals(segments, portB.receive(this::collect, 1000));
+        int bytes = 0;
+        for (final byte[] f : delivered)
+        {
+            assertArrayEquals(new byte[10], Arrays.copyOf(f, 10));
+            final int tcpLength = u16(f, 10 + 14 + 2) - 20;
+            assertEquals(0, referenceChecksum(f, 10 + 34, tcpLength, referencePseudo4(0x0A000001, 0x0A000002, 6, tcpLength)));
+            bytes += tcpLength - 32;
+        }
+        assertEquals(payload.length, bytes);
+    }
+
+    @Test
+    void malformedAndForeignFramesAreCountedAndDropped()
+    {
+        final byte[] inner = udp4(MAC_B, MAC_A, 0x0A000001, 0x0A000002, new byte[40]);
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        final byte[] good = underA.tx.get(0);
+
+        feed(Arrays.copyOf(good, 10 + 14 + 20 + 8 + 4), RxDrop.BAD_IP_HEADER); // total length beyond the frame
+        final byte[] shortVx = Arrays.copyOf(good, 60 + 6);
+        fixLengths(shortVx);
+        feed(shortVx, RxDrop.TOO_SHORT);
+        feed(mutate(good, 52, 0x00), RxDrop.BAD_FLAGS);
+        feed(mutate(good, 56, 0x77), RxDrop.UNKNOWN_VNI);
+        // Reserved bits are ignored on receipt (RFC 7348).
+        underB.rx.add(mutate(good, 53, 0x77, 59, 0x77));
+        assertEquals(1, portB.receive((buf, o, l) -> { }, 10));
+        feed(mutate(good, 24 + 10, 0x00, 24 + 11, 0x01), RxDrop.BAD_IP_CHECKSUM);
+        final byte[] frag = mutate(good, 24 + 6, 0x20);
+        fixIpChecksum(frag);
+        feed(frag, RxDrop.IP_FRAGMENT);
+        final byte[] badSum = mutate(good, 50, 0x12, 51, 0x34);
+        feed(badSum, RxDrop.BAD_UDP_CHECKSUM);
+        final byte[] badUdpLength = mutate(good, 48, 0x7F);
+        feed(badUdpLength, RxDrop.BAD_UDP_LENGTH);
+        final byte[] stranger = mutate(good, 24 + 12 + 3, 0x63); // source 192.168.50.99
+        fixIpChecksum(stranger);
+        feed(stranger, RxDrop.UNKNOWN_PEER);
+
+        final byte[] otherPort = mutate(good, 47, 0xB6); // 4790
+        underB.rx.add(otherPort);
+        assertEquals(0, portB.receive(this::collect, 10));
+        assertEquals(1, b.ignored(RxIgnored.OTHER_UDP_PORT));
+        assertTrue(delivered.isEmpty());
+
+        // The original still passes.
+        underB.rx.add(good);
+        assertEquals(1, portB.receive(this::collect, 10));
+    }
+
+    private void feed(final byte[] frame, final RxDrop reason)
+    {
+        final long before = b.rxDrops(reason);
+        underB.rx.add(frame);
+        assertEquals(0, portB.receive(this::collect, 10));
+        assertEquals(before + 1, b.rxDrops(reason), reason + " " + b.rxDropCounts());
+        assertTrue(delivered.isEmpty());
+    }
+
+    private static byte[] mutate(final byte[] frame, final int... indexValue)
+    {
+        final byte[] copy = frame.clone();
+        for (int i = 0; i < indexValue.length; i += 2)
+        {
+            copy[indexValue[i]] = (byte)indexValue[i + 1];
+        }
+        return copy;
+    }
+
+    private static void fixIpChecksum(final byte[] f)
+    {
+        f[34] = 0;
+        f[35] = 0;
+        final int c = referenceChecksum(f, 24, 20, 0);
+        f[34] = (byte)(c >>> 8);
+        f[35] = (byte)c;
+    }
+
+    private static void fixLengths(final byte[] f)
+    {
+        final int ipLength = f.length - 24;
+        f[26] = (byte)(ipLength >>> 8);
+        f[27] = (byte)ipLength;
+        f[48] = (byte)((ipLength - 20) >>> 8);
+        f[49] = (byte)(ipLength - 20);
+        fixIpChecksum(f);
+    }
+
+    @Test
+    void secondVniIsStagedWhilePollingTheFirst()
+    {
+        final VxlanTunnelPort a2 = a.openPort(7);
+        final VxlanTunnelPort b2 = b.openPort(7);
+        a.setPeers(7, "192.168.50.2");
+        b.setPeers(7, "192.168.50.1");
+        final byte[] inner = udp4(MAC_B, MAC_A, 1, 2, new byte[50]);
+        assertTrue(a2.offer(new UnsafeBuffer(inner), 0, inner.length));
+        underB.rx.add(underA.tx.get(0));
+        assertEquals(0, portB.receive(this::collect, 10), "VNI 7 frame is not VNI 4242's");
+        assertEquals(1, b2.receive(this::collect, 10));
+        assertArrayEquals(inner, delivered.get(0));
+    }
+
+    @Test
+    void noPeersAndUnresolvedNeighbourAreCounted()
+    {
+        final byte[] inner = udp4(MAC_B, MAC_A, 1, 2, new byte[50]);
+        a.setPeers(VNI);
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        assertEquals(1, portA.txDrops(TxDrop.NO_PEERS));
+        a.setPeers(VNI, "192.168.50.77");
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        assertEquals(1, portA.txDrops(TxDrop.NEIGHBOUR_UNRESOLVED));
+        assertTrue(underA.tx.isEmpty());
+        underA.capacity = 0;
+        a.setPeers(VNI, "192.168.50.2");
+        underA.rx.add(arpReply(UNDER_B, IP_B, UNDER_A, IP_A));
+        assertEquals(0, portA.receive(this::collect, 10));
+        assertFalse(portA.offer(new UnsafeBuffer(inner), 0, inner.length), "underlay full: the switch counts TX_FULL");
+        assertEquals(1, portA.txDrops(TxDrop.UNDERLAY_FULL));
+    }
+
+    @Test
+    void removedPeerIsNoLongerUsedForLearnedMacs()
+    {
+        final byte[] fromB = udp4(MAC_A, MAC_B, 2, 1, new byte[50]);
+        assertTrue(portB.offer(new UnsafeBuffer(fromB), 0, fromB.length));
+        underA.rx.add(underB.tx.get(0));
+        assertEquals(1, portA.receive(this::collect, 10));
+        assertTrue(portA.remoteMacPeer(MAC_B) > 0);
+        a.setPeers(VNI, "192.168.50.3");
+        final byte[] toB = udp4(MAC_B, MAC_A, 1, 2, new byte[50]);
+        assertTrue(portA.offer(new UnsafeBuffer(toB), 0, toB.length));
+        assertEquals(IP_C, s32(underA.tx.get(underA.tx.size() - 1), 24 + 16), "flooded to the remaining peer");
+    }
+}
