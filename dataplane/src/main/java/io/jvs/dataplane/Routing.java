@@ -310,6 +310,12 @@ public final class Routing
         }
     }
 
+    /** Counters of the router's ports: gateway legs ("gw-NETWORK", bridge domain id set), uplink and host port. */
+    public List<PortStats> portStats()
+    {
+        return sw.portStats(true);
+    }
+
     /** Live translations. */
     public List<NatEntry> natTable()
     {

@@ -533,12 +533,23 @@ public final class Switch implements AutoCloseable
         await(forwardingAgent.commands().submit(() -> forwardingAgent.onFlush(bridgeDomainId)), "flush MACs");
     }
 
+    /** Bridged ports (kernel devices in bridge domains); the router's ports are in {@link Routing#portStats()}. */
     public synchronized List<PortStats> portStats()
+    {
+        return portStats(false);
+    }
+
+    /** @param router true: the router's legs and routed ports; false: bridged ports. */
+    synchronized List<PortStats> portStats(final boolean router)
     {
         checkOpen();
         final List<PortStats> stats = new ArrayList<>(ports.size());
         for (final Port port : ports.values())
         {
+            if ((port.kind != ForwardingAgent.KIND_BRIDGED) != router)
+            {
+                continue;
+            }
             final Map<String, Long> drops = new LinkedHashMap<>();
             for (final DropReason reason : DropReason.values())
             {
