@@ -476,13 +476,18 @@ class LanNetworksIntegrationTest
         assertEquals(1, result.err().lines().count(), "one line: " + result.err());
     }
 
-    /** What a refused create could have changed: networks, links, the parent's state. */
+    /**
+     * What a refused create could have changed: networks, host-port links (jvh/jvg: other jobs on this machine
+     * make links and routes of their own, which are left out), routes through them or the parent, the parent.
+     */
     private String snapshot()
     {
         return ok("network", "ls", "--no-trunc").out() +
-            Command.run("ip", "-o", "link", "show").lines().filter(l -> l.matches("\\d+: jv.*"))
+            Command.run("ip", "-o", "link", "show").lines().filter(l -> l.matches("\\d+: jv[hg].*"))
                 .map(l -> l.split(":")[1].trim()).sorted().toList() +
-            Command.run("ip", "-4", "route", "show");
+            Command.run("ip", "-4", "route", "show").lines().filter(l -> l.contains(" jvh") || l.contains(parent))
+                .toList() +
+            Command.run("ip", "-d", "link", "show", parent).replaceAll("\\d+ bytes.*", "");
     }
 
     private JsonNode endpoint(final String network, final String sandbox) throws Exception
