@@ -90,6 +90,32 @@ class IpamTest
     }
 
     @Test
+    void rangeLimitsAllocationAndAuxAddressesAreSkipped()
+    {
+        final Ipam ipam = new Ipam(Cidr.parse("10.9.0.0/24"), ip("10.9.0.1"), Cidr.parse("10.9.0.32/30"));
+        ipam.reserve(ip("10.9.0.33")); // an aux address inside the range
+        assertEquals(ip("10.9.0.32"), ipam.allocate());
+        assertEquals(ip("10.9.0.34"), ipam.allocate());
+        assertEquals(ip("10.9.0.35"), ipam.allocate());
+        final JvsException full = assertThrows(JvsException.class, ipam::allocate);
+        assertTrue(full.getMessage().contains("in range 10.9.0.32/30"), full.getMessage());
+        ipam.release(ip("10.9.0.34"));
+        assertEquals(ip("10.9.0.34"), ipam.allocate());
+        // A range at the start skips the network address and the gateway; at the end the broadcast address.
+        final Ipam low = new Ipam(Cidr.parse("10.9.0.0/24"), ip("10.9.0.1"), Cidr.parse("10.9.0.0/30"));
+        assertEquals(ip("10.9.0.2"), low.allocate());
+        assertEquals(ip("10.9.0.3"), low.allocate());
+        assertThrows(JvsException.class, low::allocate);
+        final Ipam high = new Ipam(Cidr.parse("10.9.0.0/24"), ip("10.9.0.1"), Cidr.parse("10.9.0.254/31"));
+        assertEquals(ip("10.9.0.254"), high.allocate());
+        assertThrows(JvsException.class, high::allocate);
+        assertThrows(JvsException.class, () -> new Ipam(Cidr.parse("10.9.0.0/24"), ip("10.9.0.1"),
+            Cidr.parse("10.9.1.0/28")));
+        assertThrows(JvsException.class, () -> new Ipam(Cidr.parse("10.9.0.0/24"), ip("10.9.0.1"),
+            Cidr.parse("10.9.0.0/16")));
+    }
+
+    @Test
     void poolSkipsSubnetsInUse()
     {
         final SubnetPool pool = SubnetPool.defaults();
