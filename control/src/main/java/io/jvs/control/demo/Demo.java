@@ -139,8 +139,8 @@ public final class Demo
         final String deltaAddress = address(api, red, delta);
         failures += expect(resolves(alpha, delta), false, alpha + " resolves " + delta);
         failures += expect(ping(alpha, deltaAddress), false, alpha + " -> " + delta + " at " + deltaAddress);
-        say("(jvs keeps each network a separate L2 segment and does not route between them: " + alpha);
-        say(" sends to its default gateway, which nobody answers yet)");
+        say("(each network is its own L2 segment; jvs's gateway for " + alpha + "'s network answers, but");
+        say(" like Docker's bridge driver it routes only to the host and the outside, never to another network)");
 
         section("Live connect: attach " + alpha + " to " + red + " too");
         connect(api, red, alpha);
