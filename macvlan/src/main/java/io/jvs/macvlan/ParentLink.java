@@ -74,7 +74,7 @@ public final class ParentLink implements FrameHandler, AutoCloseable
     // RX thread.
     private LanPort current;
     private FrameHandler currentHandler;
-    private int delivered;
+    private int delivered; // handed over or staged: the work count of one poll
     private final long[] ignored = new long[Ignored.values().length];
 
     private ParentLink(final String name, final PacketPort parent, final long parentMac)
@@ -186,7 +186,13 @@ public final class ParentLink implements FrameHandler, AutoCloseable
 
     // ---------------------------------------------------------------- RX thread
 
-    /** Reads the parent on behalf of {@code port}. @return frames handed to {@code handler}. */
+    /**
+     * Reads the parent on behalf of {@code port}.
+     *
+     * @return frames handed to {@code handler} plus frames staged for other ports: the caller counts it as work,
+     *         so its idle strategy does not go to sleep in poll(2) while staged frames wait (they make the fd no
+     *         more readable).
+     */
     int poll(final LanPort port, final FrameHandler handler, final int limit)
     {
         current = port;
@@ -275,6 +281,7 @@ public final class ParentLink implements FrameHandler, AutoCloseable
         }
         else
         {
+            delivered++;
             port.stage(b, at, recordLength);
         }
     }
