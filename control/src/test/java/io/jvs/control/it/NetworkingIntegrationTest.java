@@ -112,8 +112,13 @@ class NetworkingIntegrationTest
     void stopDaemonAndCheckNothingIsLeft() throws Exception
     {
         daemon.close();
-        Files.deleteIfExists(dir.resolve("state"));
-        Files.deleteIfExists(dir);
+        try (var paths = Files.walk(dir)) // state/journal is under it
+        {
+            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(path);
+            }
+        }
         for (final String link : hostInterfaces)
         {
             assertFalse(Files.exists(Path.of("/sys/class/net", link)), "left behind: link " + link);
