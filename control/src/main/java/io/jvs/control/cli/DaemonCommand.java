@@ -37,6 +37,9 @@ final class DaemonCommand implements Callable<Integer>
     @Option(names = "--no-docker-plugin", description = "Do not serve Docker's plugin API.")
     boolean noDockerPlugin;
 
+    @Option(names = "--no-adopt", description = "Do not take over jvs-marked namespaces the state does not know.")
+    boolean noAdopt;
+
     @Option(names = "--threads", paramLabel = "MODE", defaultValue = "shared",
         description = "shared: one thread receives and forwards; dedicated: a thread each (default: ${DEFAULT-VALUE}).")
     Threads threads;
@@ -55,7 +58,7 @@ final class DaemonCommand implements Callable<Integer>
             idle.name(), defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
             defaults.macAgingNanos());
         final Daemon daemon = Daemon.start(
-            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, true,
+            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, !noAdopt,
                 noDockerPlugin ? null : dockerPlugin));
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
