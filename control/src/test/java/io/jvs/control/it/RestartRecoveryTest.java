@@ -3,7 +3,6 @@ package io.jvs.control.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvs.control.api.ApiClient;
 import io.jvs.control.cli.Main;
 import io.jvs.control.docker.ContainerSim;
 import io.jvs.control.docker.PluginClient;
@@ -12,11 +11,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -41,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RestartRecoveryTest
 {
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(20);
 
     private final String run = "jk" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
@@ -54,8 +50,7 @@ class RestartRecoveryTest
     private Path dir;
     private Path socket;
     private Path pluginSocket;
-    private Process daemon;
-    private int starts;
+    private DaemonProcess daemon;
 
     @AfterEach
     void cleanUp() throws Exception
@@ -67,9 +62,7 @@ class RestartRecoveryTest
             {
                 cli("sandbox", "rm", sandbox);
             }
-            daemon.destroy(); // SIGTERM: a clean stop
-            daemon.waitFor(30, TimeUnit.SECONDS);
-            daemon.destroyForcibly();
+            daemon.stop();
         }
         for (final String sandbox : sandboxes)
         {
@@ -96,7 +89,8 @@ class RestartRecoveryTest
         dir = Files.createTempDirectory(run);
         socket = dir.resolve("jvs.sock");
         pluginSocket = dir.resolve("plugin.sock");
-        startDaemon();
+        daemon = new DaemonProcess(dir, socket, pluginSocket);
+        daemon.start();
 
         // jvs sandboxes through the CLI
         final String net = run + "n";
@@ -134,8 +128,7 @@ class RestartRecoveryTest
         Thread.sleep(1_000);
         assertTrue(replies(pingAB) > 0 && replies(pingCD) > 0, "background pings run");
 
-        Command.run("kill", "-9", Long.toString(daemon.pid()));
-        assertTrue(daemon.waitFor(10, TimeUnit.SECONDS), "SIGKILLed daemon gone");
+        daemon.kill();
         Thread.sleep(1_500);
         final int stalledAB = replies(pingAB);
         Thread.sleep(1_000);
@@ -145,7 +138,7 @@ class RestartRecoveryTest
             assertTrue(Files.exists(Path.of("/sys/class/net", link)), "host end " + link + " survives the kill");
         }
 
-        startDaemon();
+        daemon.start();
         final long restarted = System.nanoTime();
         final int atRestartAB = replies(pingAB);
         final int atRestartCD = replies(pingCD);
@@ -172,36 +165,13 @@ class RestartRecoveryTest
         docker.ok("IpamDriver.ReleaseAddress", body("PoolID", poolId, "Address", next.split("/")[0]));
 
         // and a clean stop keeps everything too
-        daemon.destroy();
-        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "SIGTERM stops the daemon");
-        startDaemon();
+        assertTrue(daemon.stop(), "SIGTERM stops the daemon");
+        daemon.start();
         assertEquals(before, stateWithout(e, dockerNet), "state after a clean restart");
         assertTrue(ContainerSim.ping(a, addressB, 2) && ContainerSim.ping(c, addressD, 2), "traffic after it");
     }
 
     // --------------------------------------------------------------------------------------------------- helpers
-
-    private void startDaemon() throws Exception
-    {
-        final List<String> argv = new ArrayList<>();
-        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (flag.startsWith("--add-") || flag.startsWith("-D") || flag.startsWith("-XX:") ||
-                flag.startsWith("--enable-native-access") || flag.startsWith("--sun-misc"))
-            {
-                argv.add(flag);
-            }
-        }
-        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvs.control.cli.Main", "daemon",
-            "--socket", socket.toString(), "--state-dir", dir.resolve("state").toString(),
-            "--docker-plugin", pluginSocket.toString(), "--no-adopt"));
-        final File log = dir.resolve("daemon-" + (++starts) + ".log").toFile();
-        daemon = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log).start();
-        final ApiClient api = new ApiClient(socket);
-        waitUntil(() -> api.ping() || !daemon.isAlive(), START_TIMEOUT, "daemon answers");
-        assertTrue(daemon.isAlive(), "daemon died at start: " + Files.readString(log.toPath()));
-    }
 
     private String sandbox(final String suffix)
     {
