@@ -9,6 +9,8 @@ import io.jvs.control.JvsException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -65,7 +67,7 @@ public final class StateTables implements AutoCloseable
         {
             Files.createDirectories(stateDir);
             lock = FileChannel.open(stateDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            if (lock.tryLock() == null)
+            if (tryLock(lock) == null)
             {
                 lock.close();
                 throw new JvsException(JvsException.Kind.CONFLICT,
@@ -91,6 +93,19 @@ public final class StateTables implements AutoCloseable
                 ex.addSuppressed(suppressed);
             }
             throw ex;
+        }
+    }
+
+    /** Null when another process, or another open in this one, holds the lock. */
+    private static FileLock tryLock(final FileChannel channel) throws IOException
+    {
+        try
+        {
+            return channel.tryLock();
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            return null;
         }
     }
 
