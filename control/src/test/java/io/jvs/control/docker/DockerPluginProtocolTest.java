@@ -279,6 +279,11 @@ class DockerPluginProtocolTest
         assertEquals("invalid MAC address \"zz\"", docker.call("NetworkDriver.CreateEndpoint",
             endpointBody(networkId, newId(), pool.replace(".0/", ".5/"), "zz")).err());
 
+        final io.jvs.control.JvsException cliRemove = org.junit.jupiter.api.Assertions.assertThrows(
+            io.jvs.control.JvsException.class, () -> jvs.removeNetwork(networkId));
+        assertTrue(cliRemove.getMessage().contains("was created by Docker"), cliRemove.getMessage());
+        assertFalse(jvs.pruneNetworks().contains(networkId.substring(0, 12)), "prune leaves Docker's networks alone");
+
         assertEquals(before, jvs.networks().toString(), "refused requests changed nothing");
         assertEquals(200, docker.call("Plugin.Activate", null).status(), "still serving");
         assertTrue(jvs.ping());

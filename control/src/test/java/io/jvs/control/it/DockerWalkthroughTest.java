@@ -193,6 +193,19 @@ class DockerWalkthroughTest
     }
 
     @Test
+    @Order(4)
+    void dockersOwnIpamWorksToo() throws Exception
+    {
+        docker.ok("network", "create", "-d", run, run + "-def");
+        final String address = docker.ok("run", "--rm", "--network", run + "-def", image, "ip", "-o", "-4", "addr",
+            "show", "eth0");
+        final String subnet = json.readTree(docker.ok("network", "inspect", run + "-def")).get(0).path("IPAM")
+            .path("Config").get(0).path("Subnet").asText();
+        assertTrue(address.contains(subnet.substring(0, subnet.indexOf(".0/")) + "."), address + " in " + subnet);
+        docker.ok("network", "rm", run + "-def");
+    }
+
+    @Test
     @Order(5)
     void sigkilledJvsComesBackAndTrafficResumes() throws Exception
     {
