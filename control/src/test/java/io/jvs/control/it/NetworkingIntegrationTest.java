@@ -468,7 +468,9 @@ class NetworkingIntegrationTest
         }
         state.append(ok("sandbox", "ls").out());
         state.append(Command.run("ip", "netns", "list").lines().filter(l -> l.startsWith(run)).sorted().toList());
-        state.append(Command.run("ip", "-o", "link", "show").lines().filter(l -> l.matches("\\d+: jv.*"))
+        // Only veths into this run's namespaces: other jv links on the machine may come and go meanwhile.
+        state.append(Command.run("ip", "-o", "link", "show").lines()
+            .filter(l -> l.matches("\\d+: jv.*") && l.contains("link-netns " + run))
             .map(l -> l.split(":")[1].trim()).sorted().toList());
         for (final String sandbox : sandboxes)
         {
