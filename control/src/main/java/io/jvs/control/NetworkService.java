@@ -43,6 +43,12 @@ public final class NetworkService implements AutoCloseable
     private static final String SANDBOX_INTERFACE_PREFIX = "eth";
     private static final int NAME_ATTEMPTS = 16;
     private static final String PREDEFINED_BRIDGE = "bridge";
+    /** Docker's ids: 64 hex digits (12 accepted, as Docker shows them). */
+    private static final Pattern DOCKER_ID = Pattern.compile("[0-9a-f]{12,64}");
+    private static final int DOCKER_SHORT_ID = 12;
+    private static final String HOST_ENDPOINT_LABEL = "docker-";
+    /** Host endpoints' second veth end: the host end's name plus this (11 characters, inside IFNAMSIZ). */
+    private static final String HOST_PEER_SUFFIX = "c";
 
     /** What {@code network create} asks for; null fields take defaults. */
     public record CreateNetworkRequest(String name, String driver, String subnet, String gateway, boolean internal)
@@ -187,15 +193,45 @@ public final class NetworkService implements AutoCloseable
     {
         checkOpen();
         checkName("network", request.name());
-        if (findByName(request.name()).isPresent())
-        {
-            throw JvsException.conflict("network with name " + request.name() + " already exists");
-        }
         final String driver = request.driver() == null || request.driver().isEmpty() ?
             Network.DRIVER_BRIDGE : request.driver();
         if (!Network.DRIVER_BRIDGE.equals(driver))
         {
             throw JvsException.invalid("driver \"" + driver + "\" is not supported: jvs networks use the bridge driver");
+        }
+        return create(request, newId(), driver);
+    }
+
+    /**
+     * A network Docker asked for through the remote driver: Docker's network id, named by its first 12 digits (what
+     * {@code docker network ls} shows; Docker does not tell drivers the name), the subnet and gateway Docker's IPAM
+     * chose. Only {@link #removeDockerNetwork} removes it.
+     */
+    public synchronized Network createDockerNetwork(
+        final String id, final String subnet, final String gateway, final boolean internal)
+    {
+        checkOpen();
+        if (id == null || !DOCKER_ID.matcher(id).matches())
+        {
+            throw JvsException.invalid("invalid network id \"" + id + "\": expected 12 to 64 hex digits");
+        }
+        if (store.network(id).isPresent())
+        {
+            throw JvsException.conflict("network " + id + " already exists");
+        }
+        if (subnet == null || subnet.isEmpty())
+        {
+            throw JvsException.invalid("network " + id + " has no IPv4 subnet: jvs networks need one");
+        }
+        return create(new CreateNetworkRequest(id.substring(0, DOCKER_SHORT_ID), Network.DRIVER_DOCKER, subnet,
+            gateway, internal), id, Network.DRIVER_DOCKER);
+    }
+
+    private Network create(final CreateNetworkRequest request, final String id, final String driver)
+    {
+        if (findByName(request.name()).isPresent())
+        {
+            throw JvsException.conflict("network with name " + request.name() + " already exists");
         }
         final boolean hasGateway = request.gateway() != null && !request.gateway().isEmpty();
         final Cidr subnet;
@@ -235,7 +271,7 @@ public final class NetworkService implements AutoCloseable
             runQuietly(() -> fabric.removeNetwork(bridgeDomain), ex);
             throw ex;
         }
-        final Network network = new Network(newId(), request.name(), driver, request.internal(), subnet, gateway,
+        final Network network = new Network(id, request.name(), driver, request.internal(), subnet, gateway,
             false, Instant.now(), bridgeDomain);
         store.putNetwork(network);
         ipams.put(network.id(), ipam);
@@ -251,6 +287,25 @@ public final class NetworkService implements AutoCloseable
         {
             throw JvsException.forbidden(network.name() + " is a pre-defined network and cannot be removed");
         }
+        if (network.ownedByDocker())
+        {
+            throw JvsException.forbidden("network " + network.name() + " was created by Docker: remove it with " +
+                "`docker network rm`");
+        }
+        return remove(network);
+    }
+
+    /** Removes a network Docker created; refused while it has endpoints. */
+    public synchronized Network removeDockerNetwork(final String id)
+    {
+        checkOpen();
+        final Network network = store.network(id).filter(Network::ownedByDocker).orElseThrow(() ->
+            JvsException.notFound("network " + id + " not found"));
+        return remove(network);
+    }
+
+    private Network remove(final Network network)
+    {
         final List<Endpoint> endpoints = store.endpointsOfNetwork(network.id());
         if (!endpoints.isEmpty())
         {
@@ -271,7 +326,7 @@ public final class NetworkService implements AutoCloseable
         final List<String> removed = new ArrayList<>();
         for (final Network network : store.networks())
         {
-            if (!network.predefined() && store.endpointsOfNetwork(network.id()).isEmpty())
+            if (!network.predefined() && !network.ownedByDocker() && store.endpointsOfNetwork(network.id()).isEmpty())
             {
                 removeNetwork(network.id());
                 removed.add(network.name());
@@ -407,6 +462,194 @@ public final class NetworkService implements AutoCloseable
         restoreDefaultRoute(sandbox.name());
     }
 
+    /**
+     * An endpoint for a container runtime that moves the interface itself (Docker): a veth pair on the host, the host
+     * end a switch port, the other end ({@link Endpoint#sandboxInterface}) left on the host, down and unaddressed,
+     * for the runtime to move into its container and configure. The address is one the runtime's IPAM chose (0:
+     * take the next free one); the MAC is the runtime's or, when null, derived from the address as Docker does.
+     *
+     * @param mtu both veth ends' MTU; 0 keeps the kernel default.
+     */
+    public synchronized Endpoint createHostEndpoint(final String networkId, final String endpointId,
+        final int requestedAddress, final String requestedMac, final int mtu)
+    {
+        checkOpen();
+        final Network network = store.network(networkId).orElseThrow(() ->
+            JvsException.notFound("network " + networkId + " not found"));
+        if (!network.hasBridgeDomain())
+        {
+            throw JvsException.forbidden("network " + network.name() + " has no switch segment to attach to");
+        }
+        final String label = hostEndpointLabel(endpointId);
+        if (findEndpoint(endpointId).isPresent() || store.endpoint(network.id(), label).isPresent())
+        {
+            throw JvsException.conflict("endpoint " + endpointId + " already exists");
+        }
+        final Ipam ipam = ipams.get(network.id());
+        final int address;
+        if (requestedAddress == 0)
+        {
+            address = ipam.allocate();
+        }
+        else
+        {
+            ipam.reserve(requestedAddress);
+            address = requestedAddress;
+        }
+        final String mac = requestedMac == null || requestedMac.isEmpty() ? Ipv4.dockerMac(address) : requestedMac;
+        final String hostInterface;
+        final String peerInterface;
+        try
+        {
+            hostInterface = newHostInterfaceName();
+            peerInterface = hostInterface + HOST_PEER_SUFFIX;
+        }
+        catch (final RuntimeException ex)
+        {
+            ipam.release(address);
+            throw ex;
+        }
+        boolean linkCreated = false;
+        int portId = Endpoint.NO_PORT;
+        try
+        {
+            ip.createHostVeth(hostInterface, peerInterface, mac, mtu);
+            linkCreated = true;
+            ip.disableIpv6OnHost(hostInterface);
+            ip.linkUp(null, hostInterface);
+            portId = fabric.attach(hostInterface, network.bridgeDomainId());
+            final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
+                address, network.subnet().prefix(), portId);
+            store.putEndpoint(endpoint);
+            return endpoint;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (portId != Endpoint.NO_PORT)
+            {
+                final int port = portId;
+                runQuietly(() -> fabric.detach(port), ex);
+            }
+            if (linkCreated)
+            {
+                runQuietly(() -> ip.deleteLink(hostInterface), ex);
+            }
+            ipam.release(address);
+            throw ex;
+        }
+    }
+
+    /** Removes an endpoint made by {@link #createHostEndpoint}: port, veth pair (wherever its peer is), address. */
+    public synchronized Endpoint removeHostEndpoint(final String networkId, final String endpointId)
+    {
+        checkOpen();
+        final Endpoint endpoint = findEndpoint(endpointId).filter(e -> e.networkId().equals(networkId))
+            .orElseThrow(() -> JvsException.notFound("endpoint " + endpointId + " not found in network " + networkId));
+        removeEndpoint(store.network(networkId).orElseThrow(), endpoint);
+        return endpoint;
+    }
+
+    /** The endpoint with this id (ids are unique across networks). */
+    public synchronized Optional<Endpoint> findEndpoint(final String endpointId)
+    {
+        return store.endpoints().stream().filter(e -> e.id().equals(endpointId)).findFirst();
+    }
+
+    /** The store's sandbox name for a host endpoint: not a jvs sandbox, just a unique, readable key. */
+    public static String hostEndpointLabel(final String endpointId)
+    {
+        return HOST_ENDPOINT_LABEL + endpointId.substring(0, Math.min(DOCKER_SHORT_ID, endpointId.length()));
+    }
+
+    // --------------------------------------------------------------------------------------------------- restore
+
+    /** What {@link #restore} found. */
+    public record RestoreReport(int networks, int reattached, int detached, List<String> dropped)
+    {
+    }
+
+    /**
+     * Rebuilds the kernel and switch side of a store that survived a restart: every network with a subnet gets a
+     * bridge domain again, every endpoint's address is reserved again, and every endpoint whose host-end veth still
+     * exists becomes a switch port again, so traffic resumes without anyone re-creating anything. Endpoints of jvs
+     * sandboxes whose veth or namespace is gone are dropped (their address freed); host endpoints (Docker's) whose
+     * veth is gone stay, detached, until their runtime deletes them, so their addresses are not handed out twice.
+     * Creates the predefined networks if the store has none.
+     */
+    public synchronized RestoreReport restore()
+    {
+        checkOpen();
+        final List<String> dropped = new ArrayList<>();
+        int networks = 0;
+        for (final Network stored : store.networks())
+        {
+            if (stored.subnet() == null)
+            {
+                continue;
+            }
+            final Network network = stored.withBridgeDomain(fabric.createNetwork(stored.name()));
+            if (network.gateway() != 0)
+            {
+                // The gateway belongs to the dataplane's router: it answers again as before the restart.
+                fabric.setGateway(network.bridgeDomainId(), network.gateway(), network.subnet().network(),
+                    network.subnet().prefix(), network.internal());
+            }
+            store.putNetwork(network);
+            ipams.put(network.id(), new Ipam(network.subnet(), network.gateway()));
+            networks++;
+        }
+        for (final Sandbox sandbox : store.sandboxes())
+        {
+            if (!ip.namespaceExists(sandbox.name()))
+            {
+                store.endpointsOfSandbox(sandbox.name()).forEach(e -> store.removeEndpoint(e.networkId(), e.sandbox()));
+                store.removeSandbox(sandbox.name());
+                runQuietly(() -> hosts.remove(sandbox.name()), null);
+                dropped.add("sandbox " + sandbox.name() + " (its namespace is gone)");
+            }
+        }
+        int reattached = 0;
+        int detached = 0;
+        for (final Endpoint stored : store.endpoints())
+        {
+            final Optional<Network> network = store.network(stored.networkId());
+            final Ipam ipam = network.map(n -> ipams.get(n.id())).orElse(null);
+            if (ipam == null || ipam.isAllocated(stored.address()))
+            {
+                store.removeEndpoint(stored.networkId(), stored.sandbox());
+                dropped.add("endpoint " + stored.sandbox() + " (" + (ipam == null ? "no such network" :
+                    "address " + Ipv4.format(stored.address()) + " taken twice") + ")");
+                continue;
+            }
+            final boolean ofSandbox = store.sandbox(stored.sandbox()).isPresent();
+            if (!ip.linkExists(stored.hostInterface()))
+            {
+                if (ofSandbox)
+                {
+                    store.removeEndpoint(stored.networkId(), stored.sandbox());
+                    dropped.add("endpoint " + stored.sandbox() + " on " + network.get().name() + " (its veth is gone)");
+                }
+                else
+                {
+                    ipam.reserve(stored.address());
+                    store.putEndpoint(stored.withPort(Endpoint.NO_PORT));
+                    detached++;
+                }
+                continue;
+            }
+            ipam.reserve(stored.address());
+            ip.linkUp(null, stored.hostInterface());
+            store.putEndpoint(stored.withPort(fabric.attach(stored.hostInterface(), network.get().bridgeDomainId())));
+            reattached++;
+        }
+        if (store.networks().stream().noneMatch(Network::predefined))
+        {
+            createPredefinedNetworks();
+        }
+        rewriteHostsFiles();
+        return new RestoreReport(networks, reattached, detached, dropped);
+    }
+
     // ------------------------------------------------------------------------------------------------- sandboxes
 
     public synchronized List<SandboxDetails> sandboxes()
@@ -516,8 +759,9 @@ public final class NetworkService implements AutoCloseable
     }
 
     /**
-     * Removes every endpoint (switch port and host-end veth) and empties the sandboxes' peer lists; the sandboxes
-     * themselves stay. Does not close the fabric: its owner does.
+     * Detaches every endpoint from the switch and leaves everything else as it is: veths, addresses, routes, hosts
+     * files and the store stay, so containers keep their interfaces and a daemon started later on the same state
+     * directory re-attaches them ({@link #restore}). Does not close the fabric: its owner does.
      */
     @Override
     public synchronized void close()
@@ -532,7 +776,10 @@ public final class NetworkService implements AutoCloseable
         {
             try
             {
-                removeEndpoint(store.network(endpoint.networkId()).orElseThrow(), endpoint);
+                if (endpoint.portId() != Endpoint.NO_PORT)
+                {
+                    fabric.detach(endpoint.portId());
+                }
             }
             catch (final RuntimeException ex)
             {
@@ -544,17 +791,6 @@ public final class NetworkService implements AutoCloseable
                 {
                     failure.addSuppressed(ex);
                 }
-            }
-        }
-        try
-        {
-            rewriteHostsFiles();
-        }
-        catch (final RuntimeException ex)
-        {
-            if (failure == null)
-            {
-                failure = ex;
             }
         }
         if (failure != null)
@@ -577,7 +813,10 @@ public final class NetworkService implements AutoCloseable
     private void removeEndpoint(final Network network, final Endpoint endpoint)
     {
         unpublishQuietly(endpoint, null);
-        fabric.detach(endpoint.portId());
+        if (endpoint.portId() != Endpoint.NO_PORT)
+        {
+            fabric.detach(endpoint.portId());
+        }
         ip.deleteLink(endpoint.hostInterface());
         ipams.get(network.id()).release(endpoint.address());
         store.removeEndpoint(network.id(), endpoint.sandbox());
@@ -764,7 +1003,7 @@ public final class NetworkService implements AutoCloseable
         for (int i = 0; i < NAME_ATTEMPTS; i++)
         {
             final String name = HOST_INTERFACE_PREFIX + HexFormat.of().toHexDigits(random.nextInt());
-            if (!ip.linkExists(name))
+            if (!ip.linkExists(name) && !ip.linkExists(name + HOST_PEER_SUFFIX))
             {
                 return name;
             }
@@ -794,7 +1033,10 @@ public final class NetworkService implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            primary.addSuppressed(ex);
+            if (primary != null)
+            {
+                primary.addSuppressed(ex);
+            }
         }
     }
 }

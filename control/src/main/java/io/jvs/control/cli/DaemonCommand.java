@@ -30,6 +30,17 @@ final class DaemonCommand implements Callable<Integer>
         description = "State directory (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
+    @Option(names = "--docker-plugin", paramLabel = "SOCKET", defaultValue = "/run/docker/plugins/jvs.sock",
+        description = "Serve Docker's network driver and IPAM plugin API here; the driver is named after the file " +
+            "(default: ${DEFAULT-VALUE}, so `docker network create -d jvs --ipam-driver jvs`).")
+    Path dockerPlugin;
+
+    @Option(names = "--no-docker-plugin", description = "Do not serve Docker's plugin API.")
+    boolean noDockerPlugin;
+
+    @Option(names = "--no-adopt", description = "Do not take over jvs-marked namespaces the state does not know.")
+    boolean noAdopt;
+
     @Option(names = "--threads", paramLabel = "MODE", defaultValue = "shared",
         description = "shared: one thread receives and forwards; dedicated: a thread each (default: ${DEFAULT-VALUE}).")
     Threads threads;
@@ -108,11 +119,12 @@ final class DaemonCommand implements Callable<Integer>
             idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
             defaults.macAgingNanos());
         final Daemon daemon = Daemon.start(
-            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, true, l3));
+            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, !noAdopt, l3,
+                noDockerPlugin ? null : dockerPlugin));
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {
-            System.err.println("jvs: shutting down: removing endpoints, stopping the switch");
+            System.err.println("jvs: shutting down: detaching ports, stopping the switch (veths and state stay)");
             try
             {
                 daemon.close();
@@ -124,8 +136,16 @@ final class DaemonCommand implements Callable<Integer>
         }, "jvs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", idle " + idle +
-            ")" + (daemon.adoptedSandboxes().isEmpty() ? "" :
+            ")" + (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
+            (daemon.adoptedSandboxes().isEmpty() ? "" :
             "; adopted sandboxes " + String.join(", ", daemon.adoptedSandboxes())));
+        final var restored = daemon.restored();
+        if (restored.reattached() + restored.detached() > 0 || !restored.dropped().isEmpty())
+        {
+            System.err.println("jvs: restored from " + stateDir + ": " + restored.networks() + " networks, " +
+                restored.reattached() + " endpoints re-attached, " + restored.detached() + " without their veth" +
+                (restored.dropped().isEmpty() ? "" : "; dropped " + String.join(", ", restored.dropped())));
+        }
         try
         {
             stopped.await();

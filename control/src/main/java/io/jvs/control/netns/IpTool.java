@@ -73,6 +73,35 @@ public final class IpTool
             "peer", "name", peerName, "address", peerMac, "netns", namespace);
     }
 
+    /**
+     * Creates a veth pair with both ends on the host, the peer named and addressed for a runtime that moves it into
+     * its container itself (Docker). {@code mtu} 0 keeps the kernel default.
+     */
+    public void createHostVeth(final String hostName, final String peerName, final String peerMac, final int mtu)
+    {
+        final List<String> argv = new ArrayList<>(List.of(IP, "link", "add", hostName));
+        if (mtu > 0)
+        {
+            argv.addAll(List.of("mtu", Integer.toString(mtu)));
+        }
+        argv.addAll(List.of("type", "veth", "peer", "name", peerName, "address", peerMac));
+        if (mtu > 0)
+        {
+            argv.addAll(List.of("mtu", Integer.toString(mtu)));
+        }
+        Command.run(Command.argv(argv));
+    }
+
+    /** @return the link's MTU. */
+    public int mtu(final String namespace, final String name)
+    {
+        for (final JsonNode node : parse(Command.run(ns(namespace, "-j", "link", "show", "dev", name))))
+        {
+            return node.path("mtu").asInt();
+        }
+        throw JvsException.notFound("no link " + name);
+    }
+
     /** Deletes a link (and so its veth peer). @return false when it did not exist. */
     public boolean deleteLink(final String name)
     {

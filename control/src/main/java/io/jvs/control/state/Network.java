@@ -19,11 +19,25 @@ public record Network(
     public static final String DRIVER_BRIDGE = "bridge";
     public static final String DRIVER_HOST = "host";
     public static final String DRIVER_NULL = "null";
+    /** A jvs bridge network that Docker created through the remote driver plugin (and owns). */
+    public static final String DRIVER_DOCKER = "jvs(docker)";
     public static final String SCOPE = "local";
 
     public String shortId()
     {
         return id.substring(0, 12);
+    }
+
+    /** Created by Docker through the plugin: only Docker may remove it. */
+    public boolean ownedByDocker()
+    {
+        return DRIVER_DOCKER.equals(driver);
+    }
+
+    /** The same network on another bridge domain (after a restart the switch numbers them anew). */
+    public Network withBridgeDomain(final int id)
+    {
+        return new Network(this.id, name, driver, internal, subnet, gateway, predefined, created, id);
     }
 
     public boolean hasBridgeDomain()
