@@ -8,6 +8,8 @@ import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.ipam.SubnetPool;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.netns.IpTool;
+import io.jvs.control.overlay.OverlayOptions;
+import io.jvs.control.overlay.OverlayRuntime;
 import io.jvs.control.state.InMemoryNetworkStore;
 import io.jvs.dataplane.SwitchConfig;
 
@@ -41,15 +43,17 @@ public final class Daemon implements AutoCloseable
     private final NetworkService service;
     private final UnixSocketHttpServer server;
     private final List<String> adopted;
+    private final OverlayRuntime overlay;
     private boolean closed;
 
     private Daemon(final Fabric fabric, final NetworkService service, final UnixSocketHttpServer server,
-        final List<String> adopted)
+        final List<String> adopted, final OverlayRuntime overlay)
     {
         this.fabric = fabric;
         this.service = service;
         this.server = server;
         this.adopted = adopted;
+        this.overlay = overlay;
     }
 
     /** Starts on the real switch. */
@@ -58,7 +62,14 @@ public final class Daemon implements AutoCloseable
         return start(config, () -> JvsFabric.start(config.switchConfig()));
     }
 
+    /** Overlay networks on this host only (no underlay, no etcd). */
     public static Daemon start(final Config config, final Supplier<Fabric> fabricFactory)
+    {
+        return start(config, fabricFactory, OverlayOptions.local());
+    }
+
+    public static Daemon start(final Config config, final Supplier<Fabric> fabricFactory,
+        final OverlayOptions overlayOptions)
     {
         if (new ApiClient(config.socket()).ping())
         {
@@ -76,17 +87,32 @@ public final class Daemon implements AutoCloseable
         }
         final Fabric fabric = fabricFactory.get();
         NetworkService service = null;
+        OverlayRuntime overlay = null;
         try
         {
-            service = new NetworkService(new InMemoryNetworkStore(), fabric, new IpTool(),
+            final IpTool ip = new IpTool();
+            service = new NetworkService(new InMemoryNetworkStore(), fabric, ip,
                 new HostsFiles(config.netnsEtc()), SubnetPool.defaults());
             service.createPredefinedNetworks();
             final List<String> adopted = config.adoptSandboxes() ? service.adoptSandboxes() : List.of();
+            overlay = OverlayRuntime.start(overlayOptions, fabric, ip);
+            service.enableOverlay(overlay.control());
             final UnixSocketHttpServer server = UnixSocketHttpServer.start(config.socket(), new JvsApi(service), "jvs-api");
-            return new Daemon(fabric, service, server, adopted);
+            return new Daemon(fabric, service, server, adopted, overlay);
         }
         catch (final RuntimeException ex)
         {
+            if (overlay != null)
+            {
+                try
+                {
+                    overlay.leave();
+                }
+                catch (final RuntimeException suppressed)
+                {
+                    ex.addSuppressed(suppressed);
+                }
+            }
             if (service != null)
             {
                 try
@@ -99,6 +125,10 @@ public final class Daemon implements AutoCloseable
                 }
             }
             fabric.close();
+            if (overlay != null)
+            {
+                overlay.close();
+            }
             throw ex;
         }
     }
@@ -111,6 +141,11 @@ public final class Daemon implements AutoCloseable
     public NetworkService service()
     {
         return service;
+    }
+
+    public OverlayRuntime overlay()
+    {
+        return overlay;
     }
 
     /** Sandboxes left by an earlier daemon and taken over at start. */
@@ -128,7 +163,8 @@ public final class Daemon implements AutoCloseable
         }
         closed = true;
         RuntimeException failure = null;
-        for (final Runnable step : List.<Runnable>of(server::close, service::close, fabric::close))
+        for (final Runnable step : List.<Runnable>of(server::close, overlay::leave, service::close, fabric::close,
+            overlay::close))
         {
             try
             {

@@ -19,6 +19,8 @@ public record Network(
     public static final String DRIVER_BRIDGE = "bridge";
     public static final String DRIVER_HOST = "host";
     public static final String DRIVER_NULL = "null";
+    /** Spans hosts: a VXLAN segment (see io.jvs.control.overlay); same id, subnet and VNI on every host. */
+    public static final String DRIVER_OVERLAY = "overlay";
     public static final String SCOPE = "local";
 
     public String shortId()
