@@ -14,9 +14,21 @@ public final class TestNet implements AutoCloseable
 {
     private static final Pattern MAC = Pattern.compile("link/ether ([0-9a-f:]{17})");
 
-    public final String id = "jt" + Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
+    public final String id;
     private final List<String> namespaces = new ArrayList<>();
     private final List<String> links = new ArrayList<>();
+
+    /** Names start with "jt" (the tap module's prefix). */
+    public TestNet()
+    {
+        this("jt");
+    }
+
+    /** Names start with {@code prefix} (two letters: one per module or tool) plus a random per-run suffix. */
+    public TestNet(final String prefix)
+    {
+        id = prefix + Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
+    }
 
     /** e.g. name("a") = "jt1a2b3a": fits IFNAMSIZ. */
     public String name(final String role)
@@ -47,12 +59,30 @@ public final class TestNet implements AutoCloseable
      */
     public void veth(final String hostEnd, final String peer, final String ns, final String cidr)
     {
+        veth(hostEnd, null, peer, ns, cidr, 0);
+    }
+
+    /**
+     * As {@link #veth(String, String, String, String)}, with an optional address on the host end and, when
+     * {@code peerMtu > 0}, an MTU on the peer.
+     */
+    public void veth(final String hostEnd, final String hostCidr, final String peer, final String ns,
+        final String cidr, final int peerMtu)
+    {
         Sh.run("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", peer);
         links.add(hostEnd);
         Sh.run("sysctl", "-q", "-w", "net.ipv6.conf." + hostEnd + ".disable_ipv6=1");
         Sh.run("ip", "link", "set", peer, "netns", ns);
         Sh.run("ip", "-n", ns, "addr", "add", cidr, "dev", peer);
+        if (peerMtu > 0)
+        {
+            Sh.run("ip", "-n", ns, "link", "set", peer, "mtu", Integer.toString(peerMtu));
+        }
         Sh.run("ip", "-n", ns, "link", "set", peer, "up");
+        if (hostCidr != null)
+        {
+            Sh.run("ip", "addr", "add", hostCidr, "dev", hostEnd);
+        }
         Sh.run("ip", "link", "set", hostEnd, "up");
     }
 
@@ -84,6 +114,11 @@ public final class TestNet implements AutoCloseable
         final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         full.addAll(List.of(command));
         return full;
+    }
+
+    public static String[] inNsArray(final String ns, final String... command)
+    {
+        return inNs(ns, command).toArray(new String[0]);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.jvs.vxlan;
 
+import io.jvs.tap.Sh;
+import io.jvs.tap.TestNet;
 import io.jvs.dataplane.Switch;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.tap.PacketSocketPort;
@@ -14,8 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.jvs.vxlan.TestNet.inNs;
-import static io.jvs.vxlan.TestNet.inNsArray;
+import static io.jvs.tap.TestNet.inNs;
+import static io.jvs.tap.TestNet.inNsArray;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -56,7 +58,7 @@ class VxlanInteropTest
     @BeforeEach
     void setUp()
     {
-        net = new TestNet();
+        net = new TestNet("jx");
         nsB = net.namespace("b");
         nsC = net.namespace("c");
         net.veth(net.name("u"), localUnderlay + "/24", net.name("v"), nsB, remoteUnderlay + "/24", 1500);

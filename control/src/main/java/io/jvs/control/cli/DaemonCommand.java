@@ -24,7 +24,6 @@ final class DaemonCommand implements Callable<Integer>
 
     enum Threads { shared, dedicated }
 
-    enum Idle { poll, backoff, busy }
 
     @Mixin
     SocketOption socket;
@@ -41,9 +40,10 @@ final class DaemonCommand implements Callable<Integer>
     Threads threads;
 
     @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "poll",
-        description = "How idle switch threads wait: poll (block in poll(2)), backoff (spin, yield, park), busy " +
-            "(spin; a core each). Default: ${DEFAULT-VALUE}.")
-    Idle idle;
+        description = "How idle switch threads wait: poll (spin 50 us after the last frame, then block in poll(2)), " +
+            "poll:MICROS (another spin window), backoff (spin, yield, park), busy (spin; a core each), yield, " +
+            "sleep. Default: ${DEFAULT-VALUE}.")
+    String idle;
 
     @Option(names = "--underlay", paramLabel = "IFACE",
         description = "Interface carrying overlay (VXLAN) traffic to other hosts; without it overlay networks stay on this host.")
@@ -79,7 +79,7 @@ final class DaemonCommand implements Callable<Integer>
         final SwitchConfig defaults = SwitchConfig.defaults();
         final SwitchConfig switchConfig = new SwitchConfig(
             threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
-            idle.name(), defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
+            idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
             defaults.macAgingNanos());
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd,

@@ -22,6 +22,8 @@ public final class IdleStrategies
     static final long BACKOFF_YIELDS = 20;
     static final long BACKOFF_MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(1);
     static final long BACKOFF_MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Upper bound of the "poll:MICROS" spin window: beyond a second it is just "busy". */
+    static final long MAX_SPIN_MICROS = 1_000_000;
     static final long SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private IdleStrategies()
@@ -43,6 +45,11 @@ public final class IdleStrategies
         {
             throw new IllegalArgumentException("idle strategy name is null");
         }
+        if (name.startsWith(POLL + ":"))
+        {
+            final long micros = parseMicros(name, name.substring(POLL.length() + 1));
+            return canPoll ? new PollIdleStrategy(TimeUnit.MICROSECONDS.toNanos(micros)) : backoff();
+        }
         switch (name)
         {
             case POLL:
@@ -57,8 +64,26 @@ public final class IdleStrategies
                 return new SleepingIdleStrategy(SLEEP_NANOS);
             default:
                 throw new IllegalArgumentException(
-                    "unknown idle strategy '" + name + "' (poll, backoff, busy, yield, sleep)");
+                    "unknown idle strategy '" + name + "' (poll, poll:SPIN_MICROS, backoff, busy, yield, sleep)");
         }
+    }
+
+    private static long parseMicros(final String name, final String value)
+    {
+        try
+        {
+            final long micros = Long.parseLong(value);
+            if (micros >= 0 && micros <= MAX_SPIN_MICROS)
+            {
+                return micros;
+            }
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // reported below with the whole name
+        }
+        throw new IllegalArgumentException(
+            "idle strategy '" + name + "': spin window must be 0.." + MAX_SPIN_MICROS + " microseconds");
     }
 
     private static IdleStrategy backoff()

@@ -10,6 +10,11 @@ import java.util.concurrent.locks.LockSupport;
  * Idles by spinning, then yielding, then blocking in poll(2) on every port's fd with a short timeout, so an
  * idle switch costs no CPU, the next frame wakes it at once, and commands are still served within the timeout.
  * <p>
+ * The spin phase lasts a time window after the last work ({@link #DEFAULT_SPIN_NANOS}, or "poll:MICROS"),
+ * not a count: waking from poll(2) costs tens of microseconds on an idle core (CPU idle-state exit plus the
+ * scheduler), so a request/response exchange whose next frame comes within the window never pays it. The price
+ * is at most one window of CPU per burst of traffic.
+ * <p>
  * Ports without a pollable fd (fd < 0, e.g. in-memory ports) cannot wake the thread: with none pollable the
  * last phase parks with an exponential backoff up to {@link #MAX_PARK_NANOS}.
  * The {@link Poller} is created on the first pollable fd. Not thread safe: the agent thread that idles also
@@ -18,7 +23,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class PollIdleStrategy implements IdleStrategy
 {
     public static final String ALIAS = "poll";
-    public static final int SPINS = 100;
+    /** Spin window after the last work: longer than a round trip through the switch and a container stack. */
+    public static final long DEFAULT_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     public static final int YIELDS = 20;
     /** Bounds how long a command waits while the thread sleeps in poll(2). */
     public static final int POLL_TIMEOUT_MILLIS = 10;
@@ -30,10 +36,27 @@ public final class PollIdleStrategy implements IdleStrategy
     private Poller poller;
     private int pollerCapacity;
     private int fdCount;
-    private int spins;
+    private final long spinNanos;
+    private long spinStartNanos;
+    private boolean spinning;
     private int yields;
     private long parkNanos = MIN_PARK_NANOS;
     private long polls;
+
+    public PollIdleStrategy()
+    {
+        this(DEFAULT_SPIN_NANOS);
+    }
+
+    /** @param spinNanos how long to spin after the last work before yielding, then polling (0: no spinning). */
+    public PollIdleStrategy(final long spinNanos)
+    {
+        if (spinNanos < 0)
+        {
+            throw new IllegalArgumentException("spinNanos=" + spinNanos);
+        }
+        this.spinNanos = spinNanos;
+    }
 
     /** Replaces the watched descriptors; negative fds are skipped. Allocates (configuration path). */
     public void watch(final int[] fds, final int count)
@@ -78,9 +101,13 @@ public final class PollIdleStrategy implements IdleStrategy
 
     public void idle()
     {
-        if (spins < SPINS)
+        if (!spinning)
         {
-            spins++;
+            spinning = true;
+            spinStartNanos = System.nanoTime();
+        }
+        if (System.nanoTime() - spinStartNanos < spinNanos)
+        {
             Thread.onSpinWait();
         }
         else if (yields < YIELDS)
@@ -102,9 +129,14 @@ public final class PollIdleStrategy implements IdleStrategy
 
     public void reset()
     {
-        spins = 0;
+        spinning = false;
         yields = 0;
         parkNanos = MIN_PARK_NANOS;
+    }
+
+    public long spinNanos()
+    {
+        return spinNanos;
     }
 
     public String alias()
