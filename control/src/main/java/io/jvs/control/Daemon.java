@@ -27,8 +27,16 @@ import java.util.function.Supplier;
 public final class Daemon implements AutoCloseable
 {
     /** Where and how to run. */
-    public record Config(Path socket, Path stateDir, SwitchConfig switchConfig, Path netnsEtc, boolean adoptSandboxes)
+    public record Config(Path socket, Path stateDir, SwitchConfig switchConfig, Path netnsEtc, boolean adoptSandboxes,
+        JvsFabric.L3Config l3)
     {
+        /** Without L3 settings: gateways only (no host port, no uplink). */
+        public Config(final Path socket, final Path stateDir, final SwitchConfig switchConfig, final Path netnsEtc,
+            final boolean adoptSandboxes)
+        {
+            this(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, JvsFabric.L3Config.gatewaysOnly());
+        }
+
         public static final Path DEFAULT_SOCKET = Path.of("/run/jvs/jvs.sock");
         public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/jvs");
 
@@ -59,7 +67,13 @@ public final class Daemon implements AutoCloseable
     /** Starts on the real switch. */
     public static Daemon start(final Config config)
     {
-        return start(config, () -> JvsFabric.start(config.switchConfig()));
+        return start(config, () -> JvsFabric.start(config.switchConfig(), config.l3()));
+    }
+
+    /** Starts on the real switch with the given overlay settings. */
+    public static Daemon start(final Config config, final OverlayOptions overlayOptions)
+    {
+        return start(config, () -> JvsFabric.start(config.switchConfig(), config.l3()), overlayOptions);
     }
 
     /** Overlay networks on this host only (no underlay, no etcd). */

@@ -18,6 +18,7 @@ import io.jvs.control.state.Sandbox;
 import io.jvs.dataplane.BridgeDomainStats;
 import io.jvs.dataplane.MacEntry;
 import io.jvs.dataplane.PortStats;
+import io.jvs.dataplane.nat.NatEntry;
 
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -74,7 +75,50 @@ public final class NetworkService implements AutoCloseable
     {
     }
 
-    public record Stats(List<NetworkStatsView> networks, List<PortView> ports)
+    public record Stats(List<NetworkStatsView> networks, List<PortView> ports, Map<String, Long> router)
+    {
+    }
+
+    /**
+     * A published port range, as {@code --publish HOSTPORT[-END]:CPORT[-END][/udp|/tcp]} gives it: host ports
+     * hostFirst..hostLast to the endpoint's address, ports containerFirst.. (same length).
+     */
+    public record PortMapping(String protocol, int hostFirst, int hostLast, int containerFirst)
+    {
+        private static final Pattern SPEC = Pattern.compile("(\\d+)(?:-(\\d+))?:(\\d+)(?:-(\\d+))?(?:/(tcp|udp))?");
+
+        public static PortMapping parse(final String text)
+        {
+            final java.util.regex.Matcher m = SPEC.matcher(text == null ? "" : text.trim().toLowerCase());
+            if (!m.matches())
+            {
+                throw JvsException.invalid("invalid --publish " + text + ": expected HOSTPORT[-END]:PORT[-END][/udp]");
+            }
+            final int hostFirst = Integer.parseInt(m.group(1));
+            final int hostLast = m.group(2) == null ? hostFirst : Integer.parseInt(m.group(2));
+            final int containerFirst = Integer.parseInt(m.group(3));
+            final int containerLast = m.group(4) == null ? containerFirst + (hostLast - hostFirst) :
+                Integer.parseInt(m.group(4));
+            if (hostFirst < 1 || hostLast > 65535 || hostLast < hostFirst || containerFirst < 1 ||
+                containerLast > 65535 || containerLast - containerFirst != hostLast - hostFirst)
+            {
+                throw JvsException.invalid("invalid --publish " + text +
+                    ": ports in 1-65535, ranges of the same length");
+            }
+            return new PortMapping(m.group(5) == null ? "tcp" : m.group(5), hostFirst, hostLast, containerFirst);
+        }
+
+        @Override
+        public String toString()
+        {
+            final int containerLast = containerFirst + hostLast - hostFirst;
+            return (hostFirst == hostLast ? "" + hostFirst : hostFirst + "-" + hostLast) + ":" +
+                (hostFirst == hostLast ? "" + containerFirst : containerFirst + "-" + containerLast) + "/" + protocol;
+        }
+    }
+
+    /** A live published range: which endpoint it serves and the fabric's rule. */
+    public record Publication(String network, String sandbox, String address, PortMapping mapping, int ruleId)
     {
     }
 
@@ -84,6 +128,8 @@ public final class NetworkService implements AutoCloseable
     private final HostsFiles hosts;
     private final SubnetPool pool;
     private final Map<String, Ipam> ipams = new HashMap<>();
+    /** Endpoint id -> its published ranges (rules in the fabric). */
+    private final Map<String, List<Publication>> publications = new LinkedHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private boolean closed;
     /** Null until {@link #enableOverlay}: then {@code -d overlay} networks span the hosts of the cluster. */
@@ -112,6 +158,7 @@ public final class NetworkService implements AutoCloseable
         final Cidr subnet = SubnetPool.overlapsAny(SubnetPool.DEFAULT_BRIDGE, taken) ?
             pool.next(taken) : SubnetPool.DEFAULT_BRIDGE;
         final int bridgeDomain = fabric.createNetwork(PREDEFINED_BRIDGE);
+        fabric.setGateway(bridgeDomain, Ipam.defaultGateway(subnet), subnet.network(), subnet.prefix(), false);
         final Instant now = Instant.now();
         addNetwork(new Network(newId(), PREDEFINED_BRIDGE, Network.DRIVER_BRIDGE, false, subnet,
             Ipam.defaultGateway(subnet), true, now, bridgeDomain));
@@ -200,6 +247,15 @@ public final class NetworkService implements AutoCloseable
         final Ipam ipam = new Ipam(subnet, gateway);
 
         final int bridgeDomain = fabric.createNetwork(request.name());
+        try
+        {
+            fabric.setGateway(bridgeDomain, gateway, subnet.network(), subnet.prefix(), request.internal());
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> fabric.removeNetwork(bridgeDomain), ex);
+            throw ex;
+        }
         final Network network = new Network(newId(), request.name(), driver, request.internal(), subnet, gateway,
             false, Instant.now(), bridgeDomain);
         store.putNetwork(network);
@@ -259,9 +315,23 @@ public final class NetworkService implements AutoCloseable
      */
     public synchronized Endpoint connect(final String networkRef, final String sandboxName)
     {
+        return connect(networkRef, sandboxName, List.of());
+    }
+
+    /**
+     * Connects and publishes {@code publish} to the new endpoint's address (destination NAT on the uplink address
+     * and the host port; refused on internal networks). Revoked when the endpoint goes.
+     */
+    public synchronized Endpoint connect(final String networkRef, final String sandboxName,
+        final List<PortMapping> publish)
+    {
         checkOpen();
         final Network network = resolveNetwork(networkRef);
         final Sandbox sandbox = resolveSandbox(sandboxName);
+        if (!publish.isEmpty() && network.internal())
+        {
+            throw JvsException.forbidden("network " + network.name() + " is internal: it has no published ports");
+        }
         if (Network.DRIVER_HOST.equals(network.driver()))
         {
             throw JvsException.forbidden("sandbox " + sandbox.name() + " cannot be connected to the host network: " +
@@ -316,7 +386,8 @@ public final class NetworkService implements AutoCloseable
             ip.disableIpv6InNamespace(sandbox.name(), sandboxInterface);
             ip.addAddress(sandbox.name(), sandboxInterface, Ipv4.format(address) + "/" + prefix);
             ip.linkUp(sandbox.name(), sandboxInterface);
-            if (!network.internal() && ip.defaultRouteDevice(sandbox.name()).isEmpty())
+            // overlay networks have no gateway yet (nothing answers for it): no default route through them
+            if (!network.internal() && !onOverlay && ip.defaultRouteDevice(sandbox.name()).isEmpty())
             {
                 ip.addDefaultRoute(sandbox.name(), Ipv4.format(network.gateway()), sandboxInterface);
             }
@@ -326,6 +397,14 @@ public final class NetworkService implements AutoCloseable
             endpoint = new Endpoint(newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
                 address, prefix, portId);
             store.putEndpoint(endpoint);
+            final List<Publication> published = new ArrayList<>();
+            publications.put(endpoint.id(), published);
+            for (final PortMapping mapping : publish)
+            {
+                final int rule = fabric.publish(mapping.protocol(), mapping.hostFirst(), mapping.hostLast(), address,
+                    mapping.containerFirst());
+                published.add(new Publication(network.name(), sandbox.name(), Ipv4.format(address), mapping, rule));
+            }
             rewriteHostsFiles();
             return endpoint;
         }
@@ -333,6 +412,7 @@ public final class NetworkService implements AutoCloseable
         {
             if (endpoint != null)
             {
+                unpublishQuietly(endpoint, ex);
                 store.removeEndpoint(network.id(), sandbox.name());
                 runQuietly(this::rewriteHostsFiles, ex);
             }
@@ -449,7 +529,7 @@ public final class NetworkService implements AutoCloseable
             ports.add(new PortView(stats, networkByDomain.getOrDefault(stats.bridgeDomainId(), "?"),
                 endpoint == null ? "" : endpoint.sandbox(), endpoint == null ? "" : endpoint.sandboxInterface()));
         }
-        return new Stats(networks, ports);
+        return new Stats(networks, ports, fabric.routerCounters());
     }
 
     public synchronized List<MacView> macTable()
@@ -761,6 +841,7 @@ public final class NetworkService implements AutoCloseable
 
     private void removeEndpoint(final Network network, final Endpoint endpoint)
     {
+        unpublishQuietly(endpoint, null);
         fabric.detach(endpoint.portId());
         ip.deleteLink(endpoint.hostInterface());
         ipams.get(network.id()).release(endpoint.address());
@@ -781,7 +862,7 @@ public final class NetworkService implements AutoCloseable
         for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
         {
             final Network network = store.network(endpoint.networkId()).orElseThrow();
-            if (!network.internal())
+            if (!network.internal() && !overlayVnis.containsKey(network.id()))
             {
                 ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
                 return;
@@ -821,6 +902,49 @@ public final class NetworkService implements AutoCloseable
             names.forEach((name, address) -> entries.add(new HostsFiles.HostEntry(address, name)));
             hosts.write(sandbox.name(), entries);
         }
+    }
+
+    /** Revokes the endpoint's published ports; failures are added to {@code failure} (or thrown if it is null). */
+    private void unpublishQuietly(final Endpoint endpoint, final RuntimeException failure)
+    {
+        final List<Publication> published = publications.remove(endpoint.id());
+        if (published == null)
+        {
+            return;
+        }
+        for (final Publication publication : published)
+        {
+            if (failure == null)
+            {
+                fabric.unpublish(publication.ruleId());
+            }
+            else
+            {
+                runQuietly(() -> fabric.unpublish(publication.ruleId()), failure);
+            }
+        }
+    }
+
+    /** Every published range. */
+    public synchronized List<Publication> publications()
+    {
+        return publications.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** Live NAT translations. */
+    public synchronized List<NatEntry> natTable()
+    {
+        return fabric.natTable();
+    }
+
+    public synchronized Map<String, Long> routerCounters()
+    {
+        return fabric.routerCounters();
+    }
+
+    public synchronized Map<String, String> l3Summary()
+    {
+        return fabric.l3Summary();
     }
 
     private Map<Integer, Endpoint> endpointsByPort()

@@ -5,6 +5,10 @@ import io.jvs.dataplane.engine.IdleStrategies;
 import io.jvs.dataplane.engine.PollIdleStrategy;
 import io.jvs.dataplane.engine.ReceiveAgent;
 import io.jvs.dataplane.engine.SwitchCounters;
+import io.jvs.dataplane.l3.Router;
+import io.jvs.dataplane.l3.RouterCounters;
+import io.jvs.dataplane.l3.RouterLeg;
+import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.dataplane.mac.MacTable;
 import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.tap.PacketPort;
@@ -31,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The switch as the control layer sees it: bridge domains (one per network) and ports in them.
@@ -64,6 +69,8 @@ public final class Switch implements AutoCloseable
         final int id;
         final String name;
         final List<Integer> ports = new ArrayList<>();
+        /** The router leg's port id, 0 if the domain has no gateway; a forwarding member, not in {@link #ports}. */
+        int legPort;
 
         BridgeDomain(final int id, final String name)
         {
@@ -73,11 +80,18 @@ public final class Switch implements AutoCloseable
 
         int[] members()
         {
-            return ports.stream().mapToInt(Integer::intValue).toArray();
+            final int[] members = ports.stream().mapToInt(Integer::intValue).toArray();
+            if (legPort == 0)
+            {
+                return members;
+            }
+            final int[] withLeg = java.util.Arrays.copyOf(members, members.length + 1);
+            withLeg[members.length] = legPort;
+            return withLeg;
         }
     }
 
-    private record Port(int id, PacketPort io, String name, int bridgeDomainId)
+    private record Port(int id, PacketPort io, String name, int bridgeDomainId, byte kind)
     {
     }
 
@@ -87,6 +101,8 @@ public final class Switch implements AutoCloseable
     private final MacTable macTable;
     private final ReceiveAgent receiveAgent;
     private final ForwardingAgent forwardingAgent;
+    private final Router router;
+    private final Routing routing;
     private final List<AgentRunner> runners = new ArrayList<>();
     private final SingleWriterRecorder latencyRecorder = ForwardingAgent.newLatencyRecorder();
     private final Histogram latencyTotal = new Histogram(
@@ -101,9 +117,14 @@ public final class Switch implements AutoCloseable
     private int nextPortId = 1;
     private boolean closed;
 
-    private Switch(final SwitchConfig config)
+    private Switch(final SwitchConfig config, final NatConfig natConfig)
     {
         validate(config);
+        if (null == natConfig)
+        {
+            throw new IllegalArgumentException("natConfig is null");
+        }
+        router = new Router(natConfig, new RouterCounters());
         this.config = config;
         final ByteBuffer ringMemory = ByteBuffer.allocateDirect(
             config.ringCapacityBytes() + RingBufferDescriptor.TRAILER_LENGTH);
@@ -116,7 +137,8 @@ public final class Switch implements AutoCloseable
         final PollIdleStrategy pollIdle = receiveIdle instanceof PollIdleStrategy ? (PollIdleStrategy)receiveIdle : null;
         receiveAgent = new ReceiveAgent(ring, counters, config.batchSize(), pollIdle);
         forwardingAgent = new ForwardingAgent(
-            ring, counters, macTable, config.batchSize(), new SystemNanoClock(), latencyRecorder);
+            ring, counters, macTable, config.batchSize(), new SystemNanoClock(), latencyRecorder, router);
+        routing = new Routing(this, router);
 
         if (shared)
         {
@@ -172,7 +194,13 @@ public final class Switch implements AutoCloseable
     /** Starts the agents threads as the config says. */
     public static Switch start(final SwitchConfig config)
     {
-        final Switch sw = new Switch(config);
+        return start(config, NatConfig.defaults());
+    }
+
+    /** Starts the agents with the router's connection tracking sized and timed by {@code natConfig}. */
+    public static Switch start(final SwitchConfig config, final NatConfig natConfig)
+    {
+        final Switch sw = new Switch(config, natConfig);
         for (final AgentRunner runner : sw.runners)
         {
             AgentRunner.startOnThread(runner, r ->
@@ -188,6 +216,12 @@ public final class Switch implements AutoCloseable
     public SwitchConfig config()
     {
         return config;
+    }
+
+    /** Gateways, uplink, host port, NAT and published ports. */
+    public Routing routing()
+    {
+        return routing;
     }
 
     /** @return the new bridge domain's id (> 0). */
@@ -227,6 +261,10 @@ public final class Switch implements AutoCloseable
             throw new IllegalArgumentException(
                 "bridge domain " + bridgeDomainId + " still has ports " + bd.ports + ": remove them first");
         }
+        if (bd.legPort != 0)
+        {
+            routing.removeGateway(bridgeDomainId);
+        }
         await(forwardingAgent.commands().submit(() ->
         {
             forwardingAgent.onBridgeDomainRemoved(bridgeDomainId);
@@ -256,12 +294,12 @@ public final class Switch implements AutoCloseable
             }
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
-        final Port port = new Port(id, io, io.name(), bridgeDomainId);
+        final Port port = new Port(id, io, io.name(), bridgeDomainId, ForwardingAgent.KIND_BRIDGED);
         counters.resetPort(id);
 
-        final List<Integer> newMembers = new ArrayList<>(bd.ports);
-        newMembers.add(id);
-        final int[] members = newMembers.stream().mapToInt(Integer::intValue).toArray();
+        final int[] oldMembersWithLeg = bd.members();
+        final int[] members = java.util.Arrays.copyOf(oldMembersWithLeg, oldMembersWithLeg.length + 1);
+        members[oldMembersWithLeg.length] = id;
         // Forwarding first, so it knows the port before the first frame from it can reach the ring.
         await(forwardingAgent.commands().submit(() ->
         {
@@ -297,16 +335,41 @@ public final class Switch implements AutoCloseable
     {
         checkOpen();
         final Port port = port(portId);
+        if (port.kind != ForwardingAgent.KIND_BRIDGED)
+        {
+            throw new IllegalArgumentException("port " + portId + " belongs to the router: use routing()");
+        }
+        removePortOfAnyKind(port);
+    }
+
+    private void removePortOfAnyKind(final Port port)
+    {
+        final int portId = port.id;
         final BridgeDomain bd = bridgeDomains.get(port.bridgeDomainId);
+        if (port.kind == ForwardingAgent.KIND_LEG)
+        {
+            bd.legPort = 0;
+            ports.remove(portId);
+            final int[] members = bd.members();
+            await(forwardingAgent.commands().submit(() ->
+            {
+                forwardingAgent.onPortRemoved(portId, members);
+                return null;
+            }), "remove router leg " + portId);
+            return;
+        }
         // Receive first: no new frames from the port enter the ring while forwarding forgets it.
         await(receiveAgent.commands().submit(() ->
         {
             receiveAgent.onPortRemoved(portId);
             return null;
         }), "remove port " + portId + " from receive");
-        bd.ports.remove(Integer.valueOf(portId));
+        if (null != bd)
+        {
+            bd.ports.remove(Integer.valueOf(portId));
+        }
         ports.remove(portId);
-        final int[] members = bd.members();
+        final int[] members = null == bd ? new int[0] : bd.members();
         await(forwardingAgent.commands().submit(() ->
         {
             forwardingAgent.onPortRemoved(portId, members);
@@ -345,6 +408,100 @@ public final class Switch implements AutoCloseable
         }), "add static MAC");
     }
 
+    /** A bridge domain's router leg (virtual port, router MAC static on it). @return its port id. */
+    synchronized int addRouterLeg(final int bridgeDomainId, final long routerMac)
+    {
+        checkOpen();
+        final BridgeDomain bd = bridgeDomain(bridgeDomainId);
+        if (bd.legPort != 0)
+        {
+            throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
+        }
+        final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
+        final RouterLeg leg = new RouterLeg("gw-" + bd.name);
+        counters.resetPort(id);
+        final int[] oldMembers = bd.members();
+        final int[] members = java.util.Arrays.copyOf(oldMembers, oldMembers.length + 1);
+        members[oldMembers.length] = id;
+        await(forwardingAgent.commands().submit(() ->
+        {
+            forwardingAgent.onPortAdded(id, leg, bridgeDomainId, members, ForwardingAgent.KIND_LEG);
+            try
+            {
+                forwardingAgent.onStaticMac(bridgeDomainId, routerMac, id);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                forwardingAgent.onPortRemoved(id, oldMembers);
+                throw ex;
+            }
+            return null;
+        }), "add router leg to bridge domain " + bridgeDomainId);
+        bd.legPort = id;
+        ports.put(id, new Port(id, leg, leg.name(), bridgeDomainId, ForwardingAgent.KIND_LEG));
+        nextPortId = id + 1;
+        return id;
+    }
+
+    /** A port outside every bridge domain whose frames all go to the router. @return its port id. */
+    synchronized int addRoutedPort(final PacketPort io)
+    {
+        checkOpen();
+        for (final Port port : ports.values())
+        {
+            if (port.io == io)
+            {
+                throw new IllegalArgumentException("port '" + port.name + "' is already attached as port " + port.id);
+            }
+        }
+        final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
+        counters.resetPort(id);
+        await(forwardingAgent.commands().submit(() ->
+        {
+            forwardingAgent.onPortAdded(id, io, 0, null, ForwardingAgent.KIND_ROUTED);
+            return null;
+        }), "add routed port " + id);
+        try
+        {
+            await(receiveAgent.commands().submit(() ->
+            {
+                receiveAgent.onPortAdded(id, io, 0);
+                return null;
+            }), "add routed port " + id + " to receive");
+        }
+        catch (final RuntimeException ex)
+        {
+            await(forwardingAgent.commands().submit(() ->
+            {
+                forwardingAgent.onPortRemoved(id, null);
+                return null;
+            }), "roll back routed port " + id);
+            throw ex;
+        }
+        ports.put(id, new Port(id, io, io.name(), 0, ForwardingAgent.KIND_ROUTED));
+        nextPortId = id + 1;
+        return id;
+    }
+
+    /** Removes (and closes) a router leg or routed port. */
+    synchronized void removeRouterPort(final int portId)
+    {
+        checkOpen();
+        final Port port = port(portId);
+        if (port.kind == ForwardingAgent.KIND_BRIDGED)
+        {
+            throw new IllegalArgumentException("port " + portId + " is not a router port");
+        }
+        removePortOfAnyKind(port);
+    }
+
+    /** Runs {@code action} on the forwarding thread (where the router lives) and returns its result. */
+    synchronized <T> T onForwardingThread(final String what, final Supplier<T> action)
+    {
+        checkOpen();
+        return await(forwardingAgent.commands().submit(action), what);
+    }
+
     /**
      * Barrier: returns once every frame that a port had handed to the switch before the call has been forwarded
      * or dropped, and the ports that got frames have been flushed.
@@ -376,12 +533,23 @@ public final class Switch implements AutoCloseable
         await(forwardingAgent.commands().submit(() -> forwardingAgent.onFlush(bridgeDomainId)), "flush MACs");
     }
 
+    /** Bridged ports (kernel devices in bridge domains); the router's ports are in {@link Routing#portStats()}. */
     public synchronized List<PortStats> portStats()
+    {
+        return portStats(false);
+    }
+
+    /** @param router true: the router's legs and routed ports; false: bridged ports. */
+    synchronized List<PortStats> portStats(final boolean router)
     {
         checkOpen();
         final List<PortStats> stats = new ArrayList<>(ports.size());
         for (final Port port : ports.values())
         {
+            if ((port.kind != ForwardingAgent.KIND_BRIDGED) != router)
+            {
+                continue;
+            }
             final Map<String, Long> drops = new LinkedHashMap<>();
             for (final DropReason reason : DropReason.values())
             {

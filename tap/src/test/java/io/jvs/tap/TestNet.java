@@ -7,8 +7,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Namespaces and veth pairs for one test, all named "jt" + a per-run random suffix, removed by exact name in
- * {@link #close()}.
+ * Namespaces and veth pairs for one test, all named with a prefix ("jt" by default) + a per-run random suffix,
+ * removed by exact name in {@link #close()}.
  */
 public final class TestNet implements AutoCloseable
 {

@@ -116,7 +116,24 @@ public final class ApiClient
 
     public JsonNode connect(final String network, final String sandbox) throws IOException
     {
-        return call("POST", "/networks/" + encode(network) + "/connect", json.createObjectNode().put("Container", sandbox));
+        return connect(network, sandbox, List.of());
+    }
+
+    /** @param publish "HOSTPORT[-END]:PORT[-END][/udp]" each. */
+    public JsonNode connect(final String network, final String sandbox, final List<String> publish) throws IOException
+    {
+        final ObjectNode body = json.createObjectNode().put("Container", sandbox);
+        if (!publish.isEmpty())
+        {
+            final com.fasterxml.jackson.databind.node.ArrayNode list = body.putArray("Publish");
+            publish.forEach(list::add);
+        }
+        return call("POST", "/networks/" + encode(network) + "/connect", body);
+    }
+
+    public JsonNode nat() throws IOException
+    {
+        return call("GET", "/nat", null);
     }
 
     public void disconnect(final String network, final String sandbox) throws IOException

@@ -25,7 +25,7 @@ import java.util.Map;
  * POST   /networks/create               {"Name", "Driver", "Internal", "IPAM": {"Config": [{"Subnet", "Gateway"}]}}
  * GET    /networks/{id|name|id-prefix}  network, as docker network inspect
  * DELETE /networks/{ref}                204
- * POST   /networks/{ref}/connect        {"Container": sandbox}  (or "Sandbox")
+ * POST   /networks/{ref}/connect        {"Container": sandbox, "Publish": ["8080:80", "53:53/udp"]}  ("Sandbox" too)
  * POST   /networks/{ref}/disconnect     {"Container": sandbox}
  * POST   /networks/prune                {"NetworksDeleted": [name...]}
  * GET    /sandboxes                     [sandbox...]
@@ -35,6 +35,7 @@ import java.util.Map;
  * GET    /stats                         {"Networks": [...], "Ports": [...]}
  * GET    /mac                           [mac entry...]
  * GET    /overlay                       {"Host", "Store", "Vtep", "Hosts", "Peers", "Networks": [...]}
+ * GET    /nat                           {"Translations": [...], "Published": [...], "Counters": {...}, "L3": {...}}
  * </pre>
  */
 public final class JvsApi implements ApiHandler
@@ -91,6 +92,8 @@ public final class JvsApi implements ApiHandler
                 return ref == null && "GET".equals(method) ? ok(macTable()) : notFound(request);
             case "overlay":
                 return ref == null && "GET".equals(method) ? ok(OverlayView.of(service)) : notFound(request);
+            case "nat":
+                return ref == null && "GET".equals(method) ? ok(nat()) : notFound(request);
             default:
                 return notFound(request);
         }
@@ -147,7 +150,9 @@ public final class JvsApi implements ApiHandler
         switch (action)
         {
             case "connect":
-                return ok(endpoint(service.connect(ref, sandbox)));
+                final List<NetworkService.PortMapping> publish = new ArrayList<>();
+                body.path("Publish").forEach(p -> publish.add(NetworkService.PortMapping.parse(p.asText())));
+                return ok(endpoint(service.connect(ref, sandbox, publish)));
             case "disconnect":
                 service.disconnect(ref, sandbox);
                 return ok(Map.of());
@@ -290,6 +295,42 @@ public final class JvsApi implements ApiHandler
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("Networks", networks);
         out.put("Ports", ports);
+        out.put("Router", stats.router());
+        return out;
+    }
+
+    private Map<String, Object> nat()
+    {
+        final List<Object> translations = new ArrayList<>();
+        for (final io.jvs.dataplane.nat.NatEntry e : service.natTable())
+        {
+            final Map<String, Object> out = new LinkedHashMap<>();
+            out.put("Protocol", e.protocol());
+            out.put("Kind", e.kind());
+            out.put("State", e.state());
+            out.put("Original", e.original());
+            out.put("Reply", e.reply());
+            out.put("ExpiresInSeconds", e.expiresInSeconds());
+            out.put("PacketsOriginal", e.packetsOriginal());
+            out.put("PacketsReply", e.packetsReply());
+            translations.add(out);
+        }
+        final List<Object> published = new ArrayList<>();
+        for (final NetworkService.Publication p : service.publications())
+        {
+            final Map<String, Object> out = new LinkedHashMap<>();
+            out.put("Network", p.network());
+            out.put("Sandbox", p.sandbox());
+            out.put("Address", p.address());
+            out.put("Publish", p.mapping().toString());
+            out.put("Rule", p.ruleId());
+            published.add(out);
+        }
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Translations", translations);
+        out.put("Published", published);
+        out.put("Counters", service.routerCounters());
+        out.put("L3", service.l3Summary());
         return out;
     }
 

@@ -2,6 +2,7 @@ package io.jvs.control.cli;
 
 import io.jvs.control.Daemon;
 import io.jvs.control.fabric.JvsFabric;
+import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.overlay.OverlayControl;
 import io.jvs.control.overlay.OverlayOptions;
@@ -73,9 +74,68 @@ final class DaemonCommand implements Callable<Integer>
         description = "MTU of sandbox interfaces on overlay networks; the underlay MTU must be 50 more (default: ${DEFAULT-VALUE}).")
     int overlayMtu;
 
+    @Option(names = "--uplink", paramLabel = "IFACE",
+        description = "Outside interface, attached through AF_PACKET: networks reach the outside through it " +
+            "(source NAT to --uplink-address) and published ports are reached on it.")
+    String uplink;
+
+    @Option(names = "--uplink-address", paramLabel = "CIDR",
+        description = "Address jvs answers (ARP, ping) on the uplink and masquerades to, e.g. 192.0.2.10/24. " +
+            "Not configured on the host's kernel.")
+    String uplinkAddress;
+
+    @Option(names = "--uplink-gateway", paramLabel = "IP",
+        description = "Next hop on the uplink for destinations outside the uplink subnet.")
+    String uplinkGateway;
+
+    @Option(names = "--host-port", paramLabel = "NAME", defaultValue = JvsFabric.L3Config.DEFAULT_HOST_PORT,
+        description = "TAP in the host namespace through which the host and the networks reach each other " +
+            "(default: ${DEFAULT-VALUE}).")
+    String hostPort;
+
+    @Option(names = "--host-address", paramLabel = "CIDR", defaultValue = JvsFabric.L3Config.DEFAULT_HOST_ADDRESS,
+        description = "The host's address on the host port; the router takes the next one " +
+            "(default: ${DEFAULT-VALUE}).")
+    String hostAddress;
+
+    @Option(names = "--no-host-port", description = "No host port: the host does not reach the networks.")
+    boolean noHostPort;
+
+    @Option(names = "--nat-ports", paramLabel = "FIRST-LAST", defaultValue = "32768-60999",
+        description = "Source ports (and ICMP identifiers) NAT hands out (default: ${DEFAULT-VALUE}).")
+    String natPorts;
+
+    @Option(names = "--nat-capacity", paramLabel = "N", defaultValue = "65536",
+        description = "Connections tracked at most (default: ${DEFAULT-VALUE}).")
+    int natCapacity;
+
     @Override
     public Integer call()
     {
+        if ((uplinkAddress != null || uplinkGateway != null) && uplink == null)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--uplink-address and --uplink-gateway need --uplink IFACE");
+        }
+        if (uplink != null && uplinkAddress == null)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--uplink needs --uplink-address CIDR");
+        }
+        final String[] range = natPorts.split("-");
+        final NatConfig nat;
+        try
+        {
+            nat = NatConfig.defaults().withCapacity(natCapacity)
+                .withPorts(Integer.parseInt(range[0].trim()), Integer.parseInt(range[range.length - 1].trim()));
+            nat.validate();
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "bad --nat-ports/--nat-capacity: " + ex.getMessage());
+        }
+        final JvsFabric.L3Config l3 = new JvsFabric.L3Config(noHostPort ? null : hostPort,
+            noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat);
         final SwitchConfig defaults = SwitchConfig.defaults();
         final SwitchConfig switchConfig = new SwitchConfig(
             threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
@@ -85,8 +145,8 @@ final class DaemonCommand implements Callable<Integer>
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd,
             peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu);
         final Daemon daemon = Daemon.start(
-            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, true),
-            () -> JvsFabric.start(switchConfig), overlay);
+            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, true, l3),
+            overlay);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {

@@ -20,6 +20,7 @@ import java.io.PrintWriter;
         StatsCommand.class,
         MacCommand.class,
         OverlayCommand.class,
+        NatCommand.class,
         DemoCommand.class,
         CommandLine.HelpCommand.class
     })

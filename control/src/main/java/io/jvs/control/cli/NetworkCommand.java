@@ -147,12 +147,17 @@ final class NetworkCommand
         @Parameters(index = "0", paramLabel = "NETWORK")
         String network;
 
+        @Option(names = {"-p", "--publish"}, paramLabel = "HOSTPORT:PORT[/udp]",
+            description = "Publish a port (or range, 8000-8010:80-90) of the sandbox on the uplink address and the " +
+                "host port: destination NAT in the switch. Repeatable.")
+        java.util.List<String> publish = new java.util.ArrayList<>();
+
         @Parameters(index = "1", paramLabel = "SANDBOX")
         String sandbox;
 
         int run(final ApiClient api) throws Exception
         {
-            api.connect(network, sandbox);
+            api.connect(network, sandbox, publish);
             return 0;
         }
     }

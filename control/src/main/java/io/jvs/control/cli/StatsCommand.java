@@ -49,5 +49,10 @@ final class StatsCommand extends ClientCommand
                 p.path("TxPackets").asLong(), p.path("TxBytes").asLong(), Json.drops(p.path("Drops")));
         }
         ports.print(out);
+        if (stats.path("Router").size() > 0)
+        {
+            out.println();
+            out.println("router " + NatCommand.counters(stats.path("Router")).substring("nat:".length()).trim());
+        }
     }
 }

@@ -5,7 +5,11 @@ import io.jvs.dataplane.MacEntry;
 import io.jvs.dataplane.PortStats;
 import io.jvs.tap.PacketPort;
 
+import io.jvs.control.JvsException;
+import io.jvs.dataplane.nat.NatEntry;
+
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the control plane needs from the forwarding layer: one isolated L2 segment per network and ports in them,
@@ -38,6 +42,49 @@ public interface Fabric extends AutoCloseable
     List<BridgeDomainStats> networkStats();
 
     List<MacEntry> macTable();
+
+    /**
+     * Makes the fabric the network's gateway (ARP, ping, routing, NAT) for {@code gateway} in {@code subnet}; an
+     * internal network gets no route out. A fabric without L3 (a plain kernel bridge) ignores it.
+     */
+    default void setGateway(final int networkId, final int gateway, final int subnet, final int prefixLength,
+        final boolean internal)
+    {
+    }
+
+    /**
+     * Publishes {@code hostFirst..hostLast} ("tcp" or "udp") to {@code target:targetFirst..}.
+     *
+     * @return a rule id for {@link #unpublish}.
+     */
+    default int publish(final String protocol, final int hostFirst, final int hostLast, final int target,
+        final int targetFirst)
+    {
+        throw JvsException.forbidden("this fabric cannot publish ports (no NAT)");
+    }
+
+    default void unpublish(final int ruleId)
+    {
+        throw JvsException.forbidden("this fabric cannot publish ports (no NAT)");
+    }
+
+    /** Live NAT translations; empty without NAT. */
+    default List<NatEntry> natTable()
+    {
+        return List.of();
+    }
+
+    /** Router/NAT counters by label; empty without L3. */
+    default Map<String, Long> routerCounters()
+    {
+        return Map.of();
+    }
+
+    /** The uplink ("IFACE ADDRESS/PREFIX") and host port ("IFACE ADDRESS/PREFIX"), null where absent. */
+    default Map<String, String> l3Summary()
+    {
+        return Map.of();
+    }
 
     @Override
     void close();

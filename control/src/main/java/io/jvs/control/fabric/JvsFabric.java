@@ -1,28 +1,151 @@
 package io.jvs.control.fabric;
 
+import io.jvs.control.JvsException;
+import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.netns.IpTool;
 import io.jvs.dataplane.BridgeDomainStats;
 import io.jvs.dataplane.MacEntry;
 import io.jvs.dataplane.PortStats;
+import io.jvs.dataplane.Routing;
 import io.jvs.dataplane.Switch;
 import io.jvs.dataplane.SwitchConfig;
+import io.jvs.dataplane.nat.NatConfig;
+import io.jvs.dataplane.nat.NatEntry;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.PacketSocketPort;
+import io.jvs.tap.TapPort;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** The jvs userspace switch: a network is a bridge domain, a port an AF_PACKET socket on the veth's host end. */
+/**
+ * The jvs userspace switch: a network is a bridge domain, a port an AF_PACKET socket on the veth's host end.
+ * With L3 (the default) each network's gateway is the switch's router; a TAP in the host namespace ("host port")
+ * carries host <-> container traffic, with a host route per network subnet via the router; an optional uplink
+ * (AF_PACKET on an outside interface) gives the networks NAT to the outside and published ports. No iptables.
+ */
 public final class JvsFabric implements Fabric
 {
-    private final Switch sw;
+    /**
+     * L3 settings.
+     *
+     * @param hostPort        TAP name in the host namespace, or null for no host port.
+     * @param hostAddress     the host's address on it ("169.254.77.1/30"); the router takes the next address.
+     * @param uplink          outside interface, or null for none.
+     * @param uplinkAddress   address jvs answers on the uplink and masquerades to ("192.0.2.10/24").
+     * @param uplinkGateway   next hop outside the uplink subnet, or null.
+     */
+    public record L3Config(String hostPort, String hostAddress, String uplink, String uplinkAddress,
+        String uplinkGateway, NatConfig nat)
+    {
+        public static final String DEFAULT_HOST_PORT = "jvs0";
+        public static final String DEFAULT_HOST_ADDRESS = "169.254.77.1/30";
 
-    private JvsFabric(final Switch sw)
+        public static L3Config defaults()
+        {
+            return new L3Config(DEFAULT_HOST_PORT, DEFAULT_HOST_ADDRESS, null, null, null, NatConfig.defaults());
+        }
+
+        /** No host port, no uplink: gateways only (tests running several daemons). */
+        public static L3Config gatewaysOnly()
+        {
+            return new L3Config(null, null, null, null, null, NatConfig.defaults());
+        }
+    }
+
+    private final Switch sw;
+    private final Routing routing;
+    private final IpTool ip;
+    private final String hostPort;
+    private final String routerHostIp;
+    private final Map<Integer, String> routes = new HashMap<>();
+    private final Map<String, String> summary = new LinkedHashMap<>();
+
+    private JvsFabric(final Switch sw, final IpTool ip, final String hostPort, final String routerHostIp)
     {
         this.sw = sw;
+        this.routing = sw.routing();
+        this.ip = ip;
+        this.hostPort = hostPort;
+        this.routerHostIp = routerHostIp;
     }
 
     public static JvsFabric start(final SwitchConfig config)
     {
-        return new JvsFabric(Switch.start(config));
+        return start(config, L3Config.gatewaysOnly());
+    }
+
+    public static JvsFabric start(final SwitchConfig config, final L3Config l3)
+    {
+        final IpTool ip = new IpTool();
+        final Switch sw = Switch.start(config, l3.nat());
+        try
+        {
+            String routerHostIp = null;
+            if (null != l3.hostPort())
+            {
+                final Cidr host = Cidr.parseLenient(l3.hostAddress());
+                final int hostIp = Ipv4.parse(l3.hostAddress().substring(0, l3.hostAddress().indexOf('/')));
+                final int routerIp = hostIp + 1;
+                if (!host.contains(routerIp) || routerIp == host.broadcast())
+                {
+                    throw JvsException.invalid("host address " + l3.hostAddress() +
+                        " leaves no room for the router's address (the next one) in its subnet");
+                }
+                final TapPort tap = TapPort.open(l3.hostPort());
+                try
+                {
+                    ip.disableIpv6OnHost(tap.name());
+                    ip.configureHostInterface(tap.name(), l3.hostAddress());
+                }
+                catch (final RuntimeException ex)
+                {
+                    tap.close();
+                    throw ex;
+                }
+                routerHostIp = Ipv4.format(routerIp);
+                sw.routing().setHostPort(tap, routerHostIp + "/" + host.prefix());
+            }
+            final JvsFabric fabric = new JvsFabric(sw, ip, l3.hostPort(), routerHostIp);
+            if (null != l3.hostPort())
+            {
+                fabric.summary.put("HostPort", l3.hostPort() + " " + l3.hostAddress() + " (router " + routerHostIp + ")");
+            }
+            if (null != l3.uplink())
+            {
+                if (null == l3.uplinkAddress())
+                {
+                    throw JvsException.invalid("--uplink needs --uplink-address ADDRESS/PREFIX");
+                }
+                final PacketPort uplink = PacketSocketPort.open(l3.uplink());
+                try
+                {
+                    sw.routing().setUplink(uplink, l3.uplinkAddress(), l3.uplinkGateway());
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    uplink.close();
+                    throw JvsException.invalid(ex.getMessage());
+                }
+                fabric.summary.put("Uplink", l3.uplink() + " " + l3.uplinkAddress() +
+                    (null == l3.uplinkGateway() ? "" : " via " + l3.uplinkGateway()));
+                if (null != routerHostIp)
+                {
+                    // The host reaches published ports at the uplink address through the router, not the wire.
+                    final String address = l3.uplinkAddress().substring(0, l3.uplinkAddress().indexOf('/')) + "/32";
+                    ip.addHostRoute(address, routerHostIp, l3.hostPort());
+                }
+            }
+            return fabric;
+        }
+        catch (final RuntimeException ex)
+        {
+            sw.close();
+            throw ex;
+        }
     }
 
     public int createNetwork(final String name)
@@ -30,9 +153,41 @@ public final class JvsFabric implements Fabric
         return sw.createBridgeDomain(name);
     }
 
+    public void setGateway(final int networkId, final int gateway, final int subnet, final int prefixLength,
+        final boolean internal)
+    {
+        try
+        {
+            routing.setGateway(networkId, Ipv4.format(gateway), prefixLength, internal);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw JvsException.invalid(ex.getMessage());
+        }
+        if (null != routerHostIp)
+        {
+            final String cidr = Ipv4.format(subnet) + "/" + prefixLength;
+            try
+            {
+                ip.addHostRoute(cidr, routerHostIp, hostPort);
+            }
+            catch (final RuntimeException ex)
+            {
+                routing.removeGateway(networkId);
+                throw ex;
+            }
+            routes.put(networkId, cidr);
+        }
+    }
+
     public void removeNetwork(final int networkId)
     {
-        sw.removeBridgeDomain(networkId);
+        sw.removeBridgeDomain(networkId); // takes the gateway along
+        final String cidr = routes.remove(networkId);
+        if (null != cidr)
+        {
+            ip.deleteHostRoute(cidr, hostPort);
+        }
     }
 
     public int attach(final String hostInterface, final int networkId)
@@ -60,6 +215,39 @@ public final class JvsFabric implements Fabric
         sw.removePort(portId);
     }
 
+    public int publish(final String protocol, final int hostFirst, final int hostLast, final int target,
+        final int targetFirst)
+    {
+        try
+        {
+            return routing.publish(protocol, hostFirst, hostLast, Ipv4.format(target), targetFirst);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw JvsException.conflict(ex.getMessage());
+        }
+    }
+
+    public void unpublish(final int ruleId)
+    {
+        routing.unpublish(ruleId);
+    }
+
+    public List<NatEntry> natTable()
+    {
+        return routing.natTable();
+    }
+
+    public Map<String, Long> routerCounters()
+    {
+        return routing.counters();
+    }
+
+    public Map<String, String> l3Summary()
+    {
+        return summary;
+    }
+
     public List<PortStats> portStats()
     {
         return sw.portStats();
@@ -75,6 +263,7 @@ public final class JvsFabric implements Fabric
         return sw.macTable();
     }
 
+    /** Stops the switch; the host port TAP goes with it, and the kernel drops its address and routes. */
     public void close()
     {
         sw.close();

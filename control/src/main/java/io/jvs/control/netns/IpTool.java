@@ -114,6 +114,25 @@ public final class IpTool
         Command.run(ns(namespace, "route", "add", "default", "via", gateway, "dev", device));
     }
 
+    /** Host route {@code cidr via gateway dev device}; fails if the host already routes exactly {@code cidr}. */
+    public void addHostRoute(final String cidr, final String gateway, final String device)
+    {
+        Command.run(IP, "route", "add", cidr, "via", gateway, "dev", device);
+    }
+
+    /** Removes a host route if it is there. */
+    public void deleteHostRoute(final String cidr, final String device)
+    {
+        Command.exec(Command.DEFAULT_TIMEOUT, IP, "route", "del", cidr, "dev", device);
+    }
+
+    /** Adds an address to a host interface and brings it up. */
+    public void configureHostInterface(final String device, final String cidr)
+    {
+        Command.run(IP, "addr", "replace", cidr, "dev", device);
+        Command.run(IP, "link", "set", device, "up");
+    }
+
     /** IPv4 destinations routed by the host's main table, default route excluded. */
     public List<Cidr> hostRoutes()
     {

@@ -36,8 +36,15 @@ import java.util.List;
  * Ports, bridge domains and static MACs change only through {@link #commands()}, run on this agent's thread;
  * the on* methods are for those commands (or a single-threaded caller such as a benchmark).
  */
-public final class ForwardingAgent implements Agent, MessageHandler, MacTable.AgedHandler
+public final class ForwardingAgent implements Agent, MessageHandler, MacTable.AgedHandler, L3Output
 {
+    /** A port in a bridge domain with a kernel device behind it. */
+    public static final byte KIND_BRIDGED = 0;
+    /** A bridge domain's router leg: frames switched to it go to the {@link L3Handler}. */
+    public static final byte KIND_LEG = 1;
+    /** A port outside every bridge domain (uplink, host port): every frame received goes to the L3 handler. */
+    public static final byte KIND_ROUTED = 2;
+
     public static final String ROLE_NAME = "jvs-fwd";
     /** Highest latency recorded; longer values are clamped to it. */
     public static final long MAX_LATENCY_NANOS = 60_000_000_000L;
@@ -56,6 +63,8 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     private final PacketPort[] portIo = new PacketPort[SwitchCounters.MAX_PORTS];
     private final int[] portBridgeDomain = new int[SwitchCounters.MAX_PORTS];
     private final int[] portMaxFrameLength = new int[SwitchCounters.MAX_PORTS];
+    private final byte[] portKind = new byte[SwitchCounters.MAX_PORTS];
+    private final L3Handler l3;
     private final int[][] bridgeDomainPorts = new int[SwitchCounters.MAX_BRIDGE_DOMAINS][];
 
     private final boolean[] dirty = new boolean[SwitchCounters.MAX_PORTS];
@@ -75,6 +84,19 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         final RingBuffer ring, final SwitchCounters counters, final MacTable macTable, final int batchSize,
         final NanoClock clock, final SingleWriterRecorder latency)
     {
+        this(ring, counters, macTable, batchSize, clock, latency, null);
+    }
+
+    /** @param l3 the router (legs and routed ports), or null for a pure L2 switch. */
+    public ForwardingAgent(
+        final RingBuffer ring, final SwitchCounters counters, final MacTable macTable, final int batchSize,
+        final NanoClock clock, final SingleWriterRecorder latency, final L3Handler l3)
+    {
+        this.l3 = l3;
+        if (null != l3)
+        {
+            l3.output(this);
+        }
         this.ring = ring;
         this.counters = counters;
         this.macTable = macTable;
@@ -105,6 +127,10 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         int work = commands.drain();
         try
         {
+            if (null != l3)
+            {
+                work += l3.doWork(nowNanos);
+            }
             work += ring.read(this, batchSize);
         }
         finally
@@ -150,6 +176,11 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
         final int ingress = msgTypeId;
+        if (ingress < SwitchCounters.MAX_PORTS && portKind[ingress] == KIND_ROUTED)
+        {
+            l3.onRoutedFrame(ingress, buffer, index + FrameRecord.VNET_HEADER_OFFSET, length - FrameRecord.HEADER_LENGTH);
+            return;
+        }
         final int bd = ingress < SwitchCounters.MAX_PORTS ? portBridgeDomain[ingress] : 0;
         if (bd == 0)
         {
@@ -236,9 +267,67 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         }
     }
 
+    /**
+     * Frames from the router into a bridge domain: the L2 lookup/flood with the leg as ingress (no learning: the
+     * leg's MAC is static). Delivered to bridged ports only (the domain's one leg is the ingress).
+     */
+    public void injectBridged(final int legPort, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final int bd = portBridgeDomain[legPort];
+        if (bd == 0 || length < VnetHeader.LENGTH ||
+            ethernet.wrap(buffer, offset + VnetHeader.LENGTH, length - VnetHeader.LENGTH) != ParseResult.OK)
+        {
+            counters.incrementBridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS);
+            return;
+        }
+        counters.incrementPort(legPort, SwitchCounters.RX_PACKETS);
+        counters.addPort(legPort, SwitchCounters.RX_BYTES, length - VnetHeader.LENGTH);
+        final long destination = ethernet.destination();
+        if (!MacAddress.isMulticast(destination))
+        {
+            final int egress = macTable.lookup(bd, destination);
+            if (egress != MacTable.NO_PORT)
+            {
+                if (egress >= SwitchCounters.MAX_PORTS || portBridgeDomain[egress] != bd)
+                {
+                    counters.drop(legPort, bd, SwitchCounters.PORT_ISOLATION, SwitchCounters.BD_ISOLATION);
+                }
+                else if (egress == legPort || portKind[egress] == KIND_LEG)
+                {
+                    counters.drop(legPort, bd, SwitchCounters.PORT_SAME_PORT, SwitchCounters.BD_SAME_PORT);
+                }
+                else if (transmit(egress, bd, buffer, offset, length))
+                {
+                    counters.incrementBridgeDomain(bd, SwitchCounters.BD_FORWARDED);
+                }
+                return;
+            }
+        }
+        for (final int port : bridgeDomainPorts[bd])
+        {
+            if (port != legPort && portKind[port] != KIND_LEG)
+            {
+                transmit(port, bd, buffer, offset, length);
+            }
+        }
+        counters.incrementBridgeDomain(bd, SwitchCounters.BD_FLOODED);
+    }
+
+    public boolean transmitRouted(final int port, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        return portKind[port] == KIND_ROUTED && transmit(port, 0, buffer, offset, length);
+    }
+
     private boolean transmit(
         final int egress, final int bd, final MutableDirectBuffer buffer, final int offset, final int length)
     {
+        if (portKind[egress] == KIND_LEG)
+        {
+            counters.incrementPort(egress, SwitchCounters.TX_PACKETS);
+            counters.addPort(egress, SwitchCounters.TX_BYTES, length - VnetHeader.LENGTH);
+            l3.onBridgedFrame(egress, buffer, offset, length);
+            return true;
+        }
         if (length > portMaxFrameLength[egress])
         {
             counters.drop(egress, bd, SwitchCounters.PORT_TX_TOO_LONG, SwitchCounters.BD_TX_TOO_LONG);
@@ -296,6 +385,28 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     /** Command: the port joins its bridge domain, whose member list becomes {@code members}. */
     public void onPortAdded(final int portId, final PacketPort io, final int bridgeDomainId, final int[] members)
     {
+        onPortAdded(portId, io, bridgeDomainId, members, KIND_BRIDGED);
+    }
+
+    /**
+     * Command: a port of the given kind. A leg joins its bridge domain like a bridged port; a routed port has
+     * bridge domain 0 and no members.
+     */
+    public void onPortAdded(
+        final int portId, final PacketPort io, final int bridgeDomainId, final int[] members, final byte kind)
+    {
+        if (kind != KIND_BRIDGED && null == l3)
+        {
+            throw new IllegalArgumentException("no L3 handler: cannot add a router leg or routed port");
+        }
+        portKind[portId] = kind;
+        if (kind == KIND_ROUTED)
+        {
+            portIo[portId] = io;
+            portMaxFrameLength[portId] = io.maxFrameLength();
+            portBridgeDomain[portId] = 0;
+            return;
+        }
         portIo[portId] = io;
         portMaxFrameLength[portId] = io.maxFrameLength();
         portBridgeDomain[portId] = bridgeDomainId;
@@ -305,6 +416,17 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     /** Command: the port leaves; its MAC entries (static too) are flushed. After this it is never touched. */
     public void onPortRemoved(final int portId, final int[] members)
     {
+        if (portKind[portId] == KIND_ROUTED)
+        {
+            if (dirty[portId])
+            {
+                portIo[portId].flush();
+            }
+            portIo[portId] = null;
+            portMaxFrameLength[portId] = 0;
+            portKind[portId] = KIND_BRIDGED;
+            return;
+        }
         final int bd = portBridgeDomain[portId];
         if (bd == 0)
         {
@@ -317,6 +439,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         portIo[portId] = null;
         portBridgeDomain[portId] = 0;
         portMaxFrameLength[portId] = 0;
+        portKind[portId] = KIND_BRIDGED;
         bridgeDomainPorts[bd] = members;
         macTable.flushPort(portId);
         publishMacCount(bd);

@@ -1,0 +1,193 @@
+package io.jvs.control.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvs.control.Daemon;
+import io.jvs.control.cli.Main;
+import io.jvs.control.fabric.JvsFabric;
+import io.jvs.control.netns.Command;
+import io.jvs.control.netns.HostsFiles;
+import io.jvs.dataplane.SwitchConfig;
+import io.jvs.dataplane.nat.NatConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Gateway, host port, uplink NAT and published ports through the daemon and its CLI:
+ * <pre>
+ *   daemon --uplink RUNu --uplink-address 10.216.0.2/24 --host-port RUNh --host-address 169.254.216.1/30
+ *   outside namespace RUNo: 10.216.0.1/24 on the peer of RUNu, no route to any jvs network
+ *   network RUNn 10.217.0.0/24, sandbox RUNa connected with --publish 8080:5201 --publish 9000:9000/udp
+ * </pre>
+ * Names start with "jn" + a random run suffix and are removed after the test.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class NatIntegrationTest
+{
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private final String run = "jn" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
+    private final ObjectMapper json = new ObjectMapper();
+    private final List<Process> background = new ArrayList<>();
+    private Path dir;
+    private Path socket;
+    private Daemon daemon;
+    private String outside;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        outside = run + "o";
+        Command.run("ip", "netns", "add", outside);
+        Command.run("ip", "link", "add", run + "u", "type", "veth", "peer", "name", run + "p");
+        Command.run("ip", "link", "set", run + "p", "netns", outside);
+        Command.run("ip", "-n", outside, "addr", "add", "10.216.0.1/24", "dev", run + "p");
+        Command.run("ip", "-n", outside, "link", "set", run + "p", "up");
+        Command.run("ip", "-n", outside, "link", "set", "lo", "up");
+        Command.run("ip", "link", "set", run + "u", "up");
+        Command.run("sysctl", "-q", "-w", "net.ipv6.conf." + run + "u.disable_ipv6=1");
+
+        dir = Files.createTempDirectory(run);
+        socket = dir.resolve("jvs.sock");
+        final JvsFabric.L3Config l3 = new JvsFabric.L3Config(run + "h", "169.254.216.1/30", run + "u",
+            "10.216.0.2/24", null, NatConfig.defaults());
+        daemon = Daemon.start(new Daemon.Config(socket, dir.resolve("state"), SwitchConfig.defaults(),
+            HostsFiles.DEFAULT_ROOT, false, l3));
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        background.forEach(p ->
+        {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        });
+        try
+        {
+            for (final String sandbox : List.of(run + "a", run + "b"))
+            {
+                cli("sandbox", "rm", sandbox);
+            }
+            cli("network", "rm", run + "n");
+            daemon.close();
+        }
+        finally
+        {
+            Command.exec(TIMEOUT, "ip", "link", "del", run + "u");
+            Command.exec(TIMEOUT, "ip", "netns", "delete", outside);
+            Files.deleteIfExists(dir.resolve("state"));
+            Files.deleteIfExists(dir);
+        }
+        assertFalse(Files.exists(Path.of("/sys/class/net", run + "h")), "host port TAP left behind");
+        assertFalse(Command.run("ip", "route", "show").contains("10.217.0.0/24"), "host route left behind");
+    }
+
+    @Test
+    void natPublishedPortsHostAccessAndListing() throws Exception
+    {
+        ok("network", "create", "--subnet", "10.217.0.0/24", run + "n");
+        ok("sandbox", "create", run + "a");
+        ok("sandbox", "create", run + "b");
+        ok("network", "connect", "--publish", "8080:5201", "-p", "9000:9000/udp", run + "n", run + "a");
+        ok("network", "connect", run + "n", run + "b");
+        final String a = run + "a";
+
+        assertTrue(exec(a, "ping", "-c", "2", "-W", "2", "10.217.0.1").ok(), "gateway answers");
+        assertTrue(exec(a, "ping", "-c", "2", "-W", "2", "10.216.0.1").ok(), "ping outward through NAT");
+        assertTrue(Command.exec(TIMEOUT, "ping", "-c", "2", "-W", "2", "10.217.0.2").ok(), "host -> sandbox");
+
+        background.add(new ProcessBuilder("ip", "netns", "exec", a, "iperf3", "-s", "-p", "5201")
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        Thread.sleep(500);
+        final Command.Result fromOutside = Command.exec(Duration.ofSeconds(30), "ip", "netns", "exec", outside,
+            "iperf3", "-c", "10.216.0.2", "-p", "8080", "-t", "1");
+        assertTrue(fromOutside.ok(), "outside -> published 8080: " + fromOutside.stdout() + fromOutside.stderr());
+        final Command.Result hairpin = exec(run + "b", "iperf3", "-c", "10.216.0.2", "-p", "8080", "-t", "1");
+        assertTrue(hairpin.ok(), "hairpin: " + hairpin.stdout() + hairpin.stderr());
+        final Command.Result fromHost = Command.exec(Duration.ofSeconds(30), "iperf3", "-c", "10.216.0.2", "-p",
+            "8080", "-t", "1");
+        assertTrue(fromHost.ok(), "host -> published 8080: " + fromHost.stdout() + fromHost.stderr());
+
+        final String listing = ok("nat", "ls").out();
+        assertTrue(listing.contains("8080:5201/tcp") && listing.contains("9000:9000/udp"), listing);
+        assertTrue(listing.contains("dnat") && listing.contains("10.216.0.2:8080"), listing);
+        assertTrue(listing.contains("nat_translated="), listing);
+        System.out.println(listing);
+        final JsonNode nat = json.readTree(ok("nat", "ls", "--json").out());
+        assertTrue(nat.path("Counters").path("nat_created").asLong() >= 3, nat.toString());
+        assertTrue(ok("stats").out().contains("router routed="), "stats shows router counters");
+
+        ok("network", "disconnect", run + "n", a);
+        final JsonNode after = json.readTree(ok("nat", "ls", "--json").out());
+        assertEquals(0, after.path("Published").size(), "disconnect revokes the published ports");
+        assertTrue(after.path("Translations").findValuesAsText("Kind").stream().noneMatch("dnat"::equals),
+            after.toString());
+        assertNotEquals(0, Command.exec(TIMEOUT, "ip", "netns", "exec", outside, "nc", "-z", "-w", "2",
+            "10.216.0.2", "8080").exitCode(), "revoked");
+    }
+
+    @Test
+    void internalNetworkRefusesPublishingAndHasNoWayOut() throws Exception
+    {
+        ok("network", "create", "--internal", "--subnet", "10.217.0.0/24", run + "n");
+        ok("sandbox", "create", run + "a");
+        final Cli refused = cli("network", "connect", "-p", "8080:80", run + "n", run + "a");
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.err().contains("internal"), refused.err());
+        ok("network", "connect", run + "n", run + "a");
+        assertTrue(exec(run + "a", "ping", "-c", "1", "-W", "2", "10.217.0.1").ok(), "gateway answers");
+        // No default route is installed on an internal network; add one to prove the router refuses too.
+        exec(run + "a", "ip", "route", "add", "default", "via", "10.217.0.1");
+        assertFalse(exec(run + "a", "ping", "-c", "2", "-W", "1", "10.216.0.1").ok(), "no way out");
+        final JsonNode nat = json.readTree(ok("nat", "ls", "--json").out());
+        assertTrue(nat.path("Counters").path("drop_no_route").asLong() >= 2, nat.toString());
+    }
+
+    record Cli(int exit, String out, String err)
+    {
+    }
+
+    private Cli cli(final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final List<String> argv = new ArrayList<>(List.of(args));
+        argv.add("--socket");
+        argv.add(socket.toString());
+        final int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), argv.toArray(new String[0]));
+        return new Cli(exit, out.toString(), err.toString());
+    }
+
+    private Cli ok(final String... args)
+    {
+        final Cli result = cli(args);
+        assertEquals(0, result.exit(), "jvs " + String.join(" ", args) + " failed: " + result.err());
+        return result;
+    }
+
+    private static Command.Result exec(final String sandbox, final String... argv)
+    {
+        final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", sandbox));
+        full.addAll(List.of(argv));
+        return Command.exec(Duration.ofSeconds(30), full.toArray(new String[0]));
+    }
+}

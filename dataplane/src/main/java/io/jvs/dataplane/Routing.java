@@ -1,0 +1,387 @@
+package io.jvs.dataplane;
+
+import io.jvs.dataplane.l3.Ipv4Addresses;
+import io.jvs.dataplane.l3.Router;
+import io.jvs.dataplane.l3.RouterCounters;
+import io.jvs.dataplane.nat.NatEntry;
+import io.jvs.dataplane.parse.Ipv4Header;
+import io.jvs.dataplane.parse.MacAddress;
+import io.jvs.tap.PacketPort;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The switch's L3 side as the control layer sees it: one gateway per bridge domain, the uplink, the host port,
+ * published ports and the NAT table. Thread safe (serialised with the {@link Switch}'s own configuration calls);
+ * every change is applied by the forwarding thread, where the {@link Router} runs, before the call returns.
+ * Invalid requests throw {@link IllegalArgumentException} and change nothing.
+ * <p>
+ * Router MACs are locally administered, {@code 02:6a:76:RR:II:II} with RR random per switch and IIII the router
+ * interface (0 uplink, bridge domain id for a gateway, 0x1000 the host port).
+ */
+public final class Routing
+{
+    /** A published port range: host ports {@code hostFirst..hostLast} to {@code targetIp:targetFirst..}. */
+    public record PublishedPort(int id, String protocol, int hostFirst, int hostLast, String targetIp, int targetFirst)
+    {
+    }
+
+    /** The gateway of a bridge domain. */
+    public record Gateway(int bridgeDomainId, String address, int prefixLength, boolean internal, String mac)
+    {
+    }
+
+    private static final long MAC_PREFIX = 0x026A_7600_0000L;
+
+    private final Switch sw;
+    private final Router router;
+    private final long macBase = MAC_PREFIX | ((long)ThreadLocalRandom.current().nextInt(256) << 16);
+    private final Map<Integer, Gateway> gateways = new TreeMap<>();
+    private final Map<Integer, Integer> legPorts = new TreeMap<>();
+    private final Map<Integer, PublishedPort> publishedPorts = new TreeMap<>();
+    private int nextRule = 1;
+    private int uplinkPort;
+    private String uplinkAddress;
+    private int hostPort;
+    private String hostAddress;
+
+    Routing(final Switch sw, final Router router)
+    {
+        this.sw = sw;
+        this.router = router;
+    }
+
+    /** The MAC the router uses on a bridge domain's gateway. */
+    public long gatewayMac(final int bridgeDomainId)
+    {
+        return macBase | bridgeDomainId;
+    }
+
+    /**
+     * Makes the router the bridge domain's gateway: answers ARP and ping for {@code address}, routes for the
+     * subnet {@code address/prefixLength}. An {@code internal} network gets no route out (no NAT).
+     */
+    public void setGateway(final int bridgeDomainId, final String address, final int prefixLength,
+        final boolean internal)
+    {
+        synchronized (sw)
+        {
+            final int ip = Ipv4Addresses.parse(address);
+            checkPrefix(prefixLength);
+            if (gateways.containsKey(bridgeDomainId))
+            {
+                throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
+            }
+            final long mac = gatewayMac(bridgeDomainId);
+            final int legPort = sw.addRouterLeg(bridgeDomainId, mac);
+            try
+            {
+                sw.onForwardingThread("gateway for bridge domain " + bridgeDomainId, () ->
+                {
+                    router.addLeg(bridgeDomainId, legPort, mac, ip, prefixLength, internal);
+                    return null;
+                });
+            }
+            catch (final RuntimeException ex)
+            {
+                sw.removeRouterPort(legPort);
+                throw ex;
+            }
+            legPorts.put(bridgeDomainId, legPort);
+            gateways.put(bridgeDomainId,
+                new Gateway(bridgeDomainId, address, prefixLength, internal, MacAddress.toString(mac)));
+        }
+    }
+
+    /** Removes the gateway; connections of its subnet go with it. */
+    public void removeGateway(final int bridgeDomainId)
+    {
+        synchronized (sw)
+        {
+            final Integer legPort = legPorts.get(bridgeDomainId);
+            if (null == legPort)
+            {
+                throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
+            }
+            sw.onForwardingThread("remove gateway of bridge domain " + bridgeDomainId, () ->
+            {
+                router.removeLeg(bridgeDomainId);
+                return null;
+            });
+            sw.removeRouterPort(legPort);
+            legPorts.remove(bridgeDomainId);
+            gateways.remove(bridgeDomainId);
+        }
+    }
+
+    public List<Gateway> gateways()
+    {
+        synchronized (sw)
+        {
+            return new ArrayList<>(gateways.values());
+        }
+    }
+
+    /**
+     * Attaches the uplink; the switch owns (and closes) {@code io}.
+     *
+     * @param addressCidr the address jvs answers on the uplink and masquerades to, e.g. "192.0.2.10/24".
+     * @param gateway     next hop for destinations outside that subnet, or null for none.
+     * @return the uplink's port id.
+     */
+    public int setUplink(final PacketPort io, final String addressCidr, final String gateway)
+    {
+        synchronized (sw)
+        {
+            if (uplinkPort != 0)
+            {
+                throw new IllegalArgumentException("an uplink is already attached (port " + uplinkPort + ")");
+            }
+            final int ip = Ipv4Addresses.parse(address(addressCidr));
+            final int prefix = prefix(addressCidr);
+            final int gw = null == gateway || gateway.isBlank() ? 0 : Ipv4Addresses.parse(gateway);
+            final int port = sw.addRoutedPort(io);
+            final long mac = macBase;
+            try
+            {
+                sw.onForwardingThread("set uplink", () ->
+                {
+                    router.setUplink(port, mac, ip, prefix, gw);
+                    return null;
+                });
+            }
+            catch (final RuntimeException ex)
+            {
+                sw.removeRouterPort(port);
+                throw ex;
+            }
+            uplinkPort = port;
+            uplinkAddress = addressCidr;
+            return port;
+        }
+    }
+
+    public void removeUplink()
+    {
+        synchronized (sw)
+        {
+            if (uplinkPort == 0)
+            {
+                throw new IllegalArgumentException("no uplink");
+            }
+            sw.onForwardingThread("remove uplink", () ->
+            {
+                router.clearUplink();
+                return null;
+            });
+            sw.removeRouterPort(uplinkPort);
+            uplinkPort = 0;
+            uplinkAddress = null;
+        }
+    }
+
+    /** "a.b.c.d/n" of the uplink, or null. */
+    public String uplinkAddress()
+    {
+        synchronized (sw)
+        {
+            return uplinkAddress;
+        }
+    }
+
+    /**
+     * Attaches the host port (a TAP in the host namespace); the switch owns {@code io}. The router answers
+     * {@code routerAddressCidr} on it; the host routes each network's subnet via that address.
+     *
+     * @return the host port's id.
+     */
+    public int setHostPort(final PacketPort io, final String routerAddressCidr)
+    {
+        synchronized (sw)
+        {
+            if (hostPort != 0)
+            {
+                throw new IllegalArgumentException("a host port is already attached (port " + hostPort + ")");
+            }
+            final int ip = Ipv4Addresses.parse(address(routerAddressCidr));
+            final int prefix = prefix(routerAddressCidr);
+            final int port = sw.addRoutedPort(io);
+            final long mac = macBase | Router.HOST;
+            try
+            {
+                sw.onForwardingThread("set host port", () ->
+                {
+                    router.setHost(port, mac, ip, prefix);
+                    return null;
+                });
+            }
+            catch (final RuntimeException ex)
+            {
+                sw.removeRouterPort(port);
+                throw ex;
+            }
+            hostPort = port;
+            hostAddress = routerAddressCidr;
+            return port;
+        }
+    }
+
+    public void removeHostPort()
+    {
+        synchronized (sw)
+        {
+            if (hostPort == 0)
+            {
+                throw new IllegalArgumentException("no host port");
+            }
+            sw.onForwardingThread("remove host port", () ->
+            {
+                router.clearHost();
+                return null;
+            });
+            sw.removeRouterPort(hostPort);
+            hostPort = 0;
+            hostAddress = null;
+        }
+    }
+
+    /** The router's address on the host link ("a.b.c.d/n"), or null. */
+    public String hostPortAddress()
+    {
+        synchronized (sw)
+        {
+            return hostAddress;
+        }
+    }
+
+    /**
+     * Publishes {@code hostFirst..hostLast} (TCP or UDP) on the uplink address and the router's host-link address
+     * to {@code targetIp:targetFirst..}.
+     *
+     * @return the rule id, for {@link #unpublish}.
+     */
+    public int publish(final String protocol, final int hostFirst, final int hostLast, final String targetIp,
+        final int targetFirst)
+    {
+        synchronized (sw)
+        {
+            final int proto = protocol(protocol);
+            final int ip = Ipv4Addresses.parse(targetIp);
+            final int rule = nextRule;
+            sw.onForwardingThread("publish " + protocol + " " + hostFirst + "-" + hostLast, () ->
+            {
+                router.publish(rule, proto, hostFirst, hostLast, ip, targetFirst);
+                return null;
+            });
+            nextRule++;
+            publishedPorts.put(rule, new PublishedPort(rule, protocol.toLowerCase(), hostFirst, hostLast, targetIp,
+                targetFirst));
+            return rule;
+        }
+    }
+
+    /** Revokes a published range; its connections are removed at once. @return connections removed. */
+    public int unpublish(final int ruleId)
+    {
+        synchronized (sw)
+        {
+            final PublishedPort rule = publishedPorts.get(ruleId);
+            if (null == rule)
+            {
+                throw new IllegalArgumentException("no published port rule " + ruleId);
+            }
+            final int proto = protocol(rule.protocol());
+            final int removed = sw.onForwardingThread("unpublish " + ruleId,
+                () -> router.unpublish(proto, rule.hostFirst(), rule.hostLast()));
+            publishedPorts.remove(ruleId);
+            return removed;
+        }
+    }
+
+    public List<PublishedPort> publishedPorts()
+    {
+        synchronized (sw)
+        {
+            return new ArrayList<>(publishedPorts.values());
+        }
+    }
+
+    /** Counters of the router's ports: gateway legs ("gw-NETWORK", bridge domain id set), uplink and host port. */
+    public List<PortStats> portStats()
+    {
+        return sw.portStats(true);
+    }
+
+    /** Live translations. */
+    public List<NatEntry> natTable()
+    {
+        return sw.onForwardingThread("NAT table", () -> router.snapshot(System.nanoTime()));
+    }
+
+    /** The router's ARP cache. */
+    public List<String> neighbours()
+    {
+        return sw.onForwardingThread("neighbours", router::neighbourSnapshot);
+    }
+
+    /** Router and NAT counters by label (see {@link io.jvs.dataplane.l3.RouterCounter}). */
+    public Map<String, Long> counters()
+    {
+        return router.counters().snapshot();
+    }
+
+    public RouterCounters routerCounters()
+    {
+        return router.counters();
+    }
+
+    private static int protocol(final String protocol)
+    {
+        if ("tcp".equalsIgnoreCase(protocol))
+        {
+            return Ipv4Header.PROTOCOL_TCP;
+        }
+        if ("udp".equalsIgnoreCase(protocol))
+        {
+            return Ipv4Header.PROTOCOL_UDP;
+        }
+        throw new IllegalArgumentException("protocol must be tcp or udp: " + protocol);
+    }
+
+    private static void checkPrefix(final int prefixLength)
+    {
+        if (prefixLength < 1 || prefixLength > 32)
+        {
+            throw new IllegalArgumentException("prefix length " + prefixLength + " not in [1, 32]");
+        }
+    }
+
+    private static String address(final String cidr)
+    {
+        final int slash = null == cidr ? -1 : cidr.indexOf('/');
+        if (slash < 0)
+        {
+            throw new IllegalArgumentException("expected ADDRESS/PREFIX, got " + cidr);
+        }
+        return cidr.substring(0, slash);
+    }
+
+    private static int prefix(final String cidr)
+    {
+        final int prefix;
+        try
+        {
+            prefix = Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("bad prefix length in " + cidr);
+        }
+        checkPrefix(prefix);
+        return prefix;
+    }
+}

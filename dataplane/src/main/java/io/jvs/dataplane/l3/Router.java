@@ -1,0 +1,1302 @@
+package io.jvs.dataplane.l3;
+
+import io.jvs.dataplane.engine.L3Handler;
+import io.jvs.dataplane.engine.L3Output;
+import io.jvs.dataplane.engine.SwitchCounters;
+import io.jvs.dataplane.nat.ConnState;
+import io.jvs.dataplane.nat.ConnTable;
+import io.jvs.dataplane.nat.NatConfig;
+import io.jvs.dataplane.nat.NatEntry;
+import io.jvs.dataplane.nat.PortAllocator;
+import io.jvs.dataplane.nat.PublishedPorts;
+import io.jvs.dataplane.parse.ArpHeader;
+import io.jvs.dataplane.parse.EthernetHeader;
+import io.jvs.dataplane.parse.FrameParser;
+import io.jvs.dataplane.parse.IcmpHeader;
+import io.jvs.dataplane.parse.Ipv4Header;
+import io.jvs.dataplane.parse.MacAddress;
+import io.jvs.dataplane.parse.ParseResult;
+import io.jvs.dataplane.parse.TcpHeader;
+import io.jvs.dataplane.parse.UdpHeader;
+import io.jvs.tap.VnetHeader;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The IPv4 router and NAT of the switch. Runs on the forwarding thread; no allocation, no locks per packet.
+ * <p>
+ * Interfaces, by index:
+ * <pre>
+ *   0                  UPLINK  routed port (AF_PACKET on an outside interface), address answered by ARP here;
+ *                              everything leaving through it from a network is source-NATed to that address
+ *   1 .. 4095          LEG     one per bridge domain with a gateway (index = bridge domain id): a virtual port
+ *                              in the domain whose MAC is static in the MAC table; owns the gateway IP
+ *   4096               HOST    routed port (a TAP in the host namespace): the host reaches the networks
+ *                              through it (routes via the router's address on that link), containers the host
+ *
+ *   from      to                     what happens
+ *   LEG       outside (uplink)       SNAT (masquerade) to the uplink address; not for --internal networks
+ *   LEG       HOST link              routed as is
+ *   LEG       other LEG              dropped (networks are isolated, as Docker does)
+ *   HOST      LEG                    routed as is (internal networks too)
+ *   any       uplink/host address    published port -> DNAT to the container (from a LEG also SNAT: hairpin)
+ *   any       router address         ICMP echo answered; anything else dropped
+ *   UPLINK    anything else          dropped unless it belongs to a tracked connection
+ * </pre>
+ * Per IPv4 packet: parse; a TCP/UDP/ICMP-echo packet of a tracked connection is translated (addresses, ports,
+ * RFC 1624 checksum updates, CHECKSUM_PARTIAL aware) and routed; ICMP errors about a tracked connection are
+ * translated back to the inner flow; else the table above. Routing decrements the TTL, resolves the next hop by
+ * ARP (up to {@link #PENDING_SLOTS} packets wait for an answer) and rewrites the Ethernet header.
+ * <p>
+ * Configuration methods ({@code addLeg}, {@code publish}, ...) must run on the forwarding thread too (as
+ * commands); they may allocate.
+ */
+public final class Router implements L3Handler
+{
+    public static final int UPLINK = 0;
+    public static final int HOST = SwitchCounters.MAX_BRIDGE_DOMAINS;
+    static final int INTERFACES = HOST + 1;
+
+    public static final int PENDING_SLOTS = 64;
+    /** Packets longer than this ([vnet hdr][frame]) are not held while resolving; they are dropped. */
+    public static final int PENDING_SLOT_LENGTH = 2048;
+    public static final long ARP_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    public static final int ARP_MAX_REQUESTS = 3;
+    public static final long PENDING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    public static final int NEIGHBOUR_CAPACITY = 16384;
+    public static final int LOCAL_TTL = 64;
+    /** ARP frame: Ethernet 14 + ARP 28, padded to the 60-byte Ethernet minimum. */
+    static final int ARP_FRAME_LENGTH = 60;
+
+    static final int ICMP_DEST_UNREACHABLE = 3;
+    static final int ICMP_TIME_EXCEEDED = 11;
+    static final int ICMP_PARAMETER_PROBLEM = 12;
+
+    private final NatConfig natConfig;
+    private final RouterCounters counters;
+    private final FrameParser parser = new FrameParser();
+    private final ConnTable conns;
+    private final PortAllocator allocator;
+    private final PublishedPorts published = new PublishedPorts();
+    private final NeighbourTable neighbours = new NeighbourTable(NEIGHBOUR_CAPACITY);
+    private final ConnTable.ExpiredHandler onExpired = this::onExpired;
+    private L3Output output;
+    private long now;
+
+    private final int[] ifPort = new int[INTERFACES];
+    private final long[] ifMac = new long[INTERFACES];
+    private final int[] ifIp = new int[INTERFACES];
+    private final int[] ifMask = new int[INTERFACES];
+    private final boolean[] ifInternal = new boolean[INTERFACES];
+    private int[] legs = new int[0];
+    private int uplinkGateway;
+    private final int[] portIface = new int[SwitchCounters.MAX_PORTS];
+
+    private final UnsafeBuffer arpFrame = new UnsafeBuffer(new byte[VnetHeader.LENGTH + ARP_FRAME_LENGTH]);
+    private final UnsafeBuffer pendingFrames = new UnsafeBuffer(new byte[PENDING_SLOTS * PENDING_SLOT_LENGTH]);
+    private final int[] pendingIface = new int[PENDING_SLOTS];
+    private final int[] pendingIp = new int[PENDING_SLOTS];
+    private final int[] pendingLength = new int[PENDING_SLOTS];
+    private final long[] pendingDeadline = new long[PENDING_SLOTS];
+    private int pendingCount;
+
+    public Router(final NatConfig natConfig, final RouterCounters counters)
+    {
+        natConfig.validate();
+        this.natConfig = natConfig;
+        this.counters = counters;
+        this.conns = new ConnTable(natConfig.capacity());
+        this.allocator = new PortAllocator(natConfig.portMin(), natConfig.portMax());
+    }
+
+    public void output(final L3Output output)
+    {
+        this.output = output;
+    }
+
+    public RouterCounters counters()
+    {
+        return counters;
+    }
+
+    public NatConfig natConfig()
+    {
+        return natConfig;
+    }
+
+    // ------------------------------------------------------------------------------------------------ packets
+
+    public void onBridgedFrame(final int legPort, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final int iface = portIface[legPort] - 1;
+        if (iface > UPLINK && iface < HOST)
+        {
+            process(iface, buffer, offset, length);
+        }
+    }
+
+    public void onRoutedFrame(final int port, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final int iface = portIface[port] - 1;
+        if (iface == UPLINK || iface == HOST)
+        {
+            process(iface, buffer, offset, length);
+        }
+    }
+
+    public int doWork(final long nowNanos)
+    {
+        now = nowNanos;
+        int work = conns.expire(nowNanos, onExpired);
+        if (work > 0)
+        {
+            counters.setConnections(conns.size());
+        }
+        if (pendingCount > 0)
+        {
+            work += servicePending();
+        }
+        return work;
+    }
+
+    /** Sets the clock without doing timer work (benchmarks, tests driving the router directly). */
+    public void clock(final long nowNanos)
+    {
+        now = nowNanos;
+    }
+
+    private void process(final int iface, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final int eth = offset + VnetHeader.LENGTH;
+        final int ethLength = length - VnetHeader.LENGTH;
+        if (ethLength < EthernetHeader.HEADER_LENGTH)
+        {
+            counters.increment(RouterCounter.DROP_MALFORMED_ETHERNET);
+            return;
+        }
+        final int result = parser.parse(buffer, eth, ethLength);
+        final long destination = MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
+        final boolean toUs = destination == ifMac[iface];
+        if (!toUs && !MacAddress.isBroadcast(destination))
+        {
+            return; // a copy of someone else's unknown-unicast flood
+        }
+        if (result != ParseResult.OK)
+        {
+            countMalformed(parser.failedLayer());
+            return;
+        }
+        if (parser.vlanCount() != 0)
+        {
+            counters.increment(RouterCounter.DROP_VLAN);
+            return;
+        }
+        if (parser.has(FrameParser.LAYER_ARP))
+        {
+            onArp(iface);
+            return;
+        }
+        if (!toUs)
+        {
+            return; // other broadcasts (DHCP, ...) are not the router's business
+        }
+        if (!parser.has(FrameParser.LAYER_IPV4))
+        {
+            counters.increment(RouterCounter.DROP_NOT_IPV4);
+            return;
+        }
+        onIpv4(iface, buffer, offset, length);
+    }
+
+    private void countMalformed(final int layer)
+    {
+        switch (layer)
+        {
+            case FrameParser.LAYER_ARP -> counters.increment(RouterCounter.DROP_MALFORMED_ARP);
+            case FrameParser.LAYER_IPV4 -> counters.increment(RouterCounter.DROP_MALFORMED_IPV4);
+            case FrameParser.LAYER_TCP -> counters.increment(RouterCounter.DROP_MALFORMED_TCP);
+            case FrameParser.LAYER_UDP -> counters.increment(RouterCounter.DROP_MALFORMED_UDP);
+            case FrameParser.LAYER_ICMP -> counters.increment(RouterCounter.DROP_MALFORMED_ICMP);
+            case FrameParser.LAYER_IPV6 -> counters.increment(RouterCounter.DROP_NOT_IPV4);
+            default -> counters.increment(RouterCounter.DROP_MALFORMED_ETHERNET);
+        }
+    }
+
+    private void onArp(final int iface)
+    {
+        final ArpHeader arp = parser.arp();
+        final int sender = arp.senderIp();
+        final long senderMac = arp.senderMac();
+        final boolean validSender = sender != 0 && MacAddress.isValidSource(senderMac);
+        if (ifIp[iface] == 0 || arp.targetIp() != ifIp[iface])
+        {
+            // Not for us: only refresh a neighbour we already know (gratuitous ARP after a MAC change).
+            final int slot = validSender ? neighbours.find(iface, sender) : NeighbourTable.NOT_FOUND;
+            if (slot != NeighbourTable.NOT_FOUND)
+            {
+                learn(iface, slot, sender, senderMac);
+            }
+            return;
+        }
+        if (validSender)
+        {
+            final int slot = neighbours.findOrCreate(iface, sender);
+            if (slot != NeighbourTable.NOT_FOUND)
+            {
+                learn(iface, slot, sender, senderMac);
+            }
+        }
+        if (arp.operation() == ArpHeader.OPER_REQUEST && validSender)
+        {
+            sendArp(iface, ArpHeader.OPER_REPLY, senderMac, senderMac, sender);
+            counters.increment(RouterCounter.ARP_REPLIES_SENT);
+        }
+    }
+
+    private void learn(final int iface, final int slot, final int ip, final long mac)
+    {
+        if (neighbours.resolve(slot, mac) && pendingCount > 0)
+        {
+            releasePending(iface, ip, mac);
+        }
+    }
+
+    private void onIpv4(final int iface, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final Ipv4Header ip = parser.ipv4();
+        final int src = ip.source();
+        final int dst = ip.destination();
+        final int protocol = ip.protocol();
+        final boolean fragment = parser.isFragment();
+
+        int sport = 0;
+        int dport = 0;
+        boolean trackable = false;
+        boolean echoRequest = false;
+        if (!fragment)
+        {
+            if (parser.has(FrameParser.LAYER_TCP))
+            {
+                final TcpHeader tcp = parser.tcp();
+                sport = tcp.sourcePort();
+                dport = tcp.destinationPort();
+                trackable = true;
+            }
+            else if (parser.has(FrameParser.LAYER_UDP))
+            {
+                final UdpHeader udp = parser.udp();
+                sport = udp.sourcePort();
+                dport = udp.destinationPort();
+                trackable = true;
+            }
+            else if (parser.has(FrameParser.LAYER_ICMP))
+            {
+                final IcmpHeader icmp = parser.icmp();
+                final int type = icmp.type();
+                if (type == IcmpHeader.TYPE_ECHO_REQUEST)
+                {
+                    sport = icmp.identifier();
+                    trackable = true;
+                    echoRequest = true;
+                }
+                else if (type == IcmpHeader.TYPE_ECHO_REPLY)
+                {
+                    dport = icmp.identifier();
+                    trackable = true;
+                }
+                else if (type == ICMP_DEST_UNREACHABLE || type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETER_PROBLEM)
+                {
+                    if (onIcmpError(buffer, offset, length, src))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+
+        if (trackable)
+        {
+            int handle = conns.find(protocol, src, sport, dst, dport);
+            if (handle != ConnTable.NOT_FOUND && conns.isExpired(handle >>> 1, now))
+            {
+                expireNow(handle >>> 1);
+                handle = ConnTable.NOT_FOUND;
+            }
+            if (handle != ConnTable.NOT_FOUND)
+            {
+                translateAndForward(handle, buffer, offset, length, protocol, src, sport, dst, dport);
+                return;
+            }
+        }
+
+        if (isRouterAddress(dst))
+        {
+            if (trackable && !echoRequest && isPublicAddress(dst) && dnat(iface, buffer, offset, length,
+                protocol, src, sport, dst, dport))
+            {
+                return;
+            }
+            if (echoRequest)
+            {
+                echoReply(iface, buffer, offset, length, src, dst);
+                return;
+            }
+            counters.increment(dst == ifIp[UPLINK] && ifPort[UPLINK] != 0 ?
+                RouterCounter.DROP_NAT_MISS : RouterCounter.DROP_TO_ROUTER);
+            return;
+        }
+
+        final int egress = egressFor(dst);
+        if (egress < 0)
+        {
+            counters.increment(RouterCounter.DROP_NO_ROUTE);
+            return;
+        }
+        if (isLeg(iface))
+        {
+            if (egress == UPLINK)
+            {
+                if (ifInternal[iface])
+                {
+                    counters.increment(RouterCounter.DROP_NO_ROUTE);
+                }
+                else if (fragment)
+                {
+                    counters.increment(RouterCounter.DROP_NAT_FRAGMENT);
+                }
+                else if (!trackable)
+                {
+                    counters.increment(RouterCounter.DROP_NAT_UNTRACKED);
+                }
+                else
+                {
+                    snat(buffer, offset, length, protocol, src, sport, dst, dport);
+                }
+                return;
+            }
+            if (egress != HOST && egress != iface)
+            {
+                counters.increment(RouterCounter.DROP_NO_ROUTE);
+                return;
+            }
+        }
+        else if (iface == HOST)
+        {
+            if (!isLeg(egress))
+            {
+                counters.increment(RouterCounter.DROP_NO_ROUTE);
+                return;
+            }
+        }
+        else
+        {
+            counters.increment(RouterCounter.DROP_NO_ROUTE);
+            return;
+        }
+        forward(egress, buffer, offset, length, dst);
+    }
+
+    // ------------------------------------------------------------------------------------------------ NAT
+
+    private void snat(final MutableDirectBuffer buffer, final int offset, final int length, final int protocol,
+        final int src, final int sport, final int dst, final int dport)
+    {
+        final int natIp = ifIp[UPLINK];
+        final int natPort = allocator.allocate(conns, published, protocol, dst, dport, natIp);
+        if (natPort < 0)
+        {
+            counters.increment(RouterCounter.DROP_NAT_PORTS_EXHAUSTED);
+            return;
+        }
+        final int record = conns.add(
+            ConnTable.keyA(src, dst), ConnTable.keyB(protocol, sport, dport),
+            ConnTable.keyA(dst, natIp), ConnTable.keyB(protocol, dport, natPort),
+            now, initialState(protocol), ConnState.FLAG_SNAT);
+        if (record == ConnTable.NOT_FOUND)
+        {
+            counters.increment(RouterCounter.DROP_NAT_TABLE_FULL);
+            return;
+        }
+        created();
+        translateAndForward(record << 1, buffer, offset, length, protocol, src, sport, dst, dport);
+    }
+
+    /** @return false if (protocol, dport) is not published (the caller counts the miss). */
+    private boolean dnat(final int iface, final MutableDirectBuffer buffer, final int offset, final int length,
+        final int protocol, final int src, final int sport, final int dst, final int dport)
+    {
+        final int pi = PublishedPorts.index(protocol);
+        if (pi < 0 || !published.isPublished(pi, dport))
+        {
+            return false;
+        }
+        final int targetIp = published.targetIp(pi, dport);
+        final int targetPort = published.targetPort(pi, dport);
+        int replyDstIp = src;
+        int replyDstPort = sport;
+        int flags = ConnState.FLAG_DNAT;
+        if (isLeg(iface))
+        {
+            // Hairpin: without SNAT the container would answer the client directly and the client would drop it.
+            replyDstIp = dst;
+            replyDstPort = allocator.allocate(conns, published, protocol, targetIp, targetPort, dst);
+            flags |= ConnState.FLAG_SNAT;
+            if (replyDstPort < 0)
+            {
+                counters.increment(RouterCounter.DROP_NAT_PORTS_EXHAUSTED);
+                return true;
+            }
+        }
+        else if (conns.find(protocol, targetIp, targetPort, replyDstIp, replyDstPort) != ConnTable.NOT_FOUND)
+        {
+            // Two host ports published to one container port, same client endpoint: the replies would be ambiguous.
+            counters.increment(RouterCounter.DROP_NAT_PORTS_EXHAUSTED);
+            return true;
+        }
+        final int record = conns.add(
+            ConnTable.keyA(src, dst), ConnTable.keyB(protocol, sport, dport),
+            ConnTable.keyA(targetIp, replyDstIp), ConnTable.keyB(protocol, targetPort, replyDstPort),
+            now, initialState(protocol), flags);
+        if (record == ConnTable.NOT_FOUND)
+        {
+            counters.increment(RouterCounter.DROP_NAT_TABLE_FULL);
+            return true;
+        }
+        created();
+        translateAndForward(record << 1, buffer, offset, length, protocol, src, sport, dst, dport);
+        return true;
+    }
+
+    private void created()
+    {
+        counters.increment(RouterCounter.NAT_CREATED);
+        counters.setConnections(conns.size());
+    }
+
+    private int initialState(final int protocol)
+    {
+        switch (protocol)
+        {
+            case Ipv4Header.PROTOCOL_TCP:
+                final int flags = parser.tcp().flags();
+                return (flags & (TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK)) == TcpHeader.FLAG_SYN ?
+                    ConnState.TCP_SYN_SENT : ConnState.TCP_ESTABLISHED; // loose pick-up of a flow seen mid-way
+            case Ipv4Header.PROTOCOL_UDP:
+                return ConnState.UDP_UNREPLIED;
+            default:
+                return ConnState.ICMP_ECHO;
+        }
+    }
+
+    /**
+     * A packet in direction d of a connection leaves with the other direction's tuple reversed: its source becomes
+     * that tuple's destination and its destination that tuple's source.
+     */
+    private void translateAndForward(final int handle, final MutableDirectBuffer buffer, final int offset,
+        final int length, final int protocol, final int src, final int sport, final int dst, final int dport)
+    {
+        final int record = handle >>> 1;
+        final int other = (handle & 1) ^ 1;
+        final long a = conns.tupleA(record, other);
+        final long b = conns.tupleB(record, other);
+        final int newSrc = ConnTable.destinationIp(a);
+        final int newDst = ConnTable.sourceIp(a);
+        final int newSport = ConnTable.destinationPort(b);
+        final int newDport = ConnTable.sourcePort(b);
+        final int egress = egressFor(newDst);
+        if (egress < 0)
+        {
+            counters.increment(RouterCounter.DROP_NO_ROUTE);
+            return;
+        }
+        if (!rewrite(buffer, offset, protocol, src, sport, dst, dport, newSrc, newSport, newDst, newDport))
+        {
+            return;
+        }
+        conns.countPacket(handle);
+        track(record, handle & 1, protocol);
+        counters.increment(RouterCounter.NAT_TRANSLATED);
+        forward(egress, buffer, offset, length, newDst);
+    }
+
+    private boolean rewrite(final MutableDirectBuffer buffer, final int offset, final int protocol,
+        final int src, final int sport, final int dst, final int dport,
+        final int newSrc, final int newSport, final int newDst, final int newDport)
+    {
+        final int l3 = parser.l3Offset();
+        final int l4 = parser.l4Offset();
+        final int checksumField = l4 + (protocol == Ipv4Header.PROTOCOL_TCP ? TcpHeader.CHECKSUM_OFFSET :
+            protocol == Ipv4Header.PROTOCOL_UDP ? UdpHeader.CHECKSUM_OFFSET : IcmpHeader.CHECKSUM_OFFSET);
+        final boolean partial = (buffer.getByte(offset + VnetHeader.FLAGS_OFFSET) & VnetHeader.FLAG_NEEDS_CSUM) != 0;
+        if (partial)
+        {
+            final int eth = offset + VnetHeader.LENGTH;
+            final int start = buffer.getShort(offset + VnetHeader.CSUM_START_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            final int at = buffer.getShort(offset + VnetHeader.CSUM_OFFSET_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            if (eth + start != l4 || l4 + at != checksumField)
+            {
+                counters.increment(RouterCounter.DROP_NAT_BAD_OFFLOAD);
+                return false;
+            }
+        }
+
+        int ipSum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        int l4Sum = buffer.getShort(checksumField, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        if (protocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            // Echo: the identifier is the "port"; requests carry it as source, replies as destination.
+            final boolean request = parser.icmp().type() == IcmpHeader.TYPE_ECHO_REQUEST;
+            final int oldId = request ? sport : dport;
+            final int newId = request ? newSport : newDport;
+            if (oldId != newId)
+            {
+                if (!partial) // a partial ICMP sum covers no pseudo-header: the new id is summed when finished
+                {
+                    l4Sum = Checksum.update16(l4Sum, oldId, newId);
+                }
+                buffer.putShort(l4 + IcmpHeader.IDENTIFIER_OFFSET, (short)newId, ByteOrder.BIG_ENDIAN);
+            }
+        }
+        else
+        {
+            final boolean noUdpChecksum = protocol == Ipv4Header.PROTOCOL_UDP && l4Sum == 0 && !partial;
+            if (!noUdpChecksum)
+            {
+                if (partial)
+                {
+                    // Only the pseudo-header is in the field; ports are summed when the checksum is finished.
+                    if (src != newSrc)
+                    {
+                        l4Sum = Checksum.updatePartial32(l4Sum, src, newSrc);
+                    }
+                    if (dst != newDst)
+                    {
+                        l4Sum = Checksum.updatePartial32(l4Sum, dst, newDst);
+                    }
+                }
+                else
+                {
+                    if (src != newSrc)
+                    {
+                        l4Sum = Checksum.update32(l4Sum, src, newSrc);
+                    }
+                    if (dst != newDst)
+                    {
+                        l4Sum = Checksum.update32(l4Sum, dst, newDst);
+                    }
+                    if (sport != newSport)
+                    {
+                        l4Sum = Checksum.update16(l4Sum, sport, newSport);
+                    }
+                    if (dport != newDport)
+                    {
+                        l4Sum = Checksum.update16(l4Sum, dport, newDport);
+                    }
+                    if (protocol == Ipv4Header.PROTOCOL_UDP && l4Sum == 0)
+                    {
+                        l4Sum = 0xFFFF; // 0 means "no checksum" in UDP
+                    }
+                }
+            }
+            buffer.putShort(l4, (short)newSport, ByteOrder.BIG_ENDIAN);
+            buffer.putShort(l4 + 2, (short)newDport, ByteOrder.BIG_ENDIAN);
+        }
+        buffer.putShort(checksumField, (short)l4Sum, ByteOrder.BIG_ENDIAN);
+
+        if (src != newSrc)
+        {
+            ipSum = Checksum.update32(ipSum, src, newSrc);
+            buffer.putInt(l3 + Ipv4Header.SOURCE_OFFSET, newSrc, ByteOrder.BIG_ENDIAN);
+        }
+        if (dst != newDst)
+        {
+            ipSum = Checksum.update32(ipSum, dst, newDst);
+            buffer.putInt(l3 + Ipv4Header.DESTINATION_OFFSET, newDst, ByteOrder.BIG_ENDIAN);
+        }
+        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET, (short)ipSum, ByteOrder.BIG_ENDIAN);
+        return true;
+    }
+
+    /** Connection state and deadline after a packet in {@code direction}. */
+    private void track(final int record, final int direction, final int protocol)
+    {
+        int state = conns.state(record);
+        int flags = conns.flags(record);
+        final long timeout;
+        if (protocol == Ipv4Header.PROTOCOL_TCP)
+        {
+            final int tcp = parser.tcp().flags();
+            if ((tcp & TcpHeader.FLAG_RST) != 0)
+            {
+                state = ConnState.TCP_CLOSE;
+            }
+            else
+            {
+                if ((tcp & TcpHeader.FLAG_SYN) != 0)
+                {
+                    if ((tcp & TcpHeader.FLAG_ACK) != 0)
+                    {
+                        if (direction == 1 && state == ConnState.TCP_SYN_SENT)
+                        {
+                            state = ConnState.TCP_SYN_RECV;
+                        }
+                    }
+                    else if (direction == 0 && (state == ConnState.TCP_TIME_WAIT || state == ConnState.TCP_CLOSE))
+                    {
+                        state = ConnState.TCP_SYN_SENT; // port reuse after close
+                        flags &= ~(ConnState.FLAG_FIN_ORIGINAL | ConnState.FLAG_FIN_REPLY);
+                    }
+                }
+                else if ((tcp & TcpHeader.FLAG_ACK) != 0 && direction == 0 && state == ConnState.TCP_SYN_RECV)
+                {
+                    state = ConnState.TCP_ESTABLISHED;
+                }
+                if ((tcp & TcpHeader.FLAG_FIN) != 0)
+                {
+                    flags |= direction == 0 ? ConnState.FLAG_FIN_ORIGINAL : ConnState.FLAG_FIN_REPLY;
+                    final int both = ConnState.FLAG_FIN_ORIGINAL | ConnState.FLAG_FIN_REPLY;
+                    state = (flags & both) == both ? ConnState.TCP_TIME_WAIT : ConnState.TCP_FIN_WAIT;
+                }
+            }
+            switch (state)
+            {
+                case ConnState.TCP_SYN_SENT, ConnState.TCP_SYN_RECV -> timeout = natConfig.tcpSynNanos();
+                case ConnState.TCP_ESTABLISHED -> timeout = natConfig.tcpEstablishedNanos();
+                case ConnState.TCP_CLOSE -> timeout = natConfig.tcpCloseNanos();
+                default -> timeout = natConfig.tcpClosingNanos();
+            }
+        }
+        else if (protocol == Ipv4Header.PROTOCOL_UDP)
+        {
+            if (direction == 1)
+            {
+                state = ConnState.UDP_REPLIED;
+            }
+            timeout = state == ConnState.UDP_REPLIED ? natConfig.udpStreamNanos() : natConfig.udpNanos();
+        }
+        else
+        {
+            timeout = natConfig.icmpNanos();
+        }
+        conns.state(record, state, flags);
+        conns.expiresAt(record, now + timeout);
+    }
+
+    /**
+     * An ICMP error whose inner packet belongs to a tracked connection: the inner packet went from the router
+     * towards the error's sender, so its reversed tuple is the key of packets coming from that side. The error
+     * is translated like such a packet (outer destination, inner source/destination, checksums) and routed.
+     *
+     * @return true if handled (translated or dropped), false to route it as an ordinary packet.
+     */
+    private boolean onIcmpError(final MutableDirectBuffer buffer, final int offset, final int length, final int src)
+    {
+        final IcmpHeader icmp = parser.icmp();
+        final int inner = icmp.payloadOffset();
+        final int available = icmp.payloadLength();
+        if (available < Ipv4Header.MIN_HEADER_LENGTH)
+        {
+            counters.increment(RouterCounter.DROP_MALFORMED_ICMP);
+            return true;
+        }
+        final int versionIhl = buffer.getByte(inner) & 0xFF;
+        final int innerHeaderLength = (versionIhl & 0x0F) * 4;
+        if ((versionIhl >>> 4) != Ipv4Header.VERSION || innerHeaderLength < Ipv4Header.MIN_HEADER_LENGTH ||
+            available < innerHeaderLength + 8)
+        {
+            counters.increment(RouterCounter.DROP_MALFORMED_ICMP);
+            return true;
+        }
+        final int innerProtocol = buffer.getByte(inner + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
+        final int innerSrc = buffer.getInt(inner + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int innerDst = buffer.getInt(inner + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int il4 = inner + innerHeaderLength;
+        int innerSport;
+        int innerDport;
+        boolean innerEchoRequest = false;
+        switch (innerProtocol)
+        {
+            case Ipv4Header.PROTOCOL_TCP, Ipv4Header.PROTOCOL_UDP ->
+            {
+                innerSport = buffer.getShort(il4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                innerDport = buffer.getShort(il4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            }
+            case Ipv4Header.PROTOCOL_ICMP ->
+            {
+                final int type = buffer.getByte(il4) & 0xFF;
+                final int id = buffer.getShort(il4 + IcmpHeader.IDENTIFIER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                if (type == IcmpHeader.TYPE_ECHO_REQUEST)
+                {
+                    innerSport = id;
+                    innerDport = 0;
+                    innerEchoRequest = true;
+                }
+                else if (type == IcmpHeader.TYPE_ECHO_REPLY)
+                {
+                    innerSport = 0;
+                    innerDport = id;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+            default ->
+            {
+                return false;
+            }
+        }
+        final int handle = conns.find(innerProtocol, innerDst, innerDport, innerSrc, innerSport);
+        if (handle == ConnTable.NOT_FOUND)
+        {
+            return false;
+        }
+        final int record = handle >>> 1;
+        final int other = (handle & 1) ^ 1;
+        final long a = conns.tupleA(record, other);
+        final long b = conns.tupleB(record, other);
+        final int newSrc = ConnTable.destinationIp(a);
+        final int newDst = ConnTable.sourceIp(a);
+        final int newSport = ConnTable.destinationPort(b);
+        final int newDport = ConnTable.sourcePort(b);
+        final int egress = egressFor(newDst);
+        if (egress < 0)
+        {
+            counters.increment(RouterCounter.DROP_NO_ROUTE);
+            return true;
+        }
+        if ((buffer.getByte(offset + VnetHeader.FLAGS_OFFSET) & VnetHeader.FLAG_NEEDS_CSUM) != 0)
+        {
+            counters.increment(RouterCounter.DROP_NAT_BAD_OFFLOAD);
+            return true;
+        }
+
+        // Inner packet: source becomes the original sender (newDst), destination the translated peer (newSrc).
+        int innerSum = buffer.getShort(inner + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        innerSum = Checksum.update32(innerSum, innerSrc, newDst);
+        innerSum = Checksum.update32(innerSum, innerDst, newSrc);
+        buffer.putInt(inner + Ipv4Header.SOURCE_OFFSET, newDst, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(inner + Ipv4Header.DESTINATION_OFFSET, newSrc, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(inner + Ipv4Header.CHECKSUM_OFFSET, (short)innerSum, ByteOrder.BIG_ENDIAN);
+        if (innerProtocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            final int newId = innerEchoRequest ? newDport : newSport;
+            final int oldId = innerEchoRequest ? innerSport : innerDport;
+            final int field = il4 + IcmpHeader.CHECKSUM_OFFSET;
+            final int sum = buffer.getShort(field, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            buffer.putShort(field, (short)Checksum.update16(sum, oldId, newId), ByteOrder.BIG_ENDIAN);
+            buffer.putShort(il4 + IcmpHeader.IDENTIFIER_OFFSET, (short)newId, ByteOrder.BIG_ENDIAN);
+        }
+        else
+        {
+            final int field = il4 + (innerProtocol == Ipv4Header.PROTOCOL_TCP ?
+                TcpHeader.CHECKSUM_OFFSET : UdpHeader.CHECKSUM_OFFSET);
+            if (field + 2 <= inner + available)
+            {
+                int sum = buffer.getShort(field, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                if (sum != 0 || innerProtocol == Ipv4Header.PROTOCOL_TCP)
+                {
+                    sum = Checksum.update32(sum, innerSrc, newDst);
+                    sum = Checksum.update32(sum, innerDst, newSrc);
+                    sum = Checksum.update16(sum, innerSport, newDport);
+                    sum = Checksum.update16(sum, innerDport, newSport);
+                    buffer.putShort(field, (short)sum, ByteOrder.BIG_ENDIAN);
+                }
+            }
+            buffer.putShort(il4, (short)newDport, ByteOrder.BIG_ENDIAN);
+            buffer.putShort(il4 + 2, (short)newSport, ByteOrder.BIG_ENDIAN);
+        }
+
+        // Outer header: to the original sender; from the translated address if the peer itself complained.
+        final int l3 = parser.l3Offset();
+        final int dst = parser.ipv4().destination();
+        final int outerSrc = src == innerDst ? newSrc : src;
+        int ipSum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        ipSum = Checksum.update32(ipSum, dst, newDst);
+        ipSum = Checksum.update32(ipSum, src, outerSrc);
+        buffer.putInt(l3 + Ipv4Header.DESTINATION_OFFSET, newDst, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(l3 + Ipv4Header.SOURCE_OFFSET, outerSrc, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET, (short)ipSum, ByteOrder.BIG_ENDIAN);
+
+        // The ICMP checksum covers the rewritten inner packet: errors are rare and short, recompute it.
+        final int l4 = parser.l4Offset();
+        buffer.putShort(l4 + IcmpHeader.CHECKSUM_OFFSET, (short)0);
+        buffer.putShort(l4 + IcmpHeader.CHECKSUM_OFFSET,
+            (short)Checksum.compute(buffer, l4, parser.l4Length()), ByteOrder.BIG_ENDIAN);
+        counters.increment(RouterCounter.NAT_ICMP_ERRORS);
+        forward(egress, buffer, offset, length, newDst);
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------------ routing
+
+    private static boolean isLeg(final int iface)
+    {
+        return iface > UPLINK && iface < HOST;
+    }
+
+    private boolean isPublicAddress(final int ip)
+    {
+        return (ifPort[UPLINK] != 0 && ip == ifIp[UPLINK]) || (ifPort[HOST] != 0 && ip == ifIp[HOST]);
+    }
+
+    private boolean isRouterAddress(final int ip)
+    {
+        if (isPublicAddress(ip))
+        {
+            return true;
+        }
+        for (final int leg : legs)
+        {
+            if (ifIp[leg] == ip)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Interface towards {@code ip}: a network's subnet, the host link, else the uplink (default route). -1: none. */
+    private int egressFor(final int ip)
+    {
+        for (final int leg : legs)
+        {
+            if ((ip & ifMask[leg]) == (ifIp[leg] & ifMask[leg]))
+            {
+                return leg;
+            }
+        }
+        if (ifPort[HOST] != 0 && (ip & ifMask[HOST]) == (ifIp[HOST] & ifMask[HOST]))
+        {
+            return HOST;
+        }
+        return ifPort[UPLINK] != 0 ? UPLINK : -1;
+    }
+
+    private void forward(final int egress, final MutableDirectBuffer buffer, final int offset, final int length,
+        final int dst)
+    {
+        final int l3 = parser.l3Offset();
+        final int ttl = buffer.getByte(l3 + Ipv4Header.TTL_OFFSET) & 0xFF;
+        if (ttl <= 1)
+        {
+            counters.increment(RouterCounter.DROP_TTL);
+            return;
+        }
+        final int protocol = buffer.getByte(l3 + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
+        final int sum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        buffer.putByte(l3 + Ipv4Header.TTL_OFFSET, (byte)(ttl - 1));
+        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET,
+            (short)Checksum.update16(sum, (ttl << 8) | protocol, ((ttl - 1) << 8) | protocol), ByteOrder.BIG_ENDIAN);
+        final int nextHop = egress == UPLINK && uplinkGateway != 0 &&
+            (dst & ifMask[UPLINK]) != (ifIp[UPLINK] & ifMask[UPLINK]) ? uplinkGateway : dst;
+        counters.increment(RouterCounter.ROUTED);
+        send(egress, nextHop, buffer, offset, length);
+    }
+
+    private void send(final int egress, final int nextHop, final MutableDirectBuffer buffer, final int offset,
+        final int length)
+    {
+        final int slot = neighbours.findOrCreate(egress, nextHop);
+        if (slot == NeighbourTable.NOT_FOUND)
+        {
+            counters.increment(RouterCounter.DROP_ARP_UNRESOLVED);
+            return;
+        }
+        final long mac = neighbours.mac(slot);
+        if (mac == NeighbourTable.UNRESOLVED)
+        {
+            hold(egress, nextHop, buffer, offset, length);
+            requestIfDue(slot, egress, nextHop);
+            return;
+        }
+        final int eth = offset + VnetHeader.LENGTH;
+        MacAddress.write(buffer, eth + EthernetHeader.DESTINATION_OFFSET, mac);
+        MacAddress.write(buffer, eth + EthernetHeader.SOURCE_OFFSET, ifMac[egress]);
+        emit(egress, buffer, offset, length);
+    }
+
+    private void emit(final int iface, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        if (isLeg(iface))
+        {
+            output.injectBridged(ifPort[iface], buffer, offset, length);
+        }
+        else if (!output.transmitRouted(ifPort[iface], buffer, offset, length))
+        {
+            counters.increment(RouterCounter.DROP_TX);
+        }
+    }
+
+    private void echoReply(final int iface, final MutableDirectBuffer buffer, final int offset, final int length,
+        final int src, final int dst)
+    {
+        final int eth = offset + VnetHeader.LENGTH;
+        final long senderMac = parser.ethernet().source();
+        MacAddress.write(buffer, eth + EthernetHeader.DESTINATION_OFFSET, senderMac);
+        MacAddress.write(buffer, eth + EthernetHeader.SOURCE_OFFSET, ifMac[iface]);
+        final int l3 = parser.l3Offset();
+        buffer.putInt(l3 + Ipv4Header.SOURCE_OFFSET, dst, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(l3 + Ipv4Header.DESTINATION_OFFSET, src, ByteOrder.BIG_ENDIAN);
+        buffer.putByte(l3 + Ipv4Header.TTL_OFFSET, (byte)LOCAL_TTL);
+        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET, (short)0);
+        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET,
+            (short)Checksum.compute(buffer, l3, parser.ipv4().headerLength()), ByteOrder.BIG_ENDIAN);
+        final int l4 = parser.l4Offset();
+        buffer.putByte(l4 + IcmpHeader.TYPE_OFFSET, (byte)IcmpHeader.TYPE_ECHO_REPLY);
+        buffer.putShort(l4 + IcmpHeader.CHECKSUM_OFFSET, (short)0);
+        buffer.putShort(l4 + IcmpHeader.CHECKSUM_OFFSET,
+            (short)Checksum.compute(buffer, l4, parser.l4Length()), ByteOrder.BIG_ENDIAN);
+        buffer.setMemory(offset, VnetHeader.LENGTH, (byte)0); // finished checksums, no GSO
+        counters.increment(RouterCounter.ICMP_ECHO_REPLIES);
+        emit(iface, buffer, offset, length);
+    }
+
+    // ------------------------------------------------------------------------------------------------ ARP
+
+    private void sendArp(final int iface, final int operation, final long ethDestination, final long targetMac,
+        final int targetIp)
+    {
+        final UnsafeBuffer f = arpFrame;
+        f.setMemory(0, f.capacity(), (byte)0);
+        final int eth = VnetHeader.LENGTH;
+        MacAddress.write(f, eth + EthernetHeader.DESTINATION_OFFSET, ethDestination);
+        MacAddress.write(f, eth + EthernetHeader.SOURCE_OFFSET, ifMac[iface]);
+        f.putShort(eth + EthernetHeader.TYPE_OFFSET, (short)EthernetHeader.ETHERTYPE_ARP, ByteOrder.BIG_ENDIAN);
+        final int arp = eth + EthernetHeader.HEADER_LENGTH;
+        f.putShort(arp + ArpHeader.HTYPE_OFFSET, (short)ArpHeader.HTYPE_ETHERNET, ByteOrder.BIG_ENDIAN);
+        f.putShort(arp + ArpHeader.PTYPE_OFFSET, (short)EthernetHeader.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
+        f.putByte(arp + ArpHeader.HLEN_OFFSET, (byte)MacAddress.LENGTH);
+        f.putByte(arp + ArpHeader.PLEN_OFFSET, (byte)4);
+        f.putShort(arp + ArpHeader.OPER_OFFSET, (short)operation, ByteOrder.BIG_ENDIAN);
+        MacAddress.write(f, arp + ArpHeader.SHA_OFFSET, ifMac[iface]);
+        f.putInt(arp + ArpHeader.SPA_OFFSET, ifIp[iface], ByteOrder.BIG_ENDIAN);
+        MacAddress.write(f, arp + ArpHeader.THA_OFFSET, targetMac);
+        f.putInt(arp + ArpHeader.TPA_OFFSET, targetIp, ByteOrder.BIG_ENDIAN);
+        emit(iface, f, 0, f.capacity());
+    }
+
+    private void requestIfDue(final int slot, final int iface, final int ip)
+    {
+        final int sent = neighbours.requests(slot);
+        if (sent == 0 || (sent < ARP_MAX_REQUESTS && now - neighbours.lastRequest(slot) >= ARP_RETRY_NANOS))
+        {
+            neighbours.requested(slot, now);
+            sendArp(iface, ArpHeader.OPER_REQUEST, MacAddress.BROADCAST, 0, ip);
+            counters.increment(RouterCounter.ARP_REQUESTS_SENT);
+        }
+    }
+
+    private void hold(final int iface, final int ip, final MutableDirectBuffer buffer, final int offset,
+        final int length)
+    {
+        if (length > PENDING_SLOT_LENGTH || pendingCount == PENDING_SLOTS)
+        {
+            counters.increment(RouterCounter.DROP_ARP_QUEUE_FULL);
+            return;
+        }
+        for (int i = 0; i < PENDING_SLOTS; i++)
+        {
+            if (pendingLength[i] == 0)
+            {
+                pendingFrames.putBytes(i * PENDING_SLOT_LENGTH, buffer, offset, length);
+                pendingIface[i] = iface;
+                pendingIp[i] = ip;
+                pendingLength[i] = length;
+                pendingDeadline[i] = now + PENDING_TIMEOUT_NANOS;
+                pendingCount++;
+                return;
+            }
+        }
+    }
+
+    private void releasePending(final int iface, final int ip, final long mac)
+    {
+        for (int i = 0; i < PENDING_SLOTS && pendingCount > 0; i++)
+        {
+            if (pendingLength[i] != 0 && pendingIface[i] == iface && pendingIp[i] == ip)
+            {
+                final int offset = i * PENDING_SLOT_LENGTH;
+                final int eth = offset + VnetHeader.LENGTH;
+                MacAddress.write(pendingFrames, eth + EthernetHeader.DESTINATION_OFFSET, mac);
+                MacAddress.write(pendingFrames, eth + EthernetHeader.SOURCE_OFFSET, ifMac[iface]);
+                final int length = pendingLength[i];
+                pendingLength[i] = 0;
+                pendingCount--;
+                emit(iface, pendingFrames, offset, length);
+            }
+        }
+    }
+
+    private int servicePending()
+    {
+        int work = 0;
+        for (int i = 0; i < PENDING_SLOTS; i++)
+        {
+            if (pendingLength[i] == 0)
+            {
+                continue;
+            }
+            if (pendingDeadline[i] - now <= 0)
+            {
+                pendingLength[i] = 0;
+                pendingCount--;
+                counters.increment(RouterCounter.DROP_ARP_UNRESOLVED);
+                work++;
+                continue;
+            }
+            final int slot = neighbours.find(pendingIface[i], pendingIp[i]);
+            if (slot != NeighbourTable.NOT_FOUND && neighbours.mac(slot) == NeighbourTable.UNRESOLVED)
+            {
+                requestIfDue(slot, pendingIface[i], pendingIp[i]);
+            }
+        }
+        return work;
+    }
+
+    // ------------------------------------------------------------------------------------------------ timers
+
+    private void onExpired(final int record)
+    {
+        counters.increment(RouterCounter.NAT_EXPIRED);
+    }
+
+    private void expireNow(final int record)
+    {
+        onExpired(record);
+        conns.remove(record);
+        counters.setConnections(conns.size());
+    }
+
+    // ------------------------------------------------------------------------------------------------ configuration
+
+    /** Command: the bridge domain's gateway; {@code legPort} is its virtual port (MAC static on it). */
+    public void addLeg(final int bridgeDomainId, final int legPort, final long mac, final int ip,
+        final int prefixLength, final boolean internal)
+    {
+        if (bridgeDomainId <= 0 || bridgeDomainId >= HOST)
+        {
+            throw new IllegalArgumentException("bridge domain " + bridgeDomainId);
+        }
+        if (ifPort[bridgeDomainId] != 0)
+        {
+            throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
+        }
+        setInterface(bridgeDomainId, legPort, mac, ip, prefixLength);
+        ifInternal[bridgeDomainId] = internal;
+        final int[] newLegs = Arrays.copyOf(legs, legs.length + 1);
+        newLegs[legs.length] = bridgeDomainId;
+        legs = newLegs;
+    }
+
+    /** Command: removes the gateway, its neighbours and the connections of its subnet. */
+    public void removeLeg(final int bridgeDomainId)
+    {
+        if (bridgeDomainId <= 0 || bridgeDomainId >= HOST || ifPort[bridgeDomainId] == 0)
+        {
+            throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
+        }
+        final int net = ifIp[bridgeDomainId] & ifMask[bridgeDomainId];
+        final int mask = ifMask[bridgeDomainId];
+        legs = Arrays.stream(legs).filter(l -> l != bridgeDomainId).toArray();
+        removeConnections((record) ->
+            (ConnTable.sourceIp(conns.tupleA(record, 0)) & mask) == net ||
+            (ConnTable.sourceIp(conns.tupleA(record, 1)) & mask) == net);
+        clearInterface(bridgeDomainId);
+    }
+
+    /** Command: the uplink (a routed port) with the address jvs answers and masquerades to. */
+    public void setUplink(final int port, final long mac, final int ip, final int prefixLength, final int gateway)
+    {
+        if (ifPort[UPLINK] != 0)
+        {
+            throw new IllegalArgumentException("an uplink is already set");
+        }
+        setInterface(UPLINK, port, mac, ip, prefixLength);
+        uplinkGateway = gateway;
+    }
+
+    public void clearUplink()
+    {
+        if (ifPort[UPLINK] == 0)
+        {
+            throw new IllegalArgumentException("no uplink");
+        }
+        final int ip = ifIp[UPLINK];
+        removeConnections((record) -> ConnTable.destinationIp(conns.tupleA(record, 1)) == ip ||
+            ConnTable.destinationIp(conns.tupleA(record, 0)) == ip);
+        clearInterface(UPLINK);
+        uplinkGateway = 0;
+    }
+
+    /** Command: the host port (a routed port, TAP in the host namespace); {@code ip} is the router's side. */
+    public void setHost(final int port, final long mac, final int ip, final int prefixLength)
+    {
+        if (ifPort[HOST] != 0)
+        {
+            throw new IllegalArgumentException("a host port is already set");
+        }
+        setInterface(HOST, port, mac, ip, prefixLength);
+    }
+
+    public void clearHost()
+    {
+        if (ifPort[HOST] == 0)
+        {
+            throw new IllegalArgumentException("no host port");
+        }
+        final int ip = ifIp[HOST];
+        final int mask = ifMask[HOST];
+        removeConnections((record) -> (ConnTable.sourceIp(conns.tupleA(record, 0)) & mask) == (ip & mask) ||
+            ConnTable.destinationIp(conns.tupleA(record, 0)) == ip);
+        clearInterface(HOST);
+    }
+
+    private void setInterface(final int iface, final int port, final long mac, final int ip, final int prefixLength)
+    {
+        if (port <= 0 || port >= SwitchCounters.MAX_PORTS)
+        {
+            throw new IllegalArgumentException("port " + port);
+        }
+        if (!MacAddress.isValidSource(mac))
+        {
+            throw new IllegalArgumentException("router MAC must be unicast: " + MacAddress.toString(mac));
+        }
+        if (prefixLength < 1 || prefixLength > 32)
+        {
+            throw new IllegalArgumentException("prefix length " + prefixLength);
+        }
+        ifPort[iface] = port;
+        ifMac[iface] = mac;
+        ifIp[iface] = ip;
+        ifMask[iface] = (int)(0xFFFF_FFFFL << (32 - prefixLength));
+        portIface[port] = iface + 1;
+    }
+
+    private void clearInterface(final int iface)
+    {
+        portIface[ifPort[iface]] = 0;
+        ifPort[iface] = 0;
+        ifMac[iface] = 0;
+        ifIp[iface] = 0;
+        ifMask[iface] = 0;
+        ifInternal[iface] = false;
+        neighbours.flushInterface(iface);
+        for (int i = 0; i < PENDING_SLOTS; i++)
+        {
+            if (pendingLength[i] != 0 && pendingIface[i] == iface)
+            {
+                pendingLength[i] = 0;
+                pendingCount--;
+            }
+        }
+    }
+
+    /** Command: publishes ports; nothing changes if one is taken. */
+    public void publish(final int rule, final int protocol, final int hostFirst, final int hostLast,
+        final int targetIp, final int targetFirst)
+    {
+        final int pi = PublishedPorts.index(protocol);
+        if (pi < 0)
+        {
+            throw new IllegalArgumentException("only TCP and UDP ports can be published, not protocol " + protocol);
+        }
+        published.add(rule, pi, hostFirst, hostLast, targetIp, targetFirst);
+    }
+
+    /** Command: revokes published ports and removes the connections they created at once. @return removed. */
+    public int unpublish(final int protocol, final int hostFirst, final int hostLast)
+    {
+        final int pi = PublishedPorts.index(protocol);
+        published.remove(pi, hostFirst, hostLast);
+        return removeConnections((record) ->
+        {
+            if ((conns.flags(record) & ConnState.FLAG_DNAT) == 0)
+            {
+                return false;
+            }
+            final long b = conns.tupleB(record, 0);
+            final int port = ConnTable.destinationPort(b);
+            return ConnTable.protocol(b) == protocol && port >= hostFirst && port <= hostLast;
+        });
+    }
+
+    @FunctionalInterface
+    private interface RecordFilter
+    {
+        boolean test(int record);
+    }
+
+    private int removeConnections(final RecordFilter filter)
+    {
+        int removed = 0;
+        for (int r = 0; r < conns.capacity(); r++)
+        {
+            if (conns.inUse(r) && filter.test(r))
+            {
+                conns.remove(r);
+                removed++;
+            }
+        }
+        counters.setConnections(conns.size());
+        return removed;
+    }
+
+    /** Command: the live translations (allocates). */
+    public List<NatEntry> snapshot(final long nowNanos)
+    {
+        final List<NatEntry> entries = new ArrayList<>(conns.size());
+        for (int r = 0; r < conns.capacity(); r++)
+        {
+            if (!conns.inUse(r) || conns.isExpired(r, nowNanos))
+            {
+                continue;
+            }
+            final long b = conns.tupleB(r, 0);
+            final int flags = conns.flags(r);
+            final int protocol = ConnTable.protocol(b);
+            final String kind = (flags & ConnState.FLAG_DNAT) != 0 ?
+                ((flags & ConnState.FLAG_SNAT) != 0 ? "hairpin" : "dnat") : "snat";
+            entries.add(new NatEntry(
+                protocol == Ipv4Header.PROTOCOL_TCP ? "tcp" : protocol == Ipv4Header.PROTOCOL_UDP ? "udp" : "icmp",
+                kind, ConnState.name(conns.state(r)),
+                tuple(conns.tupleA(r, 0), b), tuple(conns.tupleA(r, 1), conns.tupleB(r, 1)),
+                Math.max(0, (conns.expiresAt(r) - nowNanos) / 1_000_000_000L),
+                conns.packets(r, 0), conns.packets(r, 1)));
+        }
+        return entries;
+    }
+
+    private static String tuple(final long a, final long b)
+    {
+        return Ipv4Addresses.format(ConnTable.sourceIp(a)) + ":" + ConnTable.sourcePort(b) + " -> " +
+            Ipv4Addresses.format(ConnTable.destinationIp(a)) + ":" + ConnTable.destinationPort(b);
+    }
+
+    /** Command: the ARP cache as "iface ip mac" lines (allocates). */
+    public List<String> neighbourSnapshot()
+    {
+        final List<String> lines = new ArrayList<>();
+        neighbours.forEach((iface, ip, mac) -> lines.add(
+            (iface == UPLINK ? "uplink" : iface == HOST ? "host" : "bd" + iface) + " " + Ipv4Addresses.format(ip) +
+            " " + (mac == NeighbourTable.UNRESOLVED ? "incomplete" : MacAddress.toString(mac))));
+        return lines;
+    }
+
+    public int connections()
+    {
+        return conns.size();
+    }
+
+    /** For tests and benchmarks driving the router directly. */
+    ConnTable connTable()
+    {
+        return conns;
+    }
+}

@@ -1,0 +1,56 @@
+package io.jvs.dataplane.l3;
+
+/**
+ * Every event the router and NAT count, under the label shown by {@code jvs stats} / {@code jvs nat ls}.
+ * Drops end in their reason; the rest are activity counts.
+ */
+public enum RouterCounter
+{
+    ROUTED("routed", "IPv4 packets forwarded between interfaces"),
+    ARP_REPLIES_SENT("arp_replies_sent", "ARP replies for a router address"),
+    ARP_REQUESTS_SENT("arp_requests_sent", "ARP requests for a next hop"),
+    ICMP_ECHO_REPLIES("icmp_echo_replies", "echo replies sent for a router address"),
+    NAT_TRANSLATED("nat_translated", "packets translated by an existing connection"),
+    NAT_CREATED("nat_created", "connections created (SNAT, DNAT, hairpin)"),
+    NAT_EXPIRED("nat_expired", "connections removed on timeout"),
+    NAT_ICMP_ERRORS("nat_icmp_errors", "ICMP errors translated back to the inner flow"),
+    DROP_NAT_MISS("drop_nat_miss", "to the uplink address: no connection, no published port"),
+    DROP_NAT_PORTS_EXHAUSTED("drop_nat_ports_exhausted", "no free NAT port for the remote endpoint"),
+    DROP_NAT_TABLE_FULL("drop_nat_table_full", "connection table full"),
+    DROP_NAT_FRAGMENT("drop_nat_fragment", "IPv4 fragment that would need translation"),
+    DROP_NAT_UNTRACKED("drop_nat_untracked", "protocol NAT cannot translate (not TCP/UDP/ICMP echo)"),
+    DROP_NAT_BAD_OFFLOAD("drop_nat_bad_offload", "NEEDS_CSUM not pointing at the L4 checksum"),
+    DROP_NO_ROUTE("drop_no_route", "no route (internal network, no uplink, between networks)"),
+    DROP_TTL("drop_ttl_expired", "TTL would reach 0"),
+    DROP_ARP_UNRESOLVED("drop_arp_unresolved", "next hop did not answer ARP in time"),
+    DROP_ARP_QUEUE_FULL("drop_arp_queue_full", "no room to hold a packet while resolving"),
+    DROP_TO_ROUTER("drop_to_router", "addressed to a router address, not echo/NAT"),
+    DROP_NOT_IPV4("drop_not_ipv4", "to the router MAC but not IPv4/ARP"),
+    DROP_VLAN("drop_vlan", "tagged frame at the router"),
+    DROP_MALFORMED_ETHERNET("drop_malformed_ethernet", "bad Ethernet header"),
+    DROP_MALFORMED_ARP("drop_malformed_arp", "truncated or non-Ethernet/IPv4 ARP"),
+    DROP_MALFORMED_IPV4("drop_malformed_ipv4", "truncated IPv4, bad version/IHL/total length"),
+    DROP_MALFORMED_TCP("drop_malformed_tcp", "truncated TCP or data offset < 5"),
+    DROP_MALFORMED_UDP("drop_malformed_udp", "truncated UDP or bad length"),
+    DROP_MALFORMED_ICMP("drop_malformed_icmp", "truncated ICMP or ICMP error without its inner header"),
+    DROP_TX("drop_tx", "egress port refused the frame (full or too long)");
+
+    private final String label;
+    private final String description;
+
+    RouterCounter(final String label, final String description)
+    {
+        this.label = label;
+        this.description = description;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+
+    public String description()
+    {
+        return description;
+    }
+}
