@@ -15,6 +15,8 @@ import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.netns.IpTool;
 import io.jvs.control.state.JournaledNetworkStore;
 import io.jvs.control.state.StateTables;
+import io.jvs.control.overlay.OverlayOptions;
+import io.jvs.control.overlay.OverlayRuntime;
 import io.jvs.dataplane.SwitchConfig;
 
 import java.io.IOException;
@@ -78,6 +80,7 @@ public final class Daemon implements AutoCloseable
     private final DockerIpam dockerIpam;
     private final List<String> adopted;
     private final NetworkService.RestoreReport restored;
+    private final OverlayRuntime overlay;
     private boolean closed;
 
     private Daemon(final Builder b)
@@ -91,6 +94,7 @@ public final class Daemon implements AutoCloseable
         this.dockerIpam = b.dockerIpam;
         this.adopted = b.adopted;
         this.restored = b.restored;
+        this.overlay = b.overlay;
     }
 
     /** Starts on the real switch. */
@@ -99,7 +103,20 @@ public final class Daemon implements AutoCloseable
         return start(config, () -> JvsFabric.start(config.switchConfig(), config.l3()));
     }
 
+    /** Starts on the real switch with the given overlay settings. */
+    public static Daemon start(final Config config, final OverlayOptions overlayOptions)
+    {
+        return start(config, () -> JvsFabric.start(config.switchConfig(), config.l3()), overlayOptions);
+    }
+
+    /** Overlay networks on this host only (no underlay, no etcd). */
     public static Daemon start(final Config config, final Supplier<Fabric> fabricFactory)
+    {
+        return start(config, fabricFactory, OverlayOptions.local());
+    }
+
+    public static Daemon start(final Config config, final Supplier<Fabric> fabricFactory,
+        final OverlayOptions overlayOptions)
     {
         if (new ApiClient(config.socket()).ping())
         {
@@ -130,6 +147,8 @@ public final class Daemon implements AutoCloseable
                 new HostsFiles(config.netnsEtc()), SubnetPool.defaults());
             b.restored = b.service.restore();
             b.adopted = config.adoptSandboxes() ? b.service.adoptSandboxes() : List.of();
+            b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip);
+            b.service.enableOverlay(b.overlay.control());
             b.dockerDriver = new DockerDriver(b.service, b.tables);
             b.dockerIpam = new DockerIpam(b.tables, b.service, ip, SubnetPool.defaults());
             b.server = UnixSocketHttpServer.start(config.socket(), new JvsApi(b.service), "jvs-api");
@@ -143,6 +162,10 @@ public final class Daemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             final List<Runnable> undo = new ArrayList<>();
+            if (b.overlay != null)
+            {
+                undo.add(b.overlay::leave);
+            }
             if (b.server != null)
             {
                 undo.add(b.server::close);
@@ -154,6 +177,10 @@ public final class Daemon implements AutoCloseable
             if (b.fabric != null)
             {
                 undo.add(b.fabric::close);
+            }
+            if (b.overlay != null)
+            {
+                undo.add(b.overlay::close);
             }
             if (b.tables != null)
             {
@@ -213,6 +240,11 @@ public final class Daemon implements AutoCloseable
         return dockerIpam;
     }
 
+    public OverlayRuntime overlay()
+    {
+        return overlay;
+    }
+
     /** Sandboxes left by an earlier daemon and taken over at start. */
     public List<String> adoptedSandboxes()
     {
@@ -239,7 +271,8 @@ public final class Daemon implements AutoCloseable
         {
             steps.add(pluginServer::close);
         }
-        steps.addAll(List.of(server::close, service::close, fabric::close, tables::close));
+        steps.addAll(List.of(server::close, overlay::leave, service::close, fabric::close, overlay::close,
+            tables::close));
         for (final Runnable step : steps)
         {
             try
@@ -276,5 +309,6 @@ public final class Daemon implements AutoCloseable
         DockerIpam dockerIpam;
         List<String> adopted = List.of();
         NetworkService.RestoreReport restored;
+        OverlayRuntime overlay;
     }
 }

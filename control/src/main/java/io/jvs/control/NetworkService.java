@@ -7,6 +7,10 @@ import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.ipam.SubnetPool;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.netns.IpTool;
+import io.jvs.control.overlay.ClusterState;
+import io.jvs.control.overlay.EndpointRecord;
+import io.jvs.control.overlay.OverlayControl;
+import io.jvs.control.overlay.OverlayNetwork;
 import io.jvs.control.state.Endpoint;
 import io.jvs.control.state.Network;
 import io.jvs.control.state.NetworkStore;
@@ -134,6 +138,13 @@ public final class NetworkService implements AutoCloseable
     private final Map<String, List<Publication>> publications = new LinkedHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private boolean closed;
+    /** Null until {@link #enableOverlay}: then {@code -d overlay} networks span the hosts of the cluster. */
+    private OverlayControl overlay;
+    /** Overlay network id -> VNI, for the networks installed on this host. */
+    private final Map<String, Integer> overlayVnis = new HashMap<>();
+    /** Remote endpoints last written into hosts files, to rewrite them only when that changes. */
+    private Map<String, List<EndpointRecord>> remoteEndpointsWritten = Map.of();
+    private String lastOverlayWarning = "";
 
     public NetworkService(
         final NetworkStore store, final Fabric fabric, final IpTool ip, final HostsFiles hosts, final SubnetPool pool)
@@ -191,10 +202,20 @@ public final class NetworkService implements AutoCloseable
 
     public synchronized Network createNetwork(final CreateNetworkRequest request)
     {
+        return createNetwork(request, Map.of());
+    }
+
+    /** @param options driver options ({@code -o key[=value]}); overlay: {@code vni=N}, {@code encrypted}. */
+    public synchronized Network createNetwork(final CreateNetworkRequest request, final Map<String, String> options)
+    {
         checkOpen();
         checkName("network", request.name());
         final String driver = request.driver() == null || request.driver().isEmpty() ?
             Network.DRIVER_BRIDGE : request.driver();
+        if (Network.DRIVER_OVERLAY.equals(driver))
+        {
+            return createOverlayNetwork(request, options);
+        }
         if (!Network.DRIVER_BRIDGE.equals(driver))
         {
             throw JvsException.invalid("driver \"" + driver + "\" is not supported: jvs networks use the bridge driver");
@@ -313,6 +334,12 @@ public final class NetworkService implements AutoCloseable
                 network.shortId() + " has active endpoints (" + String.join(", ",
                 endpoints.stream().map(Endpoint::sandbox).toList()) + ")");
         }
+        if (overlayVnis.containsKey(network.id()))
+        {
+            overlay.undefine(network.id()); // refused while another host has endpoints on it
+            uninstallOverlay(network);
+            return network;
+        }
         fabric.removeNetwork(network.bridgeDomainId());
         store.removeNetwork(network.id());
         ipams.remove(network.id());
@@ -382,7 +409,8 @@ public final class NetworkService implements AutoCloseable
         }
 
         final Ipam ipam = ipams.get(network.id());
-        final int address = ipam.allocate();
+        final boolean onOverlay = overlayVnis.containsKey(network.id());
+        final int address = onOverlay ? allocateOverlayAddress(network, ipam, sandbox.name()) : ipam.allocate();
         final String hostInterface;
         final String sandboxInterface;
         try
@@ -392,7 +420,7 @@ public final class NetworkService implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            ipam.release(address);
+            releaseAddress(network, ipam, address);
             throw ex;
         }
         final String mac = Ipv4.dockerMac(address);
@@ -404,10 +432,17 @@ public final class NetworkService implements AutoCloseable
         {
             ip.createVeth(hostInterface, sandboxInterface, mac, sandbox.name());
             linkCreated = true;
+            if (onOverlay)
+            {
+                final int mtu = overlay.tunnels().innerMtu(); // VXLAN headers must fit in the underlay's MTU
+                ip.setMtu(sandbox.name(), sandboxInterface, mtu);
+                ip.setMtu(null, hostInterface, mtu);
+            }
             ip.disableIpv6InNamespace(sandbox.name(), sandboxInterface);
             ip.addAddress(sandbox.name(), sandboxInterface, Ipv4.format(address) + "/" + prefix);
             ip.linkUp(sandbox.name(), sandboxInterface);
-            if (!network.internal() && ip.defaultRouteDevice(sandbox.name()).isEmpty())
+            // overlay networks have no gateway yet (nothing answers for it): no default route through them
+            if (!network.internal() && !onOverlay && ip.defaultRouteDevice(sandbox.name()).isEmpty())
             {
                 ip.addDefaultRoute(sandbox.name(), Ipv4.format(network.gateway()), sandboxInterface);
             }
@@ -445,7 +480,7 @@ public final class NetworkService implements AutoCloseable
             {
                 runQuietly(() -> ip.deleteLink(hostInterface), ex); // takes the peer, its address and route along
             }
-            ipam.release(address);
+            runQuietly(() -> releaseAddress(network, ipam, address), ex);
             throw ex;
         }
     }
@@ -583,6 +618,20 @@ public final class NetworkService implements AutoCloseable
         int networks = 0;
         for (final Network stored : store.networks())
         {
+            if (Network.DRIVER_OVERLAY.equals(stored.driver()))
+            {
+                // Overlay networks are rebuilt from the cluster's state (syncOverlay), not from this journal; their
+                // endpoints' addresses went with the previous daemon's lease, so the endpoints cannot come back.
+                for (final Endpoint endpoint : store.endpointsOfNetwork(stored.id()))
+                {
+                    runQuietly(() -> ip.deleteLink(endpoint.hostInterface()), null);
+                    store.removeEndpoint(endpoint.networkId(), endpoint.sandbox());
+                    dropped.add("endpoint " + endpoint.sandbox() + " on overlay " + stored.name() +
+                        " (overlay endpoints are not re-attached after a restart: connect again)");
+                }
+                store.removeNetwork(stored.id());
+                continue;
+            }
             if (stored.subnet() == null)
             {
                 continue;
@@ -799,6 +848,236 @@ public final class NetworkService implements AutoCloseable
         }
     }
 
+    // ---------------------------------------------------------------------------------------------------- overlay
+
+    /**
+     * Lets {@code -d overlay} networks span hosts: this host installs every overlay network of the cluster (a
+     * bridge domain plus the VNI's tunnel port) and follows the cluster's changes.
+     */
+    public synchronized void enableOverlay(final OverlayControl control)
+    {
+        this.overlay = control;
+        control.setListener(this::syncOverlay);
+    }
+
+    public synchronized Optional<OverlayControl> overlay()
+    {
+        return Optional.ofNullable(overlay);
+    }
+
+    /** Driver options as {@code network inspect} shows them (overlay: VNI and MTU). */
+    public synchronized Map<String, String> networkOptions(final Network network)
+    {
+        final Integer vni = overlayVnis.get(network.id());
+        if (vni == null)
+        {
+            return Map.of();
+        }
+        final Map<String, String> options = new LinkedHashMap<>();
+        options.put("vni", Integer.toString(vni));
+        options.put("mtu", Integer.toString(overlay.tunnels().innerMtu()));
+        return options;
+    }
+
+    private Network createOverlayNetwork(final CreateNetworkRequest request, final Map<String, String> options)
+    {
+        if (overlay == null)
+        {
+            throw JvsException.invalid("driver \"overlay\" is not enabled on this daemon");
+        }
+        Integer vni = null;
+        boolean encrypted = false;
+        for (final Map.Entry<String, String> option : options.entrySet())
+        {
+            switch (option.getKey())
+            {
+                case "vni" ->
+                {
+                    try
+                    {
+                        vni = Integer.parseInt(option.getValue());
+                    }
+                    catch (final NumberFormatException ex)
+                    {
+                        throw JvsException.invalid("invalid vni \"" + option.getValue() + "\": a number 1.." +
+                            OverlayControl.MAX_VNI + " is expected");
+                    }
+                }
+                case "encrypted" -> encrypted = option.getValue() == null || option.getValue().isEmpty() ||
+                    Boolean.parseBoolean(option.getValue());
+                default -> throw JvsException.invalid("unknown option \"" + option.getKey() +
+                    "\" for driver overlay (known: vni, encrypted)");
+            }
+        }
+        final List<Cidr> taken = new ArrayList<>(ip.hostRoutes());
+        store.networks().stream().filter(n -> n.subnet() != null && !overlayVnis.containsKey(n.id()))
+            .forEach(n -> taken.add(n.subnet()));
+        final OverlayNetwork defined = overlay.define(new OverlayControl.Definition(request.name(), request.subnet(),
+            request.gateway(), vni, request.internal(), encrypted), newId(), taken);
+        try
+        {
+            return installOverlay(defined);
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> overlay.undefine(defined.id()), ex);
+            throw ex;
+        }
+    }
+
+    /** A bridge domain with the VNI's tunnel port in it, and the network in the store. */
+    private Network installOverlay(final OverlayNetwork defined)
+    {
+        final Cidr subnet = Cidr.parse(defined.subnet());
+        final int bridgeDomain = fabric.createNetwork(defined.name());
+        try
+        {
+            overlay.tunnels().attach(defined.vni(), bridgeDomain);
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> fabric.removeNetwork(bridgeDomain), ex);
+            throw ex;
+        }
+        final Network network = new Network(defined.id(), defined.name(), Network.DRIVER_OVERLAY, defined.internal(),
+            subnet, Ipv4.parse(defined.gateway()), false, Instant.parse(defined.created()), bridgeDomain);
+        addNetwork(network);
+        overlayVnis.put(network.id(), defined.vni());
+        return network;
+    }
+
+    private void uninstallOverlay(final Network network)
+    {
+        final Integer vni = overlayVnis.remove(network.id());
+        if (vni != null)
+        {
+            overlay.tunnels().detach(vni);
+        }
+        fabric.removeNetwork(network.bridgeDomainId());
+        store.removeNetwork(network.id());
+        ipams.remove(network.id());
+    }
+
+    /** The cluster allocates (unique across hosts); the local Ipam mirrors it so local bookkeeping stays uniform. */
+    private int allocateOverlayAddress(final Network network, final Ipam ipam, final String sandbox)
+    {
+        final int address = overlay.allocate(network.id(), sandbox, Ipv4::dockerMac);
+        try
+        {
+            ipam.reserve(address);
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> overlay.release(network.id(), address), ex);
+            throw ex;
+        }
+        return address;
+    }
+
+    private void releaseAddress(final Network network, final Ipam ipam, final int address)
+    {
+        ipam.release(address);
+        if (overlayVnis.containsKey(network.id()))
+        {
+            releaseOverlayAddress(network.id(), address);
+        }
+    }
+
+    /**
+     * The local endpoint is gone already; if the store cannot be told (etcd unreachable), the key stays under this
+     * host's lease until the lease goes, which is reported rather than failing the disconnect half-way.
+     */
+    private void releaseOverlayAddress(final String networkId, final int address)
+    {
+        try
+        {
+            overlay.release(networkId, address);
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("jvs: overlay address " + Ipv4.format(address) + " not released in " +
+                overlay.storeDescription() + " (it goes with this host's lease): " + ex.getMessage());
+        }
+    }
+
+    private List<EndpointRecord> remoteEndpoints(final String networkId)
+    {
+        if (overlay == null || !overlayVnis.containsKey(networkId))
+        {
+            return List.of();
+        }
+        return overlay.state().endpoints(networkId).stream().filter(e -> !e.host().equals(overlay.hostId())).toList();
+    }
+
+    /**
+     * Follows the cluster (called on the overlay thread): installs overlay networks defined elsewhere, removes those
+     * removed elsewhere (unless sandboxes here still use them), rewrites hosts files when remote endpoints changed.
+     */
+    private synchronized void syncOverlay(final ClusterState state)
+    {
+        if (closed || overlay == null)
+        {
+            return;
+        }
+        for (final OverlayNetwork defined : state.networks().values())
+        {
+            if (overlayVnis.containsKey(defined.id()) || store.network(defined.id()).isPresent())
+            {
+                continue;
+            }
+            final Optional<Network> clash = findByName(defined.name());
+            if (clash.isPresent())
+            {
+                warnOnce("overlay network " + defined.name() + " (vni " + defined.vni() + ") is not installed here: " +
+                    "this host has a local network of that name");
+                continue;
+            }
+            try
+            {
+                installOverlay(defined);
+            }
+            catch (final RuntimeException ex)
+            {
+                warnOnce("overlay network " + defined.name() + " could not be installed: " + ex.getMessage());
+            }
+        }
+        for (final String id : List.copyOf(overlayVnis.keySet()))
+        {
+            if (state.network(id).isEmpty())
+            {
+                final Network network = store.network(id).orElseThrow();
+                if (store.endpointsOfNetwork(id).isEmpty())
+                {
+                    uninstallOverlay(network);
+                }
+                else
+                {
+                    warnOnce("overlay network " + network.name() + " was removed from the cluster but sandboxes " +
+                        "here still use it");
+                }
+            }
+        }
+        final Map<String, List<EndpointRecord>> remote = new HashMap<>();
+        for (final String id : overlayVnis.keySet())
+        {
+            remote.put(id, remoteEndpoints(id));
+        }
+        if (!remote.equals(remoteEndpointsWritten))
+        {
+            remoteEndpointsWritten = remote;
+            rewriteHostsFiles();
+        }
+    }
+
+    private void warnOnce(final String message)
+    {
+        if (!message.equals(lastOverlayWarning))
+        {
+            System.err.println("jvs: " + message);
+            lastOverlayWarning = message;
+        }
+    }
+
     // --------------------------------------------------------------------------------------------------- helpers
 
     private void addNetwork(final Network network)
@@ -820,6 +1099,10 @@ public final class NetworkService implements AutoCloseable
         ip.deleteLink(endpoint.hostInterface());
         ipams.get(network.id()).release(endpoint.address());
         store.removeEndpoint(network.id(), endpoint.sandbox());
+        if (overlayVnis.containsKey(network.id()))
+        {
+            releaseOverlayAddress(network.id(), endpoint.address());
+        }
     }
 
     /** After a disconnect took the default route away, Docker-like: route via another (non-internal) network. */
@@ -832,7 +1115,7 @@ public final class NetworkService implements AutoCloseable
         for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
         {
             final Network network = store.network(endpoint.networkId()).orElseThrow();
-            if (!network.internal())
+            if (!network.internal() && !overlayVnis.containsKey(network.id()))
             {
                 ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
                 return;
@@ -862,6 +1145,10 @@ public final class NetworkService implements AutoCloseable
                     {
                         names.putIfAbsent(peer.sandbox(), Ipv4.format(peer.address()));
                     }
+                }
+                for (final EndpointRecord remote : remoteEndpoints(own.networkId()))
+                {
+                    names.putIfAbsent(remote.sandbox(), remote.address()); // sandboxes behind other hosts' VTEPs
                 }
             }
             final List<HostsFiles.HostEntry> entries = new ArrayList<>();

@@ -66,7 +66,21 @@ public final class ApiClient
         final String name, final String driver, final String subnet, final String gateway, final boolean internal)
         throws IOException
     {
+        return createNetwork(name, driver, subnet, gateway, internal, java.util.Map.of());
+    }
+
+    /** @param options driver options, as {@code -o key=value} (a bare {@code -o key} maps to ""). */
+    public String createNetwork(
+        final String name, final String driver, final String subnet, final String gateway, final boolean internal,
+        final java.util.Map<String, String> options)
+        throws IOException
+    {
         final ObjectNode body = json.createObjectNode();
+        if (!options.isEmpty())
+        {
+            final ObjectNode opts = body.putObject("Options");
+            options.forEach(opts::put);
+        }
         body.put("Name", name);
         if (driver != null)
         {
@@ -155,6 +169,11 @@ public final class ApiClient
     public JsonNode macTable() throws IOException
     {
         return call("GET", "/mac", null);
+    }
+
+    public JsonNode overlay() throws IOException
+    {
+        return call("GET", "/overlay", null);
     }
 
     private JsonNode call(final String method, final String path, final JsonNode body) throws IOException

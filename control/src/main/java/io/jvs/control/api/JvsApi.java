@@ -34,6 +34,7 @@ import java.util.Map;
  * DELETE /sandboxes/{name}              204
  * GET    /stats                         {"Networks": [...], "Ports": [...]}
  * GET    /mac                           [mac entry...]
+ * GET    /overlay                       {"Host", "Store", "Vtep", "Hosts", "Peers", "Networks": [...]}
  * GET    /nat                           {"Translations": [...], "Published": [...], "Counters": {...}, "L3": {...}}
  * </pre>
  */
@@ -89,6 +90,8 @@ public final class JvsApi implements ApiHandler
                 return ref == null && "GET".equals(method) ? ok(stats()) : notFound(request);
             case "mac":
                 return ref == null && "GET".equals(method) ? ok(macTable()) : notFound(request);
+            case "overlay":
+                return ref == null && "GET".equals(method) ? ok(OverlayView.of(service)) : notFound(request);
             case "nat":
                 return ref == null && "GET".equals(method) ? ok(nat()) : notFound(request);
             default:
@@ -109,9 +112,11 @@ public final class JvsApi implements ApiHandler
             {
                 final JsonNode body = body(request);
                 final JsonNode config = body.path("IPAM").path("Config").path(0);
+                final Map<String, String> options = new LinkedHashMap<>();
+                body.path("Options").fields().forEachRemaining(f -> options.put(f.getKey(), f.getValue().asText()));
                 final Network network = service.createNetwork(new NetworkService.CreateNetworkRequest(
                     text(body, "Name"), text(body, "Driver"), text(config, "Subnet"), text(config, "Gateway"),
-                    body.path("Internal").asBoolean(false)));
+                    body.path("Internal").asBoolean(false)), options);
                 final Map<String, Object> created = new LinkedHashMap<>();
                 created.put("Id", network.id());
                 created.put("Warning", "");
@@ -194,7 +199,7 @@ public final class JvsApi implements ApiHandler
         out.put("Name", n.name());
         out.put("Id", n.id());
         out.put("Created", n.created().toString());
-        out.put("Scope", Network.SCOPE);
+        out.put("Scope", Network.DRIVER_OVERLAY.equals(n.driver()) ? "global" : Network.SCOPE);
         out.put("Driver", n.driver());
         out.put("EnableIPv6", false);
         final Map<String, Object> ipam = new LinkedHashMap<>();
@@ -218,7 +223,7 @@ public final class JvsApi implements ApiHandler
             containers.put(e.sandbox(), endpoint(e));
         }
         out.put("Containers", containers);
-        out.put("Options", Map.of());
+        out.put("Options", service.networkOptions(n));
         out.put("Labels", Map.of());
         out.put("Predefined", n.predefined());
         return out;

@@ -36,8 +36,12 @@ final class NetworkCommand
     static final class Create extends ClientCommand
     {
         @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge",
-            description = "Driver to manage the network (only bridge).")
+            description = "Driver to manage the network: bridge (this host) or overlay (VXLAN across jvs hosts).")
         String driver;
+
+        @Option(names = {"-o", "--opt"}, paramLabel = "KEY[=VALUE]",
+            description = "Driver option; overlay: vni=N (default: lowest free from 4096), encrypted.")
+        List<String> opts;
 
         @Option(names = "--subnet", paramLabel = "CIDR", description = "Subnet, e.g. 10.10.0.0/24 (default: a free /24 of 10.231.0.0/16).")
         String subnet;
@@ -53,7 +57,16 @@ final class NetworkCommand
 
         int run(final ApiClient api) throws Exception
         {
-            out().println(api.createNetwork(name, driver, subnet, gateway, internal));
+            final java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+            if (opts != null)
+            {
+                for (final String opt : opts)
+                {
+                    final int eq = opt.indexOf('=');
+                    options.put(eq < 0 ? opt : opt.substring(0, eq), eq < 0 ? "" : opt.substring(eq + 1));
+                }
+            }
+            out().println(api.createNetwork(name, driver, subnet, gateway, internal, options));
             return 0;
         }
     }

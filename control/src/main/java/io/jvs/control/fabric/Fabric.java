@@ -3,6 +3,7 @@ package io.jvs.control.fabric;
 import io.jvs.dataplane.BridgeDomainStats;
 import io.jvs.dataplane.MacEntry;
 import io.jvs.dataplane.PortStats;
+import io.jvs.tap.PacketPort;
 
 import io.jvs.control.JvsException;
 import io.jvs.dataplane.nat.NatEntry;
@@ -23,6 +24,15 @@ public interface Fabric extends AutoCloseable
 
     /** Attaches the (existing, up) host interface as a port. @return port id (> 0). */
     int attach(String hostInterface, int networkId);
+
+    /**
+     * Attaches a port jvs opened itself (an overlay's VXLAN tunnel port). On success the fabric owns the port and
+     * closes it on {@link #detach}; on failure the caller still owns it. @return port id (> 0).
+     */
+    default int attachPort(final PacketPort port, final int networkId)
+    {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot attach " + port);
+    }
 
     /** Detaches a port; after this returns the interface is no longer used and may be deleted. */
     void detach(int portId);

@@ -204,6 +204,12 @@ public final class JvsFabric implements Fabric
         }
     }
 
+    @Override
+    public int attachPort(final PacketPort port, final int networkId)
+    {
+        return sw.addPort(port, networkId);
+    }
+
     public void detach(final int portId)
     {
         sw.removePort(portId);

@@ -205,6 +205,25 @@ public final class IpTool
         }
     }
 
+    /** Sets a link's MTU (overlay endpoints get the inner MTU on both veth ends). */
+    public void setMtu(final String namespace, final String device, final int mtu)
+    {
+        Command.run(ns(namespace, "link", "set", device, "mtu", Integer.toString(mtu)));
+    }
+
+    /** @return the first IPv4 address of a device as "a.b.c.d/prefix", if it has one. */
+    public Optional<String> firstIpv4(final String device)
+    {
+        for (final JsonNode link : parse(Command.run(ns(null, "-j", "-4", "address", "show", "dev", device))))
+        {
+            for (final JsonNode address : link.path("addr_info"))
+            {
+                return Optional.of(address.path("local").asText() + "/" + address.path("prefixlen").asInt());
+            }
+        }
+        return Optional.empty();
+    }
+
     private static String[] ns(final String namespace, final String... args)
     {
         final List<String> argv = new ArrayList<>();

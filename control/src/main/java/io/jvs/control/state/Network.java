@@ -21,6 +21,8 @@ public record Network(
     public static final String DRIVER_NULL = "null";
     /** A jvs bridge network that Docker created through the remote driver plugin (and owns). */
     public static final String DRIVER_DOCKER = "jvs(docker)";
+    /** Spans hosts: a VXLAN segment (see io.jvs.control.overlay); same id, subnet and VNI on every host. */
+    public static final String DRIVER_OVERLAY = "overlay";
     public static final String SCOPE = "local";
 
     public String shortId()

@@ -320,7 +320,7 @@ class NetworkingIntegrationTest
         refuse("--gateway needs --subnet", "network", "create", "--gateway", "10.79.0.1", name("x"));
         refuse("invalid IPv4 address: 10.79.0.300",
             "network", "create", "--subnet", "10.79.0.0/24", "--gateway", "10.79.0.300", name("x"));
-        refuse("driver \"overlay\" is not supported", "network", "create", "-d", "overlay", name("x"));
+        refuse("driver \"nosuch\" is not supported", "network", "create", "-d", "nosuch", name("x"));
         refuse("is too small", "network", "create", "--subnet", "10.79.0.0/31", name("x"));
         refuse("invalid network name \"bad/name\"", "network", "create", "bad/name");
         refuse("network " + name("nope") + " not found", "network", "connect", name("nope"), a);
