@@ -2,62 +2,99 @@ package io.jvs.control;
 
 import io.jvs.control.api.ApiClient;
 import io.jvs.control.api.JvsApi;
+import io.jvs.control.api.UnixHttpClient;
 import io.jvs.control.api.UnixSocketHttpServer;
+import io.jvs.control.docker.DockerDriver;
+import io.jvs.control.docker.DockerIpam;
+import io.jvs.control.docker.DockerPluginApi;
+import io.jvs.control.docker.PluginSocketServer;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.ipam.SubnetPool;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.netns.IpTool;
-import io.jvs.control.state.InMemoryNetworkStore;
+import io.jvs.control.state.JournaledNetworkStore;
+import io.jvs.control.state.StateTables;
+import io.jvs.control.overlay.OverlayOptions;
+import io.jvs.control.overlay.OverlayRuntime;
 import io.jvs.dataplane.SwitchConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The jvs daemon: the switch (via a {@link Fabric}), the control plane and its API on a unix socket. Closing it
- * stops the API, removes every endpoint it created (switch ports and host-end veths) and stops the switch;
- * sandboxes stay until {@code jvs sandbox rm}.
+ * The jvs daemon: the switch (via a {@link Fabric}), the control plane with its durable state, its API on a unix
+ * socket and, optionally, Docker's plugin API (network driver and IPAM) on a second one.
+ * <p>
+ * State (networks, sandboxes, endpoints, Docker's settings and address pools) is journaled under the state
+ * directory; a daemon started on the same directory, after a clean stop or a SIGKILL alike, rebuilds the switch
+ * side and re-attaches every endpoint whose veth survived. Closing stops the APIs, detaches the ports and stops the
+ * switch; veths, namespaces and state stay.
  */
 public final class Daemon implements AutoCloseable
 {
-    /** Where and how to run. */
+    /**
+     * Where and how to run.
+     *
+     * @param l3                 gateways, host port, uplink and NAT settings.
+     * @param dockerPluginSocket where Docker's plugin API is served (the driver's name is the file name without
+     *                           ".sock"); null serves none.
+     */
     public record Config(Path socket, Path stateDir, SwitchConfig switchConfig, Path netnsEtc, boolean adoptSandboxes,
-        JvsFabric.L3Config l3)
+        JvsFabric.L3Config l3, Path dockerPluginSocket)
     {
-        /** Without L3 settings: gateways only (no host port, no uplink). */
+        public static final Path DEFAULT_SOCKET = Path.of("/run/jvs/jvs.sock");
+        public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/jvs");
+        public static final Path DEFAULT_DOCKER_PLUGIN_SOCKET = Path.of("/run/docker/plugins/jvs.sock");
+
+        /** Without L3 settings (gateways only: no host port, no uplink) and without Docker's plugin API. */
         public Config(final Path socket, final Path stateDir, final SwitchConfig switchConfig, final Path netnsEtc,
             final boolean adoptSandboxes)
         {
-            this(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, JvsFabric.L3Config.gatewaysOnly());
+            this(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, JvsFabric.L3Config.gatewaysOnly(), null);
         }
-
-        public static final Path DEFAULT_SOCKET = Path.of("/run/jvs/jvs.sock");
-        public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/jvs");
 
         /** For an in-process daemon (tests, demo): private socket, no adoption of leftover sandboxes. */
         public static Config embedded(final Path socket, final Path stateDir)
         {
             return new Config(socket, stateDir, SwitchConfig.defaults(), HostsFiles.DEFAULT_ROOT, false);
         }
+
+        public Config withDockerPlugin(final Path pluginSocket)
+        {
+            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket);
+        }
     }
 
     private final Fabric fabric;
+    private final StateTables tables;
     private final NetworkService service;
     private final UnixSocketHttpServer server;
+    private final PluginSocketServer pluginServer;
+    private final DockerDriver dockerDriver;
+    private final DockerIpam dockerIpam;
     private final List<String> adopted;
+    private final NetworkService.RestoreReport restored;
+    private final OverlayRuntime overlay;
     private boolean closed;
 
-    private Daemon(final Fabric fabric, final NetworkService service, final UnixSocketHttpServer server,
-        final List<String> adopted)
+    private Daemon(final Builder b)
     {
-        this.fabric = fabric;
-        this.service = service;
-        this.server = server;
-        this.adopted = adopted;
+        this.fabric = b.fabric;
+        this.tables = b.tables;
+        this.service = b.service;
+        this.server = b.server;
+        this.pluginServer = b.pluginServer;
+        this.dockerDriver = b.dockerDriver;
+        this.dockerIpam = b.dockerIpam;
+        this.adopted = b.adopted;
+        this.restored = b.restored;
+        this.overlay = b.overlay;
     }
 
     /** Starts on the real switch. */
@@ -66,12 +103,30 @@ public final class Daemon implements AutoCloseable
         return start(config, () -> JvsFabric.start(config.switchConfig(), config.l3()));
     }
 
+    /** Starts on the real switch with the given overlay settings. */
+    public static Daemon start(final Config config, final OverlayOptions overlayOptions)
+    {
+        return start(config, () -> JvsFabric.start(config.switchConfig(), config.l3()), overlayOptions);
+    }
+
+    /** Overlay networks on this host only (no underlay, no etcd). */
     public static Daemon start(final Config config, final Supplier<Fabric> fabricFactory)
+    {
+        return start(config, fabricFactory, OverlayOptions.local());
+    }
+
+    public static Daemon start(final Config config, final Supplier<Fabric> fabricFactory,
+        final OverlayOptions overlayOptions)
     {
         if (new ApiClient(config.socket()).ping())
         {
             throw new JvsException(JvsException.Kind.CONFLICT,
                 "another jvs daemon is already serving on " + config.socket());
+        }
+        if (config.dockerPluginSocket() != null && answers(config.dockerPluginSocket()))
+        {
+            throw new JvsException(JvsException.Kind.CONFLICT,
+                "something is already serving Docker plugins on " + config.dockerPluginSocket());
         }
         try
         {
@@ -82,32 +137,80 @@ public final class Daemon implements AutoCloseable
             throw new JvsException(JvsException.Kind.INTERNAL,
                 "cannot create the state directory " + config.stateDir() + ": " + ex.getMessage(), ex);
         }
-        final Fabric fabric = fabricFactory.get();
-        NetworkService service = null;
+        final Builder b = new Builder();
         try
         {
-            service = new NetworkService(new InMemoryNetworkStore(), fabric, new IpTool(),
+            b.tables = StateTables.open(config.stateDir());
+            b.fabric = fabricFactory.get();
+            final IpTool ip = new IpTool();
+            b.service = new NetworkService(new JournaledNetworkStore(b.tables), b.fabric, ip,
                 new HostsFiles(config.netnsEtc()), SubnetPool.defaults());
-            service.createPredefinedNetworks();
-            final List<String> adopted = config.adoptSandboxes() ? service.adoptSandboxes() : List.of();
-            final UnixSocketHttpServer server = UnixSocketHttpServer.start(config.socket(), new JvsApi(service), "jvs-api");
-            return new Daemon(fabric, service, server, adopted);
+            b.restored = b.service.restore();
+            b.adopted = config.adoptSandboxes() ? b.service.adoptSandboxes() : List.of();
+            b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip);
+            b.service.enableOverlay(b.overlay.control());
+            b.dockerDriver = new DockerDriver(b.service, b.tables);
+            b.dockerIpam = new DockerIpam(b.tables, b.service, ip, SubnetPool.defaults());
+            b.server = UnixSocketHttpServer.start(config.socket(), new JvsApi(b.service), "jvs-api");
+            if (config.dockerPluginSocket() != null)
+            {
+                b.pluginServer = PluginSocketServer.start(config.dockerPluginSocket(),
+                    new DockerPluginApi(b.dockerDriver, b.dockerIpam), "jvs-docker");
+            }
+            return new Daemon(b);
         }
         catch (final RuntimeException ex)
         {
-            if (service != null)
+            final List<Runnable> undo = new ArrayList<>();
+            if (b.overlay != null)
+            {
+                undo.add(b.overlay::leave);
+            }
+            if (b.server != null)
+            {
+                undo.add(b.server::close);
+            }
+            if (b.service != null)
+            {
+                undo.add(b.service::close);
+            }
+            if (b.fabric != null)
+            {
+                undo.add(b.fabric::close);
+            }
+            if (b.overlay != null)
+            {
+                undo.add(b.overlay::close);
+            }
+            if (b.tables != null)
+            {
+                undo.add(b.tables::close);
+            }
+            for (final Runnable step : undo)
             {
                 try
                 {
-                    service.close();
+                    step.run();
                 }
                 catch (final RuntimeException suppressed)
                 {
                     ex.addSuppressed(suppressed);
                 }
             }
-            fabric.close();
             throw ex;
+        }
+    }
+
+    private static boolean answers(final Path socket)
+    {
+        try
+        {
+            new UnixHttpClient(socket, Duration.ofSeconds(5)).send("POST", "/Plugin.Activate", new byte[0]);
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false; // nobody there (a stale socket file is replaced)
         }
     }
 
@@ -116,15 +219,42 @@ public final class Daemon implements AutoCloseable
         return server.socket();
     }
 
+    /** Where Docker's plugin API is served; null when it is not. */
+    public Path dockerPluginSocket()
+    {
+        return pluginServer == null ? null : pluginServer.socket();
+    }
+
     public NetworkService service()
     {
         return service;
+    }
+
+    public DockerDriver dockerDriver()
+    {
+        return dockerDriver;
+    }
+
+    public DockerIpam dockerIpam()
+    {
+        return dockerIpam;
+    }
+
+    public OverlayRuntime overlay()
+    {
+        return overlay;
     }
 
     /** Sandboxes left by an earlier daemon and taken over at start. */
     public List<String> adoptedSandboxes()
     {
         return adopted;
+    }
+
+    /** What the start found in the state directory and re-attached. */
+    public NetworkService.RestoreReport restored()
+    {
+        return restored;
     }
 
     @Override
@@ -136,7 +266,14 @@ public final class Daemon implements AutoCloseable
         }
         closed = true;
         RuntimeException failure = null;
-        for (final Runnable step : List.<Runnable>of(server::close, service::close, fabric::close))
+        final List<Runnable> steps = new ArrayList<>();
+        if (pluginServer != null)
+        {
+            steps.add(pluginServer::close);
+        }
+        steps.addAll(List.of(server::close, overlay::leave, service::close, fabric::close, overlay::close,
+            tables::close));
+        for (final Runnable step : steps)
         {
             try
             {
@@ -158,5 +295,20 @@ public final class Daemon implements AutoCloseable
         {
             throw failure;
         }
+    }
+
+    /** What start has built so far, so a failure can undo exactly that. */
+    private static final class Builder
+    {
+        Fabric fabric;
+        StateTables tables;
+        NetworkService service;
+        UnixSocketHttpServer server;
+        PluginSocketServer pluginServer;
+        DockerDriver dockerDriver;
+        DockerIpam dockerIpam;
+        List<String> adopted = List.of();
+        NetworkService.RestoreReport restored;
+        OverlayRuntime overlay;
     }
 }

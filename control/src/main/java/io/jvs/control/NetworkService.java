@@ -9,6 +9,10 @@ import io.jvs.control.lan.LanNetworks;
 import io.jvs.control.lan.LanSpec;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.netns.IpTool;
+import io.jvs.control.overlay.ClusterState;
+import io.jvs.control.overlay.EndpointRecord;
+import io.jvs.control.overlay.OverlayControl;
+import io.jvs.control.overlay.OverlayNetwork;
 import io.jvs.control.state.Endpoint;
 import io.jvs.control.state.Network;
 import io.jvs.control.state.NetworkStore;
@@ -45,6 +49,12 @@ public final class NetworkService implements AutoCloseable
     private static final String SANDBOX_INTERFACE_PREFIX = "eth";
     private static final int NAME_ATTEMPTS = 16;
     private static final String PREDEFINED_BRIDGE = "bridge";
+    /** Docker's ids: 64 hex digits (12 accepted, as Docker shows them). */
+    private static final Pattern DOCKER_ID = Pattern.compile("[0-9a-f]{12,64}");
+    private static final int DOCKER_SHORT_ID = 12;
+    private static final String HOST_ENDPOINT_LABEL = "docker-";
+    /** Host endpoints' second veth end: the host end's name plus this (11 characters, inside IFNAMSIZ). */
+    private static final String HOST_PEER_SUFFIX = "c";
 
     /**
      * What {@code network create} asks for; null fields take defaults.
@@ -139,11 +149,17 @@ public final class NetworkService implements AutoCloseable
     private final SubnetPool pool;
     private final Map<String, Ipam> ipams = new HashMap<>();
     private final LanNetworks lan;
-    private final Map<String, Map<String, String>> auxAddresses = new HashMap<>();
     /** Endpoint id -> its published ranges (rules in the fabric). */
     private final Map<String, List<Publication>> publications = new LinkedHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private boolean closed;
+    /** Null until {@link #enableOverlay}: then {@code -d overlay} networks span the hosts of the cluster. */
+    private OverlayControl overlay;
+    /** Overlay network id -> VNI, for the networks installed on this host. */
+    private final Map<String, Integer> overlayVnis = new HashMap<>();
+    /** Remote endpoints last written into hosts files, to rewrite them only when that changes. */
+    private Map<String, List<EndpointRecord>> remoteEndpointsWritten = Map.of();
+    private String lastOverlayWarning = "";
 
     public NetworkService(
         final NetworkStore store, final Fabric fabric, final IpTool ip, final HostsFiles hosts, final SubnetPool pool)
@@ -200,29 +216,75 @@ public final class NetworkService implements AutoCloseable
         return details(resolveNetwork(ref));
     }
 
+    /**
+     * Creates a network. The request's driver options ({@code -o key[=value]}) go to its driver: overlay
+     * {@code vni=N}, {@code encrypted}; macvlan/ipvlan {@code parent=IFACE[.VLAN]}, {@code macvlan_mode},
+     * {@code ipvlan_mode}; the bridge driver takes none.
+     */
     public synchronized Network createNetwork(final CreateNetworkRequest request)
     {
         checkOpen();
         checkName("network", request.name());
-        if (findByName(request.name()).isPresent())
-        {
-            throw JvsException.conflict("network with name " + request.name() + " already exists");
-        }
         final String driver = request.driver() == null || request.driver().isEmpty() ?
             Network.DRIVER_BRIDGE : request.driver();
-        final boolean lanDriver = LanSpec.isLanDriver(driver);
-        if (!Network.DRIVER_BRIDGE.equals(driver) && !lanDriver)
+        final Map<String, String> options = request.options() == null ? Map.of() : request.options();
+        if (Network.DRIVER_OVERLAY.equals(driver))
+        {
+            if ((request.ipRange() != null && !request.ipRange().isEmpty()) ||
+                (request.auxAddresses() != null && !request.auxAddresses().isEmpty()))
+            {
+                // the cluster allocates overlay addresses; it knows no range or auxiliary addresses
+                throw JvsException.invalid("--ip-range and --aux-address are not supported by the overlay driver");
+            }
+            return createOverlayNetwork(request, options);
+        }
+        if (!Network.DRIVER_BRIDGE.equals(driver) && !LanSpec.isLanDriver(driver))
         {
             throw JvsException.invalid("driver \"" + driver + "\" is not supported: jvs networks use the bridge, " +
-                "macvlan or ipvlan driver");
+                "macvlan, ipvlan or overlay driver");
         }
-        final Map<String, String> options = request.options() == null ? Map.of() : request.options();
-        if (!lanDriver && !options.isEmpty())
+        if (Network.DRIVER_BRIDGE.equals(driver) && !options.isEmpty())
         {
             throw JvsException.invalid("unknown option \"" + options.keySet().iterator().next() + "\" for driver " +
                 driver);
         }
-        final LanSpec lanSpec = lanDriver ? lan.validate(driver, options) : null;
+        return create(request, newId(), driver);
+    }
+
+    /**
+     * A network Docker asked for through the remote driver: Docker's network id, named by its first 12 digits (what
+     * {@code docker network ls} shows; Docker does not tell drivers the name), the subnet and gateway Docker's IPAM
+     * chose. Only {@link #removeDockerNetwork} removes it.
+     */
+    public synchronized Network createDockerNetwork(
+        final String id, final String subnet, final String gateway, final boolean internal)
+    {
+        checkOpen();
+        if (id == null || !DOCKER_ID.matcher(id).matches())
+        {
+            throw JvsException.invalid("invalid network id \"" + id + "\": expected 12 to 64 hex digits");
+        }
+        if (store.network(id).isPresent())
+        {
+            throw JvsException.conflict("network " + id + " already exists");
+        }
+        if (subnet == null || subnet.isEmpty())
+        {
+            throw JvsException.invalid("network " + id + " has no IPv4 subnet: jvs networks need one");
+        }
+        return create(new CreateNetworkRequest(id.substring(0, DOCKER_SHORT_ID), Network.DRIVER_DOCKER, subnet,
+            gateway, internal), id, Network.DRIVER_DOCKER);
+    }
+
+    /** A bridge, Docker or macvlan/ipvlan network: a bridge domain of this host's switch. */
+    private Network create(final CreateNetworkRequest request, final String id, final String driver)
+    {
+        if (findByName(request.name()).isPresent())
+        {
+            throw JvsException.conflict("network with name " + request.name() + " already exists");
+        }
+        final boolean lanDriver = LanSpec.isLanDriver(driver);
+        final LanSpec lanSpec = lanDriver ? lan.validate(driver, request.options()) : null;
         final boolean hasGateway = request.gateway() != null && !request.gateway().isEmpty();
         final boolean hasSubnet = request.subnet() != null && !request.subnet().isEmpty();
         if (lanDriver && !hasSubnet)
@@ -258,26 +320,8 @@ public final class NetworkService implements AutoCloseable
         final int gateway = hasGateway ? Ipv4.parse(request.gateway()) : Ipam.defaultGateway(subnet);
         final Cidr range = request.ipRange() == null || request.ipRange().isEmpty() ? null :
             Cidr.parse(request.ipRange());
-        final Ipam ipam = new Ipam(subnet, gateway, range);
-        if (request.auxAddresses() != null)
-        {
-            for (final Map.Entry<String, String> aux : request.auxAddresses().entrySet())
-            {
-                final int address = Ipv4.parse(aux.getValue());
-                if (!subnet.contains(address) || address == gateway || address == subnet.network() ||
-                    address == subnet.broadcast())
-                {
-                    throw JvsException.invalid("auxiliary address " + aux.getKey() + "=" + aux.getValue() +
-                        " is not a host address of subnet " + subnet + " other than the gateway");
-                }
-                if (ipam.isAllocated(address))
-                {
-                    throw JvsException.invalid("auxiliary address " + aux.getKey() + "=" + aux.getValue() +
-                        " is given twice");
-                }
-                ipam.reserve(address);
-            }
-        }
+        final Map<String, String> aux = request.auxAddresses() == null ? Map.of() : request.auxAddresses();
+        final Ipam ipam = newIpam(subnet, gateway, range, aux);
 
         final int bridgeDomain = fabric.createNetwork(request.name());
         try
@@ -292,8 +336,8 @@ public final class NetworkService implements AutoCloseable
             runQuietly(() -> fabric.removeNetwork(bridgeDomain), ex);
             throw ex;
         }
-        final Network network = new Network(newId(), request.name(), driver, request.internal(), subnet, gateway,
-            false, Instant.now(), bridgeDomain);
+        final Network network = new Network(id, request.name(), driver, request.internal(), subnet, gateway,
+            false, Instant.now(), bridgeDomain, lanSpec == null ? Map.of() : lanSpec.options(), range, aux);
         if (lanSpec != null)
         {
             try
@@ -308,11 +352,30 @@ public final class NetworkService implements AutoCloseable
         }
         store.putNetwork(network);
         ipams.put(network.id(), ipam);
-        if (request.auxAddresses() != null && !request.auxAddresses().isEmpty())
-        {
-            auxAddresses.put(network.id(), new LinkedHashMap<>(request.auxAddresses()));
-        }
         return network;
+    }
+
+    /** The allocator of a network: addresses from {@code range} (null: the subnet), the auxiliary ones reserved. */
+    private static Ipam newIpam(final Cidr subnet, final int gateway, final Cidr range, final Map<String, String> aux)
+    {
+        final Ipam ipam = new Ipam(subnet, gateway, range);
+        for (final Map.Entry<String, String> entry : aux.entrySet())
+        {
+            final int address = Ipv4.parse(entry.getValue());
+            if (!subnet.contains(address) || address == gateway || address == subnet.network() ||
+                address == subnet.broadcast())
+            {
+                throw JvsException.invalid("auxiliary address " + entry.getKey() + "=" + entry.getValue() +
+                    " is not a host address of subnet " + subnet + " other than the gateway");
+            }
+            if (ipam.isAllocated(address))
+            {
+                throw JvsException.invalid("auxiliary address " + entry.getKey() + "=" + entry.getValue() +
+                    " is given twice");
+            }
+            ipam.reserve(address);
+        }
+        return ipam;
     }
 
     /** Removes one network; refused for predefined networks and networks with endpoints. */
@@ -324,6 +387,25 @@ public final class NetworkService implements AutoCloseable
         {
             throw JvsException.forbidden(network.name() + " is a pre-defined network and cannot be removed");
         }
+        if (network.ownedByDocker())
+        {
+            throw JvsException.forbidden("network " + network.name() + " was created by Docker: remove it with " +
+                "`docker network rm`");
+        }
+        return remove(network);
+    }
+
+    /** Removes a network Docker created; refused while it has endpoints. */
+    public synchronized Network removeDockerNetwork(final String id)
+    {
+        checkOpen();
+        final Network network = store.network(id).filter(Network::ownedByDocker).orElseThrow(() ->
+            JvsException.notFound("network " + id + " not found"));
+        return remove(network);
+    }
+
+    private Network remove(final Network network)
+    {
         final List<Endpoint> endpoints = store.endpointsOfNetwork(network.id());
         if (!endpoints.isEmpty())
         {
@@ -331,11 +413,16 @@ public final class NetworkService implements AutoCloseable
                 network.shortId() + " has active endpoints (" + String.join(", ",
                 endpoints.stream().map(Endpoint::sandbox).toList()) + ")");
         }
+        if (overlayVnis.containsKey(network.id()))
+        {
+            overlay.undefine(network.id()); // refused while another host has endpoints on it
+            uninstallOverlay(network);
+            return network;
+        }
         lan.remove(network.id());
         fabric.removeNetwork(network.bridgeDomainId());
         store.removeNetwork(network.id());
         ipams.remove(network.id());
-        auxAddresses.remove(network.id());
         return network;
     }
 
@@ -346,7 +433,7 @@ public final class NetworkService implements AutoCloseable
         final List<String> removed = new ArrayList<>();
         for (final Network network : store.networks())
         {
-            if (!network.predefined() && store.endpointsOfNetwork(network.id()).isEmpty())
+            if (!network.predefined() && !network.ownedByDocker() && store.endpointsOfNetwork(network.id()).isEmpty())
             {
                 removeNetwork(network.id());
                 removed.add(network.name());
@@ -402,7 +489,8 @@ public final class NetworkService implements AutoCloseable
         }
 
         final Ipam ipam = ipams.get(network.id());
-        final int address = ipam.allocate();
+        final boolean onOverlay = overlayVnis.containsKey(network.id());
+        final int address = onOverlay ? allocateOverlayAddress(network, ipam, sandbox.name()) : ipam.allocate();
         final String hostInterface;
         final String sandboxInterface;
         try
@@ -412,7 +500,7 @@ public final class NetworkService implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            ipam.release(address);
+            releaseAddress(network, ipam, address);
             throw ex;
         }
         final String mac = Ipv4.dockerMac(address);
@@ -424,10 +512,17 @@ public final class NetworkService implements AutoCloseable
         {
             ip.createVeth(hostInterface, sandboxInterface, mac, sandbox.name());
             linkCreated = true;
+            if (onOverlay)
+            {
+                final int mtu = overlay.tunnels().innerMtu(); // VXLAN headers must fit in the underlay's MTU
+                ip.setMtu(sandbox.name(), sandboxInterface, mtu);
+                ip.setMtu(null, hostInterface, mtu);
+            }
             ip.disableIpv6InNamespace(sandbox.name(), sandboxInterface);
             ip.addAddress(sandbox.name(), sandboxInterface, Ipv4.format(address) + "/" + prefix);
             ip.linkUp(sandbox.name(), sandboxInterface);
-            if (!network.internal() && ip.defaultRouteDevice(sandbox.name()).isEmpty())
+            // overlay networks have no gateway yet (nothing answers for it): no default route through them
+            if (!network.internal() && !onOverlay && ip.defaultRouteDevice(sandbox.name()).isEmpty())
             {
                 ip.addDefaultRoute(sandbox.name(), Ipv4.format(network.gateway()), sandboxInterface);
             }
@@ -468,7 +563,7 @@ public final class NetworkService implements AutoCloseable
             {
                 runQuietly(() -> ip.deleteLink(hostInterface), ex); // takes the peer, its address and route along
             }
-            ipam.release(address);
+            runQuietly(() -> releaseAddress(network, ipam, address), ex);
             throw ex;
         }
     }
@@ -483,6 +578,255 @@ public final class NetworkService implements AutoCloseable
         removeEndpoint(network, endpoint);
         rewriteHostsFiles();
         restoreDefaultRoute(sandbox.name());
+    }
+
+    /**
+     * An endpoint for a container runtime that moves the interface itself (Docker): a veth pair on the host, the host
+     * end a switch port, the other end ({@link Endpoint#sandboxInterface}) left on the host, down and unaddressed,
+     * for the runtime to move into its container and configure. The address is one the runtime's IPAM chose (0:
+     * take the next free one); the MAC is the runtime's or, when null, derived from the address as Docker does.
+     *
+     * @param mtu both veth ends' MTU; 0 keeps the kernel default.
+     */
+    public synchronized Endpoint createHostEndpoint(final String networkId, final String endpointId,
+        final int requestedAddress, final String requestedMac, final int mtu)
+    {
+        checkOpen();
+        final Network network = store.network(networkId).orElseThrow(() ->
+            JvsException.notFound("network " + networkId + " not found"));
+        if (!network.hasBridgeDomain())
+        {
+            throw JvsException.forbidden("network " + network.name() + " has no switch segment to attach to");
+        }
+        final String label = hostEndpointLabel(endpointId);
+        if (findEndpoint(endpointId).isPresent() || store.endpoint(network.id(), label).isPresent())
+        {
+            throw JvsException.conflict("endpoint " + endpointId + " already exists");
+        }
+        final Ipam ipam = ipams.get(network.id());
+        final int address;
+        if (requestedAddress == 0)
+        {
+            address = ipam.allocate();
+        }
+        else
+        {
+            ipam.reserve(requestedAddress);
+            address = requestedAddress;
+        }
+        final String mac = requestedMac == null || requestedMac.isEmpty() ? Ipv4.dockerMac(address) : requestedMac;
+        final String hostInterface;
+        final String peerInterface;
+        try
+        {
+            hostInterface = newHostInterfaceName();
+            peerInterface = hostInterface + HOST_PEER_SUFFIX;
+        }
+        catch (final RuntimeException ex)
+        {
+            ipam.release(address);
+            throw ex;
+        }
+        boolean linkCreated = false;
+        int portId = Endpoint.NO_PORT;
+        try
+        {
+            ip.createHostVeth(hostInterface, peerInterface, mac, mtu);
+            linkCreated = true;
+            ip.disableIpv6OnHost(hostInterface);
+            ip.linkUp(null, hostInterface);
+            portId = fabric.attach(hostInterface, network.bridgeDomainId());
+            final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
+                address, network.subnet().prefix(), portId);
+            store.putEndpoint(endpoint);
+            return endpoint;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (portId != Endpoint.NO_PORT)
+            {
+                final int port = portId;
+                runQuietly(() -> fabric.detach(port), ex);
+            }
+            if (linkCreated)
+            {
+                runQuietly(() -> ip.deleteLink(hostInterface), ex);
+            }
+            ipam.release(address);
+            throw ex;
+        }
+    }
+
+    /** Removes an endpoint made by {@link #createHostEndpoint}: port, veth pair (wherever its peer is), address. */
+    public synchronized Endpoint removeHostEndpoint(final String networkId, final String endpointId)
+    {
+        checkOpen();
+        final Endpoint endpoint = findEndpoint(endpointId).filter(e -> e.networkId().equals(networkId))
+            .orElseThrow(() -> JvsException.notFound("endpoint " + endpointId + " not found in network " + networkId));
+        removeEndpoint(store.network(networkId).orElseThrow(), endpoint);
+        return endpoint;
+    }
+
+    /** The endpoint with this id (ids are unique across networks). */
+    public synchronized Optional<Endpoint> findEndpoint(final String endpointId)
+    {
+        return store.endpoints().stream().filter(e -> e.id().equals(endpointId)).findFirst();
+    }
+
+    /** The store's sandbox name for a host endpoint: not a jvs sandbox, just a unique, readable key. */
+    public static String hostEndpointLabel(final String endpointId)
+    {
+        return HOST_ENDPOINT_LABEL + endpointId.substring(0, Math.min(DOCKER_SHORT_ID, endpointId.length()));
+    }
+
+    // --------------------------------------------------------------------------------------------------- restore
+
+    /** What {@link #restore} found. */
+    public record RestoreReport(int networks, int reattached, int detached, List<String> dropped)
+    {
+    }
+
+    /**
+     * Rebuilds the kernel and switch side of a store that survived a restart: every network with a subnet gets a
+     * bridge domain again, every endpoint's address is reserved again, and every endpoint whose host-end veth still
+     * exists becomes a switch port again, so traffic resumes without anyone re-creating anything. Endpoints of jvs
+     * sandboxes whose veth or namespace is gone are dropped (their address freed); host endpoints (Docker's) whose
+     * veth is gone stay, detached, until their runtime deletes them, so their addresses are not handed out twice.
+     * macvlan/ipvlan networks get their parent link, uplink and host port again from their journaled options (no
+     * router gateway: the LAN has one); one whose parent is gone or refused is dropped with its endpoints, as are
+     * overlay networks' endpoints. Creates the predefined networks if the store has none.
+     */
+    public synchronized RestoreReport restore()
+    {
+        checkOpen();
+        final List<String> dropped = new ArrayList<>();
+        int networks = 0;
+        for (final Network stored : store.networks())
+        {
+            if (Network.DRIVER_OVERLAY.equals(stored.driver()))
+            {
+                // Overlay networks are rebuilt from the cluster's state (syncOverlay), not from this journal; their
+                // endpoints' addresses went with the previous daemon's lease, so the endpoints cannot come back.
+                for (final Endpoint endpoint : store.endpointsOfNetwork(stored.id()))
+                {
+                    runQuietly(() -> ip.deleteLink(endpoint.hostInterface()), null);
+                    store.removeEndpoint(endpoint.networkId(), endpoint.sandbox());
+                    dropped.add("endpoint " + endpoint.sandbox() + " on overlay " + stored.name() +
+                        " (overlay endpoints are not re-attached after a restart: connect again)");
+                }
+                store.removeNetwork(stored.id());
+                continue;
+            }
+            if (stored.subnet() == null)
+            {
+                continue;
+            }
+            final Network network = stored.withBridgeDomain(fabric.createNetwork(stored.name()));
+            if (LanSpec.isLanDriver(network.driver()))
+            {
+                // The LAN's router is the gateway (not the dataplane's); the uplink, host port and parent link were
+                // this daemon's and are made again from the journaled options, or the network goes if they cannot.
+                try
+                {
+                    lan.create(network, lan.validate(network.driver(), network.options()));
+                }
+                catch (final RuntimeException ex)
+                {
+                    runQuietly(() -> fabric.removeNetwork(network.bridgeDomainId()), ex);
+                    dropNetwork(stored, network.driver() + " network " + stored.name() + " (options " +
+                        network.options() + ") cannot be rebuilt: " + ex.getMessage(), dropped);
+                    continue;
+                }
+            }
+            else if (network.gateway() != 0)
+            {
+                // The gateway belongs to the dataplane's router: it answers again as before the restart.
+                fabric.setGateway(network.bridgeDomainId(), network.gateway(), network.subnet().network(),
+                    network.subnet().prefix(), network.internal());
+            }
+            store.putNetwork(network);
+            ipams.put(network.id(), newIpam(network.subnet(), network.gateway(), network.ipRange(),
+                network.auxAddresses()));
+            networks++;
+        }
+        for (final Sandbox sandbox : store.sandboxes())
+        {
+            if (!ip.namespaceExists(sandbox.name()))
+            {
+                store.endpointsOfSandbox(sandbox.name()).forEach(e -> store.removeEndpoint(e.networkId(), e.sandbox()));
+                store.removeSandbox(sandbox.name());
+                runQuietly(() -> hosts.remove(sandbox.name()), null);
+                dropped.add("sandbox " + sandbox.name() + " (its namespace is gone)");
+            }
+        }
+        int reattached = 0;
+        int detached = 0;
+        for (final Endpoint stored : store.endpoints())
+        {
+            final Optional<Network> network = store.network(stored.networkId());
+            final Ipam ipam = network.map(n -> ipams.get(n.id())).orElse(null);
+            if (ipam == null || ipam.isAllocated(stored.address()))
+            {
+                store.removeEndpoint(stored.networkId(), stored.sandbox());
+                dropped.add("endpoint " + stored.sandbox() + " (" + (ipam == null ? "no such network" :
+                    "address " + Ipv4.format(stored.address()) + " taken twice") + ")");
+                continue;
+            }
+            final boolean ofSandbox = store.sandbox(stored.sandbox()).isPresent();
+            if (!ip.linkExists(stored.hostInterface()))
+            {
+                if (ofSandbox)
+                {
+                    store.removeEndpoint(stored.networkId(), stored.sandbox());
+                    dropped.add("endpoint " + stored.sandbox() + " on " + network.get().name() + " (its veth is gone)");
+                }
+                else
+                {
+                    ipam.reserve(stored.address());
+                    store.putEndpoint(stored.withPort(Endpoint.NO_PORT));
+                    detached++;
+                }
+                continue;
+            }
+            ipam.reserve(stored.address());
+            ip.linkUp(null, stored.hostInterface());
+            final Endpoint endpoint = stored.withPort(fabric.attach(stored.hostInterface(),
+                network.get().bridgeDomainId()));
+            store.putEndpoint(endpoint);
+            try
+            {
+                lan.onConnect(endpoint.networkId(), endpoint); // a LAN member again, host route included
+            }
+            catch (final RuntimeException ex)
+            {
+                runQuietly(() -> removeEndpoint(network.get(), endpoint), ex);
+                dropped.add("endpoint " + stored.sandbox() + " on " + network.get().name() + " (" + ex.getMessage() +
+                    ")");
+                continue;
+            }
+            reattached++;
+        }
+        if (store.networks().stream().noneMatch(Network::predefined))
+        {
+            createPredefinedNetworks();
+        }
+        rewriteHostsFiles();
+        return new RestoreReport(networks, reattached, detached, dropped);
+    }
+
+    /** Forgets a network the restore cannot rebuild, and its endpoints (their veths deleted: they lead nowhere). */
+    private void dropNetwork(final Network stored, final String reason, final List<String> dropped)
+    {
+        final List<String> endpoints = new ArrayList<>();
+        for (final Endpoint endpoint : store.endpointsOfNetwork(stored.id()))
+        {
+            runQuietly(() -> ip.deleteLink(endpoint.hostInterface()), null);
+            store.removeEndpoint(endpoint.networkId(), endpoint.sandbox());
+            endpoints.add(endpoint.sandbox());
+        }
+        store.removeNetwork(stored.id());
+        dropped.add(reason + (endpoints.isEmpty() ? "" : "; its endpoints are gone too: " +
+            String.join(", ", endpoints)) + " (create it again)");
     }
 
     // ------------------------------------------------------------------------------------------------- sandboxes
@@ -594,8 +938,10 @@ public final class NetworkService implements AutoCloseable
     }
 
     /**
-     * Removes every endpoint (switch port and host-end veth) and empties the sandboxes' peer lists; the sandboxes
-     * themselves stay. Does not close the fabric: its owner does.
+     * Detaches every endpoint from the switch and leaves everything else as it is: veths, addresses, routes, hosts
+     * files and the store stay, so containers keep their interfaces and a daemon started later on the same state
+     * directory re-attaches them ({@link #restore}). The macvlan/ipvlan networks' uplinks, host ports and parent
+     * links are removed: {@link #restore} makes them again. Does not close the fabric: its owner does.
      */
     @Override
     public synchronized void close()
@@ -610,7 +956,10 @@ public final class NetworkService implements AutoCloseable
         {
             try
             {
-                removeEndpoint(store.network(endpoint.networkId()).orElseThrow(), endpoint);
+                if (endpoint.portId() != Endpoint.NO_PORT)
+                {
+                    fabric.detach(endpoint.portId());
+                }
             }
             catch (final RuntimeException ex)
             {
@@ -626,7 +975,7 @@ public final class NetworkService implements AutoCloseable
         }
         try
         {
-            rewriteHostsFiles();
+            lan.close(); // the LAN networks' uplinks, host ports and parent links are this process's
         }
         catch (final RuntimeException ex)
         {
@@ -634,16 +983,9 @@ public final class NetworkService implements AutoCloseable
             {
                 failure = ex;
             }
-        }
-        try
-        {
-            lan.close();
-        }
-        catch (final RuntimeException ex)
-        {
-            if (failure == null)
+            else
             {
-                failure = ex;
+                failure.addSuppressed(ex);
             }
         }
         if (failure != null)
@@ -652,33 +994,240 @@ public final class NetworkService implements AutoCloseable
         }
     }
 
-    /** {@code IPRange} and {@code AuxiliaryAddresses} of a network's IPAM config, when it has them. */
-    public synchronized Map<String, Object> ipamExtras(final String networkId)
-    {
-        final Map<String, Object> extras = new LinkedHashMap<>();
-        final Ipam ipam = ipams.get(networkId);
-        if (ipam != null && ipam.range() != null)
-        {
-            extras.put("IPRange", ipam.range().toString());
-        }
-        final Map<String, String> aux = auxAddresses.get(networkId);
-        if (aux != null)
-        {
-            extras.put("AuxiliaryAddresses", aux);
-        }
-        return extras;
-    }
-
-    /** A macvlan/ipvlan network's driver options (empty for other drivers). */
-    public synchronized Map<String, String> networkOptions(final String networkId)
-    {
-        return lan.options(networkId).orElse(Map.of());
-    }
-
     /** The macvlan/ipvlan networks' ports and host ports (tests, diagnostics). */
     public LanNetworks lanNetworks()
     {
         return lan;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- overlay
+
+    /**
+     * Lets {@code -d overlay} networks span hosts: this host installs every overlay network of the cluster (a
+     * bridge domain plus the VNI's tunnel port) and follows the cluster's changes.
+     */
+    public synchronized void enableOverlay(final OverlayControl control)
+    {
+        this.overlay = control;
+        control.setListener(this::syncOverlay);
+    }
+
+    public synchronized Optional<OverlayControl> overlay()
+    {
+        return Optional.ofNullable(overlay);
+    }
+
+    /** Driver options as {@code network inspect} shows them (overlay: VNI and MTU; macvlan/ipvlan: as given). */
+    public synchronized Map<String, String> networkOptions(final Network network)
+    {
+        final Integer vni = overlayVnis.get(network.id());
+        if (vni == null)
+        {
+            return network.options(); // macvlan/ipvlan: as given (journaled with the network); others: none
+        }
+        final Map<String, String> options = new LinkedHashMap<>();
+        options.put("vni", Integer.toString(vni));
+        options.put("mtu", Integer.toString(overlay.tunnels().innerMtu()));
+        return options;
+    }
+
+    private Network createOverlayNetwork(final CreateNetworkRequest request, final Map<String, String> options)
+    {
+        if (overlay == null)
+        {
+            throw JvsException.invalid("driver \"overlay\" is not enabled on this daemon");
+        }
+        Integer vni = null;
+        boolean encrypted = false;
+        for (final Map.Entry<String, String> option : options.entrySet())
+        {
+            switch (option.getKey())
+            {
+                case "vni" ->
+                {
+                    try
+                    {
+                        vni = Integer.parseInt(option.getValue());
+                    }
+                    catch (final NumberFormatException ex)
+                    {
+                        throw JvsException.invalid("invalid vni \"" + option.getValue() + "\": a number 1.." +
+                            OverlayControl.MAX_VNI + " is expected");
+                    }
+                }
+                case "encrypted" -> encrypted = option.getValue() == null || option.getValue().isEmpty() ||
+                    Boolean.parseBoolean(option.getValue());
+                default -> throw JvsException.invalid("unknown option \"" + option.getKey() +
+                    "\" for driver overlay (known: vni, encrypted)");
+            }
+        }
+        final List<Cidr> taken = new ArrayList<>(ip.hostRoutes());
+        store.networks().stream().filter(n -> n.subnet() != null && !overlayVnis.containsKey(n.id()))
+            .forEach(n -> taken.add(n.subnet()));
+        final OverlayNetwork defined = overlay.define(new OverlayControl.Definition(request.name(), request.subnet(),
+            request.gateway(), vni, request.internal(), encrypted), newId(), taken);
+        try
+        {
+            return installOverlay(defined);
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> overlay.undefine(defined.id()), ex);
+            throw ex;
+        }
+    }
+
+    /** A bridge domain with the VNI's tunnel port in it, and the network in the store. */
+    private Network installOverlay(final OverlayNetwork defined)
+    {
+        final Cidr subnet = Cidr.parse(defined.subnet());
+        final int bridgeDomain = fabric.createNetwork(defined.name());
+        try
+        {
+            overlay.tunnels().attach(defined.vni(), bridgeDomain);
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> fabric.removeNetwork(bridgeDomain), ex);
+            throw ex;
+        }
+        final Network network = new Network(defined.id(), defined.name(), Network.DRIVER_OVERLAY, defined.internal(),
+            subnet, Ipv4.parse(defined.gateway()), false, Instant.parse(defined.created()), bridgeDomain);
+        addNetwork(network);
+        overlayVnis.put(network.id(), defined.vni());
+        return network;
+    }
+
+    private void uninstallOverlay(final Network network)
+    {
+        final Integer vni = overlayVnis.remove(network.id());
+        if (vni != null)
+        {
+            overlay.tunnels().detach(vni);
+        }
+        fabric.removeNetwork(network.bridgeDomainId());
+        store.removeNetwork(network.id());
+        ipams.remove(network.id());
+    }
+
+    /** The cluster allocates (unique across hosts); the local Ipam mirrors it so local bookkeeping stays uniform. */
+    private int allocateOverlayAddress(final Network network, final Ipam ipam, final String sandbox)
+    {
+        final int address = overlay.allocate(network.id(), sandbox, Ipv4::dockerMac);
+        try
+        {
+            ipam.reserve(address);
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> overlay.release(network.id(), address), ex);
+            throw ex;
+        }
+        return address;
+    }
+
+    private void releaseAddress(final Network network, final Ipam ipam, final int address)
+    {
+        ipam.release(address);
+        if (overlayVnis.containsKey(network.id()))
+        {
+            releaseOverlayAddress(network.id(), address);
+        }
+    }
+
+    /**
+     * The local endpoint is gone already; if the store cannot be told (etcd unreachable), the key stays under this
+     * host's lease until the lease goes, which is reported rather than failing the disconnect half-way.
+     */
+    private void releaseOverlayAddress(final String networkId, final int address)
+    {
+        try
+        {
+            overlay.release(networkId, address);
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("jvs: overlay address " + Ipv4.format(address) + " not released in " +
+                overlay.storeDescription() + " (it goes with this host's lease): " + ex.getMessage());
+        }
+    }
+
+    private List<EndpointRecord> remoteEndpoints(final String networkId)
+    {
+        if (overlay == null || !overlayVnis.containsKey(networkId))
+        {
+            return List.of();
+        }
+        return overlay.state().endpoints(networkId).stream().filter(e -> !e.host().equals(overlay.hostId())).toList();
+    }
+
+    /**
+     * Follows the cluster (called on the overlay thread): installs overlay networks defined elsewhere, removes those
+     * removed elsewhere (unless sandboxes here still use them), rewrites hosts files when remote endpoints changed.
+     */
+    private synchronized void syncOverlay(final ClusterState state)
+    {
+        if (closed || overlay == null)
+        {
+            return;
+        }
+        for (final OverlayNetwork defined : state.networks().values())
+        {
+            if (overlayVnis.containsKey(defined.id()) || store.network(defined.id()).isPresent())
+            {
+                continue;
+            }
+            final Optional<Network> clash = findByName(defined.name());
+            if (clash.isPresent())
+            {
+                warnOnce("overlay network " + defined.name() + " (vni " + defined.vni() + ") is not installed here: " +
+                    "this host has a local network of that name");
+                continue;
+            }
+            try
+            {
+                installOverlay(defined);
+            }
+            catch (final RuntimeException ex)
+            {
+                warnOnce("overlay network " + defined.name() + " could not be installed: " + ex.getMessage());
+            }
+        }
+        for (final String id : List.copyOf(overlayVnis.keySet()))
+        {
+            if (state.network(id).isEmpty())
+            {
+                final Network network = store.network(id).orElseThrow();
+                if (store.endpointsOfNetwork(id).isEmpty())
+                {
+                    uninstallOverlay(network);
+                }
+                else
+                {
+                    warnOnce("overlay network " + network.name() + " was removed from the cluster but sandboxes " +
+                        "here still use it");
+                }
+            }
+        }
+        final Map<String, List<EndpointRecord>> remote = new HashMap<>();
+        for (final String id : overlayVnis.keySet())
+        {
+            remote.put(id, remoteEndpoints(id));
+        }
+        if (!remote.equals(remoteEndpointsWritten))
+        {
+            remoteEndpointsWritten = remote;
+            rewriteHostsFiles();
+        }
+    }
+
+    private void warnOnce(final String message)
+    {
+        if (!message.equals(lastOverlayWarning))
+        {
+            System.err.println("jvs: " + message);
+            lastOverlayWarning = message;
+        }
     }
 
     // --------------------------------------------------------------------------------------------------- helpers
@@ -696,10 +1245,17 @@ public final class NetworkService implements AutoCloseable
     {
         lan.onDisconnect(network.id(), endpoint);
         unpublishQuietly(endpoint, null);
-        fabric.detach(endpoint.portId());
+        if (endpoint.portId() != Endpoint.NO_PORT)
+        {
+            fabric.detach(endpoint.portId());
+        }
         ip.deleteLink(endpoint.hostInterface());
         ipams.get(network.id()).release(endpoint.address());
         store.removeEndpoint(network.id(), endpoint.sandbox());
+        if (overlayVnis.containsKey(network.id()))
+        {
+            releaseOverlayAddress(network.id(), endpoint.address());
+        }
     }
 
     /** After a disconnect took the default route away, Docker-like: route via another (non-internal) network. */
@@ -712,7 +1268,7 @@ public final class NetworkService implements AutoCloseable
         for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
         {
             final Network network = store.network(endpoint.networkId()).orElseThrow();
-            if (!network.internal())
+            if (!network.internal() && !overlayVnis.containsKey(network.id()))
             {
                 ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
                 return;
@@ -742,6 +1298,10 @@ public final class NetworkService implements AutoCloseable
                     {
                         names.putIfAbsent(peer.sandbox(), Ipv4.format(peer.address()));
                     }
+                }
+                for (final EndpointRecord remote : remoteEndpoints(own.networkId()))
+                {
+                    names.putIfAbsent(remote.sandbox(), remote.address()); // sandboxes behind other hosts' VTEPs
                 }
             }
             final List<HostsFiles.HostEntry> entries = new ArrayList<>();
@@ -883,7 +1443,7 @@ public final class NetworkService implements AutoCloseable
         for (int i = 0; i < NAME_ATTEMPTS; i++)
         {
             final String name = HOST_INTERFACE_PREFIX + HexFormat.of().toHexDigits(random.nextInt());
-            if (!ip.linkExists(name))
+            if (!ip.linkExists(name) && !ip.linkExists(name + HOST_PEER_SUFFIX))
             {
                 return name;
             }
@@ -913,7 +1473,10 @@ public final class NetworkService implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            primary.addSuppressed(ex);
+            if (primary != null)
+            {
+                primary.addSuppressed(ex);
+            }
         }
     }
 }

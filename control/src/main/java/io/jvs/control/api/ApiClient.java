@@ -69,7 +69,11 @@ public final class ApiClient
         return createNetwork(name, driver, subnet, gateway, internal, java.util.Map.of(), null, java.util.Map.of());
     }
 
-    /** With driver options ({@code -o}), {@code --ip-range} and {@code --aux-address}. */
+    /**
+     * @param options driver options, as {@code -o key=value} (a bare {@code -o key} maps to "").
+     * @param ipRange {@code --ip-range}, or null.
+     * @param aux     {@code --aux-address} NAME=IP pairs.
+     */
     public String createNetwork(
         final String name, final String driver, final String subnet, final String gateway, final boolean internal,
         final java.util.Map<String, String> options, final String ipRange, final java.util.Map<String, String> aux)
@@ -178,6 +182,11 @@ public final class ApiClient
     public JsonNode macTable() throws IOException
     {
         return call("GET", "/mac", null);
+    }
+
+    public JsonNode overlay() throws IOException
+    {
+        return call("GET", "/overlay", null);
     }
 
     private JsonNode call(final String method, final String path, final JsonNode body) throws IOException

@@ -34,6 +34,7 @@ import java.util.Map;
  * DELETE /sandboxes/{name}              204
  * GET    /stats                         {"Networks": [...], "Ports": [...]}
  * GET    /mac                           [mac entry...]
+ * GET    /overlay                       {"Host", "Store", "Vtep", "Hosts", "Peers", "Networks": [...]}
  * GET    /nat                           {"Translations": [...], "Published": [...], "Counters": {...}, "L3": {...}}
  * </pre>
  */
@@ -89,6 +90,8 @@ public final class JvsApi implements ApiHandler
                 return ref == null && "GET".equals(method) ? ok(stats()) : notFound(request);
             case "mac":
                 return ref == null && "GET".equals(method) ? ok(macTable()) : notFound(request);
+            case "overlay":
+                return ref == null && "GET".equals(method) ? ok(OverlayView.of(service)) : notFound(request);
             case "nat":
                 return ref == null && "GET".equals(method) ? ok(nat()) : notFound(request);
             default:
@@ -195,7 +198,7 @@ public final class JvsApi implements ApiHandler
         out.put("Name", n.name());
         out.put("Id", n.id());
         out.put("Created", n.created().toString());
-        out.put("Scope", Network.SCOPE);
+        out.put("Scope", Network.DRIVER_OVERLAY.equals(n.driver()) ? "global" : Network.SCOPE);
         out.put("Driver", n.driver());
         out.put("EnableIPv6", false);
         final Map<String, Object> ipam = new LinkedHashMap<>();
@@ -207,7 +210,14 @@ public final class JvsApi implements ApiHandler
             final Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("Subnet", n.subnet().toString());
             entry.put("Gateway", Ipv4.format(n.gateway()));
-            entry.putAll(service.ipamExtras(n.id()));
+            if (n.ipRange() != null)
+            {
+                entry.put("IPRange", n.ipRange().toString());
+            }
+            if (!n.auxAddresses().isEmpty())
+            {
+                entry.put("AuxiliaryAddresses", n.auxAddresses());
+            }
             config.add(entry);
         }
         ipam.put("Config", config);
@@ -220,7 +230,7 @@ public final class JvsApi implements ApiHandler
             containers.put(e.sandbox(), endpoint(e));
         }
         out.put("Containers", containers);
-        out.put("Options", service.networkOptions(n.id()));
+        out.put("Options", service.networkOptions(n));
         out.put("Labels", Map.of());
         out.put("Predefined", n.predefined());
         return out;

@@ -3,6 +3,7 @@ package io.jvs.control.api;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -23,7 +24,8 @@ import java.util.Map;
 
 /**
  * HTTP/1.1 on a unix domain socket (Jetty's unix-domain connector), handing each request to an {@link ApiHandler}.
- * Knows nothing of jvs's routes, so the Docker plugin socket can reuse it with another handler.
+ * Knows nothing of jvs's routes. (Docker's plugin socket cannot use it: Docker sends an empty Host header, which
+ * Jetty 12 always refuses; see {@code io.jvs.control.docker.PluginSocketServer}.)
  */
 public final class UnixSocketHttpServer implements AutoCloseable
 {

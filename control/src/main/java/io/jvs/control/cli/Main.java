@@ -19,6 +19,7 @@ import java.io.PrintWriter;
         SandboxCommand.class,
         StatsCommand.class,
         MacCommand.class,
+        OverlayCommand.class,
         NatCommand.class,
         DemoCommand.class,
         CommandLine.HelpCommand.class

@@ -36,12 +36,14 @@ final class NetworkCommand
     static final class Create extends ClientCommand
     {
         @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge",
-            description = "Driver to manage the network: bridge, macvlan or ipvlan.")
+            description = "Driver to manage the network: bridge (this host), macvlan or ipvlan (a host interface's LAN) " +
+                "or overlay (VXLAN across jvs hosts).")
         String driver;
 
-        @Option(names = {"-o", "--opt"}, paramLabel = "KEY=VALUE",
-            description = "Driver option: parent=IFACE[.VLAN] (macvlan, ipvlan), ipvlan_mode=l2|l3.")
-        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        @Option(names = {"-o", "--opt"}, paramLabel = "KEY[=VALUE]",
+            description = "Driver option; macvlan, ipvlan: parent=IFACE[.VLAN], ipvlan_mode=l2|l3; " +
+                "overlay: vni=N (default: lowest free from 4096), encrypted.")
+        List<String> opts;
 
         @Option(names = "--ip-range", paramLabel = "CIDR", description = "Allocate sandbox addresses from this range of the subnet.")
         String ipRange;
@@ -63,6 +65,15 @@ final class NetworkCommand
 
         int run(final ApiClient api) throws Exception
         {
+            final java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+            if (opts != null)
+            {
+                for (final String opt : opts)
+                {
+                    final int eq = opt.indexOf('=');
+                    options.put(eq < 0 ? opt : opt.substring(0, eq), eq < 0 ? "" : opt.substring(eq + 1));
+                }
+            }
             out().println(api.createNetwork(name, driver, subnet, gateway, internal, options, ipRange, auxAddresses));
             return 0;
         }

@@ -363,7 +363,13 @@ public final class Demo
         {
             try
             {
-                Files.deleteIfExists(stateDir);
+                try (var paths = Files.walk(stateDir)) // the journal lives under it
+                {
+                    for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
+                    {
+                        Files.deleteIfExists(path);
+                    }
+                }
             }
             catch (final IOException ex)
             {

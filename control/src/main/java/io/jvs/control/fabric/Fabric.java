@@ -3,6 +3,7 @@ package io.jvs.control.fabric;
 import io.jvs.dataplane.BridgeDomainStats;
 import io.jvs.dataplane.MacEntry;
 import io.jvs.dataplane.PortStats;
+import io.jvs.tap.PacketPort;
 
 import io.jvs.control.JvsException;
 import io.jvs.dataplane.nat.NatEntry;
@@ -25,14 +26,15 @@ public interface Fabric extends AutoCloseable
     int attach(String hostInterface, int networkId);
 
     /**
-     * Attaches a port jvs made itself (a macvlan network's uplink on a shared parent socket, a host port) to the
-     * segment; the fabric closes it when it is detached. Only the jvs switch can.
+     * Attaches a port jvs opened itself (an overlay's VXLAN tunnel port, a macvlan network's uplink on a shared
+     * parent socket). On success the fabric owns the port and closes it on {@link #detach}; on failure the caller
+     * still owns it. Only the jvs switch can.
      *
      * @return port id (> 0).
      */
-    default int attachPort(final io.jvs.tap.PacketPort port, final int networkId)
+    default int attachPort(final PacketPort port, final int networkId)
     {
-        throw new UnsupportedOperationException("this fabric takes interfaces only");
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot attach " + port);
     }
 
     /** Detaches a port; after this returns the interface is no longer used and may be deleted. */

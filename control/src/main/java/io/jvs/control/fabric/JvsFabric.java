@@ -204,6 +204,7 @@ public final class JvsFabric implements Fabric
         }
     }
 
+    @Override
     public int attachPort(final PacketPort port, final int networkId)
     {
         return sw.addPort(port, networkId);

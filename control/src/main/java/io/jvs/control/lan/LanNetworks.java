@@ -46,6 +46,8 @@ public final class LanNetworks implements AutoCloseable
     private static final String HOST_END_PREFIX = "jvh";
     private static final String SWITCH_END_PREFIX = "jvg";
     private static final int NAME_ATTEMPTS = 16;
+    /** Host port names: prefix + 7 hex digits, 10 characters (IFNAMSIZ is 16). */
+    private static final int SUFFIX_DIGITS = 7;
 
     /** One network's dataplane pieces. */
     private static final class LanNetwork
@@ -202,7 +204,7 @@ public final class LanNetworks implements AutoCloseable
 
     private void addHostPort(final LanNetwork lan, final List<IpTool.InterfaceAddress> addresses)
     {
-        final String hex = newSuffix();
+        final String hex = hostPortSuffix(lan.network.id());
         lan.hostEnd = HOST_END_PREFIX + hex;
         lan.switchEnd = SWITCH_END_PREFIX + hex;
         ip.createVethPair(lan.hostEnd, lan.switchEnd);
@@ -246,12 +248,6 @@ public final class LanNetworks implements AutoCloseable
     public boolean isLan(final String networkId)
     {
         return networks.containsKey(networkId);
-    }
-
-    /** The options a LAN network was created with (inspect). */
-    public Optional<Map<String, String>> options(final String networkId)
-    {
-        return Optional.ofNullable(networks.get(networkId)).map(n -> n.spec.options());
     }
 
     /** Removes the uplink and host port; closes the parent link when no network uses it any more. */
@@ -399,6 +395,24 @@ public final class LanNetworks implements AutoCloseable
         {
             throw failure;
         }
+    }
+
+    /**
+     * The host port is named after the network id, so a daemon started after one that was killed finds the pair that
+     * one left (with the routes through it) and replaces it instead of leaking it; a random name only when another
+     * network here has the same first digits.
+     */
+    private String hostPortSuffix(final String networkId)
+    {
+        final String hex = networkId.substring(0, SUFFIX_DIGITS);
+        if (!hex.matches("[0-9a-f]+") ||
+            networks.values().stream().anyMatch(n -> (HOST_END_PREFIX + hex).equals(n.hostEnd)))
+        {
+            return newSuffix();
+        }
+        ip.deleteLink(HOST_END_PREFIX + hex); // takes its peer and its routes along
+        ip.deleteLink(SWITCH_END_PREFIX + hex);
+        return hex;
     }
 
     private String newSuffix()

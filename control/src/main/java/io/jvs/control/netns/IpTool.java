@@ -73,6 +73,35 @@ public final class IpTool
             "peer", "name", peerName, "address", peerMac, "netns", namespace);
     }
 
+    /**
+     * Creates a veth pair with both ends on the host, the peer named and addressed for a runtime that moves it into
+     * its container itself (Docker). {@code mtu} 0 keeps the kernel default.
+     */
+    public void createHostVeth(final String hostName, final String peerName, final String peerMac, final int mtu)
+    {
+        final List<String> argv = new ArrayList<>(List.of(IP, "link", "add", hostName));
+        if (mtu > 0)
+        {
+            argv.addAll(List.of("mtu", Integer.toString(mtu)));
+        }
+        argv.addAll(List.of("type", "veth", "peer", "name", peerName, "address", peerMac));
+        if (mtu > 0)
+        {
+            argv.addAll(List.of("mtu", Integer.toString(mtu)));
+        }
+        Command.run(Command.argv(argv));
+    }
+
+    /** @return the link's MTU. */
+    public int mtu(final String namespace, final String name)
+    {
+        for (final JsonNode node : parse(Command.run(ns(namespace, "-j", "link", "show", "dev", name))))
+        {
+            return node.path("mtu").asInt();
+        }
+        throw JvsException.notFound("no link " + name);
+    }
+
     /** Deletes a link (and so its veth peer). @return false when it did not exist. */
     public boolean deleteLink(final String name)
     {
@@ -179,9 +208,14 @@ public final class IpTool
     /** An IPv4 address on an interface. */
     public record InterfaceAddress(int address, int prefix)
     {
+        /** @return "a.b.c.d/prefix". */
+        public String cidr()
+        {
+            return io.jvs.control.ipam.Ipv4.format(address) + "/" + prefix;
+        }
     }
 
-    /** IPv4 addresses of a host interface, primary first. */
+    /** IPv4 addresses of a host interface, primary first (an overlay's underlay address is the first). */
     public List<InterfaceAddress> ipv4Addresses(final String device)
     {
         final List<InterfaceAddress> addresses = new ArrayList<>();
@@ -197,6 +231,12 @@ public final class IpTool
             }
         }
         return addresses;
+    }
+
+    /** Sets a link's MTU (overlay endpoints get the inner MTU on both veth ends). */
+    public void setMtu(final String namespace, final String device, final int mtu)
+    {
+        Command.run(ns(namespace, "link", "set", device, "mtu", Integer.toString(mtu)));
     }
 
     /** The gateway of the host's IPv4 default route through {@code device}, if there is one. */

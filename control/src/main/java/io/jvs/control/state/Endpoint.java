@@ -13,4 +13,12 @@ public record Endpoint(
     String id, String networkId, String sandbox, String hostInterface, String sandboxInterface,
     String macAddress, int address, int prefix, int portId)
 {
+    /** Port id of an endpoint that is not a switch port (its veth is gone, or not yet re-attached). */
+    public static final int NO_PORT = 0;
+
+    /** The same endpoint on another switch port. */
+    public Endpoint withPort(final int port)
+    {
+        return new Endpoint(id, networkId, sandbox, hostInterface, sandboxInterface, macAddress, address, prefix, port);
+    }
 }

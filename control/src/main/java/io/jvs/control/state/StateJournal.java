@@ -66,6 +66,8 @@ public final class StateJournal implements AutoCloseable
     public synchronized void append(final String type, final String json)
     {
         final Record record = new Record(type, json);
+        // Chronicle's appender checks it stays on one thread; ours moves between API threads under this lock.
+        appender.singleThreadedCheckReset();
         appender.writeDocument(w -> w.write(TYPE_FIELD).text(record.type()).write(JSON_FIELD).text(record.json()));
     }
 
@@ -160,6 +162,7 @@ public final class StateJournal implements AutoCloseable
     {
         if (appender != null)
         {
+            appender.singleThreadedCheckReset();
             appender.close();
             appender = null;
         }

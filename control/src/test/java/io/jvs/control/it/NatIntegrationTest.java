@@ -70,7 +70,7 @@ class NatIntegrationTest
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(run + "h", "169.254.216.1/30", run + "u",
             "10.216.0.2/24", null, NatConfig.defaults());
         daemon = Daemon.start(new Daemon.Config(socket, dir.resolve("state"), SwitchConfig.defaults(),
-            HostsFiles.DEFAULT_ROOT, false, l3));
+            HostsFiles.DEFAULT_ROOT, false, l3, null));
     }
 
     @AfterEach

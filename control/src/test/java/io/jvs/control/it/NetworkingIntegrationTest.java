@@ -112,8 +112,13 @@ class NetworkingIntegrationTest
     void stopDaemonAndCheckNothingIsLeft() throws Exception
     {
         daemon.close();
-        Files.deleteIfExists(dir.resolve("state"));
-        Files.deleteIfExists(dir);
+        try (var paths = Files.walk(dir)) // state/journal is under it
+        {
+            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(path);
+            }
+        }
         for (final String link : hostInterfaces)
         {
             assertFalse(Files.exists(Path.of("/sys/class/net", link)), "left behind: link " + link);
@@ -315,7 +320,7 @@ class NetworkingIntegrationTest
         refuse("--gateway needs --subnet", "network", "create", "--gateway", "10.79.0.1", name("x"));
         refuse("invalid IPv4 address: 10.79.0.300",
             "network", "create", "--subnet", "10.79.0.0/24", "--gateway", "10.79.0.300", name("x"));
-        refuse("driver \"overlay\" is not supported", "network", "create", "-d", "overlay", name("x"));
+        refuse("driver \"nosuch\" is not supported", "network", "create", "-d", "nosuch", name("x"));
         refuse("is too small", "network", "create", "--subnet", "10.79.0.0/31", name("x"));
         refuse("invalid network name \"bad/name\"", "network", "create", "bad/name");
         refuse("network " + name("nope") + " not found", "network", "connect", name("nope"), a);
@@ -463,7 +468,9 @@ class NetworkingIntegrationTest
         }
         state.append(ok("sandbox", "ls").out());
         state.append(Command.run("ip", "netns", "list").lines().filter(l -> l.startsWith(run)).sorted().toList());
-        state.append(Command.run("ip", "-o", "link", "show").lines().filter(l -> l.matches("\\d+: jv.*"))
+        // Only veths into this run's namespaces: other jv links on the machine may come and go meanwhile.
+        state.append(Command.run("ip", "-o", "link", "show").lines()
+            .filter(l -> l.matches("\\d+: jv.*") && l.contains("link-netns " + run))
             .map(l -> l.split(":")[1].trim()).sorted().toList());
         for (final String sandbox : sandboxes)
         {

@@ -1,0 +1,359 @@
+package io.jvs.control.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvs.control.JvsException;
+import io.jvs.control.NetworkService;
+import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.lan.LanSpec;
+import io.jvs.control.state.Endpoint;
+import io.jvs.control.state.Network;
+import io.jvs.control.state.StateTables;
+
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Docker's remote network driver API on top of the {@link NetworkService}: a Docker network is a jvs network
+ * (driver {@code jvs(docker)}), a Docker endpoint a veth pair whose host end is a switch port and whose other end
+ * Join hands to Docker, which moves it into the container as ethN and configures it.
+ * <p>
+ * What Docker tells the driver and the service does not keep (each network's MTU, each endpoint's sandbox) is in
+ * two state tables of its own. Every request is checked before anything changes.
+ */
+public final class DockerDriver
+{
+    static final String NETWORKS = "docker.network";
+    static final String ENDPOINTS = "docker.endpoint";
+    static final String OPTION_GENERIC = "com.docker.network.generic";
+    static final String OPTION_INTERNAL = "com.docker.network.internal";
+    static final String OPTION_IPV6 = "com.docker.network.enable_ipv6";
+    static final String OPTION_MTU = "com.docker.network.driver.mtu";
+    static final String OPTION_TYPE = "type";
+    static final String TYPE_BRIDGE = "bridge";
+    private static final int MIN_MTU = 68;
+    private static final int MAX_MTU = 65535;
+    private static final String CONTAINER_INTERFACE_PREFIX = "eth";
+
+    /** A Docker network's own settings. */
+    private record DockerNetwork(String id, String type, int mtu)
+    {
+    }
+
+    private final NetworkService service;
+    private final StateTables tables;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, DockerNetwork> networks = new LinkedHashMap<>();
+    /** Endpoint id to the sandbox key Docker joined it to ("" while not joined). */
+    private final Map<String, String> sandboxes = new LinkedHashMap<>();
+
+    public DockerDriver(final NetworkService service, final StateTables tables)
+    {
+        this.service = service;
+        this.tables = tables;
+        for (final JsonNode row : tables.rows(NETWORKS).values())
+        {
+            networks.put(row.path("id").asText(),
+                new DockerNetwork(row.path("id").asText(), row.path("type").asText(), row.path("mtu").asInt()));
+        }
+        tables.rows(ENDPOINTS).values().forEach(row ->
+            sandboxes.put(row.path("id").asText(), row.path("sandboxKey").asText()));
+        reconcile();
+    }
+
+    public ObjectNode capabilities()
+    {
+        return json.createObjectNode().put("Scope", "local").put("ConnectivityScope", "local");
+    }
+
+    public synchronized ObjectNode createNetwork(final JsonNode request)
+    {
+        final String id = DockerPluginApi.requiredText(request, "NetworkID");
+        final JsonNode options = request.path("Options");
+        final JsonNode generic = options.path(OPTION_GENERIC);
+        final String type = generic.path(OPTION_TYPE).asText(TYPE_BRIDGE);
+        if (LanSpec.isLanDriver(type) || generic.has(LanSpec.PARENT))
+        {
+            // LAN networks need their parent link rebuilt with Docker's endpoints on restart: not done yet
+            throw JvsException.invalid("macvlan/ipvlan networks are not available through the Docker plugin yet " +
+                "(-o type=" + type + (generic.has(LanSpec.PARENT) ? ", -o parent" : "") + "): create them with " +
+                "`jvs network create -d macvlan -o parent=IFACE`");
+        }
+        if (!TYPE_BRIDGE.equals(type))
+        {
+            throw JvsException.invalid("unknown network type \"" + type + "\": jvs supports -o type=bridge");
+        }
+        final int mtu = mtu(generic.path(OPTION_MTU).asText(""));
+        if (options.path(OPTION_IPV6).asBoolean(false) || request.path("IPv6Data").size() > 0)
+        {
+            throw JvsException.invalid("IPv6 is not supported by jvs networks yet");
+        }
+        final JsonNode ipv4 = request.path("IPv4Data");
+        if (ipv4.size() != 1)
+        {
+            throw JvsException.invalid("a jvs network needs exactly one IPv4 subnet, Docker sent " + ipv4.size());
+        }
+        final String pool = DockerPluginApi.requiredText(ipv4.get(0), "Pool");
+        final String gateway = addressOnly(DockerPluginApi.optionalText(ipv4.get(0), "Gateway"));
+        final boolean internal = options.path(OPTION_INTERNAL).asBoolean(false);
+        service.createDockerNetwork(id, pool, gateway, internal);
+        final DockerNetwork network = new DockerNetwork(id, type, mtu);
+        tables.put(NETWORKS, id, json.createObjectNode().put("id", id).put("type", type).put("mtu", mtu));
+        networks.put(id, network);
+        return json.createObjectNode();
+    }
+
+    public synchronized ObjectNode deleteNetwork(final JsonNode request)
+    {
+        final String id = DockerPluginApi.requiredText(request, "NetworkID");
+        network(id);
+        service.removeDockerNetwork(id);
+        tables.remove(NETWORKS, id);
+        networks.remove(id);
+        return json.createObjectNode();
+    }
+
+    /** CreateEndpoint: the veth pair and switch port; answers the MAC when Docker did not choose one. */
+    public synchronized ObjectNode createEndpoint(final JsonNode request)
+    {
+        final DockerNetwork network = network(DockerPluginApi.requiredText(request, "NetworkID"));
+        final String endpointId = DockerPluginApi.requiredText(request, "EndpointID");
+        if (service.findEndpoint(endpointId).isPresent())
+        {
+            throw JvsException.conflict("endpoint " + endpointId + " already exists");
+        }
+        final JsonNode iface = request.path("Interface");
+        if (DockerPluginApi.hasText(iface, "AddressIPv6"))
+        {
+            throw JvsException.invalid("IPv6 addresses are not supported by jvs networks yet");
+        }
+        final String cidr = DockerPluginApi.optionalText(iface, "Address");
+        final int address = cidr == null || cidr.isEmpty() ? 0 : Ipv4.parse(addressOnly(cidr));
+        final String mac = DockerPluginApi.optionalText(iface, "MacAddress");
+        final boolean macGiven = mac != null && !mac.isEmpty();
+        if (macGiven && !mac.matches("(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}"))
+        {
+            throw JvsException.invalid("invalid MAC address \"" + mac + "\"");
+        }
+        final Endpoint endpoint = service.createHostEndpoint(network.id(), endpointId, address,
+            macGiven ? mac.toLowerCase() : null, network.mtu());
+        saveEndpoint(endpointId, "");
+        final ObjectNode response = json.createObjectNode();
+        final ObjectNode answer = json.createObjectNode();
+        if (!macGiven)
+        {
+            answer.put("MacAddress", endpoint.macAddress());
+        }
+        if (address == 0)
+        {
+            answer.put("Address", Ipv4.format(endpoint.address()) + "/" + endpoint.prefix());
+        }
+        if (!answer.isEmpty())
+        {
+            response.set("Interface", answer);
+        }
+        return response;
+    }
+
+    public synchronized ObjectNode endpointOperInfo(final JsonNode request)
+    {
+        final Endpoint endpoint = endpoint(request);
+        final ObjectNode response = json.createObjectNode();
+        response.putObject("Value")
+            .put("jvs.host_interface", endpoint.hostInterface())
+            .put("jvs.port", endpoint.portId())
+            .put("jvs.address", Ipv4.format(endpoint.address()) + "/" + endpoint.prefix())
+            .put("jvs.sandbox_key", sandboxes.getOrDefault(endpoint.id(), ""));
+        return response;
+    }
+
+    public synchronized ObjectNode deleteEndpoint(final JsonNode request)
+    {
+        final Endpoint endpoint = endpoint(request);
+        service.removeHostEndpoint(endpoint.networkId(), endpoint.id());
+        tables.remove(ENDPOINTS, endpoint.id());
+        sandboxes.remove(endpoint.id());
+        return json.createObjectNode();
+    }
+
+    /** Join: the interface for Docker to move into the sandbox, and the gateway (none on internal networks). */
+    public synchronized ObjectNode join(final JsonNode request)
+    {
+        final Endpoint endpoint = endpoint(request);
+        final String sandboxKey = DockerPluginApi.requiredText(request, "SandboxKey");
+        final String joined = sandboxes.getOrDefault(endpoint.id(), "");
+        if (!joined.isEmpty() && !joined.equals(sandboxKey))
+        {
+            throw JvsException.conflict("endpoint " + endpoint.id() + " is already joined to sandbox " + joined);
+        }
+        if (endpoint.portId() == Endpoint.NO_PORT)
+        {
+            throw JvsException.conflict("endpoint " + endpoint.id() + " lost its interface " +
+                endpoint.hostInterface() + " (host restarted?): remove and re-create it");
+        }
+        final Network network = service.network(endpoint.networkId()).network();
+        saveEndpoint(endpoint.id(), sandboxKey);
+        final ObjectNode response = json.createObjectNode();
+        response.putObject("InterfaceName")
+            .put("SrcName", endpoint.sandboxInterface())
+            .put("DstPrefix", CONTAINER_INTERFACE_PREFIX);
+        if (!network.internal())
+        {
+            // Owning the gateway keeps Docker from adding a docker_gwbridge interface for the default route.
+            response.put("Gateway", Ipv4.format(network.gateway()));
+        }
+        response.putArray("StaticRoutes");
+        response.put("DisableGatewayService", false);
+        return response;
+    }
+
+    public synchronized ObjectNode leave(final JsonNode request)
+    {
+        final Endpoint endpoint = endpoint(request);
+        saveEndpoint(endpoint.id(), "");
+        return json.createObjectNode();
+    }
+
+    /** Published ports and outbound NAT belong to the gateway work; for now the endpoint must exist. */
+    public synchronized ObjectNode programExternalConnectivity(final JsonNode request)
+    {
+        endpoint(request);
+        return json.createObjectNode();
+    }
+
+    public synchronized ObjectNode revokeExternalConnectivity(final JsonNode request)
+    {
+        endpoint(request);
+        return json.createObjectNode();
+    }
+
+    /** The sandbox key each endpoint is joined to ("" while not joined), for tests and inspection. */
+    public synchronized Map<String, String> joinedSandboxes()
+    {
+        return Map.copyOf(sandboxes);
+    }
+
+    // --------------------------------------------------------------------------------------------------- helpers
+
+    /**
+     * A crash can fall between the service's write and ours: rows for networks or endpoints the service no longer
+     * has are dropped; the service's Docker networks and endpoints without a row get a default one.
+     */
+    private void reconcile()
+    {
+        final Set<String> serviceNetworks = new HashSet<>();
+        final Set<String> serviceEndpoints = new HashSet<>();
+        for (final NetworkService.NetworkDetails details : service.networks())
+        {
+            if (!details.network().ownedByDocker())
+            {
+                continue;
+            }
+            serviceNetworks.add(details.network().id());
+            if (!networks.containsKey(details.network().id()))
+            {
+                final String id = details.network().id();
+                tables.put(NETWORKS, id, json.createObjectNode().put("id", id).put("type", TYPE_BRIDGE).put("mtu", 0));
+                networks.put(id, new DockerNetwork(id, TYPE_BRIDGE, 0));
+            }
+            for (final Endpoint endpoint : details.endpoints())
+            {
+                if (NetworkService.hostEndpointLabel(endpoint.id()).equals(endpoint.sandbox()))
+                {
+                    serviceEndpoints.add(endpoint.id());
+                    if (!sandboxes.containsKey(endpoint.id()))
+                    {
+                        saveEndpoint(endpoint.id(), "");
+                    }
+                }
+            }
+        }
+        for (final Iterator<String> it = networks.keySet().iterator(); it.hasNext(); )
+        {
+            final String id = it.next();
+            if (!serviceNetworks.contains(id))
+            {
+                tables.remove(NETWORKS, id);
+                it.remove();
+            }
+        }
+        for (final Iterator<String> it = sandboxes.keySet().iterator(); it.hasNext(); )
+        {
+            final String id = it.next();
+            if (!serviceEndpoints.contains(id))
+            {
+                tables.remove(ENDPOINTS, id);
+                it.remove();
+            }
+        }
+    }
+
+    private DockerNetwork network(final String id)
+    {
+        final DockerNetwork network = networks.get(id);
+        if (network == null)
+        {
+            throw JvsException.notFound("network " + id + " not found");
+        }
+        return network;
+    }
+
+    private Endpoint endpoint(final JsonNode request)
+    {
+        final String networkId = DockerPluginApi.requiredText(request, "NetworkID");
+        final String endpointId = DockerPluginApi.requiredText(request, "EndpointID");
+        network(networkId);
+        return service.findEndpoint(endpointId).filter(e -> e.networkId().equals(networkId))
+            .orElseThrow(() -> JvsException.notFound("endpoint " + endpointId + " not found in network " + networkId));
+    }
+
+    private void saveEndpoint(final String id, final String sandboxKey)
+    {
+        tables.put(ENDPOINTS, id, json.createObjectNode().put("id", id).put("sandboxKey", sandboxKey));
+        sandboxes.put(id, sandboxKey);
+    }
+
+    private static int mtu(final String text)
+    {
+        if (text.isEmpty())
+        {
+            return 0;
+        }
+        final int mtu;
+        try
+        {
+            mtu = Integer.parseInt(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw JvsException.invalid("invalid " + OPTION_MTU + " \"" + text + "\": not a number");
+        }
+        if (mtu < MIN_MTU || mtu > MAX_MTU)
+        {
+            throw JvsException.invalid("invalid " + OPTION_MTU + " " + mtu + ": must be " + MIN_MTU + ".." + MAX_MTU);
+        }
+        return mtu;
+    }
+
+    /** "10.0.0.1/24" to "10.0.0.1" (Docker sends gateways and addresses with the pool's prefix). */
+    private static String addressOnly(final String cidr)
+    {
+        if (cidr == null || cidr.isEmpty())
+        {
+            return cidr;
+        }
+        final int slash = cidr.indexOf('/');
+        final String address = slash < 0 ? cidr : cidr.substring(0, slash);
+        Ipv4.parse(address);
+        if (slash >= 0)
+        {
+            Cidr.parseLenient(cidr);
+        }
+        return address;
+    }
+}

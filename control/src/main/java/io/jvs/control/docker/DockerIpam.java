@@ -1,0 +1,225 @@
+package io.jvs.control.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvs.control.JvsException;
+import io.jvs.control.NetworkService;
+import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipam;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.ipam.SubnetPool;
+import io.jvs.control.netns.IpTool;
+import io.jvs.control.state.StateTables;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Docker's IPAM driver API ({@code --ipam-driver jvs}): address pools and the addresses in them, durable in the
+ * state tables (one row per pool, rewritten on every change, so an address handed out before a crash is still
+ * taken after it). Pools never overlap each other, a jvs network, or (when jvs picks the subnet) a host route.
+ * <p>
+ * A pool's id is {@code "jvs/" + subnet}. The gateway is whatever Docker asks for with
+ * {@code RequestAddressType=com.docker.network.gateway}: the lowest free address unless Docker names one.
+ */
+public final class DockerIpam
+{
+    static final String TABLE = "docker.ipam.pool";
+    static final String LOCAL_ADDRESS_SPACE = "jvs-local";
+    static final String GLOBAL_ADDRESS_SPACE = "jvs-global";
+    private static final String POOL_ID_PREFIX = "jvs/";
+    private static final String GATEWAY_REQUEST = "com.docker.network.gateway";
+    private static final String ADDRESS_TYPE_OPTION = "RequestAddressType";
+
+    /** One pool: its subnet and the addresses handed out (gateway included). */
+    private record Pool(String id, Cidr subnet, TreeSet<Integer> addresses)
+    {
+    }
+
+    private final StateTables tables;
+    private final NetworkService service;
+    private final IpTool ip;
+    private final SubnetPool defaults;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, Pool> pools = new LinkedHashMap<>();
+
+    public DockerIpam(final StateTables tables, final NetworkService service, final IpTool ip, final SubnetPool defaults)
+    {
+        this.tables = tables;
+        this.service = service;
+        this.ip = ip;
+        this.defaults = defaults;
+        for (final JsonNode row : tables.rows(TABLE).values())
+        {
+            final TreeSet<Integer> addresses = new TreeSet<>();
+            row.path("addresses").forEach(a -> addresses.add(a.asInt()));
+            final Pool pool = new Pool(row.path("id").asText(), Cidr.parse(row.path("subnet").asText()), addresses);
+            pools.put(pool.id(), pool);
+        }
+    }
+
+    public ObjectNode capabilities()
+    {
+        return json.createObjectNode().put("RequiresMACAddress", false).put("RequiresRequestReplay", false);
+    }
+
+    public ObjectNode defaultAddressSpaces()
+    {
+        return json.createObjectNode()
+            .put("LocalDefaultAddressSpace", LOCAL_ADDRESS_SPACE)
+            .put("GlobalDefaultAddressSpace", GLOBAL_ADDRESS_SPACE);
+    }
+
+    /** RequestPool: the subnet Docker names ({@code --subnet}) or the first free /24 of jvs's default pool. */
+    public synchronized ObjectNode requestPool(final JsonNode request)
+    {
+        if (request.path("V6").asBoolean(false))
+        {
+            throw JvsException.invalid("IPv6 pools are not supported by the jvs IPAM driver");
+        }
+        final String subPool = DockerPluginApi.optionalText(request, "SubPool");
+        if (subPool != null && !subPool.isEmpty())
+        {
+            throw JvsException.invalid("--ip-range (sub-pool " + subPool + ") is not supported by the jvs IPAM driver");
+        }
+        final String requested = DockerPluginApi.optionalText(request, "Pool");
+        final List<Cidr> taken = new ArrayList<>();
+        service.networks().stream().map(d -> d.network()).filter(n -> n.subnet() != null)
+            .forEach(n -> taken.add(n.subnet()));
+        pools.values().forEach(p -> taken.add(p.subnet()));
+        final Cidr subnet;
+        if (requested == null || requested.isEmpty())
+        {
+            taken.addAll(ip.hostRoutes());
+            subnet = defaults.next(taken);
+        }
+        else
+        {
+            subnet = Cidr.parse(requested);
+            Ipam.checkUsable(subnet);
+            for (final Cidr other : taken)
+            {
+                if (other.overlaps(subnet))
+                {
+                    throw JvsException.conflict("pool " + subnet + " overlaps with " + other + ", already in use");
+                }
+            }
+        }
+        final Pool pool = new Pool(POOL_ID_PREFIX + subnet, subnet, new TreeSet<>());
+        save(pool);
+        pools.put(pool.id(), pool);
+        final ObjectNode response = json.createObjectNode().put("PoolID", pool.id()).put("Pool", subnet.toString());
+        response.putObject("Data");
+        return response;
+    }
+
+    /** ReleasePool: forgets the pool and whatever addresses Docker did not release first. */
+    public synchronized ObjectNode releasePool(final JsonNode request)
+    {
+        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        tables.remove(TABLE, pool.id());
+        pools.remove(pool.id());
+        return json.createObjectNode();
+    }
+
+    /** RequestAddress: the named address if free, else the lowest free one (the gateway too). */
+    public synchronized ObjectNode requestAddress(final JsonNode request)
+    {
+        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        final String wanted = DockerPluginApi.optionalText(request, "Address");
+        final boolean gateway = GATEWAY_REQUEST.equals(request.path("Options").path(ADDRESS_TYPE_OPTION).asText());
+        final Cidr subnet = pool.subnet();
+        final int address;
+        if (wanted != null && !wanted.isEmpty())
+        {
+            address = Ipv4.parse(wanted);
+            if (!subnet.contains(address) || address == subnet.network() || address == subnet.broadcast())
+            {
+                throw JvsException.invalid("address " + wanted + " cannot be assigned in pool " + subnet);
+            }
+            if (pool.addresses().contains(address))
+            {
+                throw JvsException.conflict("address " + wanted + " is already in use in pool " + subnet);
+            }
+        }
+        else
+        {
+            address = lowestFree(pool);
+        }
+        final TreeSet<Integer> next = new TreeSet<>(pool.addresses());
+        next.add(address);
+        final Pool updated = new Pool(pool.id(), subnet, next);
+        save(updated);
+        pools.put(updated.id(), updated);
+        final ObjectNode response = json.createObjectNode()
+            .put("Address", Ipv4.format(address) + "/" + subnet.prefix());
+        response.putObject("Data");
+        return response;
+    }
+
+    public synchronized ObjectNode releaseAddress(final JsonNode request)
+    {
+        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        final int address = Ipv4.parse(DockerPluginApi.requiredText(request, "Address"));
+        if (!pool.addresses().contains(address))
+        {
+            throw JvsException.notFound("address " + Ipv4.format(address) + " is not allocated in pool " +
+                pool.subnet());
+        }
+        final TreeSet<Integer> next = new TreeSet<>(pool.addresses());
+        next.remove(address);
+        final Pool updated = new Pool(pool.id(), pool.subnet(), next);
+        save(updated);
+        pools.put(updated.id(), updated);
+        return json.createObjectNode();
+    }
+
+    /** Addresses handed out in a pool, for tests and inspection. */
+    public synchronized List<Integer> addresses(final String poolId)
+    {
+        return List.copyOf(pool(poolId).addresses());
+    }
+
+    public synchronized List<String> poolIds()
+    {
+        return List.copyOf(pools.keySet());
+    }
+
+    private Pool pool(final String id)
+    {
+        final Pool pool = pools.get(id);
+        if (pool == null)
+        {
+            throw JvsException.notFound("address pool " + id + " not found");
+        }
+        return pool;
+    }
+
+    private static int lowestFree(final Pool pool)
+    {
+        final Cidr subnet = pool.subnet();
+        final long lastHost = subnet.size() - 2;
+        for (long offset = 1; offset <= lastHost; offset++)
+        {
+            final int candidate = subnet.network() + (int)offset;
+            if (!pool.addresses().contains(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw JvsException.conflict("no available IPv4 addresses in pool " + subnet);
+    }
+
+    private void save(final Pool pool)
+    {
+        final ObjectNode row = json.createObjectNode().put("id", pool.id()).put("subnet", pool.subnet().toString());
+        final ArrayNode addresses = row.putArray("addresses");
+        pool.addresses().forEach(addresses::add);
+        tables.put(TABLE, pool.id(), row);
+    }
+}

@@ -1,0 +1,46 @@
+package io.jvs.control.overlay;
+
+/**
+ * The overlay's key layout in the cluster store (values are JSON):
+ * <pre>
+ * /jvs/v1/catalog                         bumped by every network create/remove; those compare its revision,
+ *                                         so names, VNIs and subnets stay unique across hosts
+ * /jvs/v1/networks/{network id}           {@link OverlayNetwork}; rewritten (same value) by every endpoint
+ *                                         allocation, so a remove racing a connect fails its compare
+ * /jvs/v1/hosts/{underlay IPv4}           {@link HostRecord}, under the host's lease: VTEP membership
+ * /jvs/v1/endpoints/{network id}/{IPv4}   {@link EndpointRecord}, under the owning host's lease: the address
+ *                                         allocation (created only if absent) and MAC/IP -> VTEP in one key
+ * </pre>
+ */
+public final class ClusterKeys
+{
+    public static final String ROOT = "/jvs/v1/";
+    public static final String CATALOG = ROOT + "catalog";
+    public static final String NETWORKS = ROOT + "networks/";
+    public static final String HOSTS = ROOT + "hosts/";
+    public static final String ENDPOINTS = ROOT + "endpoints/";
+
+    private ClusterKeys()
+    {
+    }
+
+    public static String network(final String networkId)
+    {
+        return NETWORKS + networkId;
+    }
+
+    public static String host(final String underlayIp)
+    {
+        return HOSTS + underlayIp;
+    }
+
+    public static String endpoints(final String networkId)
+    {
+        return ENDPOINTS + networkId + "/";
+    }
+
+    public static String endpoint(final String networkId, final String address)
+    {
+        return endpoints(networkId) + address;
+    }
+}

@@ -1,0 +1,555 @@
+package io.jvs.control.overlay;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jvs.control.JvsException;
+import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipam;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.ipam.SubnetPool;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The overlay's control plane on one host, over a {@link ClusterKv} (etcd for several hosts, in memory for one):
+ * <ul>
+ * <li>network definitions: create/remove compare the catalog's revision, so names, VNIs and subnets stay unique
+ *     however many hosts create networks at once;</li>
+ * <li>addresses: an endpoint key per address, created only if absent, under this host's lease;</li>
+ * <li>membership: this host's underlay address under its lease, renewed every TTL/3 by keep-alive, so a host
+ *     that dies drops out of every peer list within the TTL; a lost lease (etcd outage longer than the TTL) is
+ *     replaced and this host's keys are written again;</li>
+ * <li>reconciliation: on every change under {@link ClusterKeys#ROOT} (watch) and every {@link #RESYNC_MILLIS} the
+ *     whole state is read again, peers go to {@link OverlayTunnels#setPeers} and the state to the listener
+ *     (the network service installs networks, rewrites hosts files).</li>
+ * </ul>
+ * One thread ("jvs-overlay") renews and reconciles; API threads call the create/allocate methods. The listener
+ * is called on the overlay thread without any lock of this class held.
+ */
+public final class OverlayControl implements AutoCloseable
+{
+    public static final int FIRST_VNI = 4096;
+    public static final int MAX_VNI = (1 << 24) - 1;
+    public static final long DEFAULT_LEASE_TTL_SECONDS = 10;
+    public static final long RESYNC_MILLIS = 2000;
+    /** Default pool of overlay subnets (/24 each) when {@code --subnet} is not given. */
+    public static final Cidr DEFAULT_POOL = Cidr.parse("10.232.0.0/16");
+    private static final int TXN_ATTEMPTS = 16;
+
+    /** How this host takes part. */
+    public record Settings(String hostAddress, List<String> staticPeers, long leaseTtlSeconds)
+    {
+    }
+
+    /** What {@code network create -d overlay} asks for, already parsed. */
+    public record Definition(String name, String subnet, String gateway, Integer vni, boolean internal,
+        boolean encrypted)
+    {
+    }
+
+    private final ClusterKv kv;
+    private final OverlayTunnels tunnels;
+    private final Settings settings;
+    private final String hostId;
+    private final List<Integer> staticPeers;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r ->
+    {
+        final Thread t = new Thread(r, "jvs-overlay");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean reconcilePending = new AtomicBoolean();
+    /** Endpoint keys this host wrote, with their values, to write again after a lost lease. */
+    private final Map<String, String> ownEndpoints = new LinkedHashMap<>();
+    private volatile Consumer<ClusterState> listener = s -> { };
+    private volatile ClusterState state = ClusterState.EMPTY;
+    private volatile long lease;
+    private volatile String lastError = "";
+    private AutoCloseable watch;
+    private volatile boolean closed;
+
+    private OverlayControl(final ClusterKv kv, final OverlayTunnels tunnels, final Settings settings)
+    {
+        this.kv = kv;
+        this.tunnels = tunnels;
+        this.settings = settings;
+        this.hostId = settings.hostAddress() != null ? settings.hostAddress() : "local:" + hostname();
+        final List<Integer> peers = new ArrayList<>();
+        for (final String p : settings.staticPeers())
+        {
+            final int ip = Ipv4.parse(p);
+            if (p.equals(settings.hostAddress()))
+            {
+                continue; // a shared --peers list may name this host too
+            }
+            peers.add(ip);
+        }
+        this.staticPeers = List.copyOf(peers);
+    }
+
+    /**
+     * Joins: grants the lease, revokes a previous incarnation's lease (its endpoints died with it), registers
+     * this host (if it has an underlay), reads the state once and starts renewing and watching.
+     */
+    public static OverlayControl start(final ClusterKv kv, final OverlayTunnels tunnels, final Settings settings)
+    {
+        final OverlayControl control = new OverlayControl(kv, tunnels, settings);
+        control.join();
+        return control;
+    }
+
+    private void join()
+    {
+        if (settings.hostAddress() != null)
+        {
+            final ClusterKv.Snapshot mine = kv.range(ClusterKeys.host(settings.hostAddress()));
+            for (final ClusterKv.Entry e : mine.entries())
+            {
+                if (e.key().equals(ClusterKeys.host(settings.hostAddress())))
+                {
+                    try
+                    {
+                        kv.revoke(ClusterState.JSON.readValue(e.value(), HostRecord.class).lease());
+                    }
+                    catch (final JsonProcessingException ex)
+                    {
+                        kv.txn(List.of(), List.of(new ClusterKv.Delete(e.key())));
+                    }
+                }
+            }
+        }
+        lease = kv.grantLease(settings.leaseTtlSeconds());
+        registerHost();
+        reconcile();
+        watch = kv.watch(ClusterKeys.ROOT, this::requestReconcile);
+        final long renewMillis = Math.max(250, settings.leaseTtlSeconds() * 1000 / 3);
+        thread.scheduleWithFixedDelay(this::renew, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::requestReconcile, RESYNC_MILLIS, RESYNC_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Receives every new state (on the overlay thread); called once at once with the current state. */
+    public void setListener(final Consumer<ClusterState> listener)
+    {
+        this.listener = listener;
+        requestReconcile();
+    }
+
+    public ClusterState state()
+    {
+        return state;
+    }
+
+    public OverlayTunnels tunnels()
+    {
+        return tunnels;
+    }
+
+    /** This host's name in endpoint records: its underlay address, or "local:HOSTNAME" without an underlay. */
+    public String hostId()
+    {
+        return hostId;
+    }
+
+    public String storeDescription()
+    {
+        return kv.describe();
+    }
+
+    public String lastError()
+    {
+        return lastError;
+    }
+
+    public long leaseTtlSeconds()
+    {
+        return settings.leaseTtlSeconds();
+    }
+
+    /** The VTEPs this host sends to: every other registered host plus static peers. */
+    public List<Integer> peersOf(final ClusterState s)
+    {
+        final Set<Integer> peers = new HashSet<>(staticPeers);
+        for (final String address : s.hosts().keySet())
+        {
+            if (!address.equals(settings.hostAddress()))
+            {
+                peers.add(Ipv4.parse(address));
+            }
+        }
+        final List<Integer> sorted = new ArrayList<>(peers);
+        sorted.sort(Integer::compareUnsigned);
+        return sorted;
+    }
+
+    // ------------------------------------------------------------------------------------------------ networks
+
+    /**
+     * Defines a network in the cluster. Checks (against a fresh read, and atomically through the catalog revision):
+     * the name is free, the VNI is free (or the lowest free from {@link #FIRST_VNI}), the subnet overlaps no overlay
+     * network and none of {@code localTaken} (this host's networks and routes).
+     */
+    public OverlayNetwork define(final Definition def, final String id, final Collection<Cidr> localTaken)
+    {
+        if (def.encrypted())
+        {
+            throw JvsException.invalid("-o encrypted is not supported yet: jvs VXLAN payloads travel in clear " +
+                "(see docs/overlay.md)");
+        }
+        if (def.vni() != null && (def.vni() < 1 || def.vni() > MAX_VNI))
+        {
+            throw JvsException.invalid("vni " + def.vni() + " is out of range 1.." + MAX_VNI);
+        }
+        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
+        {
+            final ClusterState s = read();
+            if (s.networkByName(def.name()).isPresent())
+            {
+                throw JvsException.conflict("network with name " + def.name() + " already exists");
+            }
+            final Set<Integer> vnis = new HashSet<>();
+            s.networks().values().forEach(n -> vnis.add(n.vni()));
+            final int vni;
+            if (def.vni() != null)
+            {
+                if (vnis.contains(def.vni()))
+                {
+                    throw JvsException.conflict("vni " + def.vni() + " is used by network " + s.networks().values()
+                        .stream().filter(n -> n.vni() == def.vni()).findFirst().map(OverlayNetwork::name).orElse("?"));
+                }
+                vni = def.vni();
+            }
+            else
+            {
+                int v = FIRST_VNI;
+                while (vnis.contains(v))
+                {
+                    v++;
+                }
+                if (v > MAX_VNI)
+                {
+                    throw JvsException.conflict("no free VNI");
+                }
+                vni = v;
+            }
+            final List<Cidr> taken = new ArrayList<>(localTaken);
+            final Cidr subnet;
+            if (def.subnet() != null && !def.subnet().isEmpty())
+            {
+                subnet = Cidr.parse(def.subnet());
+                Ipam.checkUsable(subnet);
+                for (final OverlayNetwork other : s.networks().values())
+                {
+                    final Cidr o = Cidr.parse(other.subnet());
+                    if (o.overlaps(subnet))
+                    {
+                        throw JvsException.conflict("subnet " + subnet + " overlaps with network " + other.name() +
+                            " (" + o + ")");
+                    }
+                }
+                if (SubnetPool.overlapsAny(subnet, localTaken))
+                {
+                    throw JvsException.conflict("subnet " + subnet + " overlaps with a network or route of this host");
+                }
+            }
+            else
+            {
+                if (def.gateway() != null && !def.gateway().isEmpty())
+                {
+                    throw JvsException.invalid("--gateway needs --subnet: the gateway must be in a subnet you choose");
+                }
+                s.networks().values().forEach(n -> taken.add(Cidr.parse(n.subnet())));
+                subnet = new SubnetPool(DEFAULT_POOL, SubnetPool.DEFAULT_PREFIX).next(taken);
+            }
+            final int gateway = def.gateway() != null && !def.gateway().isEmpty() ?
+                Ipv4.parse(def.gateway()) : Ipam.defaultGateway(subnet);
+            Ipam.checkGateway(subnet, gateway);
+            final OverlayNetwork network = new OverlayNetwork(id, def.name(), subnet.toString(), Ipv4.format(gateway),
+                vni, def.internal(), false, Instant.now().toString(), hostId);
+            if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.CATALOG, s.catalogRevision()),
+                    ClusterKv.Cmp.absent(ClusterKeys.network(id))),
+                List.of(new ClusterKv.Put(ClusterKeys.CATALOG, id, ClusterKv.NO_LEASE),
+                    new ClusterKv.Put(ClusterKeys.network(id), json(network), ClusterKv.NO_LEASE))))
+            {
+                requestReconcile();
+                return network;
+            }
+        }
+        throw JvsException.conflict("network " + def.name() + " not created: the cluster catalog kept changing (" +
+            TXN_ATTEMPTS + " attempts)");
+    }
+
+    /** Removes a network from the cluster; refused while any host has an endpoint on it. */
+    public void undefine(final String networkId)
+    {
+        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
+        {
+            final ClusterState s = read();
+            final OverlayNetwork network = s.network(networkId).orElse(null);
+            if (network == null)
+            {
+                return; // already gone (removed from another host)
+            }
+            final List<EndpointRecord> endpoints = s.endpoints(networkId);
+            if (!endpoints.isEmpty())
+            {
+                throw JvsException.conflict("error while removing network: network " + network.name() + " id " +
+                    networkId.substring(0, 12) + " has active endpoints (" + String.join(", ",
+                    endpoints.stream().map(e -> e.sandbox() + "@" + e.host()).toList()) + ")");
+            }
+            if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.CATALOG, s.catalogRevision()),
+                    new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
+                List.of(new ClusterKv.Put(ClusterKeys.CATALOG, networkId, ClusterKv.NO_LEASE),
+                    new ClusterKv.Delete(ClusterKeys.network(networkId)))))
+            {
+                requestReconcile();
+                return;
+            }
+        }
+        throw JvsException.conflict("network " + networkId + " not removed: the cluster catalog kept changing");
+    }
+
+    // ----------------------------------------------------------------------------------------------- addresses
+
+    /**
+     * Allocates the lowest address of the network that no host uses (not the gateway), records it with the
+     * sandbox's name, MAC and this host's VTEP under this host's lease. @return the address.
+     */
+    public int allocate(final String networkId, final String sandbox, final java.util.function.IntFunction<String> mac)
+    {
+        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
+        {
+            final ClusterState s = read();
+            final OverlayNetwork network = s.network(networkId).orElseThrow(() ->
+                JvsException.notFound("overlay network " + networkId + " no longer exists in the cluster"));
+            final Cidr subnet = Cidr.parse(network.subnet());
+            final Ipam ipam = new Ipam(subnet, Ipv4.parse(network.gateway()));
+            for (final EndpointRecord e : s.endpoints(networkId))
+            {
+                final int used = Ipv4.parse(e.address());
+                if (subnet.contains(used) && !ipam.isAllocated(used) && used != ipam.gateway())
+                {
+                    ipam.reserve(used);
+                }
+            }
+            final int address = ipam.allocate();
+            final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
+            final String value = json(new EndpointRecord(networkId, sandbox, Ipv4.format(address),
+                mac.apply(address), hostId));
+            // Rewriting the network key bumps its revision: a remove that read "no endpoints" before this fails.
+            if (kv.txn(List.of(ClusterKv.Cmp.absent(key),
+                    new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
+                List.of(new ClusterKv.Put(key, value, lease),
+                    new ClusterKv.Put(ClusterKeys.network(networkId), json(network), ClusterKv.NO_LEASE))))
+            {
+                synchronized (ownEndpoints)
+                {
+                    ownEndpoints.put(key, value);
+                }
+                requestReconcile();
+                return address;
+            }
+        }
+        throw JvsException.conflict("no address allocated on network " + networkId + ": the cluster kept changing");
+    }
+
+    /** Frees an address this host allocated. */
+    public void release(final String networkId, final int address)
+    {
+        final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
+        synchronized (ownEndpoints)
+        {
+            ownEndpoints.remove(key);
+        }
+        kv.txn(List.of(), List.of(new ClusterKv.Delete(key)));
+        requestReconcile();
+    }
+
+    // --------------------------------------------------------------------------------------------- background
+
+    private ClusterState read()
+    {
+        return ClusterState.parse(kv.range(ClusterKeys.ROOT));
+    }
+
+    private void registerHost()
+    {
+        if (settings.hostAddress() != null)
+        {
+            kv.txn(List.of(), List.of(new ClusterKv.Put(ClusterKeys.host(settings.hostAddress()),
+                json(new HostRecord(settings.hostAddress(), hostname(), lease, Instant.now().toString())), lease)));
+        }
+    }
+
+    private void requestReconcile()
+    {
+        if (!closed && reconcilePending.compareAndSet(false, true))
+        {
+            try
+            {
+                thread.execute(this::reconcile);
+            }
+            catch (final java.util.concurrent.RejectedExecutionException ex)
+            {
+                reconcilePending.set(false); // closing
+            }
+        }
+    }
+
+    /** Reads everything, programs the peers and hands the state to the listener. Runs on the overlay thread. */
+    private void reconcile()
+    {
+        reconcilePending.set(false);
+        if (closed)
+        {
+            return;
+        }
+        try
+        {
+            final ClusterState s = read();
+            state = s;
+            tunnels.setPeers(peersOf(s));
+            listener.accept(s);
+            lastError = "";
+        }
+        catch (final RuntimeException ex)
+        {
+            report("reconcile", ex);
+        }
+    }
+
+    private void renew()
+    {
+        if (closed)
+        {
+            return;
+        }
+        try
+        {
+            if (!kv.keepAlive(lease))
+            {
+                System.err.println("jvs: overlay lease " + Long.toHexString(lease) + " was lost (expired in " +
+                    kv.describe() + "): joining again");
+                lease = kv.grantLease(settings.leaseTtlSeconds());
+                registerHost();
+                final Map<String, String> mine;
+                synchronized (ownEndpoints)
+                {
+                    mine = new LinkedHashMap<>(ownEndpoints);
+                }
+                for (final Map.Entry<String, String> e : mine.entrySet())
+                {
+                    if (!kv.txn(List.of(ClusterKv.Cmp.absent(e.getKey())),
+                        List.of(new ClusterKv.Put(e.getKey(), e.getValue(), lease))))
+                    {
+                        System.err.println("jvs: overlay address conflict: " + e.getKey() +
+                            " was taken by another host while this host's lease was lost");
+                    }
+                }
+                requestReconcile();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            report("lease keep-alive", ex);
+        }
+    }
+
+    /** Background failures are reported once per distinct message (etcd down would otherwise log every second). */
+    private void report(final String what, final RuntimeException ex)
+    {
+        final String message = "jvs: overlay " + what + " failed: " + ex.getMessage();
+        if (!message.equals(lastError))
+        {
+            System.err.println(message);
+        }
+        lastError = message;
+    }
+
+    /** Leaves: revokes the lease, so the other hosts drop this one at once (not after the TTL). */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        thread.shutdownNow();
+        try
+        {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        RuntimeException failure = null;
+        try
+        {
+            if (watch != null)
+            {
+                watch.close();
+            }
+        }
+        catch (final Exception ex)
+        {
+            failure = new JvsException(JvsException.Kind.INTERNAL, "closing the overlay watch: " + ex, ex);
+        }
+        try
+        {
+            kv.revoke(lease);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (failure == null)
+            {
+                failure = ex;
+            }
+            else
+            {
+                failure.addSuppressed(ex);
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
+    static String json(final Object value)
+    {
+        try
+        {
+            return ClusterState.JSON.writeValueAsString(value);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static String hostname()
+    {
+        try
+        {
+            return InetAddress.getLocalHost().getHostName();
+        }
+        catch (final UnknownHostException ex)
+        {
+            return "unknown";
+        }
+    }
+}

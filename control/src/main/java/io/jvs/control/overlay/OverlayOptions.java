@@ -1,0 +1,28 @@
+package io.jvs.control.overlay;
+
+import java.util.List;
+
+/**
+ * The daemon's overlay flags. With no underlay, overlay networks work on this host only (a bridge domain each);
+ * with an underlay and no etcd, the VTEP talks to the static {@code peers} and the cluster state lives in memory
+ * (addresses are then unique per host only); with etcd, hosts find each other and share networks and addresses.
+ *
+ * @param underlay         interface carrying VXLAN (e.g. eth0); null for none.
+ * @param underlayAddress  "a.b.c.d/prefix" on it; null: the interface's first IPv4 address.
+ * @param underlayGateway  next hop for peers outside the underlay prefix; null: peers are on-link.
+ * @param etcd             comma-separated http:// client URLs; null: in-memory store.
+ * @param peers            static peer VTEP addresses (in addition to the hosts registered in etcd).
+ * @param leaseTtlSeconds  how long a silent host stays in the others' peer lists.
+ * @param innerMtu         MTU of sandbox interfaces on overlay networks (underlay MTU - 50 at most).
+ */
+public record OverlayOptions(
+    String underlay, String underlayAddress, String underlayGateway, String etcd, List<String> peers,
+    long leaseTtlSeconds, int innerMtu)
+{
+    /** Overlay networks on this host only: no underlay, no etcd. */
+    public static OverlayOptions local()
+    {
+        return new OverlayOptions(null, null, null, null, List.of(), OverlayControl.DEFAULT_LEASE_TTL_SECONDS,
+            io.jvs.vxlan.OuterHeaders.DEFAULT_INNER_MTU);
+    }
+}

@@ -1,0 +1,151 @@
+package io.jvs.control.overlay;
+
+import io.jvs.control.fabric.Fabric;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.vxlan.RemoteVtep;
+import io.jvs.vxlan.Vtep;
+import io.jvs.vxlan.VxlanTunnelPort;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The data-path side of the overlay on this host: the {@link Vtep} on the underlay and one {@link VxlanTunnelPort}
+ * per overlay network, a port of that network's bridge domain. Without an underlay ({@code vtep == null}) an
+ * overlay network is a plain bridge domain on this host. Peers are one list for every VNI (every jvs host in the
+ * cluster plus static peers); it is applied to ports opened later too. Thread safe (one lock; control path only).
+ */
+public final class OverlayTunnels
+{
+    /** A tunnel port in the switch. */
+    private record Attached(VxlanTunnelPort port, int portId)
+    {
+    }
+
+    private final Vtep vtep;
+    private final Fabric fabric;
+    private final Map<Integer, Attached> byVni = new HashMap<>();
+    private List<Integer> peers = List.of();
+
+    public OverlayTunnels(final Vtep vtep, final Fabric fabric)
+    {
+        this.vtep = vtep;
+        this.fabric = fabric;
+    }
+
+    public boolean hasUnderlay()
+    {
+        return vtep != null;
+    }
+
+    /** Inner MTU the sandboxes' interfaces get on overlay networks. */
+    public int innerMtu()
+    {
+        return vtep == null ? io.jvs.vxlan.OuterHeaders.DEFAULT_INNER_MTU : vtep.config().innerMtu();
+    }
+
+    public String localAddress()
+    {
+        return vtep == null ? null : Ipv4.format(vtep.localIp());
+    }
+
+    /** Opens the VNI's tunnel port and adds it to the bridge domain, with the current peers. No-op without underlay. */
+    public synchronized void attach(final int vni, final int bridgeDomainId)
+    {
+        if (vtep == null || byVni.containsKey(vni))
+        {
+            return;
+        }
+        final VxlanTunnelPort port = vtep.openPort(vni);
+        final int portId;
+        try
+        {
+            vtep.setPeers(vni, peers);
+            portId = fabric.attachPort(port, bridgeDomainId);
+        }
+        catch (final RuntimeException ex)
+        {
+            port.close();
+            throw ex;
+        }
+        byVni.put(vni, new Attached(port, portId));
+    }
+
+    /** Removes the VNI's port from the switch (which closes it and unregisters the VNI). */
+    public synchronized void detach(final int vni)
+    {
+        final Attached attached = byVni.remove(vni);
+        if (attached != null)
+        {
+            fabric.detach(attached.portId());
+        }
+    }
+
+    /** Replaces the peer VTEPs of every VNI; no-op when unchanged. */
+    public synchronized void setPeers(final Collection<Integer> newPeers)
+    {
+        final List<Integer> sorted = new ArrayList<>(newPeers);
+        sorted.sort(Integer::compareUnsigned);
+        if (sorted.equals(peers))
+        {
+            return;
+        }
+        peers = List.copyOf(sorted);
+        if (vtep != null)
+        {
+            for (final int vni : byVni.keySet())
+            {
+                vtep.setPeers(vni, peers);
+            }
+        }
+    }
+
+    public synchronized List<String> peers()
+    {
+        return peers.stream().map(Ipv4::format).toList();
+    }
+
+    /** Per VNI: the port's peers with their ARP state, and its counters, for {@code jvs overlay}. */
+    public synchronized Map<Integer, Map<String, Object>> portViews()
+    {
+        final Map<Integer, Map<String, Object>> views = new TreeMap<>();
+        byVni.forEach((vni, attached) ->
+        {
+            final VxlanTunnelPort port = attached.port();
+            final Map<String, Object> view = new LinkedHashMap<>();
+            view.put("Port", attached.portId());
+            view.put("Interface", port.name());
+            view.put("Peers", port.peerList().stream().map(RemoteVtep::toString).toList());
+            view.put("RemoteMacs", port.remoteMacCount());
+            view.put("TxFrames", port.txFrames());
+            view.put("TxOuterFrames", port.txOuterFrames());
+            view.put("TxSegments", port.txSegments());
+            view.put("RxFrames", port.rxFrames());
+            view.put("TxDrops", port.txDropCounts());
+            views.put(vni, view);
+        });
+        return views;
+    }
+
+    /** VTEP-wide counters (receive drops by reason, ignored underlay traffic), empty without underlay. */
+    public Map<String, Object> vtepView()
+    {
+        final Map<String, Object> view = new LinkedHashMap<>();
+        if (vtep != null)
+        {
+            view.put("Interface", vtep.config().underlayInterface());
+            view.put("Address", Ipv4.format(vtep.localIp()));
+            view.put("InnerMtu", vtep.config().innerMtu());
+            view.put("Decapsulated", vtep.decapsulated());
+            view.put("RxDrops", vtep.rxDropCounts());
+            view.put("Ignored", vtep.ignoredCounts());
+            view.put("Neighbours", vtep.neighbours().stream().map(Object::toString).toList());
+        }
+        return view;
+    }
+}

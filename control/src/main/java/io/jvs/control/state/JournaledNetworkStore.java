@@ -1,0 +1,178 @@
+package io.jvs.control.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvs.control.ipam.Cidr;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The network store made durable: every change is written to the {@link StateTables} before the in-memory view
+ * changes, and a store opened on the same tables comes back with the same networks, sandboxes and endpoints.
+ * Bridge-domain and port ids are saved too, but they belong to the switch of the process that wrote them: after a
+ * restart the control plane hands out new ones (see {@code NetworkService.restore}).
+ */
+public final class JournaledNetworkStore implements NetworkStore
+{
+    static final String NETWORKS = "network";
+    static final String SANDBOXES = "sandbox";
+    static final String ENDPOINTS = "endpoint";
+
+    private final StateTables tables;
+    private final InMemoryNetworkStore memory = new InMemoryNetworkStore();
+    private final ObjectMapper json = new ObjectMapper();
+
+    public JournaledNetworkStore(final StateTables tables)
+    {
+        this.tables = tables;
+        tables.rows(NETWORKS).values().forEach(row -> memory.putNetwork(network(row)));
+        tables.rows(SANDBOXES).values().forEach(row -> memory.putSandbox(sandbox(row)));
+        tables.rows(ENDPOINTS).values().forEach(row -> memory.putEndpoint(endpoint(row)));
+    }
+
+    public List<Network> networks()
+    {
+        return memory.networks();
+    }
+
+    public Optional<Network> network(final String id)
+    {
+        return memory.network(id);
+    }
+
+    public void putNetwork(final Network network)
+    {
+        tables.put(NETWORKS, network.id(), row(network));
+        memory.putNetwork(network);
+    }
+
+    public void removeNetwork(final String id)
+    {
+        tables.remove(NETWORKS, id);
+        memory.removeNetwork(id);
+    }
+
+    public List<Sandbox> sandboxes()
+    {
+        return memory.sandboxes();
+    }
+
+    public Optional<Sandbox> sandbox(final String name)
+    {
+        return memory.sandbox(name);
+    }
+
+    public void putSandbox(final Sandbox sandbox)
+    {
+        tables.put(SANDBOXES, sandbox.name(), json.createObjectNode()
+            .put("name", sandbox.name()).put("created", sandbox.created().toString()));
+        memory.putSandbox(sandbox);
+    }
+
+    public void removeSandbox(final String name)
+    {
+        tables.remove(SANDBOXES, name);
+        memory.removeSandbox(name);
+    }
+
+    public List<Endpoint> endpoints()
+    {
+        return memory.endpoints();
+    }
+
+    public Optional<Endpoint> endpoint(final String networkId, final String sandbox)
+    {
+        return memory.endpoint(networkId, sandbox);
+    }
+
+    public void putEndpoint(final Endpoint endpoint)
+    {
+        tables.put(ENDPOINTS, endpoint.networkId() + '/' + endpoint.sandbox(), row(endpoint));
+        memory.putEndpoint(endpoint);
+    }
+
+    public void removeEndpoint(final String networkId, final String sandbox)
+    {
+        tables.remove(ENDPOINTS, networkId + '/' + sandbox);
+        memory.removeEndpoint(networkId, sandbox);
+    }
+
+    // ------------------------------------------------------------------------------------------------- encoding
+
+    private ObjectNode row(final Network n)
+    {
+        final ObjectNode row = json.createObjectNode()
+            .put("id", n.id())
+            .put("name", n.name())
+            .put("driver", n.driver())
+            .put("internal", n.internal())
+            .put("subnet", n.subnet() == null ? null : n.subnet().toString())
+            .put("gateway", n.gateway())
+            .put("predefined", n.predefined())
+            .put("created", n.created().toString())
+            .put("bridgeDomain", n.bridgeDomainId());
+        // written only when present: rows of plain networks read the same by older and newer daemons
+        if (!n.options().isEmpty())
+        {
+            n.options().forEach(row.putObject("options")::put);
+        }
+        if (n.ipRange() != null)
+        {
+            row.put("ipRange", n.ipRange().toString());
+        }
+        if (!n.auxAddresses().isEmpty())
+        {
+            n.auxAddresses().forEach(row.putObject("auxAddresses")::put);
+        }
+        return row;
+    }
+
+    private static Network network(final JsonNode row)
+    {
+        final JsonNode subnet = row.get("subnet");
+        return new Network(row.path("id").asText(), row.path("name").asText(), row.path("driver").asText(),
+            row.path("internal").asBoolean(), subnet == null || subnet.isNull() ? null : Cidr.parse(subnet.asText()),
+            row.path("gateway").asInt(), row.path("predefined").asBoolean(),
+            Instant.parse(row.path("created").asText()), row.path("bridgeDomain").asInt(), strings(row.path("options")),
+            row.hasNonNull("ipRange") ? Cidr.parse(row.path("ipRange").asText()) : null,
+            strings(row.path("auxAddresses")));
+    }
+
+    private static Map<String, String> strings(final JsonNode node)
+    {
+        final Map<String, String> map = new LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+        return map;
+    }
+
+    private static Sandbox sandbox(final JsonNode row)
+    {
+        return new Sandbox(row.path("name").asText(), Instant.parse(row.path("created").asText()));
+    }
+
+    private ObjectNode row(final Endpoint e)
+    {
+        return json.createObjectNode()
+            .put("id", e.id())
+            .put("networkId", e.networkId())
+            .put("sandbox", e.sandbox())
+            .put("hostInterface", e.hostInterface())
+            .put("sandboxInterface", e.sandboxInterface())
+            .put("mac", e.macAddress())
+            .put("address", e.address())
+            .put("prefix", e.prefix())
+            .put("port", e.portId());
+    }
+
+    private static Endpoint endpoint(final JsonNode row)
+    {
+        return new Endpoint(row.path("id").asText(), row.path("networkId").asText(), row.path("sandbox").asText(),
+            row.path("hostInterface").asText(), row.path("sandboxInterface").asText(), row.path("mac").asText(),
+            row.path("address").asInt(), row.path("prefix").asInt(), row.path("port").asInt());
+    }
+}

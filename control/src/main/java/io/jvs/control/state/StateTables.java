@@ -1,0 +1,202 @@
+package io.jvs.control.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.jvs.control.JvsException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Durable keyed tables over the {@link StateJournal}: each change is one journal record, replayed on open into the
+ * live rows, and the journal is compacted to exactly those rows right after, so it holds one record per live row
+ * plus the changes since the last start.
+ * <pre>
+ * journal record  type "put"    json {"t": table, "k": key, "v": row}
+ *                 type "remove" json {"t": table, "k": key}
+ * </pre>
+ * Rows are JSON trees; their owners (the network store, the Docker driver, its IPAM) encode and decode them.
+ * Thread safe: the journal serialises appends, the live view is guarded by this object.
+ */
+public final class StateTables implements AutoCloseable
+{
+    static final String PUT = "put";
+    static final String REMOVE = "remove";
+    private static final String TABLE = "t";
+    private static final String KEY = "k";
+    private static final String VALUE = "v";
+    private static final String LOCK_FILE = "lock";
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final StateJournal journal;
+    private final Map<String, Map<String, JsonNode>> tables = new TreeMap<>();
+    private final long replayed;
+
+    private final FileChannel lockFile;
+
+    private StateTables(final StateJournal journal, final FileChannel lockFile)
+    {
+        this.journal = journal;
+        this.lockFile = lockFile;
+        replayed = journal.replay(this::apply);
+        journal.compact(snapshot());
+    }
+
+    /**
+     * Opens the journal under {@code stateDir}, replays it and compacts it. One process at a time: the directory's
+     * lock file is held until {@link #close} (the kernel drops it when the process dies, SIGKILL included).
+     */
+    public static StateTables open(final Path stateDir)
+    {
+        final FileChannel lock;
+        try
+        {
+            Files.createDirectories(stateDir);
+            lock = FileChannel.open(stateDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (tryLock(lock) == null)
+            {
+                lock.close();
+                throw new JvsException(JvsException.Kind.CONFLICT,
+                    "another jvs daemon is using the state directory " + stateDir);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot lock the state directory " + stateDir, ex);
+        }
+        try
+        {
+            return new StateTables(StateJournal.open(stateDir), lock);
+        }
+        catch (final RuntimeException ex)
+        {
+            try
+            {
+                lock.close();
+            }
+            catch (final IOException suppressed)
+            {
+                ex.addSuppressed(suppressed);
+            }
+            throw ex;
+        }
+    }
+
+    /** Null when another process, or another open in this one, holds the lock. */
+    private static FileLock tryLock(final FileChannel channel) throws IOException
+    {
+        try
+        {
+            return channel.tryLock();
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            return null;
+        }
+    }
+
+    /** Records replayed at open (before compaction). */
+    public long replayedRecords()
+    {
+        return replayed;
+    }
+
+    /** The live rows of one table, in the order they were first written. */
+    public synchronized Map<String, JsonNode> rows(final String table)
+    {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(tables.getOrDefault(table, Map.of())));
+    }
+
+    public synchronized void put(final String table, final String key, final JsonNode row)
+    {
+        final ObjectNode record = json.createObjectNode().put(TABLE, table).put(KEY, key);
+        record.set(VALUE, row);
+        journal.append(PUT, record.toString());
+        tables.computeIfAbsent(table, t -> new LinkedHashMap<>()).put(key, row);
+    }
+
+    public synchronized void remove(final String table, final String key)
+    {
+        final Map<String, JsonNode> rows = tables.get(table);
+        if (rows == null || !rows.containsKey(key))
+        {
+            return;
+        }
+        journal.append(REMOVE, json.createObjectNode().put(TABLE, table).put(KEY, key).toString());
+        rows.remove(key);
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            journal.close();
+        }
+        finally
+        {
+            try
+            {
+                lockFile.close();
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
+        }
+    }
+
+    private synchronized List<StateJournal.Record> snapshot()
+    {
+        final List<StateJournal.Record> records = new ArrayList<>();
+        tables.forEach((table, rows) -> rows.forEach((key, row) ->
+        {
+            final ObjectNode record = json.createObjectNode().put(TABLE, table).put(KEY, key);
+            record.set(VALUE, row);
+            records.add(new StateJournal.Record(PUT, record.toString()));
+        }));
+        return records;
+    }
+
+    private void apply(final String type, final String text)
+    {
+        final JsonNode record;
+        try
+        {
+            record = json.readTree(text);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("corrupt journal record " + type + ": " + text, ex);
+        }
+        final String table = record.path(TABLE).asText();
+        final String key = record.path(KEY).asText();
+        switch (type)
+        {
+            case PUT -> tables.computeIfAbsent(table, t -> new LinkedHashMap<>()).put(key, record.get(VALUE));
+            case REMOVE ->
+            {
+                final Map<String, JsonNode> rows = tables.get(table);
+                if (rows != null)
+                {
+                    rows.remove(key);
+                }
+            }
+            default -> throw new IllegalStateException("unknown journal record type " + type);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.jvs.control.it;
+
+import io.jvs.control.api.ApiClient;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code jvs daemon} in a child JVM on the test class path, so a test can SIGKILL it: the JVM flags are this JVM's
+ * (surefire's argLine), the output goes to a log file per start.
+ */
+final class DaemonProcess
+{
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path dir;
+    private final Path socket;
+    private final Path pluginSocket;
+    private Process process;
+    private int starts;
+
+    DaemonProcess(final Path dir, final Path socket, final Path pluginSocket)
+    {
+        this.dir = dir;
+        this.socket = socket;
+        this.pluginSocket = pluginSocket;
+    }
+
+    Path socket()
+    {
+        return socket;
+    }
+
+    /** Starts and waits until the API answers. */
+    void start() throws Exception
+    {
+        final List<String> argv = new ArrayList<>();
+        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
+        {
+            if (flag.startsWith("--add-") || flag.startsWith("-D") || flag.startsWith("-XX:") ||
+                flag.startsWith("--enable-native-access") || flag.startsWith("--sun-misc"))
+            {
+                argv.add(flag);
+            }
+        }
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvs.control.cli.Main", "daemon",
+            "--socket", socket.toString(), "--state-dir", dir.resolve("state").toString(),
+            "--docker-plugin", pluginSocket.toString(), "--no-adopt"));
+        final File log = dir.resolve("daemon-" + (++starts) + ".log").toFile();
+        process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log).start();
+        final ApiClient api = new ApiClient(socket);
+        final long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!api.ping() && process.isAlive())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("daemon did not answer within " + START_TIMEOUT + ": " +
+                    Files.readString(log.toPath()));
+            }
+            Thread.sleep(100);
+        }
+        if (!process.isAlive())
+        {
+            throw new AssertionError("daemon died at start: " + Files.readString(log.toPath()));
+        }
+    }
+
+    /** SIGKILL by PID, then waits for the process to be gone. */
+    void kill() throws Exception
+    {
+        new ProcessBuilder("kill", "-9", Long.toString(process.pid())).inheritIO().start().waitFor();
+        if (!process.waitFor(10, TimeUnit.SECONDS))
+        {
+            throw new AssertionError("SIGKILLed daemon " + process.pid() + " still running");
+        }
+    }
+
+    /** SIGTERM (a clean stop), SIGKILL if it has not stopped after 30 s. @return true when it stopped cleanly. */
+    boolean stop() throws Exception
+    {
+        if (process == null || !process.isAlive())
+        {
+            return true;
+        }
+        process.destroy();
+        final boolean clean = process.waitFor(30, TimeUnit.SECONDS);
+        if (!clean)
+        {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        return clean;
+    }
+
+    boolean isAlive()
+    {
+        return process != null && process.isAlive();
+    }
+
+    String log() throws Exception
+    {
+        return Files.readString(dir.resolve("daemon-" + starts + ".log"));
+    }
+}

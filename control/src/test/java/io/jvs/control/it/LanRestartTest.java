@@ -1,0 +1,280 @@
+package io.jvs.control.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvs.control.cli.Main;
+import io.jvs.control.docker.ContainerSim;
+import io.jvs.control.netns.Command;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A macvlan network across daemon restarts: the daemon runs in a child JVM ({@link DaemonProcess}) and is SIGKILLed
+ * while a container pings the LAN. Started again on the same state directory it must rebuild the network from the
+ * journal (parent link, uplink, host port in place of the one the killed daemon left, no router gateway or host
+ * route of the switch's for the LAN's subnet), keep {@code --ip-range} and {@code --aux-address}, and drop, with
+ * a message, a second macvlan network whose parent interface vanished while it was down. Names start with "jm".
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class LanRestartTest
+{
+    private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(20);
+    private static final Pattern ROUTE_DEV = Pattern.compile(" dev (\\S+)");
+
+    private final String run = "jm" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
+    /** Third octet of the test subnets, so parallel runs on one machine do not collide. */
+    private final int octet = 16 + new SecureRandom().nextInt(200);
+    private final ObjectMapper json = new ObjectMapper();
+    private final List<String> sandboxes = new ArrayList<>();
+    private final List<String> networks = new ArrayList<>();
+    private final List<String> links = new ArrayList<>();
+    private final List<Process> background = new ArrayList<>();
+    private final String lan = run + "lan";
+    private final String parent = run + "p";
+    private final String vanishing = run + "q";
+    private Path dir;
+    private Path socket;
+    private DaemonProcess daemon;
+
+    @AfterEach
+    void cleanUp() throws Exception
+    {
+        background.forEach(Process::destroyForcibly);
+        if (daemon != null && daemon.isAlive())
+        {
+            for (final String sandbox : sandboxes)
+            {
+                cli("sandbox", "rm", sandbox);
+            }
+            for (final String network : networks)
+            {
+                cli("network", "rm", network);
+            }
+            daemon.stop();
+        }
+        for (final String sandbox : sandboxes)
+        {
+            ContainerSim.deleteNamespace(sandbox);
+            Command.exec(EXEC_TIMEOUT, "rm", "-rf", "/etc/netns/" + sandbox);
+        }
+        links.forEach(ContainerSim::deleteLink);
+        ContainerSim.deleteLink(parent);
+        ContainerSim.deleteLink(vanishing);
+        ContainerSim.deleteNamespace(lan);
+        if (dir != null)
+        {
+            try (var paths = Files.walk(dir))
+            {
+                for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
+                {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sigkillThenRestartRebuildsTheMacvlanNetworkAndDropsTheOneWithoutItsParent() throws Exception
+    {
+        // The wire: parent (host, .1) <-> lanEnd in namespace lan (the LAN's host and router, .100).
+        final String lanEnd = run + "l";
+        final String lanSubnet = "172.28." + octet + ".0/24";
+        final String lanHostIp = "172.28." + octet + ".100";
+        ContainerSim.createNamespace(lan);
+        Command.run("ip", "link", "add", parent, "type", "veth", "peer", "name", lanEnd, "netns", lan);
+        Command.run("ip", "address", "add", "172.28." + octet + ".1/24", "dev", parent);
+        Command.run("ip", "link", "set", parent, "up");
+        Command.run("ip", "-n", lan, "address", "add", lanHostIp + "/24", "dev", lanEnd);
+        Command.run("ip", "-n", lan, "link", "set", lanEnd, "up");
+        // A second parent that vanishes while the daemon is down.
+        Command.run("ip", "link", "add", vanishing, "type", "veth", "peer", "name", run + "r");
+        Command.run("ip", "link", "set", vanishing, "up");
+        Command.run("ip", "link", "set", run + "r", "up");
+
+        dir = Files.createTempDirectory(run);
+        socket = dir.resolve("jvs.sock");
+        daemon = new DaemonProcess(dir, socket, dir.resolve("plugin.sock"));
+        daemon.start();
+
+        final String net = network("-d", "macvlan", "--subnet", lanSubnet, "--gateway", lanHostIp,
+            "--ip-range", "172.28." + octet + ".32/28", "--aux-address", "printer=172.28." + octet + ".32",
+            "-o", "parent=" + parent);
+        final String doomed = network("-d", "macvlan", "--subnet", "172.27." + octet + ".0/24",
+            "-o", "parent=" + vanishing);
+        final String a = sandbox("a");
+        final String c = sandbox("c");
+        ok("network", "connect", net, a);
+        ok("network", "connect", doomed, c);
+        final String addressA = address(net, a);
+        assertEquals("172.28." + octet + ".33", addressA, "--ip-range and --aux-address");
+        final String doomedVeth = json.readTree(ok("network", "inspect", doomed).out()).path(0).path("Containers")
+            .path(c).path("HostInterface").asText();
+        links.add(doomedVeth);
+        assertTrue(ContainerSim.ping(a, lanHostIp, 2), "a -> LAN host before the kill");
+        assertTrue(hostPing(addressA), "host -> a through the host port before the kill");
+        final String hostEnd = routeDevice(addressA);
+        links.add(hostEnd);
+        assertNotEquals(parent, hostEnd, "the host reaches a through the host port, not the parent");
+        final String lanRoutes = Command.run("ip", "-4", "route", "show", "exact", lanSubnet);
+        final String before = inspect(net);
+
+        final Path log = dir.resolve("ping.log");
+        background.add(new ProcessBuilder("ip", "netns", "exec", a, "ping", "-i", "0.1", "-w", "60", "-W", "1",
+            lanHostIp).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        waitUntil(() -> replies(log) > 0, Duration.ofSeconds(10), "background ping runs");
+
+        daemon.kill();
+        assertTrue(Files.exists(Path.of("/sys/class/net", hostEnd)), "the killed daemon's host port is left");
+        Command.run("ip", "link", "delete", vanishing);
+
+        daemon.start();
+        final int atRestart = replies(log);
+        waitUntil(() -> replies(log) > atRestart + 3, Duration.ofSeconds(20), "a reaches the LAN after the restart");
+        assertEquals(before, inspect(net), "options, --ip-range, --aux-address and the endpoint after the restart");
+        assertEquals(hostEnd, routeDevice(addressA), "the host port is made again under its name, routes included");
+        assertTrue(hostPing(addressA), "host -> a after the restart");
+        assertEquals(lanRoutes, Command.run("ip", "-4", "route", "show", "exact", lanSubnet),
+            "no route of the switch's router for the LAN's subnet (the LAN's router is the gateway)");
+
+        waitUntil(() -> daemon.log().contains("dropped"), Duration.ofSeconds(10), "the restore report");
+        final String report = daemon.log();
+        assertTrue(report.contains("macvlan network " + doomed + " (options {parent=" + vanishing + "}) cannot " +
+            "be rebuilt: parent interface " + vanishing + " does not exist; its endpoints are gone too: " + c), report);
+        assertEquals(1, cli("network", "inspect", doomed).exit(), "the network without its parent is gone");
+        assertFalse(Files.exists(Path.of("/sys/class/net", doomedVeth)), "and its endpoint's veth");
+        networks.remove(doomed);
+
+        // The journaled range and auxiliary address still hold: the next address is .34.
+        final String b = sandbox("b");
+        ok("network", "connect", net, b);
+        assertEquals("172.28." + octet + ".34", address(net, b));
+
+        // A clean stop removes the host port; the next start makes it again.
+        assertTrue(daemon.stop(), "SIGTERM stops the daemon");
+        assertFalse(Files.exists(Path.of("/sys/class/net", hostEnd)), "a clean stop removes the host port");
+        daemon.start();
+        waitUntil(() -> ContainerSim.ping(a, lanHostIp, 1) && ContainerSim.ping(b, lanHostIp, 1),
+            Duration.ofSeconds(20), "a and b reach the LAN after a clean restart");
+        assertTrue(hostPing(address(net, b)), "host -> b after a clean restart");
+    }
+
+    // --------------------------------------------------------------------------------------------------- helpers
+
+    private String network(final String... options)
+    {
+        final String name = run + "n" + networks.size();
+        final List<String> args = new ArrayList<>(List.of("network", "create"));
+        args.addAll(List.of(options));
+        args.add(name);
+        networks.add(name);
+        ok(args.toArray(new String[0]));
+        return name;
+    }
+
+    private String sandbox(final String suffix)
+    {
+        final String name = run + suffix;
+        sandboxes.add(name);
+        ok("sandbox", "create", name);
+        return name;
+    }
+
+    private String address(final String network, final String sandbox) throws Exception
+    {
+        return json.readTree(ok("network", "inspect", network).out()).path(0).path("Containers").path(sandbox)
+            .path("IPv4Address").asText().split("/")[0];
+    }
+
+    /** The network as inspect shows it, without the switch's port numbers (new after every start). */
+    private String inspect(final String network) throws Exception
+    {
+        final JsonNode node = json.readTree(ok("network", "inspect", network).out()).path(0);
+        node.path("Containers").forEach(e -> ((ObjectNode)e).remove("PortId"));
+        return node.toString();
+    }
+
+    private static boolean hostPing(final String address)
+    {
+        return Command.exec(EXEC_TIMEOUT, "ping", "-c", "2", "-i", "0.2", "-W", "1", address).ok();
+    }
+
+    private static String routeDevice(final String address)
+    {
+        final Matcher m = ROUTE_DEV.matcher(Command.run("ip", "-4", "route", "get", address));
+        assertTrue(m.find(), "a route to " + address);
+        return m.group(1);
+    }
+
+    private static int replies(final Path log)
+    {
+        try
+        {
+            return (int)Files.readAllLines(log).stream().filter(l -> l.contains("bytes from")).count();
+        }
+        catch (final IOException ex)
+        {
+            return 0;
+        }
+    }
+
+    private Cli cli(final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final List<String> argv = new ArrayList<>(List.of("--socket", socket.toString()));
+        argv.addAll(List.of(args));
+        final int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), argv.toArray(new String[0]));
+        return new Cli(exit, out.toString(), err.toString());
+    }
+
+    private Cli ok(final String... args)
+    {
+        final Cli result = cli(args);
+        assertEquals(0, result.exit(), "jvs " + String.join(" ", args) + " failed: " + result.err());
+        return result;
+    }
+
+    private interface Check
+    {
+        boolean holds() throws Exception;
+    }
+
+    private static void waitUntil(final Check check, final Duration timeout, final String what) throws Exception
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!check.holds())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("timed out: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    record Cli(int exit, String out, String err)
+    {
+    }
+}

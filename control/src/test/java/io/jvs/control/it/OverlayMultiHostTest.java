@@ -1,0 +1,418 @@
+package io.jvs.control.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvs.control.api.ApiClient;
+import io.jvs.control.cli.Main;
+import io.jvs.control.netns.Command;
+import io.jvs.control.netns.HostsFiles;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three jvs hosts on one machine: each "host" is a network namespace running its own jvs daemon (a child JVM),
+ * joined to the others by an underlay (veths into a kernel bridge in a fourth namespace: the test's physical
+ * network). etcd runs in host A's namespace on the underlay. Everything is driven through the CLI against each
+ * host's socket; sandboxes on different hosts ping and talk TCP by name through jvs VXLAN, and a host killed with
+ * SIGKILL disappears from the others' peer lists within the lease TTL. Names start with "jo" + a run suffix.
+ * <p>
+ * The daemons run as {@code nsenter --net=HOSTNS unshare -m --propagation unchanged sh -c 'mount -t sysfs ...'}
+ * rather than {@code ip netns exec HOSTNS}: the latter makes the mount namespace a slave, so the sandboxes a daemon
+ * creates with {@code ip netns add} would never show up in /run/netns outside it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OverlayMultiHostTest
+{
+    private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(20);
+    private static final String UNDERLAY_PREFIX = "10.251.0.";
+    private static final String ETCD = "http://" + UNDERLAY_PREFIX + "1:2379";
+    private static final int LEASE_TTL_SECONDS = 3;
+    private static final String[] HOSTS = {"a", "b", "c"};
+
+    private final String run = "jo" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
+    private final ObjectMapper json = new ObjectMapper();
+    private final List<String> sandboxes = new ArrayList<>();
+    private final Process[] daemons = new Process[HOSTS.length];
+    private Process etcd;
+    private Path dir;
+    private String network;
+
+    record Cli(int exit, String out, String err)
+    {
+    }
+
+    // ------------------------------------------------------------------------------------------------- topology
+
+    private String hostNs(final int i)
+    {
+        return run + "h" + HOSTS[i];
+    }
+
+    private String underlayIp(final int i)
+    {
+        return UNDERLAY_PREFIX + (i + 1);
+    }
+
+    private Path socket(final int i)
+    {
+        return dir.resolve("host-" + HOSTS[i] + ".sock");
+    }
+
+    @BeforeAll
+    void startHosts() throws Exception
+    {
+        dir = Files.createTempDirectory(run);
+        final String sw = run + "sw";
+        sh("ip", "netns", "add", sw);
+        sh("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
+        sh("ip", "-n", sw, "link", "set", "br0", "up");
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            final String ns = hostNs(i);
+            final String hostEnd = run + "u" + HOSTS[i];
+            final String switchEnd = run + "p" + HOSTS[i];
+            sh("ip", "netns", "add", ns);
+            sh("ip", "link", "add", hostEnd, "netns", ns, "type", "veth", "peer", "name", switchEnd, "netns", sw);
+            sh("ip", "-n", sw, "link", "set", switchEnd, "master", "br0", "up");
+            sh("ip", "-n", ns, "address", "add", underlayIp(i) + "/24", "dev", hostEnd);
+            sh("ip", "-n", ns, "link", "set", hostEnd, "up");
+            sh("ip", "-n", ns, "link", "set", "lo", "up");
+        }
+        etcd = new ProcessBuilder("ip", "netns", "exec", hostNs(0), "etcd", "--name", run,
+            "--data-dir", dir.resolve("etcd").toString(),
+            "--listen-client-urls", ETCD, "--advertise-client-urls", ETCD,
+            "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
+            "--initial-cluster", run + "=http://127.0.0.1:2380")
+            .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+        waitFor(() -> Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", hostNs(0), "etcdctl", "--endpoints", ETCD,
+            "--dial-timeout", "1s", "endpoint", "health").ok(), Duration.ofSeconds(15), "etcd healthy");
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            daemons[i] = startDaemon(i);
+        }
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            final ApiClient api = new ApiClient(socket(i));
+            final int host = i;
+            waitFor(() -> api.ping() || !daemons[host].isAlive(), Duration.ofSeconds(40), "daemon " + HOSTS[i]);
+            assertTrue(daemons[i].isAlive(), "daemon " + HOSTS[i] + " died: " + log("daemon-" + HOSTS[i]));
+        }
+    }
+
+    /** A jvs daemon as a child JVM in the host's network namespace, with the test JVM's flags and class path. */
+    private Process startDaemon(final int i) throws Exception
+    {
+        final List<String> argv = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + hostNs(i),
+            "unshare", "-m", "--propagation", "unchanged",
+            "sh", "-c", "mount -t sysfs sysfs /sys && exec \"$0\" \"$@\"",
+            Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
+        {
+            if (!arg.startsWith("-javaagent") && !arg.startsWith("-agentlib"))
+            {
+                argv.add(arg);
+            }
+        }
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
+            "--socket", socket(i).toString(), "--state-dir", dir.resolve("state-" + HOSTS[i]).toString(),
+            "--underlay", run + "u" + HOSTS[i], "--etcd", ETCD, "--lease-ttl", Integer.toString(LEASE_TTL_SECONDS)));
+        return new ProcessBuilder(argv).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("daemon-" + HOSTS[i] + ".log").toFile()).start();
+    }
+
+    @AfterAll
+    void stopHostsAndCheckNothingIsLeft() throws Exception
+    {
+        for (final Process daemon : daemons)
+        {
+            stop(daemon);
+        }
+        stop(etcd);
+        for (final String sandbox : sandboxes)
+        {
+            Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", sandbox);
+            new HostsFiles(HostsFiles.DEFAULT_ROOT).remove(sandbox);
+        }
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", hostNs(i)); // takes the underlay veths along
+        }
+        Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", run + "sw");
+        final String namespaces = Command.run("ip", "netns", "list");
+        if (dir != null)
+        {
+            try (var files = Files.walk(dir))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        assertFalse(namespaces.contains(run), "left behind: namespaces " + namespaces);
+    }
+
+    private static void stop(final Process process) throws InterruptedException
+    {
+        if (process == null || !process.isAlive())
+        {
+            return;
+        }
+        process.destroy(); // SIGTERM: the daemon removes its endpoints and revokes its lease
+        if (!process.waitFor(15, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------------- tests
+
+    @Test
+    @Order(1)
+    void overlayNetworksAreDefinedOnceForAllHosts() throws Exception
+    {
+        network = run + "net";
+        final Cli created = cli(0, "network", "create", "-d", "overlay", "--subnet", "10.252.0.0/24", network);
+        assertEquals(0, created.exit(), created.err());
+        final String id = created.out().trim();
+        for (int i = 1; i < HOSTS.length; i++)
+        {
+            final int host = i;
+            waitFor(() -> cli(host, "network", "ls").out().contains(network), Duration.ofSeconds(5),
+                "host " + HOSTS[i] + " lists " + network);
+            final JsonNode inspect = json.readTree(cli(i, "network", "inspect", network).out()).path(0);
+            assertEquals(id, inspect.path("Id").asText(), "one id on every host");
+            assertEquals("overlay", inspect.path("Driver").asText());
+            assertEquals("global", inspect.path("Scope").asText());
+            assertEquals("1450", inspect.path("Options").path("mtu").asText());
+        }
+        final String vni = json.readTree(cli(1, "network", "inspect", network).out()).path(0).path("Options")
+            .path("vni").asText();
+        assertEquals("4096", vni, "first VNI of the default range");
+
+        final Cli sameName = cli(2, "network", "create", "-d", "overlay", network);
+        assertEquals(1, sameName.exit());
+        assertTrue(sameName.err().contains("already exists"), sameName.err());
+        final Cli overlap = cli(1, "network", "create", "-d", "overlay", "--subnet", "10.252.0.128/25", run + "x");
+        assertEquals(1, overlap.exit());
+        assertTrue(overlap.err().contains("overlaps with network " + network), overlap.err());
+        final Cli sameVni = cli(2, "network", "create", "-d", "overlay", "-o", "vni=" + vni, run + "x");
+        assertEquals(1, sameVni.exit());
+        assertTrue(sameVni.err().contains("vni 4096 is used by network " + network), sameVni.err());
+        final Cli encrypted = cli(2, "network", "create", "-d", "overlay", "-o", "encrypted", run + "x");
+        assertEquals(1, encrypted.exit());
+        assertTrue(encrypted.err().contains("not supported"), encrypted.err());
+
+        // defined on B with a chosen VNI, seen on C, removed on C, gone from A
+        final String second = run + "n2";
+        assertEquals(0, cli(1, "network", "create", "-d", "overlay", "-o", "vni=9999", second).exit());
+        waitFor(() -> "9999".equals(inspect(2, second).path("Options").path("vni").asText()), Duration.ofSeconds(5),
+            "C sees " + second + " with vni 9999");
+        assertEquals(0, cli(2, "network", "rm", second).exit());
+        waitFor(() -> !cli(0, "network", "ls").out().contains(second), Duration.ofSeconds(5), "A drops " + second);
+    }
+
+    @Test
+    @Order(2)
+    void sandboxesOnDifferentHostsTalkByNameThroughJvsVxlan() throws Exception
+    {
+        final String[] names = new String[HOSTS.length];
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            names[i] = run + HOSTS[i] + "1";
+            assertEquals(0, cli(i, "sandbox", "create", names[i]).exit());
+            sandboxes.add(names[i]);
+            final Cli connected = cli(i, "network", "connect", network, names[i]);
+            assertEquals(0, connected.exit(), connected.err());
+        }
+        final JsonNode overlay = json.readTree(cli(0, "overlay", "--json").out());
+        final List<String> addresses = new ArrayList<>();
+        for (final JsonNode e : overlay.path("Networks").path(0).path("Endpoints"))
+        {
+            addresses.add(e.path("Address").asText());
+        }
+        assertEquals(List.of("10.252.0.2", "10.252.0.3", "10.252.0.4"), addresses.stream().sorted().toList(),
+            "addresses unique across hosts, lowest first: " + overlay);
+        assertTrue(Command.run("ip", "-n", names[0], "link", "show", "eth0").contains("mtu 1450"), "inner MTU");
+        assertEquals(List.of(underlayIp(1), underlayIp(2)), texts(overlay.path("Peers")));
+
+        // names of sandboxes behind other hosts resolve (hosts files written from the cluster's endpoint entries)
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            final Path hosts = HostsFiles.DEFAULT_ROOT.resolve(names[i]).resolve("hosts");
+            waitFor(() -> List.of(names).stream().allMatch(n -> read(hosts).contains(n)), Duration.ofSeconds(5),
+                names[i] + " resolves every sandbox of " + network);
+        }
+        final Command.Result ab = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[0],
+            "ping", "-c", "2", "-W", "2", names[1]);
+        assertTrue(ab.ok(), "A -> B by name: " + ab.stdout() + ab.stderr());
+        final Command.Result ca = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[2],
+            "ping", "-c", "2", "-W", "2", "10.252.0.2");
+        assertTrue(ca.ok(), "C -> A by address: " + ca.stdout() + ca.stderr());
+
+        final Cli busy = cli(0, "network", "rm", network);
+        assertEquals(1, busy.exit());
+        assertTrue(busy.err().contains("has active endpoints"), busy.err());
+
+        // TCP by name, host A -> host C, offloads at their defaults (64 KB GSO frames split by jvs)
+        final Process server = new ProcessBuilder("ip", "netns", "exec", names[2], "iperf3", "-s", "-1", "-p", "5211")
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try
+        {
+            Thread.sleep(300);
+            final Command.Result iperf = Command.exec(Duration.ofSeconds(20), "ip", "netns", "exec", names[0],
+                "iperf3", "-c", names[2], "-p", "5211", "-t", "2", "-J");
+            final JsonNode report = json.readTree(iperf.stdout());
+            final JsonNode received = report.path("end").path("sum_received");
+            final long bytes = received.path("bytes").asLong();
+            assertTrue(bytes > 1_000_000, "iperf3 TCP moved only " + bytes + " bytes: " + report.path("error"));
+            System.out.printf("overlay TCP %s -> %s (host A -> host C through jvs VXLAN): %.2f Gbit/s, %d retransmits%n",
+                names[0], names[2], received.path("bits_per_second").asDouble() / 1e9,
+                report.path("end").path("sum_sent").path("retransmits").asLong());
+        }
+        finally
+        {
+            server.destroy();
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+        final JsonNode after = json.readTree(cli(0, "overlay", "--json").out());
+        final JsonNode port = after.path("Networks").path(0).path("TunnelPort");
+        assertTrue(port.path("TxSegments").asLong() > 0, "jvs split GSO frames: " + port);
+        assertEquals(0, after.path("Vtep").path("RxDrops").path("unknown_peer").asLong(), after.toString());
+    }
+
+    @Test
+    @Order(3)
+    void aHostKilledWithoutNoticeDropsOutOfThePeerListsWithinTheLeaseTtl() throws Exception
+    {
+        final String[] names = {run + "a1", run + "b1", run + "c1"};
+        final long start = System.nanoTime();
+        daemons[2].destroyForcibly(); // SIGKILL: no lease revoke, etcd has to expire it
+        daemons[2].waitFor(5, TimeUnit.SECONDS);
+        waitFor(() -> texts(readOverlay(0).path("Peers")).equals(List.of(underlayIp(1))),
+            Duration.ofSeconds(LEASE_TTL_SECONDS + 5), "A drops C from its peers");
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("host C dropped out of A's peer list %.1f s after SIGKILL (lease TTL %d s)%n", seconds,
+            LEASE_TTL_SECONDS);
+        assertTrue(seconds < LEASE_TTL_SECONDS + 3, "took " + seconds + " s");
+        waitFor(() -> texts(readOverlay(1).path("Peers")).equals(List.of(underlayIp(0))), Duration.ofSeconds(3),
+            "B drops C too");
+        final Path hostsA = HostsFiles.DEFAULT_ROOT.resolve(names[0]).resolve("hosts");
+        waitFor(() -> !read(hostsA).contains(names[2]), Duration.ofSeconds(3), "C's sandbox gone from A's hosts file");
+        assertTrue(read(hostsA).contains(names[1]), read(hostsA));
+        final Command.Result ab = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[0],
+            "ping", "-c", "1", "-W", "2", names[1]);
+        assertTrue(ab.ok(), "A -> B still works: " + ab.stdout() + ab.stderr());
+        assertNotEquals(0, readOverlay(0).path("Revision").asLong());
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private JsonNode inspect(final int host, final String name)
+    {
+        try
+        {
+            return json.readTree(cli(host, "network", "inspect", name).out()).path(0);
+        }
+        catch (final Exception ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    private JsonNode readOverlay(final int host)
+    {
+        try
+        {
+            return json.readTree(cli(host, "overlay", "--json").out());
+        }
+        catch (final Exception ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    private static List<String> texts(final JsonNode array)
+    {
+        final List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private Cli cli(final int host, final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final List<String> argv = new ArrayList<>(List.of("--socket", socket(host).toString()));
+        argv.addAll(List.of(args));
+        final int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), argv.toArray(String[]::new));
+        return new Cli(exit, out.toString(), err.toString());
+    }
+
+    private static void sh(final String... argv)
+    {
+        Command.run(argv);
+    }
+
+    private String log(final String name)
+    {
+        return read(dir.resolve(name + ".log"));
+    }
+
+    private static String read(final Path file)
+    {
+        try
+        {
+            return Files.exists(file) ? Files.readString(file) : "";
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "";
+        }
+    }
+
+    private static void waitFor(final BooleanSupplier condition, final Duration timeout, final String what)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
+            }
+            try
+            {
+                Thread.sleep(100);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.jvs.control.overlay;
+
+import io.jvs.control.JvsException;
+import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv4;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Several "hosts" (OverlayControl instances) over one in-memory store: the cluster rules (unique names, VNIs,
+ * subnets and addresses, removal refused while any host has endpoints, leased membership) without etcd or root.
+ * The same code runs against etcd in {@code io.jvs.control.it.OverlayMultiHostTest}.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class OverlayControlTest
+{
+    private final AtomicLong clock = new AtomicLong();
+    private final LocalKv kv = new LocalKv(clock::get);
+    private final List<OverlayControl> hosts = new ArrayList<>();
+    private int ids;
+
+    @AfterEach
+    void close()
+    {
+        hosts.forEach(OverlayControl::close);
+        kv.close();
+    }
+
+    private OverlayControl host(final String address, final long ttlSeconds)
+    {
+        final OverlayControl control = OverlayControl.start(kv, new OverlayTunnels(null, null),
+            new OverlayControl.Settings(address, List.of(), ttlSeconds));
+        hosts.add(control);
+        return control;
+    }
+
+    private OverlayNetwork define(final OverlayControl host, final String name, final String subnet, final Integer vni)
+    {
+        return host.define(new OverlayControl.Definition(name, subnet, null, vni, false, false),
+            String.format("%064x", ++ids), List.of());
+    }
+
+    @Test
+    void namesVnisAndSubnetsAreUniqueAcrossHosts()
+    {
+        final OverlayControl a = host("192.0.2.1", 10);
+        final OverlayControl b = host("192.0.2.2", 10);
+        final OverlayNetwork first = define(a, "blue", null, null);
+        assertEquals(OverlayControl.FIRST_VNI, first.vni());
+        assertEquals("10.232.0.0/24", first.subnet());
+        assertEquals("10.232.0.1", first.gateway());
+        final OverlayNetwork second = define(b, "green", null, null);
+        assertEquals(OverlayControl.FIRST_VNI + 1, second.vni());
+        assertEquals("10.232.1.0/24", second.subnet(), "the pool skips subnets another host took");
+
+        assertEquals(JvsException.Kind.CONFLICT, assertThrows(JvsException.class,
+            () -> define(b, "blue", "10.99.0.0/24", null)).kind());
+        final JvsException vniTaken = assertThrows(JvsException.class, () -> define(b, "red", "10.99.0.0/24", 4096));
+        assertTrue(vniTaken.getMessage().contains("vni 4096 is used by network blue"), vniTaken.getMessage());
+        final JvsException overlap = assertThrows(JvsException.class, () -> define(b, "red", "10.232.0.128/25", null));
+        assertTrue(overlap.getMessage().contains("overlaps with network blue"), overlap.getMessage());
+        final JvsException local = assertThrows(JvsException.class, () -> b.define(
+            new OverlayControl.Definition("red", "10.50.0.0/24", null, null, false, false), "x".repeat(64),
+            List.of(Cidr.parse("10.50.0.0/16"))));
+        assertTrue(local.getMessage().contains("route of this host"), local.getMessage());
+        assertEquals(JvsException.Kind.INVALID, assertThrows(JvsException.class,
+            () -> define(b, "red", null, 1 << 24)).kind());
+        assertEquals(JvsException.Kind.INVALID, assertThrows(JvsException.class, () -> b.define(
+            new OverlayControl.Definition("red", null, null, null, false, true), "y".repeat(64), List.of())).kind(),
+            "encryption is refused, not silently ignored");
+
+        assertEquals(7777, define(b, "red", "10.99.0.0/24", 7777).vni());
+        assertEquals(Set.of("blue", "green", "red"), names(kv));
+    }
+
+    @Test
+    void addressesAreUniqueAcrossHostsEvenWhenAllocatedConcurrently() throws Exception
+    {
+        final OverlayControl a = host("192.0.2.1", 10);
+        final OverlayControl b = host("192.0.2.2", 10);
+        final OverlayNetwork net = define(a, "blue", "10.40.0.0/26", null); // 61 usable addresses after the gateway
+        final ExecutorService pool = Executors.newFixedThreadPool(4);
+        final List<Future<Integer>> results = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                final OverlayControl host = i % 2 == 0 ? a : b;
+                final String sandbox = "sb" + i;
+                final Callable<Integer> call = () -> host.allocate(net.id(), sandbox, Ipv4::dockerMac);
+                results.add(pool.submit(call));
+            }
+            final Set<Integer> addresses = new HashSet<>();
+            for (final Future<Integer> f : results)
+            {
+                assertTrue(addresses.add(f.get()), "address handed out twice");
+            }
+            assertEquals(40, addresses.size());
+            assertFalse(addresses.contains(Ipv4.parse("10.40.0.1")), "gateway reserved");
+            assertEquals(Ipv4.parse("10.40.0.2"), addresses.stream().min(Integer::compareUnsigned).orElseThrow());
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+        final ClusterState state = ClusterState.parse(kv.range(ClusterKeys.ROOT));
+        assertEquals(40, state.endpoints(net.id()).size());
+        assertEquals(20, state.endpoints(net.id()).stream().filter(e -> e.host().equals("192.0.2.2")).count());
+        final EndpointRecord sample = state.endpoints(net.id()).get(0);
+        assertEquals(Ipv4.dockerMac(Ipv4.parse(sample.address())), sample.mac());
+
+        b.release(net.id(), Ipv4.parse("10.40.0.2"));
+        assertEquals(Ipv4.parse("10.40.0.2"), a.allocate(net.id(), "again", Ipv4::dockerMac), "lowest free reused");
+    }
+
+    @Test
+    void removalIsRefusedWhileAnyHostHasEndpoints()
+    {
+        final OverlayControl a = host("192.0.2.1", 10);
+        final OverlayControl b = host("192.0.2.2", 10);
+        final OverlayNetwork net = define(a, "blue", null, null);
+        final int address = b.allocate(net.id(), "bsb", Ipv4::dockerMac);
+        final JvsException refused = assertThrows(JvsException.class, () -> a.undefine(net.id()));
+        assertTrue(refused.getMessage().contains("bsb@192.0.2.2"), refused.getMessage());
+        b.release(net.id(), address);
+        a.undefine(net.id());
+        assertEquals(Set.of(), names(kv));
+        assertEquals(OverlayControl.FIRST_VNI, define(b, "again", null, null).vni(), "VNI free again");
+    }
+
+    @Test
+    void hostsSeeEachOtherAsPeersAndASilentHostDropsOutAfterItsLease()
+    {
+        final OverlayControl a = host("192.0.2.1", 3);
+        final OverlayControl b = host("192.0.2.2", 3);
+        final OverlayNetwork net = define(a, "blue", null, null);
+        b.allocate(net.id(), "bsb", Ipv4::dockerMac);
+        waitFor(() -> a.tunnels().peers().equals(List.of("192.0.2.2")), "a sees b");
+        waitFor(() -> b.tunnels().peers().equals(List.of("192.0.2.1")), "b sees a");
+
+        // b leaves cleanly: its lease is revoked, its membership and endpoints go at once
+        b.close();
+        waitFor(() -> a.tunnels().peers().isEmpty(), "a drops b after b left");
+        assertTrue(a.state().endpoints(net.id()).isEmpty(), "b's endpoints went with its lease");
+    }
+
+    @Test
+    void aHostWhoseLeaseExpiredJoinsAgainWithItsEndpoints()
+    {
+        final OverlayControl a = host("192.0.2.1", 1);
+        final OverlayNetwork net = define(a, "blue", null, null);
+        final int address = a.allocate(net.id(), "asb", Ipv4::dockerMac);
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(5)); // as if etcd had not heard from a for 5 s
+        kv.expireNow();
+        assertTrue(ClusterState.parse(kv.range(ClusterKeys.ROOT)).hosts().isEmpty(), "lease expired");
+        waitFor(() ->
+        {
+            final ClusterState s = ClusterState.parse(kv.range(ClusterKeys.ROOT));
+            return s.hosts().containsKey("192.0.2.1") && s.endpoints(net.id()).size() == 1 &&
+                s.endpoints(net.id()).get(0).address().equals(Ipv4.format(address));
+        }, "a registers again with its endpoint");
+    }
+
+    @Test
+    void staticPeersAreAddedToRegisteredHostsButNeverThisHost()
+    {
+        final OverlayControl a = OverlayControl.start(kv, new OverlayTunnels(null, null),
+            new OverlayControl.Settings("192.0.2.1", List.of("192.0.2.1", "192.0.2.9"), 10));
+        hosts.add(a);
+        host("192.0.2.2", 10);
+        waitFor(() -> a.tunnels().peers().equals(List.of("192.0.2.2", "192.0.2.9")), "static + registered peers");
+    }
+
+    private static Set<String> names(final ClusterKv kv)
+    {
+        final Set<String> names = new HashSet<>();
+        ClusterState.parse(kv.range(ClusterKeys.ROOT)).networks().values().forEach(n -> names.add(n.name()));
+        return names;
+    }
+
+    private static void waitFor(final BooleanSupplier condition, final String what)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            try
+            {
+                Thread.sleep(20);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(ex);
+            }
+        }
+    }
+}
