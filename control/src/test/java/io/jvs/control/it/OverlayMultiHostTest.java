@@ -1,5 +1,6 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.api.ApiClient;
@@ -167,10 +168,7 @@ class OverlayMultiHostTest
         final String namespaces = Command.run("ip", "netns", "list");
         if (dir != null)
         {
-            try (var files = Files.walk(dir))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempDirs.deleteTree(dir);
         }
         assertFalse(namespaces.contains(run), "left behind: namespaces " + namespaces);
     }
