@@ -244,7 +244,8 @@ class OverlayMultiHostTest
         for (int i = 0; i < HOSTS.length; i++)
         {
             names[i] = run + HOSTS[i] + "1";
-            assertEquals(0, cli(i, "sandbox", "create", names[i]).exit());
+            final Cli created = cli(i, "sandbox", "create", names[i]);
+            assertEquals(0, created.exit(), created.err());
             sandboxes.add(names[i]);
             final Cli connected = cli(i, "network", "connect", network, names[i]);
             assertEquals(0, connected.exit(), connected.err());
