@@ -44,7 +44,13 @@ final class DaemonCommand implements Callable<Integer>
     @Option(names = "--no-docker-plugin", description = "Do not serve Docker's plugin API.")
     boolean noDockerPlugin;
 
-    @Option(names = "--no-adopt", description = "Do not take over jvs-marked namespaces the state does not know.")
+    // Off by default: the journal brings back this daemon's own sandboxes; adopting every jvs-marked namespace on
+    // the machine would take over those of another daemon (another state directory) running beside this one.
+    @Option(names = "--adopt", description = "Also take over jvs-marked namespaces the state does not know " +
+        "(left by a daemon whose state directory is lost).")
+    boolean adopt;
+
+    @Option(names = "--no-adopt", hidden = true, description = "The default; kept for scripts.")
     boolean noAdopt;
 
     @Option(names = "--threads", paramLabel = "MODE", defaultValue = "shared",
@@ -156,7 +162,7 @@ final class DaemonCommand implements Callable<Integer>
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd,
             peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu);
         final Daemon daemon = Daemon.start(
-            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, !noAdopt, l3,
+            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3,
                 noDockerPlugin ? null : dockerPlugin),
             overlay);
         final CountDownLatch stopped = new CountDownLatch(1);

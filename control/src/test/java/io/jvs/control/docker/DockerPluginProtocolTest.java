@@ -1,5 +1,6 @@
 package io.jvs.control.docker;
 
+import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.Daemon;
@@ -84,13 +85,7 @@ class DockerPluginProtocolTest
     {
         daemon.close();
         assertFalse(Files.exists(dir.resolve("plugin.sock")), "plugin socket removed");
-        try (var paths = Files.walk(dir))
-        {
-            for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
-            }
-        }
+        TempDirs.deleteTree(dir);
     }
 
     // ------------------------------------------------------------------------------------------------------ tests

@@ -52,7 +52,9 @@ final class DaemonProcess
         }
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvs.control.cli.Main", "daemon",
             "--socket", socket.toString(), "--state-dir", dir.resolve("state").toString(),
-            "--docker-plugin", pluginSocket.toString(), "--no-adopt"));
+            "--docker-plugin", pluginSocket.toString(), "--no-adopt",
+            // The host TAP's default name is machine-wide; these tests do not use it.
+            "--no-host-port"));
         final File log = dir.resolve("daemon-" + (++starts) + ".log").toFile();
         process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log).start();
         final ApiClient api = new ApiClient(socket);

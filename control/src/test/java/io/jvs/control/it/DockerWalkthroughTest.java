@@ -1,5 +1,6 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.cli.Main;
@@ -77,13 +78,7 @@ class DockerWalkthroughTest
                 jvs.stop();
             }
             Files.deleteIfExists(DockerEngine.PLUGIN_DIR.resolve(run + ".sock"));
-            try (var paths = Files.walk(dir))
-            {
-                for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
-                {
-                    Files.deleteIfExists(path);
-                }
-            }
+            TempDirs.deleteTree(dir);
         }
     }
 

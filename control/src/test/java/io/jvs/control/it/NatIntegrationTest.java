@@ -1,5 +1,6 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.Daemon;
@@ -94,8 +95,7 @@ class NatIntegrationTest
         {
             Command.exec(TIMEOUT, "ip", "link", "del", run + "u");
             Command.exec(TIMEOUT, "ip", "netns", "delete", outside);
-            Files.deleteIfExists(dir.resolve("state"));
-            Files.deleteIfExists(dir);
+            TempDirs.deleteTree(dir);
         }
         assertFalse(Files.exists(Path.of("/sys/class/net", run + "h")), "host port TAP left behind");
         assertFalse(Command.run("ip", "route", "show").contains("10.217.0.0/24"), "host route left behind");

@@ -1,5 +1,6 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.Daemon;
@@ -112,13 +113,7 @@ class NetworkingIntegrationTest
     void stopDaemonAndCheckNothingIsLeft() throws Exception
     {
         daemon.close();
-        try (var paths = Files.walk(dir)) // state/journal is under it
-        {
-            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
-            }
-        }
+        TempDirs.deleteTree(dir);
         for (final String link : hostInterfaces)
         {
             assertFalse(Files.exists(Path.of("/sys/class/net", link)), "left behind: link " + link);

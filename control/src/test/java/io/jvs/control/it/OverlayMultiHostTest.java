@@ -1,5 +1,6 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.api.ApiClient;
@@ -141,7 +142,9 @@ class OverlayMultiHostTest
         }
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
             "--socket", socket(i).toString(), "--state-dir", dir.resolve("state-" + HOSTS[i]).toString(),
-            "--underlay", run + "u" + HOSTS[i], "--etcd", ETCD, "--lease-ttl", Integer.toString(LEASE_TTL_SECONDS)));
+            "--underlay", run + "u" + HOSTS[i], "--etcd", ETCD, "--lease-ttl", Integer.toString(LEASE_TTL_SECONDS),
+            // Docker's plugin socket path is machine-wide, and these "hosts" share this machine's files.
+            "--no-docker-plugin"));
         return new ProcessBuilder(argv).redirectErrorStream(true)
             .redirectOutput(dir.resolve("daemon-" + HOSTS[i] + ".log").toFile()).start();
     }
@@ -167,10 +170,7 @@ class OverlayMultiHostTest
         final String namespaces = Command.run("ip", "netns", "list");
         if (dir != null)
         {
-            try (var files = Files.walk(dir))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempDirs.deleteTree(dir);
         }
         assertFalse(namespaces.contains(run), "left behind: namespaces " + namespaces);
     }
@@ -244,7 +244,8 @@ class OverlayMultiHostTest
         for (int i = 0; i < HOSTS.length; i++)
         {
             names[i] = run + HOSTS[i] + "1";
-            assertEquals(0, cli(i, "sandbox", "create", names[i]).exit());
+            final Cli created = cli(i, "sandbox", "create", names[i]);
+            assertEquals(0, created.exit(), created.err());
             sandboxes.add(names[i]);
             final Cli connected = cli(i, "network", "connect", network, names[i]);
             assertEquals(0, connected.exit(), connected.err());
@@ -318,11 +319,12 @@ class OverlayMultiHostTest
         final double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("host C dropped out of A's peer list %.1f s after SIGKILL (lease TTL %d s)%n", seconds,
             LEASE_TTL_SECONDS);
-        assertTrue(seconds < LEASE_TTL_SECONDS + 3, "took " + seconds + " s");
-        waitFor(() -> texts(readOverlay(1).path("Peers")).equals(List.of(underlayIp(0))), Duration.ofSeconds(3),
+        assertTrue(seconds < LEASE_TTL_SECONDS + 5, "took " + seconds + " s");
+        // B and A's hosts file follow the same etcd event; generous bounds, a loaded CI machine is slow to reschedule.
+        waitFor(() -> texts(readOverlay(1).path("Peers")).equals(List.of(underlayIp(0))), Duration.ofSeconds(10),
             "B drops C too");
         final Path hostsA = HostsFiles.DEFAULT_ROOT.resolve(names[0]).resolve("hosts");
-        waitFor(() -> !read(hostsA).contains(names[2]), Duration.ofSeconds(3), "C's sandbox gone from A's hosts file");
+        waitFor(() -> !read(hostsA).contains(names[2]), Duration.ofSeconds(10), "C's sandbox gone from A's hosts file");
         assertTrue(read(hostsA).contains(names[1]), read(hostsA));
         final Command.Result ab = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[0],
             "ping", "-c", "1", "-W", "2", names[1]);
