@@ -8,6 +8,7 @@ import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.state.Endpoint;
+import io.jvs.control.testing.TempDirs;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.macvlan.LanCounter;
 import io.jvs.macvlan.LanPort;
@@ -160,8 +161,7 @@ class LanNetworksIntegrationTest
             Command.exec(EXEC_TIMEOUT, "ip", "link", "delete", parent);
             Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", lan);
         }
-        Files.deleteIfExists(dir.resolve("state"));
-        Files.deleteIfExists(dir);
+        TempDirs.deleteTree(dir); // the state directory holds the daemon's journal
         for (final String link : hostInterfaces)
         {
             assertFalse(Files.exists(Path.of("/sys/class/net", link)), "left behind: link " + link);

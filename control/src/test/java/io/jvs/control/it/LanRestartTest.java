@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvs.control.cli.Main;
 import io.jvs.control.docker.ContainerSim;
 import io.jvs.control.netns.Command;
+import io.jvs.control.testing.TempDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,9 +19,10 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A macvlan network across daemon restarts: the daemon runs in a child JVM ({@link DaemonProcess}) and is SIGKILLed
  * while a container pings the LAN. Started again on the same state directory it must rebuild the network from the
- * journal (parent link, uplink, host port in place of the one the killed daemon left, no router gateway or host
- * route of the switch's for the LAN's subnet), keep {@code --ip-range} and {@code --aux-address}, and drop, with
+ * journal (parent link, uplink, host port in place of the one the killed daemon left, no gateway on the switch's
+ * router: the LAN host answers ARP for it alone), keep {@code --ip-range} and {@code --aux-address}, and drop, with
  * a message, a second macvlan network whose parent interface vanished while it was down. Names start with "jm".
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -57,6 +59,7 @@ class LanRestartTest
     private Path dir;
     private Path socket;
     private DaemonProcess daemon;
+    private String lastCapture = "";
 
     @AfterEach
     void cleanUp() throws Exception
@@ -83,16 +86,7 @@ class LanRestartTest
         ContainerSim.deleteLink(parent);
         ContainerSim.deleteLink(vanishing);
         ContainerSim.deleteNamespace(lan);
-        if (dir != null)
-        {
-            try (var paths = Files.walk(dir))
-            {
-                for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
-                {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        TempDirs.deleteTree(dir);
     }
 
     @Test
@@ -137,7 +131,10 @@ class LanRestartTest
         final String hostEnd = routeDevice(addressA);
         links.add(hostEnd);
         assertNotEquals(parent, hostEnd, "the host reaches a through the host port, not the parent");
-        final String lanRoutes = Command.run("ip", "-4", "route", "show", "exact", lanSubnet);
+        final String lanHostMac = Command.run("ip", "netns", "exec", lan, "cat", "/sys/class/net/" + lanEnd + "/address")
+            .strip();
+        assertEquals(Set.of(lanHostMac), arpAnswers(a, lanHostIp),
+            () -> "only the LAN host answers for its address: " + lastCapture);
         final String before = inspect(net);
 
         final Path log = dir.resolve("ping.log");
@@ -155,8 +152,9 @@ class LanRestartTest
         assertEquals(before, inspect(net), "options, --ip-range, --aux-address and the endpoint after the restart");
         assertEquals(hostEnd, routeDevice(addressA), "the host port is made again under its name, routes included");
         assertTrue(hostPing(addressA), "host -> a after the restart");
-        assertEquals(lanRoutes, Command.run("ip", "-4", "route", "show", "exact", lanSubnet),
-            "no route of the switch's router for the LAN's subnet (the LAN's router is the gateway)");
+        // The LAN's router is the gateway: the switch's router must not answer for it too.
+        assertEquals(Set.of(lanHostMac), arpAnswers(a, lanHostIp),
+            () -> "only the LAN host answers for the gateway: " + lastCapture);
 
         waitUntil(() -> daemon.log().contains("dropped"), Duration.ofSeconds(10), "the restore report");
         final String report = daemon.log();
@@ -213,6 +211,34 @@ class LanRestartTest
         final JsonNode node = json.readTree(ok("network", "inspect", network).out()).path(0);
         node.path("Containers").forEach(e -> ((ObjectNode)e).remove("PortId"));
         return node.toString();
+    }
+
+    /**
+     * The MACs that answer a sandbox's ARP for {@code address}: tcpdump on its eth0, its neighbour cache flushed,
+     * one ping.
+     */
+    private Set<String> arpAnswers(final String sandbox, final String address) throws Exception
+    {
+        final Path out = Files.createTempFile(dir, "arp", ".txt");
+        final Process dump = new ProcessBuilder("ip", "netns", "exec", sandbox, "tcpdump", "-i", "eth0", "-e", "-nn",
+            "-t", "-l", "-U", "arp").redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        background.add(dump);
+        waitUntil(() -> Files.readString(out).contains("listening on"), Duration.ofSeconds(5), "tcpdump starts");
+        // flushed only now: another ping in the sandbox would otherwise resolve it before the capture starts
+        Command.run("ip", "-n", sandbox, "neigh", "flush", "all");
+        ContainerSim.ping(sandbox, address, 1);
+        Thread.sleep(300); // the slower answer too
+        dump.destroy();
+        dump.waitFor(5, TimeUnit.SECONDS);
+        lastCapture = Files.readString(out);
+        final Matcher m = Pattern.compile("Reply " + Pattern.quote(address) + " is-at ([0-9a-f:]{17})")
+            .matcher(lastCapture);
+        final Set<String> macs = new TreeSet<>();
+        while (m.find())
+        {
+            macs.add(m.group(1));
+        }
+        return macs;
     }
 
     private static boolean hostPing(final String address)
