@@ -40,9 +40,9 @@ public final class OverlayRuntime implements AutoCloseable
             if (options.underlay() != null)
             {
                 final String cidr = options.underlayAddress() != null ? options.underlayAddress() :
-                    ip.ipv4Addresses(options.underlay()).stream().findFirst()
-                        .map(IpTool.InterfaceAddress::cidr).orElseThrow(() -> JvsException.invalid("underlay " +
-                        options.underlay() + " has no IPv4 address: give --underlay-address CIDR"));
+                    ip.ipv4Addresses(options.underlay()).stream().findFirst().map(IpTool.InterfaceAddress::cidr)
+                        .orElseThrow(() -> JvsException.invalid("underlay " + options.underlay() +
+                            " has no IPv4 address: give --underlay-address CIDR"));
                 final int slash = cidr.indexOf('/');
                 if (slash < 0)
                 {
