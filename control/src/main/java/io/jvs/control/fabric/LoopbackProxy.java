@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -128,7 +129,7 @@ public final class LoopbackProxy implements AutoCloseable
         {
             for (int port = hostFirst; port <= hostLast; port++)
             {
-                final ServerSocketChannel channel = ServerSocketChannel.open();
+                final ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.INET);
                 bound.add(channel);
                 channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 try
@@ -332,7 +333,7 @@ public final class LoopbackProxy implements AutoCloseable
         try
         {
             client.configureBlocking(false);
-            upstream = SocketChannel.open();
+            upstream = SocketChannel.open(StandardProtocolFamily.INET);
             upstream.configureBlocking(false);
             final Splice splice = new Splice(listener.rule(), client, upstream);
             splices.add(splice);
