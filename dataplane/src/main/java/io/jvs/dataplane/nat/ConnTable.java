@@ -1,36 +1,12 @@
 package io.jvs.dataplane.nat;
 
-import org.agrona.BufferUtil;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.BitUtil;
 
 /**
- * Connection tracking table: preallocated, open addressing over cache-line-aligned off-heap memory, no allocation
- * after construction. Single-threaded (the forwarding thread).
+ * Connection tracking table: preallocated, open addressing over primitive arrays, no allocation after
+ * construction. Single-threaded (the forwarding thread).
  * <p>
- * <b>Index.</b> Buckets of one cache line (64 bytes, aligned), each holding {@link #ENTRIES_PER_BUCKET} entries of
- * 16 bytes with the key inline, so a lookup that hits its home bucket reads one cache line and compares keys
- * without touching the connection record:
- * <pre>
- *   0                   1                   2                   3
- *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +---------------------------------------------------------------+
- *  |              key A: source IP << 32 | destination IP          |
- *  +                                                               +
- *  |                                                               |
- *  +-----------------------------------------------+---------------+
- *  |            handle + 1 (24 bits)               |  protocol     |  word: key B | (handle + 1) << 40
- *  +-----------------------------------------------+---------------+   (0 = empty entry)
- *  |      source port              |      destination port         |
- *  +---------------------------------------------------------------+
- * </pre>
- * (word in native little-endian order: key B = protocol << 32 | source port << 16 | destination port is the low
- * 40 bits.) The home bucket is the hash scaled into the bucket count (any count, not only powers of two, so the
- * index costs ~0.625 cache lines per connection at most 80% load); a full bucket overflows into the next ones
- * (linear probing by bucket). Each bucket has an overflow count (entries that probed past it, saturating at 255):
- * a lookup stops at the first bucket that has no match and a zero count. Entries never move; deletion clears
- * the entry and decrements the counts on its probe path.
- * <p>
- * <b>Records.</b> One connection is one record of {@link #RECORD_LONGS} longs, exactly one aligned cache line:
+ * A connection is one record of {@link #RECORD_LONGS} longs (one cache line) in {@code records}:
  * <pre>
  *   0  original key A   source IP << 32 | destination IP         (the initiator's packet as it arrived)
  *   1  original key B   protocol << 32 | source port << 16 | destination port
@@ -42,8 +18,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   7  packets in the reply direction
  * </pre>
  * Both keys are in the index, so a packet of either direction finds its connection with one probe sequence.
- * A <em>handle</em> is {@code record << 1 | direction} (0 original, 1 reply). A translated packet touches two
- * cache lines of the table: the index bucket and the record (which holds the other direction's key).
+ * A <em>handle</em> is {@code record << 1 | direction} (0 original, 1 reply). Index slots are longs:
+ * {@code hash tag (upper 32 bits of the hash) << 32 | handle + 1}, 0 = empty; linear probing, deletion by
+ * backward shift (no tombstones), the home slot is recomputed from the tag. The index has at least 4x capacity
+ * slots (load <= 0.5).
  * <p>
  * ICMP echo uses the identifier as a port: a request is (src, id, dst, 0), a reply (src, 0, dst, id).
  */
@@ -60,18 +38,6 @@ public final class ConnTable
     static final int PACKETS_ORIGINAL = 6;
     static final int PACKETS_REPLY = 7;
 
-    static final int CACHE_LINE = 64;
-    static final int RECORD_BYTES = RECORD_LONGS * Long.BYTES;
-    static final int ENTRY_BYTES = 16;
-    static final int ENTRIES_PER_BUCKET = CACHE_LINE / ENTRY_BYTES;
-    static final int ENTRY_KEY_A_OFFSET = 0;
-    static final int ENTRY_WORD_OFFSET = 8;
-    static final int KEY_B_BITS = 40;
-    static final long KEY_B_MASK = (1L << KEY_B_BITS) - 1;
-    static final int MAX_OVERFLOW = 0xFF;
-    /** Highest index load: entries (2 per connection) per entry slot at full capacity. */
-    static final double MAX_LOAD = 0.8;
-
     /** Records examined at most per {@link #expire} call. */
     public static final int MAX_EXPIRE_STEP = 4096;
     /** A full sweep of the records takes about this long, so an entry outlives its deadline by at most this. */
@@ -85,11 +51,11 @@ public final class ConnTable
     }
 
     private final int capacity;
-    private final UnsafeBuffer records;
+    private final long[] records;
     private final int[] nextFree;
-    private final UnsafeBuffer index;
-    private final byte[] overflow;
-    private final int buckets;
+    private final long[] slots;
+    private final int mask;
+    private final int shift;
     private int freeHead;
     private int size;
     private int sweepCursor;
@@ -102,16 +68,17 @@ public final class ConnTable
             throw new IllegalArgumentException("capacity=" + capacity + " not in [1, " + NatConfig.MAX_CAPACITY + "]");
         }
         this.capacity = capacity;
-        records = new UnsafeBuffer(BufferUtil.allocateDirectAligned(capacity * RECORD_BYTES, CACHE_LINE));
+        records = new long[capacity * RECORD_LONGS];
         nextFree = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
             nextFree[i] = i + 1 < capacity ? i + 1 : -1;
         }
         freeHead = 0;
-        buckets = Math.max(2, (int)Math.ceil(2.0 * capacity / (ENTRIES_PER_BUCKET * MAX_LOAD)));
-        index = new UnsafeBuffer(BufferUtil.allocateDirectAligned(buckets * CACHE_LINE, CACHE_LINE));
-        overflow = new byte[buckets];
+        final int slotCount = Math.max(16, BitUtil.findNextPositivePowerOfTwo(capacity * 4));
+        slots = new long[slotCount];
+        mask = slotCount - 1;
+        shift = 64 - Integer.numberOfTrailingZeros(slotCount);
     }
 
     public static long keyA(final int sourceIp, final int destinationIp)
@@ -121,7 +88,7 @@ public final class ConnTable
 
     public static long keyB(final int protocol, final int sourcePort, final int destinationPort)
     {
-        return ((long)(protocol & 0xFF) << 32) | ((long)(sourcePort & 0xFFFF) << 16) | (destinationPort & 0xFFFF);
+        return ((long)protocol << 32) | ((long)(sourcePort & 0xFFFF) << 16) | (destinationPort & 0xFFFF);
     }
 
     static long hash(final long a, final long b)
@@ -132,15 +99,9 @@ public final class ConnTable
         return h ^ (h >>> 32);
     }
 
-    /** The hash's upper 32 bits scaled into [0, buckets) (multiply-shift, no power-of-two restriction). */
     private int home(final long hash)
     {
-        return (int)(((hash >>> 32) * buckets) >>> 32);
-    }
-
-    private int next(final int bucket)
-    {
-        return bucket + 1 == buckets ? 0 : bucket + 1;
+        return (int)(hash >>> shift);
     }
 
     /** @return the handle (record << 1 | direction) whose key matches, or {@link #NOT_FOUND}. */
@@ -152,25 +113,27 @@ public final class ConnTable
 
     public int find(final long a, final long b)
     {
-        final UnsafeBuffer index = this.index;
-        int bucket = home(hash(a, b));
-        for (int n = 0; n < buckets; n++)
+        final long h = hash(a, b);
+        final long tag = h >>> 32;
+        int i = home(h);
+        final long[] slots = this.slots;
+        for (int n = 0; n <= mask; n++)
         {
-            final int base = bucket * CACHE_LINE;
-            for (int e = 0; e < ENTRIES_PER_BUCKET; e++)
-            {
-                final int at = base + e * ENTRY_BYTES;
-                final long word = index.getLong(at + ENTRY_WORD_OFFSET);
-                if ((word & KEY_B_MASK) == b && word != 0 && index.getLong(at + ENTRY_KEY_A_OFFSET) == a)
-                {
-                    return (int)(word >>> KEY_B_BITS) - 1;
-                }
-            }
-            if (overflow[bucket] == 0)
+            final long slot = slots[i];
+            if (slot == 0)
             {
                 return NOT_FOUND;
             }
-            bucket = next(bucket);
+            if ((slot >>> 32) == tag)
+            {
+                final int handle = (int)slot - 1;
+                final int base = (handle >>> 1) * RECORD_LONGS + ((handle & 1) << 1);
+                if (records[base] == a && records[base + 1] == b)
+                {
+                    return handle;
+                }
+            }
+            i = (i + 1) & mask;
         }
         return NOT_FOUND;
     }
@@ -183,11 +146,6 @@ public final class ConnTable
     public int add(final long originalA, final long originalB, final long replyA, final long replyB,
         final long expiresAt, final int state, final int flags)
     {
-        if ((originalB & ~KEY_B_MASK) != 0 || (replyB & ~KEY_B_MASK) != 0)
-        {
-            throw new IllegalArgumentException("key B wider than 40 bits: " + Long.toHexString(originalB) + ", " +
-                Long.toHexString(replyB));
-        }
         final int record = freeHead;
         if (record < 0)
         {
@@ -195,15 +153,15 @@ public final class ConnTable
         }
         freeHead = nextFree[record];
         nextFree[record] = -1;
-        final int base = record * RECORD_BYTES;
-        records.putLong(base + ORIGINAL_A * Long.BYTES, originalA);
-        records.putLong(base + ORIGINAL_B * Long.BYTES, originalB);
-        records.putLong(base + REPLY_A * Long.BYTES, replyA);
-        records.putLong(base + REPLY_B * Long.BYTES, replyB);
-        records.putLong(base + EXPIRES * Long.BYTES, expiresAt == 0 ? 1 : expiresAt);
-        records.putLong(base + STATE * Long.BYTES, (state & 0xFF) | ((long)flags << 8));
-        records.putLong(base + PACKETS_ORIGINAL * Long.BYTES, 0);
-        records.putLong(base + PACKETS_REPLY * Long.BYTES, 0);
+        final int base = record * RECORD_LONGS;
+        records[base + ORIGINAL_A] = originalA;
+        records[base + ORIGINAL_B] = originalB;
+        records[base + REPLY_A] = replyA;
+        records[base + REPLY_B] = replyB;
+        records[base + EXPIRES] = expiresAt == 0 ? 1 : expiresAt;
+        records[base + STATE] = (state & 0xFF) | ((long)flags << 8);
+        records[base + PACKETS_ORIGINAL] = 0;
+        records[base + PACKETS_REPLY] = 0;
         insert(originalA, originalB, record << 1);
         insert(replyA, replyB, (record << 1) | 1);
         size++;
@@ -212,43 +170,26 @@ public final class ConnTable
 
     private void insert(final long a, final long b, final int handle)
     {
-        int bucket = home(hash(a, b));
-        while (true)
+        final long h = hash(a, b);
+        int i = home(h);
+        while (slots[i] != 0)
         {
-            final int base = bucket * CACHE_LINE;
-            for (int e = 0; e < ENTRIES_PER_BUCKET; e++)
-            {
-                final int at = base + e * ENTRY_BYTES;
-                if (index.getLong(at + ENTRY_WORD_OFFSET) == 0)
-                {
-                    index.putLong(at + ENTRY_KEY_A_OFFSET, a);
-                    index.putLong(at + ENTRY_WORD_OFFSET, b | ((handle + 1L) << KEY_B_BITS));
-                    return;
-                }
-            }
-            // Full (the load bound guarantees a free entry further on): count the overflow past this bucket.
-            final int count = overflow[bucket] & 0xFF;
-            if (count < MAX_OVERFLOW)
-            {
-                overflow[bucket] = (byte)(count + 1);
-            }
-            bucket = next(bucket);
+            i = (i + 1) & mask;
         }
+        slots[i] = ((h >>> 32) << 32) | (handle + 1L);
     }
 
     /** Frees a record and both its keys. */
     public void remove(final int record)
     {
-        final int base = record * RECORD_BYTES;
-        if (records.getLong(base + EXPIRES * Long.BYTES) == 0)
+        final int base = record * RECORD_LONGS;
+        if (records[base + EXPIRES] == 0)
         {
             throw new IllegalArgumentException("record " + record + " is not in use");
         }
-        unindex(records.getLong(base + ORIGINAL_A * Long.BYTES), records.getLong(base + ORIGINAL_B * Long.BYTES),
-            record << 1);
-        unindex(records.getLong(base + REPLY_A * Long.BYTES), records.getLong(base + REPLY_B * Long.BYTES),
-            (record << 1) | 1);
-        records.putLong(base + EXPIRES * Long.BYTES, 0);
+        unindex(records[base + ORIGINAL_A], records[base + ORIGINAL_B], record << 1);
+        unindex(records[base + REPLY_A], records[base + REPLY_B], (record << 1) | 1);
+        records[base + EXPIRES] = 0;
         nextFree[record] = freeHead;
         freeHead = record;
         size--;
@@ -256,34 +197,43 @@ public final class ConnTable
 
     private void unindex(final long a, final long b, final int handle)
     {
-        final long word = b | ((handle + 1L) << KEY_B_BITS);
-        final int home = home(hash(a, b));
-        int bucket = home;
-        for (int n = 0; n < buckets; n++)
+        final long h = hash(a, b);
+        int i = home(h);
+        final long wanted = handle + 1L;
+        for (int n = 0; n <= mask; n++)
         {
-            final int base = bucket * CACHE_LINE;
-            for (int e = 0; e < ENTRIES_PER_BUCKET; e++)
+            final long slot = slots[i];
+            if (slot == 0)
             {
-                final int at = base + e * ENTRY_BYTES;
-                if (index.getLong(at + ENTRY_WORD_OFFSET) == word && index.getLong(at + ENTRY_KEY_A_OFFSET) == a)
-                {
-                    index.putLong(at + ENTRY_KEY_A_OFFSET, 0);
-                    index.putLong(at + ENTRY_WORD_OFFSET, 0);
-                    // Undo the overflow counts of the buckets this entry probed past (saturated ones stay).
-                    for (int b2 = home; b2 != bucket; b2 = next(b2))
-                    {
-                        final int count = overflow[b2] & 0xFF;
-                        if (count < MAX_OVERFLOW)
-                        {
-                            overflow[b2] = (byte)(count - 1);
-                        }
-                    }
-                    return;
-                }
+                throw new IllegalStateException("handle " + handle + " missing from the index");
             }
-            bucket = next(bucket);
+            if ((slot & 0xFFFF_FFFFL) == wanted)
+            {
+                break;
+            }
+            i = (i + 1) & mask;
         }
-        throw new IllegalStateException("handle " + handle + " missing from the index");
+        // Backward shift: move later entries of the run into the hole if their home allows it.
+        int hole = i;
+        int j = i;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            final long slot = slots[j];
+            if (slot == 0)
+            {
+                break;
+            }
+            final int home = (int)((slot >>> 32) >>> (shift - 32));
+            // j may move to hole if home is not cyclically in (hole, j].
+            final boolean homeInRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+            if (!homeInRange)
+            {
+                slots[hole] = slot;
+                hole = j;
+            }
+        }
+        slots[hole] = 0;
     }
 
     /**
@@ -310,7 +260,7 @@ public final class ConnTable
         int cursor = sweepCursor;
         for (int n = 0; n < step; n++)
         {
-            final long expires = expiresAt(cursor);
+            final long expires = records[cursor * RECORD_LONGS + EXPIRES];
             if (expires != 0 && expires - nowNanos <= 0)
             {
                 handler.onExpired(cursor);
@@ -323,72 +273,61 @@ public final class ConnTable
         return removed;
     }
 
-    private long field(final int record, final int field)
-    {
-        return records.getLong(record * RECORD_BYTES + field * Long.BYTES);
-    }
-
-    private void field(final int record, final int field, final long value)
-    {
-        records.putLong(record * RECORD_BYTES + field * Long.BYTES, value);
-    }
-
     public boolean inUse(final int record)
     {
-        return field(record, EXPIRES) != 0;
+        return records[record * RECORD_LONGS + EXPIRES] != 0;
     }
 
     public boolean isExpired(final int record, final long nowNanos)
     {
-        return field(record, EXPIRES) - nowNanos <= 0;
+        return records[record * RECORD_LONGS + EXPIRES] - nowNanos <= 0;
     }
 
     public long expiresAt(final int record)
     {
-        return field(record, EXPIRES);
+        return records[record * RECORD_LONGS + EXPIRES];
     }
 
     public void expiresAt(final int record, final long nanos)
     {
-        field(record, EXPIRES, nanos == 0 ? 1 : nanos);
+        records[record * RECORD_LONGS + EXPIRES] = nanos == 0 ? 1 : nanos;
     }
 
     public int state(final int record)
     {
-        return (int)field(record, STATE) & 0xFF;
+        return (int)records[record * RECORD_LONGS + STATE] & 0xFF;
     }
 
     public int flags(final int record)
     {
-        return (int)(field(record, STATE) >>> 8);
+        return (int)(records[record * RECORD_LONGS + STATE] >>> 8);
     }
 
     public void state(final int record, final int state, final int flags)
     {
-        field(record, STATE, (state & 0xFF) | ((long)flags << 8));
+        records[record * RECORD_LONGS + STATE] = (state & 0xFF) | ((long)flags << 8);
     }
 
     public void countPacket(final int handle)
     {
-        final int at = (handle >>> 1) * RECORD_BYTES + (PACKETS_ORIGINAL + (handle & 1)) * Long.BYTES;
-        records.putLong(at, records.getLong(at) + 1);
+        records[(handle >>> 1) * RECORD_LONGS + PACKETS_ORIGINAL + (handle & 1)]++;
     }
 
     public long packets(final int record, final int direction)
     {
-        return field(record, PACKETS_ORIGINAL + direction);
+        return records[record * RECORD_LONGS + PACKETS_ORIGINAL + direction];
     }
 
     /** Key A (source IP << 32 | destination IP) of a direction. */
     public long tupleA(final int record, final int direction)
     {
-        return field(record, direction << 1);
+        return records[record * RECORD_LONGS + (direction << 1)];
     }
 
     /** Key B (protocol << 32 | source port << 16 | destination port) of a direction. */
     public long tupleB(final int record, final int direction)
     {
-        return field(record, (direction << 1) + 1);
+        return records[record * RECORD_LONGS + (direction << 1) + 1];
     }
 
     public static int sourceIp(final long keyA)
@@ -424,11 +363,5 @@ public final class ConnTable
     public int capacity()
     {
         return capacity;
-    }
-
-    /** Index buckets (cache lines). */
-    int buckets()
-    {
-        return buckets;
     }
 }
