@@ -533,14 +533,7 @@ public final class NetworkService implements AutoCloseable
                 address, prefix, portId);
             store.putEndpoint(endpoint);
             lan.onConnect(network.id(), endpoint);
-            final List<Publication> published = new ArrayList<>();
-            publications.put(endpoint.id(), published);
-            for (final PortMapping mapping : publish)
-            {
-                final int rule = fabric.publish(mapping.protocol(), mapping.hostFirst(), mapping.hostLast(), address,
-                    mapping.containerFirst());
-                published.add(new Publication(network.name(), sandbox.name(), Ipv4.format(address), mapping, rule));
-            }
+            publishTo(network, endpoint, publish);
             rewriteHostsFiles();
             return endpoint;
         }
@@ -671,6 +664,34 @@ public final class NetworkService implements AutoCloseable
     public synchronized Optional<Endpoint> findEndpoint(final String endpointId)
     {
         return store.endpoints().stream().filter(e -> e.id().equals(endpointId)).findFirst();
+    }
+
+    /**
+     * Publishes {@code mappings} to an existing endpoint (Docker's ProgramExternalConnectivity), replacing what it
+     * published before; refused on internal networks. Journaled with the endpoint, so a restart publishes them again.
+     */
+    public synchronized List<Publication> publish(final String endpointId, final List<PortMapping> mappings)
+    {
+        checkOpen();
+        final Endpoint endpoint = findEndpoint(endpointId).orElseThrow(() ->
+            JvsException.notFound("endpoint " + endpointId + " not found"));
+        final Network network = store.network(endpoint.networkId()).orElseThrow();
+        if (!mappings.isEmpty() && network.internal())
+        {
+            throw JvsException.forbidden("network " + network.name() + " is internal: it has no published ports");
+        }
+        unpublishQuietly(endpoint, null);
+        publishTo(network, endpoint, mappings);
+        return List.copyOf(publications.getOrDefault(endpoint.id(), List.of()));
+    }
+
+    /** Revokes every port the endpoint publishes (Docker's RevokeExternalConnectivity); quiet if it has none. */
+    public synchronized void unpublish(final String endpointId)
+    {
+        checkOpen();
+        final Endpoint endpoint = findEndpoint(endpointId).orElseThrow(() ->
+            JvsException.notFound("endpoint " + endpointId + " not found"));
+        unpublishQuietly(endpoint, null);
     }
 
     /** The store's sandbox name for a host endpoint: not a jvs sandbox, just a unique, readable key. */
@@ -806,6 +827,7 @@ public final class NetworkService implements AutoCloseable
             }
             reattached++;
         }
+        republish(dropped);
         if (store.networks().stream().noneMatch(Network::predefined))
         {
             createPredefinedNetworks();
@@ -1310,9 +1332,65 @@ public final class NetworkService implements AutoCloseable
         }
     }
 
+    /** The journaled published ports of the endpoints that came back; a range the fabric refuses is reported. */
+    private void republish(final List<String> problems)
+    {
+        for (final Map.Entry<String, List<String>> entry : store.publishedPorts().entrySet())
+        {
+            final Optional<Endpoint> endpoint = findEndpoint(entry.getKey());
+            if (endpoint.isEmpty())
+            {
+                store.putPublishedPorts(entry.getKey(), List.of());
+                continue;
+            }
+            final Network network = store.network(endpoint.get().networkId()).orElseThrow();
+            final List<PortMapping> mappings = entry.getValue().stream().map(PortMapping::parse).toList();
+            try
+            {
+                publishTo(network, endpoint.get(), mappings);
+            }
+            catch (final RuntimeException ex)
+            {
+                // Kept in the journal: a later start (with the port free again) publishes them.
+                publications.remove(endpoint.get().id());
+                problems.add("published ports " + entry.getValue() + " of endpoint " + endpoint.get().sandbox() +
+                    " (not published again: " + ex.getMessage() + ")");
+            }
+        }
+    }
+
+    /** Publishes each range to the endpoint and journals them; on a refusal the ranges published so far go again. */
+    private void publishTo(final Network network, final Endpoint endpoint, final List<PortMapping> mappings)
+    {
+        if (mappings.isEmpty())
+        {
+            return;
+        }
+        final List<Publication> published = new ArrayList<>();
+        publications.put(endpoint.id(), published);
+        try
+        {
+            for (final PortMapping mapping : mappings)
+            {
+                final int rule = fabric.publish(mapping.protocol(), mapping.hostFirst(), mapping.hostLast(),
+                    endpoint.address(), mapping.containerFirst());
+                published.add(new Publication(network.name(), endpoint.sandbox(), Ipv4.format(endpoint.address()),
+                    mapping, rule));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            publications.remove(endpoint.id());
+            published.forEach(p -> runQuietly(() -> fabric.unpublish(p.ruleId()), ex));
+            throw ex;
+        }
+        store.putPublishedPorts(endpoint.id(), mappings.stream().map(PortMapping::toString).toList());
+    }
+
     /** Revokes the endpoint's published ports; failures are added to {@code failure} (or thrown if it is null). */
     private void unpublishQuietly(final Endpoint endpoint, final RuntimeException failure)
     {
+        store.putPublishedPorts(endpoint.id(), List.of());
         final List<Publication> published = publications.remove(endpoint.id());
         if (published == null)
         {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The switch's L3 side as the control layer sees it: one gateway per bridge domain, the uplink, the host port,
@@ -20,8 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * every change is applied by the forwarding thread, where the {@link Router} runs, before the call returns.
  * Invalid requests throw {@link IllegalArgumentException} and change nothing.
  * <p>
- * Router MACs are locally administered, {@code 02:6a:76:RR:II:II} with RR random per switch and IIII the router
- * interface (0 uplink, bridge domain id for a gateway, 0x1000 the host port).
+ * Router MACs are locally administered and derived from the interface's IPv4 address, {@code 02:42:A:B:C:D} for
+ * A.B.C.D (Docker's scheme for container MACs; a gateway address is never a container's): they stay the same
+ * across daemon restarts, so neighbours' ARP caches (containers' gateway entry, the uplink's next hop) stay valid.
  */
 public final class Routing
 {
@@ -35,11 +35,11 @@ public final class Routing
     {
     }
 
-    private static final long MAC_PREFIX = 0x026A_7600_0000L;
+    private static final long MAC_PREFIX = 0x0242_0000_0000L;
+    private static final long IPV4_MASK = 0xFFFF_FFFFL;
 
     private final Switch sw;
     private final Router router;
-    private final long macBase = MAC_PREFIX | ((long)ThreadLocalRandom.current().nextInt(256) << 16);
     private final Map<Integer, Gateway> gateways = new TreeMap<>();
     private final Map<Integer, Integer> legPorts = new TreeMap<>();
     private final Map<Integer, PublishedPort> publishedPorts = new TreeMap<>();
@@ -58,7 +58,21 @@ public final class Routing
     /** The MAC the router uses on a bridge domain's gateway. */
     public long gatewayMac(final int bridgeDomainId)
     {
-        return macBase | bridgeDomainId;
+        synchronized (sw)
+        {
+            final Gateway gateway = gateways.get(bridgeDomainId);
+            if (null == gateway)
+            {
+                throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
+            }
+            return routerMac(Ipv4Addresses.parse(gateway.address()));
+        }
+    }
+
+    /** The MAC the router uses on an interface with IPv4 address {@code ip}. */
+    public static long routerMac(final int ip)
+    {
+        return MAC_PREFIX | (ip & IPV4_MASK);
     }
 
     /**
@@ -76,7 +90,7 @@ public final class Routing
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
             }
-            final long mac = gatewayMac(bridgeDomainId);
+            final long mac = routerMac(ip);
             final int legPort = sw.addRouterLeg(bridgeDomainId, mac);
             try
             {
@@ -145,7 +159,7 @@ public final class Routing
             final int prefix = prefix(addressCidr);
             final int gw = null == gateway || gateway.isBlank() ? 0 : Ipv4Addresses.parse(gateway);
             final int port = sw.addRoutedPort(io);
-            final long mac = macBase;
+            final long mac = routerMac(ip);
             try
             {
                 sw.onForwardingThread("set uplink", () ->
@@ -210,7 +224,7 @@ public final class Routing
             final int ip = Ipv4Addresses.parse(address(routerAddressCidr));
             final int prefix = prefix(routerAddressCidr);
             final int port = sw.addRoutedPort(io);
-            final long mac = macBase | Router.HOST;
+            final long mac = routerMac(ip);
             try
             {
                 sw.onForwardingThread("set host port", () ->

@@ -81,6 +81,18 @@ public final class Checksum
         return ~fold(sum) & 0xFFFF;
     }
 
+    /**
+     * Native-order partial sum of an IPv4 header without options (20 bytes): three loads instead of a loop, for the
+     * per-packet check on receive.
+     */
+    public static long ipv4HeaderSum20(final DirectBuffer buffer, final int offset)
+    {
+        final long a = buffer.getLong(offset);
+        final long b = buffer.getLong(offset + 8);
+        return (a & 0xFFFF_FFFFL) + (a >>> 32) + (b & 0xFFFF_FFFFL) + (b >>> 32) +
+            (buffer.getInt(offset + 16) & 0xFFFF_FFFFL);
+    }
+
     /** IPv4 header checksum of {@code headerLength} bytes; the checksum field must hold 0 (or is being verified). */
     public static int ipv4Header(final DirectBuffer buffer, final int offset, final int headerLength)
     {

@@ -494,7 +494,10 @@ public final class Vtep implements FrameHandler, AutoCloseable
                 return;
             }
             end = ip + totalLength; // drop Ethernet padding
-            if (Checksum.fold(Checksum.sum(buffer, ip, ipHeaderLength)) != 0xFFFF)
+            // DATA_VALID: the device verified the checksums (CHECKSUM_UNNECESSARY); the header is not summed again.
+            if ((vnetFlags & VnetHeader.FLAG_DATA_VALID) == 0 && Checksum.fold(ipHeaderLength ==
+                Ipv4Header.MIN_HEADER_LENGTH ? Checksum.ipv4HeaderSum20(buffer, ip) :
+                Checksum.sum(buffer, ip, ipHeaderLength)) != 0xFFFF)
             {
                 drop(RxDrop.BAD_IP_CHECKSUM);
                 return;

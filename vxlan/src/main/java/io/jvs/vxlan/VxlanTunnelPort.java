@@ -50,6 +50,12 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     private final InnerFramer framer;
     private final StagingRing staging;
     private final RemoteVtep[] single = new RemoteVtep[1];
+    /**
+     * Native-order sum of the outer IPv4 header fields that never change for this port (version/IHL/TOS, flags,
+     * TTL/protocol, source): per frame only total length, identification and destination are added, instead of
+     * summing the header bytes (RFC 1071: the sum is order-independent, so fields can be added one by one).
+     */
+    private final long ipTemplateSum;
 
     private volatile PeerSet peers = PeerSet.EMPTY;
     private volatile boolean closed;
@@ -88,6 +94,15 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         this.staging = new StagingRing(config.stagingBytes());
         this.ipId = (int)System.nanoTime() & 0xFFFF;
         writeOuterTemplate(vtep.localMac(), vtep.localIp(), config.udpPort());
+        this.ipTemplateSum = outerIpTemplateSum(vtep.localIp());
+    }
+
+    static long outerIpTemplateSum(final int localIp)
+    {
+        long sum = Checksum.addNetworkShort(0, VERSION_IHL << 8);    // TOS 0
+        sum = Checksum.addNetworkShort(sum, OuterHeaders.IPV4_FLAGS);
+        sum = Checksum.addNetworkShort(sum, (OuterHeaders.TTL << 8) | Ipv4Header.PROTOCOL_UDP);
+        return Checksum.addNetworkInt(sum, localIp);
     }
 
     /** The parts of the outer headers that never change for this port. */
@@ -107,6 +122,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         s.putInt(ip + Ipv4Header.SOURCE_OFFSET, localIp, ByteOrder.BIG_ENDIAN);
         s.putShort(OuterHeaders.UDP_OFFSET + UdpHeader.DESTINATION_PORT_OFFSET, (short)udpPort, ByteOrder.BIG_ENDIAN);
         VxlanHeader.write(s, OuterHeaders.VXLAN_OFFSET, vni);
+        s.putShort(OuterHeaders.UDP_OFFSET + UdpHeader.CHECKSUM_OFFSET, (short)0); // stays 0 unless udpChecksum
     }
 
     public int vni()
@@ -258,6 +274,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         s.putShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, (short)totalLength, ByteOrder.BIG_ENDIAN);
         s.putShort(udp + UdpHeader.SOURCE_PORT_OFFSET, (short)sourcePort, ByteOrder.BIG_ENDIAN);
         s.putShort(udp + UdpHeader.LENGTH_OFFSET, (short)udpLength, ByteOrder.BIG_ENDIAN);
+        final long lengthSum = Checksum.addNetworkShort(ipTemplateSum, totalLength);
         final RemoteVtep[] targets = destinations;
         for (final RemoteVtep peer : targets)
         {
@@ -268,14 +285,15 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
                 continue;
             }
             MacAddress.write(s, OuterHeaders.ETHERNET_OFFSET + EthernetHeader.DESTINATION_OFFSET, mac);
-            s.putShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, (short)ipId++, ByteOrder.BIG_ENDIAN);
+            final int id = ipId++ & 0xFFFF;
+            s.putShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
             s.putInt(ip + Ipv4Header.DESTINATION_OFFSET, peer.ip, ByteOrder.BIG_ENDIAN);
-            s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET, (short)0);
             s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET,
-                (short)Checksum.ipv4Header(s, ip, Ipv4Header.MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
-            s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)0);
+                (short)Checksum.finish(Checksum.addNetworkInt(Checksum.addNetworkShort(lengthSum, id), peer.ip)),
+                ByteOrder.BIG_ENDIAN);
             if (udpChecksum)
             {
+                s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)0);
                 final int c = Checksum.finish(
                     Checksum.ipv4PseudoHeader(vtep.localIp(), peer.ip, Ipv4Header.PROTOCOL_UDP, udpLength) +
                     Checksum.sum(s, udp, udpLength));

@@ -15,6 +15,8 @@ import io.jvs.control.state.StateTables;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,6 +37,9 @@ public final class DockerDriver
     static final String OPTION_IPV6 = "com.docker.network.enable_ipv6";
     static final String OPTION_MTU = "com.docker.network.driver.mtu";
     static final String OPTION_TYPE = "type";
+    static final String OPTION_PORTMAP = "com.docker.network.portmap";
+    private static final int PROTO_TCP = 6;
+    private static final int PROTO_UDP = 17;
     static final String TYPE_BRIDGE = "bridge";
     private static final int MIN_MTU = 68;
     private static final int MAX_MTU = 65535;
@@ -219,17 +224,73 @@ public final class DockerDriver
         return json.createObjectNode();
     }
 
-    /** Published ports and outbound NAT belong to the gateway work; for now the endpoint must exist. */
+    /**
+     * {@code docker run -p}: the port bindings in {@code com.docker.network.portmap} become published ports of the
+     * endpoint, the same rules {@code jvs network connect --publish} makes (DNAT on the uplink address and the host
+     * link, and the loopback proxy). Outbound NAT needs nothing here: the router masquerades every network.
+     */
     public synchronized ObjectNode programExternalConnectivity(final JsonNode request)
     {
-        endpoint(request);
+        final Endpoint endpoint = endpoint(request);
+        final List<NetworkService.PortMapping> mappings = portMappings(request.path("Options").path(OPTION_PORTMAP));
+        if (!mappings.isEmpty())
+        {
+            service.publish(endpoint.id(), mappings);
+        }
         return json.createObjectNode();
     }
 
     public synchronized ObjectNode revokeExternalConnectivity(final JsonNode request)
     {
-        endpoint(request);
+        service.unpublish(endpoint(request).id());
         return json.createObjectNode();
+    }
+
+    /**
+     * Docker's port bindings, {@code [{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}.
+     * Bindings to an IPv6 host address (Docker adds "::" twins of 0.0.0.0 ones) are left out, duplicates folded;
+     * an unset host port is refused: jvs does not pick host ports.
+     */
+    static List<NetworkService.PortMapping> portMappings(final JsonNode portmap)
+    {
+        final Set<NetworkService.PortMapping> mappings = new LinkedHashSet<>();
+        if (portmap.isMissingNode() || portmap.isNull())
+        {
+            return List.of();
+        }
+        if (!portmap.isArray())
+        {
+            throw JvsException.invalid(OPTION_PORTMAP + " is not a list");
+        }
+        for (final JsonNode binding : portmap)
+        {
+            if (binding.path("HostIP").asText("").contains(":"))
+            {
+                continue;
+            }
+            final int proto = binding.path("Proto").asInt(-1);
+            final String protocol = proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : null;
+            if (protocol == null)
+            {
+                throw JvsException.invalid("published port protocol " + proto + " is not supported (tcp, udp)");
+            }
+            final int port = binding.path("Port").asInt(0);
+            final int hostPort = binding.path("HostPort").asInt(0);
+            final int hostPortEnd = Math.max(hostPort, binding.path("HostPortEnd").asInt(0));
+            if (hostPort == 0)
+            {
+                throw JvsException.invalid("port " + port + "/" + protocol + " has no host port: jvs publishes only " +
+                    "explicit host ports (-p HOSTPORT:" + port + ")");
+            }
+            if (hostPortEnd != hostPort)
+            {
+                // Docker gives a host range for one container port when it lets the driver pick one of them.
+                throw JvsException.invalid("host port range " + hostPort + "-" + hostPortEnd + " for port " + port +
+                    ": jvs publishes one host port per container port");
+            }
+            mappings.add(NetworkService.PortMapping.parse(hostPort + ":" + port + "/" + protocol));
+        }
+        return List.copyOf(mappings);
     }
 
     /** The sandbox key each endpoint is joined to ("" while not joined), for tests and inspection. */

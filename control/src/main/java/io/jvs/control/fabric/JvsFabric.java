@@ -63,6 +63,8 @@ public final class JvsFabric implements Fabric
     private final String routerHostIp;
     private final Map<Integer, String> routes = new HashMap<>();
     private final Map<String, String> summary = new LinkedHashMap<>();
+    /** localhost:HOSTPORT for published TCP ports; only with a host port (the host's route to the networks). */
+    private LoopbackProxy proxy;
 
     private JvsFabric(final Switch sw, final IpTool ip, final String hostPort, final String routerHostIp)
     {
@@ -82,6 +84,7 @@ public final class JvsFabric implements Fabric
     {
         final IpTool ip = new IpTool();
         final Switch sw = Switch.start(config, l3.nat());
+        final LoopbackProxy[] proxy = new LoopbackProxy[1];
         try
         {
             String routerHostIp = null;
@@ -112,6 +115,8 @@ public final class JvsFabric implements Fabric
             final JvsFabric fabric = new JvsFabric(sw, ip, l3.hostPort(), routerHostIp);
             if (null != l3.hostPort())
             {
+                proxy[0] = LoopbackProxy.start();
+                fabric.proxy = proxy[0];
                 fabric.summary.put("HostPort", l3.hostPort() + " " + l3.hostAddress() + " (router " + routerHostIp + ")");
             }
             if (null != l3.uplink())
@@ -143,6 +148,10 @@ public final class JvsFabric implements Fabric
         }
         catch (final RuntimeException ex)
         {
+            if (null != proxy[0])
+            {
+                proxy[0].close();
+            }
             sw.close();
             throw ex;
         }
@@ -218,19 +227,43 @@ public final class JvsFabric implements Fabric
     public int publish(final String protocol, final int hostFirst, final int hostLast, final int target,
         final int targetFirst)
     {
+        final int rule;
         try
         {
-            return routing.publish(protocol, hostFirst, hostLast, Ipv4.format(target), targetFirst);
+            rule = routing.publish(protocol, hostFirst, hostLast, Ipv4.format(target), targetFirst);
         }
         catch (final IllegalArgumentException ex)
         {
             throw JvsException.conflict(ex.getMessage());
         }
+        if (null != proxy && "tcp".equalsIgnoreCase(protocol))
+        {
+            try
+            {
+                proxy.open(rule, hostFirst, hostLast, target, targetFirst);
+            }
+            catch (final RuntimeException ex)
+            {
+                routing.unpublish(rule);
+                throw ex;
+            }
+        }
+        return rule;
     }
 
     public void unpublish(final int ruleId)
     {
+        if (null != proxy)
+        {
+            proxy.close(ruleId);
+        }
         routing.unpublish(ruleId);
+    }
+
+    /** The localhost proxy for published TCP ports; null without a host port. */
+    public LoopbackProxy loopbackProxy()
+    {
+        return proxy;
     }
 
     public List<NatEntry> natTable()
@@ -263,9 +296,16 @@ public final class JvsFabric implements Fabric
         return sw.macTable();
     }
 
-    /** Stops the switch; the host port TAP goes with it, and the kernel drops its address and routes. */
+    /**
+     * Stops the loopback proxy and the switch; the host port TAP goes with it, and the kernel drops its address and
+     * routes.
+     */
     public void close()
     {
+        if (null != proxy)
+        {
+            proxy.close();
+        }
         sw.close();
     }
 }

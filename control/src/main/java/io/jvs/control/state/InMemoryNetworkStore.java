@@ -15,6 +15,7 @@ public final class InMemoryNetworkStore implements NetworkStore
     private final Map<String, Sandbox> sandboxesByName = new TreeMap<>();
     /** Keyed by networkId + '/' + sandbox. */
     private final Map<String, Endpoint> endpoints = new HashMap<>();
+    private final Map<String, List<String>> published = new TreeMap<>();
 
     public List<Network> networks()
     {
@@ -79,5 +80,22 @@ public final class InMemoryNetworkStore implements NetworkStore
     public void removeEndpoint(final String networkId, final String sandbox)
     {
         endpoints.remove(networkId + '/' + sandbox);
+    }
+
+    public Map<String, List<String>> publishedPorts()
+    {
+        return Map.copyOf(published);
+    }
+
+    public void putPublishedPorts(final String endpointId, final List<String> ranges)
+    {
+        if (ranges.isEmpty())
+        {
+            published.remove(endpointId);
+        }
+        else
+        {
+            published.put(endpointId, List.copyOf(ranges));
+        }
     }
 }

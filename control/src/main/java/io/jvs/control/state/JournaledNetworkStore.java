@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvs.control.ipam.Cidr;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ public final class JournaledNetworkStore implements NetworkStore
     static final String NETWORKS = "network";
     static final String SANDBOXES = "sandbox";
     static final String ENDPOINTS = "endpoint";
+    static final String PUBLISHED = "published";
 
     private final StateTables tables;
     private final InMemoryNetworkStore memory = new InMemoryNetworkStore();
@@ -33,6 +35,12 @@ public final class JournaledNetworkStore implements NetworkStore
         tables.rows(NETWORKS).values().forEach(row -> memory.putNetwork(network(row)));
         tables.rows(SANDBOXES).values().forEach(row -> memory.putSandbox(sandbox(row)));
         tables.rows(ENDPOINTS).values().forEach(row -> memory.putEndpoint(endpoint(row)));
+        tables.rows(PUBLISHED).forEach((id, row) ->
+        {
+            final List<String> ranges = new ArrayList<>();
+            row.path("ranges").forEach(range -> ranges.add(range.asText()));
+            memory.putPublishedPorts(id, ranges);
+        });
     }
 
     public List<Network> networks()
@@ -100,6 +108,29 @@ public final class JournaledNetworkStore implements NetworkStore
     {
         tables.remove(ENDPOINTS, networkId + '/' + sandbox);
         memory.removeEndpoint(networkId, sandbox);
+    }
+
+    public Map<String, List<String>> publishedPorts()
+    {
+        return memory.publishedPorts();
+    }
+
+    public void putPublishedPorts(final String endpointId, final List<String> ranges)
+    {
+        if (ranges.isEmpty())
+        {
+            if (memory.publishedPorts().containsKey(endpointId))
+            {
+                tables.remove(PUBLISHED, endpointId);
+            }
+        }
+        else
+        {
+            final ObjectNode row = json.createObjectNode().put("endpoint", endpointId);
+            ranges.forEach(row.putArray("ranges")::add);
+            tables.put(PUBLISHED, endpointId, row);
+        }
+        memory.putPublishedPorts(endpointId, ranges);
     }
 
     // ------------------------------------------------------------------------------------------------- encoding

@@ -1,6 +1,7 @@
 package io.jvs.control.state;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,12 @@ public interface NetworkStore
     void putEndpoint(Endpoint endpoint);
 
     void removeEndpoint(String networkId, String sandbox);
+
+    /** Endpoint id to its published port ranges ("8080:80/tcp"), for endpoints that publish any. */
+    Map<String, List<String>> publishedPorts();
+
+    /** Records an endpoint's published ranges; an empty list removes the record. */
+    void putPublishedPorts(String endpointId, List<String> ranges);
 
     default List<Endpoint> endpointsOfNetwork(final String networkId)
     {

@@ -67,6 +67,54 @@ class ConnTableTest
     }
 
     @Test
+    void fullTableChurnAtMaximumLoadKeepsEveryKeyFindable()
+    {
+        // At capacity the index is at its load bound: long probe runs, and removals (backward shift) must keep every
+        // remaining key reachable from its home slot.
+        final Random random = new Random(11);
+        final int capacity = 5000;
+        final ConnTable table = new ConnTable(capacity);
+        final Map<Key, Integer> model = new HashMap<>();
+        final List<Key[]> byRecord = new ArrayList<>();
+        for (int i = 0; i < capacity; i++)
+        {
+            byRecord.add(null);
+        }
+        for (int round = 0; round < 20; round++)
+        {
+            while (table.size() < capacity)
+            {
+                final Key original = new Key(random.nextLong(), ConnTable.keyB(17, random.nextInt(65536), 53));
+                final Key reply = new Key(random.nextLong(), ConnTable.keyB(17, 53, random.nextInt(65536)));
+                if (model.containsKey(original) || model.containsKey(reply))
+                {
+                    continue;
+                }
+                final int record = table.add(original.a, original.b, reply.a, reply.b, 100, 1, 0);
+                model.put(original, record << 1);
+                model.put(reply, (record << 1) | 1);
+                byRecord.set(record, new Key[] {original, reply});
+            }
+            assertEquals(ConnTable.NOT_FOUND, table.add(1, 1, 2, 2, 100, 1, 0));
+            for (final Map.Entry<Key, Integer> e : model.entrySet())
+            {
+                assertEquals(e.getValue(), table.find(e.getKey().a, e.getKey().b));
+            }
+            for (int r = 0; r < capacity; r++)
+            {
+                if (random.nextInt(3) == 0)
+                {
+                    final Key[] k = byRecord.set(r, null);
+                    model.remove(k[0]);
+                    model.remove(k[1]);
+                    table.remove(r);
+                    assertEquals(ConnTable.NOT_FOUND, table.find(k[0].a, k[0].b));
+                }
+            }
+        }
+    }
+
+    @Test
     void fullTableRefusesThenAcceptsAfterRemove()
     {
         final ConnTable table = new ConnTable(4);

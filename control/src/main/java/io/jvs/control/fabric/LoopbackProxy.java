@@ -1,0 +1,510 @@
+package io.jvs.control.fabric;
+
+import io.jvs.control.JvsException;
+import io.jvs.control.ipam.Ipv4;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * localhost:HOSTPORT for published TCP ports, as docker-proxy does it: the kernel sends the host's own connections
+ * to 127.0.0.1 through loopback, never through jvs's router, and without iptables nothing rewrites them; so the
+ * daemon listens on 127.0.0.1:HOSTPORT itself and splices each accepted connection to CONTAINER:PORT, which the host
+ * reaches through its route to the network (via the host port TAP and the router).
+ * <p>
+ * Control-plane code, not the packet path: one selector thread for every listener and connection, non-blocking
+ * channels, one 64 KiB buffer per direction. Bounded: at most {@link #MAX_LISTENERS} listening ports and
+ * {@link #MAX_CONNECTIONS} spliced connections (more are accepted and closed at once). A half-close on one side is
+ * passed on as a half-close ({@code shutdownOutput}) once its data is written; the pair closes when both directions
+ * are done or either side fails. The source address the container sees is the host's address on the host port.
+ */
+public final class LoopbackProxy implements AutoCloseable
+{
+    static final int MAX_LISTENERS = 4096;
+    static final int MAX_CONNECTIONS = 1024;
+    private static final int BUFFER_BYTES = 64 * 1024;
+    private static final long COMMAND_TIMEOUT_MS = 5_000;
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    /** One direction's end: data read from {@code channel} waits in {@code in} until written to the peer. */
+    private static final class Side
+    {
+        final SocketChannel channel;
+        final ByteBuffer in = ByteBuffer.allocate(BUFFER_BYTES);
+        Side peer;
+        Splice splice;
+        SelectionKey key;
+        boolean eof;
+        boolean outputShut;
+
+        Side(final SocketChannel channel)
+        {
+            this.channel = channel;
+        }
+    }
+
+    /** A client connection and its upstream to the container. */
+    private static final class Splice
+    {
+        final int rule;
+        final Side client;
+        final Side upstream;
+
+        Splice(final int rule, final SocketChannel client, final SocketChannel upstream)
+        {
+            this.rule = rule;
+            this.client = new Side(client);
+            this.upstream = new Side(upstream);
+            this.client.peer = this.upstream;
+            this.upstream.peer = this.client;
+            this.client.splice = this;
+            this.upstream.splice = this;
+        }
+    }
+
+    /** A listening port and where its connections go. */
+    private record Listener(int rule, ServerSocketChannel channel, InetSocketAddress target)
+    {
+    }
+
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    /** Selector thread only. */
+    private final Map<Integer, List<Listener>> listeners = new HashMap<>();
+    private final Set<Splice> splices = new HashSet<>();
+    private int listenerCount;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+
+    private LoopbackProxy(final Selector selector)
+    {
+        this.selector = selector;
+        this.thread = new Thread(this::run, "jvs-loopback-proxy");
+        this.thread.setDaemon(true);
+    }
+
+    public static LoopbackProxy start()
+    {
+        try
+        {
+            final LoopbackProxy proxy = new LoopbackProxy(Selector.open());
+            proxy.thread.start();
+            return proxy;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot open the loopback proxy's selector", ex);
+        }
+    }
+
+    /**
+     * Listens on 127.0.0.1:hostFirst..hostLast for rule {@code rule}, each port spliced to {@code target} at
+     * targetFirst + (port - hostFirst). Refused (conflict) if a port is taken on the host's loopback.
+     */
+    public void open(final int rule, final int hostFirst, final int hostLast, final int target, final int targetFirst)
+    {
+        final List<ServerSocketChannel> bound = new ArrayList<>();
+        try
+        {
+            for (int port = hostFirst; port <= hostLast; port++)
+            {
+                final ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.INET);
+                bound.add(channel);
+                channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                try
+                {
+                    channel.bind(new InetSocketAddress(LOOPBACK, port));
+                }
+                catch (final IOException ex)
+                {
+                    throw JvsException.conflict("cannot listen on 127.0.0.1:" + port + " for the published port: " +
+                        ex.getMessage());
+                }
+                channel.configureBlocking(false);
+            }
+        }
+        catch (final IOException ex)
+        {
+            bound.forEach(LoopbackProxy::closeQuietly);
+            throw new UncheckedIOException(ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            bound.forEach(LoopbackProxy::closeQuietly);
+            throw ex;
+        }
+        final String targetIp = Ipv4.format(target);
+        try
+        {
+            call(() ->
+            {
+                if (listenerCount + bound.size() > MAX_LISTENERS)
+                {
+                    throw JvsException.conflict("the loopback proxy listens on " + MAX_LISTENERS + " ports at most");
+                }
+                final List<Listener> list = listeners.computeIfAbsent(rule, r -> new ArrayList<>());
+                for (int i = 0; i < bound.size(); i++)
+                {
+                    final Listener listener = new Listener(rule, bound.get(i),
+                        new InetSocketAddress(targetIp, targetFirst + i));
+                    register(listener.channel(), SelectionKey.OP_ACCEPT, listener);
+                    list.add(listener);
+                    listenerCount++;
+                }
+            });
+        }
+        catch (final RuntimeException ex)
+        {
+            bound.forEach(LoopbackProxy::closeQuietly);
+            throw ex;
+        }
+    }
+
+    /** Stops listening for {@code rule} and closes its connections; quiet if it has none. */
+    public void close(final int rule)
+    {
+        call(() -> closeRule(rule));
+    }
+
+    /** Ports listened on now, for tests and inspection. */
+    public int listeningPorts()
+    {
+        final int[] count = new int[1];
+        call(() -> count[0] = listenerCount);
+        return count[0];
+    }
+
+    /** Spliced connections open now. */
+    public int connections()
+    {
+        final int[] count = new int[1];
+        call(() -> count[0] = splices.size());
+        return count[0];
+    }
+
+    @Override
+    public void close()
+    {
+        if (!running)
+        {
+            return;
+        }
+        running = false;
+        selector.wakeup();
+        try
+        {
+            thread.join(COMMAND_TIMEOUT_MS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------- selector thread
+
+    private void run()
+    {
+        try
+        {
+            while (running)
+            {
+                selector.select();
+                for (Runnable command; (command = commands.poll()) != null; )
+                {
+                    command.run();
+                }
+                for (final SelectionKey key : selector.selectedKeys())
+                {
+                    if (key.isValid())
+                    {
+                        handle(key);
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        }
+        catch (final Throwable ex)
+        {
+            failure = ex;
+            System.err.println("jvs: loopback proxy stopped: " + ex);
+        }
+        finally
+        {
+            for (final Integer rule : List.copyOf(listeners.keySet()))
+            {
+                closeRule(rule);
+            }
+            List.copyOf(splices).forEach(this::closeSplice);
+            closeQuietly(selector);
+            for (Runnable command; (command = commands.poll()) != null; )
+            {
+                command.run(); // their futures fail: the proxy is stopped
+            }
+        }
+    }
+
+    private void handle(final SelectionKey key)
+    {
+        if (key.attachment() instanceof Listener listener)
+        {
+            accept(listener);
+            return;
+        }
+        final Side side = (Side)key.attachment();
+        final Splice splice = side.splice;
+        try
+        {
+            if (key.isConnectable())
+            {
+                if (!side.channel.finishConnect())
+                {
+                    return;
+                }
+                // Only now does the client's data have somewhere to go.
+                splice.client.key = register(splice.client.channel, 0, splice.client);
+            }
+            if (key.isReadable())
+            {
+                final int n = side.channel.read(side.in);
+                if (n < 0)
+                {
+                    side.eof = true;
+                }
+            }
+            transfer(splice.client, splice.upstream);
+            transfer(splice.upstream, splice.client);
+            if (splice.client.outputShut && splice.upstream.outputShut)
+            {
+                closeSplice(splice);
+                return;
+            }
+            interest(splice.client);
+            interest(splice.upstream);
+        }
+        catch (final IOException ex)
+        {
+            closeSplice(splice); // a reset or refused connection ends the pair, nothing else
+        }
+    }
+
+    private void accept(final Listener listener)
+    {
+        final SocketChannel client;
+        try
+        {
+            client = listener.channel().accept();
+        }
+        catch (final IOException ex)
+        {
+            return; // the client went away before we accepted it
+        }
+        if (client == null)
+        {
+            return;
+        }
+        if (splices.size() >= MAX_CONNECTIONS)
+        {
+            closeQuietly(client);
+            return;
+        }
+        SocketChannel upstream = null;
+        try
+        {
+            client.configureBlocking(false);
+            upstream = SocketChannel.open(StandardProtocolFamily.INET);
+            upstream.configureBlocking(false);
+            final Splice splice = new Splice(listener.rule(), client, upstream);
+            splices.add(splice);
+            if (upstream.connect(listener.target()))
+            {
+                splice.upstream.key = register(upstream, SelectionKey.OP_READ, splice.upstream);
+                splice.client.key = register(client, SelectionKey.OP_READ, splice.client);
+            }
+            else
+            {
+                splice.upstream.key = register(upstream, SelectionKey.OP_CONNECT, splice.upstream);
+            }
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(client);
+            closeQuietly(upstream);
+            splices.removeIf(s -> s.client.channel == client);
+        }
+    }
+
+    /** Writes what {@code from} read to {@code to}; passes an end of stream on once everything before it is out. */
+    private static void transfer(final Side from, final Side to) throws IOException
+    {
+        if (to.key == null || !to.channel.isConnected())
+        {
+            return;
+        }
+        if (from.in.position() > 0)
+        {
+            from.in.flip();
+            to.channel.write(from.in);
+            from.in.compact();
+        }
+        if (from.eof && from.in.position() == 0 && !to.outputShut)
+        {
+            to.channel.shutdownOutput();
+            to.outputShut = true;
+        }
+    }
+
+    private static void interest(final Side side)
+    {
+        if (side.key == null || !side.key.isValid())
+        {
+            return;
+        }
+        int ops = 0;
+        if (!side.eof && side.in.hasRemaining())
+        {
+            ops |= SelectionKey.OP_READ;
+        }
+        if (side.peer.in.position() > 0)
+        {
+            ops |= SelectionKey.OP_WRITE;
+        }
+        side.key.interestOps(ops);
+    }
+
+    private void closeRule(final int rule)
+    {
+        final List<Listener> list = listeners.remove(rule);
+        if (list != null)
+        {
+            for (final Listener listener : list)
+            {
+                closeQuietly(listener.channel());
+                listenerCount--;
+            }
+        }
+        for (final Splice splice : List.copyOf(splices))
+        {
+            if (splice.rule == rule)
+            {
+                closeSplice(splice);
+            }
+        }
+        if (list != null)
+        {
+            try
+            {
+                selector.selectNow(); // deregisters the closed listeners, so their ports are free when we return
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
+        }
+    }
+
+    private void closeSplice(final Splice splice)
+    {
+        splices.remove(splice);
+        closeQuietly(splice.client.channel);
+        closeQuietly(splice.upstream.channel);
+    }
+
+    private SelectionKey register(final java.nio.channels.SelectableChannel channel, final int ops,
+        final Object attachment) throws java.nio.channels.ClosedChannelException
+    {
+        return channel.register(selector, ops, attachment);
+    }
+
+    /** Runs {@code command} on the selector thread and waits for it; its exception is rethrown here. */
+    private void call(final ThrowingRunnable command)
+    {
+        if (!running || failure != null)
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "the loopback proxy is stopped");
+        }
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(() ->
+        {
+            if (!running)
+            {
+                done.completeExceptionally(new JvsException(JvsException.Kind.INTERNAL, "the loopback proxy stopped"));
+                return;
+            }
+            try
+            {
+                command.run();
+                done.complete(null);
+            }
+            catch (final Exception ex)
+            {
+                done.completeExceptionally(ex);
+            }
+        });
+        selector.wakeup();
+        try
+        {
+            done.get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            if (ex.getCause() instanceof RuntimeException runtime)
+            {
+                throw runtime;
+            }
+            throw new JvsException(JvsException.Kind.INTERNAL, "loopback proxy: " + ex.getCause(), ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "the loopback proxy did not answer in " +
+                COMMAND_TIMEOUT_MS + " ms");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new JvsException(JvsException.Kind.INTERNAL, "interrupted waiting for the loopback proxy");
+        }
+    }
+
+    private interface ThrowingRunnable
+    {
+        void run() throws Exception;
+    }
+
+    private static void closeQuietly(final AutoCloseable closeable)
+    {
+        if (closeable == null)
+        {
+            return;
+        }
+        try
+        {
+            closeable.close();
+        }
+        catch (final Exception ex)
+        {
+            // closing is the last thing done with it; nothing depends on the outcome
+        }
+    }
+}

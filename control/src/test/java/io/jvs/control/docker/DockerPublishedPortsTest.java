@@ -1,0 +1,285 @@
+package io.jvs.control.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvs.control.Daemon;
+import io.jvs.control.fabric.JvsFabric;
+import io.jvs.control.netns.Command;
+import io.jvs.control.netns.HostsFiles;
+import io.jvs.control.testing.TempDirs;
+import io.jvs.dataplane.SwitchConfig;
+import io.jvs.dataplane.nat.NatConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code docker run -p} at the plugin protocol: ProgramExternalConnectivity's {@code com.docker.network.portmap}
+ * publishes the ports, reachable from outside at the uplink address and from the host at 127.0.0.1 (the loopback
+ * proxy); RevokeExternalConnectivity takes them away; a daemon restart publishes them again.
+ * <pre>
+ *   daemon --uplink RUNu --uplink-address 10.219.0.2/24 --host-port RUNh --host-address 169.254.219.1/30
+ *   outside namespace RUNo: 10.219.0.1/24 on the peer of RUNu
+ *   Docker network on jvs IPAM, container namespace RUNc: echo server on 7000, published as HOSTPORT:7000
+ * </pre>
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DockerPublishedPortsTest
+{
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static final String UPLINK_ADDRESS = "10.219.0.2";
+    /** Answers each connection with "echo:" + what it read + " from " + the peer's address, then closes it. */
+    private static final String ECHO_SERVER = String.join("\n",
+        "import socket",
+        "s = socket.socket()",
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+        "s.bind(('0.0.0.0', 7000))",
+        "s.listen(8)",
+        "s.settimeout(120)",
+        "for _ in range(50):",
+        "    c, a = s.accept()",
+        "    c.settimeout(5)",
+        "    d = c.recv(100)",
+        "    c.sendall(b'echo:' + d + b' from ' + a[0].encode())",
+        "    c.close()");
+
+    private final String run = "jq" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
+    private final SecureRandom random = new SecureRandom();
+    private final ObjectMapper json = new ObjectMapper();
+    private final int hostPort = 20000 + random.nextInt(10000);
+    private final String container = run + "c";
+    private final List<Process> background = new ArrayList<>();
+    private Path dir;
+    private Daemon daemon;
+    private PluginClient docker;
+    private String srcName;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        final String outside = run + "o";
+        Command.run("ip", "netns", "add", outside);
+        Command.run("ip", "link", "add", run + "u", "type", "veth", "peer", "name", run + "p");
+        Command.run("ip", "link", "set", run + "p", "netns", outside);
+        Command.run("ip", "-n", outside, "addr", "add", "10.219.0.1/24", "dev", run + "p");
+        Command.run("ip", "-n", outside, "link", "set", run + "p", "up");
+        Command.run("ip", "-n", outside, "link", "set", "lo", "up");
+        Command.run("ip", "link", "set", run + "u", "up");
+        Command.run("sysctl", "-q", "-w", "net.ipv6.conf." + run + "u.disable_ipv6=1");
+        dir = Files.createTempDirectory(run);
+        startDaemon();
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        background.forEach(p ->
+        {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        });
+        try
+        {
+            if (daemon != null)
+            {
+                daemon.close();
+            }
+        }
+        finally
+        {
+            Command.exec(TIMEOUT, "ip", "link", "del", run + "u");
+            Command.exec(TIMEOUT, "ip", "netns", "delete", run + "o");
+            ContainerSim.deleteNamespace(container);
+            if (srcName != null)
+            {
+                ContainerSim.deleteLink(srcName); // when it never reached the namespace
+            }
+            TempDirs.deleteTree(dir);
+        }
+    }
+
+    @Test
+    void dockerRunPublishReachesTheContainerFromOutsideAndLocalhostAndSurvivesARestart() throws Exception
+    {
+        final JsonNode pool = docker.ok("IpamDriver.RequestPool", body("AddressSpace", "jvs-local", "Pool", ""));
+        final String subnet = pool.path("Pool").asText();
+        final String base = subnet.substring(0, subnet.lastIndexOf('.') + 1);
+        final String networkId = newId();
+        final ObjectNode network = json.createObjectNode().put("NetworkID", networkId);
+        network.putObject("Options").putObject("com.docker.network.generic");
+        network.putArray("IPv4Data").addObject().put("AddressSpace", "jvs-local").put("Pool", subnet)
+            .put("Gateway", base + "1/24");
+        docker.ok("NetworkDriver.CreateNetwork", json.writeValueAsString(network));
+        final String endpointId = newId();
+        final ObjectNode endpoint = json.createObjectNode().put("NetworkID", networkId).put("EndpointID", endpointId);
+        endpoint.putObject("Interface").put("Address", base + "2/24").put("MacAddress", "");
+        endpoint.putObject("Options").set("com.docker.network.portmap", portmap(6, 7000, hostPort));
+        docker.ok("NetworkDriver.CreateEndpoint", json.writeValueAsString(endpoint));
+        ContainerSim.createNamespace(container);
+        final JsonNode join = docker.ok("NetworkDriver.Join",
+            body("NetworkID", networkId, "EndpointID", endpointId, "SandboxKey", "/run/netns/" + container));
+        srcName = join.path("InterfaceName").path("SrcName").asText();
+        ContainerSim.plug(srcName, container, base + "2/24", base + "1");
+        background.add(new ProcessBuilder("ip", "netns", "exec", container, "python3", "-c", ECHO_SERVER)
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+
+        // What Docker sends for -p HOSTPORT:7000 -p HOSTPORT:7000/udp: the IPv6 twin is left out.
+        final ArrayNode ports = portmap(6, 7000, hostPort);
+        ports.add(((ObjectNode)ports.get(0)).deepCopy().put("HostIP", "::"));
+        ports.add(portmap(17, 7000, hostPort).get(0));
+        final ObjectNode program = json.createObjectNode().put("NetworkID", networkId).put("EndpointID", endpointId);
+        program.putObject("Options").set("com.docker.network.portmap", ports);
+        docker.ok("NetworkDriver.ProgramExternalConnectivity", json.writeValueAsString(program));
+        assertEquals(List.of(hostPort + ":7000/tcp", hostPort + ":7000/udp"), published());
+
+        assertEquals("echo:out from 10.219.0.1", fromOutside("out"), "outside -> uplink address:HOSTPORT");
+        assertEquals("echo:lo from 169.254.219.1", fromLocalhost("lo"), "host -> 127.0.0.1:HOSTPORT");
+        assertEquals(List.of("127.0.0.1:" + hostPort), listening("-Hltn"), "TCP listener on loopback");
+        assertEquals(List.of(), listening("-Hlun"), "no UDP proxy");
+
+        // A restart: the publications come back from the journal.
+        daemon.close();
+        daemon = null;
+        startDaemon();
+        assertTrue(daemon.restored().dropped().isEmpty(), daemon.restored().toString());
+        assertEquals(List.of(hostPort + ":7000/tcp", hostPort + ":7000/udp"), published());
+        assertEquals("echo:lo2 from 169.254.219.1", fromLocalhost("lo2"), "localhost, after the restart");
+        // No ARP flush on the outside: the router's MACs derive from its addresses, so the outside client's cached
+        // entry for the uplink is still right after the restart.
+        assertEquals("echo:again from 10.219.0.1", fromOutside("again"), () -> "outside, after the restart: " +
+            Command.exec(TIMEOUT, "ip", "netns", "exec", run + "o", "ip", "neigh").stdout() +
+            Command.exec(TIMEOUT, "ip", "netns", "exec", container, "ip", "neigh").stdout() +
+            daemon.service().natTable() + daemon.service().routerCounters());
+
+        docker.ok("NetworkDriver.RevokeExternalConnectivity", body("NetworkID", networkId, "EndpointID", endpointId));
+        assertEquals(List.of(), published());
+        assertEquals(List.of(), listening("-Hltn"), "loopback listener closed on revoke");
+        assertFalse(Command.exec(TIMEOUT, "nc", "-z", "-w", "2", "127.0.0.1", Integer.toString(hostPort)).ok(),
+            "localhost port closed on revoke");
+        assertFalse(Command.exec(TIMEOUT, "ip", "netns", "exec", run + "o", "nc", "-z", "-w", "2", UPLINK_ADDRESS,
+            Integer.toString(hostPort)).ok(), "uplink port revoked");
+
+        // Refusals change nothing.
+        final ObjectNode ephemeral = program.deepCopy();
+        ephemeral.with("Options").set("com.docker.network.portmap", portmap(6, 7000, 0));
+        assertTrue(docker.call("NetworkDriver.ProgramExternalConnectivity", json.writeValueAsString(ephemeral)).err()
+            .contains("has no host port"));
+        final ObjectNode sctp = program.deepCopy();
+        sctp.with("Options").set("com.docker.network.portmap", portmap(132, 7000, hostPort));
+        assertTrue(docker.call("NetworkDriver.ProgramExternalConnectivity", json.writeValueAsString(sctp)).err()
+            .contains("protocol 132 is not supported"));
+        assertEquals(List.of(), published());
+
+        // Docker tears down: Leave, DeleteEndpoint, DeleteNetwork, ReleasePool.
+        docker.ok("NetworkDriver.Leave", body("NetworkID", networkId, "EndpointID", endpointId));
+        ContainerSim.unplug(container, join.path("InterfaceName").path("SrcName").asText());
+        docker.ok("NetworkDriver.DeleteEndpoint", body("NetworkID", networkId, "EndpointID", endpointId));
+        docker.ok("NetworkDriver.DeleteNetwork", body("NetworkID", networkId));
+        docker.ok("IpamDriver.ReleasePool", body("PoolID", pool.path("PoolID").asText()));
+    }
+
+    // --------------------------------------------------------------------------------------------------- helpers
+
+    private void startDaemon()
+    {
+        final JvsFabric.L3Config l3 = new JvsFabric.L3Config(run + "h", "169.254.219.1/30", run + "u",
+            UPLINK_ADDRESS + "/24", null, NatConfig.defaults());
+        daemon = Daemon.start(new Daemon.Config(dir.resolve("jvs.sock"), dir.resolve("state"),
+            SwitchConfig.defaults(), HostsFiles.DEFAULT_ROOT, false, l3, dir.resolve("plugin.sock")));
+        docker = new PluginClient(daemon.dockerPluginSocket());
+    }
+
+    /** Local addresses of sockets listening on HOSTPORT ({@code ss} flags: TCP or UDP). */
+    private List<String> listening(final String flags)
+    {
+        return Command.run("ss", flags, "sport = :" + hostPort).lines().filter(l -> !l.isBlank())
+            .map(l -> l.trim().split("\\s+")[3]).toList();
+    }
+
+    private List<String> published()
+    {
+        return daemon.service().publications().stream().map(p -> p.mapping().toString()).toList();
+    }
+
+    private String fromOutside(final String message)
+    {
+        return request(List.of("ip", "netns", "exec", run + "o"), UPLINK_ADDRESS, message);
+    }
+
+    private String fromLocalhost(final String message)
+    {
+        return request(List.of(), "127.0.0.1", message);
+    }
+
+    /** One nc request, retried a few times while the server (or a restarted daemon) comes up. */
+    private String request(final List<String> prefix, final String address, final String message)
+    {
+        final List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(List.of("sh", "-c", "printf " + message + " | nc -N -w 3 " + address + " " + hostPort));
+        String last = "";
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            final Command.Result result = Command.exec(TIMEOUT, argv.toArray(new String[0]));
+            last = result.stdout().trim();
+            if (!last.isEmpty())
+            {
+                return last;
+            }
+            sleep(300);
+        }
+        return last;
+    }
+
+    private ArrayNode portmap(final int proto, final int port, final int hostPort)
+    {
+        final ArrayNode list = json.createArrayNode();
+        list.addObject().put("Proto", proto).put("IP", "").put("Port", port).put("HostIP", "")
+            .put("HostPort", hostPort).put("HostPortEnd", hostPort);
+        return list;
+    }
+
+    private String body(final String... pairs) throws Exception
+    {
+        final ObjectNode node = json.createObjectNode();
+        for (int i = 0; i < pairs.length; i += 2)
+        {
+            node.put(pairs[i], pairs[i + 1]);
+        }
+        return json.writeValueAsString(node);
+    }
+
+    private String newId()
+    {
+        final byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static void sleep(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
