@@ -32,7 +32,9 @@ class ConnTableTest
                 // Small key space so that collisions and re-adds happen.
                 final Key original = new Key(ConnTable.keyA(random.nextInt(50), random.nextInt(50)),
                     ConnTable.keyB(6, random.nextInt(30), 80));
-                final Key reply = new Key(original.a ^ 0x1_0000_0000L, original.b + (1L << 32));
+                // Both directions of a connection have one protocol (the record stores it once).
+                final Key reply = new Key(original.a ^ 0x1_0000_0000L,
+                    ConnTable.keyB(6, 80, ConnTable.sourcePort(original.b)));
                 if (model.containsKey(original) || model.containsKey(reply))
                 {
                     continue;
