@@ -111,7 +111,7 @@ public final class Router implements L3Handler
         natConfig.validate();
         this.natConfig = natConfig;
         this.counters = counters;
-        this.conns = new ConnTable(natConfig.capacity());
+        this.conns = new ConnTable(natConfig.capacity(), natConfig.accounting());
         this.allocator = new PortAllocator(natConfig.portMin(), natConfig.portMax());
     }
 

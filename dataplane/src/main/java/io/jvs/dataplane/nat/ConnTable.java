@@ -2,9 +2,11 @@ package io.jvs.dataplane.nat;
 
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.UnsafeApi;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Connection tracking table: preallocated, open addressing over primitive arrays, no allocation after
@@ -28,7 +30,8 @@ import java.util.Arrays;
  * </pre>
  * The deadline is kept in ticks of 2^{@value #TICK_SHIFT} ns (~1.05 ms), 32 bits compared by signed difference
  * (valid for deadlines within ~26 days of now; the longest timeout is hours and every record is swept each
- * second). Packet counters are in a separate cold array indexed by handle.
+ * second). Packet counters (optional, {@link NatConfig#accounting}: the write is a
+ * third random cache line per packet) are in a separate cold array indexed by handle.
  * <p>
  * Both directions' keys are in the index, so a packet of either direction finds its connection with one probe
  * sequence. A <em>handle</em> is {@code record << 1 | direction} (0 original, 1 reply). Index slots are ints:
@@ -71,7 +74,9 @@ public final class ConnTable
     }
 
     private final int capacity;
-    private final UnsafeBuffer records;
+    /** Held so the off-heap records live as long as the table. */
+    private final ByteBuffer recordMemory;
+    private final long recordsAddress;
     private final long[] packets;
     private final int[] nextFree;
     private final int[] slots;
@@ -87,14 +92,20 @@ public final class ConnTable
 
     public ConnTable(final int capacity)
     {
+        this(capacity, true);
+    }
+
+    /** @param accounting keep per-direction packet counters ({@link #countPacket}); without, they read -1. */
+    public ConnTable(final int capacity, final boolean accounting)
+    {
         if (capacity < 1 || capacity > NatConfig.MAX_CAPACITY)
         {
             throw new IllegalArgumentException("capacity=" + capacity + " not in [1, " + NatConfig.MAX_CAPACITY + "]");
         }
         this.capacity = capacity;
-        records = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-            capacity * RECORD_LENGTH, BitUtil.CACHE_LINE_LENGTH));
-        packets = new long[capacity * 2];
+        recordMemory = BufferUtil.allocateDirectAligned(capacity * RECORD_LENGTH, BitUtil.CACHE_LINE_LENGTH);
+        recordsAddress = BufferUtil.address(recordMemory);
+        packets = accounting ? new long[capacity * 2] : null;
         nextFree = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
@@ -132,15 +143,35 @@ public final class ConnTable
         return h ^ (h >>> 32);
     }
 
-    private static int recordOffset(final int record)
+    /**
+     * Records are read with plain Unsafe loads (no bounds check, no field reloads: the packet path does several per
+     * packet). Record numbers from the index are valid by construction; public methods taking a record number check
+     * it first ({@link #checkedOffset}).
+     */
+    private long recordOffset(final int record)
     {
-        return record * RECORD_LENGTH;
+        return recordsAddress + (long)record * RECORD_LENGTH;
     }
 
-    private long keyBAt(final int at, final int direction)
+    private long checkedOffset(final int record)
     {
-        final long ports = records.getLong(at + PORTS_OFFSET);
-        final long meta = records.getLong(at + META_OFFSET);
+        return recordOffset(Objects.checkIndex(record, capacity));
+    }
+
+    private static long getLong(final long address)
+    {
+        return UnsafeApi.getLong(address);
+    }
+
+    private static void putLong(final long address, final long value)
+    {
+        UnsafeApi.putLong(address, value);
+    }
+
+    private long keyBAt(final long at, final int direction)
+    {
+        final long ports = getLong(at + PORTS_OFFSET);
+        final long meta = getLong(at + META_OFFSET);
         final long half = direction == 0 ? ports >>> 32 : ports & 0xFFFF_FFFFL;
         return ((meta >>> META_PROTOCOL_SHIFT) & 0xFF) << 32 | half;
     }
@@ -170,8 +201,8 @@ public final class ConnTable
             {
                 final int handle = (slot & HANDLE_MASK) - 1;
                 final int direction = handle & 1;
-                final int at = recordOffset(handle >>> 1);
-                if (records.getLong(at + (direction << 3)) == a && keyBAt(at, direction) == b)
+                final long at = recordOffset(handle >>> 1);
+                if (getLong(at + (direction << 3)) == a && keyBAt(at, direction) == b)
                 {
                     return handle;
                 }
@@ -201,13 +232,16 @@ public final class ConnTable
         }
         freeHead = nextFree[record];
         nextFree[record] = -1;
-        final int at = recordOffset(record);
-        records.putLong(at + ORIGINAL_A_OFFSET, originalA);
-        records.putLong(at + REPLY_A_OFFSET, replyA);
-        records.putLong(at + PORTS_OFFSET, (originalB << 32) | (replyB & 0xFFFF_FFFFL));
-        records.putLong(at + META_OFFSET, meta(expiresAt, protocol, state, flags));
-        packets[record << 1] = 0;
-        packets[(record << 1) | 1] = 0;
+        final long at = recordOffset(record);
+        putLong(at + ORIGINAL_A_OFFSET, originalA);
+        putLong(at + REPLY_A_OFFSET, replyA);
+        putLong(at + PORTS_OFFSET, (originalB << 32) | (replyB & 0xFFFF_FFFFL));
+        putLong(at + META_OFFSET, meta(expiresAt, protocol, state, flags));
+        if (packets != null)
+        {
+            packets[record << 1] = 0;
+            packets[(record << 1) | 1] = 0;
+        }
         size++;
         highWater = Math.max(highWater, record + 1);
         if (size * 4L > (1L << indexBits) && indexBits < maxIndexBits)
@@ -246,11 +280,11 @@ public final class ConnTable
         Arrays.fill(slots, 0, indexMask + 1, 0);
         for (int r = 0; r < highWater; r++)
         {
-            final int at = recordOffset(r);
-            if ((records.getLong(at + META_OFFSET) & META_IN_USE) != 0)
+            final long at = recordOffset(r);
+            if ((getLong(at + META_OFFSET) & META_IN_USE) != 0)
             {
-                insert(records.getLong(at + ORIGINAL_A_OFFSET), keyBAt(at, 0), r << 1);
-                insert(records.getLong(at + REPLY_A_OFFSET), keyBAt(at, 1), (r << 1) | 1);
+                insert(getLong(at + ORIGINAL_A_OFFSET), keyBAt(at, 0), r << 1);
+                insert(getLong(at + REPLY_A_OFFSET), keyBAt(at, 1), (r << 1) | 1);
             }
         }
     }
@@ -269,14 +303,14 @@ public final class ConnTable
     /** Frees a record and both its keys. */
     public void remove(final int record)
     {
-        final int at = recordOffset(record);
+        final long at = checkedOffset(record);
         if (!inUse(record))
         {
             throw new IllegalArgumentException("record " + record + " is not in use");
         }
-        unindex(records.getLong(at + ORIGINAL_A_OFFSET), keyBAt(at, 0), record << 1);
-        unindex(records.getLong(at + REPLY_A_OFFSET), keyBAt(at, 1), (record << 1) | 1);
-        records.putLong(at + META_OFFSET, 0);
+        unindex(getLong(at + ORIGINAL_A_OFFSET), keyBAt(at, 0), record << 1);
+        unindex(getLong(at + REPLY_A_OFFSET), keyBAt(at, 1), (record << 1) | 1);
+        putLong(at + META_OFFSET, 0);
         nextFree[record] = freeHead;
         freeHead = record;
         size--;
@@ -286,8 +320,8 @@ public final class ConnTable
     {
         final int handle = (slot & HANDLE_MASK) - 1;
         final int direction = handle & 1;
-        final int at = recordOffset(handle >>> 1);
-        return (int)(hash(records.getLong(at + (direction << 3)), keyBAt(at, direction)) >>> indexShift);
+        final long at = recordOffset(handle >>> 1);
+        return (int)(hash(getLong(at + (direction << 3)), keyBAt(at, direction)) >>> indexShift);
     }
 
     private void unindex(final long a, final long b, final int handle)
@@ -356,7 +390,7 @@ public final class ConnTable
         int cursor = sweepCursor;
         for (int n = 0; n < step; n++)
         {
-            final long meta = records.getLong(recordOffset(cursor) + META_OFFSET);
+            final long meta = getLong(recordOffset(cursor) + META_OFFSET);
             if ((meta & META_IN_USE) != 0 && (int)(meta >>> 32) - nowTick <= 0)
             {
                 handler.onExpired(cursor);
@@ -371,74 +405,79 @@ public final class ConnTable
 
     public boolean inUse(final int record)
     {
-        return (records.getLong(recordOffset(record) + META_OFFSET) & META_IN_USE) != 0;
+        return (getLong(checkedOffset(record) + META_OFFSET) & META_IN_USE) != 0;
     }
 
     public boolean isExpired(final int record, final long nowNanos)
     {
-        return (int)(records.getLong(recordOffset(record) + META_OFFSET) >>> 32) - tick(nowNanos) <= 0;
+        return (int)(getLong(checkedOffset(record) + META_OFFSET) >>> 32) - tick(nowNanos) <= 0;
     }
 
     /** Time left before the deadline (to within a tick), negative once past it. */
     public long expiresInNanos(final int record, final long nowNanos)
     {
-        final int left = (int)(records.getLong(recordOffset(record) + META_OFFSET) >>> 32) - tick(nowNanos);
+        final int left = (int)(getLong(checkedOffset(record) + META_OFFSET) >>> 32) - tick(nowNanos);
         return (long)left << TICK_SHIFT;
     }
 
     public void expiresAt(final int record, final long nanos)
     {
-        final int at = recordOffset(record) + META_OFFSET;
-        final long meta = records.getLong(at);
-        records.putLong(at, ((long)deadlineTick(nanos) << 32) | (meta & 0xFFFF_FFFFL));
+        final long at = checkedOffset(record) + META_OFFSET;
+        final long meta = getLong(at);
+        putLong(at, ((long)deadlineTick(nanos) << 32) | (meta & 0xFFFF_FFFFL));
     }
 
     public int state(final int record)
     {
-        return (int)records.getLong(recordOffset(record) + META_OFFSET) & 0xFF;
+        return (int)getLong(checkedOffset(record) + META_OFFSET) & 0xFF;
     }
 
     public int flags(final int record)
     {
-        return (int)(records.getLong(recordOffset(record) + META_OFFSET) >>> META_FLAGS_SHIFT) & 0xFF;
+        return (int)(getLong(checkedOffset(record) + META_OFFSET) >>> META_FLAGS_SHIFT) & 0xFF;
     }
 
     public void state(final int record, final int state, final int flags)
     {
-        final int at = recordOffset(record) + META_OFFSET;
-        final long meta = records.getLong(at);
-        records.putLong(at, (meta & ~0xFFFFL) | (flags & 0xFF) << META_FLAGS_SHIFT | (state & 0xFF));
+        final long at = checkedOffset(record) + META_OFFSET;
+        final long meta = getLong(at);
+        putLong(at, (meta & ~0xFFFFL) | (flags & 0xFF) << META_FLAGS_SHIFT | (state & 0xFF));
     }
 
     /** State, flags and deadline in one write (the packet path's update). */
     public void update(final int record, final int state, final int flags, final long expiresAtNanos)
     {
-        final int at = recordOffset(record) + META_OFFSET;
-        final long meta = records.getLong(at);
-        records.putLong(at, ((long)deadlineTick(expiresAtNanos) << 32) | (meta & 0xFFFF_0000L) |
+        final long at = checkedOffset(record) + META_OFFSET;
+        final long meta = getLong(at);
+        putLong(at, ((long)deadlineTick(expiresAtNanos) << 32) | (meta & 0xFFFF_0000L) |
             (flags & 0xFF) << META_FLAGS_SHIFT | (state & 0xFF));
     }
 
+    /** Counts a packet of a handle's direction; a no-op without accounting. */
     public void countPacket(final int handle)
     {
-        packets[handle]++;
+        if (packets != null)
+        {
+            packets[handle]++;
+        }
     }
 
+    /** @return packets seen in a direction, or -1 without accounting. */
     public long packets(final int record, final int direction)
     {
-        return packets[(record << 1) | direction];
+        return packets != null ? packets[(Objects.checkIndex(record, capacity) << 1) | (direction & 1)] : -1;
     }
 
     /** Key A (source IP << 32 | destination IP) of a direction. */
     public long tupleA(final int record, final int direction)
     {
-        return records.getLong(recordOffset(record) + (direction << 3));
+        return getLong(checkedOffset(record) + ((direction & 1) << 3));
     }
 
     /** Key B (protocol << 32 | source port << 16 | destination port) of a direction. */
     public long tupleB(final int record, final int direction)
     {
-        return keyBAt(recordOffset(record), direction);
+        return keyBAt(checkedOffset(record), direction);
     }
 
     /** Slots of the index currently addressed (grows with the connections in use). */

@@ -151,4 +151,31 @@ class ConnTableTest
             assertEquals(i % 2 == 0 ? ConnTable.NOT_FOUND : (i << 1), table.find(i, 1));
         }
     }
+
+    @Test
+    void packetCountsOnlyWithAccountingAndIndexGrowsWithUse()
+    {
+        final ConnTable counting = new ConnTable(10, true);
+        final int r = counting.add(1, 1, 2, 2, 100, 1, 0);
+        counting.countPacket(r << 1);
+        counting.countPacket(r << 1);
+        counting.countPacket((r << 1) | 1);
+        assertEquals(2, counting.packets(r, 0));
+        assertEquals(1, counting.packets(r, 1));
+
+        final ConnTable plain = new ConnTable(100_000, false);
+        final int first = plain.indexSlots();
+        for (int i = 0; i < 50_000; i++)
+        {
+            plain.add(i, 1, i, 2, 100, 1, 0);
+        }
+        assertTrue(first < plain.indexSlots() && plain.indexSlots() <= 4 * 100_000 * 2);
+        plain.countPacket(0);
+        assertEquals(-1, plain.packets(0, 0));
+        for (int i = 0; i < 50_000; i++)
+        {
+            assertEquals(i << 1, plain.find(i, 1));
+            assertEquals((i << 1) | 1, plain.find(i, 2));
+        }
+    }
 }
