@@ -126,6 +126,10 @@ final class DaemonCommand implements Callable<Integer>
         description = "Connections tracked at most (default: ${DEFAULT-VALUE}).")
     int natCapacity;
 
+    @Option(names = "--nat-accounting",
+        description = "Count packets per connection for `nat ls` (a cache miss per packet with many flows).")
+    boolean natAccounting;
+
     @Override
     public Integer call()
     {
@@ -143,7 +147,8 @@ final class DaemonCommand implements Callable<Integer>
         try
         {
             nat = NatConfig.defaults().withCapacity(natCapacity)
-                .withPorts(Integer.parseInt(range[0].trim()), Integer.parseInt(range[range.length - 1].trim()));
+                .withPorts(Integer.parseInt(range[0].trim()), Integer.parseInt(range[range.length - 1].trim()))
+                .withAccounting(natAccounting);
             nat.validate();
         }
         catch (final RuntimeException ex)

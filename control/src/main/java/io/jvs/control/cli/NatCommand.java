@@ -34,7 +34,8 @@ final class NatCommand
             {
                 translations.row(t.path("Protocol").asText(), t.path("Kind").asText(), t.path("State").asText(),
                     t.path("Original").asText(), t.path("Reply").asText(), t.path("ExpiresInSeconds").asLong() + "s",
-                    t.path("PacketsOriginal").asLong() + "/" + t.path("PacketsReply").asLong());
+                    t.path("PacketsOriginal").asLong() < 0 ? "-" :
+                        t.path("PacketsOriginal").asLong() + "/" + t.path("PacketsReply").asLong());
             }
             translations.print(out());
             out().println();

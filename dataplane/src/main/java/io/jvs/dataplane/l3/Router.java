@@ -111,7 +111,7 @@ public final class Router implements L3Handler
         natConfig.validate();
         this.natConfig = natConfig;
         this.counters = counters;
-        this.conns = new ConnTable(natConfig.capacity());
+        this.conns = new ConnTable(natConfig.capacity(), natConfig.accounting());
         this.allocator = new PortAllocator(natConfig.portMin(), natConfig.portMax());
     }
 
@@ -684,8 +684,7 @@ public final class Router implements L3Handler
         {
             timeout = natConfig.icmpNanos();
         }
-        conns.state(record, state, flags);
-        conns.expiresAt(record, now + timeout);
+        conns.update(record, state, flags, now + timeout);
     }
 
     /**
@@ -1267,7 +1266,7 @@ public final class Router implements L3Handler
                 protocol == Ipv4Header.PROTOCOL_TCP ? "tcp" : protocol == Ipv4Header.PROTOCOL_UDP ? "udp" : "icmp",
                 kind, ConnState.name(conns.state(r)),
                 tuple(conns.tupleA(r, 0), b), tuple(conns.tupleA(r, 1), conns.tupleB(r, 1)),
-                Math.max(0, (conns.expiresAt(r) - nowNanos) / 1_000_000_000L),
+                Math.max(0, conns.expiresInNanos(r, nowNanos) / 1_000_000_000L),
                 conns.packets(r, 0), conns.packets(r, 1)));
         }
         return entries;

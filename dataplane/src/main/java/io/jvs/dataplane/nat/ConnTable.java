@@ -1,42 +1,65 @@
 package io.jvs.dataplane.nat;
 
 import org.agrona.BitUtil;
+import org.agrona.BufferUtil;
+import org.agrona.UnsafeApi;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Connection tracking table: preallocated, open addressing over primitive arrays, no allocation after
  * construction. Single-threaded (the forwarding thread).
  * <p>
- * A connection is one record of {@link #RECORD_LONGS} longs (one cache line) in {@code records}:
+ * The packet path touches two random cache lines per lookup (an index slot, then the record), so both structures
+ * are kept small: at 100k connections the index is ~2 MB and the records ~3.2 MB, where a miss is far cheaper
+ * than in a 14 MB footprint. A connection is one {@link #RECORD_LENGTH}-byte record in 64-byte aligned
+ * off-heap memory (never straddling a cache line):
  * <pre>
- *   0  original key A   source IP << 32 | destination IP         (the initiator's packet as it arrived)
- *   1  original key B   protocol << 32 | source port << 16 | destination port
- *   2  reply key A      same, for the reply as it arrives at the router
- *   3  reply key B
- *   4  expires at       System.nanoTime() deadline; 0 = record free
- *   5  state word       state (8 bits) | flags << 8 (ConnState)
- *   6  packets in the original direction
- *   7  packets in the reply direction
+ *   0                   31 32                  63
+ *  +----------------------+----------------------+
+ *  | original key A: source IP << 32 | destination IP (the initiator's packet as it arrived)   0
+ *  +---------------------------------------------+
+ *  | reply key A: the same for the reply as it arrives at the router                          8
+ *  +----------+----------+----------+------------+
+ *  | orig sport | orig dport | reply sport | reply dport   (each 16 bits, high to low)          16
+ *  +----------+----------+----------+------------+
+ *  | deadline tick (32) | in use (1) | 0 (7) | protocol (8) | flags (8) | state (8)            24
+ *  +---------------------------------------------+
  * </pre>
- * Both keys are in the index, so a packet of either direction finds its connection with one probe sequence.
- * A <em>handle</em> is {@code record << 1 | direction} (0 original, 1 reply). Index slots are longs:
- * {@code hash tag (upper 32 bits of the hash) << 32 | handle + 1}, 0 = empty; linear probing, deletion by
- * backward shift (no tombstones), the home slot is recomputed from the tag. The index has at least 4x capacity
- * slots (load <= 0.5).
+ * The deadline is kept in ticks of 2^{@value #TICK_SHIFT} ns (~1.05 ms), 32 bits compared by signed difference
+ * (valid for deadlines within ~26 days of now; the longest timeout is hours and every record is swept each
+ * second). Packet counters (optional, {@link NatConfig#accounting}: the write is a
+ * third random cache line per packet) are in a separate cold array indexed by handle.
+ * <p>
+ * Both directions' keys are in the index, so a packet of either direction finds its connection with one probe
+ * sequence. A <em>handle</em> is {@code record << 1 | direction} (0 original, 1 reply). Index slots are ints:
+ * {@code tag (8 low bits of the hash) << 24 | handle + 1}, 0 = empty; linear probing from the home slot (the
+ * hash's top bits), deletion by backward shift (no tombstones; an entry's home is recomputed from its record's
+ * key). The index array is preallocated for the capacity (load <= 0.5 when full) but only a power-of-two prefix
+ * sized to the connections in use is addressed; it doubles (a rehash from the records, no allocation) when more
+ * than half its slots would be used, so a few connections stay in a few cache lines.
  * <p>
  * ICMP echo uses the identifier as a port: a request is (src, id, dst, 0), a reply (src, 0, dst, id).
  */
 public final class ConnTable
 {
     public static final int NOT_FOUND = -1;
-    public static final int RECORD_LONGS = 8;
-    static final int ORIGINAL_A = 0;
-    static final int ORIGINAL_B = 1;
-    static final int REPLY_A = 2;
-    static final int REPLY_B = 3;
-    static final int EXPIRES = 4;
-    static final int STATE = 5;
-    static final int PACKETS_ORIGINAL = 6;
-    static final int PACKETS_REPLY = 7;
+    public static final int RECORD_LENGTH = 32;
+    static final int ORIGINAL_A_OFFSET = 0;
+    static final int REPLY_A_OFFSET = 8;
+    static final int PORTS_OFFSET = 16;
+    static final int META_OFFSET = 24;
+    static final long META_IN_USE = 1L << 31;
+    static final int META_PROTOCOL_SHIFT = 16;
+    static final int META_FLAGS_SHIFT = 8;
+    /** Deadline ticks are nanoseconds >> TICK_SHIFT. */
+    public static final int TICK_SHIFT = 20;
+
+    static final int HANDLE_BITS = 24;
+    static final int HANDLE_MASK = (1 << HANDLE_BITS) - 1;
+    static final int MIN_INDEX_BITS = 10;
 
     /** Records examined at most per {@link #expire} call. */
     public static final int MAX_EXPIRE_STEP = 4096;
@@ -51,34 +74,55 @@ public final class ConnTable
     }
 
     private final int capacity;
-    private final long[] records;
+    /** Held so the off-heap records live as long as the table. */
+    private final ByteBuffer recordMemory;
+    private final long recordsAddress;
+    private final long[] packets;
     private final int[] nextFree;
-    private final long[] slots;
-    private final int mask;
-    private final int shift;
+    private final int[] slots;
+    private final int maxIndexBits;
+    private int indexBits;
+    private int indexMask;
+    private int indexShift;
     private int freeHead;
+    private int highWater;
     private int size;
     private int sweepCursor;
     private long lastSweepNanos;
 
     public ConnTable(final int capacity)
     {
+        this(capacity, true);
+    }
+
+    /** @param accounting keep per-direction packet counters ({@link #countPacket}); without, they read -1. */
+    public ConnTable(final int capacity, final boolean accounting)
+    {
         if (capacity < 1 || capacity > NatConfig.MAX_CAPACITY)
         {
             throw new IllegalArgumentException("capacity=" + capacity + " not in [1, " + NatConfig.MAX_CAPACITY + "]");
         }
         this.capacity = capacity;
-        records = new long[capacity * RECORD_LONGS];
+        recordMemory = BufferUtil.allocateDirectAligned(capacity * RECORD_LENGTH, BitUtil.CACHE_LINE_LENGTH);
+        recordsAddress = BufferUtil.address(recordMemory);
+        packets = accounting ? new long[capacity * 2] : null;
         nextFree = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
             nextFree[i] = i + 1 < capacity ? i + 1 : -1;
         }
         freeHead = 0;
-        final int slotCount = Math.max(16, BitUtil.findNextPositivePowerOfTwo(capacity * 4));
-        slots = new long[slotCount];
-        mask = slotCount - 1;
-        shift = 64 - Integer.numberOfTrailingZeros(slotCount);
+        final int maxSlots = Math.max(1 << MIN_INDEX_BITS, BitUtil.findNextPositivePowerOfTwo(capacity * 4));
+        slots = new int[maxSlots];
+        maxIndexBits = Integer.numberOfTrailingZeros(maxSlots);
+        indexBits(Math.min(maxIndexBits, MIN_INDEX_BITS));
+    }
+
+    private void indexBits(final int bits)
+    {
+        indexBits = bits;
+        indexMask = (1 << bits) - 1;
+        indexShift = 64 - bits;
     }
 
     public static long keyA(final int sourceIp, final int destinationIp)
@@ -99,9 +143,37 @@ public final class ConnTable
         return h ^ (h >>> 32);
     }
 
-    private int home(final long hash)
+    /**
+     * Records are read with plain Unsafe loads (no bounds check, no field reloads: the packet path does several per
+     * packet). Record numbers from the index are valid by construction; public methods taking a record number check
+     * it first ({@link #checkedOffset}).
+     */
+    private long recordOffset(final int record)
     {
-        return (int)(hash >>> shift);
+        return recordsAddress + (long)record * RECORD_LENGTH;
+    }
+
+    private long checkedOffset(final int record)
+    {
+        return recordOffset(Objects.checkIndex(record, capacity));
+    }
+
+    private static long getLong(final long address)
+    {
+        return UnsafeApi.getLong(address);
+    }
+
+    private static void putLong(final long address, final long value)
+    {
+        UnsafeApi.putLong(address, value);
+    }
+
+    private long keyBAt(final long at, final int direction)
+    {
+        final long ports = getLong(at + PORTS_OFFSET);
+        final long meta = getLong(at + META_OFFSET);
+        final long half = direction == 0 ? ports >>> 32 : ports & 0xFFFF_FFFFL;
+        return ((meta >>> META_PROTOCOL_SHIFT) & 0xFF) << 32 | half;
     }
 
     /** @return the handle (record << 1 | direction) whose key matches, or {@link #NOT_FOUND}. */
@@ -114,21 +186,23 @@ public final class ConnTable
     public int find(final long a, final long b)
     {
         final long h = hash(a, b);
-        final long tag = h >>> 32;
-        int i = home(h);
-        final long[] slots = this.slots;
+        final int tag = (int)h & 0xFF;
+        final int mask = indexMask;
+        final int[] slots = this.slots;
+        int i = (int)(h >>> indexShift);
         for (int n = 0; n <= mask; n++)
         {
-            final long slot = slots[i];
+            final int slot = slots[i];
             if (slot == 0)
             {
                 return NOT_FOUND;
             }
-            if ((slot >>> 32) == tag)
+            if ((slot >>> HANDLE_BITS) == tag)
             {
-                final int handle = (int)slot - 1;
-                final int base = (handle >>> 1) * RECORD_LONGS + ((handle & 1) << 1);
-                if (records[base] == a && records[base + 1] == b)
+                final int handle = (slot & HANDLE_MASK) - 1;
+                final int direction = handle & 1;
+                final long at = recordOffset(handle >>> 1);
+                if (getLong(at + (direction << 3)) == a && keyBAt(at, direction) == b)
                 {
                     return handle;
                 }
@@ -139,13 +213,18 @@ public final class ConnTable
     }
 
     /**
-     * Adds a connection; the caller has checked neither key is present.
+     * Adds a connection; the caller has checked neither key is present. Both keys have the same protocol.
      *
      * @return the record, or {@link #NOT_FOUND} when the table is full.
      */
     public int add(final long originalA, final long originalB, final long replyA, final long replyB,
         final long expiresAt, final int state, final int flags)
     {
+        final long protocol = originalB >>> 32;
+        if (protocol != replyB >>> 32 || protocol > 0xFF)
+        {
+            throw new IllegalArgumentException("protocols " + (originalB >>> 32) + "/" + (replyB >>> 32));
+        }
         final int record = freeHead;
         if (record < 0)
         {
@@ -153,61 +232,111 @@ public final class ConnTable
         }
         freeHead = nextFree[record];
         nextFree[record] = -1;
-        final int base = record * RECORD_LONGS;
-        records[base + ORIGINAL_A] = originalA;
-        records[base + ORIGINAL_B] = originalB;
-        records[base + REPLY_A] = replyA;
-        records[base + REPLY_B] = replyB;
-        records[base + EXPIRES] = expiresAt == 0 ? 1 : expiresAt;
-        records[base + STATE] = (state & 0xFF) | ((long)flags << 8);
-        records[base + PACKETS_ORIGINAL] = 0;
-        records[base + PACKETS_REPLY] = 0;
-        insert(originalA, originalB, record << 1);
-        insert(replyA, replyB, (record << 1) | 1);
+        final long at = recordOffset(record);
+        putLong(at + ORIGINAL_A_OFFSET, originalA);
+        putLong(at + REPLY_A_OFFSET, replyA);
+        putLong(at + PORTS_OFFSET, (originalB << 32) | (replyB & 0xFFFF_FFFFL));
+        putLong(at + META_OFFSET, meta(expiresAt, protocol, state, flags));
+        if (packets != null)
+        {
+            packets[record << 1] = 0;
+            packets[(record << 1) | 1] = 0;
+        }
         size++;
+        highWater = Math.max(highWater, record + 1);
+        if (size * 4L > (1L << indexBits) && indexBits < maxIndexBits)
+        {
+            grow(); // reindexes every record in use, this one included
+        }
+        else
+        {
+            insert(originalA, originalB, record << 1);
+            insert(replyA, replyB, (record << 1) | 1);
+        }
         return record;
+    }
+
+    private static long meta(final long expiresAtNanos, final long protocol, final int state, final int flags)
+    {
+        return ((long)deadlineTick(expiresAtNanos) << 32) | META_IN_USE | protocol << META_PROTOCOL_SHIFT |
+            (flags & 0xFF) << META_FLAGS_SHIFT | (state & 0xFF);
+    }
+
+    /** Rounded up, so a connection never expires before its deadline (at most ~2 ticks after it). */
+    private static int deadlineTick(final long nanos)
+    {
+        return (int)((nanos + (1L << TICK_SHIFT) - 1) >> TICK_SHIFT);
+    }
+
+    private static int tick(final long nanos)
+    {
+        return (int)(nanos >> TICK_SHIFT);
+    }
+
+    /** Doubles the addressed index prefix and reinserts both keys of every record in use. */
+    private void grow()
+    {
+        indexBits(indexBits + 1);
+        Arrays.fill(slots, 0, indexMask + 1, 0);
+        for (int r = 0; r < highWater; r++)
+        {
+            final long at = recordOffset(r);
+            if ((getLong(at + META_OFFSET) & META_IN_USE) != 0)
+            {
+                insert(getLong(at + ORIGINAL_A_OFFSET), keyBAt(at, 0), r << 1);
+                insert(getLong(at + REPLY_A_OFFSET), keyBAt(at, 1), (r << 1) | 1);
+            }
+        }
     }
 
     private void insert(final long a, final long b, final int handle)
     {
         final long h = hash(a, b);
-        int i = home(h);
+        int i = (int)(h >>> indexShift);
         while (slots[i] != 0)
         {
-            i = (i + 1) & mask;
+            i = (i + 1) & indexMask;
         }
-        slots[i] = ((h >>> 32) << 32) | (handle + 1L);
+        slots[i] = ((int)h & 0xFF) << HANDLE_BITS | (handle + 1);
     }
 
     /** Frees a record and both its keys. */
     public void remove(final int record)
     {
-        final int base = record * RECORD_LONGS;
-        if (records[base + EXPIRES] == 0)
+        final long at = checkedOffset(record);
+        if (!inUse(record))
         {
             throw new IllegalArgumentException("record " + record + " is not in use");
         }
-        unindex(records[base + ORIGINAL_A], records[base + ORIGINAL_B], record << 1);
-        unindex(records[base + REPLY_A], records[base + REPLY_B], (record << 1) | 1);
-        records[base + EXPIRES] = 0;
+        unindex(getLong(at + ORIGINAL_A_OFFSET), keyBAt(at, 0), record << 1);
+        unindex(getLong(at + REPLY_A_OFFSET), keyBAt(at, 1), (record << 1) | 1);
+        putLong(at + META_OFFSET, 0);
         nextFree[record] = freeHead;
         freeHead = record;
         size--;
     }
 
+    private int homeOf(final int slot)
+    {
+        final int handle = (slot & HANDLE_MASK) - 1;
+        final int direction = handle & 1;
+        final long at = recordOffset(handle >>> 1);
+        return (int)(hash(getLong(at + (direction << 3)), keyBAt(at, direction)) >>> indexShift);
+    }
+
     private void unindex(final long a, final long b, final int handle)
     {
-        final long h = hash(a, b);
-        int i = home(h);
-        final long wanted = handle + 1L;
+        final int mask = indexMask;
+        int i = (int)(hash(a, b) >>> indexShift);
+        final int wanted = handle + 1;
         for (int n = 0; n <= mask; n++)
         {
-            final long slot = slots[i];
+            final int slot = slots[i];
             if (slot == 0)
             {
                 throw new IllegalStateException("handle " + handle + " missing from the index");
             }
-            if ((slot & 0xFFFF_FFFFL) == wanted)
+            if ((slot & HANDLE_MASK) == wanted)
             {
                 break;
             }
@@ -219,12 +348,12 @@ public final class ConnTable
         while (true)
         {
             j = (j + 1) & mask;
-            final long slot = slots[j];
+            final int slot = slots[j];
             if (slot == 0)
             {
                 break;
             }
-            final int home = (int)((slot >>> 32) >>> (shift - 32));
+            final int home = homeOf(slot);
             // j may move to hole if home is not cyclically in (hole, j].
             final boolean homeInRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!homeInRange)
@@ -256,12 +385,13 @@ public final class ConnTable
         }
         lastSweepNanos = nowNanos;
         final int step = (int)Math.min(Math.min(due, MAX_EXPIRE_STEP), capacity);
+        final int nowTick = tick(nowNanos);
         int removed = 0;
         int cursor = sweepCursor;
         for (int n = 0; n < step; n++)
         {
-            final long expires = records[cursor * RECORD_LONGS + EXPIRES];
-            if (expires != 0 && expires - nowNanos <= 0)
+            final long meta = getLong(recordOffset(cursor) + META_OFFSET);
+            if ((meta & META_IN_USE) != 0 && (int)(meta >>> 32) - nowTick <= 0)
             {
                 handler.onExpired(cursor);
                 remove(cursor);
@@ -275,59 +405,85 @@ public final class ConnTable
 
     public boolean inUse(final int record)
     {
-        return records[record * RECORD_LONGS + EXPIRES] != 0;
+        return (getLong(checkedOffset(record) + META_OFFSET) & META_IN_USE) != 0;
     }
 
     public boolean isExpired(final int record, final long nowNanos)
     {
-        return records[record * RECORD_LONGS + EXPIRES] - nowNanos <= 0;
+        return (int)(getLong(checkedOffset(record) + META_OFFSET) >>> 32) - tick(nowNanos) <= 0;
     }
 
-    public long expiresAt(final int record)
+    /** Time left before the deadline (to within a tick), negative once past it. */
+    public long expiresInNanos(final int record, final long nowNanos)
     {
-        return records[record * RECORD_LONGS + EXPIRES];
+        final int left = (int)(getLong(checkedOffset(record) + META_OFFSET) >>> 32) - tick(nowNanos);
+        return (long)left << TICK_SHIFT;
     }
 
     public void expiresAt(final int record, final long nanos)
     {
-        records[record * RECORD_LONGS + EXPIRES] = nanos == 0 ? 1 : nanos;
+        final long at = checkedOffset(record) + META_OFFSET;
+        final long meta = getLong(at);
+        putLong(at, ((long)deadlineTick(nanos) << 32) | (meta & 0xFFFF_FFFFL));
     }
 
     public int state(final int record)
     {
-        return (int)records[record * RECORD_LONGS + STATE] & 0xFF;
+        return (int)getLong(checkedOffset(record) + META_OFFSET) & 0xFF;
     }
 
     public int flags(final int record)
     {
-        return (int)(records[record * RECORD_LONGS + STATE] >>> 8);
+        return (int)(getLong(checkedOffset(record) + META_OFFSET) >>> META_FLAGS_SHIFT) & 0xFF;
     }
 
     public void state(final int record, final int state, final int flags)
     {
-        records[record * RECORD_LONGS + STATE] = (state & 0xFF) | ((long)flags << 8);
+        final long at = checkedOffset(record) + META_OFFSET;
+        final long meta = getLong(at);
+        putLong(at, (meta & ~0xFFFFL) | (flags & 0xFF) << META_FLAGS_SHIFT | (state & 0xFF));
     }
 
+    /** State, flags and deadline in one write (the packet path's update). */
+    public void update(final int record, final int state, final int flags, final long expiresAtNanos)
+    {
+        final long at = checkedOffset(record) + META_OFFSET;
+        final long meta = getLong(at);
+        putLong(at, ((long)deadlineTick(expiresAtNanos) << 32) | (meta & 0xFFFF_0000L) |
+            (flags & 0xFF) << META_FLAGS_SHIFT | (state & 0xFF));
+    }
+
+    /** Counts a packet of a handle's direction; a no-op without accounting. */
     public void countPacket(final int handle)
     {
-        records[(handle >>> 1) * RECORD_LONGS + PACKETS_ORIGINAL + (handle & 1)]++;
+        if (packets != null)
+        {
+            packets[handle]++;
+        }
     }
 
+    /** @return packets seen in a direction, or -1 without accounting. */
     public long packets(final int record, final int direction)
     {
-        return records[record * RECORD_LONGS + PACKETS_ORIGINAL + direction];
+        return packets != null ? packets[(Objects.checkIndex(record, capacity) << 1) | (direction & 1)] : -1;
     }
 
     /** Key A (source IP << 32 | destination IP) of a direction. */
     public long tupleA(final int record, final int direction)
     {
-        return records[record * RECORD_LONGS + (direction << 1)];
+        return getLong(checkedOffset(record) + ((direction & 1) << 3));
     }
 
     /** Key B (protocol << 32 | source port << 16 | destination port) of a direction. */
     public long tupleB(final int record, final int direction)
     {
-        return records[record * RECORD_LONGS + (direction << 1) + 1];
+        return keyBAt(checkedOffset(record), direction);
+    }
+
+    /** Slots of the index currently addressed (grows with the connections in use). */
+    public int indexSlots()
+    {
+        return indexMask + 1;
     }
 
     public static int sourceIp(final long keyA)

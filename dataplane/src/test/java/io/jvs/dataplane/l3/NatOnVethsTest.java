@@ -56,7 +56,7 @@ class NatOnVethsTest
         // Short UDP/ICMP timeouts so expiry is observable; TCP keeps its defaults.
         sw = Switch.start(SwitchConfig.defaults(), new NatConfig(nat.capacity(), nat.portMin(), nat.portMax(),
             nat.tcpSynNanos(), nat.tcpEstablishedNanos(), nat.tcpClosingNanos(), nat.tcpCloseNanos(),
-            TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(2)));
+            TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(2), true));
         routing = sw.routing();
     }
 

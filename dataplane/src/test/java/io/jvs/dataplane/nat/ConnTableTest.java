@@ -32,7 +32,9 @@ class ConnTableTest
                 // Small key space so that collisions and re-adds happen.
                 final Key original = new Key(ConnTable.keyA(random.nextInt(50), random.nextInt(50)),
                     ConnTable.keyB(6, random.nextInt(30), 80));
-                final Key reply = new Key(original.a ^ 0x1_0000_0000L, original.b + (1L << 32));
+                // Both directions of a connection have one protocol (the record stores it once).
+                final Key reply = new Key(original.a ^ 0x1_0000_0000L,
+                    ConnTable.keyB(6, 80, ConnTable.sourcePort(original.b)));
                 if (model.containsKey(original) || model.containsKey(reply))
                 {
                     continue;
@@ -147,6 +149,33 @@ class ConnTableTest
         for (int i = 0; i < 100; i++)
         {
             assertEquals(i % 2 == 0 ? ConnTable.NOT_FOUND : (i << 1), table.find(i, 1));
+        }
+    }
+
+    @Test
+    void packetCountsOnlyWithAccountingAndIndexGrowsWithUse()
+    {
+        final ConnTable counting = new ConnTable(10, true);
+        final int r = counting.add(1, 1, 2, 2, 100, 1, 0);
+        counting.countPacket(r << 1);
+        counting.countPacket(r << 1);
+        counting.countPacket((r << 1) | 1);
+        assertEquals(2, counting.packets(r, 0));
+        assertEquals(1, counting.packets(r, 1));
+
+        final ConnTable plain = new ConnTable(100_000, false);
+        final int first = plain.indexSlots();
+        for (int i = 0; i < 50_000; i++)
+        {
+            plain.add(i, 1, i, 2, 100, 1, 0);
+        }
+        assertTrue(first < plain.indexSlots() && plain.indexSlots() <= 4 * 100_000 * 2);
+        plain.countPacket(0);
+        assertEquals(-1, plain.packets(0, 0));
+        for (int i = 0; i < 50_000; i++)
+        {
+            assertEquals(i << 1, plain.find(i, 1));
+            assertEquals((i << 1) | 1, plain.find(i, 2));
         }
     }
 }
