@@ -29,6 +29,7 @@ ROUNDS=3
 PPS_SECONDS=5
 PPS_WARMUP_SECONDS=1
 PPS_RATE=""                 # empty = as fast as trafgen can (max rate); else e.g. 300000 (pps)
+readonly FIXED_RATE_FACTOR=1.5   # jvs is also offered this x the bridge's delivered pps (the target's rate)
 LAT_SECONDS=5
 AWAKE_CPUS=0                # 1 = hold /dev/cpu_dma_latency at 0 during latency tests (no idle wake-up cost)
 FABRICS="veth,bridge,jvs"
@@ -309,6 +310,7 @@ record_offloads() {              # tx-checksumming / TSO / GSO / GRO of the clie
 # Measurements. Each sets its R_* entries for fabric $1; on failure the entries say "error".
 # ---------------------------------------------------------------------------------------------------------
 declare -A R_STATUS R_OFFLOADS R_TCP R_TCP_RETR R_PPS R_SENT_PPS R_LOSS R_P50 R_P99 R_P999
+declare -A R_FIX_RATE R_FIX_PPS R_FIX_SENT R_FIX_LOSS      # jvs at a fixed 1.5x the bridge's delivered rate
 
 measure_tcp() {
     local fabric="$1" title="${FABRIC_TITLE[$1]}" port=5201 round bps retr json
@@ -349,11 +351,12 @@ write_trafgen_config() {         # one valid 60-byte Ethernet/IPv4/UDP frame (64
 EOF
 }
 
-measure_pps() {
-    local fabric="$1" title="${FABRIC_TITLE[$1]}" cfg="$WORK_DIR/trafgen.cfg"
+# One trafgen window: TG_RATE empty = max rate, else packets/s. Sets TG_DELIVERED TG_SENT (kpps) and TG_LOSS (0..1).
+trafgen_window() {
+    local title="$1" rate="$2" cfg="$WORK_DIR/trafgen.cfg"
     local -a rate_opt=()
-    [[ -n "$PPS_RATE" ]] && rate_opt=(-b "${PPS_RATE}pps")
-    progress "$title: 64 B trafgen ${PPS_RATE:-max rate}${PPS_RATE:+ pps} for ${PPS_SECONDS} s ..."
+    [[ -n "$rate" ]] && rate_opt=(-b "${rate}pps")
+    progress "$title: 64 B trafgen ${rate:-max rate}${rate:+ pps} for ${PPS_SECONDS} s ..."
     warm_up_path || warn "$title: ping before trafgen failed"
     write_trafgen_config "$cfg" || { warn "$title: cannot read MAC addresses"; return 1; }
     # -P 1: one sender process on CPU 0, so the other core is left to the receiver or the switch.
@@ -372,12 +375,22 @@ measure_pps() {
     t1=$(now_ns); tx1=$(counter "$CLI_NS" "$CLI_IF" tx_packets); txd1=$(counter "$CLI_NS" "$CLI_IF" tx_dropped)
     rx1=$(counter "$SRV_NS" "$SRV_IF" rx_packets)
     forget_pid "$sender"
-    local delivered sent loss
-    read -r delivered sent loss < <(awk \
+    read -r TG_DELIVERED TG_SENT TG_LOSS < <(awk \
         -v dt=$((t1 - t0)) -v sent=$((tx1 - tx0 + txd1 - txd0)) -v got=$((rx1 - rx0)) 'BEGIN {
             s = dt / 1e9; loss = (sent > 0) ? 1 - got / sent : 0; if (loss < 0) loss = 0
             printf "%.1f %.1f %.4f\n", got / s / 1e3, sent / s / 1e3, loss }')
-    R_PPS[$fabric]="$delivered"; R_SENT_PPS[$fabric]="$sent"; R_LOSS[$fabric]="$loss"
+}
+
+measure_pps() {
+    local fabric="$1" title="${FABRIC_TITLE[$1]}"
+    trafgen_window "$title" "$PPS_RATE" || return 1
+    R_PPS[$fabric]="$TG_DELIVERED"; R_SENT_PPS[$fabric]="$TG_SENT"; R_LOSS[$fabric]="$TG_LOSS"
+    # The pps target is "1.5x the bridge's delivered rate with < 1 % loss at that rate": offer exactly that
+    # (the bridge runs before jvs in every fabric order the report knows, so its figure is at hand).
+    [[ "$fabric" == jvs && -n "${R_PPS[bridge]:-}" ]] || return 0
+    R_FIX_RATE[$fabric]="$(awk -v b="${R_PPS[bridge]}" -v m="$FIXED_RATE_FACTOR" 'BEGIN { printf "%d", b * 1000 * m }')"
+    trafgen_window "$title" "${R_FIX_RATE[$fabric]}" || return 1
+    R_FIX_PPS[$fabric]="$TG_DELIVERED"; R_FIX_SENT[$fabric]="$TG_SENT"; R_FIX_LOSS[$fabric]="$TG_LOSS"
 }
 
 measure_latency() {
@@ -471,12 +484,26 @@ targets_table() {                # the jvs targets, as ratios to the kernel brid
     echo "| target (jvs vs kernel bridge) | measured | met |"
     echo "|---|---:|---|"
     target_row "TCP ≥ 0.8x" "${R_TCP[jvs]:-}" "${R_TCP[bridge]:-}" ">=" 0.8
-    target_row "64 B delivered pps ≥ 1.5x" "${R_PPS[jvs]:-}" "${R_PPS[bridge]:-}" ">=" 1.5
-    local loss="${R_LOSS[jvs]:-}"
-    printf '| 64 B loss < 1 %% | %s | %s |\n' "$(loss_cell "$loss")" \
-        "$(awk -v l="$loss" 'BEGIN { print (l == "") ? "–" : (l < 0.01 ? "yes" : "no") }')"
+    target_row "64 B delivered pps ≥ 1.5x, offered 1.5x the bridge's" "${R_FIX_PPS[jvs]:-}" "${R_PPS[bridge]:-}" ">=" 1.5
+    loss_row "64 B loss < 1 % at that rate" "${R_FIX_LOSS[jvs]:-}"
+    target_row "(64 B delivered pps at trafgen's max rate, ≥ 1.5x)" "${R_PPS[jvs]:-}" "${R_PPS[bridge]:-}" ">=" 1.5
+    loss_row "(64 B loss at max rate, < 1 %)" "${R_LOSS[jvs]:-}"
     target_row "latency p50 ≤ 1.5x" "${R_P50[jvs]:-}" "${R_P50[bridge]:-}" "<=" 1.5
     target_row "latency p99 ≤ 2x" "${R_P99[jvs]:-}" "${R_P99[bridge]:-}" "<=" 2
+}
+
+loss_row() {
+    printf '| %s | %s | %s |\n' "$1" "$(loss_cell "$2")" \
+        "$(awk -v l="$2" 'BEGIN { print (l == "") ? "–" : (l < 0.01 ? "yes" : "no") }')"
+}
+
+fixed_rate_table() {             # jvs offered FIXED_RATE_FACTOR x the bridge's delivered pps
+    [[ -n "${R_FIX_RATE[jvs]:-}" ]] || return 0
+    echo "| 64 B at a fixed rate | rate set kpps | trafgen sent kpps | delivered kpps | ×bridge (max rate) | loss |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    printf '| jvs, %s x the bridge'"'"'s delivered | %s | %s | %s | %s | %s |\n' "$FIXED_RATE_FACTOR" \
+        "$(awk -v r="${R_FIX_RATE[jvs]}" 'BEGIN { printf "%.1f", r / 1e3 }')" "$(cell "${R_FIX_SENT[jvs]:-}")" \
+        "$(cell "${R_FIX_PPS[jvs]:-}")" "$(ratio "${R_FIX_PPS[jvs]:-}" "${R_PPS[bridge]:-}")" "$(loss_cell "${R_FIX_LOSS[jvs]:-}")"
 }
 
 target_row() {
@@ -516,6 +543,8 @@ write_report() {
         echo
         details_table
         echo
+        fixed_rate_table
+        echo
         targets_table
         echo
         echo "## Method"
@@ -530,6 +559,9 @@ write_report() {
         echo "  60 bytes (64 B with the FCS) to the server's MAC and IP at ${PPS_RATE:-max} rate; after ${PPS_WARMUP_SECONDS} s of warm-up, for"
         echo "  ${PPS_SECONDS} s, delivered = Δ rx_packets of the server interface / time, sent = Δ (tx_packets + tx_dropped) of the"
         echo "  client interface, loss = 1 − delivered / sent. MACs are learned with a ping both ways first."
+        echo "  jvs is measured twice: at that rate, and at a fixed rate of ${FIXED_RATE_FACTOR} x the bridge's delivered pps of the"
+        echo "  same run (trafgen \`-b NNNpps\`, which trafgen sends in its slow per-packet mode: the sent column shows"
+        echo "  whether it reached the rate); the pps target is the delivered rate and the loss at that fixed rate."
         echo "- Latency: sockperf ping-pong, UDP, 64-byte messages, ${LAT_SECONDS} s, sockperf's latency = round trip / 2."
         if [[ $AWAKE_CPUS -eq 1 ]]; then
             echo "  CPUs were kept out of idle states during the latency tests (\`--awake-cpus\`: /dev/cpu_dma_latency = 0)."
@@ -574,6 +606,9 @@ main() {
     for f in "${SELECTED[@]}"; do run_fabric "$f"; done
     echo
     results_table
+    local fixed
+    fixed="$(fixed_rate_table)"
+    [[ -n "$fixed" ]] && printf '\n%s\n' "$fixed"
     local targets
     targets="$(targets_table)"
     [[ -n "$targets" ]] && printf '\n%s\n' "$targets"

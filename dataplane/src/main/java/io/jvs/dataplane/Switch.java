@@ -11,7 +11,9 @@ import io.jvs.dataplane.l3.RouterLeg;
 import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.dataplane.mac.MacTable;
 import io.jvs.dataplane.parse.MacAddress;
+import io.jvs.tap.NativeException;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.ThreadPriority;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.BitUtil;
@@ -185,6 +187,21 @@ public final class Switch implements AutoCloseable
             throw new IllegalArgumentException(
                 "macTableCapacity=" + config.macTableCapacity() + " not in [1, " + MacTable.MAX_CAPACITY + "]");
         }
+        if (config.threadNice() < ThreadPriority.MIN_NICE || config.threadNice() > ThreadPriority.MAX_NICE)
+        {
+            throw new IllegalArgumentException("threadNice=" + config.threadNice() + " not in [" +
+                ThreadPriority.MIN_NICE + ", " + ThreadPriority.MAX_NICE + "]");
+        }
+        if (config.threadRtPriority() < 0 || config.threadRtPriority() > ThreadPriority.MAX_RT_PRIORITY)
+        {
+            throw new IllegalArgumentException("threadRtPriority=" + config.threadRtPriority() + " not in [0, " +
+                ThreadPriority.MAX_RT_PRIORITY + "]");
+        }
+        if (config.threadRtPriority() > 0 && !config.idleStrategy().startsWith(PollIdleStrategy.ALIAS))
+        {
+            throw new IllegalArgumentException("threadRtPriority needs the poll idle strategy (a real-time thread " +
+                "must block when idle), not " + config.idleStrategy());
+        }
         if (config.macAgingNanos() <= 0)
         {
             throw new IllegalArgumentException("macAgingNanos=" + config.macAgingNanos() + " must be > 0");
@@ -205,7 +222,11 @@ public final class Switch implements AutoCloseable
         {
             AgentRunner.startOnThread(runner, r ->
             {
-                final Thread thread = new Thread(r);
+                final Thread thread = new Thread(() ->
+                {
+                    sw.applyThreadNice();
+                    r.run();
+                });
                 thread.setDaemon(true); // a switch left open must not keep the JVM alive
                 return thread;
             });
@@ -656,6 +677,31 @@ public final class Switch implements AutoCloseable
         }
         ports.clear();
         bridgeDomains.clear();
+    }
+
+    /** On each agent thread before its first duty cycle: without the privilege the switch still runs, slower under load. */
+    private void applyThreadNice()
+    {
+        if (config.threadNice() == 0 && config.threadRtPriority() == 0)
+        {
+            return;
+        }
+        try
+        {
+            if (config.threadRtPriority() > 0)
+            {
+                ThreadPriority.setCurrentThreadFifo(config.threadRtPriority());
+            }
+            else
+            {
+                ThreadPriority.setCurrentThreadNice(config.threadNice());
+            }
+        }
+        catch (final NativeException ex)
+        {
+            LOGGER.log(System.Logger.Level.WARNING, "switch thread " + Thread.currentThread().getName() +
+                " keeps its scheduling priority: " + ex.getMessage());
+        }
     }
 
     private void onAgentError(final Throwable error)

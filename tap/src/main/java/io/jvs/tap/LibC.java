@@ -57,4 +57,13 @@ public interface LibC
     int if_nametoindex(String name);
 
     int getpagesize();
+
+    /** The calling thread's kernel id (glibc 2.30+). */
+    int gettid();
+
+    /** which = PRIO_PROCESS (0) with a thread id sets that thread's nice value (Linux: per thread). */
+    int setpriority(int which, int who, int prio);
+
+    /** param points to a struct sched_param (one int: sched_priority); pid = a thread id sets that thread. */
+    int sched_setscheduler(int pid, int policy, Pointer param);
 }

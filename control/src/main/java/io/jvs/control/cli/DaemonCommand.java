@@ -63,6 +63,16 @@ final class DaemonCommand implements Callable<Integer>
             "sleep. Default: ${DEFAULT-VALUE}.")
     String idle;
 
+    @Option(names = "--switch-nice", paramLabel = "N", defaultValue = "" + SwitchConfig.DEFAULT_THREAD_NICE,
+        description = "Nice value of the switch threads, so other work on the host does not starve forwarding " +
+            "(0: leave as is). Default: ${DEFAULT-VALUE}.")
+    int switchNice;
+
+    @Option(names = "--switch-rt-priority", paramLabel = "P", defaultValue = "" + SwitchConfig.DEFAULT_THREAD_RT_PRIORITY,
+        description = "Run the switch threads SCHED_FIFO at this priority (1-99; with --idle poll only), so no " +
+            "normal task preempts forwarding; 0: a normal thread at --switch-nice. Default: ${DEFAULT-VALUE}.")
+    int switchRtPriority;
+
     @Option(names = "--underlay", paramLabel = "IFACE",
         description = "Interface carrying overlay (VXLAN) traffic to other hosts; without it overlay networks stay on this host.")
     String underlay;
@@ -162,7 +172,7 @@ final class DaemonCommand implements Callable<Integer>
         final SwitchConfig switchConfig = new SwitchConfig(
             threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
             idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
-            defaults.macAgingNanos());
+            defaults.macAgingNanos(), switchNice, switchRtPriority);
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd,
             peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu);
