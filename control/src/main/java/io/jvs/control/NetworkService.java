@@ -95,7 +95,8 @@ public final class NetworkService implements AutoCloseable
     {
     }
 
-    public record Stats(List<NetworkStatsView> networks, List<PortView> ports, Map<String, Long> router)
+    public record Stats(List<NetworkStatsView> networks, List<PortView> ports, Map<String, Long> router,
+        io.jvs.dataplane.LatencySnapshot latency)
     {
     }
 
@@ -938,7 +939,7 @@ public final class NetworkService implements AutoCloseable
             ports.add(new PortView(stats, networkByDomain.getOrDefault(stats.bridgeDomainId(), "?"),
                 endpoint == null ? "" : endpoint.sandbox(), endpoint == null ? "" : endpoint.sandboxInterface()));
         }
-        return new Stats(networks, ports, fabric.routerCounters());
+        return new Stats(networks, ports, fabric.routerCounters(), fabric.latency());
     }
 
     public synchronized List<MacView> macTable()

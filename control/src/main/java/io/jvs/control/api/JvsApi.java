@@ -303,6 +303,16 @@ public final class JvsApi implements ApiHandler
         out.put("Networks", networks);
         out.put("Ports", ports);
         out.put("Router", stats.router());
+        if (stats.latency() != null)
+        {
+            final Map<String, Object> latency = new LinkedHashMap<>();
+            latency.put("Frames", stats.latency().count());
+            latency.put("P50Micros", stats.latency().p50Micros());
+            latency.put("P99Micros", stats.latency().p99Micros());
+            latency.put("P999Micros", stats.latency().p999Micros());
+            latency.put("MaxMicros", stats.latency().maxMicros());
+            out.put("Latency", latency);
+        }
         return out;
     }
 

@@ -54,5 +54,14 @@ final class StatsCommand extends ClientCommand
             out.println();
             out.println("router " + NatCommand.counters(stats.path("Router")).substring("nat:".length()).trim());
         }
+        final JsonNode latency = stats.path("Latency");
+        if (latency.path("Frames").asLong() > 0)
+        {
+            out.println();
+            out.printf("switch latency, RX ring to TX ring, %d frames since start: p50 %.1f us, p99 %.1f us, " +
+                "p99.9 %.1f us, max %.1f us%n", latency.path("Frames").asLong(), latency.path("P50Micros").asDouble(),
+                latency.path("P99Micros").asDouble(), latency.path("P999Micros").asDouble(),
+                latency.path("MaxMicros").asDouble());
+        }
     }
 }

@@ -77,6 +77,12 @@ public interface Fabric extends AutoCloseable
         return List.of();
     }
 
+    /** The switch's own RX-to-TX latency per frame since start; null where the fabric does not measure it. */
+    default io.jvs.dataplane.LatencySnapshot latency()
+    {
+        return null;
+    }
+
     /** Router/NAT counters by label; empty without L3. */
     default Map<String, Long> routerCounters()
     {

@@ -271,6 +271,11 @@ public final class JvsFabric implements Fabric
         return routing.natTable();
     }
 
+    public io.jvs.dataplane.LatencySnapshot latency()
+    {
+        return sw.latency();
+    }
+
     public Map<String, Long> routerCounters()
     {
         return routing.counters();

@@ -387,8 +387,12 @@ class NetworkingIntegrationTest
             }
         }
         assertTrue(rx >= 6, "ports on " + net + " received " + rx + " packets: " + stats);
+        // The switch's own RX-to-TX latency histogram saw the forwarded frames.
+        assertTrue(stats.path("Latency").path("Frames").asLong() >= 6, "latency histogram: " + stats.path("Latency"));
+        assertTrue(stats.path("Latency").path("P99Micros").asDouble() > 0, "p99: " + stats.path("Latency"));
         final String table = ok("stats").out();
         assertTrue(table.contains("NETWORK") && table.contains("PORT") && table.contains(net), table);
+        assertTrue(table.contains("switch latency, RX ring to TX ring"), table);
         assertTrue(ok("mac").out().contains(macA), "mac table text");
     }
 
