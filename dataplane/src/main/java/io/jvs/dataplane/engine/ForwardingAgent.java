@@ -49,6 +49,8 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     /** Highest latency recorded; longer values are clamped to it. */
     public static final long MAX_LATENCY_NANOS = 60_000_000_000L;
     public static final int LATENCY_SIGNIFICANT_DIGITS = 3;
+    /** Upper bound of ring batches forwarded per duty cycle (see {@link #doWork()}). */
+    public static final int MAX_BATCHES_PER_CYCLE = 64;
     private static final int[] NO_PORTS = new int[0];
 
     private final RingBuffer ring;
@@ -125,18 +127,30 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     {
         nowNanos = clock.nanoTime();
         int work = commands.drain();
-        try
+        if (null != l3)
         {
-            if (null != l3)
-            {
-                work += l3.doWork(nowNanos);
-            }
-            work += ring.read(this, batchSize);
+            work += l3.doWork(nowNanos);
         }
-        finally
+        // The receive agent takes up to a batch from every port per cycle: drain the ring batch by batch (each
+        // flushed on its own) until it is empty, or frames would queue in the ring and their latency grow to the
+        // ring's depth. Bounded so that commands and aging still get their turn.
+        for (int i = 0; i < MAX_BATCHES_PER_CYCLE; i++)
         {
-            // Also after a handler threw: frames already offered must still leave.
-            endBatch();
+            final int read;
+            try
+            {
+                read = ring.read(this, batchSize);
+            }
+            finally
+            {
+                // Also after a handler threw: frames already offered must still leave.
+                endBatch();
+            }
+            work += read;
+            if (read < batchSize)
+            {
+                break;
+            }
         }
         work += macTable.age(nowNanos, this);
         return work;
