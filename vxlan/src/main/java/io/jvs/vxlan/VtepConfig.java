@@ -37,6 +37,14 @@ public record VtepConfig(
     public static final int DEFAULT_MAC_TABLE_ENTRIES = 4096;
     public static final int DEFAULT_STAGING_BYTES = 1 << 20;
     public static final int MIN_INNER_MTU = 576;
+    /** Underlay slot: a 64 KB GSO frame from a local kernel vxlan plus headers (the kernel spends 128 KB on it). */
+    public static final int UNDERLAY_FRAME_SIZE = 69632;
+    /**
+     * Underlay RX slots. 256 overran while a jvs peer sent ~1.5 KB datagrams at 1 Gbit/s (a burst of GSO frames
+     * becomes hundreds of datagrams); 1024 costs 128 MB of kernel memory per host for the RX ring.
+     */
+    public static final int DEFAULT_UNDERLAY_RX_FRAMES = 1024;
+    public static final int DEFAULT_UNDERLAY_TX_FRAMES = 256;
 
     public VtepConfig
     {
@@ -70,7 +78,8 @@ public record VtepConfig(
     {
         return new VtepConfig(underlayInterface, Ipv4.parse(localIp), prefixLength, 0, VxlanHeader.IANA_PORT,
             OuterHeaders.DEFAULT_INNER_MTU, false, DEFAULT_MAC_TABLE_ENTRIES, DEFAULT_MAC_AGING_NANOS,
-            new RingConfig(69632, 256, 256), DEFAULT_STAGING_BYTES);
+            new RingConfig(UNDERLAY_FRAME_SIZE, DEFAULT_UNDERLAY_RX_FRAMES, DEFAULT_UNDERLAY_TX_FRAMES),
+            DEFAULT_STAGING_BYTES);
     }
 
     public VtepConfig withGateway(final String gatewayIp)
@@ -101,5 +110,11 @@ public record VtepConfig(
     {
         return new VtepConfig(underlayInterface, localIp, prefixLength, gateway, port, innerMtu,
             udpChecksum, macTableEntries, macAgingNanos, underlayRing, stagingBytes);
+    }
+
+    public VtepConfig withUnderlayRing(final RingConfig ring)
+    {
+        return new VtepConfig(underlayInterface, localIp, prefixLength, gateway, udpPort, innerMtu,
+            udpChecksum, macTableEntries, macAgingNanos, ring, stagingBytes);
     }
 }

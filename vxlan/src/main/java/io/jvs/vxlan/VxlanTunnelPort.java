@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.parse.ArpHeader;
 import io.jvs.dataplane.parse.EthernetHeader;
 import io.jvs.dataplane.parse.Ipv4Header;
 import io.jvs.dataplane.parse.MacAddress;
@@ -38,6 +39,9 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     /** A 64 KB GSO frame with Ethernet, two VLAN tags and the vnet header. */
     public static final int MAX_FRAME_LENGTH = VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH +
         2 * EthernetHeader.VLAN_TAG_LENGTH + 0xFFFF;
+    /** [vnet hdr][Ethernet][ARP], the reply the port makes for a remote endpoint's address. */
+    private static final int ARP_REPLY_LENGTH = VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH + ArpHeader.LENGTH;
+    private static final int ARP_REPLY_RING_BYTES = 64 * 1024;
     private static final int VERSION_IHL = (Ipv4Header.VERSION << 4) | Ipv4Header.MIN_IHL;
 
     private final Vtep vtep;
@@ -57,7 +61,12 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
      */
     private final long ipTemplateSum;
 
+    /** ARP replies made on the TX thread, delivered as received frames by the RX thread (SPSC). */
+    private final StagingRing arpReplies = new StagingRing(ARP_REPLY_RING_BYTES);
+    private final UnsafeBuffer arpReply = new UnsafeBuffer(ByteBuffer.allocateDirect(ARP_REPLY_LENGTH));
+
     private volatile PeerSet peers = PeerSet.EMPTY;
+    private volatile RemoteEndpoints endpoints = RemoteEndpoints.EMPTY;
     private volatile boolean closed;
 
     // TX thread.
@@ -70,6 +79,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     private long txFrames;
     private long txOuterFrames;
     private long txFlooded;
+    private long txStaticUnicast;
+    private long arpAnswered;
 
     // RX thread.
     private FrameHandler stagedHandler;
@@ -140,6 +151,21 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         return peers;
     }
 
+    /**
+     * Control thread: the VNI's remote endpoints from the cluster store (inner IP -> MAC and VTEP). Unicast to
+     * those MACs goes straight to their VTEP without learning, and ARP requests for those IPs are answered by this
+     * port instead of being flooded to the peers.
+     */
+    public void setRemoteEndpoints(final RemoteEndpoints remote)
+    {
+        endpoints = null == remote ? RemoteEndpoints.EMPTY : remote;
+    }
+
+    public RemoteEndpoints remoteEndpoints()
+    {
+        return endpoints;
+    }
+
     void publishPeers(final PeerSet peerSet)
     {
         peers = peerSet;
@@ -170,10 +196,16 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     public int receive(final FrameHandler handler, final int limit)
     {
         int n = 0;
-        if (!staging.isEmpty())
+        if (!arpReplies.isEmpty())
         {
             stagedHandler = handler;
-            n = staging.drain(this, limit);
+            n = arpReplies.drain(this, limit);
+            stagedHandler = null;
+        }
+        if (n < limit && !staging.isEmpty())
+        {
+            stagedHandler = handler;
+            n += staging.drain(this, limit - n);
             stagedHandler = null;
         }
         if (n < limit)
@@ -225,14 +257,29 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         final int eth = offset + VnetHeader.LENGTH;
         final long destination = MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
         final PeerSet peerSet = peers;
+        final RemoteEndpoints remote = endpoints;
         RemoteVtep target = null;
         if (!MacAddress.isMulticast(destination))
         {
-            final int id = macTable.lookup(destination);
-            if (id != RemoteMacTable.NONE)
+            // The cluster store's MAC -> VTEP first (it is authoritative and known before any frame), then learning.
+            final int vtepIp = remote.vtepOf(destination);
+            if (vtepIp != 0)
             {
-                target = peerSet.byId(id);
+                target = peerSet.byIp(vtepIp);
+                txStaticUnicast += null != target ? 1 : 0;
             }
+            if (null == target)
+            {
+                final int id = macTable.lookup(destination);
+                if (id != RemoteMacTable.NONE)
+                {
+                    target = peerSet.byId(id);
+                }
+            }
+        }
+        else if (answerArp(buffer, eth, length - VnetHeader.LENGTH, remote))
+        {
+            return true;
         }
         if (null != target)
         {
@@ -261,6 +308,62 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         }
         // "No room" only when nothing left because the underlay was full: the switch counts that as TX_FULL.
         return sentAny || !underlayFull;
+    }
+
+    /**
+     * A broadcast ARP request for a remote endpoint's address: the reply is made here and handed to the switch as
+     * if it came from the tunnel (so the switch learns that MAC behind this port); the request is not flooded.
+     *
+     * @return true when answered (the frame is consumed).
+     */
+    private boolean answerArp(final DirectBuffer buffer, final int eth, final int frameLength, final RemoteEndpoints remote)
+    {
+        if (frameLength < EthernetHeader.HEADER_LENGTH + ArpHeader.LENGTH ||
+            (buffer.getShort(eth + EthernetHeader.TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+                EthernetHeader.ETHERTYPE_ARP)
+        {
+            return false;
+        }
+        final int arp = eth + EthernetHeader.HEADER_LENGTH;
+        if ((buffer.getShort(arp + ArpHeader.HTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) != ArpHeader.HTYPE_ETHERNET ||
+            (buffer.getShort(arp + ArpHeader.PTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+                EthernetHeader.ETHERTYPE_IPV4 ||
+            buffer.getByte(arp + ArpHeader.HLEN_OFFSET) != 6 || buffer.getByte(arp + ArpHeader.PLEN_OFFSET) != 4 ||
+            (buffer.getShort(arp + ArpHeader.OPER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) != ArpHeader.OPER_REQUEST)
+        {
+            return false;
+        }
+        final int targetIp = buffer.getInt(arp + ArpHeader.TPA_OFFSET, ByteOrder.BIG_ENDIAN);
+        final long targetMac = remote.macOf(targetIp);
+        if (targetMac == RemoteEndpoints.NONE)
+        {
+            return false;
+        }
+        final long senderMac = MacAddress.read(buffer, arp + ArpHeader.SHA_OFFSET);
+        final int senderIp = buffer.getInt(arp + ArpHeader.SPA_OFFSET, ByteOrder.BIG_ENDIAN);
+        final UnsafeBuffer r = arpReply;
+        r.setMemory(0, VnetHeader.LENGTH, (byte)0);
+        final int re = VnetHeader.LENGTH;
+        MacAddress.write(r, re + EthernetHeader.DESTINATION_OFFSET, MacAddress.read(buffer, eth + EthernetHeader.SOURCE_OFFSET));
+        MacAddress.write(r, re + EthernetHeader.SOURCE_OFFSET, targetMac);
+        r.putShort(re + EthernetHeader.TYPE_OFFSET, (short)EthernetHeader.ETHERTYPE_ARP, ByteOrder.BIG_ENDIAN);
+        final int ra = re + EthernetHeader.HEADER_LENGTH;
+        r.putShort(ra + ArpHeader.HTYPE_OFFSET, (short)ArpHeader.HTYPE_ETHERNET, ByteOrder.BIG_ENDIAN);
+        r.putShort(ra + ArpHeader.PTYPE_OFFSET, (short)EthernetHeader.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
+        r.putByte(ra + ArpHeader.HLEN_OFFSET, (byte)6);
+        r.putByte(ra + ArpHeader.PLEN_OFFSET, (byte)4);
+        r.putShort(ra + ArpHeader.OPER_OFFSET, (short)ArpHeader.OPER_REPLY, ByteOrder.BIG_ENDIAN);
+        MacAddress.write(r, ra + ArpHeader.SHA_OFFSET, targetMac);
+        r.putInt(ra + ArpHeader.SPA_OFFSET, targetIp, ByteOrder.BIG_ENDIAN);
+        MacAddress.write(r, ra + ArpHeader.THA_OFFSET, senderMac);
+        r.putInt(ra + ArpHeader.TPA_OFFSET, senderIp, ByteOrder.BIG_ENDIAN);
+        if (!arpReplies.stage(r, 0, ARP_REPLY_LENGTH))
+        {
+            // Ring full: let the request take the normal (flooded) path rather than lose it.
+            return false;
+        }
+        arpAnswered++;
+        return true;
     }
 
     /** One finished inner frame at {@link OuterHeaders#INNER_OFFSET}: encapsulate it for every destination. */
@@ -351,6 +454,18 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     public long txFlooded()
     {
         return txFlooded;
+    }
+
+    /** Unicast offers sent by the cluster store's static MAC -> VTEP entries. */
+    public long txStaticUnicast()
+    {
+        return txStaticUnicast;
+    }
+
+    /** ARP requests for remote endpoints answered by this port (not flooded). */
+    public long arpAnswered()
+    {
+        return arpAnswered;
     }
 
     /** GSO segments produced. */

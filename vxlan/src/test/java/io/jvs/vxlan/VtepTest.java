@@ -92,6 +92,70 @@ class VtepTest
         return f.array();
     }
 
+    static byte[] arpRequest(final long senderMac, final int senderIp, final int targetIp)
+    {
+        final ByteBuffer f = ByteBuffer.allocate(10 + 42);
+        f.position(10);
+        putMac(f, 0xFFFF_FFFF_FFFFL);
+        putMac(f, senderMac);
+        f.putShort((short)0x0806).putShort((short)1).putShort((short)0x0800).put((byte)6).put((byte)4)
+            .putShort((short)1);
+        putMac(f, senderMac);
+        f.putInt(senderIp);
+        putMac(f, 0);
+        f.putInt(targetIp);
+        return f.array();
+    }
+
+    @Test
+    void remoteEndpointsFromTheStoreAnswerArpLocallyAndUnicastWithoutLearning()
+    {
+        final long macC = 0x02_42_0A_00_00_03L;
+        final int ipC = 0x0A000003;
+        final int ipUnknown = 0x0A000009;
+        portA.setRemoteEndpoints(RemoteEndpoints.of(java.util.Map.of(ipC, new long[] {macC, IP_C & 0xFFFF_FFFFL})));
+
+        // ARP for a known remote address: answered on the port's receive side, nothing on the underlay.
+        final byte[] request = arpRequest(MAC_A, 0x0A000001, ipC);
+        assertTrue(portA.offer(new UnsafeBuffer(request), 0, request.length));
+        assertEquals(0, underA.tx.size());
+        assertEquals(0, portA.txFlooded());
+        assertEquals(1, portA.receive(this::collect, 10));
+        final byte[] reply = delivered.get(0);
+        assertEquals(10 + 42, reply.length);
+        assertArrayEquals(new byte[10], Arrays.copyOf(reply, 10));
+        assertEquals(MAC_A, ByteBuffer.wrap(reply).getLong(10) >>> 16, "to the requester");
+        assertEquals(macC, ByteBuffer.wrap(reply).getLong(16) >>> 16, "from the remote MAC");
+        assertEquals(0x0806, u16(reply, 22));
+        assertEquals(2, u16(reply, 30), "reply");
+        assertEquals(macC, ByteBuffer.wrap(reply).getLong(32) >>> 16, "sha");
+        assertEquals(ipC, s32(reply, 38), "spa");
+        assertEquals(MAC_A, ByteBuffer.wrap(reply).getLong(42) >>> 16, "tha");
+        assertEquals(0x0A000001, s32(reply, 48), "tpa");
+        assertEquals(1, portA.arpAnswered());
+
+        // ARP for an address the store does not know: flooded to both peers as before.
+        final byte[] unknown = arpRequest(MAC_A, 0x0A000001, ipUnknown);
+        assertTrue(portA.offer(new UnsafeBuffer(unknown), 0, unknown.length));
+        assertEquals(2, underA.tx.size());
+        assertEquals(1, portA.txFlooded());
+
+        // Unicast to the remote MAC goes to its VTEP (C) only, with nothing learned.
+        underA.tx.clear();
+        final byte[] inner = udp4(macC, MAC_A, 0x0A000001, ipC, random(new Random(3), 100));
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        assertEquals(1, underA.tx.size());
+        assertEquals(IP_C, s32(underA.tx.get(0), 24 + 16));
+        assertEquals(1, portA.txStaticUnicast());
+        assertEquals(0, portA.remoteMacCount());
+
+        // Withdrawn from the store: flooded again, ARP no longer answered.
+        portA.setRemoteEndpoints(RemoteEndpoints.EMPTY);
+        assertTrue(portA.offer(new UnsafeBuffer(request), 0, request.length));
+        assertEquals(3, underA.tx.size());
+        assertEquals(1, portA.arpAnswered());
+    }
+
     @Test
     void arpRequestsLeaveAtSetPeersAndRepliesResolve()
     {

@@ -101,6 +101,12 @@ final class DaemonCommand implements Callable<Integer>
         description = "MTU of sandbox interfaces on overlay networks; the underlay MTU must be 50 more (default: ${DEFAULT-VALUE}).")
     int overlayMtu;
 
+    @Option(names = "--underlay-rx-frames", paramLabel = "N",
+        defaultValue = "" + io.jvs.vxlan.VtepConfig.DEFAULT_UNDERLAY_RX_FRAMES,
+        description = "Underlay receive ring slots; each holds a 64 KB frame and costs 128 KB of kernel memory " +
+            "(default: ${DEFAULT-VALUE}).")
+    int underlayRxFrames;
+
     @Option(names = "--uplink", paramLabel = "IFACE",
         description = "Outside interface, attached through AF_PACKET: networks reach the outside through it " +
             "(source NAT to --uplink-address) and published ports are reached on it.")
@@ -175,7 +181,8 @@ final class DaemonCommand implements Callable<Integer>
             defaults.macAgingNanos(), switchNice, switchRtPriority);
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd,
-            peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu);
+            peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu,
+            underlayRxFrames);
         final Daemon daemon = Daemon.start(
             new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3,
                 noDockerPlugin ? null : dockerPlugin),

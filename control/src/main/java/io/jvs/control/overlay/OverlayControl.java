@@ -12,6 +12,7 @@ import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -422,12 +423,33 @@ public final class OverlayControl implements AutoCloseable
             state = s;
             tunnels.setPeers(peersOf(s));
             listener.accept(s);
+            tunnels.setRemoteEndpoints(remoteEndpointsOf(s));
             lastError = "";
         }
         catch (final RuntimeException ex)
         {
             report("reconcile", ex);
         }
+    }
+
+    /** Per VNI, the endpoints that live on other hosts (static MAC -> VTEP entries and local ARP answers). */
+    private Map<Integer, List<EndpointRecord>> remoteEndpointsOf(final ClusterState s)
+    {
+        final String self = tunnels.localAddress();
+        final Map<Integer, List<EndpointRecord>> byVni = new HashMap<>();
+        for (final OverlayNetwork n : s.networks().values())
+        {
+            final List<EndpointRecord> remote = new ArrayList<>();
+            for (final EndpointRecord e : s.endpoints(n.id()))
+            {
+                if (e.host() != null && !e.host().equals(self))
+                {
+                    remote.add(e);
+                }
+            }
+            byVni.put(n.vni(), remote);
+        }
+        return byVni;
     }
 
     private void renew()

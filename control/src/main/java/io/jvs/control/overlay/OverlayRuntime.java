@@ -51,7 +51,9 @@ public final class OverlayRuntime implements AutoCloseable
                 hostAddress = Ipv4.format(Ipv4.parse(cidr.substring(0, slash)));
                 final int prefix = Cidr.parseLenient(cidr).prefix();
                 VtepConfig config = VtepConfig.of(options.underlay(), hostAddress, prefix)
-                    .withInnerMtu(options.innerMtu());
+                    .withInnerMtu(options.innerMtu())
+                    .withUnderlayRing(new io.jvs.tap.RingConfig(VtepConfig.UNDERLAY_FRAME_SIZE,
+                        options.underlayRxFrames(), VtepConfig.DEFAULT_UNDERLAY_TX_FRAMES));
                 if (options.underlayGateway() != null)
                 {
                     config = config.withGateway(Ipv4.format(Ipv4.parse(options.underlayGateway())));

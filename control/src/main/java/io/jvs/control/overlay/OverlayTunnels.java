@@ -2,6 +2,7 @@ package io.jvs.control.overlay;
 
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Ipv4;
+import io.jvs.vxlan.RemoteEndpoints;
 import io.jvs.vxlan.RemoteVtep;
 import io.jvs.vxlan.Vtep;
 import io.jvs.vxlan.VxlanTunnelPort;
@@ -31,6 +32,7 @@ public final class OverlayTunnels
     private final Fabric fabric;
     private final Map<Integer, Attached> byVni = new HashMap<>();
     private List<Integer> peers = List.of();
+    private Map<Integer, RemoteEndpoints> remoteEndpoints = Map.of();
 
     public OverlayTunnels(final Vtep vtep, final Fabric fabric)
     {
@@ -66,6 +68,7 @@ public final class OverlayTunnels
         try
         {
             vtep.setPeers(vni, peers);
+            port.setRemoteEndpoints(remoteEndpoints.get(vni));
             portId = fabric.attachPort(port, bridgeDomainId);
         }
         catch (final RuntimeException ex)
@@ -105,6 +108,45 @@ public final class OverlayTunnels
         }
     }
 
+    /**
+     * Replaces, per VNI, the endpoints on other hosts (from etcd): their MACs go straight to their VTEP and ARP for
+     * their addresses is answered on this host. Malformed MACs or addresses are skipped.
+     */
+    public synchronized void setRemoteEndpoints(final Map<Integer, List<EndpointRecord>> byVniRecords)
+    {
+        final Map<Integer, RemoteEndpoints> built = new HashMap<>();
+        byVniRecords.forEach((vni, records) ->
+        {
+            final Map<Integer, long[]> entries = new HashMap<>();
+            for (final EndpointRecord e : records)
+            {
+                try
+                {
+                    final String ip = e.address().contains("/") ? e.address().substring(0, e.address().indexOf('/')) :
+                        e.address();
+                    entries.put(Ipv4.parse(ip), new long[] {parseMac(e.mac()), Ipv4.parse(e.host()) & 0xFFFF_FFFFL});
+                }
+                catch (final RuntimeException ignored)
+                {
+                    // A record another host wrote badly: that endpoint falls back to flooding and learning.
+                }
+            }
+            built.put(vni, RemoteEndpoints.of(entries));
+        });
+        remoteEndpoints = built;
+        byVni.forEach((vni, attached) -> attached.port().setRemoteEndpoints(built.get(vni)));
+    }
+
+    private static long parseMac(final String mac)
+    {
+        final String hex = mac.replace(":", "");
+        if (hex.length() != 12)
+        {
+            throw new IllegalArgumentException("mac " + mac);
+        }
+        return Long.parseLong(hex, 16);
+    }
+
     public synchronized List<String> peers()
     {
         return peers.stream().map(Ipv4::format).toList();
@@ -125,6 +167,10 @@ public final class OverlayTunnels
             view.put("TxFrames", port.txFrames());
             view.put("TxOuterFrames", port.txOuterFrames());
             view.put("TxSegments", port.txSegments());
+            view.put("RemoteEndpoints", port.remoteEndpoints().size());
+            view.put("TxFlooded", port.txFlooded());
+            view.put("TxStaticUnicast", port.txStaticUnicast());
+            view.put("ArpAnswered", port.arpAnswered());
             view.put("RxFrames", port.rxFrames());
             view.put("TxDrops", port.txDropCounts());
             views.put(vni, view);

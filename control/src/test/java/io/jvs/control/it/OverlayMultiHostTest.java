@@ -145,8 +145,73 @@ class OverlayMultiHostTest
             "--underlay", run + "u" + HOSTS[i], "--etcd", ETCD, "--lease-ttl", Integer.toString(LEASE_TTL_SECONDS),
             // Docker's plugin socket path is machine-wide, and these "hosts" share this machine's files.
             "--no-docker-plugin"));
+        // Only for measuring ring depths (-Djvs.test.underlayRxFrames=256): the daemon's default otherwise.
+        final String rxFrames = System.getProperty("jvs.test.underlayRxFrames");
+        if (rxFrames != null)
+        {
+            argv.addAll(List.of("--underlay-rx-frames", rxFrames));
+        }
         return new ProcessBuilder(argv).redirectErrorStream(true)
             .redirectOutput(dir.resolve("daemon-" + HOSTS[i] + ".log").toFile()).start();
+    }
+
+    /**
+     * A's and B's sandboxes forget their neighbours, then A pings B while tcpdump watches A's underlay: both ARP
+     * requests (A for B, B's reply path for A) must be answered by the local tunnel port from the etcd endpoint
+     * entries, so the underlay (captured on the test's physical bridge) carries the ICMP but no encapsulated ARP; the sandbox learns B's MAC from etcd.
+     */
+    private void arpForRemoteEndpointsIsAnsweredLocally(final String[] names) throws Exception
+    {
+        for (int i = 0; i < 2; i++)
+        {
+            final int host = i;
+            waitFor(() -> tunnelPort(host).path("RemoteEndpoints").asInt() == 2, Duration.ofSeconds(5),
+                "host " + HOSTS[i] + " programmed the 2 remote endpoints");
+            Command.exec(EXEC_TIMEOUT, "ip", "-n", names[i], "neigh", "flush", "dev", "eth0");
+        }
+        final JsonNode before = tunnelPort(0);
+        final Path capture = dir.resolve("arp-underlay.txt");
+        // On the physical network's bridge: jvs sends with PACKET_QDISC_BYPASS, which a capture on the sending
+        // host's own interface does not see.
+        final Process tcpdump = new ProcessBuilder("ip", "netns", "exec", run + "sw", "tcpdump", "-n", "-l", "-i",
+            "br0", "udp", "port", "4789").redirectErrorStream(true).redirectOutput(capture.toFile()).start();
+        try
+        {
+            waitFor(() -> read(capture).contains("listening"), Duration.ofSeconds(5), "tcpdump started");
+            final Command.Result ping = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[0],
+                "ping", "-c", "1", "-W", "2", "10.252.0.3");
+            assertTrue(ping.ok(), "A -> B after neigh flush: " + ping.stdout() + ping.stderr());
+            Thread.sleep(300);
+        }
+        finally
+        {
+            tcpdump.destroy();
+            tcpdump.waitFor(5, TimeUnit.SECONDS);
+        }
+        final String dump = read(capture);
+        final JsonNode after = tunnelPort(0);
+        System.out.println("underlay during ARP + ping A -> B:\n" + dump);
+        assertTrue(dump.contains("ICMP echo request"), "the ping crossed the underlay: " + dump);
+        assertFalse(dump.contains("ARP"), "no ARP on the underlay: " + dump);
+        assertTrue(after.path("ArpAnswered").asLong() > before.path("ArpAnswered").asLong(), "A answered: " + after);
+        assertEquals(before.path("TxFlooded").asLong(), after.path("TxFlooded").asLong(), "nothing flooded: " + after);
+        final String bMac = json.readTree(cli(0, "overlay", "--json").out()).path("Networks").path(0)
+            .path("Endpoints").findParents("Sandbox").stream().filter(e -> names[1].equals(e.path("Sandbox").asText()))
+            .findFirst().orElseThrow().path("Mac").asText();
+        assertTrue(Command.run("ip", "-n", names[0], "neigh", "show", "10.252.0.3").contains(bMac),
+            "A's sandbox has B's MAC " + bMac);
+    }
+
+    private JsonNode tunnelPort(final int host)
+    {
+        try
+        {
+            return json.readTree(cli(host, "overlay", "--json").out()).path("Networks").path(0).path("TunnelPort");
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException(ex);
+        }
     }
 
     @AfterAll
@@ -268,6 +333,7 @@ class OverlayMultiHostTest
             waitFor(() -> List.of(names).stream().allMatch(n -> read(hosts).contains(n)), Duration.ofSeconds(5),
                 names[i] + " resolves every sandbox of " + network);
         }
+        arpForRemoteEndpointsIsAnsweredLocally(names);
         final Command.Result ab = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[0],
             "ping", "-c", "2", "-W", "2", names[1]);
         assertTrue(ab.ok(), "A -> B by name: " + ab.stdout() + ab.stderr());
