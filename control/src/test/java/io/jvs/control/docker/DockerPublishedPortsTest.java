@@ -8,6 +8,8 @@ import io.jvs.control.Daemon;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;
+import io.jvs.control.testing.BackgroundProcesses;
+import io.jvs.control.testing.OutsideWire;
 import io.jvs.control.testing.TempDirs;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.dataplane.nat.NatConfig;
@@ -74,14 +76,7 @@ class DockerPublishedPortsTest
     void start() throws Exception
     {
         final String outside = run + "o";
-        Command.run("ip", "netns", "add", outside);
-        Command.run("ip", "link", "add", run + "u", "type", "veth", "peer", "name", run + "p");
-        Command.run("ip", "link", "set", run + "p", "netns", outside);
-        Command.run("ip", "-n", outside, "addr", "add", "10.219.0.1/24", "dev", run + "p");
-        Command.run("ip", "-n", outside, "link", "set", run + "p", "up");
-        Command.run("ip", "-n", outside, "link", "set", "lo", "up");
-        Command.run("ip", "link", "set", run + "u", "up");
-        Command.run("sysctl", "-q", "-w", "net.ipv6.conf." + run + "u.disable_ipv6=1");
+        OutsideWire.create(outside, run + "u", run + "p", "10.219.0.1/24");
         dir = Files.createTempDirectory(run);
         startDaemon();
     }
@@ -89,11 +84,7 @@ class DockerPublishedPortsTest
     @AfterEach
     void stop() throws Exception
     {
-        background.forEach(p ->
-        {
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-        });
+        BackgroundProcesses.destroyWithDescendants(background);
         try
         {
             if (daemon != null)
@@ -103,8 +94,7 @@ class DockerPublishedPortsTest
         }
         finally
         {
-            Command.exec(TIMEOUT, "ip", "link", "del", run + "u");
-            Command.exec(TIMEOUT, "ip", "netns", "delete", run + "o");
+            OutsideWire.remove(run + "o", run + "u");
             ContainerSim.deleteNamespace(container);
             if (srcName != null)
             {

@@ -3,11 +3,11 @@ package io.jvs.control.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.Daemon;
-import io.jvs.control.cli.Main;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.state.Endpoint;
+import io.jvs.control.testing.InProcessCli;
 import io.jvs.control.testing.TempDirs;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.macvlan.LanCounter;
@@ -19,8 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -63,6 +61,7 @@ class LanNetworksIntegrationTest
     private final List<Process> processes = new ArrayList<>();
     private Path dir;
     private Path socket;
+    private InProcessCli jvs;
     private Daemon daemon;
     private int counter;
 
@@ -73,10 +72,6 @@ class LanNetworksIntegrationTest
     private String lanSubnet;
     private String hostIp;
     private String lanHostIp;
-
-    record Cli(int exit, String out, String err)
-    {
-    }
 
     @BeforeAll
     void setUp() throws Exception
@@ -100,6 +95,7 @@ class LanNetworksIntegrationTest
 
         dir = Files.createTempDirectory(run);
         socket = dir.resolve("jvs.sock");
+        jvs = InProcessCli.socketAfterCommand(socket);
         daemon = Daemon.start(Daemon.Config.embedded(socket, dir.resolve("state")),
             () -> JvsFabric.start(SwitchConfig.defaults()));
     }
@@ -187,12 +183,12 @@ class LanNetworksIntegrationTest
             "-o", "parent=" + parent);
         final String a = sandbox();
         final String b = sandbox();
-        ok("network", "connect", net, a);
-        ok("network", "connect", net, b);
+        jvs.ok("network", "connect", net, a);
+        jvs.ok("network", "connect", net, b);
         // --ip-range 172.29.x.32/28 with .32 reserved by --aux-address: the first two addresses are .33 and .34.
         assertEquals("172.29." + octet + ".33", address(net, a));
         assertEquals("172.29." + octet + ".34", address(net, b));
-        final JsonNode inspect = json.readTree(ok("network", "inspect", net).out()).path(0);
+        final JsonNode inspect = json.readTree(jvs.ok("network", "inspect", net).out()).path(0);
         assertEquals("parent=" + parent, "parent=" + inspect.path("Options").path("parent").asText());
         assertEquals("172.29." + octet + ".32/28", inspect.path("IPAM").path("Config").path(0).path("IPRange").asText());
 
@@ -266,8 +262,8 @@ class LanNetworksIntegrationTest
                     twenty + ".100", "-o", "parent=" + trunkParent + ".20");
                 final String a = sandbox();
                 final String b = sandbox();
-                ok("network", "connect", n10, a);
-                ok("network", "connect", n20, b);
+                jvs.ok("network", "connect", n10, a);
+                jvs.ok("network", "connect", n20, b);
                 final LanPort p10 = lanPort(n10);
                 final LanPort p20 = lanPort(n20);
                 assertSame(p10.link(), p20.link(), "one parent socket for both VLANs");
@@ -327,8 +323,8 @@ class LanNetworksIntegrationTest
             "--ip-range", "172.29." + octet + ".64/27", "-o", "parent=" + parent, "-o", "ipvlan_mode=l2");
         final String a = sandbox();
         final String b = sandbox();
-        ok("network", "connect", net, a);
-        ok("network", "connect", net, b);
+        jvs.ok("network", "connect", net, a);
+        jvs.ok("network", "connect", net, b);
         assertTrue(ping(a, lanHostIp), "a -> LAN host");
         assertTrue(ping(b, lanHostIp), "b -> LAN host");
         assertTrue(ping(a, address(net, b)), "a -> b");
@@ -356,8 +352,8 @@ class LanNetworksIntegrationTest
             "-o", "ipvlan_mode=l3");
         final String a = sandbox();
         final String b = sandbox();
-        ok("network", "connect", net, a);
-        ok("network", "connect", net, b);
+        jvs.ok("network", "connect", net, a);
+        jvs.ok("network", "connect", net, b);
         sh("ip", "-n", lan, "route", "add", subnet, "via", hostIp);
         try
         {
@@ -390,33 +386,33 @@ class LanNetworksIntegrationTest
     void badOptionsAreOneLineRefusalsThatChangeNothing() throws Exception
     {
         final String before = snapshot();
-        refuse("need -o parent=IFACE", "network", "create", "-d", "macvlan", "--subnet", lanSubnet, run + "x");
-        refuse("parent interface " + run + "zz does not exist", "network", "create", "-d", "macvlan", "--subnet",
+        jvs.refuse("need -o parent=IFACE", "network", "create", "-d", "macvlan", "--subnet", lanSubnet, run + "x");
+        jvs.refuse("parent interface " + run + "zz does not exist", "network", "create", "-d", "macvlan", "--subnet",
             lanSubnet, "-o", "parent=" + run + "zz", run + "x");
-        refuse("invalid VLAN ID \"5000\"", "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
+        jvs.refuse("invalid VLAN ID \"5000\"", "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
             "-o", "parent=" + parent + ".5000", run + "x");
-        refuse("invalid VLAN ID \"x\"", "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
+        jvs.refuse("invalid VLAN ID \"x\"", "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
             "-o", "parent=" + parent + ".x", run + "x");
-        refuse("invalid VLAN ID \"0\"", "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
+        jvs.refuse("invalid VLAN ID \"0\"", "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
             "-o", "parent=" + parent + ".0", run + "x");
-        refuse("invalid ipvlan_mode \"foo\"", "network", "create", "-d", "ipvlan", "--subnet", lanSubnet,
+        jvs.refuse("invalid ipvlan_mode \"foo\"", "network", "create", "-d", "ipvlan", "--subnet", lanSubnet,
             "-o", "parent=" + parent, "-o", "ipvlan_mode=foo", run + "x");
-        refuse("unknown option \"colour\"", "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
+        jvs.refuse("unknown option \"colour\"", "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
             "-o", "parent=" + parent, "-o", "colour=blue", run + "x");
-        refuse("need --subnet", "network", "create", "-d", "macvlan", "-o", "parent=" + parent, run + "x");
-        refuse("ipvlan l3 cannot use a VLAN parent", "network", "create", "-d", "ipvlan", "--subnet", lanSubnet,
+        jvs.refuse("need --subnet", "network", "create", "-d", "macvlan", "-o", "parent=" + parent, run + "x");
+        jvs.refuse("ipvlan l3 cannot use a VLAN parent", "network", "create", "-d", "ipvlan", "--subnet", lanSubnet,
             "-o", "parent=" + parent + ".7", "-o", "ipvlan_mode=l3", run + "x");
-        refuse("ip range 10.9.9.0/28 is not inside subnet", "network", "create", "-d", "macvlan", "--subnet",
+        jvs.refuse("ip range 10.9.9.0/28 is not inside subnet", "network", "create", "-d", "macvlan", "--subnet",
             lanSubnet, "--ip-range", "10.9.9.0/28", "-o", "parent=" + parent, run + "x");
-        refuse("auxiliary address gw=" + lanHostIp, "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
+        jvs.refuse("auxiliary address gw=" + lanHostIp, "network", "create", "-d", "macvlan", "--subnet", lanSubnet,
             "--gateway", lanHostIp, "--aux-address", "gw=" + lanHostIp, "-o", "parent=" + parent, run + "x");
-        refuse("unknown option \"parent\" for driver bridge", "network", "create", "-o", "parent=" + parent, run + "x");
+        jvs.refuse("unknown option \"parent\" for driver bridge", "network", "create", "-o", "parent=" + parent, run + "x");
         assertEquals(before, snapshot());
 
         // One network per parent VLAN: a second one is refused and the first keeps working.
         network("-d", "macvlan", "--subnet", lanSubnet, "-o", "parent=" + parent);
         final String during = snapshot();
-        refuse("the untagged traffic of parent " + parent + " is already used by network", "network", "create",
+        jvs.refuse("the untagged traffic of parent " + parent + " is already used by network", "network", "create",
             "-d", "ipvlan", "--subnet", "10.204." + octet + ".0/24", "-o", "parent=" + parent, run + "y");
         assertEquals(during, snapshot());
     }
@@ -436,7 +432,7 @@ class LanNetworksIntegrationTest
         args.addAll(List.of(options));
         args.add(name);
         networks.add(name);
-        final Cli created = ok(args.toArray(new String[0]));
+        final InProcessCli.Result created = jvs.ok(args.toArray(new String[0]));
         assertTrue(created.out().strip().matches("[0-9a-f]{64}"), created.out());
         return name;
     }
@@ -445,35 +441,8 @@ class LanNetworksIntegrationTest
     {
         final String name = run + "s" + (++counter);
         sandboxes.add(name);
-        ok("sandbox", "create", name);
+        jvs.ok("sandbox", "create", name);
         return name;
-    }
-
-    private Cli cli(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final List<String> argv = new ArrayList<>(List.of(args));
-        argv.add("--socket");
-        argv.add(socket.toString());
-        final int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), argv.toArray(new String[0]));
-        return new Cli(exit, out.toString(), err.toString());
-    }
-
-    private Cli ok(final String... args)
-    {
-        final Cli result = cli(args);
-        assertEquals(0, result.exit(), "jvs " + String.join(" ", args) + " failed: " + result.err());
-        return result;
-    }
-
-    private void refuse(final String message, final String... args)
-    {
-        final Cli result = cli(args);
-        assertNotEquals(0, result.exit(), "jvs " + String.join(" ", args) + " was accepted");
-        assertTrue(result.err().startsWith("jvs: ") && result.err().contains(message),
-            "jvs " + String.join(" ", args) + ": " + result.err());
-        assertEquals(1, result.err().lines().count(), "one line: " + result.err());
     }
 
     /**
@@ -482,7 +451,7 @@ class LanNetworksIntegrationTest
      */
     private String snapshot()
     {
-        return ok("network", "ls", "--no-trunc").out() +
+        return jvs.ok("network", "ls", "--no-trunc").out() +
             Command.run("ip", "-o", "link", "show").lines().filter(l -> l.matches("\\d+: jv[hg].*"))
                 .map(l -> l.split(":")[1].trim()).sorted().toList() +
             Command.run("ip", "-4", "route", "show").lines().filter(l -> l.contains(" jvh") || l.contains(parent))
@@ -492,7 +461,7 @@ class LanNetworksIntegrationTest
 
     private JsonNode endpoint(final String network, final String sandbox) throws Exception
     {
-        return json.readTree(ok("network", "inspect", network).out()).path(0).path("Containers").path(sandbox);
+        return json.readTree(jvs.ok("network", "inspect", network).out()).path(0).path("Containers").path(sandbox);
     }
 
     private String address(final String network, final String sandbox) throws Exception

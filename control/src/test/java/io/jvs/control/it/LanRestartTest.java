@@ -3,17 +3,17 @@ package io.jvs.control.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvs.control.cli.Main;
 import io.jvs.control.docker.ContainerSim;
 import io.jvs.control.netns.Command;
+import io.jvs.control.testing.InProcessCli;
+import io.jvs.control.testing.PingLogs;
+import io.jvs.control.testing.SandboxLeftovers;
 import io.jvs.control.testing.TempDirs;
+import io.jvs.control.testing.Wait;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -58,6 +58,7 @@ class LanRestartTest
     private final String vanishing = run + "q";
     private Path dir;
     private Path socket;
+    private InProcessCli jvs;
     private DaemonProcess daemon;
     private String lastCapture = "";
 
@@ -69,19 +70,15 @@ class LanRestartTest
         {
             for (final String sandbox : sandboxes)
             {
-                cli("sandbox", "rm", sandbox);
+                jvs.run("sandbox", "rm", sandbox);
             }
             for (final String network : networks)
             {
-                cli("network", "rm", network);
+                jvs.run("network", "rm", network);
             }
             daemon.stop();
         }
-        for (final String sandbox : sandboxes)
-        {
-            ContainerSim.deleteNamespace(sandbox);
-            Command.exec(EXEC_TIMEOUT, "rm", "-rf", "/etc/netns/" + sandbox);
-        }
+        SandboxLeftovers.remove(sandboxes);
         links.forEach(ContainerSim::deleteLink);
         ContainerSim.deleteLink(parent);
         ContainerSim.deleteLink(vanishing);
@@ -109,6 +106,7 @@ class LanRestartTest
 
         dir = Files.createTempDirectory(run);
         socket = dir.resolve("jvs.sock");
+        jvs = InProcessCli.socketBeforeCommand(socket);
         daemon = new DaemonProcess(dir, socket, dir.resolve("plugin.sock"));
         daemon.start();
 
@@ -119,11 +117,11 @@ class LanRestartTest
             "-o", "parent=" + vanishing);
         final String a = sandbox("a");
         final String c = sandbox("c");
-        ok("network", "connect", net, a);
-        ok("network", "connect", doomed, c);
+        jvs.ok("network", "connect", net, a);
+        jvs.ok("network", "connect", doomed, c);
         final String addressA = address(net, a);
         assertEquals("172.28." + octet + ".33", addressA, "--ip-range and --aux-address");
-        final String doomedVeth = json.readTree(ok("network", "inspect", doomed).out()).path(0).path("Containers")
+        final String doomedVeth = json.readTree(jvs.ok("network", "inspect", doomed).out()).path(0).path("Containers")
             .path(c).path("HostInterface").asText();
         links.add(doomedVeth);
         assertTrue(ContainerSim.ping(a, lanHostIp, 2), "a -> LAN host before the kill");
@@ -140,15 +138,15 @@ class LanRestartTest
         final Path log = dir.resolve("ping.log");
         background.add(new ProcessBuilder("ip", "netns", "exec", a, "ping", "-i", "0.1", "-w", "60", "-W", "1",
             lanHostIp).redirectErrorStream(true).redirectOutput(log.toFile()).start());
-        waitUntil(() -> replies(log) > 0, Duration.ofSeconds(10), "background ping runs");
+        Wait.until(() -> PingLogs.replies(log) > 0, Duration.ofSeconds(10), "background ping runs");
 
         daemon.kill();
         assertTrue(Files.exists(Path.of("/sys/class/net", hostEnd)), "the killed daemon's host port is left");
         Command.run("ip", "link", "delete", vanishing);
 
         daemon.start();
-        final int atRestart = replies(log);
-        waitUntil(() -> replies(log) > atRestart + 3, Duration.ofSeconds(20), "a reaches the LAN after the restart");
+        final int atRestart = PingLogs.replies(log);
+        Wait.until(() -> PingLogs.replies(log) > atRestart + 3, Duration.ofSeconds(20), "a reaches the LAN after the restart");
         assertEquals(before, inspect(net), "options, --ip-range, --aux-address and the endpoint after the restart");
         assertEquals(hostEnd, routeDevice(addressA), "the host port is made again under its name, routes included");
         assertTrue(hostPing(addressA), "host -> a after the restart");
@@ -156,24 +154,24 @@ class LanRestartTest
         assertEquals(Set.of(lanHostMac), arpAnswers(a, lanHostIp),
             () -> "only the LAN host answers for the gateway: " + lastCapture);
 
-        waitUntil(() -> daemon.log().contains("dropped"), Duration.ofSeconds(10), "the restore report");
+        Wait.until(() -> daemon.log().contains("dropped"), Duration.ofSeconds(10), "the restore report");
         final String report = daemon.log();
         assertTrue(report.contains("macvlan network " + doomed + " (options {parent=" + vanishing + "}) cannot " +
             "be rebuilt: parent interface " + vanishing + " does not exist; its endpoints are gone too: " + c), report);
-        assertEquals(1, cli("network", "inspect", doomed).exit(), "the network without its parent is gone");
+        assertEquals(1, jvs.run("network", "inspect", doomed).exit(), "the network without its parent is gone");
         assertFalse(Files.exists(Path.of("/sys/class/net", doomedVeth)), "and its endpoint's veth");
         networks.remove(doomed);
 
         // The journaled range and auxiliary address still hold: the next address is .34.
         final String b = sandbox("b");
-        ok("network", "connect", net, b);
+        jvs.ok("network", "connect", net, b);
         assertEquals("172.28." + octet + ".34", address(net, b));
 
         // A clean stop removes the host port; the next start makes it again.
         assertTrue(daemon.stop(), "SIGTERM stops the daemon");
         assertFalse(Files.exists(Path.of("/sys/class/net", hostEnd)), "a clean stop removes the host port");
         daemon.start();
-        waitUntil(() -> ContainerSim.ping(a, lanHostIp, 1) && ContainerSim.ping(b, lanHostIp, 1),
+        Wait.until(() -> ContainerSim.ping(a, lanHostIp, 1) && ContainerSim.ping(b, lanHostIp, 1),
             Duration.ofSeconds(20), "a and b reach the LAN after a clean restart");
         assertTrue(hostPing(address(net, b)), "host -> b after a clean restart");
     }
@@ -187,7 +185,7 @@ class LanRestartTest
         args.addAll(List.of(options));
         args.add(name);
         networks.add(name);
-        ok(args.toArray(new String[0]));
+        jvs.ok(args.toArray(new String[0]));
         return name;
     }
 
@@ -195,20 +193,20 @@ class LanRestartTest
     {
         final String name = run + suffix;
         sandboxes.add(name);
-        ok("sandbox", "create", name);
+        jvs.ok("sandbox", "create", name);
         return name;
     }
 
     private String address(final String network, final String sandbox) throws Exception
     {
-        return json.readTree(ok("network", "inspect", network).out()).path(0).path("Containers").path(sandbox)
+        return json.readTree(jvs.ok("network", "inspect", network).out()).path(0).path("Containers").path(sandbox)
             .path("IPv4Address").asText().split("/")[0];
     }
 
     /** The network as inspect shows it, without the switch's port numbers (new after every start). */
     private String inspect(final String network) throws Exception
     {
-        final JsonNode node = json.readTree(ok("network", "inspect", network).out()).path(0);
+        final JsonNode node = json.readTree(jvs.ok("network", "inspect", network).out()).path(0);
         node.path("Containers").forEach(e -> ((ObjectNode)e).remove("PortId"));
         return node.toString();
     }
@@ -223,7 +221,7 @@ class LanRestartTest
         final Process dump = new ProcessBuilder("ip", "netns", "exec", sandbox, "tcpdump", "-i", "eth0", "-e", "-nn",
             "-t", "-l", "-U", "arp").redirectErrorStream(true).redirectOutput(out.toFile()).start();
         background.add(dump);
-        waitUntil(() -> Files.readString(out).contains("listening on"), Duration.ofSeconds(5), "tcpdump starts");
+        Wait.until(() -> Files.readString(out).contains("listening on"), Duration.ofSeconds(5), "tcpdump starts");
         // flushed only now: another ping in the sandbox would otherwise resolve it before the capture starts
         Command.run("ip", "-n", sandbox, "neigh", "flush", "all");
         ContainerSim.ping(sandbox, address, 1);
@@ -251,56 +249,5 @@ class LanRestartTest
         final Matcher m = ROUTE_DEV.matcher(Command.run("ip", "-4", "route", "get", address));
         assertTrue(m.find(), "a route to " + address);
         return m.group(1);
-    }
-
-    private static int replies(final Path log)
-    {
-        try
-        {
-            return (int)Files.readAllLines(log).stream().filter(l -> l.contains("bytes from")).count();
-        }
-        catch (final IOException ex)
-        {
-            return 0;
-        }
-    }
-
-    private Cli cli(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final List<String> argv = new ArrayList<>(List.of("--socket", socket.toString()));
-        argv.addAll(List.of(args));
-        final int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), argv.toArray(new String[0]));
-        return new Cli(exit, out.toString(), err.toString());
-    }
-
-    private Cli ok(final String... args)
-    {
-        final Cli result = cli(args);
-        assertEquals(0, result.exit(), "jvs " + String.join(" ", args) + " failed: " + result.err());
-        return result;
-    }
-
-    private interface Check
-    {
-        boolean holds() throws Exception;
-    }
-
-    private static void waitUntil(final Check check, final Duration timeout, final String what) throws Exception
-    {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.holds())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    record Cli(int exit, String out, String err)
-    {
     }
 }

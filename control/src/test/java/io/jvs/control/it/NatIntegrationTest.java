@@ -1,10 +1,12 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.BackgroundProcesses;
+import io.jvs.control.testing.InProcessCli;
+import io.jvs.control.testing.OutsideWire;
 import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.Daemon;
-import io.jvs.control.cli.Main;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;
@@ -15,8 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -50,6 +50,7 @@ class NatIntegrationTest
     private final List<Process> background = new ArrayList<>();
     private Path dir;
     private Path socket;
+    private InProcessCli jvs;
     private Daemon daemon;
     private String outside;
 
@@ -57,17 +58,11 @@ class NatIntegrationTest
     void start() throws Exception
     {
         outside = run + "o";
-        Command.run("ip", "netns", "add", outside);
-        Command.run("ip", "link", "add", run + "u", "type", "veth", "peer", "name", run + "p");
-        Command.run("ip", "link", "set", run + "p", "netns", outside);
-        Command.run("ip", "-n", outside, "addr", "add", "10.216.0.1/24", "dev", run + "p");
-        Command.run("ip", "-n", outside, "link", "set", run + "p", "up");
-        Command.run("ip", "-n", outside, "link", "set", "lo", "up");
-        Command.run("ip", "link", "set", run + "u", "up");
-        Command.run("sysctl", "-q", "-w", "net.ipv6.conf." + run + "u.disable_ipv6=1");
+        OutsideWire.create(outside, run + "u", run + "p", "10.216.0.1/24");
 
         dir = Files.createTempDirectory(run);
         socket = dir.resolve("jvs.sock");
+        jvs = InProcessCli.socketAfterCommand(socket);
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(run + "h", "169.254.216.1/30", run + "u",
             "10.216.0.2/24", null, NatConfig.defaults());
         daemon = Daemon.start(new Daemon.Config(socket, dir.resolve("state"), SwitchConfig.defaults(),
@@ -77,24 +72,19 @@ class NatIntegrationTest
     @AfterEach
     void stop() throws Exception
     {
-        background.forEach(p ->
-        {
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-        });
+        BackgroundProcesses.destroyWithDescendants(background);
         try
         {
             for (final String sandbox : List.of(run + "a", run + "b"))
             {
-                cli("sandbox", "rm", sandbox);
+                jvs.run("sandbox", "rm", sandbox);
             }
-            cli("network", "rm", run + "n");
+            jvs.run("network", "rm", run + "n");
             daemon.close();
         }
         finally
         {
-            Command.exec(TIMEOUT, "ip", "link", "del", run + "u");
-            Command.exec(TIMEOUT, "ip", "netns", "delete", outside);
+            OutsideWire.remove(outside, run + "u");
             TempDirs.deleteTree(dir);
         }
         assertFalse(Files.exists(Path.of("/sys/class/net", run + "h")), "host port TAP left behind");
@@ -104,11 +94,11 @@ class NatIntegrationTest
     @Test
     void natPublishedPortsHostAccessAndListing() throws Exception
     {
-        ok("network", "create", "--subnet", "10.217.0.0/24", run + "n");
-        ok("sandbox", "create", run + "a");
-        ok("sandbox", "create", run + "b");
-        ok("network", "connect", "--publish", "8080:5201", "-p", "9000:9000/udp", run + "n", run + "a");
-        ok("network", "connect", run + "n", run + "b");
+        jvs.ok("network", "create", "--subnet", "10.217.0.0/24", run + "n");
+        jvs.ok("sandbox", "create", run + "a");
+        jvs.ok("sandbox", "create", run + "b");
+        jvs.ok("network", "connect", "--publish", "8080:5201", "-p", "9000:9000/udp", run + "n", run + "a");
+        jvs.ok("network", "connect", run + "n", run + "b");
         final String a = run + "a";
 
         assertTrue(exec(a, "ping", "-c", "2", "-W", "2", "10.217.0.1").ok(), "gateway answers");
@@ -127,17 +117,17 @@ class NatIntegrationTest
             "8080", "-t", "1");
         assertTrue(fromHost.ok(), "host -> published 8080: " + fromHost.stdout() + fromHost.stderr());
 
-        final String listing = ok("nat", "ls").out();
+        final String listing = jvs.ok("nat", "ls").out();
         assertTrue(listing.contains("8080:5201/tcp") && listing.contains("9000:9000/udp"), listing);
         assertTrue(listing.contains("dnat") && listing.contains("10.216.0.2:8080"), listing);
         assertTrue(listing.contains("nat_translated="), listing);
         System.out.println(listing);
-        final JsonNode nat = json.readTree(ok("nat", "ls", "--json").out());
+        final JsonNode nat = json.readTree(jvs.ok("nat", "ls", "--json").out());
         assertTrue(nat.path("Counters").path("nat_created").asLong() >= 3, nat.toString());
-        assertTrue(ok("stats").out().contains("router routed="), "stats shows router counters");
+        assertTrue(jvs.ok("stats").out().contains("router routed="), "stats shows router counters");
 
-        ok("network", "disconnect", run + "n", a);
-        final JsonNode after = json.readTree(ok("nat", "ls", "--json").out());
+        jvs.ok("network", "disconnect", run + "n", a);
+        final JsonNode after = json.readTree(jvs.ok("nat", "ls", "--json").out());
         assertEquals(0, after.path("Published").size(), "disconnect revokes the published ports");
         assertTrue(after.path("Translations").findValuesAsText("Kind").stream().noneMatch("dnat"::equals),
             after.toString());
@@ -148,40 +138,18 @@ class NatIntegrationTest
     @Test
     void internalNetworkRefusesPublishingAndHasNoWayOut() throws Exception
     {
-        ok("network", "create", "--internal", "--subnet", "10.217.0.0/24", run + "n");
-        ok("sandbox", "create", run + "a");
-        final Cli refused = cli("network", "connect", "-p", "8080:80", run + "n", run + "a");
+        jvs.ok("network", "create", "--internal", "--subnet", "10.217.0.0/24", run + "n");
+        jvs.ok("sandbox", "create", run + "a");
+        final InProcessCli.Result refused = jvs.run("network", "connect", "-p", "8080:80", run + "n", run + "a");
         assertNotEquals(0, refused.exit());
         assertTrue(refused.err().contains("internal"), refused.err());
-        ok("network", "connect", run + "n", run + "a");
+        jvs.ok("network", "connect", run + "n", run + "a");
         assertTrue(exec(run + "a", "ping", "-c", "1", "-W", "2", "10.217.0.1").ok(), "gateway answers");
         // No default route is installed on an internal network; add one to prove the router refuses too.
         exec(run + "a", "ip", "route", "add", "default", "via", "10.217.0.1");
         assertFalse(exec(run + "a", "ping", "-c", "2", "-W", "1", "10.216.0.1").ok(), "no way out");
-        final JsonNode nat = json.readTree(ok("nat", "ls", "--json").out());
+        final JsonNode nat = json.readTree(jvs.ok("nat", "ls", "--json").out());
         assertTrue(nat.path("Counters").path("drop_no_route").asLong() >= 2, nat.toString());
-    }
-
-    record Cli(int exit, String out, String err)
-    {
-    }
-
-    private Cli cli(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final List<String> argv = new ArrayList<>(List.of(args));
-        argv.add("--socket");
-        argv.add(socket.toString());
-        final int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), argv.toArray(new String[0]));
-        return new Cli(exit, out.toString(), err.toString());
-    }
-
-    private Cli ok(final String... args)
-    {
-        final Cli result = cli(args);
-        assertEquals(0, result.exit(), "jvs " + String.join(" ", args) + " failed: " + result.err());
-        return result;
     }
 
     private static Command.Result exec(final String sandbox, final String... argv)

@@ -1,5 +1,6 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.InProcessCli;
 import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +35,6 @@ import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
@@ -59,18 +59,16 @@ class NetworkingIntegrationTest
     private final Set<String> hostInterfaces = new LinkedHashSet<>();
     private Path dir;
     private Path socket;
+    private InProcessCli jvs;
     private Daemon daemon;
     private int counter;
-
-    record Cli(int exit, String out, String err)
-    {
-    }
 
     @BeforeAll
     void startDaemon() throws Exception
     {
         dir = Files.createTempDirectory(run);
         socket = dir.resolve("jvs.sock");
+        jvs = InProcessCli.socketAfterCommand(socket);
         final Supplier<Fabric> fabric = kernelFabric ? () -> new KernelBridgeFabric(run) :
             () -> JvsFabric.start(SwitchConfig.defaults());
         daemon = Daemon.start(Daemon.Config.embedded(socket, dir.resolve("state")), fabric);
@@ -210,7 +208,7 @@ class NetworkingIntegrationTest
     @Test
     void connectConfiguresInterfaceAddressRouteAndMac() throws Exception
     {
-        final Cli created = ok("network", "create", "--subnet", "10.77.3.0/24", "--gateway", "10.77.3.254",
+        final InProcessCli.Result created = ok("network", "create", "--subnet", "10.77.3.0/24", "--gateway", "10.77.3.254",
             name("net"));
         networks.add(name("net"));
         final String internal = network("--internal");
@@ -248,13 +246,13 @@ class NetworkingIntegrationTest
         final String a = sandbox();
         ok("network", "connect", used, a);
 
-        final Cli refused = cli("network", "rm", used);
+        final InProcessCli.Result refused = jvs.run("network", "rm", used);
         assertEquals(1, refused.exit());
         assertTrue(refused.err().startsWith("jvs: error while removing network: network " + used), refused.err());
         assertTrue(refused.err().contains("has active endpoints"), refused.err());
         ok("network", "inspect", used);
 
-        final Cli pruned = ok("network", "prune", "-f");
+        final InProcessCli.Result pruned = ok("network", "prune", "-f");
         assertTrue(pruned.out().contains("Deleted Networks:"), pruned.out());
         assertTrue(pruned.out().contains(idle1) && pruned.out().contains(idle2), pruned.out());
         assertFalse(pruned.out().contains(used), pruned.out());
@@ -275,15 +273,15 @@ class NetworkingIntegrationTest
         assertTrue(ls.startsWith("NETWORK ID"), ls);
         for (final String name : List.of("bridge", "host", "none"))
         {
-            final Cli rm = cli("network", "rm", name);
+            final InProcessCli.Result rm = jvs.run("network", "rm", name);
             assertEquals(1, rm.exit());
             assertEquals("jvs: " + name + " is a pre-defined network and cannot be removed\n", rm.err());
         }
         final String a = sandbox();
-        final Cli host = cli("network", "connect", "host", a);
+        final InProcessCli.Result host = jvs.run("network", "connect", "host", a);
         assertEquals(1, host.exit());
         assertTrue(host.err().contains("cannot be connected to the host network"), host.err());
-        final Cli none = cli("network", "connect", "none", a);
+        final InProcessCli.Result none = jvs.run("network", "connect", "none", a);
         assertEquals(1, none.exit());
         assertTrue(none.err().contains("none network"), none.err());
 
@@ -302,36 +300,36 @@ class NetworkingIntegrationTest
         ok("network", "connect", net, a);
         final String before = snapshot();
 
-        refuse("network with name " + net + " already exists", "network", "create", net);
-        refuse("subnet 10.78.4.0/24 overlaps with network " + net + " (10.78.0.0/16)",
+        jvs.refuse("network with name " + net + " already exists", "network", "create", net);
+        jvs.refuse("subnet 10.78.4.0/24 overlaps with network " + net + " (10.78.0.0/16)",
             "network", "create", "--subnet", "10.78.4.0/24", name("x"));
-        refuse("invalid CIDR address: 10.79.0/24", "network", "create", "--subnet", "10.79.0/24", name("x"));
-        refuse("invalid subnet 10.79.0.9/24: it should be 10.79.0.0/24",
+        jvs.refuse("invalid CIDR address: 10.79.0/24", "network", "create", "--subnet", "10.79.0/24", name("x"));
+        jvs.refuse("invalid subnet 10.79.0.9/24: it should be 10.79.0.0/24",
             "network", "create", "--subnet", "10.79.0.9/24", name("x"));
-        refuse("gateway 10.80.0.1 is outside subnet 10.79.0.0/24",
+        jvs.refuse("gateway 10.80.0.1 is outside subnet 10.79.0.0/24",
             "network", "create", "--subnet", "10.79.0.0/24", "--gateway", "10.80.0.1", name("x"));
-        refuse("gateway 10.79.0.255 is the broadcast address of subnet 10.79.0.0/24",
+        jvs.refuse("gateway 10.79.0.255 is the broadcast address of subnet 10.79.0.0/24",
             "network", "create", "--subnet", "10.79.0.0/24", "--gateway", "10.79.0.255", name("x"));
-        refuse("--gateway needs --subnet", "network", "create", "--gateway", "10.79.0.1", name("x"));
-        refuse("invalid IPv4 address: 10.79.0.300",
+        jvs.refuse("--gateway needs --subnet", "network", "create", "--gateway", "10.79.0.1", name("x"));
+        jvs.refuse("invalid IPv4 address: 10.79.0.300",
             "network", "create", "--subnet", "10.79.0.0/24", "--gateway", "10.79.0.300", name("x"));
-        refuse("driver \"nosuch\" is not supported", "network", "create", "-d", "nosuch", name("x"));
-        refuse("is too small", "network", "create", "--subnet", "10.79.0.0/31", name("x"));
-        refuse("invalid network name \"bad/name\"", "network", "create", "bad/name");
-        refuse("network " + name("nope") + " not found", "network", "connect", name("nope"), a);
-        refuse("network " + name("nope") + " not found", "network", "inspect", name("nope"));
-        refuse("no such sandbox: " + name("nope"), "network", "connect", net, name("nope"));
-        refuse("endpoint with name " + a + " already exists in network " + net, "network", "connect", net, a);
-        refuse("sandbox " + a + " is not connected to network bridge", "network", "disconnect", "bridge", a);
-        refuse("sandbox " + a + " already exists", "sandbox", "create", a);
-        refuse("no such sandbox: " + name("nope"), "sandbox", "rm", name("nope"));
-        refuse("network " + name("nope") + " not found", "network", "rm", name("nope"));
+        jvs.refuse("driver \"nosuch\" is not supported", "network", "create", "-d", "nosuch", name("x"));
+        jvs.refuse("is too small", "network", "create", "--subnet", "10.79.0.0/31", name("x"));
+        jvs.refuse("invalid network name \"bad/name\"", "network", "create", "bad/name");
+        jvs.refuse("network " + name("nope") + " not found", "network", "connect", name("nope"), a);
+        jvs.refuse("network " + name("nope") + " not found", "network", "inspect", name("nope"));
+        jvs.refuse("no such sandbox: " + name("nope"), "network", "connect", net, name("nope"));
+        jvs.refuse("endpoint with name " + a + " already exists in network " + net, "network", "connect", net, a);
+        jvs.refuse("sandbox " + a + " is not connected to network bridge", "network", "disconnect", "bridge", a);
+        jvs.refuse("sandbox " + a + " already exists", "sandbox", "create", a);
+        jvs.refuse("no such sandbox: " + name("nope"), "sandbox", "rm", name("nope"));
+        jvs.refuse("network " + name("nope") + " not found", "network", "rm", name("nope"));
 
         final String foreign = name("ns");
         Command.run("ip", "netns", "add", foreign);
         try
         {
-            refuse("a network namespace named " + foreign + " already exists", "sandbox", "create", foreign);
+            jvs.refuse("a network namespace named " + foreign + " already exists", "sandbox", "create", foreign);
         }
         finally
         {
@@ -410,7 +408,7 @@ class NetworkingIntegrationTest
         args.addAll(List.of(options));
         args.add(name);
         networks.add(name);
-        final Cli created = ok(args.toArray(new String[0]));
+        final InProcessCli.Result created = ok(args.toArray(new String[0]));
         assertTrue(created.out().strip().matches("[0-9a-f]{64}"), created.out());
         return name;
     }
@@ -423,32 +421,12 @@ class NetworkingIntegrationTest
         return name;
     }
 
-    private Cli cli(final String... args)
+    /** Success with nothing on stderr. */
+    private InProcessCli.Result ok(final String... args)
     {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final List<String> argv = new ArrayList<>(List.of(args));
-        argv.add("--socket");
-        argv.add(socket.toString());
-        final int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), argv.toArray(new String[0]));
-        return new Cli(exit, out.toString(), err.toString());
-    }
-
-    private Cli ok(final String... args)
-    {
-        final Cli result = cli(args);
-        assertEquals(0, result.exit(), "jvs " + String.join(" ", args) + " failed: " + result.err());
+        final InProcessCli.Result result = jvs.ok(args);
         assertEquals("", result.err());
         return result;
-    }
-
-    private void refuse(final String message, final String... args)
-    {
-        final Cli result = cli(args);
-        assertNotEquals(0, result.exit(), "jvs " + String.join(" ", args) + " was accepted");
-        assertTrue(result.err().startsWith("jvs: ") && result.err().contains(message),
-            "jvs " + String.join(" ", args) + ": " + result.err());
-        assertEquals(1, result.err().lines().count(), "one line: " + result.err());
     }
 
     /** Everything a request could change: the API's view, the kernel's links and namespaces, the hosts files. */
@@ -462,7 +440,7 @@ class NetworkingIntegrationTest
         }
         for (final String network : networks)
         {
-            final Cli inspect = cli("network", "inspect", network);
+            final InProcessCli.Result inspect = jvs.run("network", "inspect", network);
             state.append(inspect.exit() == 0 ? json.readTree(inspect.out()).path(0).path("Containers") : "");
         }
         state.append(ok("sandbox", "ls").out());

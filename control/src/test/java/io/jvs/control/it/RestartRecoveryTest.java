@@ -1,10 +1,13 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.InProcessCli;
+import io.jvs.control.testing.PingLogs;
+import io.jvs.control.testing.SandboxLeftovers;
 import io.jvs.control.testing.TempDirs;
+import io.jvs.control.testing.Wait;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvs.control.cli.Main;
 import io.jvs.control.docker.ContainerSim;
 import io.jvs.control.docker.PluginClient;
 import io.jvs.control.netns.Command;
@@ -13,14 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +39,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RestartRecoveryTest
 {
-    private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(20);
-
     private final String run = "jk" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private final SecureRandom random = new SecureRandom();
     private final ObjectMapper json = new ObjectMapper();
@@ -50,6 +48,7 @@ class RestartRecoveryTest
     private final List<String> links = new ArrayList<>();
     private Path dir;
     private Path socket;
+    private InProcessCli jvs;
     private Path pluginSocket;
     private DaemonProcess daemon;
 
@@ -61,15 +60,11 @@ class RestartRecoveryTest
         {
             for (final String sandbox : sandboxes)
             {
-                cli("sandbox", "rm", sandbox);
+                jvs.run("sandbox", "rm", sandbox);
             }
             daemon.stop();
         }
-        for (final String sandbox : sandboxes)
-        {
-            ContainerSim.deleteNamespace(sandbox);
-            Command.exec(EXEC_TIMEOUT, "rm", "-rf", "/etc/netns/" + sandbox);
-        }
+        SandboxLeftovers.remove(sandboxes);
         namespaces.forEach(ContainerSim::deleteNamespace);
         links.forEach(ContainerSim::deleteLink);
         if (dir != null)
@@ -83,17 +78,18 @@ class RestartRecoveryTest
     {
         dir = Files.createTempDirectory(run);
         socket = dir.resolve("jvs.sock");
+        jvs = InProcessCli.socketBeforeCommand(socket);
         pluginSocket = dir.resolve("plugin.sock");
         daemon = new DaemonProcess(dir, socket, pluginSocket);
         daemon.start();
 
         // jvs sandboxes through the CLI
         final String net = run + "n";
-        ok("network", "create", net);
+        jvs.ok("network", "create", net);
         final String a = sandbox("a");
         final String b = sandbox("b");
-        ok("network", "connect", net, a);
-        ok("network", "connect", net, b);
+        jvs.ok("network", "connect", net, a);
+        jvs.ok("network", "connect", net, b);
         final String addressB = ip(net, b);
 
         // "containers" through the Docker plugin API
@@ -121,13 +117,13 @@ class RestartRecoveryTest
         background.add(pingInBackground(a, addressB, pingAB));
         background.add(pingInBackground(c, addressD, pingCD));
         Thread.sleep(1_000);
-        assertTrue(replies(pingAB) > 0 && replies(pingCD) > 0, "background pings run");
+        assertTrue(PingLogs.replies(pingAB) > 0 && PingLogs.replies(pingCD) > 0, "background pings run");
 
         daemon.kill();
         Thread.sleep(1_500);
-        final int stalledAB = replies(pingAB);
+        final int stalledAB = PingLogs.replies(pingAB);
         Thread.sleep(1_000);
-        assertEquals(stalledAB, replies(pingAB), "no switch, no traffic, while the daemon is down");
+        assertEquals(stalledAB, PingLogs.replies(pingAB), "no switch, no traffic, while the daemon is down");
         for (final String link : hostEnds)
         {
             assertTrue(Files.exists(Path.of("/sys/class/net", link)), "host end " + link + " survives the kill");
@@ -135,9 +131,9 @@ class RestartRecoveryTest
 
         daemon.start();
         final long restarted = System.nanoTime();
-        final int atRestartAB = replies(pingAB);
-        final int atRestartCD = replies(pingCD);
-        waitUntil(() -> replies(pingAB) > atRestartAB + 3 && replies(pingCD) > atRestartCD + 3,
+        final int atRestartAB = PingLogs.replies(pingAB);
+        final int atRestartCD = PingLogs.replies(pingCD);
+        Wait.until(() -> PingLogs.replies(pingAB) > atRestartAB + 3 && PingLogs.replies(pingCD) > atRestartCD + 3,
             Duration.ofSeconds(20), "traffic resumes after the restart");
         System.out.printf("traffic resumed %d ms after the restarted daemon answered%n",
             (System.nanoTime() - restarted) / 1_000_000);
@@ -147,12 +143,12 @@ class RestartRecoveryTest
 
         // no address twice: a new sandbox and a new Docker address both get fresh ones
         final String e = sandbox("e");
-        ok("network", "connect", net, e);
+        jvs.ok("network", "connect", net, e);
         final List<String> used = List.of(ip(net, a), ip(net, b));
         assertFalse(used.contains(ip(net, e)), ip(net, e) + " handed out twice");
         final String next = address(docker, poolId, null);
         assertFalse(List.of(gateway, addressD + "/" + subnet.split("/")[1],
-            json.readTree(ok("network", "inspect", dockerNet).out()).get(0).path("Containers").toString())
+            json.readTree(jvs.ok("network", "inspect", dockerNet).out()).get(0).path("Containers").toString())
             .stream().anyMatch(s -> s.contains(next.split("/")[0] + "/")), next + " handed out twice");
         final PluginClient.Reply taken = docker.call("NetworkDriver.CreateEndpoint", endpointBody(dockerNet, newId(),
             addressD + "/" + subnet.split("/")[1]));
@@ -172,7 +168,7 @@ class RestartRecoveryTest
     {
         final String name = run + suffix;
         sandboxes.add(name);
-        ok("sandbox", "create", name);
+        jvs.ok("sandbox", "create", name);
         return name;
     }
 
@@ -215,7 +211,7 @@ class RestartRecoveryTest
     private String state(final String dockerNet) throws Exception
     {
         final StringBuilder out = new StringBuilder();
-        for (final JsonNode network : json.readTree(ok("network", "inspect", run + "n", dockerNet).out()))
+        for (final JsonNode network : json.readTree(jvs.ok("network", "inspect", run + "n", dockerNet).out()))
         {
             for (final JsonNode endpoint : network.path("Containers"))
             {
@@ -223,13 +219,13 @@ class RestartRecoveryTest
             }
             out.append(network).append('\n');
         }
-        out.append(ok("sandbox", "ls").out());
+        out.append(jvs.ok("sandbox", "ls").out());
         return out.toString();
     }
 
     private String stateWithout(final String sandbox, final String dockerNet) throws Exception
     {
-        ok("sandbox", "rm", sandbox);
+        jvs.ok("sandbox", "rm", sandbox);
         sandboxes.remove(sandbox);
         return state(dockerNet);
     }
@@ -237,7 +233,7 @@ class RestartRecoveryTest
     private List<String> hostInterfaces(final String... networks) throws Exception
     {
         final List<String> links = new ArrayList<>();
-        for (final JsonNode network : json.readTree(ok("network", "inspect", networks[0], networks[1]).out()))
+        for (final JsonNode network : json.readTree(jvs.ok("network", "inspect", networks[0], networks[1]).out()))
         {
             network.path("Containers").forEach(e -> links.add(e.path("HostInterface").asText()));
         }
@@ -246,7 +242,7 @@ class RestartRecoveryTest
 
     private String ip(final String network, final String sandbox) throws Exception
     {
-        final JsonNode containers = json.readTree(ok("network", "inspect", network).out()).get(0).path("Containers");
+        final JsonNode containers = json.readTree(jvs.ok("network", "inspect", network).out()).get(0).path("Containers");
         return containers.path(sandbox).path("IPv4Address").asText().split("/")[0];
     }
 
@@ -254,35 +250,6 @@ class RestartRecoveryTest
     {
         return new ProcessBuilder("ip", "netns", "exec", namespace, "ping", "-i", "0.1", "-w", "60", "-W", "1", address)
             .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static int replies(final Path log)
-    {
-        try
-        {
-            return (int)Files.readAllLines(log).stream().filter(l -> l.contains("bytes from")).count();
-        }
-        catch (final IOException ex)
-        {
-            return 0;
-        }
-    }
-
-    private Cli cli(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final List<String> argv = new ArrayList<>(List.of("--socket", socket.toString()));
-        argv.addAll(List.of(args));
-        final int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), argv.toArray(new String[0]));
-        return new Cli(exit, out.toString(), err.toString());
-    }
-
-    private Cli ok(final String... args)
-    {
-        final Cli result = cli(args);
-        assertEquals(0, result.exit(), "jvs " + String.join(" ", args) + " failed: " + result.err());
-        return result;
     }
 
     private String newId()
@@ -300,27 +267,5 @@ class RestartRecoveryTest
             node.put(pairs[i], pairs[i + 1]);
         }
         return node.toString();
-    }
-
-    private interface Check
-    {
-        boolean holds() throws Exception;
-    }
-
-    private static void waitUntil(final Check check, final Duration timeout, final String what) throws Exception
-    {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.holds())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    record Cli(int exit, String out, String err)
-    {
     }
 }
