@@ -225,6 +225,9 @@ setup_jvs() {
     fi
     # A private state directory, so the run neither replays nor changes the machine's /var/lib/jvs.
     grep -q -- '--state-dir' <<<"$help" && daemon_opts+=(--state-dir "$WORK_DIR/jvs-state")
+    # Machine-wide names (Docker's plugin socket, the host TAP jvs0) belong to the host's own jvs, if it runs one.
+    grep -q -- '--no-docker-plugin' <<<"$help" && daemon_opts+=(--no-docker-plugin)
+    grep -q -- '--no-host-port' <<<"$help" && daemon_opts+=(--no-host-port)
     JVS_SOCKET="$WORK_DIR/jvs.sock"
     daemon_opts+=("${extra_opts[@]+"${extra_opts[@]}"}")
     start_bg "$log" "$JVS_BIN" daemon "${daemon_opts[@]}"
