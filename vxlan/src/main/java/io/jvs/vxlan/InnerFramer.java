@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Checksum;
 import io.jvs.dataplane.parse.EthernetHeader;
 import io.jvs.dataplane.parse.Ipv4Header;
 import io.jvs.dataplane.parse.ParseResult;
@@ -128,7 +129,7 @@ public final class InnerFramer
             }
             scratch.putBytes(inner, src, ethOffset, ethLength);
             // The field holds the pseudo-header sum already (CHECKSUM_PARTIAL convention): sum through the end.
-            final int checksum = Checksum.finish(Checksum.sum(scratch, inner + start, ethLength - start));
+            final int checksum = Checksum.finishNative(Checksum.sumNative(scratch, inner + start, ethLength - start));
             scratch.putShort(inner + field, (short)(checksum == 0 ? CHECKSUM_MANGLED_ZERO : checksum),
                 ByteOrder.BIG_ENDIAN);
         }
@@ -227,7 +228,7 @@ public final class InnerFramer
                 out.putShort(outIp + Ipv4Header.IDENTIFICATION_OFFSET, (short)(ipId + index), ByteOrder.BIG_ENDIAN);
                 out.putShort(outIp + Ipv4Header.CHECKSUM_OFFSET, (short)0);
                 out.putShort(outIp + Ipv4Header.CHECKSUM_OFFSET,
-                    (short)Checksum.ipv4Header(out, outIp, ipHeaderLength), ByteOrder.BIG_ENDIAN);
+                    (short)Checksum.compute(out, outIp, ipHeaderLength), ByteOrder.BIG_ENDIAN);
                 pseudo = Checksum.ipv4PseudoHeader(ipSource, ipDestination, Ipv4Header.PROTOCOL_TCP, tcpLength);
             }
             out.putInt(outTcp + TcpHeader.SEQUENCE_OFFSET, sequence + position, ByteOrder.BIG_ENDIAN);
@@ -243,7 +244,8 @@ public final class InnerFramer
             out.putByte(outTcp + TcpHeader.FLAGS_OFFSET, (byte)flags);
             out.putShort(outTcp + TcpHeader.CHECKSUM_OFFSET, (short)0);
             out.putShort(outTcp + TcpHeader.CHECKSUM_OFFSET,
-                (short)Checksum.finish(pseudo + Checksum.sum(out, outTcp, tcpLength)), ByteOrder.BIG_ENDIAN);
+                (short)Checksum.finishNative(pseudo + Checksum.sumNative(out, outTcp, tcpLength)),
+                ByteOrder.BIG_ENDIAN);
             segments++;
             sink.onInnerFrame(headersLength + segment);
         }

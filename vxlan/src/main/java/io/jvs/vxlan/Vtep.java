@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Checksum;
 import io.jvs.dataplane.parse.ArpHeader;
 import io.jvs.dataplane.parse.EthernetHeader;
 import io.jvs.dataplane.parse.Ipv4Header;
@@ -495,9 +496,9 @@ public final class Vtep implements FrameHandler, AutoCloseable
             }
             end = ip + totalLength; // drop Ethernet padding
             // DATA_VALID: the device verified the checksums (CHECKSUM_UNNECESSARY); the header is not summed again.
-            if ((vnetFlags & VnetHeader.FLAG_DATA_VALID) == 0 && Checksum.fold(ipHeaderLength ==
+            if ((vnetFlags & VnetHeader.FLAG_DATA_VALID) == 0 && Checksum.foldNative(ipHeaderLength ==
                 Ipv4Header.MIN_HEADER_LENGTH ? Checksum.ipv4HeaderSum20(buffer, ip) :
-                Checksum.sum(buffer, ip, ipHeaderLength)) != 0xFFFF)
+                Checksum.sumNative(buffer, ip, ipHeaderLength)) != 0xFFFF)
             {
                 drop(RxDrop.BAD_IP_CHECKSUM);
                 return;
@@ -553,7 +554,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
             final long pseudo = Checksum.ipv4PseudoHeader(
                 buffer.getInt(ip + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN), localIp, Ipv4Header.PROTOCOL_UDP,
                 udpLength);
-            if (Checksum.fold(pseudo + Checksum.sum(buffer, udp, udpLength)) != 0xFFFF)
+            if (Checksum.foldNative(pseudo + Checksum.sumNative(buffer, udp, udpLength)) != 0xFFFF)
             {
                 drop(RxDrop.BAD_UDP_CHECKSUM);
                 return;

@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Checksum;
 import io.jvs.dataplane.parse.ArpHeader;
 import io.jvs.dataplane.parse.EthernetHeader;
 import io.jvs.dataplane.parse.Ipv4Header;
@@ -392,14 +393,14 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
             s.putShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
             s.putInt(ip + Ipv4Header.DESTINATION_OFFSET, peer.ip, ByteOrder.BIG_ENDIAN);
             s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET,
-                (short)Checksum.finish(Checksum.addNetworkInt(Checksum.addNetworkShort(lengthSum, id), peer.ip)),
+                (short)Checksum.finishNative(Checksum.addNetworkInt(Checksum.addNetworkShort(lengthSum, id), peer.ip)),
                 ByteOrder.BIG_ENDIAN);
             if (udpChecksum)
             {
                 s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)0);
-                final int c = Checksum.finish(
+                final int c = Checksum.finishNative(
                     Checksum.ipv4PseudoHeader(vtep.localIp(), peer.ip, Ipv4Header.PROTOCOL_UDP, udpLength) +
-                    Checksum.sum(s, udp, udpLength));
+                    Checksum.sumNative(s, udp, udpLength));
                 s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)(c == 0 ? 0xFFFF : c), ByteOrder.BIG_ENDIAN);
             }
             final int length = OuterHeaders.INNER_OFFSET + innerLength;
