@@ -194,23 +194,7 @@ final class NetworkCommand
 
         int run(final ApiClient api) throws Exception
         {
-            int status = 0;
-            for (final String network : networks)
-            {
-                try
-                {
-                    api.removeNetwork(network);
-                    out().println(network);
-                }
-                catch (final JvsException ex)
-                {
-                    err().println("jvs: " + ex.getMessage());
-                    status = 1;
-                }
-            }
-            out().flush();
-            err().flush();
-            return status;
+            return removeEach(networks, api::removeNetwork);
         }
     }
 

@@ -103,23 +103,7 @@ final class SandboxCommand
 
         int run(final ApiClient api) throws Exception
         {
-            int status = 0;
-            for (final String name : sandboxes)
-            {
-                try
-                {
-                    api.removeSandbox(name);
-                    out().println(name);
-                }
-                catch (final JvsException ex)
-                {
-                    err().println("jvs: " + ex.getMessage());
-                    status = 1;
-                }
-            }
-            out().flush();
-            err().flush();
-            return status;
+            return removeEach(sandboxes, api::removeSandbox);
         }
     }
 }
