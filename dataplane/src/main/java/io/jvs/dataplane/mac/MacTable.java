@@ -117,6 +117,22 @@ public final class MacTable
         return (int)((key * GOLDEN_RATIO) >>> hashShift);
     }
 
+    /**
+     * Linear probe from the key's home: the slot holding {@code key}, or the empty slot where it would go. One
+     * always exists: there are at least twice as many slots as entries.
+     */
+    private int slot(final long key)
+    {
+        final long[] keys = this.keys;
+        int i = home(key);
+        long k;
+        while ((k = keys[i]) != key && k != 0)
+        {
+            i = (i + 1) & mask;
+        }
+        return i;
+    }
+
     private void checkBridgeDomain(final int bridgeDomainId)
     {
         if (bridgeDomainId < 1 || bridgeDomainId >= countByBridgeDomain.length)
@@ -129,21 +145,8 @@ public final class MacTable
     public int lookup(final int bridgeDomainId, final long mac)
     {
         final long key = key(bridgeDomainId, mac);
-        final long[] keys = this.keys;
-        int i = home(key);
-        while (true)
-        {
-            final long k = keys[i];
-            if (k == key)
-            {
-                return ports[i];
-            }
-            if (k == 0)
-            {
-                return NO_PORT;
-            }
-            i = (i + 1) & mask;
-        }
+        final int i = slot(key);
+        return keys[i] == key ? ports[i] : NO_PORT;
     }
 
     /**
@@ -154,37 +157,28 @@ public final class MacTable
     public int learn(final int bridgeDomainId, final long mac, final int portId, final long nowNanos)
     {
         final long key = key(bridgeDomainId, mac);
-        final long[] keys = this.keys;
-        int i = home(key);
-        while (true)
+        final int i = slot(key);
+        if (keys[i] == 0)
         {
-            final long k = keys[i];
-            if (k == key)
+            if (size >= capacity)
             {
-                if (ports[i] == portId)
-                {
-                    lastSeen[i] = nowNanos;
-                    return REFRESHED;
-                }
-                if (statics[i])
-                {
-                    return STATIC_HELD;
-                }
-                ports[i] = portId;
-                lastSeen[i] = nowNanos;
-                return MOVED;
+                return TABLE_FULL;
             }
-            if (k == 0)
-            {
-                if (size >= capacity)
-                {
-                    return TABLE_FULL;
-                }
-                insertAt(i, key, bridgeDomainId, portId, nowNanos, false);
-                return LEARNED;
-            }
-            i = (i + 1) & mask;
+            insertAt(i, key, bridgeDomainId, portId, nowNanos, false);
+            return LEARNED;
         }
+        if (ports[i] == portId)
+        {
+            lastSeen[i] = nowNanos;
+            return REFRESHED;
+        }
+        if (statics[i])
+        {
+            return STATIC_HELD;
+        }
+        ports[i] = portId;
+        lastSeen[i] = nowNanos;
+        return MOVED;
     }
 
     private void insertAt(
@@ -208,49 +202,33 @@ public final class MacTable
     {
         checkBridgeDomain(bridgeDomainId);
         final long key = key(bridgeDomainId, mac);
-        int i = home(key);
-        while (true)
+        final int i = slot(key);
+        if (keys[i] == 0)
         {
-            final long k = keys[i];
-            if (k == key)
+            if (size >= capacity)
             {
-                ports[i] = portId;
-                lastSeen[i] = nowNanos;
-                statics[i] = true;
-                return true;
+                return false;
             }
-            if (k == 0)
-            {
-                if (size >= capacity)
-                {
-                    return false;
-                }
-                insertAt(i, key, bridgeDomainId, portId, nowNanos, true);
-                return true;
-            }
-            i = (i + 1) & mask;
+            insertAt(i, key, bridgeDomainId, portId, nowNanos, true);
+            return true;
         }
+        ports[i] = portId;
+        lastSeen[i] = nowNanos;
+        statics[i] = true;
+        return true;
     }
 
     /** @return true if the entry existed (static or learned). */
     public boolean remove(final int bridgeDomainId, final long mac)
     {
         final long key = key(bridgeDomainId, mac);
-        int i = home(key);
-        while (true)
+        final int i = slot(key);
+        if (keys[i] != key)
         {
-            final long k = keys[i];
-            if (k == key)
-            {
-                deleteAt(i);
-                return true;
-            }
-            if (k == 0)
-            {
-                return false;
-            }
-            i = (i + 1) & mask;
+            return false;
         }
+        deleteAt(i);
+        return true;
     }
 
     /**
