@@ -236,11 +236,18 @@ public final class JvsFabric implements Fabric
         {
             throw JvsException.conflict(ex.getMessage());
         }
-        if (null != proxy && "tcp".equalsIgnoreCase(protocol))
+        if (null != proxy)
         {
             try
             {
-                proxy.open(rule, hostFirst, hostLast, target, targetFirst);
+                if ("udp".equalsIgnoreCase(protocol))
+                {
+                    proxy.openUdp(rule, hostFirst, hostLast, target, targetFirst);
+                }
+                else
+                {
+                    proxy.openTcp(rule, hostFirst, hostLast, target, targetFirst);
+                }
             }
             catch (final RuntimeException ex)
             {
@@ -260,7 +267,7 @@ public final class JvsFabric implements Fabric
         routing.unpublish(ruleId);
     }
 
-    /** The localhost proxy for published TCP ports; null without a host port. */
+    /** The localhost proxy for published TCP and UDP ports; null without a host port. */
     public LoopbackProxy loopbackProxy()
     {
         return proxy;

@@ -10,10 +10,14 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.net.SocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.AbstractSelectableChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,21 +31,32 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * localhost:HOSTPORT for published TCP ports, as docker-proxy does it: the kernel sends the host's own connections
- * to 127.0.0.1 through loopback, never through jvs's router, and without iptables nothing rewrites them; so the
- * daemon listens on 127.0.0.1:HOSTPORT itself and splices each accepted connection to CONTAINER:PORT, which the host
- * reaches through its route to the network (via the host port TAP and the router).
+ * localhost:HOSTPORT for published TCP and UDP ports, as docker-proxy does it: the kernel sends the host's own
+ * traffic to 127.0.0.1 through loopback, never through jvs's router, and without iptables nothing rewrites it; so the
+ * daemon listens on 127.0.0.1:HOSTPORT itself and relays to CONTAINER:PORT, which the host reaches through its route
+ * to the network (via the host port TAP and the router).
  * <p>
- * Control-plane code, not the packet path: one selector thread for every listener and connection, non-blocking
- * channels, one 64 KiB buffer per direction. Bounded: at most {@link #MAX_LISTENERS} listening ports and
- * {@link #MAX_CONNECTIONS} spliced connections (more are accepted and closed at once). A half-close on one side is
- * passed on as a half-close ({@code shutdownOutput}) once its data is written; the pair closes when both directions
- * are done or either side fails. The source address the container sees is the host's address on the host port.
+ * Control-plane code, not the packet path: one selector thread for every listener, connection and UDP flow,
+ * non-blocking channels. TCP: one 64 KiB buffer per direction; a half-close on one side is passed on as a
+ * half-close ({@code shutdownOutput}) once its data is written; the pair closes when both directions are done or
+ * either side fails. UDP: one upstream socket per client address and port (so replies find their client, as
+ * docker-proxy does), closed after {@link #UDP_IDLE_TIMEOUT_MS} without traffic; a datagram that cannot be sent at
+ * once is dropped, as the network would. Bounded: at most {@link #MAX_LISTENERS} listening ports,
+ * {@link #MAX_CONNECTIONS} spliced connections and {@link #MAX_UDP_FLOWS} UDP flows (more are refused: closed, or
+ * the datagram dropped). The source address the container sees is the host's address on the host port.
  */
 public final class LoopbackProxy implements AutoCloseable
 {
     static final int MAX_LISTENERS = 4096;
     static final int MAX_CONNECTIONS = 1024;
+    static final int MAX_UDP_FLOWS = 1024;
+    /** docker-proxy's UDP flow timeout. */
+    static final long UDP_IDLE_TIMEOUT_MS = 90_000;
+    private static final int MAX_DATAGRAM_BYTES = 65_535;
+    /** Datagrams relayed per channel per wake-up, so one busy flow cannot hold the selector thread. */
+    private static final int UDP_BATCH = 64;
+    /** How often idle UDP flows are looked for while any exist. */
+    private static final long UDP_SWEEP_MS = 1_000;
     private static final int BUFFER_BYTES = 64 * 1024;
     private static final long COMMAND_TIMEOUT_MS = 5_000;
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -87,12 +102,37 @@ public final class LoopbackProxy implements AutoCloseable
     {
     }
 
+    /** A UDP port on loopback, where its datagrams go, and its flows by client address. */
+    private record UdpListener(int rule, DatagramChannel channel, InetSocketAddress target,
+        Map<SocketAddress, UdpFlow> flows)
+    {
+    }
+
+    /** One client's datagrams: relayed through {@code upstream}, connected to the container. */
+    private static final class UdpFlow
+    {
+        final UdpListener listener;
+        final SocketAddress client;
+        final DatagramChannel upstream;
+        long lastActiveMs;
+
+        UdpFlow(final UdpListener listener, final SocketAddress client, final DatagramChannel upstream)
+        {
+            this.listener = listener;
+            this.client = client;
+            this.upstream = upstream;
+        }
+    }
+
     private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     /** Selector thread only. */
     private final Map<Integer, List<Listener>> listeners = new HashMap<>();
+    private final Map<Integer, List<UdpListener>> udpListeners = new HashMap<>();
     private final Set<Splice> splices = new HashSet<>();
+    private final ByteBuffer datagram = ByteBuffer.allocate(MAX_DATAGRAM_BYTES);
+    private int udpFlowCount;
     private int listenerCount;
     private volatile boolean running = true;
     private volatile Throwable failure;
@@ -119,27 +159,44 @@ public final class LoopbackProxy implements AutoCloseable
     }
 
     /**
-     * Listens on 127.0.0.1:hostFirst..hostLast for rule {@code rule}, each port spliced to {@code target} at
+     * Listens on 127.0.0.1:hostFirst..hostLast for TCP rule {@code rule}, each port spliced to {@code target} at
      * targetFirst + (port - hostFirst). Refused (conflict) if a port is taken on the host's loopback.
      */
-    public void open(final int rule, final int hostFirst, final int hostLast, final int target, final int targetFirst)
+    public void openTcp(final int rule, final int hostFirst, final int hostLast, final int target,
+        final int targetFirst)
     {
-        final List<ServerSocketChannel> bound = new ArrayList<>();
+        open(rule, false, hostFirst, hostLast, target, targetFirst);
+    }
+
+    /** As {@link #openTcp}, for UDP rule {@code rule}: datagrams relayed per client address and port. */
+    public void openUdp(final int rule, final int hostFirst, final int hostLast, final int target,
+        final int targetFirst)
+    {
+        open(rule, true, hostFirst, hostLast, target, targetFirst);
+    }
+
+    private void open(final int rule, final boolean udp, final int hostFirst, final int hostLast, final int target,
+        final int targetFirst)
+    {
+        final List<AbstractSelectableChannel> bound = new ArrayList<>();
         try
         {
             for (int port = hostFirst; port <= hostLast; port++)
             {
-                final ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.INET);
+                final AbstractSelectableChannel channel = udp ?
+                    DatagramChannel.open(StandardProtocolFamily.INET) :
+                    ServerSocketChannel.open(StandardProtocolFamily.INET);
                 bound.add(channel);
-                channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                final NetworkChannel socket = (NetworkChannel)channel;
+                socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 try
                 {
-                    channel.bind(new InetSocketAddress(LOOPBACK, port));
+                    socket.bind(new InetSocketAddress(LOOPBACK, port));
                 }
                 catch (final IOException ex)
                 {
-                    throw JvsException.conflict("cannot listen on 127.0.0.1:" + port + " for the published port: " +
-                        ex.getMessage());
+                    throw JvsException.conflict("cannot listen on 127.0.0.1:" + port + (udp ? "/udp" : "") +
+                        " for the published port: " + ex.getMessage());
                 }
                 channel.configureBlocking(false);
             }
@@ -163,13 +220,22 @@ public final class LoopbackProxy implements AutoCloseable
                 {
                     throw JvsException.conflict("the loopback proxy listens on " + MAX_LISTENERS + " ports at most");
                 }
-                final List<Listener> list = listeners.computeIfAbsent(rule, r -> new ArrayList<>());
                 for (int i = 0; i < bound.size(); i++)
                 {
-                    final Listener listener = new Listener(rule, bound.get(i),
-                        new InetSocketAddress(targetIp, targetFirst + i));
-                    register(listener.channel(), SelectionKey.OP_ACCEPT, listener);
-                    list.add(listener);
+                    final InetSocketAddress to = new InetSocketAddress(targetIp, targetFirst + i);
+                    if (udp)
+                    {
+                        final UdpListener listener = new UdpListener(rule, (DatagramChannel)bound.get(i), to,
+                            new HashMap<>());
+                        register(listener.channel(), SelectionKey.OP_READ, listener);
+                        udpListeners.computeIfAbsent(rule, r -> new ArrayList<>()).add(listener);
+                    }
+                    else
+                    {
+                        final Listener listener = new Listener(rule, (ServerSocketChannel)bound.get(i), to);
+                        register(listener.channel(), SelectionKey.OP_ACCEPT, listener);
+                        listeners.computeIfAbsent(rule, r -> new ArrayList<>()).add(listener);
+                    }
                     listenerCount++;
                 }
             });
@@ -192,6 +258,14 @@ public final class LoopbackProxy implements AutoCloseable
     {
         final int[] count = new int[1];
         call(() -> count[0] = listenerCount);
+        return count[0];
+    }
+
+    /** UDP flows (client address and port) relayed now. */
+    public int udpFlows()
+    {
+        final int[] count = new int[1];
+        call(() -> count[0] = udpFlowCount);
         return count[0];
     }
 
@@ -230,7 +304,7 @@ public final class LoopbackProxy implements AutoCloseable
         {
             while (running)
             {
-                selector.select();
+                selector.select(udpFlowCount > 0 ? UDP_SWEEP_MS : 0);
                 for (Runnable command; (command = commands.poll()) != null; )
                 {
                     command.run();
@@ -243,6 +317,10 @@ public final class LoopbackProxy implements AutoCloseable
                     }
                 }
                 selector.selectedKeys().clear();
+                if (udpFlowCount > 0)
+                {
+                    expireUdpFlows(System.currentTimeMillis());
+                }
             }
         }
         catch (final Throwable ex)
@@ -253,6 +331,10 @@ public final class LoopbackProxy implements AutoCloseable
         finally
         {
             for (final Integer rule : List.copyOf(listeners.keySet()))
+            {
+                closeRule(rule);
+            }
+            for (final Integer rule : List.copyOf(udpListeners.keySet()))
             {
                 closeRule(rule);
             }
@@ -270,6 +352,16 @@ public final class LoopbackProxy implements AutoCloseable
         if (key.attachment() instanceof Listener listener)
         {
             accept(listener);
+            return;
+        }
+        if (key.attachment() instanceof UdpListener listener)
+        {
+            fromClients(listener);
+            return;
+        }
+        if (key.attachment() instanceof UdpFlow flow)
+        {
+            fromContainer(flow);
             return;
         }
         final Side side = (Side)key.attachment();
@@ -355,6 +447,124 @@ public final class LoopbackProxy implements AutoCloseable
         }
     }
 
+    /** Relays what clients sent to 127.0.0.1:HOSTPORT, each through its own flow; bounded per wake-up. */
+    private void fromClients(final UdpListener listener)
+    {
+        final long nowMs = System.currentTimeMillis();
+        for (int i = 0; i < UDP_BATCH; i++)
+        {
+            datagram.clear();
+            final SocketAddress client;
+            try
+            {
+                client = listener.channel().receive(datagram);
+            }
+            catch (final IOException ex)
+            {
+                return; // e.g. an ICMP error for an earlier reply; the listener stays open
+            }
+            if (client == null)
+            {
+                return;
+            }
+            final UdpFlow flow = flowFor(listener, client);
+            if (flow == null)
+            {
+                continue; // too many flows: dropped, as an overloaded network would
+            }
+            flow.lastActiveMs = nowMs;
+            datagram.flip();
+            try
+            {
+                flow.upstream.write(datagram);
+            }
+            catch (final IOException ex)
+            {
+                closeFlow(flow); // e.g. the container answered port-unreachable; the next datagram opens a new one
+            }
+        }
+    }
+
+    /** Relays the container's replies back to the flow's client. */
+    private void fromContainer(final UdpFlow flow)
+    {
+        for (int i = 0; i < UDP_BATCH; i++)
+        {
+            datagram.clear();
+            try
+            {
+                if (flow.upstream.read(datagram) <= 0)
+                {
+                    return;
+                }
+                datagram.flip();
+                flow.listener.channel().send(datagram, flow.client);
+                flow.lastActiveMs = System.currentTimeMillis();
+            }
+            catch (final IOException ex)
+            {
+                closeFlow(flow);
+                return;
+            }
+        }
+    }
+
+    private UdpFlow flowFor(final UdpListener listener, final SocketAddress client)
+    {
+        final UdpFlow existing = listener.flows().get(client);
+        if (existing != null)
+        {
+            return existing;
+        }
+        if (udpFlowCount >= MAX_UDP_FLOWS)
+        {
+            return null;
+        }
+        DatagramChannel upstream = null;
+        try
+        {
+            upstream = DatagramChannel.open(StandardProtocolFamily.INET);
+            upstream.configureBlocking(false);
+            upstream.connect(listener.target());
+            final UdpFlow flow = new UdpFlow(listener, client, upstream);
+            register(upstream, SelectionKey.OP_READ, flow);
+            listener.flows().put(client, flow);
+            udpFlowCount++;
+            return flow;
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(upstream);
+            return null;
+        }
+    }
+
+    private void expireUdpFlows(final long nowMs)
+    {
+        for (final List<UdpListener> list : udpListeners.values())
+        {
+            for (final UdpListener listener : list)
+            {
+                for (final UdpFlow flow : List.copyOf(listener.flows().values()))
+                {
+                    if (nowMs - flow.lastActiveMs >= UDP_IDLE_TIMEOUT_MS)
+                    {
+                        closeFlow(flow);
+                    }
+                }
+            }
+        }
+    }
+
+    private void closeFlow(final UdpFlow flow)
+    {
+        if (flow.listener.flows().remove(flow.client, flow))
+        {
+            udpFlowCount--;
+        }
+        closeQuietly(flow.upstream);
+    }
+
     /** Writes what {@code from} read to {@code to}; passes an end of stream on once everything before it is out. */
     private static void transfer(final Side from, final Side to) throws IOException
     {
@@ -404,6 +614,16 @@ public final class LoopbackProxy implements AutoCloseable
                 listenerCount--;
             }
         }
+        final List<UdpListener> udpList = udpListeners.remove(rule);
+        if (udpList != null)
+        {
+            for (final UdpListener listener : udpList)
+            {
+                List.copyOf(listener.flows().values()).forEach(this::closeFlow);
+                closeQuietly(listener.channel());
+                listenerCount--;
+            }
+        }
         for (final Splice splice : List.copyOf(splices))
         {
             if (splice.rule == rule)
@@ -411,7 +631,7 @@ public final class LoopbackProxy implements AutoCloseable
                 closeSplice(splice);
             }
         }
-        if (list != null)
+        if (list != null || udpList != null)
         {
             try
             {

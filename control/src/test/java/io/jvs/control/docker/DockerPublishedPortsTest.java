@@ -60,6 +60,14 @@ class DockerPublishedPortsTest
         "    d = c.recv(100)",
         "    c.sendall(b'echo:' + d + b' from ' + a[0].encode())",
         "    c.close()");
+    private static final String UDP_ECHO_SERVER = String.join("\n",
+        "import socket",
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+        "s.bind(('0.0.0.0', 7000))",
+        "s.settimeout(120)",
+        "for _ in range(50):",
+        "    d, a = s.recvfrom(100)",
+        "    s.sendto(b'udp:' + d + b' from ' + a[0].encode(), a)");
 
     private final String run = "jq" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private final SecureRandom random = new SecureRandom();
@@ -128,6 +136,8 @@ class DockerPublishedPortsTest
         ContainerSim.plug(srcName, container, base + "2/24", base + "1");
         background.add(new ProcessBuilder("ip", "netns", "exec", container, "python3", "-c", ECHO_SERVER)
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        background.add(new ProcessBuilder("ip", "netns", "exec", container, "python3", "-c", UDP_ECHO_SERVER)
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
 
         // What Docker sends for -p HOSTPORT:7000 -p HOSTPORT:7000/udp: the IPv6 twin is left out.
         final ArrayNode ports = portmap(6, 7000, hostPort);
@@ -141,7 +151,8 @@ class DockerPublishedPortsTest
         assertEquals("echo:out from 10.219.0.1", fromOutside("out"), "outside -> uplink address:HOSTPORT");
         assertEquals("echo:lo from 169.254.219.1", fromLocalhost("lo"), "host -> 127.0.0.1:HOSTPORT");
         assertEquals(List.of("127.0.0.1:" + hostPort), listening("-Hltn"), "TCP listener on loopback");
-        assertEquals(List.of(), listening("-Hlun"), "no UDP proxy");
+        assertEquals(List.of("127.0.0.1:" + hostPort), listening("-Hlun"), "UDP listener on loopback");
+        assertEquals("udp:lo from 169.254.219.1", fromLocalhostUdp("lo"), "host -> 127.0.0.1:HOSTPORT/udp");
 
         // A restart: the publications come back from the journal.
         daemon.close();
@@ -160,6 +171,7 @@ class DockerPublishedPortsTest
         docker.ok("NetworkDriver.RevokeExternalConnectivity", body("NetworkID", networkId, "EndpointID", endpointId));
         assertEquals(List.of(), published());
         assertEquals(List.of(), listening("-Hltn"), "loopback listener closed on revoke");
+        assertEquals(List.of(), listening("-Hlun"), "loopback UDP listener closed on revoke");
         assertFalse(Command.exec(TIMEOUT, "nc", "-z", "-w", "2", "127.0.0.1", Integer.toString(hostPort)).ok(),
             "localhost port closed on revoke");
         assertFalse(Command.exec(TIMEOUT, "ip", "netns", "exec", run + "o", "nc", "-z", "-w", "2", UPLINK_ADDRESS,
@@ -215,6 +227,17 @@ class DockerPublishedPortsTest
     private String fromLocalhost(final String message)
     {
         return request(List.of(), "127.0.0.1", message);
+    }
+
+    private String fromLocalhostUdp(final String message)
+    {
+        final List<String> argv = List.of("sh", "-c", "printf " + message + " | nc -u -w 2 127.0.0.1 " + hostPort);
+        String last = "";
+        for (int attempt = 0; attempt < 5 && last.isEmpty(); attempt++)
+        {
+            last = Command.exec(TIMEOUT, argv.toArray(new String[0])).stdout().trim();
+        }
+        return last;
     }
 
     /** One nc request, retried a few times while the server (or a restarted daemon) comes up. */

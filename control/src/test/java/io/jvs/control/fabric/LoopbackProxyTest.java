@@ -1,0 +1,212 @@
+package io.jvs.control.fabric;
+
+import io.jvs.control.JvsException;
+import io.jvs.control.ipam.Ipv4;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The localhost proxy on loopback only: echo servers on 127.0.0.1 stand in for the container, real sockets are the
+ * host's clients. What crosses is judged by what the clients read back and what the servers saw as the source.
+ */
+final class LoopbackProxyTest
+{
+    private static final int LOOPBACK = Ipv4.parse("127.0.0.1");
+    private static final int TIMEOUT_MS = 3_000;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private LoopbackProxy proxy;
+
+    @BeforeEach
+    void start()
+    {
+        proxy = LoopbackProxy.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        proxy.close();
+        for (final AutoCloseable closeable : closeables)
+        {
+            closeable.close();
+        }
+    }
+
+    @Test
+    void udpDatagramsReachTheTargetAndRepliesFindTheirClient() throws Exception
+    {
+        final DatagramSocket server = udpEchoServer();
+        final int hostPort = freeUdpPort();
+        proxy.openUdp(7, hostPort, hostPort, LOOPBACK, server.getLocalPort());
+
+        final DatagramSocket first = udpClient();
+        final DatagramSocket second = udpClient();
+        assertEquals("echo:a1", exchange(first, hostPort, "a1"));
+        assertEquals("echo:b1", exchange(second, hostPort, "b1"));
+        assertEquals("echo:a2", exchange(first, hostPort, "a2"));
+        assertEquals(2, proxy.udpFlows(), "one flow per client address and port");
+
+        proxy.close(7);
+        assertEquals(0, proxy.udpFlows());
+        assertEquals(0, proxy.listeningPorts());
+        assertEquals("", exchange(first, hostPort, "gone"), "nothing answers after the rule is closed");
+        try (DatagramSocket rebound = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+            hostPort)))
+        {
+            assertTrue(rebound.isBound(), "the port is free again");
+        }
+    }
+
+    @Test
+    void twoUdpRulesEachReachTheirOwnTarget() throws Exception
+    {
+        final DatagramSocket serverA = udpEchoServer();
+        final DatagramSocket serverB = udpEchoServer();
+        final int hostPort = freeUdpPort();
+        proxy.openUdp(1, hostPort, hostPort, LOOPBACK, serverA.getLocalPort());
+        final int otherPort = freeUdpPort();
+        proxy.openUdp(2, otherPort, otherPort, LOOPBACK, serverB.getLocalPort());
+        final DatagramSocket client = udpClient();
+        assertEquals("echo:x", exchange(client, hostPort, "x"));
+        assertEquals("echo:y", exchange(client, otherPort, "y"));
+        assertEquals(2, proxy.listeningPorts());
+    }
+
+    @Test
+    void aTakenPortIsRefusedAndNothingIsLeftOpen() throws Exception
+    {
+        final DatagramSocket taken = udpEchoServer();
+        final JvsException ex = assertThrows(JvsException.class,
+            () -> proxy.openUdp(3, taken.getLocalPort(), taken.getLocalPort(), LOOPBACK, 9));
+        assertTrue(ex.getMessage().contains("/udp"), ex.getMessage());
+        assertEquals(0, proxy.listeningPorts());
+    }
+
+    @Test
+    void tcpConnectionsAreSplicedBothWays() throws Exception
+    {
+        final ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+        closeables.add(server);
+        final Thread echo = new Thread(() ->
+        {
+            try (Socket accepted = server.accept())
+            {
+                final byte[] request = accepted.getInputStream().readAllBytes(); // until the client's half-close
+                accepted.getOutputStream().write(("echo:" + new String(request, StandardCharsets.US_ASCII))
+                    .getBytes(StandardCharsets.US_ASCII));
+            }
+            catch (final IOException ignored)
+            {
+                // the test's assertion on the reply tells
+            }
+        });
+        echo.start();
+        final int hostPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            hostPort = probe.getLocalPort();
+        }
+        proxy.openTcp(4, hostPort, hostPort, LOOPBACK, server.getLocalPort());
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), hostPort))
+        {
+            client.setSoTimeout(TIMEOUT_MS);
+            final OutputStream out = client.getOutputStream();
+            out.write("hello".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            final InputStream in = client.getInputStream();
+            assertEquals("echo:hello", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+        }
+        echo.join(TIMEOUT_MS);
+        proxy.close(4);
+        assertEquals(0, proxy.listeningPorts());
+    }
+
+    // --------------------------------------------------------------------------------------------------- helpers
+
+    /** Answers each datagram with "echo:" + its payload, from its own port, until closed. */
+    private DatagramSocket udpEchoServer() throws IOException
+    {
+        final DatagramSocket server = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        closeables.add(server);
+        final Thread thread = new Thread(() ->
+        {
+            final byte[] buffer = new byte[2048];
+            for (int i = 0; i < 1000 && !server.isClosed(); i++)
+            {
+                try
+                {
+                    final DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+                    server.receive(packet);
+                    final byte[] reply = ("echo:" + new String(buffer, 0, packet.getLength(),
+                        StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
+                    server.send(new DatagramPacket(reply, reply.length, packet.getSocketAddress()));
+                }
+                catch (final IOException ex)
+                {
+                    return; // closed by the test
+                }
+            }
+        });
+        thread.setDaemon(true);
+        thread.start();
+        return server;
+    }
+
+    private DatagramSocket udpClient() throws IOException
+    {
+        final DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        client.setSoTimeout(TIMEOUT_MS);
+        closeables.add(client);
+        return client;
+    }
+
+    /** Sends {@code message} to 127.0.0.1:port and returns the reply, or "" when none comes in time. */
+    private static String exchange(final DatagramSocket client, final int port, final String message)
+        throws IOException
+    {
+        final byte[] bytes = message.getBytes(StandardCharsets.US_ASCII);
+        client.send(new DatagramPacket(bytes, bytes.length, InetAddress.getLoopbackAddress(), port));
+        final byte[] buffer = new byte[2048];
+        final DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+        try
+        {
+            client.receive(reply);
+        }
+        catch (final SocketTimeoutException ex)
+        {
+            return "";
+        }
+        assertNotEquals(0, reply.getPort());
+        assertEquals(port, reply.getPort(), "the reply comes from 127.0.0.1:HOSTPORT");
+        return new String(buffer, 0, reply.getLength(), StandardCharsets.US_ASCII);
+    }
+
+    private static int freeUdpPort() throws IOException
+    {
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+        {
+            return probe.getLocalPort();
+        }
+    }
+}
