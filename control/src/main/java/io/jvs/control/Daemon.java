@@ -11,6 +11,7 @@ import io.jvs.control.docker.PluginSocketServer;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.ipam.SubnetPool;
+import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.netns.IpTool;
 import io.jvs.control.state.JournaledNetworkStore;
@@ -44,13 +45,22 @@ public final class Daemon implements AutoCloseable
      * @param l3                 gateways, host port, uplink and NAT settings.
      * @param dockerPluginSocket where Docker's plugin API is served (the driver's name is the file name without
      *                           ".sock"); null serves none.
+     * @param dns                the sandboxes' resolver at 127.0.0.11 and where it forwards.
      */
     public record Config(Path socket, Path stateDir, SwitchConfig switchConfig, Path netnsEtc, boolean adoptSandboxes,
-        JvsFabric.L3Config l3, Path dockerPluginSocket)
+        JvsFabric.L3Config l3, Path dockerPluginSocket, SandboxDns.Config dns)
     {
         public static final Path DEFAULT_SOCKET = Path.of("/run/jvs/jvs.sock");
         public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/jvs");
         public static final Path DEFAULT_DOCKER_PLUGIN_SOCKET = Path.of("/run/docker/plugins/jvs.sock");
+
+        /** With the sandboxes' resolver forwarding to the host's resolvers. */
+        public Config(final Path socket, final Path stateDir, final SwitchConfig switchConfig, final Path netnsEtc,
+            final boolean adoptSandboxes, final JvsFabric.L3Config l3, final Path dockerPluginSocket)
+        {
+            this(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, dockerPluginSocket,
+                SandboxDns.Config.hostResolvers());
+        }
 
         /** Without L3 settings (gateways only: no host port, no uplink) and without Docker's plugin API. */
         public Config(final Path socket, final Path stateDir, final SwitchConfig switchConfig, final Path netnsEtc,
@@ -67,7 +77,13 @@ public final class Daemon implements AutoCloseable
 
         public Config withDockerPlugin(final Path pluginSocket)
         {
-            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket);
+            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket, dns);
+        }
+
+        public Config withDns(final SandboxDns.Config sandboxDns)
+        {
+            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, dockerPluginSocket,
+                sandboxDns);
         }
     }
 
@@ -81,6 +97,7 @@ public final class Daemon implements AutoCloseable
     private final List<String> adopted;
     private final NetworkService.RestoreReport restored;
     private final OverlayRuntime overlay;
+    private final SandboxDns dns;
     private boolean closed;
 
     private Daemon(final Builder b)
@@ -95,6 +112,7 @@ public final class Daemon implements AutoCloseable
         this.adopted = b.adopted;
         this.restored = b.restored;
         this.overlay = b.overlay;
+        this.dns = b.dns;
     }
 
     /** Starts on the real switch. */
@@ -143,8 +161,10 @@ public final class Daemon implements AutoCloseable
             b.tables = StateTables.open(config.stateDir());
             b.fabric = fabricFactory.get();
             final IpTool ip = new IpTool();
+            b.dns = config.dns().enabled() ? SandboxDns.start(config.dns()) : null;
             b.service = new NetworkService(new JournaledNetworkStore(b.tables), b.fabric, ip,
-                new HostsFiles(config.netnsEtc()), SubnetPool.defaults());
+                new HostsFiles(config.netnsEtc(), b.dns == null ? HostsFiles.Observer.NONE : b.dns),
+                SubnetPool.defaults());
             b.restored = b.service.restore();
             b.adopted = config.adoptSandboxes() ? b.service.adoptSandboxes() : List.of();
             b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip);
@@ -185,6 +205,10 @@ public final class Daemon implements AutoCloseable
             if (b.tables != null)
             {
                 undo.add(b.tables::close);
+            }
+            if (b.dns != null)
+            {
+                undo.add(b.dns::close);
             }
             for (final Runnable step : undo)
             {
@@ -245,6 +269,12 @@ public final class Daemon implements AutoCloseable
         return overlay;
     }
 
+    /** The sandboxes' resolver; null when off. */
+    public SandboxDns dns()
+    {
+        return dns;
+    }
+
     /** Sandboxes left by an earlier daemon and taken over at start. */
     public List<String> adoptedSandboxes()
     {
@@ -273,6 +303,10 @@ public final class Daemon implements AutoCloseable
         }
         steps.addAll(List.of(server::close, overlay::leave, service::close, fabric::close, overlay::close,
             tables::close));
+        if (dns != null)
+        {
+            steps.add(dns::close);
+        }
         for (final Runnable step : steps)
         {
             try
@@ -310,5 +344,6 @@ public final class Daemon implements AutoCloseable
         List<String> adopted = List.of();
         NetworkService.RestoreReport restored;
         OverlayRuntime overlay;
+        SandboxDns dns;
     }
 }

@@ -25,6 +25,9 @@ public interface LibC
 
     int close(int fd);
 
+    /** Moves the calling thread into the namespace {@code fd} refers to (nstype e.g. CLONE_NEWNET). */
+    int setns(int fd, int nstype);
+
     @ssize_t long read(int fd, @intptr_t long buf, @size_t long count);
 
     @ssize_t long write(int fd, @intptr_t long buf, @size_t long count);

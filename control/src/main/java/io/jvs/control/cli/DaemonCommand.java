@@ -3,6 +3,7 @@ package io.jvs.control.cli;
 import io.jvs.control.Daemon;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.dataplane.nat.NatConfig;
+import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.overlay.OverlayControl;
 import io.jvs.control.overlay.OverlayOptions;
@@ -131,6 +132,15 @@ final class DaemonCommand implements Callable<Integer>
             "(default: ${DEFAULT-VALUE}).")
     String hostAddress;
 
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT][,...]",
+        description = "Where the sandboxes' resolver (127.0.0.11) forwards names that are not peers' " +
+            "(default: the nameservers of the host's /etc/resolv.conf).")
+    String dnsUpstream;
+
+    @Option(names = "--no-dns", description = "No resolver at 127.0.0.11 in sandboxes: peers resolve through their " +
+        "hosts files only, other names fail at once.")
+    boolean noDns;
+
     @Option(names = "--no-host-port", description = "No host port: the host does not reach the networks.")
     boolean noHostPort;
 
@@ -183,9 +193,20 @@ final class DaemonCommand implements Callable<Integer>
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd,
             peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu,
             underlayRxFrames);
+        final SandboxDns.Config dns;
+        try
+        {
+            dns = noDns ? SandboxDns.Config.disabled() :
+                dnsUpstream == null ? SandboxDns.Config.hostResolvers() : SandboxDns.Config.upstreams(dnsUpstream);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --dns-upstream: " +
+                ex.getMessage());
+        }
         final Daemon daemon = Daemon.start(
             new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3,
-                noDockerPlugin ? null : dockerPlugin),
+                noDockerPlugin ? null : dockerPlugin, dns),
             overlay);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->

@@ -1,6 +1,7 @@
 package io.jvs.control.fabric;
 
 import io.jvs.control.JvsException;
+import io.jvs.control.SelectorThreads;
 import io.jvs.control.ipam.Ipv4;
 
 import java.io.IOException;
@@ -285,15 +286,7 @@ public final class LoopbackProxy implements AutoCloseable
             return;
         }
         running = false;
-        selector.wakeup();
-        try
-        {
-            thread.join(COMMAND_TIMEOUT_MS);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+        SelectorThreads.wakeAndJoin(selector, thread, COMMAND_TIMEOUT_MS);
     }
 
     // ----------------------------------------------------------------------------------------- selector thread

@@ -13,8 +13,9 @@ import java.util.stream.Stream;
 /**
  * Name resolution for sandboxes through {@code /etc/netns/<sandbox>/}: {@code ip netns exec} bind-mounts each file
  * there over its namesake in /etc. The hosts file lists the sandbox itself and the peers it shares a network with;
- * resolv.conf points at 127.0.0.11 (Docker's embedded DNS address) so that other names fail at once instead of
- * waiting for the host's resolvers, which a sandbox cannot reach.
+ * resolv.conf points at 127.0.0.11 (Docker's embedded DNS address), where the daemon's resolver
+ * ({@code io.jvs.control.dns.SandboxDns}, an {@link Observer} of these files) answers the same names and forwards
+ * the rest to the host's resolvers, which a sandbox cannot reach itself. Without it other names fail at once.
  */
 public final class HostsFiles
 {
@@ -25,7 +26,7 @@ public final class HostsFiles
         "127.0.0.1\tlocalhost\n" +
         "::1\tlocalhost ip6-localhost ip6-loopback\n";
     private static final String RESOLV_CONF =
-        "# Written by jvs: names of peers come from /etc/hosts.\n" +
+        "# Written by jvs: 127.0.0.11 is jvs's resolver (peers by name, other names via the host's resolvers).\n" +
         "nameserver 127.0.0.11\n" +
         "options ndots:0 timeout:1 attempts:1\n";
 
@@ -34,11 +35,34 @@ public final class HostsFiles
     {
     }
 
+    /** Told after each sandbox's names are written and after its files are removed. */
+    public interface Observer
+    {
+        Observer NONE = new Observer()
+        {
+        };
+
+        default void namesChanged(final String sandbox, final List<HostEntry> entries)
+        {
+        }
+
+        default void removed(final String sandbox)
+        {
+        }
+    }
+
     private final Path root;
+    private final Observer observer;
 
     public HostsFiles(final Path root)
     {
+        this(root, Observer.NONE);
+    }
+
+    public HostsFiles(final Path root, final Observer observer)
+    {
         this.root = root;
+        this.observer = observer;
     }
 
     public Path directory(final String sandbox)
@@ -82,6 +106,7 @@ public final class HostsFiles
         {
             throw new JvsException(JvsException.Kind.INTERNAL, "cannot write " + file + ": " + ex.getMessage(), ex);
         }
+        observer.namesChanged(sandbox, entries);
     }
 
     /** @return whether the sandbox's files were written by jvs (so a namespace of that name is jvs's to adopt). */
@@ -100,6 +125,7 @@ public final class HostsFiles
 
     public void remove(final String sandbox)
     {
+        observer.removed(sandbox);
         final Path dir = directory(sandbox);
         if (!Files.exists(dir))
         {
