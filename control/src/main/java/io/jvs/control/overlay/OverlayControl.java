@@ -651,6 +651,18 @@ public final class OverlayControl implements AutoCloseable
         lastError = message;
     }
 
+    /** Stops renewing and watching without revoking the lease, as a SIGKILL would (tests of the restart). */
+    void haltWithoutLeaving() throws Exception
+    {
+        closed = true;
+        thread.shutdownNow();
+        thread.awaitTermination(5, TimeUnit.SECONDS);
+        if (watch != null)
+        {
+            watch.close();
+        }
+    }
+
     /** Leaves: revokes the lease, so the other hosts drop this one at once (not after the TTL). */
     @Override
     public void close()
