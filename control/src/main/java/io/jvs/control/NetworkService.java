@@ -522,8 +522,7 @@ public final class NetworkService implements AutoCloseable
             ip.disableIpv6InNamespace(sandbox.name(), sandboxInterface);
             ip.addAddress(sandbox.name(), sandboxInterface, Ipv4.format(address) + "/" + prefix);
             ip.linkUp(sandbox.name(), sandboxInterface);
-            // overlay networks have no gateway yet (nothing answers for it): no default route through them
-            if (!network.internal() && !onOverlay && ip.defaultRouteDevice(sandbox.name()).isEmpty())
+            if (!network.internal() && ip.defaultRouteDevice(sandbox.name()).isEmpty())
             {
                 ip.addDefaultRoute(sandbox.name(), Ipv4.format(network.gateway()), sandboxInterface);
             }
@@ -706,6 +705,14 @@ public final class NetworkService implements AutoCloseable
     /** What {@link #restore} found. */
     public record RestoreReport(int networks, int reattached, int detached, List<String> dropped)
     {
+        /** Both reports' counts and drops. */
+        public RestoreReport and(final RestoreReport other)
+        {
+            final List<String> all = new ArrayList<>(dropped);
+            all.addAll(other.dropped());
+            return new RestoreReport(networks + other.networks(), reattached + other.reattached(),
+                detached + other.detached(), List.copyOf(all));
+        }
     }
 
     /**
@@ -715,8 +722,9 @@ public final class NetworkService implements AutoCloseable
      * sandboxes whose veth or namespace is gone are dropped (their address freed); host endpoints (Docker's) whose
      * veth is gone stay, detached, until their runtime deletes them, so their addresses are not handed out twice.
      * macvlan/ipvlan networks get their parent link, uplink and host port again from their journaled options (no
-     * router gateway: the LAN has one); one whose parent is gone or refused is dropped with its endpoints, as are
-     * overlay networks' endpoints. Creates the predefined networks if the store has none.
+     * router gateway: the LAN has one); one whose parent is gone or refused is dropped with its endpoints. Overlay
+     * networks and their endpoints stay in the store for {@link #enableOverlay}. Creates the predefined networks if the
+     * store has none.
      */
     public synchronized RestoreReport restore()
     {
@@ -727,17 +735,7 @@ public final class NetworkService implements AutoCloseable
         {
             if (Network.DRIVER_OVERLAY.equals(stored.driver()))
             {
-                // Overlay networks are rebuilt from the cluster's state (syncOverlay), not from this journal; their
-                // endpoints' addresses went with the previous daemon's lease, so the endpoints cannot come back.
-                for (final Endpoint endpoint : store.endpointsOfNetwork(stored.id()))
-                {
-                    runQuietly(() -> ip.deleteLink(endpoint.hostInterface()), null);
-                    store.removeEndpoint(endpoint.networkId(), endpoint.sandbox());
-                    dropped.add("endpoint " + endpoint.sandbox() + " on overlay " + stored.name() +
-                        " (overlay endpoints are not re-attached after a restart: connect again)");
-                }
-                store.removeNetwork(stored.id());
-                continue;
+                continue; // rebuilt with the cluster's definition once the overlay runs (restoreOverlay)
             }
             if (stored.subnet() == null)
             {
@@ -786,6 +784,10 @@ public final class NetworkService implements AutoCloseable
         for (final Endpoint stored : store.endpoints())
         {
             final Optional<Network> network = store.network(stored.networkId());
+            if (network.filter(n -> Network.DRIVER_OVERLAY.equals(n.driver())).isPresent())
+            {
+                continue; // restoreOverlay
+            }
             final Ipam ipam = network.map(n -> ipams.get(n.id())).orElse(null);
             if (ipam == null || ipam.isAllocated(stored.address()))
             {
@@ -1029,10 +1031,112 @@ public final class NetworkService implements AutoCloseable
      * Lets {@code -d overlay} networks span hosts: this host installs every overlay network of the cluster (a
      * bridge domain plus the VNI's tunnel port) and follows the cluster's changes.
      */
-    public synchronized void enableOverlay(final OverlayControl control)
+    public synchronized RestoreReport enableOverlay(final OverlayControl control)
     {
         this.overlay = control;
+        final RestoreReport restored = restoreOverlay();
         control.setListener(this::syncOverlay);
+        return restored;
+    }
+
+    /**
+     * The overlay half of {@link #restore}: each journaled overlay network the cluster still defines is installed
+     * again (bridge domain, gateway, tunnel port) and each of its endpoints whose sandbox and veth survived claims its
+     * address back in the cluster ({@link OverlayControl#reclaim}: same address and MAC, under this daemon's lease)
+     * and becomes a switch port again. Addresses the previous daemon held that nothing claimed are released.
+     */
+    private RestoreReport restoreOverlay()
+    {
+        final List<String> dropped = new ArrayList<>();
+        int networks = 0;
+        int reattached = 0;
+        for (final Network stored : store.networks())
+        {
+            if (!Network.DRIVER_OVERLAY.equals(stored.driver()))
+            {
+                continue;
+            }
+            final Optional<OverlayNetwork> defined = overlay.state().network(stored.id());
+            if (defined.isEmpty())
+            {
+                dropNetwork(stored, "overlay network " + stored.name() + " (no longer defined in " +
+                    overlay.storeDescription() + ")", dropped);
+                continue;
+            }
+            final List<Endpoint> endpoints = store.endpointsOfNetwork(stored.id());
+            final Network network;
+            try
+            {
+                network = installOverlay(defined.get()); // same id: replaces the journaled record
+            }
+            catch (final RuntimeException ex)
+            {
+                dropNetwork(stored, "overlay network " + stored.name() + " (" + ex.getMessage() + ")", dropped);
+                continue;
+            }
+            networks++;
+            for (final Endpoint endpoint : endpoints)
+            {
+                final String problem = reattachOverlayEndpoint(network, endpoint);
+                if (problem == null)
+                {
+                    reattached++;
+                }
+                else
+                {
+                    dropped.add("endpoint " + endpoint.sandbox() + " on overlay " + network.name() + " (" + problem +
+                        ")");
+                }
+            }
+        }
+        overlay.releaseUnclaimed();
+        if (reattached > 0 || !dropped.isEmpty())
+        {
+            rewriteHostsFiles();
+        }
+        return new RestoreReport(networks, reattached, 0, dropped);
+    }
+
+    /** @return null when the endpoint is back (address claimed, switch port), else why it was dropped. */
+    private String reattachOverlayEndpoint(final Network network, final Endpoint stored)
+    {
+        if (store.sandbox(stored.sandbox()).isEmpty() || !ip.linkExists(stored.hostInterface()))
+        {
+            store.removeEndpoint(stored.networkId(), stored.sandbox());
+            runQuietly(() -> ip.deleteLink(stored.hostInterface()), null);
+            return "its veth or sandbox is gone";
+        }
+        final Ipam ipam = ipams.get(network.id());
+        final int address = stored.address();
+        boolean claimed = false;
+        try
+        {
+            if (ipam.isAllocated(address))
+            {
+                throw JvsException.conflict("address " + Ipv4.format(address) + " is journaled twice");
+            }
+            if (!overlay.reclaim(network.id(), stored.sandbox(), address, stored.macAddress()))
+            {
+                throw JvsException.conflict("address " + Ipv4.format(address) + " is held by another host now");
+            }
+            claimed = true;
+            ipam.reserve(address);
+            ip.linkUp(null, stored.hostInterface());
+            final Endpoint endpoint = stored.withPort(fabric.attach(stored.hostInterface(), network.bridgeDomainId()));
+            store.putEndpoint(endpoint);
+            return null;
+        }
+        catch (final RuntimeException ex)
+        {
+            // The sandbox keeps no interface with an address the cluster may hand to someone else.
+            store.removeEndpoint(stored.networkId(), stored.sandbox());
+            runQuietly(() -> ip.deleteLink(stored.hostInterface()), ex);
+            if (claimed)
+            {
+                runQuietly(() -> releaseAddress(network, ipam, address), ex);
+            }
+            return ex.getMessage();
+        }
     }
 
     public synchronized Optional<OverlayControl> overlay()
@@ -1100,14 +1204,20 @@ public final class NetworkService implements AutoCloseable
         }
     }
 
-    /** A bridge domain with the VNI's tunnel port in it, and the network in the store. */
+    /**
+     * A bridge domain with the VNI's tunnel port in it, and the network in the store. Its gateway is this host's
+     * router, as on a bridge network: every host installs the same gateway address and router MAC (an anycast
+     * gateway), and the tunnel port keeps frames to and from that MAC, and ARP for that address, on this host.
+     */
     private Network installOverlay(final OverlayNetwork defined)
     {
         final Cidr subnet = Cidr.parse(defined.subnet());
+        final int gateway = Ipv4.parse(defined.gateway());
         final int bridgeDomain = fabric.createNetwork(defined.name());
         try
         {
-            overlay.tunnels().attach(defined.vni(), bridgeDomain);
+            fabric.setGateway(bridgeDomain, gateway, subnet.network(), subnet.prefix(), defined.internal());
+            overlay.tunnels().attach(defined.vni(), bridgeDomain, gateway);
         }
         catch (final RuntimeException ex)
         {
@@ -1115,7 +1225,7 @@ public final class NetworkService implements AutoCloseable
             throw ex;
         }
         final Network network = new Network(defined.id(), defined.name(), Network.DRIVER_OVERLAY, defined.internal(),
-            subnet, Ipv4.parse(defined.gateway()), false, Instant.parse(defined.created()), bridgeDomain);
+            subnet, gateway, false, Instant.parse(defined.created()), bridgeDomain);
         addNetwork(network);
         overlayVnis.put(network.id(), defined.vni());
         return network;
@@ -1173,6 +1283,12 @@ public final class NetworkService implements AutoCloseable
             System.err.println("jvs: overlay address " + Ipv4.format(address) + " not released in " +
                 overlay.storeDescription() + " (it goes with this host's lease): " + ex.getMessage());
         }
+    }
+
+    /** The overlay network's endpoints on other hosts, as the cluster store lists them; empty for other networks. */
+    public synchronized List<EndpointRecord> remoteEndpointsOf(final Network network)
+    {
+        return remoteEndpoints(network.id());
     }
 
     private List<EndpointRecord> remoteEndpoints(final String networkId)
@@ -1291,7 +1407,7 @@ public final class NetworkService implements AutoCloseable
         for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
         {
             final Network network = store.network(endpoint.networkId()).orElseThrow();
-            if (!network.internal() && !overlayVnis.containsKey(network.id()))
+            if (!network.internal())
             {
                 ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
                 return;

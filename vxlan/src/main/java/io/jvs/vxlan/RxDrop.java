@@ -28,7 +28,9 @@ public enum RxDrop
     /** The underlay handed over a GSO type other than TCPv4/TCPv6 (e.g. UDP GSO). */
     UNSUPPORTED_GSO("unsupported_gso"),
     /** The frame was for another VNI's port whose staging ring was full. */
-    STAGING_FULL("staging_full");
+    STAGING_FULL("staging_full"),
+    /** Inner frame to or from the anycast gateway's router MAC, or ARP for the gateway: each host answers its own. */
+    LOCAL_GATEWAY("local_gateway");
 
     private final String label;
 

@@ -16,7 +16,9 @@ public enum TxDrop
     /** The peer's next-hop MAC is not resolved yet (ARP pending); per destination. */
     NEIGHBOUR_UNRESOLVED("neighbour_unresolved"),
     /** The underlay TX ring had no free slot even after a kick; per outer frame. */
-    UNDERLAY_FULL("underlay_full");
+    UNDERLAY_FULL("underlay_full"),
+    /** To or from the anycast gateway's router MAC, or ARP for the gateway: answered on this host, not tunnelled. */
+    LOCAL_GATEWAY("local_gateway");
 
     private final String label;
 

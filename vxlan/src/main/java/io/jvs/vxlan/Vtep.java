@@ -617,6 +617,11 @@ public final class Vtep implements FrameHandler, AutoCloseable
             }
         }
 
+        if (port.isLocalGatewayFrame(buffer, inner, innerLength))
+        {
+            drop(RxDrop.LOCAL_GATEWAY); // before learning: the router MAC is never remote
+            return;
+        }
         final long source = MacAddress.read(buffer, inner + EthernetHeader.SOURCE_OFFSET);
         if (MacAddress.isValidSource(source))
         {

@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.Routing;
 import io.jvs.dataplane.l3.Checksum;
 import io.jvs.dataplane.parse.ArpHeader;
 import io.jvs.dataplane.parse.EthernetHeader;
@@ -68,6 +69,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
 
     private volatile PeerSet peers = PeerSet.EMPTY;
     private volatile RemoteEndpoints endpoints = RemoteEndpoints.EMPTY;
+    /** The network's gateway address, answered by this host's router (an anycast gateway); 0: none. */
+    private volatile int localGateway;
     private volatile boolean closed;
 
     // TX thread.
@@ -167,6 +170,36 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         return endpoints;
     }
 
+    /**
+     * Control thread: the network's gateway address. Every host's router answers it with the same MAC
+     * ({@link Routing#routerMac}), so frames to or from that MAC and ARP about that address stay on the host where
+     * they start: never tunnelled, and dropped if a peer sends them (no host learns the router MAC as remote).
+     */
+    public void setLocalGateway(final int gatewayIp)
+    {
+        localGateway = gatewayIp;
+    }
+
+    /** Whether a frame ({@code eth}: its Ethernet header) belongs to this host's side of the anycast gateway. */
+    boolean isLocalGatewayFrame(final DirectBuffer buffer, final int eth, final int frameLength)
+    {
+        final int gateway = localGateway;
+        if (gateway == 0)
+        {
+            return false;
+        }
+        final long routerMac = Routing.routerMac(gateway);
+        if (MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET) == routerMac ||
+            MacAddress.read(buffer, eth + EthernetHeader.SOURCE_OFFSET) == routerMac)
+        {
+            return true;
+        }
+        return frameLength >= EthernetHeader.HEADER_LENGTH + ArpHeader.LENGTH &&
+            (buffer.getShort(eth + EthernetHeader.TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) ==
+                EthernetHeader.ETHERTYPE_ARP &&
+            buffer.getInt(eth + EthernetHeader.HEADER_LENGTH + ArpHeader.TPA_OFFSET, ByteOrder.BIG_ENDIAN) == gateway;
+    }
+
     void publishPeers(final PeerSet peerSet)
     {
         peers = peerSet;
@@ -256,6 +289,11 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
             return true;
         }
         final int eth = offset + VnetHeader.LENGTH;
+        if (isLocalGatewayFrame(buffer, eth, length - VnetHeader.LENGTH))
+        {
+            txDrops[TxDrop.LOCAL_GATEWAY.ordinal()]++;
+            return true;
+        }
         final long destination = MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
         final PeerSet peerSet = peers;
         final RemoteEndpoints remote = endpoints;

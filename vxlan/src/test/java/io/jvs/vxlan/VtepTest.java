@@ -157,6 +157,44 @@ class VtepTest
     }
 
     @Test
+    void theAnycastGatewayStaysLocalOnBothSidesOfTheTunnel()
+    {
+        final int gateway = 0x0A000001;
+        final long routerMac = io.jvs.dataplane.Routing.routerMac(gateway);
+        portA.setLocalGateway(gateway);
+        portB.setLocalGateway(gateway);
+
+        // A sandbox's ARP for the gateway, the router's frames and frames to the router MAC never leave A.
+        final byte[] arpForGateway = arpRequest(MAC_A, 0x0A000002, gateway);
+        final byte[] routerArp = arpRequest(routerMac, gateway, 0x0A000003);
+        final byte[] toRouter = udp4(routerMac, MAC_A, 0x0A000002, 0x08080808, new byte[40]);
+        final byte[] fromRouter = udp4(MAC_A, routerMac, 0x08080808, 0x0A000002, new byte[40]);
+        for (final byte[] frame : List.of(arpForGateway, routerArp, toRouter, fromRouter))
+        {
+            assertTrue(portA.offer(new UnsafeBuffer(frame), 0, frame.length), "consumed");
+        }
+        assertEquals(0, underA.tx.size(), "nothing tunnelled");
+        assertEquals(4, portA.txDrops(TxDrop.LOCAL_GATEWAY));
+
+        // ARP for a sandbox and ordinary frames still cross.
+        final byte[] arpForSandbox = arpRequest(MAC_A, 0x0A000002, 0x0A000003);
+        assertTrue(portA.offer(new UnsafeBuffer(arpForSandbox), 0, arpForSandbox.length));
+        assertEquals(2, underA.tx.size(), "flooded to both peers");
+
+        // A peer that tunnels them anyway (no guard on its side): B drops them before learning the router MAC.
+        portA.setLocalGateway(0);
+        underA.tx.clear();
+        assertTrue(portA.offer(new UnsafeBuffer(fromRouter), 0, fromRouter.length));
+        assertTrue(portA.offer(new UnsafeBuffer(arpForGateway), 0, arpForGateway.length));
+        underB.rx.add(underA.tx.get(0)); // to B (first peer)
+        underB.rx.add(underA.tx.get(2));
+        assertEquals(0, portB.receive(this::collect, 10));
+        assertEquals(2, b.rxDropCounts().get(RxDrop.LOCAL_GATEWAY.label()));
+        assertEquals(0, portB.remoteMacPeer(routerMac), "the router MAC is never learned as remote");
+        assertEquals(0, portB.remoteMacCount());
+    }
+
+    @Test
     void arpRequestsLeaveAtSetPeersAndRepliesResolve()
     {
         assertEquals(2, arpA.size());

@@ -230,6 +230,20 @@ public final class JvsApi implements ApiHandler
             containers.put(e.sandbox(), endpoint(e));
         }
         out.put("Containers", containers);
+        if (Network.DRIVER_OVERLAY.equals(n.driver()))
+        {
+            final List<Object> remote = new ArrayList<>();
+            for (final io.jvs.control.overlay.EndpointRecord e : service.remoteEndpointsOf(n))
+            {
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("Name", e.sandbox());
+                entry.put("MacAddress", e.mac());
+                entry.put("IPv4Address", e.address() + "/" + n.subnet().prefix());
+                entry.put("Host", e.host());
+                remote.add(entry);
+            }
+            out.put("RemoteContainers", remote); // behind other hosts' VTEPs
+        }
         out.put("Options", service.networkOptions(n));
         out.put("Labels", Map.of());
         out.put("Predefined", n.predefined());

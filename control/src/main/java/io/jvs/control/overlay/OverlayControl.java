@@ -75,6 +75,8 @@ public final class OverlayControl implements AutoCloseable
     private final AtomicBoolean reconcilePending = new AtomicBoolean();
     /** Endpoint keys this host wrote, with their values, to write again after a lost lease. */
     private final Map<String, String> ownEndpoints = new LinkedHashMap<>();
+    /** Endpoint keys a previous daemon of this host held, moved to this lease at join, not yet claimed back. */
+    private final Map<String, String> inherited = new LinkedHashMap<>();
     private volatile Consumer<ClusterState> listener = s -> { };
     private volatile ClusterState state = ClusterState.EMPTY;
     private volatile long lease;
@@ -114,31 +116,93 @@ public final class OverlayControl implements AutoCloseable
 
     private void join()
     {
+        lease = kv.grantLease(settings.leaseTtlSeconds());
         if (settings.hostAddress() != null)
         {
-            final ClusterKv.Snapshot mine = kv.range(ClusterKeys.host(settings.hostAddress()));
-            for (final ClusterKv.Entry e : mine.entries())
-            {
-                if (e.key().equals(ClusterKeys.host(settings.hostAddress())))
-                {
-                    try
-                    {
-                        kv.revoke(ClusterState.JSON.readValue(e.value(), HostRecord.class).lease());
-                    }
-                    catch (final JsonProcessingException ex)
-                    {
-                        kv.txn(List.of(), List.of(new ClusterKv.Delete(e.key())));
-                    }
-                }
-            }
+            takeOverPredecessor();
         }
-        lease = kv.grantLease(settings.leaseTtlSeconds());
-        registerHost();
+        else
+        {
+            registerHost();
+        }
         reconcile();
         watch = kv.watch(ClusterKeys.ROOT, this::requestReconcile);
         final long renewMillis = Math.max(250, settings.leaseTtlSeconds() * 1000 / 3);
         thread.scheduleWithFixedDelay(this::renew, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
         thread.scheduleWithFixedDelay(this::requestReconcile, RESYNC_MILLIS, RESYNC_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A restarted daemon's predecessor may still hold a lease (SIGKILL leaves it to expire). Its endpoint keys move
+     * to the new lease and the membership is written under it in one transaction, then the old lease is revoked:
+     * the other hosts never see those addresses vanish, and nobody can take one meanwhile. The keys stay
+     * {@linkplain #inherited() inherited} until the restore {@linkplain #reclaim claims} them or
+     * {@linkplain #releaseUnclaimed releases} the rest.
+     */
+    private void takeOverPredecessor()
+    {
+        final String hostKey = ClusterKeys.host(settings.hostAddress());
+        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
+        {
+            final ClusterKv.Snapshot snapshot = kv.range(ClusterKeys.ROOT);
+            final List<ClusterKv.Cmp> compares = new ArrayList<>();
+            final List<ClusterKv.Op> ops = new ArrayList<>();
+            final Map<String, ClusterKv.Entry> mine = new LinkedHashMap<>();
+            long oldLease = ClusterKv.NO_LEASE;
+            for (final ClusterKv.Entry e : snapshot.entries())
+            {
+                if (e.key().equals(hostKey))
+                {
+                    oldLease = leaseOf(e);
+                }
+                else if (e.key().startsWith(ClusterKeys.ENDPOINTS) && hostId.equals(endpointHost(e)))
+                {
+                    compares.add(new ClusterKv.Cmp(e.key(), e.modRevision()));
+                    ops.add(new ClusterKv.Put(e.key(), e.value(), lease));
+                    mine.put(e.key(), e);
+                }
+            }
+            ops.add(new ClusterKv.Put(hostKey, hostRecord(), lease));
+            if (kv.txn(compares, ops))
+            {
+                synchronized (ownEndpoints)
+                {
+                    inherited.clear();
+                    mine.forEach((key, e) -> inherited.put(key, e.value()));
+                }
+                if (oldLease != ClusterKv.NO_LEASE && oldLease != lease)
+                {
+                    kv.revoke(oldLease); // only its membership key was left on it, and that is rewritten
+                }
+                return;
+            }
+        }
+        throw JvsException.conflict("overlay: could not take over this host's keys in " + kv.describe() +
+            ": they kept changing (" + TXN_ATTEMPTS + " attempts)");
+    }
+
+    private static long leaseOf(final ClusterKv.Entry hostEntry)
+    {
+        try
+        {
+            return ClusterState.JSON.readValue(hostEntry.value(), HostRecord.class).lease();
+        }
+        catch (final JsonProcessingException ex)
+        {
+            return ClusterKv.NO_LEASE; // a broken record: it is overwritten
+        }
+    }
+
+    private static String endpointHost(final ClusterKv.Entry endpointEntry)
+    {
+        try
+        {
+            return ClusterState.JSON.readValue(endpointEntry.value(), EndpointRecord.class).host();
+        }
+        catch (final JsonProcessingException ex)
+        {
+            return null;
+        }
     }
 
     /** Receives every new state (on the overlay thread); called once at once with the current state. */
@@ -378,6 +442,88 @@ public final class OverlayControl implements AutoCloseable
         requestReconcile();
     }
 
+    /** Endpoint keys of a previous daemon of this host not claimed back yet (key -> record), for the restore. */
+    public Map<String, String> inherited()
+    {
+        synchronized (ownEndpoints)
+        {
+            return Map.copyOf(inherited);
+        }
+    }
+
+    /**
+     * Claims an address back for an endpoint a previous daemon of this host made (restart): the inherited key if it
+     * is still there (already under this lease), else the address again if no host took it meanwhile (the old lease
+     * expired before this daemon joined). The record is rewritten with {@code sandbox} and {@code mac}.
+     *
+     * @return false if another host holds the address now (the endpoint cannot come back with it).
+     */
+    public boolean reclaim(final String networkId, final String sandbox, final int address, final String mac)
+    {
+        final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
+        final String value = json(new EndpointRecord(networkId, sandbox, Ipv4.format(address), mac, hostId));
+        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
+        {
+            final ClusterState s = read();
+            final OverlayNetwork network = s.network(networkId).orElse(null);
+            if (network == null)
+            {
+                return false;
+            }
+            final ClusterKv.Snapshot current = kv.range(key);
+            final ClusterKv.Entry held = current.entries().stream().filter(e -> e.key().equals(key)).findFirst()
+                .orElse(null);
+            if (held != null && !hostId.equals(endpointHost(held)))
+            {
+                return false;
+            }
+            // Absent, or ours: written under this lease; the network key is rewritten as allocate does.
+            if (kv.txn(List.of(new ClusterKv.Cmp(key, held == null ? 0 : held.modRevision()),
+                    new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
+                List.of(new ClusterKv.Put(key, value, lease),
+                    new ClusterKv.Put(ClusterKeys.network(networkId), json(network), ClusterKv.NO_LEASE))))
+            {
+                synchronized (ownEndpoints)
+                {
+                    inherited.remove(key);
+                    ownEndpoints.put(key, value);
+                }
+                requestReconcile();
+                return true;
+            }
+        }
+        throw JvsException.conflict("address " + Ipv4.format(address) + " on network " + networkId +
+            " not claimed back: the cluster kept changing");
+    }
+
+    /** Deletes the inherited keys no endpoint claimed back (their sandboxes or veths did not survive the restart). */
+    public List<String> releaseUnclaimed()
+    {
+        final Map<String, String> left;
+        synchronized (ownEndpoints)
+        {
+            left = new LinkedHashMap<>(inherited);
+            inherited.clear();
+        }
+        final List<String> released = new ArrayList<>();
+        for (final Map.Entry<String, String> e : left.entrySet())
+        {
+            final ClusterKv.Entry held = kv.range(e.getKey()).entries().stream()
+                .filter(x -> x.key().equals(e.getKey())).findFirst().orElse(null);
+            if (held != null && hostId.equals(endpointHost(held)) &&
+                kv.txn(List.of(new ClusterKv.Cmp(e.getKey(), held.modRevision())),
+                    List.of(new ClusterKv.Delete(e.getKey()))))
+            {
+                released.add(e.getKey());
+            }
+        }
+        if (!released.isEmpty())
+        {
+            requestReconcile();
+        }
+        return released;
+    }
+
     // --------------------------------------------------------------------------------------------- background
 
     private ClusterState read()
@@ -389,9 +535,14 @@ public final class OverlayControl implements AutoCloseable
     {
         if (settings.hostAddress() != null)
         {
-            kv.txn(List.of(), List.of(new ClusterKv.Put(ClusterKeys.host(settings.hostAddress()),
-                json(new HostRecord(settings.hostAddress(), hostname(), lease, Instant.now().toString())), lease)));
+            kv.txn(List.of(), List.of(new ClusterKv.Put(ClusterKeys.host(settings.hostAddress()), hostRecord(),
+                lease)));
         }
+    }
+
+    private String hostRecord()
+    {
+        return json(new HostRecord(settings.hostAddress(), hostname(), lease, Instant.now().toString()));
     }
 
     private void requestReconcile()
@@ -498,6 +649,18 @@ public final class OverlayControl implements AutoCloseable
             System.err.println(message);
         }
         lastError = message;
+    }
+
+    /** Stops renewing and watching without revoking the lease, as a SIGKILL would (tests of the restart). */
+    void haltWithoutLeaving() throws Exception
+    {
+        closed = true;
+        thread.shutdownNow();
+        thread.awaitTermination(5, TimeUnit.SECONDS);
+        if (watch != null)
+        {
+            watch.close();
+        }
     }
 
     /** Leaves: revokes the lease, so the other hosts drop this one at once (not after the TTL). */

@@ -56,8 +56,12 @@ public final class OverlayTunnels
         return vtep == null ? null : Ipv4.format(vtep.localIp());
     }
 
-    /** Opens the VNI's tunnel port and adds it to the bridge domain, with the current peers. No-op without underlay. */
-    public synchronized void attach(final int vni, final int bridgeDomainId)
+    /**
+     * Opens the VNI's tunnel port and adds it to the bridge domain, with the current peers. No-op without underlay.
+     *
+     * @param gateway the network's gateway address, answered by this host's router (0: none).
+     */
+    public synchronized void attach(final int vni, final int bridgeDomainId, final int gateway)
     {
         if (vtep == null || byVni.containsKey(vni))
         {
@@ -69,6 +73,7 @@ public final class OverlayTunnels
         {
             vtep.setPeers(vni, peers);
             port.setRemoteEndpoints(remoteEndpoints.get(vni));
+            port.setLocalGateway(gateway);
             portId = fabric.attachPort(port, bridgeDomainId);
         }
         catch (final RuntimeException ex)

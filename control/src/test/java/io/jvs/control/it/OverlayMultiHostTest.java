@@ -1,5 +1,6 @@
 package io.jvs.control.it;
 
+import io.jvs.control.testing.PingLogs;
 import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,6 +56,10 @@ class OverlayMultiHostTest
     private static final String ETCD = "http://" + UNDERLAY_PREFIX + "1:2379";
     private static final int LEASE_TTL_SECONDS = 3;
     private static final String[] HOSTS = {"a", "b", "c"};
+    /** The "outside": a LAN in namespace RUNo (a kernel bridge) with a server at .1 and every host's uplink on it. */
+    private static final String OUTSIDE_PREFIX = "10.253.0.";
+    private static final String OUTSIDE_SERVER = OUTSIDE_PREFIX + "1";
+    private static final String GATEWAY = "10.252.0.1";
 
     private final String run = "jo" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private final ObjectMapper json = new ObjectMapper();
@@ -85,6 +90,12 @@ class OverlayMultiHostTest
         return dir.resolve("host-" + HOSTS[i] + ".sock");
     }
 
+    /** Each host's NAT address on the shared outside LAN (jvs answers it on the host's uplink veth). */
+    private String uplinkIp(final int i)
+    {
+        return OUTSIDE_PREFIX + (11 + i);
+    }
+
     @BeforeAll
     void startHosts() throws Exception
     {
@@ -104,6 +115,20 @@ class OverlayMultiHostTest
             sh("ip", "-n", ns, "address", "add", underlayIp(i) + "/24", "dev", hostEnd);
             sh("ip", "-n", ns, "link", "set", hostEnd, "up");
             sh("ip", "-n", ns, "link", "set", "lo", "up");
+        }
+        final String outside = run + "o";
+        sh("ip", "netns", "add", outside);
+        sh("ip", "-n", outside, "link", "add", "br0", "type", "bridge");
+        sh("ip", "-n", outside, "address", "add", OUTSIDE_SERVER + "/24", "dev", "br0");
+        sh("ip", "-n", outside, "link", "set", "br0", "up");
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            final String uplink = run + "x" + HOSTS[i];
+            sh("ip", "link", "add", uplink, "netns", hostNs(i), "type", "veth", "peer", "name", run + "y" + HOSTS[i],
+                "netns", outside);
+            sh("ip", "-n", outside, "link", "set", run + "y" + HOSTS[i], "master", "br0", "up");
+            sh("ip", "netns", "exec", hostNs(i), "sysctl", "-q", "-w", "net.ipv6.conf." + uplink + ".disable_ipv6=1");
+            sh("ip", "-n", hostNs(i), "link", "set", uplink, "up");
         }
         etcd = new ProcessBuilder("ip", "netns", "exec", hostNs(0), "etcd", "--name", run,
             "--data-dir", dir.resolve("etcd").toString(),
@@ -143,7 +168,9 @@ class OverlayMultiHostTest
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
             "--socket", socket(i).toString(), "--state-dir", dir.resolve("state-" + HOSTS[i]).toString(),
             "--underlay", run + "u" + HOSTS[i], "--etcd", ETCD, "--lease-ttl", Integer.toString(LEASE_TTL_SECONDS),
-            // Docker's plugin socket path is machine-wide, and these "hosts" share this machine's files.
+            "--uplink", run + "x" + HOSTS[i], "--uplink-address", uplinkIp(i) + "/24",
+            // Docker's plugin socket path is machine-wide, and these "hosts" share this machine's files. The host
+            // port (jvs0) is not: each daemon makes it in its host's namespace.
             "--no-docker-plugin"));
         // Only for measuring ring depths (-Djvs.test.underlayRxFrames=256): the daemon's default otherwise.
         final String rxFrames = System.getProperty("jvs.test.underlayRxFrames");
@@ -152,7 +179,8 @@ class OverlayMultiHostTest
             argv.addAll(List.of("--underlay-rx-frames", rxFrames));
         }
         return new ProcessBuilder(argv).redirectErrorStream(true)
-            .redirectOutput(dir.resolve("daemon-" + HOSTS[i] + ".log").toFile()).start();
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon-" + HOSTS[i] + ".log").toFile()))
+            .start();
     }
 
     /**
@@ -232,6 +260,7 @@ class OverlayMultiHostTest
             Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", hostNs(i)); // takes the underlay veths along
         }
         Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", run + "sw");
+        Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", run + "o");
         final String namespaces = Command.run("ip", "netns", "list");
         if (dir != null)
         {
@@ -396,6 +425,169 @@ class OverlayMultiHostTest
             "ping", "-c", "1", "-W", "2", names[1]);
         assertTrue(ab.ok(), "A -> B still works: " + ab.stdout() + ab.stderr());
         assertNotEquals(0, readOverlay(0).path("Revision").asLong());
+    }
+
+    /**
+     * The overlay's gateway is each host's own router (same address and MAC everywhere): A's sandbox gets its ARP
+     * and ping answered on A with nothing on the underlay, and each host's sandbox reaches the outside through that
+     * host's uplink NAT, so the outside server sees A's and B's uplink addresses. The host reaches its own sandbox
+     * through its host port, as on a bridge network.
+     */
+    @Test
+    @Order(4)
+    void eachHostIsTheGatewayOfItsOwnSandboxes() throws Exception
+    {
+        final String a1 = run + "a1";
+        final String b1 = run + "b1";
+        for (final String sandbox : List.of(a1, b1))
+        {
+            assertTrue(Command.run("ip", "-n", sandbox, "route", "show", "default").contains("via " + GATEWAY),
+                sandbox + " routes out via the overlay's gateway");
+        }
+        Command.exec(EXEC_TIMEOUT, "ip", "-n", a1, "neigh", "flush", "dev", "eth0");
+        final long droppedBefore = tunnelPort(0).path("TxDrops").path("local_gateway").asLong();
+        final Path underlay = dir.resolve("gateway-underlay.txt");
+        final Process onUnderlay = capture(run + "sw", "br0", underlay, "udp", "port", "4789");
+        try
+        {
+            final Command.Result ping = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", a1,
+                "ping", "-c", "2", "-W", "2", GATEWAY);
+            assertTrue(ping.ok(), "A's sandbox -> gateway: " + ping.stdout() + ping.stderr());
+            Thread.sleep(300);
+        }
+        finally
+        {
+            stopCapture(onUnderlay);
+        }
+        final String dump = read(underlay);
+        System.out.println("underlay while A's sandbox pings the gateway:\n" + dump);
+        assertFalse(dump.contains(GATEWAY), "no ARP or ICMP for the gateway crossed: " + dump);
+        assertTrue(tunnelPort(0).path("TxDrops").path("local_gateway").asLong() > droppedBefore,
+            "A's tunnel port kept the gateway's ARP (and the router's frames) local: " + tunnelPort(0));
+        assertTrue(Command.run("ip", "-n", a1, "neigh", "show", GATEWAY).contains("02:42:0a:fc:00:01"),
+            "the gateway's router MAC (derived from its address)");
+
+        final Path outside = dir.resolve("outside.txt");
+        final Process onOutside = capture(run + "o", "br0", outside, "icmp");
+        try
+        {
+            for (final String sandbox : List.of(a1, b1))
+            {
+                final Command.Result ping = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", sandbox,
+                    "ping", "-c", "2", "-W", "2", OUTSIDE_SERVER);
+                assertTrue(ping.ok(), sandbox + " -> outside: " + ping.stdout() + ping.stderr());
+            }
+            Thread.sleep(300);
+        }
+        finally
+        {
+            stopCapture(onOutside);
+        }
+        final String seen = read(outside);
+        System.out.println("outside server's LAN while A's and B's sandboxes ping it:\n" + seen);
+        for (int i = 0; i < 2; i++)
+        {
+            assertTrue(seen.contains(uplinkIp(i) + " > " + OUTSIDE_SERVER + ": ICMP echo request"),
+                "host " + HOSTS[i] + "'s sandbox leaves through its own uplink NAT: " + seen);
+        }
+        assertFalse(seen.contains("10.252.0."), "no overlay address outside: " + seen);
+        assertTrue(Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", hostNs(0), "ping", "-c", "1", "-W", "2",
+            "10.252.0.2").ok(), "host A -> its sandbox through its host port");
+    }
+
+    /**
+     * SIGKILL of host A's daemon while B's sandbox pings A's: the new daemon takes over its predecessor's lease and
+     * keys (or claims the addresses again if the lease expired meanwhile), re-attaches the surviving veth, and the
+     * ping resumes; both hosts list A's endpoint with the same address and MAC as before, and a sandbox connected
+     * afterwards gets an address nobody holds.
+     */
+    @Test
+    @Order(5)
+    void aDaemonKilledDuringAPingComesBackWithItsOverlayEndpoints() throws Exception
+    {
+        final String a1 = run + "a1";
+        final String b1 = run + "b1";
+        final JsonNode onA = inspect(0, network).path("Containers").path(a1);
+        final String address = onA.path("IPv4Address").asText();
+        final String mac = onA.path("MacAddress").asText();
+        assertEquals("10.252.0.2/24", address);
+        assertEquals(List.of(mac + " " + address + " " + underlayIp(0)), remoteView(1, a1));
+
+        final Path log = dir.resolve("ping-b1-a1.txt");
+        final Process ping = new ProcessBuilder("ip", "netns", "exec", b1, "ping", "-i", "0.2", "-W", "1", "-c", "300",
+            "10.252.0.2").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try
+        {
+            waitFor(() -> PingLogs.replies(log) >= 3, Duration.ofSeconds(10), "B -> A pings before the kill");
+            final long killed = System.nanoTime();
+            daemons[0].destroyForcibly(); // SIGKILL
+            assertTrue(daemons[0].waitFor(5, TimeUnit.SECONDS));
+            final int atKill = PingLogs.replies(log);
+            daemons[0] = startDaemon(0);
+            final ApiClient api = new ApiClient(socket(0));
+            waitFor(() -> api.ping() || !daemons[0].isAlive(), Duration.ofSeconds(40), "daemon a again");
+            assertTrue(daemons[0].isAlive(), "daemon a died: " + log("daemon-a"));
+            waitFor(() -> PingLogs.replies(log) >= atKill + 5, Duration.ofSeconds(20), "B -> A pings resume");
+            System.out.printf("B -> A ping: %d replies before SIGKILL, resumed %.1f s after it (lease TTL %d s)%n",
+                atKill, (System.nanoTime() - killed) / 1e9, LEASE_TTL_SECONDS);
+        }
+        finally
+        {
+            ping.destroy();
+            ping.waitFor(5, TimeUnit.SECONDS);
+        }
+        assertTrue(log("daemon-a").contains("1 endpoints re-attached"), log("daemon-a"));
+        final JsonNode back = inspect(0, network).path("Containers").path(a1);
+        assertEquals(address, back.path("IPv4Address").asText(), "same address on A");
+        assertEquals(mac, back.path("MacAddress").asText(), "same MAC on A");
+        waitFor(() -> remoteView(1, a1).equals(List.of(mac + " " + address + " " + underlayIp(0))),
+            Duration.ofSeconds(10), "B lists A's endpoint as before");
+        assertTrue(Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", a1, "ping", "-c", "1", "-W", "2", GATEWAY).ok(),
+            "A's gateway answers again");
+
+        final String a2 = run + "a2";
+        assertEquals(0, cli(0, "sandbox", "create", a2).exit());
+        sandboxes.add(a2);
+        final Cli connected = cli(0, "network", "connect", network, a2);
+        assertEquals(0, connected.exit(), connected.err());
+        final String fresh = inspect(0, network).path("Containers").path(a2).path("IPv4Address").asText();
+        assertFalse(List.of(address, "10.252.0.3/24").contains(fresh), "a distinct address: " + fresh);
+        assertTrue(fresh.startsWith("10.252.0."), fresh);
+        final Command.Result reach = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", a2, "ping", "-c", "1", "-W", "2",
+            "10.252.0.3");
+        assertTrue(reach.ok(), "new sandbox on A -> B: " + reach.stdout() + reach.stderr());
+    }
+
+    /** "MAC IP/PREFIX HOST" of the named sandbox in the host's inspect of the network, among remote endpoints. */
+    private List<String> remoteView(final int host, final String sandbox)
+    {
+        final List<String> out = new ArrayList<>();
+        for (final JsonNode e : inspect(host, network).path("RemoteContainers"))
+        {
+            if (sandbox.equals(e.path("Name").asText()))
+            {
+                out.add(e.path("MacAddress").asText() + " " + e.path("IPv4Address").asText() + " " +
+                    e.path("Host").asText());
+            }
+        }
+        return out;
+    }
+
+    private Process capture(final String namespace, final String iface, final Path file, final String... filter)
+        throws Exception
+    {
+        final List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "tcpdump", "-n", "-l",
+            "-i", iface));
+        argv.addAll(List.of(filter));
+        final Process tcpdump = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(file.toFile()).start();
+        waitFor(() -> read(file).contains("listening"), Duration.ofSeconds(5), "tcpdump started");
+        return tcpdump;
+    }
+
+    private static void stopCapture(final Process tcpdump) throws InterruptedException
+    {
+        tcpdump.destroy();
+        tcpdump.waitFor(5, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------------------------------------ helpers

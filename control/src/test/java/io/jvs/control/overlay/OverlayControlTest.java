@@ -21,6 +21,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -177,6 +178,62 @@ class OverlayControlTest
             return s.hosts().containsKey("192.0.2.1") && s.endpoints(net.id()).size() == 1 &&
                 s.endpoints(net.id()).get(0).address().equals(Ipv4.format(address));
         }, "a registers again with its endpoint");
+    }
+
+    @Test
+    void aRestartedHostTakesItsEndpointsOverWithoutTheAddressesEverBeingFree() throws Exception
+    {
+        final OverlayControl a = host("192.0.2.1", 10);
+        final OverlayControl b = host("192.0.2.2", 10);
+        final OverlayNetwork net = define(a, "blue", "10.40.0.0/24", null);
+        final int kept = a.allocate(net.id(), "asb", Ipv4::dockerMac);
+        final int lost = a.allocate(net.id(), "gone", Ipv4::dockerMac);
+        final long oldLease = ClusterState.parse(kv.range(ClusterKeys.ROOT)).hosts().get("192.0.2.1").lease();
+        a.haltWithoutLeaving(); // SIGKILL: the lease stays until it expires
+        hosts.remove(a);
+
+        final OverlayControl restarted = host("192.0.2.1", 10);
+        final ClusterState joined = ClusterState.parse(kv.range(ClusterKeys.ROOT));
+        assertEquals(2, joined.endpoints(net.id()).size(), "the endpoints never left the store");
+        assertFalse(kv.keepAlive(oldLease), "the predecessor's lease is revoked");
+        assertEquals(2, restarted.inherited().size());
+        assertNotEquals(oldLease, joined.hosts().get("192.0.2.1").lease());
+
+        assertTrue(restarted.reclaim(net.id(), "asb", kept, Ipv4.dockerMac(kept)));
+        assertEquals(1, restarted.releaseUnclaimed().size(), "the endpoint that did not come back is released");
+        final ClusterState after = ClusterState.parse(kv.range(ClusterKeys.ROOT));
+        assertEquals(List.of(new EndpointRecord(net.id(), "asb", Ipv4.format(kept), Ipv4.dockerMac(kept),
+            "192.0.2.1")), after.endpoints(net.id()));
+        assertEquals(lost, b.allocate(net.id(), "bsb", Ipv4::dockerMac), "the released address is free again");
+        assertNotEquals(kept, b.allocate(net.id(), "bsb2", Ipv4::dockerMac), "the kept one is not");
+
+        // the kept endpoint lives on the new lease: it survives the old lease's TTL
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(8));
+        kv.expireNow();
+        assertTrue(ClusterState.parse(kv.range(ClusterKeys.ROOT)).endpoints(net.id()).stream()
+            .anyMatch(e -> e.address().equals(Ipv4.format(kept))), "kept under the new lease");
+    }
+
+    @Test
+    void aHostRestartedAfterItsLeaseExpiredCannotClaimAnAddressAnotherHostTook() throws Exception
+    {
+        final OverlayControl a = host("192.0.2.1", 1);
+        final OverlayControl b = host("192.0.2.2", 60);
+        final OverlayNetwork net = define(a, "blue", "10.40.0.0/24", null);
+        final int address = a.allocate(net.id(), "asb", Ipv4::dockerMac);
+        a.haltWithoutLeaving();
+        hosts.remove(a);
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(5));
+        kv.expireNow();
+        assertEquals(address, b.allocate(net.id(), "bsb", Ipv4::dockerMac), "free once a's lease expired");
+
+        final OverlayControl restarted = host("192.0.2.1", 1);
+        assertTrue(restarted.inherited().isEmpty());
+        assertFalse(restarted.reclaim(net.id(), "asb", address, Ipv4.dockerMac(address)), "b holds it now");
+        final int other = Ipv4.parse("10.40.0.9");
+        assertTrue(restarted.reclaim(net.id(), "asb2", other, Ipv4.dockerMac(other)), "a free one is claimed again");
+        assertEquals("192.0.2.1", ClusterState.parse(kv.range(ClusterKeys.ROOT)).endpoints(net.id()).stream()
+            .filter(e -> e.address().equals("10.40.0.9")).findFirst().orElseThrow().host());
     }
 
     @Test
