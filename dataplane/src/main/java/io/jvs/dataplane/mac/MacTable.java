@@ -410,6 +410,13 @@ public final class MacTable
         return capacity;
     }
 
+    /** Bytes of the slot arrays (keys, ports, last seen, static flags) and per-domain counts, fixed at construction. */
+    public long memoryBytes()
+    {
+        final long slots = mask + 1L;
+        return slots * (Long.BYTES + Integer.BYTES + Long.BYTES + 1) + (long)countByBridgeDomain.length * Integer.BYTES;
+    }
+
     /** Length of the slot arrays (a power of two, at least 2 x capacity). */
     public int slots()
     {
