@@ -28,7 +28,15 @@ public enum RxDrop
     /** The underlay handed over a GSO type other than TCPv4/TCPv6 (e.g. UDP GSO). */
     UNSUPPORTED_GSO("unsupported_gso"),
     /** The frame was for another VNI's port whose staging ring was full. */
-    STAGING_FULL("staging_full");
+    STAGING_FULL("staging_full"),
+    /** Plain VXLAN (no {@link SealedVxlan#FLAG_ENCRYPTED}) for an encrypted VNI. */
+    PLAIN_ON_ENCRYPTED("plain_on_encrypted"),
+    /** A sealed datagram for a VNI that is not encrypted. */
+    SEALED_ON_PLAIN("sealed_on_plain"),
+    /** A sealed datagram whose key id this host does not hold (never had it, or it was retired). */
+    UNKNOWN_KEY("unknown_key"),
+    /** The GCM tag did not verify (tampered header or ciphertext, wrong key bytes, cut short). */
+    AUTH_FAILED("auth_failed");
 
     private final String label;
 

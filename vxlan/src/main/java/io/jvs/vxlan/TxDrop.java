@@ -16,7 +16,11 @@ public enum TxDrop
     /** The peer's next-hop MAC is not resolved yet (ARP pending); per destination. */
     NEIGHBOUR_UNRESOLVED("neighbour_unresolved"),
     /** The underlay TX ring had no free slot even after a kick; per outer frame. */
-    UNDERLAY_FULL("underlay_full");
+    UNDERLAY_FULL("underlay_full"),
+    /** An encrypted VNI with no key installed yet (nothing leaves in clear). */
+    NO_KEY("no_key"),
+    /** The cipher refused to seal (should not happen; counted rather than thrown on the TX thread). */
+    SEAL_FAILED("seal_failed");
 
     private final String label;
 
