@@ -437,8 +437,10 @@ class OverlayMultiHostTest
         // TCP on both networks, back to back.
         final double encGbits = iperf(b2, a2, "10.253.0.3");
         final double plainGbits = iperf(run + "b1", run + "a1", "10.252.0.3");
-        System.out.printf("TCP A -> B, 3 s each (uptime: %s): encrypted %.2f Gbit/s, plain %.2f Gbit/s%n",
-            Command.run("uptime").trim(), encGbits, plainGbits);
+        System.out.printf("TCP A -> B, %d s each (uptime: %s): encrypted %.2f Gbit/s, plain %.2f Gbit/s%n",
+            IPERF_SECONDS, Command.run("uptime").trim(), encGbits, plainGbits);
+        System.out.println("after iperf3: A's encrypted port " + encPort(0, enc) + "; B's VTEP " +
+            readOverlay(1).path("Vtep").path("RxDrops"));
         assertTrue(encGbits > 0.005, "TCP over the encrypted network: " + encGbits + " Gbit/s");
 
         // Injection from a namespace on the physical network that spoofs A's underlay address.
@@ -576,7 +578,10 @@ class OverlayMultiHostTest
         return read(got).trim();
     }
 
-    /** iperf3 TCP for 3 s; @return Gbit/s received. */
+    /** Seconds per iperf3 run on the encrypted and the plain network (-Djvs.test.iperfSeconds=N to measure). */
+    private static final int IPERF_SECONDS = Integer.getInteger("jvs.test.iperfSeconds", 3);
+
+    /** iperf3 TCP for {@link #IPERF_SECONDS}; @return Gbit/s received. */
     private double iperf(final String server, final String client, final String address) throws Exception
     {
         final Process s = new ProcessBuilder("ip", "netns", "exec", server, "iperf3", "-s", "-1", "-p", "5212")
@@ -584,8 +589,9 @@ class OverlayMultiHostTest
         try
         {
             Thread.sleep(300);
-            final Command.Result r = Command.exec(Duration.ofSeconds(20), "ip", "netns", "exec", client, "iperf3",
-                "-c", address, "-p", "5212", "-t", "3", "-J");
+            final Command.Result r = Command.exec(Duration.ofSeconds(20 + IPERF_SECONDS), "ip", "netns", "exec", client,
+                "iperf3",
+                "-c", address, "-p", "5212", "-t", Integer.toString(IPERF_SECONDS), "-J");
             final JsonNode report = json.readTree(r.stdout());
             System.out.println("iperf3 " + client + " -> " + address + ": retransmits " +
                 report.path("end").path("sum_sent").path("retransmits").asLong());
