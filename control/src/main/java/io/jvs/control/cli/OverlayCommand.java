@@ -69,13 +69,14 @@ final class OverlayCommand extends ClientCommand
         final Table table = new Table("NETWORK", "VNI", "SUBNET", "SANDBOX", "ADDRESS", "HOST");
         for (final JsonNode n : view.path("Networks"))
         {
+            final String vni = n.path("Vni").asInt() + (n.path("Encrypted").asBoolean() ? " (encrypted)" : "");
             if (n.path("Endpoints").isEmpty())
             {
-                table.row(n.path("Name").asText(), n.path("Vni").asInt(), n.path("Subnet").asText(), "-", "-", "-");
+                table.row(n.path("Name").asText(), vni, n.path("Subnet").asText(), "-", "-", "-");
             }
             for (final JsonNode e : n.path("Endpoints"))
             {
-                table.row(n.path("Name").asText(), n.path("Vni").asInt(), n.path("Subnet").asText(),
+                table.row(n.path("Name").asText(), vni, n.path("Subnet").asText(),
                     e.path("Sandbox").asText(), e.path("Address").asText(), e.path("Host").asText());
             }
         }

@@ -88,6 +88,8 @@ public final class OverlayControl implements AutoCloseable
     private volatile ClusterState state = ClusterState.EMPTY;
     private volatile long lease;
     private volatile String lastError = "";
+    /** The key switch or retirement a reconcile is already scheduled for (overlay thread only). */
+    private long keyChangeScheduledAt;
     private AutoCloseable watch;
     private volatile boolean closed;
 
@@ -514,8 +516,9 @@ public final class OverlayControl implements AutoCloseable
             }
         }
         tunnels.setKeys(byVni);
-        if (next != Long.MAX_VALUE && !closed)
+        if (next != Long.MAX_VALUE && next != keyChangeScheduledAt && !closed)
         {
+            keyChangeScheduledAt = next; // once per instant, not once per reconcile
             thread.schedule(this::requestReconcile, next - now + 1, TimeUnit.MILLISECONDS);
         }
     }
