@@ -93,6 +93,57 @@ class OverlayControlTest
     }
 
     @Test
+    void encryptionWithAnUnderlayButNoSharedStoreIsRefused()
+    {
+        final io.jvs.tap.PacketPort idle = new io.jvs.tap.PacketPort()
+        {
+            public String name()
+            {
+                return "idle";
+            }
+
+            public int fd()
+            {
+                return -1;
+            }
+
+            public int receive(final io.jvs.tap.FrameHandler handler, final int limit)
+            {
+                return 0;
+            }
+
+            public boolean offer(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+            {
+                return true;
+            }
+
+            public int flush()
+            {
+                return 0;
+            }
+
+            public int maxFrameLength()
+            {
+                return 70_000;
+            }
+
+            public void close()
+            {
+            }
+        };
+        final io.jvs.vxlan.Vtep vtep = io.jvs.vxlan.Vtep.create(io.jvs.vxlan.VtepConfig.of("u0", "192.0.2.1", 24),
+            idle, 0x02_00_00_00_00_01L, null);
+        final OverlayControl a = OverlayControl.start(kv, new OverlayTunnels(vtep, null),
+            new OverlayControl.Settings("192.0.2.1", List.of("192.0.2.2"), 10));
+        hosts.add(a);
+        final JvsException refused = assertThrows(JvsException.class, () -> a.define(
+            new OverlayControl.Definition("secret", null, null, null, false, true), "f".repeat(64), List.of()));
+        assertTrue(refused.getMessage().contains("needs --etcd"), refused.getMessage());
+        assertTrue(a.define(new OverlayControl.Definition("plain", null, null, null, false, false), "d".repeat(64),
+            List.of()).vni() > 0, "plain networks still work with static peers");
+    }
+
+    @Test
     void keyScheduleSwitchesThenRetires()
     {
         final NetworkKeys one = NetworkKeys.first("n");
