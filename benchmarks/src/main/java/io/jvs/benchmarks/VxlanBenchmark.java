@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One inner frame through VxlanTunnelPort.offer on VTEP A (flow hash, outer headers, copy into an underlay "TX
  * slot" as PacketSocketPort does) and back out of VxlanTunnelPort.receive on VTEP B (classify, validate,
- * learn, in-place decap, hand to a handler). No syscalls: the underlays are in memory.
+ * learn, in-place decap, hand to a handler). No syscalls: the underlays are in memory. With {@code encrypted} the
+ * VNI is sealed: A seals each frame (AES-256-GCM) and B copies it out of the slot and opens it.
  * <p>
  * Run: {@code java <jvs.jvmFlags> -jar benchmarks/target/jvs-benchmarks.jar VxlanBenchmark -prof gc}
  */
@@ -50,6 +51,10 @@ public class VxlanBenchmark
     /** Inner Ethernet frame length. */
     @Param({"64", "1400"})
     public int innerSize;
+
+    /** An encrypted VNI: AES-256-GCM seal on A, open on B (SealedVxlan), the rest as plain. */
+    @Param({"false", "true"})
+    public boolean encrypted;
 
     private Wire wire;
     private Vtep a;
@@ -146,8 +151,15 @@ public class VxlanBenchmark
         wire = new Wire();
         a = Vtep.create(VtepConfig.of("a", "192.168.9.1", 24), wire, UNDER_A, NO_ARP);
         b = Vtep.create(VtepConfig.of("b", "192.168.9.2", 24), wire, UNDER_B, NO_ARP);
-        portA = a.openPort(42);
-        portB = b.openPort(42);
+        portA = a.openPort(42, "vx42", encrypted);
+        portB = b.openPort(42, "vx42", encrypted);
+        if (encrypted)
+        {
+            final byte[] key = new byte[io.jvs.vxlan.SealedVxlan.KEY_LENGTH];
+            new java.security.SecureRandom().nextBytes(key);
+            portA.setKeys(1, java.util.Map.of(1, key));
+            portB.setKeys(1, java.util.Map.of(1, key));
+        }
         a.setPeers(42, "192.168.9.2");
         b.setPeers(42, "192.168.9.1");
         wire.pending = arpReply(UNDER_B, Ipv4.parse("192.168.9.2"), UNDER_A, Ipv4.parse("192.168.9.1"));

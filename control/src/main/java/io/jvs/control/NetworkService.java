@@ -515,7 +515,7 @@ public final class NetworkService implements AutoCloseable
             linkCreated = true;
             if (onOverlay)
             {
-                final int mtu = overlay.tunnels().innerMtu(); // VXLAN headers must fit in the underlay's MTU
+                final int mtu = overlay.tunnels().innerMtuOf(overlayVnis.get(network.id())); // VXLAN headers must fit in the underlay's MTU
                 ip.setMtu(sandbox.name(), sandboxInterface, mtu);
                 ip.setMtu(null, hostInterface, mtu);
             }
@@ -1144,6 +1144,34 @@ public final class NetworkService implements AutoCloseable
         return Optional.ofNullable(overlay);
     }
 
+    /** {@code jvs overlay rotate-key NET}: a new key for an encrypted overlay network, in the whole cluster. */
+    public Map<String, Object> rotateOverlayKey(final String ref)
+    {
+        final OverlayControl control;
+        final Network network;
+        synchronized (this)
+        {
+            network = resolveNetwork(ref);
+            if (overlay == null || !overlayVnis.containsKey(network.id()))
+            {
+                throw JvsException.invalid("network " + network.name() + " is not an overlay network");
+            }
+            control = overlay;
+        }
+        final io.jvs.control.overlay.NetworkKeys keys = control.rotateKey(network.id(), 0);
+        final io.jvs.control.overlay.NetworkKeys.Key newest = keys.keys().get(keys.keys().size() - 1);
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Network", network.name());
+        out.put("KeyId", newest.id());
+        out.put("SealingFrom", Instant.ofEpochMilli(newest.activeFrom()).toString());
+        keys.keys().stream().filter(k -> k.retireAt() != 0).findFirst().ifPresent(k ->
+        {
+            out.put("PreviousKeyId", k.id());
+            out.put("PreviousRetiredAt", Instant.ofEpochMilli(k.retireAt()).toString());
+        });
+        return out;
+    }
+
     /** Driver options as {@code network inspect} shows them (overlay: VNI and MTU; macvlan/ipvlan: as given). */
     public synchronized Map<String, String> networkOptions(final Network network)
     {
@@ -1154,7 +1182,11 @@ public final class NetworkService implements AutoCloseable
         }
         final Map<String, String> options = new LinkedHashMap<>();
         options.put("vni", Integer.toString(vni));
-        options.put("mtu", Integer.toString(overlay.tunnels().innerMtu()));
+        options.put("mtu", Integer.toString(overlay.tunnels().innerMtuOf(vni)));
+        if (overlay.tunnels().isEncrypted(vni))
+        {
+            options.put("encrypted", "true");
+        }
         return options;
     }
 
@@ -1217,7 +1249,7 @@ public final class NetworkService implements AutoCloseable
         try
         {
             fabric.setGateway(bridgeDomain, gateway, subnet.network(), subnet.prefix(), defined.internal());
-            overlay.tunnels().attach(defined.vni(), bridgeDomain, gateway);
+            overlay.tunnels().attach(defined.vni(), bridgeDomain, gateway, defined.encrypted());
         }
         catch (final RuntimeException ex)
         {

@@ -30,7 +30,15 @@ public enum RxDrop
     /** The frame was for another VNI's port whose staging ring was full. */
     STAGING_FULL("staging_full"),
     /** Inner frame to or from the anycast gateway's router MAC, or ARP for the gateway: each host answers its own. */
-    LOCAL_GATEWAY("local_gateway");
+    LOCAL_GATEWAY("local_gateway"),
+    /** Plain VXLAN (no {@link SealedVxlan#FLAG_ENCRYPTED}) for an encrypted VNI. */
+    PLAIN_ON_ENCRYPTED("plain_on_encrypted"),
+    /** A sealed datagram for a VNI that is not encrypted. */
+    SEALED_ON_PLAIN("sealed_on_plain"),
+    /** A sealed datagram whose key id this host does not hold (never had it, or it was retired). */
+    UNKNOWN_KEY("unknown_key"),
+    /** The GCM tag did not verify (tampered header or ciphertext, wrong key bytes, cut short). */
+    AUTH_FAILED("auth_failed");
 
     private final String label;
 

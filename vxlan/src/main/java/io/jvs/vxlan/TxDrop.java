@@ -18,7 +18,11 @@ public enum TxDrop
     /** The underlay TX ring had no free slot even after a kick; per outer frame. */
     UNDERLAY_FULL("underlay_full"),
     /** To or from the anycast gateway's router MAC, or ARP for the gateway: answered on this host, not tunnelled. */
-    LOCAL_GATEWAY("local_gateway");
+    LOCAL_GATEWAY("local_gateway"),
+    /** An encrypted VNI with no key installed yet (nothing leaves in clear). */
+    NO_KEY("no_key"),
+    /** The cipher refused to seal (should not happen; counted rather than thrown on the TX thread). */
+    SEAL_FAILED("seal_failed");
 
     private final String label;
 

@@ -74,6 +74,9 @@ public final class Vtep implements FrameHandler, AutoCloseable
     private final UdpSink sink;
     private final UnsafeBuffer arpFrame = new UnsafeBuffer(new byte[ARP_FRAME_LENGTH]);
     private final UnsafeBuffer rxCopy = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_RX_FRAME));
+    /** RX thread: a sealed payload copied out of the ring (javax.crypto works on arrays), and its opened frame. */
+    private final byte[] rxSealed = new byte[MAX_RX_FRAME];
+    private final UnsafeBuffer rxOpened = new UnsafeBuffer(new byte[MAX_RX_FRAME]);
 
     // Control state, guarded by this.
     private final Map<Integer, VxlanTunnelPort> ports = new TreeMap<>();
@@ -98,6 +101,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
     private final long[] rxDrops = new long[RxDrop.values().length];
     private final long[] ignored = new long[RxIgnored.values().length];
     private long decapsulated;
+    private long opened;
     private long arpLearned;
 
     private Vtep(
@@ -198,10 +202,19 @@ public final class Vtep implements FrameHandler, AutoCloseable
     /** A tunnel port for the VNI, named "vx" + vni, with no peers yet. */
     public VxlanTunnelPort openPort(final int vni)
     {
-        return openPort(vni, "vx" + vni);
+        return openPort(vni, "vx" + vni, false);
     }
 
-    public synchronized VxlanTunnelPort openPort(final int vni, final String name)
+    public VxlanTunnelPort openPort(final int vni, final String name)
+    {
+        return openPort(vni, name, false);
+    }
+
+    /**
+     * @param encrypted the VNI carries only sealed datagrams ({@link SealedVxlan}); nothing is sent until
+     *                  {@link VxlanTunnelPort#setKeys} installs a key.
+     */
+    public synchronized VxlanTunnelPort openPort(final int vni, final String name, final boolean encrypted)
     {
         checkOpen();
         VxlanHeader.checkVni(vni);
@@ -209,7 +222,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
         {
             throw new IllegalArgumentException("vni " + vni + " already has port " + ports.get(vni).name());
         }
-        final VxlanTunnelPort port = new VxlanTunnelPort(this, vni, name);
+        final VxlanTunnelPort port = new VxlanTunnelPort(this, vni, name, encrypted);
         ports.put(vni, port);
         publishPorts();
         return port;
@@ -577,6 +590,17 @@ public final class Vtep implements FrameHandler, AutoCloseable
             drop(RxDrop.UNKNOWN_PEER);
             return;
         }
+        final boolean sealed = SealedVxlan.isSealed(buffer, vxlan);
+        if (sealed != port.encrypted())
+        {
+            drop(sealed ? RxDrop.SEALED_ON_PLAIN : RxDrop.PLAIN_ON_ENCRYPTED);
+            return;
+        }
+        if (sealed)
+        {
+            open(port, peer, buffer, vxlan, end, gsoType);
+            return;
+        }
 
         // The inner frame's own virtio_net_hdr. Normally all zero: the sender completed every checksum. Only a
         // local kernel tunnel (veth underlay) hands over GSO / partial checksums, whose offsets now shift.
@@ -617,6 +641,20 @@ public final class Vtep implements FrameHandler, AutoCloseable
             }
         }
 
+        final int headerLength = flags == 0 ? 0 : csumStart + csumOffset + 2;
+        deliver(port, peer, buffer, inner, innerLength, flags, innerGso, headerLength, gsoSize, csumStart, csumOffset);
+    }
+
+    /**
+     * An inner frame that passed every check (and, if sealed, opened): learned from unless it belongs to the local
+     * anycast gateway, then handed to the switch (the current port's, in place where the buffer allows) or staged
+     * for its own port.
+     */
+    private void deliver(
+        final VxlanTunnelPort port, final RemoteVtep peer, final DirectBuffer buffer, final int inner,
+        final int innerLength, final int flags, final int innerGso, final int headerLength, final int gsoSize,
+        final int csumStart, final int csumOffset)
+    {
         if (port.isLocalGatewayFrame(buffer, inner, innerLength))
         {
             drop(RxDrop.LOCAL_GATEWAY); // before learning: the router MAC is never remote
@@ -629,15 +667,14 @@ public final class Vtep implements FrameHandler, AutoCloseable
         }
         decapsulated++;
 
-        final int headerLength = flags == 0 ? 0 : csumStart + csumOffset + 2;
         if (port == currentPort)
         {
             final MutableDirectBuffer target;
             final int at;
-            if (buffer instanceof MutableDirectBuffer)
+            if (buffer instanceof MutableDirectBuffer && inner >= VnetHeader.LENGTH)
             {
-                // In place: the 10 bytes before the inner frame (end of UDP, VXLAN header) are ours until the
-                // slot goes back to the kernel, and everything in them has been read.
+                // In place: the 10 bytes before the inner frame (end of UDP, VXLAN header; or the opened frame's
+                // own headroom) are ours until the slot goes back to the kernel, and everything in them has been read.
                 target = (MutableDirectBuffer)buffer;
                 at = inner - VnetHeader.LENGTH;
             }
@@ -662,6 +699,44 @@ public final class Vtep implements FrameHandler, AutoCloseable
         {
             drop(RxDrop.STAGING_FULL);
         }
+    }
+
+    /**
+     * A sealed datagram for an encrypted VNI: authenticated and decrypted before anything in it is used (learning
+     * included), then delivered or staged like a plain one. Every failure is a named drop.
+     */
+    private void open(
+        final VxlanTunnelPort port, final RemoteVtep peer, final DirectBuffer buffer, final int vxlan, final int end,
+        final int gsoType)
+    {
+        final int payloadLength = end - vxlan;
+        if (gsoType != VnetHeader.GSO_NONE)
+        {
+            drop(RxDrop.BAD_OFFLOAD); // jvs never sends GSO; a sealed payload cannot be segmented by anyone else
+            return;
+        }
+        if (payloadLength < SealedVxlan.CIPHERTEXT_OFFSET + EthernetHeader.HEADER_LENGTH + SealedVxlan.TAG_LENGTH ||
+            payloadLength > rxSealed.length)
+        {
+            drop(RxDrop.TOO_SHORT);
+            return;
+        }
+        final SealKey key = port.keys().byId(SealedVxlan.keyId(buffer, vxlan));
+        if (null == key)
+        {
+            drop(RxDrop.UNKNOWN_KEY);
+            return;
+        }
+        buffer.getBytes(vxlan, rxSealed, 0, payloadLength);
+        final UnsafeBuffer frame = rxOpened;
+        final int innerLength = key.open(rxSealed, 0, payloadLength, frame.byteArray(), VnetHeader.LENGTH);
+        if (innerLength < 0)
+        {
+            drop(RxDrop.AUTH_FAILED);
+            return;
+        }
+        opened++;
+        deliver(port, peer, frame, VnetHeader.LENGTH, innerLength, 0, VnetHeader.GSO_NONE, 0, 0, 0, 0);
     }
 
     static void writeVnetHeader(
@@ -736,6 +811,12 @@ public final class Vtep implements FrameHandler, AutoCloseable
     public long decapsulated()
     {
         return decapsulated;
+    }
+
+    /** Sealed datagrams that authenticated and were decrypted (included in {@link #decapsulated()}). */
+    public long opened()
+    {
+        return opened;
     }
 
     /** Neighbour MACs learned or changed from ARP. */

@@ -17,6 +17,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,10 @@ import java.util.Map;
  *   <li>{@link #receive}: frames for this VNI other ports' polls staged, then polls the shared underlay
  *       through the {@link Vtep}.</li>
  *   <li>{@link #fd}: the underlay socket, so the switch's poll(2) wakes for VXLAN traffic.</li>
+ *   <li>An encrypted port ({@link Vtep#openPort(int, String, boolean)}) seals each inner frame with the
+ *       {@link KeyRing}'s sealing key ({@link SealedVxlan} layout) once, then sends the same sealed datagram to
+ *       every destination; its inner MTU is the Vtep's minus {@link SealedVxlan#OVERHEAD}. Its scratch buffers are
+ *       heap arrays because javax.crypto works on arrays (a direct buffer would be copied inside the JDK).</li>
  * </ul>
  * Threads as {@link PacketPort} says; peers change through {@link Vtep#setPeers} (a volatile snapshot).
  */
@@ -45,9 +51,13 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     private static final int ARP_REPLY_LENGTH = VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH + ArpHeader.LENGTH;
     private static final int ARP_REPLY_RING_BYTES = 64 * 1024;
     private static final int VERSION_IHL = (Ipv4Header.VERSION << 4) | Ipv4Header.MIN_IHL;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Vtep vtep;
     private final int vni;
+    private final boolean encrypted;
+    /** Encrypted ports: outer headers, VXLAN header (AAD), nonce, ciphertext, tag; heap, for javax.crypto. */
+    private final UnsafeBuffer sealed;
     private final String name;
     private final PacketPort underlay;
     private final RemoteMacTable macTable;
@@ -71,6 +81,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     private volatile RemoteEndpoints endpoints = RemoteEndpoints.EMPTY;
     /** The network's gateway address, answered by this host's router (an anycast gateway); 0: none. */
     private volatile int localGateway;
+    private volatile KeyRing keys = KeyRing.EMPTY;
     private volatile boolean closed;
 
     // TX thread.
@@ -85,13 +96,14 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     private long txFlooded;
     private long txStaticUnicast;
     private long arpAnswered;
+    private long txSealed;
 
     // RX thread.
     private FrameHandler stagedHandler;
     private long rxFrames;
     private long rxBytes;
 
-    VxlanTunnelPort(final Vtep vtep, final int vni, final String name)
+    VxlanTunnelPort(final Vtep vtep, final int vni, final String name, final boolean encrypted)
     {
         if (null == name || name.isEmpty())
         {
@@ -104,11 +116,22 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         this.underlay = vtep.underlay();
         this.macTable = new RemoteMacTable(config.macTableEntries(), config.macAgingNanos());
         this.udpChecksum = config.udpChecksum();
-        this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(InnerFramer.scratchLength(config.innerMtu())));
-        this.framer = new InnerFramer(scratch, config.innerMtu());
+        this.encrypted = encrypted;
+        final int innerMtu = innerMtu(config, encrypted);
+        final int scratchLength = InnerFramer.scratchLength(innerMtu);
+        this.scratch = encrypted ? new UnsafeBuffer(new byte[scratchLength]) :
+            new UnsafeBuffer(ByteBuffer.allocateDirect(scratchLength));
+        this.sealed = encrypted ? new UnsafeBuffer(new byte[scratchLength + SealedVxlan.OVERHEAD]) : null;
+        this.framer = new InnerFramer(scratch, innerMtu);
         this.staging = new StagingRing(config.stagingBytes());
         this.ipId = (int)System.nanoTime() & 0xFFFF;
-        writeOuterTemplate(vtep.localMac(), vtep.localIp(), config.udpPort());
+        writeOuterTemplate(scratch, vtep.localMac(), vtep.localIp(), config.udpPort());
+        if (encrypted)
+        {
+            writeOuterTemplate(sealed, vtep.localMac(), vtep.localIp(), config.udpPort());
+            sealed.putByte(OuterHeaders.VXLAN_OFFSET + VxlanHeader.FLAGS_OFFSET,
+                (byte)(VxlanHeader.FLAG_VNI_VALID | SealedVxlan.FLAG_ENCRYPTED));
+        }
         this.ipTemplateSum = outerIpTemplateSum(vtep.localIp());
     }
 
@@ -120,10 +143,15 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         return Checksum.addNetworkInt(sum, localIp);
     }
 
-    /** The parts of the outer headers that never change for this port. */
-    private void writeOuterTemplate(final long localMac, final int localIp, final int udpPort)
+    /** Largest inner IP packet of a port: the Vtep's, less the nonce and tag on an encrypted VNI. */
+    public static int innerMtu(final VtepConfig config, final boolean encrypted)
     {
-        final UnsafeBuffer s = scratch;
+        return config.innerMtu() - (encrypted ? SealedVxlan.OVERHEAD : 0);
+    }
+
+    /** The parts of the outer headers that never change for this port. */
+    private void writeOuterTemplate(final UnsafeBuffer s, final long localMac, final int localIp, final int udpPort)
+    {
         s.setMemory(0, OuterHeaders.INNER_OFFSET, (byte)0); // vnet hdr: flags 0, GSO_NONE
         MacAddress.write(s, OuterHeaders.ETHERNET_OFFSET + EthernetHeader.SOURCE_OFFSET, localMac);
         s.putShort(OuterHeaders.ETHERNET_OFFSET + EthernetHeader.TYPE_OFFSET, (short)EthernetHeader.ETHERTYPE_IPV4,
@@ -143,6 +171,54 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     public int vni()
     {
         return vni;
+    }
+
+    public boolean encrypted()
+    {
+        return encrypted;
+    }
+
+    /** This port's inner MTU (sandbox interfaces on its network must not exceed it). */
+    public int innerMtu()
+    {
+        return innerMtu(vtep.config(), encrypted);
+    }
+
+    /**
+     * Control thread: the keys of an encrypted VNI. {@code material} maps key id to 32 key bytes; every key in it is
+     * accepted on receive, {@code sealingId} is the one sent with (0: none, nothing is sent). Keys already installed
+     * with the same id and bytes are kept (with their nonce counters); new ones get a fresh random salt and counter.
+     */
+    public synchronized void setKeys(final int sealingId, final Map<Integer, byte[]> material)
+    {
+        if (!encrypted)
+        {
+            throw new IllegalStateException("vni " + vni + " is not encrypted");
+        }
+        final KeyRing current = keys;
+        final List<SealKey> installed = new ArrayList<>();
+        SealKey sealing = null;
+        for (final Map.Entry<Integer, byte[]> e : material.entrySet())
+        {
+            final SealKey old = current.byId(e.getKey());
+            final SealKey k = null != old && old.sameAs(e.getKey(), e.getValue()) ? old :
+                new SealKey(e.getKey(), e.getValue(), RANDOM);
+            installed.add(k);
+            if (k.id() == sealingId)
+            {
+                sealing = k;
+            }
+        }
+        if (sealingId != 0 && null == sealing)
+        {
+            throw new IllegalArgumentException("sealing key id " + sealingId + " not among " + material.keySet());
+        }
+        keys = new KeyRing(sealing, installed);
+    }
+
+    public KeyRing keys()
+    {
+        return keys;
     }
 
     public Vtep vtep()
@@ -408,10 +484,36 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     /** One finished inner frame at {@link OuterHeaders#INNER_OFFSET}: encapsulate it for every destination. */
     public void onInnerFrame(final int innerLength)
     {
-        final UnsafeBuffer s = scratch;
+        if (!encrypted)
+        {
+            send(scratch, innerLength);
+            return;
+        }
+        final SealKey key = keys.sealing();
+        if (null == key)
+        {
+            txDrops[TxDrop.NO_KEY.ordinal()]++;
+            return;
+        }
+        final UnsafeBuffer out = sealed;
+        out.putByte(OuterHeaders.VXLAN_OFFSET + SealedVxlan.KEY_ID_OFFSET, (byte)key.id());
+        final int length = key.seal(scratch.byteArray(), OuterHeaders.INNER_OFFSET, innerLength, out.byteArray(),
+            OuterHeaders.VXLAN_OFFSET);
+        if (length < 0)
+        {
+            txDrops[TxDrop.SEAL_FAILED.ordinal()]++;
+            return;
+        }
+        txSealed++;
+        send(out, length);
+    }
+
+    /** {@code payloadLength} bytes after the VXLAN header in {@code s}: outer headers per destination, then out. */
+    private void send(final UnsafeBuffer s, final int payloadLength)
+    {
         final int ip = OuterHeaders.IPV4_OFFSET;
         final int udp = OuterHeaders.UDP_OFFSET;
-        final int udpLength = UdpHeader.HEADER_LENGTH + VxlanHeader.LENGTH + innerLength;
+        final int udpLength = UdpHeader.HEADER_LENGTH + VxlanHeader.LENGTH + payloadLength;
         final int totalLength = Ipv4Header.MIN_HEADER_LENGTH + udpLength;
         s.putShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, (short)totalLength, ByteOrder.BIG_ENDIAN);
         s.putShort(udp + UdpHeader.SOURCE_PORT_OFFSET, (short)sourcePort, ByteOrder.BIG_ENDIAN);
@@ -441,7 +543,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
                     Checksum.sumNative(s, udp, udpLength));
                 s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)(c == 0 ? 0xFFFF : c), ByteOrder.BIG_ENDIAN);
             }
-            final int length = OuterHeaders.INNER_OFFSET + innerLength;
+            final int length = OuterHeaders.INNER_OFFSET + payloadLength;
             if (underlay.offer(s, 0, length) || (underlay.flush() >= 0 && underlay.offer(s, 0, length)))
             {
                 txOuterFrames++;
@@ -507,6 +609,12 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         return arpAnswered;
     }
 
+    /** Inner frames sealed (encrypted ports; once per frame, whatever the number of destinations). */
+    public long txSealed()
+    {
+        return txSealed;
+    }
+
     /** GSO segments produced. */
     public long txSegments()
     {
@@ -552,7 +660,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
 
     public String toString()
     {
-        return "VxlanTunnelPort{" + name + " vni=" + vni + " peers=" + peers.size() + " tx=" + txFrames +
+        return "VxlanTunnelPort{" + name + " vni=" + vni + (encrypted ? " encrypted" : "") + " peers=" + peers.size() + " tx=" + txFrames +
             " txOuter=" + txOuterFrames + " rx=" + rxFrames + " txDrops=" + txDropCounts() + '}';
     }
 }

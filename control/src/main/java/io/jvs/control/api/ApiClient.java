@@ -189,6 +189,11 @@ public final class ApiClient
         return call("GET", "/overlay", null);
     }
 
+    public JsonNode rotateOverlayKey(final String network) throws IOException
+    {
+        return call("POST", "/overlay/rotate-key", json.createObjectNode().put("Network", network));
+    }
+
     private JsonNode call(final String method, final String path, final JsonNode body) throws IOException
     {
         final ApiResponse response = http.send(method, path, body == null ? null : json.writeValueAsBytes(body));

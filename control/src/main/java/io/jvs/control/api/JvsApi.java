@@ -35,6 +35,7 @@ import java.util.Map;
  * GET    /stats                         {"Networks": [...], "Ports": [...]}
  * GET    /mac                           [mac entry...]
  * GET    /overlay                       {"Host", "Store", "Vtep", "Hosts", "Peers", "Networks": [...]}
+ * POST   /overlay/rotate-key            {"Network"} -> {"Network", "KeyId", "SealingFrom", "PreviousKeyId", ...}
  * GET    /nat                           {"Translations": [...], "Published": [...], "Counters": {...}, "L3": {...}}
  * </pre>
  */
@@ -91,7 +92,12 @@ public final class JvsApi implements ApiHandler
             case "mac":
                 return ref == null && "GET".equals(method) ? ok(macTable()) : notFound(request);
             case "overlay":
-                return ref == null && "GET".equals(method) ? ok(OverlayView.of(service)) : notFound(request);
+                if (ref == null && "GET".equals(method))
+                {
+                    return ok(OverlayView.of(service));
+                }
+                return "rotate-key".equals(ref) && "POST".equals(method) ?
+                    ok(service.rotateOverlayKey(text(body(request), "Network"))) : notFound(request);
             case "nat":
                 return ref == null && "GET".equals(method) ? ok(nat()) : notFound(request);
             default:

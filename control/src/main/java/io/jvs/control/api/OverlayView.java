@@ -55,6 +55,7 @@ final class OverlayView
             network.put("Name", n.name());
             network.put("Id", n.id());
             network.put("Vni", n.vni());
+            network.put("Encrypted", n.encrypted());
             network.put("Subnet", n.subnet());
             network.put("Gateway", n.gateway());
             final List<Object> endpoints = new ArrayList<>();

@@ -102,6 +102,11 @@ final class DaemonCommand implements Callable<Integer>
         description = "MTU of sandbox interfaces on overlay networks; the underlay MTU must be 50 more (default: ${DEFAULT-VALUE}).")
     int overlayMtu;
 
+    @Option(names = "--key-rotation", paramLabel = "SECONDS", defaultValue = "0",
+        description = "Rotate the key of every encrypted overlay network this often; 0: only on " +
+            "'jvs overlay rotate-key' (default: ${DEFAULT-VALUE}).")
+    long keyRotation;
+
     @Option(names = "--underlay-rx-frames", paramLabel = "N",
         defaultValue = "" + io.jvs.vxlan.VtepConfig.DEFAULT_UNDERLAY_RX_FRAMES,
         description = "Underlay receive ring slots; each holds a 64 KB frame and costs 128 KB of kernel memory " +
@@ -192,7 +197,7 @@ final class DaemonCommand implements Callable<Integer>
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd,
             peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu,
-            underlayRxFrames);
+            underlayRxFrames, keyRotation);
         final SandboxDns.Config dns;
         try
         {

@@ -10,6 +10,8 @@ package io.jvs.control.overlay;
  * /jvs/v1/hosts/{underlay IPv4}           {@link HostRecord}, under the host's lease: VTEP membership
  * /jvs/v1/endpoints/{network id}/{IPv4}   {@link EndpointRecord}, under the owning host's lease: the address
  *                                         allocation (created only if absent) and MAC/IP -> VTEP in one key
+ * /jvs/v1/keys/{network id}               {@link NetworkKeys} of an encrypted network (AES-256-GCM keys in clear:
+ *                                         whoever reads etcd can read the overlay's traffic)
  * </pre>
  */
 public final class ClusterKeys
@@ -19,6 +21,7 @@ public final class ClusterKeys
     public static final String NETWORKS = ROOT + "networks/";
     public static final String HOSTS = ROOT + "hosts/";
     public static final String ENDPOINTS = ROOT + "endpoints/";
+    public static final String KEYS = ROOT + "keys/";
 
     private ClusterKeys()
     {
@@ -37,6 +40,11 @@ public final class ClusterKeys
     public static String endpoints(final String networkId)
     {
         return ENDPOINTS + networkId + "/";
+    }
+
+    public static String keys(final String networkId)
+    {
+        return KEYS + networkId;
     }
 
     public static String endpoint(final String networkId, final String address)

@@ -20,7 +20,7 @@ public final class ClusterState
 {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    public static final ClusterState EMPTY = new ClusterState(0, 0, Map.of(), Map.of(), Map.of(), Map.of(), 0);
+    public static final ClusterState EMPTY = new ClusterState(0, 0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), 0);
 
     private final long revision;
     private final long catalogRevision;
@@ -28,13 +28,18 @@ public final class ClusterState
     private final Map<String, Long> networkRevisions;
     private final Map<String, HostRecord> hosts;
     private final Map<String, List<EndpointRecord>> endpoints;
+    private final Map<String, NetworkKeys> keys;
+    private final Map<String, Long> keyRevisions;
     private final int malformed;
 
     private ClusterState(
         final long revision, final long catalogRevision, final Map<String, OverlayNetwork> networks,
         final Map<String, Long> networkRevisions, final Map<String, HostRecord> hosts,
-        final Map<String, List<EndpointRecord>> endpoints, final int malformed)
+        final Map<String, List<EndpointRecord>> endpoints, final Map<String, NetworkKeys> keys,
+        final Map<String, Long> keyRevisions, final int malformed)
     {
+        this.keys = keys;
+        this.keyRevisions = keyRevisions;
         this.revision = revision;
         this.catalogRevision = catalogRevision;
         this.networks = networks;
@@ -51,6 +56,8 @@ public final class ClusterState
         final Map<String, Long> revisions = new HashMap<>();
         final Map<String, HostRecord> hosts = new TreeMap<>();
         final Map<String, List<EndpointRecord>> endpoints = new HashMap<>();
+        final Map<String, NetworkKeys> keys = new HashMap<>();
+        final Map<String, Long> keyRevisions = new HashMap<>();
         int malformed = 0;
         for (final ClusterKv.Entry e : snapshot.entries())
         {
@@ -76,6 +83,12 @@ public final class ClusterState
                     final EndpointRecord r = JSON.readValue(e.value(), EndpointRecord.class);
                     endpoints.computeIfAbsent(r.networkId(), k -> new ArrayList<>()).add(r);
                 }
+                else if (e.key().startsWith(ClusterKeys.KEYS))
+                {
+                    final NetworkKeys k = JSON.readValue(e.value(), NetworkKeys.class);
+                    keys.put(k.networkId(), k);
+                    keyRevisions.put(k.networkId(), e.modRevision());
+                }
             }
             catch (final IOException ex)
             {
@@ -85,7 +98,7 @@ public final class ClusterState
         endpoints.values().forEach(list -> list.sort(Comparator.comparing(EndpointRecord::sandbox)
             .thenComparing(EndpointRecord::address)));
         return new ClusterState(snapshot.revision(), catalog, Collections.unmodifiableMap(networks), revisions,
-            Collections.unmodifiableMap(hosts), endpoints, malformed);
+            Collections.unmodifiableMap(hosts), endpoints, keys, keyRevisions, malformed);
     }
 
     public long revision()
@@ -128,6 +141,18 @@ public final class ClusterState
     public List<EndpointRecord> endpoints(final String networkId)
     {
         return endpoints.getOrDefault(networkId, List.of());
+    }
+
+    /** The keys of an encrypted network, if the store has them. */
+    public Optional<NetworkKeys> keys(final String networkId)
+    {
+        return Optional.ofNullable(keys.get(networkId));
+    }
+
+    /** Mod revision of the network's key record (0: none). */
+    public long keysRevision(final String networkId)
+    {
+        return keyRevisions.getOrDefault(networkId, 0L);
     }
 
     public int malformed()

@@ -50,9 +50,18 @@ public final class OverlayControl implements AutoCloseable
     public static final Cidr DEFAULT_POOL = Cidr.parse("10.232.0.0/16");
     private static final int TXN_ATTEMPTS = 16;
 
-    /** How this host takes part. */
-    public record Settings(String hostAddress, List<String> staticPeers, long leaseTtlSeconds)
+    /**
+     * How this host takes part.
+     *
+     * @param keyRotationSeconds rotate each encrypted network's key when its newest key is this old (0: only on
+     *                           {@code jvs overlay rotate-key}); every host checks, the store lets one win.
+     */
+    public record Settings(String hostAddress, List<String> staticPeers, long leaseTtlSeconds, long keyRotationSeconds)
     {
+        public Settings(final String hostAddress, final List<String> staticPeers, final long leaseTtlSeconds)
+        {
+            this(hostAddress, staticPeers, leaseTtlSeconds, 0);
+        }
     }
 
     /** What {@code network create -d overlay} asks for, already parsed. */
@@ -81,6 +90,8 @@ public final class OverlayControl implements AutoCloseable
     private volatile ClusterState state = ClusterState.EMPTY;
     private volatile long lease;
     private volatile String lastError = "";
+    /** The key switch or retirement a reconcile is already scheduled for (overlay thread only). */
+    private long keyChangeScheduledAt;
     private AutoCloseable watch;
     private volatile boolean closed;
 
@@ -268,10 +279,10 @@ public final class OverlayControl implements AutoCloseable
      */
     public OverlayNetwork define(final Definition def, final String id, final Collection<Cidr> localTaken)
     {
-        if (def.encrypted())
+        if (def.encrypted() && tunnels.hasUnderlay() && kv instanceof LocalKv)
         {
-            throw JvsException.invalid("-o encrypted is not supported yet: jvs VXLAN payloads travel in clear " +
-                "(see docs/overlay.md)");
+            throw JvsException.invalid("-o encrypted needs --etcd: the network's keys are shared and rotated " +
+                "through etcd, and with static --peers only there is no way to agree on them");
         }
         if (def.vni() != null && (def.vni() < 1 || def.vni() > MAX_VNI))
         {
@@ -342,11 +353,17 @@ public final class OverlayControl implements AutoCloseable
                 Ipv4.parse(def.gateway()) : Ipam.defaultGateway(subnet);
             Ipam.checkGateway(subnet, gateway);
             final OverlayNetwork network = new OverlayNetwork(id, def.name(), subnet.toString(), Ipv4.format(gateway),
-                vni, def.internal(), false, Instant.now().toString(), hostId);
+                vni, def.internal(), def.encrypted(), Instant.now().toString(), hostId);
+            final List<ClusterKv.Op> ops = new ArrayList<>(List.of(
+                new ClusterKv.Put(ClusterKeys.CATALOG, id, ClusterKv.NO_LEASE),
+                new ClusterKv.Put(ClusterKeys.network(id), json(network), ClusterKv.NO_LEASE)));
+            if (def.encrypted())
+            {
+                // In the same transaction: no host ever sees the encrypted network without its key.
+                ops.add(new ClusterKv.Put(ClusterKeys.keys(id), json(NetworkKeys.first(id)), ClusterKv.NO_LEASE));
+            }
             if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.CATALOG, s.catalogRevision()),
-                    ClusterKv.Cmp.absent(ClusterKeys.network(id))),
-                List.of(new ClusterKv.Put(ClusterKeys.CATALOG, id, ClusterKv.NO_LEASE),
-                    new ClusterKv.Put(ClusterKeys.network(id), json(network), ClusterKv.NO_LEASE))))
+                    ClusterKv.Cmp.absent(ClusterKeys.network(id))), ops))
             {
                 requestReconcile();
                 return network;
@@ -377,13 +394,50 @@ public final class OverlayControl implements AutoCloseable
             if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.CATALOG, s.catalogRevision()),
                     new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
                 List.of(new ClusterKv.Put(ClusterKeys.CATALOG, networkId, ClusterKv.NO_LEASE),
-                    new ClusterKv.Delete(ClusterKeys.network(networkId)))))
+                    new ClusterKv.Delete(ClusterKeys.network(networkId)),
+                    new ClusterKv.Delete(ClusterKeys.keys(networkId)))))
             {
                 requestReconcile();
                 return;
             }
         }
         throw JvsException.conflict("network " + networkId + " not removed: the cluster catalog kept changing");
+    }
+
+    /**
+     * Publishes a new key for an encrypted network: every host accepts it at once and seals with it from
+     * {@link NetworkKeys#SWITCH_DELAY_MILLIS} on; the previous key is retired {@link NetworkKeys#GRACE_MILLIS} later.
+     *
+     * @param ifOlderThanMillis rotate only if the newest key started sealing at least this long ago (0: always).
+     * @return the new key record, or null when {@code ifOlderThanMillis} said no.
+     */
+    public NetworkKeys rotateKey(final String networkId, final long ifOlderThanMillis)
+    {
+        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
+        {
+            final ClusterState s = read();
+            final OverlayNetwork network = s.network(networkId).orElseThrow(() ->
+                JvsException.notFound("overlay network " + networkId + " does not exist in the cluster"));
+            if (!network.encrypted())
+            {
+                throw JvsException.invalid("network " + network.name() + " is not encrypted (-o encrypted)");
+            }
+            final NetworkKeys current = s.keys(networkId).orElseGet(() -> new NetworkKeys(networkId, List.of()));
+            final long now = System.currentTimeMillis();
+            if (ifOlderThanMillis > 0 && now - current.newestActiveFrom() < ifOlderThanMillis)
+            {
+                return null;
+            }
+            final NetworkKeys next = current.rotate(now);
+            if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.keys(networkId), s.keysRevision(networkId)),
+                    new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
+                List.of(new ClusterKv.Put(ClusterKeys.keys(networkId), json(next), ClusterKv.NO_LEASE))))
+            {
+                requestReconcile();
+                return next;
+            }
+        }
+        throw JvsException.conflict("key of network " + networkId + " not rotated: the cluster kept changing");
     }
 
     // ----------------------------------------------------------------------------------------------- addresses
@@ -575,11 +629,60 @@ public final class OverlayControl implements AutoCloseable
             tunnels.setPeers(peersOf(s));
             listener.accept(s);
             tunnels.setRemoteEndpoints(remoteEndpointsOf(s));
+            programKeys(s);
             lastError = "";
         }
         catch (final RuntimeException ex)
         {
             report("reconcile", ex);
+        }
+    }
+
+    /**
+     * Each encrypted network's keys as of now go to its tunnel port; a reconcile is scheduled for the next switch
+     * or retirement (so it happens on time, not at the next 2 s resync); periodic rotation if configured.
+     */
+    private void programKeys(final ClusterState s)
+    {
+        final long now = System.currentTimeMillis();
+        final Map<Integer, NetworkKeys.Installed> byVni = new HashMap<>();
+        long next = Long.MAX_VALUE;
+        for (final OverlayNetwork n : s.networks().values())
+        {
+            if (!n.encrypted())
+            {
+                continue;
+            }
+            final NetworkKeys keys = s.keys(n.id()).orElse(null);
+            if (keys == null)
+            {
+                continue; // no key: the port sends nothing (no_key) and opens nothing
+            }
+            byVni.put(n.vni(), keys.at(now));
+            next = Math.min(next, keys.nextChangeAfter(now));
+            if (settings.keyRotationSeconds() > 0 && now - keys.newestActiveFrom() >=
+                settings.keyRotationSeconds() * 1000)
+            {
+                thread.execute(() -> rotateQuietly(n.id()));
+            }
+        }
+        tunnels.setKeys(byVni);
+        if (next != Long.MAX_VALUE && next != keyChangeScheduledAt && !closed)
+        {
+            keyChangeScheduledAt = next; // once per instant, not once per reconcile
+            thread.schedule(this::requestReconcile, next - now + 1, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void rotateQuietly(final String networkId)
+    {
+        try
+        {
+            rotateKey(networkId, settings.keyRotationSeconds() * 1000);
+        }
+        catch (final RuntimeException ex)
+        {
+            report("key rotation", ex);
         }
     }
 

@@ -15,15 +15,16 @@ import java.util.List;
  * @param leaseTtlSeconds  how long a silent host stays in the others' peer lists.
  * @param innerMtu         MTU of sandbox interfaces on overlay networks (underlay MTU - 50 at most).
  * @param underlayRxFrames underlay AF_PACKET RX ring slots (each costs 128 KB of kernel memory).
+ * @param keyRotationSeconds rotate encrypted networks' keys this often (0: only on demand).
  */
 public record OverlayOptions(
     String underlay, String underlayAddress, String underlayGateway, String etcd, List<String> peers,
-    long leaseTtlSeconds, int innerMtu, int underlayRxFrames)
+    long leaseTtlSeconds, int innerMtu, int underlayRxFrames, long keyRotationSeconds)
 {
     /** Overlay networks on this host only: no underlay, no etcd. */
     public static OverlayOptions local()
     {
         return new OverlayOptions(null, null, null, null, List.of(), OverlayControl.DEFAULT_LEASE_TTL_SECONDS,
-            io.jvs.vxlan.OuterHeaders.DEFAULT_INNER_MTU, io.jvs.vxlan.VtepConfig.DEFAULT_UNDERLAY_RX_FRAMES);
+            io.jvs.vxlan.OuterHeaders.DEFAULT_INNER_MTU, io.jvs.vxlan.VtepConfig.DEFAULT_UNDERLAY_RX_FRAMES, 0);
     }
 }

@@ -70,7 +70,8 @@ public final class OverlayRuntime implements AutoCloseable
             }
             kv = options.etcd() != null ? EtcdKv.connect(options.etcd()) : new LocalKv();
             final OverlayControl control = OverlayControl.start(kv, new OverlayTunnels(vtep, fabric),
-                new OverlayControl.Settings(hostAddress, options.peers(), options.leaseTtlSeconds()));
+                new OverlayControl.Settings(hostAddress, options.peers(), options.leaseTtlSeconds(),
+                    options.keyRotationSeconds()));
             return new OverlayRuntime(kv, vtep, control);
         }
         catch (final RuntimeException ex)

@@ -2,7 +2,10 @@ package io.jvs.control.overlay;
 
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Ipv4;
+import io.jvs.vxlan.KeyRing;
 import io.jvs.vxlan.RemoteEndpoints;
+import io.jvs.vxlan.SealKey;
+import io.jvs.vxlan.SealedVxlan;
 import io.jvs.vxlan.RemoteVtep;
 import io.jvs.vxlan.Vtep;
 import io.jvs.vxlan.VxlanTunnelPort;
@@ -10,6 +13,8 @@ import io.jvs.vxlan.VxlanTunnelPort;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +38,8 @@ public final class OverlayTunnels
     private final Map<Integer, Attached> byVni = new HashMap<>();
     private List<Integer> peers = List.of();
     private Map<Integer, RemoteEndpoints> remoteEndpoints = Map.of();
+    private Map<Integer, NetworkKeys.Installed> keys = Map.of();
+    private final Set<Integer> encryptedVnis = new HashSet<>();
 
     public OverlayTunnels(final Vtep vtep, final Fabric fabric)
     {
@@ -45,10 +52,22 @@ public final class OverlayTunnels
         return vtep != null;
     }
 
-    /** Inner MTU the sandboxes' interfaces get on overlay networks. */
-    public int innerMtu()
+    /** Inner MTU the sandboxes' interfaces get on overlay networks (encrypted ones: less the nonce and tag). */
+    public int innerMtu(final boolean encrypted)
     {
-        return vtep == null ? io.jvs.vxlan.OuterHeaders.DEFAULT_INNER_MTU : vtep.config().innerMtu();
+        return (vtep == null ? io.jvs.vxlan.OuterHeaders.DEFAULT_INNER_MTU : vtep.config().innerMtu()) -
+            (encrypted ? SealedVxlan.OVERHEAD : 0);
+    }
+
+    /** Inner MTU of an attached VNI's network. */
+    public synchronized int innerMtuOf(final int vni)
+    {
+        return innerMtu(encryptedVnis.contains(vni));
+    }
+
+    public synchronized boolean isEncrypted(final int vni)
+    {
+        return encryptedVnis.contains(vni);
     }
 
     public String localAddress()
@@ -57,23 +76,29 @@ public final class OverlayTunnels
     }
 
     /**
-     * Opens the VNI's tunnel port and adds it to the bridge domain, with the current peers. No-op without underlay.
+     * Opens the VNI's tunnel port and adds it to the bridge domain, with the current peers (and keys, if encrypted).
+     * No-op without underlay.
      *
      * @param gateway the network's gateway address, answered by this host's router (0: none).
      */
-    public synchronized void attach(final int vni, final int bridgeDomainId, final int gateway)
+    public synchronized void attach(final int vni, final int bridgeDomainId, final int gateway, final boolean encrypted)
     {
+        if (encrypted)
+        {
+            encryptedVnis.add(vni);
+        }
         if (vtep == null || byVni.containsKey(vni))
         {
             return;
         }
-        final VxlanTunnelPort port = vtep.openPort(vni);
+        final VxlanTunnelPort port = vtep.openPort(vni, "vx" + vni, encrypted);
         final int portId;
         try
         {
             vtep.setPeers(vni, peers);
             port.setRemoteEndpoints(remoteEndpoints.get(vni));
             port.setLocalGateway(gateway);
+            installKeys(port, keys.get(vni));
             portId = fabric.attachPort(port, bridgeDomainId);
         }
         catch (final RuntimeException ex)
@@ -87,6 +112,7 @@ public final class OverlayTunnels
     /** Removes the VNI's port from the switch (which closes it and unregisters the VNI). */
     public synchronized void detach(final int vni)
     {
+        encryptedVnis.remove(vni);
         final Attached attached = byVni.remove(vni);
         if (attached != null)
         {
@@ -142,6 +168,21 @@ public final class OverlayTunnels
         byVni.forEach((vni, attached) -> attached.port().setRemoteEndpoints(built.get(vni)));
     }
 
+    /** Per encrypted VNI, the keys to accept and the one to seal with (from the store, as of now). */
+    public synchronized void setKeys(final Map<Integer, NetworkKeys.Installed> byVniKeys)
+    {
+        keys = Map.copyOf(byVniKeys);
+        byVni.forEach((vni, attached) -> installKeys(attached.port(), keys.get(vni)));
+    }
+
+    private static void installKeys(final VxlanTunnelPort port, final NetworkKeys.Installed installed)
+    {
+        if (port.encrypted())
+        {
+            port.setKeys(installed == null ? 0 : installed.sealingId(), installed == null ? Map.of() : installed.keys());
+        }
+    }
+
     private static long parseMac(final String mac)
     {
         final String hex = mac.replace(":", "");
@@ -169,6 +210,14 @@ public final class OverlayTunnels
             view.put("Interface", port.name());
             view.put("Peers", port.peerList().stream().map(RemoteVtep::toString).toList());
             view.put("RemoteMacs", port.remoteMacCount());
+            view.put("Encrypted", port.encrypted());
+            if (port.encrypted())
+            {
+                final KeyRing ring = port.keys();
+                view.put("SealingKey", ring.sealing() == null ? 0 : ring.sealing().id());
+                view.put("AcceptedKeys", ring.keys().stream().map(SealKey::id).sorted().toList());
+                view.put("TxSealed", port.txSealed());
+            }
             view.put("TxFrames", port.txFrames());
             view.put("TxOuterFrames", port.txOuterFrames());
             view.put("TxSegments", port.txSegments());
@@ -193,6 +242,7 @@ public final class OverlayTunnels
             view.put("Address", Ipv4.format(vtep.localIp()));
             view.put("InnerMtu", vtep.config().innerMtu());
             view.put("Decapsulated", vtep.decapsulated());
+            view.put("Opened", vtep.opened());
             view.put("RxDrops", vtep.rxDropCounts());
             view.put("Ignored", vtep.ignoredCounts());
             view.put("Neighbours", vtep.neighbours().stream().map(Object::toString).toList());

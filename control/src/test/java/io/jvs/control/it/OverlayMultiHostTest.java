@@ -317,9 +317,6 @@ class OverlayMultiHostTest
         final Cli sameVni = cli(2, "network", "create", "-d", "overlay", "-o", "vni=" + vni, run + "x");
         assertEquals(1, sameVni.exit());
         assertTrue(sameVni.err().contains("vni 4096 is used by network " + network), sameVni.err());
-        final Cli encrypted = cli(2, "network", "create", "-d", "overlay", "-o", "encrypted", run + "x");
-        assertEquals(1, encrypted.exit());
-        assertTrue(encrypted.err().contains("not supported"), encrypted.err());
 
         // defined on B with a chosen VNI, seen on C, removed on C, gone from A
         final String second = run + "n2";
@@ -401,8 +398,291 @@ class OverlayMultiHostTest
         assertEquals(0, after.path("Vtep").path("RxDrops").path("unknown_peer").asLong(), after.toString());
     }
 
+    /**
+     * An encrypted network between hosts A and B, next to the plain one: ping and TCP cross; a marker sent with nc
+     * is on the underlay for the plain network (the control) and nowhere for the encrypted one; a captured sealed
+     * datagram injected again from a spoofing namespace opens (no replay protection), the same with one byte
+     * flipped is an authentication failure; a key rotation during a 20 pps ping loses at most 2 replies; after the
+     * grace window the old key's datagram is refused as an unknown key.
+     */
     @Test
     @Order(3)
+    void encryptedNetworkHidesPayloadsAuthenticatesAndRotatesKeys() throws Exception
+    {
+        final String enc = run + "enc";
+        final Cli created = cli(0, "network", "create", "-d", "overlay", "--subnet", "10.253.0.0/24", "-o",
+            "encrypted", enc);
+        assertEquals(0, created.exit(), created.err());
+        waitFor(() -> cli(1, "network", "ls").out().contains(enc), Duration.ofSeconds(5), "B lists " + enc);
+        assertEquals("true", inspect(1, enc).path("Options").path("encrypted").asText());
+        assertEquals("1422", inspect(1, enc).path("Options").path("mtu").asText(), "1450 - nonce - tag");
+        final String a2 = run + "a2";
+        final String b2 = run + "b2";
+        final String[] pair = {a2, b2};
+        for (int i = 0; i < 2; i++)
+        {
+            assertEquals(0, cli(i, "sandbox", "create", pair[i]).exit());
+            sandboxes.add(pair[i]);
+            final Cli connected = cli(i, "network", "connect", enc, pair[i]);
+            assertEquals(0, connected.exit(), connected.err());
+        }
+        assertTrue(Command.run("ip", "-n", a2, "link", "show", "eth0").contains("mtu 1422"), "encrypted inner MTU");
+        for (int i = 0; i < 2; i++)
+        {
+            final int host = i;
+            waitFor(() -> encPort(host, enc).path("SealingKey").asInt() == 1 &&
+                encPort(host, enc).path("RemoteEndpoints").asInt() == 1, Duration.ofSeconds(5),
+                "host " + HOSTS[i] + " has key 1 and the remote endpoint");
+        }
+        final Command.Result ping = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", a2, "ping", "-c", "2", "-W", "2",
+            "10.253.0.3");
+        assertTrue(ping.ok(), "A -> B on the encrypted network: " + ping.stdout() + ping.stderr());
+
+        // Markers over nc on both networks while the physical bridge is captured.
+        final Path pcap = dir.resolve("underlay.pcap");
+        final String secret = "JVS-SECRET-" + run + "-" + System.nanoTime();
+        final String clear = "JVS-CLEAR-" + run + "-" + System.nanoTime();
+        final Process tcpdump = new ProcessBuilder("ip", "netns", "exec", run + "sw", "tcpdump", "-n", "-U", "-s", "0",
+            "-i", "br0", "-w", pcap.toString(), "udp", "port", "4789").redirectErrorStream(true)
+            .redirectOutput(dir.resolve("tcpdump.log").toFile()).start();
+        try
+        {
+            waitFor(() -> read(dir.resolve("tcpdump.log")).contains("listening"), Duration.ofSeconds(5), "tcpdump");
+            assertEquals(secret, netcat(b2, a2, "10.253.0.3", secret), "marker crossed the encrypted network");
+            assertEquals(clear, netcat(run + "b1", run + "a1", "10.252.0.3", clear), "marker crossed the plain one");
+            Thread.sleep(300);
+        }
+        finally
+        {
+            tcpdump.destroy();
+            tcpdump.waitFor(5, TimeUnit.SECONDS);
+        }
+        final byte[] captured = Files.readAllBytes(pcap);
+        assertTrue(contains(captured, clear.getBytes()), "control: the plain network's marker is on the underlay");
+        assertFalse(contains(captured, secret.getBytes()), "the encrypted network's marker is not on the underlay");
+        final byte[] sealed = firstSealedPayload(captured, underlayIp(0), underlayIp(1));
+        assertEquals(1, sealed[SEALED_KEY_ID], "captured a datagram sealed with key 1");
+
+        // TCP on both networks, back to back.
+        final double encGbits = iperf(b2, a2, "10.253.0.3");
+        final double plainGbits = iperf(run + "b1", run + "a1", "10.252.0.3");
+        System.out.printf("TCP A -> B, %d s each (uptime: %s): encrypted %.2f Gbit/s, plain %.2f Gbit/s%n",
+            IPERF_SECONDS, Command.run("uptime").trim(), encGbits, plainGbits);
+        System.out.println("after iperf3: A's encrypted port " + encPort(0, enc) + "; B's VTEP " +
+            readOverlay(1).path("Vtep").path("RxDrops"));
+        assertTrue(encGbits > 0.005, "TCP over the encrypted network: " + encGbits + " Gbit/s");
+
+        // Injection from a namespace on the physical network that spoofs A's underlay address.
+        final Attacker attacker = new Attacker();
+        try
+        {
+            final long opened = readOverlay(1).path("Vtep").path("Opened").asLong();
+            attacker.send(sealed);
+            waitFor(() -> readOverlay(1).path("Vtep").path("Opened").asLong() > opened, Duration.ofSeconds(5),
+                "the untouched copy opens on B (replayed: there is no replay window)");
+            final byte[] tampered = sealed.clone();
+            tampered[tampered.length - 20] ^= 0x01; // a ciphertext byte (the tag is the last 16)
+            final long failed = vtepDrop(1, "auth_failed");
+            attacker.send(tampered);
+            waitFor(() -> vtepDrop(1, "auth_failed") == failed + 1, Duration.ofSeconds(5), "B counts auth_failed");
+
+            // Rotation during a 20 pps ping: at most 2 lost.
+            final Path pingLog = dir.resolve("rotate-ping.log");
+            final Process pinger = new ProcessBuilder("ip", "netns", "exec", a2, "ping", "-i", "0.05", "-c", "200",
+                "-W", "1", "10.253.0.3").redirectErrorStream(true).redirectOutput(pingLog.toFile()).start();
+            try
+            {
+                Thread.sleep(1000);
+                final Cli rotated = cli(1, "overlay", "rotate-key", enc);
+                assertEquals(0, rotated.exit(), rotated.err());
+                System.out.println("rotate-key: " + rotated.out().trim());
+                assertTrue(pinger.waitFor(30, TimeUnit.SECONDS), "ping finished");
+            }
+            finally
+            {
+                pinger.destroy();
+            }
+            final String log = read(pingLog);
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) packets transmitted, (\\d+) received")
+                .matcher(log);
+            assertTrue(m.find(), log);
+            final int lost = Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2));
+            System.out.println("ping during key rotation: " + m.group() + " (lost " + lost + ")");
+            assertTrue(lost <= 2, "lost " + lost + " during rotation: " + log);
+            for (int i = 0; i < 2; i++)
+            {
+                final int host = i;
+                waitFor(() -> encPort(host, enc).path("SealingKey").asInt() == 2, Duration.ofSeconds(5),
+                    "host " + HOSTS[i] + " seals with key 2");
+            }
+            // After the grace window the key-1 datagram is refused: its key is gone.
+            waitFor(() -> texts(encPort(1, enc).path("AcceptedKeys")).equals(List.of("2")), Duration.ofSeconds(20),
+                "B retired key 1");
+            final long unknown = vtepDrop(1, "unknown_key");
+            attacker.send(sealed);
+            waitFor(() -> vtepDrop(1, "unknown_key") == unknown + 1, Duration.ofSeconds(5), "old key refused");
+            final Command.Result after = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", a2, "ping", "-c", "2",
+                "-W", "2", "10.253.0.3");
+            assertTrue(after.ok(), "still talking with key 2: " + after.stdout());
+            assertEquals(0, readOverlay(1).path("Vtep").path("RxDrops").path("plain_on_encrypted").asLong());
+        }
+        finally
+        {
+            attacker.close();
+        }
+    }
+
+    /** Offset of the key id in a captured UDP payload (the VXLAN header's last byte). */
+    private static final int SEALED_KEY_ID = 7;
+
+    /** A namespace on the physical bridge that sends UDP from A's underlay address to B's VTEP (no ARP: static). */
+    private final class Attacker implements AutoCloseable
+    {
+        private final String ns = run + "x";
+        private final String dev = run + "xu";
+
+        Attacker()
+        {
+            sh("ip", "netns", "add", ns);
+            sh("ip", "link", "add", dev, "netns", ns, "type", "veth", "peer", "name", run + "px", "netns", run + "sw");
+            sh("ip", "-n", run + "sw", "link", "set", run + "px", "master", "br0", "up");
+            sh("ip", "-n", ns, "link", "set", dev, "arp", "off", "up");
+            sh("ip", "-n", ns, "address", "add", underlayIp(0) + "/24", "dev", dev);
+            final String bMac = Command.run("ip", "netns", "exec", hostNs(1), "cat", "/sys/class/net/" + run + "ub/address").trim();
+            sh("ip", "-n", ns, "neigh", "add", underlayIp(1), "lladdr", bMac, "dev", dev, "nud", "permanent");
+        }
+
+        void send(final byte[] payload) throws Exception
+        {
+            final Path file = dir.resolve("inject.bin");
+            Files.write(file, payload);
+            final Command.Result r = Command.exec(EXEC_TIMEOUT, "sh", "-c", "ip netns exec " + ns + " nc -u -w 1 -s " +
+                underlayIp(0) + " -p 40001 " + underlayIp(1) + " 4789 < " + file);
+            assertTrue(r.ok(), "nc -u: " + r.stdout() + r.stderr());
+        }
+
+        @Override
+        public void close()
+        {
+            Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", ns); // takes the veth pair along
+        }
+    }
+
+    private JsonNode encPort(final int host, final String name)
+    {
+        for (final JsonNode n : readOverlay(host).path("Networks"))
+        {
+            if (name.equals(n.path("Name").asText()))
+            {
+                return n.path("TunnelPort");
+            }
+        }
+        return json.createObjectNode();
+    }
+
+    private long vtepDrop(final int host, final String reason)
+    {
+        return readOverlay(host).path("Vtep").path("RxDrops").path(reason).asLong();
+    }
+
+    /** Sends {@code text} with nc from one sandbox to a listener in another; @return what the listener got. */
+    private String netcat(final String server, final String client, final String address, final String text)
+        throws Exception
+    {
+        final Path got = dir.resolve(server + ".nc");
+        final Process listener = new ProcessBuilder("ip", "netns", "exec", server, "timeout", "10", "nc", "-l", "5300")
+            .redirectErrorStream(true).redirectOutput(got.toFile()).start();
+        try
+        {
+            Thread.sleep(300);
+            final Command.Result sent = Command.exec(EXEC_TIMEOUT, "sh", "-c", "echo " + text + " | ip netns exec " +
+                client + " nc -N -w 2 " + address + " 5300");
+            assertTrue(sent.ok(), "nc to " + address + ": " + sent.stdout() + sent.stderr());
+            listener.waitFor(10, TimeUnit.SECONDS);
+        }
+        finally
+        {
+            listener.destroy();
+        }
+        return read(got).trim();
+    }
+
+    /** Seconds per iperf3 run on the encrypted and the plain network (-Djvs.test.iperfSeconds=N to measure). */
+    private static final int IPERF_SECONDS = Integer.getInteger("jvs.test.iperfSeconds", 3);
+
+    /** iperf3 TCP for {@link #IPERF_SECONDS}; @return Gbit/s received. */
+    private double iperf(final String server, final String client, final String address) throws Exception
+    {
+        final Process s = new ProcessBuilder("ip", "netns", "exec", server, "iperf3", "-s", "-1", "-p", "5212")
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try
+        {
+            Thread.sleep(300);
+            final Command.Result r = Command.exec(Duration.ofSeconds(20 + IPERF_SECONDS), "ip", "netns", "exec", client,
+                "iperf3",
+                "-c", address, "-p", "5212", "-t", Integer.toString(IPERF_SECONDS), "-J");
+            final JsonNode report = json.readTree(r.stdout());
+            System.out.println("iperf3 " + client + " -> " + address + ": retransmits " +
+                report.path("end").path("sum_sent").path("retransmits").asLong());
+            return report.path("end").path("sum_received").path("bits_per_second").asDouble() / 1e9;
+        }
+        finally
+        {
+            s.destroy();
+            s.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static boolean contains(final byte[] haystack, final byte[] needle)
+    {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++)
+        {
+            for (int j = 0; j < needle.length; j++)
+            {
+                if (haystack[i + j] != needle[j])
+                {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** The UDP payload of the first sealed VXLAN datagram from {@code src} to {@code dst} in a pcap file. */
+    private static byte[] firstSealedPayload(final byte[] pcap, final String src, final String dst)
+    {
+        final java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pcap).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xa1b2c3d4, b.getInt(0), "pcap magic (little endian, microseconds)");
+        final int from = io.jvs.control.ipam.Ipv4.parse(src);
+        final int to = io.jvs.control.ipam.Ipv4.parse(dst);
+        int at = 24;
+        while (at + 16 <= pcap.length)
+        {
+            final int length = b.getInt(at + 8);
+            final java.nio.ByteBuffer f = java.nio.ByteBuffer.wrap(pcap, at + 16, length).slice();
+            at += 16 + length;
+            if (length < 14 + 20 + 8 + 8 || f.getShort(12) != 0x0800)
+            {
+                continue;
+            }
+            final int ip = 14;
+            final int udp = ip + (f.get(ip) & 0x0F) * 4;
+            if (f.getInt(ip + 12) != from || f.getInt(ip + 16) != to || (f.getShort(udp + 2) & 0xFFFF) != 4789 ||
+                (f.get(udp + 8) & 0x40) == 0)
+            {
+                continue;
+            }
+            final byte[] payload = new byte[(f.getShort(udp + 4) & 0xFFFF) - 8];
+            f.get(udp + 8, payload);
+            return payload;
+        }
+        throw new AssertionError("no sealed datagram " + src + " -> " + dst + " in the capture");
+    }
+
+    @Test
+    @Order(4)
     void aHostKilledWithoutNoticeDropsOutOfThePeerListsWithinTheLeaseTtl() throws Exception
     {
         final String[] names = {run + "a1", run + "b1", run + "c1"};

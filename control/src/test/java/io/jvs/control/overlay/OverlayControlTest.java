@@ -22,6 +22,7 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,110 @@ class OverlayControlTest
     }
 
     @Test
+    void encryptedNetworksGetAKeyInTheSameTransactionAndRotate()
+    {
+        final OverlayControl a = host("192.0.2.1", 10);
+        final OverlayControl b = host("192.0.2.2", 10);
+        final OverlayNetwork plain = define(a, "plain", null, null);
+        final OverlayNetwork secret = a.define(new OverlayControl.Definition("secret", null, null, null, false, true),
+            "e".repeat(64), List.of());
+        assertTrue(secret.encrypted());
+        final ClusterState seen = ClusterState.parse(kv.range(ClusterKeys.ROOT));
+        final NetworkKeys first = seen.keys(secret.id()).orElseThrow();
+        assertTrue(seen.keys(plain.id()).isEmpty(), "no key for a plain network");
+        assertEquals(1, first.keys().size());
+        final long now = System.currentTimeMillis();
+        assertEquals(1, first.at(now).sealingId());
+        assertEquals(32, first.at(now).keys().get(1).length);
+
+        final NetworkKeys rotated = b.rotateKey(secret.id(), 0);
+        assertEquals(2, rotated.keys().size());
+        final NetworkKeys.Key next = rotated.keys().get(1);
+        assertEquals(2, next.id());
+        assertNotEquals(first.keys().get(0).key(), next.key());
+        assertEquals(1, rotated.at(now).sealingId(), "the old key seals until the switch");
+        assertEquals(Set.of(1, 2), rotated.at(now).keys().keySet(), "both accepted at once");
+        assertNull(a.rotateKey(secret.id(), 3_600_000), "rotate-if-older leaves a fresh key alone");
+        assertEquals(JvsException.Kind.INVALID, assertThrows(JvsException.class,
+            () -> a.rotateKey(plain.id(), 0)).kind());
+
+        a.undefine(secret.id());
+        assertTrue(ClusterState.parse(kv.range(ClusterKeys.ROOT)).keys(secret.id()).isEmpty(), "key removed with it");
+    }
+
+    @Test
+    void encryptionWithAnUnderlayButNoSharedStoreIsRefused()
+    {
+        final io.jvs.tap.PacketPort idle = new io.jvs.tap.PacketPort()
+        {
+            public String name()
+            {
+                return "idle";
+            }
+
+            public int fd()
+            {
+                return -1;
+            }
+
+            public int receive(final io.jvs.tap.FrameHandler handler, final int limit)
+            {
+                return 0;
+            }
+
+            public boolean offer(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+            {
+                return true;
+            }
+
+            public int flush()
+            {
+                return 0;
+            }
+
+            public int maxFrameLength()
+            {
+                return 70_000;
+            }
+
+            public void close()
+            {
+            }
+        };
+        final io.jvs.vxlan.Vtep vtep = io.jvs.vxlan.Vtep.create(io.jvs.vxlan.VtepConfig.of("u0", "192.0.2.1", 24),
+            idle, 0x02_00_00_00_00_01L, null);
+        final OverlayControl a = OverlayControl.start(kv, new OverlayTunnels(vtep, null),
+            new OverlayControl.Settings("192.0.2.1", List.of("192.0.2.2"), 10));
+        hosts.add(a);
+        final JvsException refused = assertThrows(JvsException.class, () -> a.define(
+            new OverlayControl.Definition("secret", null, null, null, false, true), "f".repeat(64), List.of()));
+        assertTrue(refused.getMessage().contains("needs --etcd"), refused.getMessage());
+        assertTrue(a.define(new OverlayControl.Definition("plain", null, null, null, false, false), "d".repeat(64),
+            List.of()).vni() > 0, "plain networks still work with static peers");
+    }
+
+    @Test
+    void keyScheduleSwitchesThenRetires()
+    {
+        final NetworkKeys one = NetworkKeys.first("n");
+        final long t0 = 1_000_000;
+        final NetworkKeys two = one.rotate(t0);
+        final long switchAt = t0 + NetworkKeys.SWITCH_DELAY_MILLIS;
+        assertEquals(1, two.at(switchAt - 1).sealingId());
+        assertEquals(2, two.at(switchAt).sealingId());
+        assertEquals(Set.of(1, 2), two.at(switchAt + NetworkKeys.GRACE_MILLIS - 1).keys().keySet());
+        assertEquals(Set.of(2), two.at(switchAt + NetworkKeys.GRACE_MILLIS).keys().keySet(), "old key retired");
+        assertEquals(switchAt, two.nextChangeAfter(t0));
+        assertEquals(switchAt + NetworkKeys.GRACE_MILLIS, two.nextChangeAfter(switchAt));
+        assertEquals(Long.MAX_VALUE, two.nextChangeAfter(switchAt + NetworkKeys.GRACE_MILLIS));
+        final NetworkKeys three = two.rotate(switchAt + 20_000);
+        assertEquals(List.of(2, 3), three.keys().stream().map(NetworkKeys.Key::id).toList(), "only two listed");
+        NetworkKeys wrap = new NetworkKeys("n", List.of(new NetworkKeys.Key(255, "AA==", 0, 0)));
+        wrap = wrap.rotate(t0);
+        assertEquals(1, wrap.keys().get(1).id(), "ids wrap 255 -> 1");
+    }
+
+    @Test
     void namesVnisAndSubnetsAreUniqueAcrossHosts()
     {
         final OverlayControl a = host("192.0.2.1", 10);
@@ -84,10 +189,6 @@ class OverlayControlTest
         assertTrue(local.getMessage().contains("route of this host"), local.getMessage());
         assertEquals(JvsException.Kind.INVALID, assertThrows(JvsException.class,
             () -> define(b, "red", null, 1 << 24)).kind());
-        assertEquals(JvsException.Kind.INVALID, assertThrows(JvsException.class, () -> b.define(
-            new OverlayControl.Definition("red", null, null, null, false, true), "y".repeat(64), List.of())).kind(),
-            "encryption is refused, not silently ignored");
-
         assertEquals(7777, define(b, "red", "10.99.0.0/24", 7777).vni());
         assertEquals(Set.of("blue", "green", "red"), names(kv));
     }
