@@ -32,6 +32,9 @@ import java.util.concurrent.TimeoutException;
 public final class EtcdKv implements ClusterKv
 {
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a starting daemon waits for etcd to answer its first call. */
+    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    private static final long STARTUP_RETRY_MS = 500;
     public static final Duration REWATCH_DELAY = Duration.ofSeconds(1);
     private static final String LEASE_NOT_FOUND = "requested lease not found";
 
@@ -68,16 +71,44 @@ public final class EtcdKv implements ClusterKv
             .retryMaxDuration(CALL_TIMEOUT)
             .build();
         final EtcdKv kv = new EtcdKv(client, endpoints);
+        // Fail at start, not at the first network create; but give etcd (started alongside, e.g. by systemd) and
+        // this JVM's first gRPC call (class loading, channel set-up: seconds on a loaded host) some time.
+        final long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                kv.range("/jvs/v1/ping");
+                return kv;
+            }
+            catch (final RuntimeException ex)
+            {
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    kv.close();
+                    throw ex;
+                }
+                if (attempt == 1)
+                {
+                    System.err.println("jvs: waiting for etcd (up to " + STARTUP_TIMEOUT.toSeconds() + " s): " +
+                        ex.getMessage());
+                }
+                sleepQuietly(STARTUP_RETRY_MS);
+            }
+        }
+    }
+
+    private static void sleepQuietly(final long millis)
+    {
         try
         {
-            kv.range("/jvs/v1/ping"); // fail at start, not at the first network create
+            Thread.sleep(millis);
         }
-        catch (final RuntimeException ex)
+        catch (final InterruptedException ex)
         {
-            kv.close();
-            throw ex;
+            Thread.currentThread().interrupt();
+            throw new JvsException(JvsException.Kind.INTERNAL, "interrupted while waiting for etcd", ex);
         }
-        return kv;
     }
 
     @Override
