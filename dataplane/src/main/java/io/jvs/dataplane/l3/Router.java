@@ -1218,6 +1218,7 @@ public final class Router implements L3Handler
                 pendingLength[i] = 0;
                 pendingCount--;
                 counters.increment(RouterCounter.DROP_ARP_UNRESOLVED);
+                forgetFailed(pendingIface[i], pendingIp[i]);
                 hostUnreachable(i, length);
                 work++;
                 continue;
@@ -1229,6 +1230,17 @@ public final class Router implements L3Handler
             }
         }
         return work;
+    }
+
+    /** A neighbour that never answered is forgotten at once, so the next packet for it starts a new resolution. */
+    private void forgetFailed(final int iface, final int ip)
+    {
+        final int slot = neighbours.find(iface, ip);
+        if (slot != NeighbourTable.NOT_FOUND && neighbours.mac(slot) == NeighbourTable.UNRESOLVED &&
+            neighbours.requests(slot) >= ARP_MAX_REQUESTS)
+        {
+            neighbours.remove(slot);
+        }
     }
 
     /** A unicast ARP request to a stale neighbour's known MAC (Linux's PROBE state). */
