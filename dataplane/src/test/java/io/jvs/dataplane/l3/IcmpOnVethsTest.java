@@ -165,6 +165,7 @@ class IcmpOnVethsTest
         assertEquals(0, decoded.exitCode(), decoded.output());
         final List<String> lines = new ArrayList<>();
         decoded.output().lines().filter(l -> l.matches("\\d+ \\d+ .*")).forEach(lines::add);
+        System.out.println("tshark, errors from the gateway (type code ip-csum icmp-csum mtu): " + lines);
         return lines;
     }
 
