@@ -52,7 +52,9 @@ import java.util.concurrent.TimeUnit;
  * Per IPv4 packet: parse; a TCP/UDP/ICMP-echo packet of a tracked connection is translated (addresses, ports,
  * RFC 1624 checksum updates, CHECKSUM_PARTIAL aware) and routed; ICMP errors about a tracked connection are
  * translated back to the inner flow; else the table above. Routing decrements the TTL, resolves the next hop by
- * ARP (up to {@link #PENDING_SLOTS} packets wait for an answer) and rewrites the Ethernet header.
+ * ARP (up to {@link #PENDING_SLOTS} packets wait for an answer) and rewrites the Ethernet header. TTL expiry, no
+ * route, failed ARP, UDP to a router address and DF packets over the egress MTU get ICMP errors
+ * ({@link IcmpErrors}, RFC 1812 rules, rate-limited), sent back out of the ingress interface.
  * <p>
  * Configuration methods ({@code addLeg}, {@code publish}, ...) must run on the forwarding thread too (as
  * commands); they may allocate.
