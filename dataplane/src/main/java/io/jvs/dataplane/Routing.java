@@ -8,6 +8,9 @@ import io.jvs.dataplane.parse.Ipv4Header;
 import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.tap.PacketPort;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -158,6 +161,7 @@ public final class Routing
             final int ip = Ipv4Addresses.parse(address(addressCidr));
             final int prefix = prefix(addressCidr);
             final int gw = null == gateway || gateway.isBlank() ? 0 : Ipv4Addresses.parse(gateway);
+            final int mtu = deviceMtu(io.name());
             final int port = sw.addRoutedPort(io);
             final long mac = routerMac(ip);
             try
@@ -165,6 +169,7 @@ public final class Routing
                 sw.onForwardingThread("set uplink", () ->
                 {
                     router.setUplink(port, mac, ip, prefix, gw);
+                    router.setMtu(Router.UPLINK, mtu);
                     return null;
                 });
             }
@@ -198,6 +203,61 @@ public final class Routing
         }
     }
 
+    /**
+     * Sets the uplink's egress MTU (read from the device when the uplink is attached): larger packets get ICMP
+     * "fragmentation needed" (DF) or are dropped.
+     */
+    public void setUplinkMtu(final int mtu)
+    {
+        synchronized (sw)
+        {
+            if (uplinkPort == 0)
+            {
+                throw new IllegalArgumentException("no uplink");
+            }
+            sw.onForwardingThread("uplink MTU", () ->
+            {
+                router.setMtu(Router.UPLINK, mtu);
+                return null;
+            });
+        }
+    }
+
+    /** Sets the egress MTU of a bridge domain's gateway (default {@link Router#DEFAULT_MTU}). */
+    public void setGatewayMtu(final int bridgeDomainId, final int mtu)
+    {
+        synchronized (sw)
+        {
+            if (!gateways.containsKey(bridgeDomainId))
+            {
+                throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
+            }
+            sw.onForwardingThread("gateway MTU", () ->
+            {
+                router.setMtu(bridgeDomainId, mtu);
+                return null;
+            });
+        }
+    }
+
+    /** The MTU of a network device in this namespace, {@link Router#DEFAULT_MTU} if there is none by that name. */
+    static int deviceMtu(final String name)
+    {
+        final Path path = Path.of("/sys/class/net", name, "mtu");
+        if (name.isEmpty() || name.contains("/") || !Files.isReadable(path))
+        {
+            return Router.DEFAULT_MTU;
+        }
+        try
+        {
+            return Integer.parseInt(Files.readString(path).trim());
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("cannot read the MTU of " + name + ": " + ex.getMessage(), ex);
+        }
+    }
+
     /** "a.b.c.d/n" of the uplink, or null. */
     public String uplinkAddress()
     {
@@ -223,6 +283,7 @@ public final class Routing
             }
             final int ip = Ipv4Addresses.parse(address(routerAddressCidr));
             final int prefix = prefix(routerAddressCidr);
+            final int mtu = deviceMtu(io.name());
             final int port = sw.addRoutedPort(io);
             final long mac = routerMac(ip);
             try
@@ -230,6 +291,7 @@ public final class Routing
                 sw.onForwardingThread("set host port", () ->
                 {
                     router.setHost(port, mac, ip, prefix);
+                    router.setMtu(Router.HOST, mtu);
                     return null;
                 });
             }

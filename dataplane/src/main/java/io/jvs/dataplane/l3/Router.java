@@ -52,7 +52,9 @@ import java.util.concurrent.TimeUnit;
  * Per IPv4 packet: parse; a TCP/UDP/ICMP-echo packet of a tracked connection is translated (addresses, ports,
  * RFC 1624 checksum updates, CHECKSUM_PARTIAL aware) and routed; ICMP errors about a tracked connection are
  * translated back to the inner flow; else the table above. Routing decrements the TTL, resolves the next hop by
- * ARP (up to {@link #PENDING_SLOTS} packets wait for an answer) and rewrites the Ethernet header.
+ * ARP (up to {@link #PENDING_SLOTS} packets wait for an answer) and rewrites the Ethernet header. TTL expiry, no
+ * route, failed ARP, UDP to a router address and DF packets over the egress MTU get ICMP errors
+ * ({@link IcmpErrors}, RFC 1812 rules, rate-limited), sent back out of the ingress interface.
  * <p>
  * Configuration methods ({@code addLeg}, {@code publish}, ...) must run on the forwarding thread too (as
  * commands); they may allocate.
@@ -71,6 +73,13 @@ public final class Router implements L3Handler
     public static final long PENDING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
     public static final int NEIGHBOUR_CAPACITY = 16384;
     public static final int LOCAL_TTL = 64;
+    /** Egress MTU of an interface until set from the device ({@link #setMtu}); legs keep it (Docker's default). */
+    public static final int DEFAULT_MTU = 1500;
+    /** RFC 791: every IPv4 module must forward 68 bytes unfragmented. */
+    public static final int MIN_MTU = 68;
+    /** Linux's defaults: net.ipv4.icmp_msgs_per_sec 1000, icmp_msgs_burst 50. */
+    public static final int ICMP_ERRORS_PER_SECOND = 1000;
+    public static final int ICMP_ERRORS_BURST = 50;
     /** ARP frame: Ethernet 14 + ARP 28, padded to the 60-byte Ethernet minimum. */
     static final int ARP_FRAME_LENGTH = 60;
 
@@ -86,6 +95,11 @@ public final class Router implements L3Handler
     private final PublishedPorts published = new PublishedPorts();
     private final NeighbourTable neighbours = new NeighbourTable(NEIGHBOUR_CAPACITY);
     private final ConnTable.ExpiredHandler onExpired = this::onExpired;
+    private final NeighbourTable.Prober prober = this::probe;
+    private final IcmpErrors icmpErrors = new IcmpErrors();
+    private final TokenBucket icmpLimiter = new TokenBucket(ICMP_ERRORS_PER_SECOND, ICMP_ERRORS_BURST);
+    /** Interface of the packet being processed: ICMP errors about it leave there, from its address. */
+    private int ingress;
     private L3Output output;
     private long now;
 
@@ -94,6 +108,7 @@ public final class Router implements L3Handler
     private final int[] ifIp = new int[INTERFACES];
     private final int[] ifMask = new int[INTERFACES];
     private final boolean[] ifInternal = new boolean[INTERFACES];
+    private final int[] ifMtu = new int[INTERFACES];
     private int[] legs = new int[0];
     private int uplinkGateway;
     private final int[] portIface = new int[SwitchCounters.MAX_PORTS];
@@ -101,6 +116,7 @@ public final class Router implements L3Handler
     private final UnsafeBuffer arpFrame = new UnsafeBuffer(new byte[VnetHeader.LENGTH + ARP_FRAME_LENGTH]);
     private final UnsafeBuffer pendingFrames = new UnsafeBuffer(new byte[PENDING_SLOTS * PENDING_SLOT_LENGTH]);
     private final int[] pendingIface = new int[PENDING_SLOTS];
+    private final int[] pendingIngress = new int[PENDING_SLOTS];
     private final int[] pendingIp = new int[PENDING_SLOTS];
     private final int[] pendingLength = new int[PENDING_SLOTS];
     private final long[] pendingDeadline = new long[PENDING_SLOTS];
@@ -162,6 +178,7 @@ public final class Router implements L3Handler
         {
             work += servicePending();
         }
+        work += neighbours.sweep(nowNanos, prober);
         return work;
     }
 
@@ -175,6 +192,7 @@ public final class Router implements L3Handler
     {
         final int eth = offset + VnetHeader.LENGTH;
         final int ethLength = length - VnetHeader.LENGTH;
+        ingress = iface;
         if (ethLength < EthernetHeader.HEADER_LENGTH)
         {
             counters.increment(RouterCounter.DROP_MALFORMED_ETHERNET);
@@ -261,7 +279,7 @@ public final class Router implements L3Handler
 
     private void learn(final int iface, final int slot, final int ip, final long mac)
     {
-        if (neighbours.resolve(slot, mac) && pendingCount > 0)
+        if (neighbours.resolve(slot, mac, now) && pendingCount > 0)
         {
             releasePending(iface, ip, mac);
         }
@@ -347,6 +365,10 @@ public final class Router implements L3Handler
                 echoReply(iface, buffer, offset, length, src, dst);
                 return;
             }
+            if (parser.has(FrameParser.LAYER_UDP))
+            {
+                sendError(buffer, offset, IcmpErrors.TYPE_DEST_UNREACHABLE, IcmpErrors.CODE_PORT_UNREACHABLE, 0);
+            }
             counters.increment(dst == ifIp[UPLINK] && ifPort[UPLINK] != 0 ?
                 RouterCounter.DROP_NAT_MISS : RouterCounter.DROP_TO_ROUTER);
             return;
@@ -356,6 +378,7 @@ public final class Router implements L3Handler
         if (egress < 0)
         {
             counters.increment(RouterCounter.DROP_NO_ROUTE);
+            sendError(buffer, offset, IcmpErrors.TYPE_DEST_UNREACHABLE, IcmpErrors.CODE_NET_UNREACHABLE, 0);
             return;
         }
         if (isLeg(iface))
@@ -365,6 +388,7 @@ public final class Router implements L3Handler
                 if (ifInternal[iface])
                 {
                     counters.increment(RouterCounter.DROP_NO_ROUTE);
+                    sendError(buffer, offset, IcmpErrors.TYPE_DEST_UNREACHABLE, IcmpErrors.CODE_NET_UNREACHABLE, 0);
                 }
                 else if (fragment)
                 {
@@ -407,6 +431,10 @@ public final class Router implements L3Handler
     private void snat(final MutableDirectBuffer buffer, final int offset, final int length, final int protocol,
         final int src, final int sport, final int dst, final int dport)
     {
+        if (!admit(UPLINK, buffer, offset))
+        {
+            return; // before a connection is made for it (traceroute's probes)
+        }
         final int natIp = ifIp[UPLINK];
         final int natPort = allocator.allocate(conns, published, protocol, dst, dport, natIp);
         if (natPort < 0)
@@ -514,6 +542,10 @@ public final class Router implements L3Handler
         {
             counters.increment(RouterCounter.DROP_NO_ROUTE);
             return;
+        }
+        if (!admit(egress, buffer, offset))
+        {
+            return; // an ICMP error must quote the packet as its sender sent it: checked before the rewrite
         }
         if (!rewrite(buffer, offset, protocol, src, sport, dst, dport, newSrc, newSport, newDst, newDport))
         {
@@ -881,13 +913,12 @@ public final class Router implements L3Handler
     private void forward(final int egress, final MutableDirectBuffer buffer, final int offset, final int length,
         final int dst)
     {
-        final int l3 = parser.l3Offset();
-        final int ttl = buffer.getByte(l3 + Ipv4Header.TTL_OFFSET) & 0xFF;
-        if (ttl <= 1)
+        if (!admit(egress, buffer, offset))
         {
-            counters.increment(RouterCounter.DROP_TTL);
             return;
         }
+        final int l3 = parser.l3Offset();
+        final int ttl = buffer.getByte(l3 + Ipv4Header.TTL_OFFSET) & 0xFF;
         final int protocol = buffer.getByte(l3 + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
         final int sum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         buffer.putByte(l3 + Ipv4Header.TTL_OFFSET, (byte)(ttl - 1));
@@ -915,10 +946,150 @@ public final class Router implements L3Handler
             requestIfDue(slot, egress, nextHop);
             return;
         }
+        if (neighbours.needsProbe(slot, now))
+        {
+            neighbours.requested(slot, now);
+            probe(egress, nextHop, mac);
+        }
         final int eth = offset + VnetHeader.LENGTH;
         MacAddress.write(buffer, eth + EthernetHeader.DESTINATION_OFFSET, mac);
         MacAddress.write(buffer, eth + EthernetHeader.SOURCE_OFFSET, ifMac[egress]);
         emit(egress, buffer, offset, length);
+    }
+
+    /**
+     * Last checks before a packet leaves through {@code egress}: TTL (RFC 1812 5.3.1), then the egress MTU; a GSO
+     * frame is measured by the segments the kernel will cut it into. Packets too big without DF are dropped, not
+     * fragmented.
+     *
+     * @return false if dropped (counted, with an ICMP error where one may be sent).
+     */
+    private boolean admit(final int egress, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int l3 = parser.l3Offset();
+        if ((buffer.getByte(l3 + Ipv4Header.TTL_OFFSET) & 0xFF) <= 1)
+        {
+            counters.increment(RouterCounter.DROP_TTL);
+            sendError(buffer, offset, IcmpErrors.TYPE_TIME_EXCEEDED, IcmpErrors.CODE_TTL_EXCEEDED, 0);
+            return false;
+        }
+        final int mtu = ifMtu[egress];
+        if (parser.l3Length() <= mtu || segmentLength(buffer, offset) <= mtu)
+        {
+            return true;
+        }
+        counters.increment(RouterCounter.DROP_TOO_BIG);
+        if ((buffer.getShort(l3 + Ipv4Header.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) &
+            Ipv4Header.FLAG_DONT_FRAGMENT) != 0)
+        {
+            sendError(buffer, offset, IcmpErrors.TYPE_DEST_UNREACHABLE, IcmpErrors.CODE_FRAGMENTATION_NEEDED, mtu);
+        }
+        return false;
+    }
+
+    /** IP length of the packets the kernel cuts a GSO frame into; the whole IP length if not GSO. */
+    private int segmentLength(final MutableDirectBuffer buffer, final int offset)
+    {
+        final int gsoType = buffer.getByte(offset + VnetHeader.GSO_TYPE_OFFSET) & ~VnetHeader.GSO_ECN & 0xFF;
+        if (gsoType == VnetHeader.GSO_NONE || parser.l4Offset() < 0)
+        {
+            return parser.l3Length();
+        }
+        final int gsoSize = buffer.getShort(offset + VnetHeader.GSO_SIZE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int l4Header = parser.has(FrameParser.LAYER_TCP) ? parser.tcp().headerLength() : UdpHeader.HEADER_LENGTH;
+        return parser.l4Offset() - parser.l3Offset() + l4Header + gsoSize;
+    }
+
+    // ------------------------------------------------------------------------------------------------ ICMP errors
+
+    /** An ICMP error about the parsed packet, back out of the interface it came in on, to the MAC it came from. */
+    private void sendError(final MutableDirectBuffer buffer, final int offset, final int type, final int code,
+        final int mtu)
+    {
+        final int length = buildError(buffer, offset, type, code, mtu);
+        if (length > 0)
+        {
+            emit(ingress, icmpErrors.frame(), 0, length);
+        }
+    }
+
+    /** @return the error frame's length, or 0 if no error may be sent about the parsed packet (counted). */
+    private int buildError(final MutableDirectBuffer buffer, final int offset, final int type, final int code,
+        final int mtu)
+    {
+        final int l3 = parser.l3Offset();
+        final int src = parser.ipv4().source();
+        final int dst = parser.ipv4().destination();
+        if (!IcmpErrors.mayAnswer(buffer, l3, parser.l3Length()) || isSubnetBroadcast(src) || isSubnetBroadcast(dst))
+        {
+            counters.increment(RouterCounter.ICMP_ERRORS_SUPPRESSED);
+            return 0;
+        }
+        final boolean pmtu = type == IcmpErrors.TYPE_DEST_UNREACHABLE && code == IcmpErrors.CODE_FRAGMENTATION_NEEDED;
+        // Linux exempts PMTU discovery's errors from the limit (icmpv4_mask_allow): a stalled TCP flow is worse.
+        if (!pmtu && !icmpLimiter.tryAcquire(now))
+        {
+            counters.increment(RouterCounter.ICMP_ERRORS_RATE_LIMITED);
+            return 0;
+        }
+        counters.increment(type == IcmpErrors.TYPE_TIME_EXCEEDED ? RouterCounter.ICMP_TIME_EXCEEDED :
+            pmtu ? RouterCounter.ICMP_FRAG_NEEDED :
+            code == IcmpErrors.CODE_NET_UNREACHABLE ? RouterCounter.ICMP_NET_UNREACHABLE :
+            code == IcmpErrors.CODE_HOST_UNREACHABLE ? RouterCounter.ICMP_HOST_UNREACHABLE :
+            RouterCounter.ICMP_PORT_UNREACHABLE);
+        return icmpErrors.build(parser.ethernet().source(), ifMac[ingress], ifIp[ingress], src, type, code, mtu,
+            buffer, l3, parser.l3Length());
+    }
+
+    /**
+     * Host unreachable about a held packet whose next hop never answered ARP. The packet may already be translated
+     * (NAT): the error then goes back the way the NAT's own ICMP errors do, translated to the inner flow.
+     */
+    private void hostUnreachable(final int slot, final int length)
+    {
+        final int base = slot * PENDING_SLOT_LENGTH;
+        ingress = pendingIngress[slot];
+        if (ifPort[ingress] == 0 ||
+            parser.parse(pendingFrames, base + VnetHeader.LENGTH, length - VnetHeader.LENGTH) != ParseResult.OK ||
+            !parser.has(FrameParser.LAYER_IPV4))
+        {
+            return;
+        }
+        final int errorLength =
+            buildError(pendingFrames, base, IcmpErrors.TYPE_DEST_UNREACHABLE, IcmpErrors.CODE_HOST_UNREACHABLE, 0);
+        if (errorLength == 0)
+        {
+            return;
+        }
+        final UnsafeBuffer error = icmpErrors.frame();
+        if (parser.parse(error, VnetHeader.LENGTH, errorLength - VnetHeader.LENGTH) == ParseResult.OK &&
+            !onIcmpError(error, 0, errorLength, ifIp[ingress]) && !isRouterAddress(parser.ipv4().destination()))
+        {
+            emit(ingress, error, 0, errorLength);
+        }
+    }
+
+    private boolean isSubnetBroadcast(final int ip)
+    {
+        if (isSubnetBroadcast(UPLINK, ip) || isSubnetBroadcast(HOST, ip))
+        {
+            return true;
+        }
+        for (final int leg : legs)
+        {
+            if (isSubnetBroadcast(leg, ip))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The directed broadcast of the interface's subnet (none on /31 and /32 links, RFC 3021). */
+    private boolean isSubnetBroadcast(final int iface, final int ip)
+    {
+        final int mask = ifMask[iface];
+        return ifPort[iface] != 0 && (mask & 0b10) == 0 && (ip | mask) == -1 && (ip & mask) == (ifIp[iface] & mask);
     }
 
     private void emit(final int iface, final MutableDirectBuffer buffer, final int offset, final int length)
@@ -1006,6 +1177,7 @@ public final class Router implements L3Handler
             {
                 pendingFrames.putBytes(i * PENDING_SLOT_LENGTH, buffer, offset, length);
                 pendingIface[i] = iface;
+                pendingIngress[i] = ingress;
                 pendingIp[i] = ip;
                 pendingLength[i] = length;
                 pendingDeadline[i] = now + PENDING_TIMEOUT_NANOS;
@@ -1044,9 +1216,12 @@ public final class Router implements L3Handler
             }
             if (pendingDeadline[i] - now <= 0)
             {
+                final int length = pendingLength[i];
                 pendingLength[i] = 0;
                 pendingCount--;
                 counters.increment(RouterCounter.DROP_ARP_UNRESOLVED);
+                forgetFailed(pendingIface[i], pendingIp[i]);
+                hostUnreachable(i, length);
                 work++;
                 continue;
             }
@@ -1057,6 +1232,24 @@ public final class Router implements L3Handler
             }
         }
         return work;
+    }
+
+    /** A neighbour that never answered is forgotten at once, so the next packet for it starts a new resolution. */
+    private void forgetFailed(final int iface, final int ip)
+    {
+        final int slot = neighbours.find(iface, ip);
+        if (slot != NeighbourTable.NOT_FOUND && neighbours.mac(slot) == NeighbourTable.UNRESOLVED &&
+            neighbours.requests(slot) >= ARP_MAX_REQUESTS)
+        {
+            neighbours.remove(slot);
+        }
+    }
+
+    /** A unicast ARP request to a stale neighbour's known MAC (Linux's PROBE state). */
+    private void probe(final int iface, final int ip, final long mac)
+    {
+        sendArp(iface, ArpHeader.OPER_REQUEST, mac, 0, ip);
+        counters.increment(RouterCounter.ARP_REQUESTS_SENT);
     }
 
     // ------------------------------------------------------------------------------------------------ timers
@@ -1175,7 +1368,27 @@ public final class Router implements L3Handler
         ifMac[iface] = mac;
         ifIp[iface] = ip;
         ifMask[iface] = (int)(0xFFFF_FFFFL << (32 - prefixLength));
+        ifMtu[iface] = DEFAULT_MTU;
         portIface[port] = iface + 1;
+    }
+
+    /** Command: the largest IPv4 packet {@code iface} ({@link #UPLINK}, {@link #HOST} or a leg) sends. */
+    public void setMtu(final int iface, final int mtu)
+    {
+        if (iface < 0 || iface >= INTERFACES || ifPort[iface] == 0)
+        {
+            throw new IllegalArgumentException("interface " + iface + " is not set");
+        }
+        if (mtu < MIN_MTU || mtu > 0xFFFF)
+        {
+            throw new IllegalArgumentException("mtu=" + mtu);
+        }
+        ifMtu[iface] = mtu;
+    }
+
+    public int mtu(final int iface)
+    {
+        return ifMtu[iface];
     }
 
     private void clearInterface(final int iface)
@@ -1186,6 +1399,7 @@ public final class Router implements L3Handler
         ifIp[iface] = 0;
         ifMask[iface] = 0;
         ifInternal[iface] = false;
+        ifMtu[iface] = 0;
         neighbours.flushInterface(iface);
         for (int i = 0; i < PENDING_SLOTS; i++)
         {
