@@ -369,7 +369,7 @@ setup_nat_jvs() {
     sysctl -qw "net.ipv6.conf.$up.disable_ipv6=1"
     ip link set "$up" up && ip -n "$SRV_NS" addr add "$SRV_IP/24" dev "$SRV_IF" &&
     ip -n "$SRV_NS" link set "$SRV_IF" up || { SKIP_REASON="cannot configure the outside server"; return 1; }
-    start_jvs_daemon jvs --uplink "$up" --uplink-address 10.77.9.1/24 &&
+    start_jvs_daemon jvsnat --uplink "$up" --uplink-address 10.77.9.1/24 &&
     jvs_step network create "$JVS_NET" --subnet 10.77.8.0/24 --gateway "$NEXT_HOP_IP" &&
     jvs_sandbox "$CLI_NS" "$JVS_NET" || return 1
     CLI_IF=eth0; CLI_IP="$(ipv4_of "$CLI_NS" eth0)"
