@@ -16,7 +16,7 @@ import static io.jvs.tap.Tpacket2Descriptor.*;
  * TPACKET_V2 rather than V3: V2 hands each frame over at once, V3 only when a block fills or its retire
  * timer fires, which puts a latency floor under quiet ports. One mmap holds both rings, RX first:
  * <pre>
- *  |<------ RX block (a page) ------>|     |<------ TX block = TX slot (txFrameSize up to a page) ------>|
+ *  |<------ RX block (a page) ------>|     |<--- TX block = TX slot (txFrameSize rounded up to pages) --->|
  *  +----------------+----------------+-----+-------------------------------------------------+-----+
  *  | RX slot 0      | RX slot 1      | ... | TX slot 0                                       | ... |
  *  +----------------+----------------+-----+-------------------------------------------------+-----+
