@@ -50,7 +50,11 @@ Usage: bin/jvs bench [options]      (or benchmarks/e2e/bench.sh [options]; needs
   --lat-seconds N      sockperf ping-pong duration (default $LAT_SECONDS)
   --awake-cpus         keep CPUs out of idle states during latency tests (PM QoS via /dev/cpu_dma_latency = 0);
                        removes the idle wake-up cost, which otherwise dominates p50 on an idle VM
-  --fabrics LIST       comma list of veth,bridge,jvs (default $FABRICS)
+  --fabrics LIST       comma list of veth, bridge, jvs, vxlan-kernel, vxlan-jvs, nat-kernel, nat-jvs (default
+                       $FABRICS); put each kernel fabric before its jvs counterpart (ratios and the fixed
+                       rate use its figures): vxlan-kernel,vxlan-jvs = two hosts over VXLAN (kernel vxlan +
+                       bridge vs two jvs daemons); nat-kernel,nat-jvs = client to an outside server through
+                       masquerade (kernel bridge + iptables vs jvs --uplink)
   --jvs PATH           jvs launcher (default \$JVS_BIN or bin/jvs)
   --jvs-opts "OPTS"    extra options for \`jvs daemon\`, e.g. "--threads dedicated --idle busy"
   --out FILE           where the Markdown report goes (default docs/benchmarks.md)
@@ -93,6 +97,7 @@ readonly PREFIX="jb$RID"                  # 6 chars; every name below stays with
 readonly WORK_DIR="/tmp/$PREFIX-bench"
 OWNED_NS=()                               # namespaces to delete
 OWNED_PIDS=()                             # process-group leaders (started with setsid) to kill
+OWNED_LINKS=()                            # host-namespace links (underlay, uplink veths) to delete
 CLEANED=0
 
 cleanup() {
@@ -168,7 +173,14 @@ wait_for_port() {                # wait_for_port NS PROTO(t|u) PORT  (up to 5 s)
 # ---------------------------------------------------------------------------------------------------------
 # Topologies. Each setup_* sets CLI_NS CLI_IF CLI_IP SRV_NS SRV_IF SRV_IP, or sets SKIP_REASON and fails.
 # ---------------------------------------------------------------------------------------------------------
-declare -A FABRIC_TITLE=([veth]="direct veth pair" [bridge]="kernel bridge" [jvs]="jvs")
+declare -A FABRIC_TITLE=([veth]="direct veth pair" [bridge]="kernel bridge" [jvs]="jvs"
+    [vxlan-kernel]="kernel vxlan, 2 hosts" [vxlan-jvs]="jvs overlay, 2 daemons"
+    [nat-kernel]="kernel bridge + MASQUERADE" [nat-jvs]="jvs + uplink NAT")
+# Each fabric's ratios are to the kernel fabric doing the same job, measured earlier in the same run.
+declare -A BASELINE=([veth]=bridge [bridge]=bridge [jvs]=bridge
+    [vxlan-kernel]=vxlan-kernel [vxlan-jvs]=vxlan-kernel [nat-kernel]=nat-kernel [nat-jvs]=nat-kernel)
+NEXT_HOP_IP=""                  # routed fabrics: the client's gateway (trafgen addresses its MAC)
+ONE_WAY=0                       # 1 = the server cannot reach the client (NAT): warm up from the client only
 
 setup_veth() {
     CLI_NS="${PREFIX}vc"; SRV_NS="${PREFIX}vs"
@@ -205,16 +217,73 @@ setup_bridge() {
     BRIDGE_NF="$(ip netns exec "$sw" sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null || echo "n/a (br_netfilter not loaded)")"
 }
 
-# jvs: the daemon on a private socket; jvs itself creates the sandboxes (namespaces with eth0) and the veths.
-JVS_SOCKET=""
-JVS_NET="${PREFIX}n"
+# Two "hosts" (namespaces) joined by a veth underlay, each a bridge with a vxlan device (VNI 4242, learning,
+# one static remote) and the endpoint's veth: the kernel's counterpart of vxlan-jvs.
+setup_vxlan_kernel() {
+    local ha="${PREFIX}ka" hb="${PREFIX}kb" side
+    CLI_NS="${PREFIX}kc"; SRV_NS="${PREFIX}ks"
+    CLI_IF="${PREFIX}kc0"; SRV_IF="${PREFIX}ks0"
+    CLI_IP=10.77.4.1; SRV_IP=10.77.4.2
+    add_ns "$CLI_NS" && add_ns "$SRV_NS" && add_ns "$ha" && add_ns "$hb" || { SKIP_REASON="cannot create namespaces"; return 1; }
+    ip link add "${PREFIX}ku" netns "$ha" type veth peer name "${PREFIX}kv" netns "$hb" &&
+    ip -n "$ha" addr add 10.77.5.1/24 dev "${PREFIX}ku" && ip -n "$ha" link set "${PREFIX}ku" up &&
+    ip -n "$hb" addr add 10.77.5.2/24 dev "${PREFIX}kv" && ip -n "$hb" link set "${PREFIX}kv" up \
+        || { SKIP_REASON="cannot create the underlay"; return 1; }
+    for side in "$ha ${PREFIX}ku 10.77.5.1 10.77.5.2 $CLI_NS $CLI_IF $CLI_IP" \
+                "$hb ${PREFIX}kv 10.77.5.2 10.77.5.1 $SRV_NS $SRV_IF $SRV_IP"; do
+        local h u here there ens eif eip
+        read -r h u here there ens eif eip <<<"$side"
+        ip -n "$h" link add "${PREFIX}br" type bridge && ip -n "$h" link set "${PREFIX}br" up &&
+        ip -n "$h" link add "${PREFIX}vx" type vxlan id 4242 local "$here" remote "$there" dstport 4789 dev "$u" &&
+        ip -n "$h" link set "${PREFIX}vx" master "${PREFIX}br" && ip -n "$h" link set "${PREFIX}vx" up &&
+        ip link add "$eif" netns "$ens" type veth peer name "${eif%0}1" netns "$h" &&
+        ip -n "$h" link set "${eif%0}1" master "${PREFIX}br" && ip -n "$h" link set "${eif%0}1" up &&
+        # The overlay MTU, as on jvs overlay networks (--overlay-mtu 1450): the underlay carries 50 more.
+        ip -n "$ens" link set "$eif" mtu 1450 && ip -n "$ens" addr add "$eip/24" dev "$eif" &&
+        ip -n "$ens" link set "$eif" up || { SKIP_REASON="cannot build the vxlan host $h"; return 1; }
+    done
+}
+
+# The client on a kernel bridge with the gateway address in a "router" namespace that forwards and masquerades
+# (iptables MASQUERADE, as Docker sets up docker0) to the outside server on a second veth.
+setup_nat_kernel() {
+    local rt="${PREFIX}tr"
+    command -v iptables >/dev/null 2>&1 || { SKIP_REASON="no iptables"; return 1; }
+    CLI_NS="${PREFIX}tc"; SRV_NS="${PREFIX}ts"
+    CLI_IF="${PREFIX}tc0"; SRV_IF="${PREFIX}ts0"
+    CLI_IP=10.77.8.2; SRV_IP=10.77.9.2; NEXT_HOP_IP=10.77.8.1; ONE_WAY=1
+    add_ns "$CLI_NS" && add_ns "$SRV_NS" && add_ns "$rt" || { SKIP_REASON="cannot create namespaces"; return 1; }
+    ip -n "$rt" link add "${PREFIX}br" type bridge && ip -n "$rt" addr add "$NEXT_HOP_IP/24" dev "${PREFIX}br" &&
+    ip -n "$rt" link set "${PREFIX}br" up &&
+    ip link add "$CLI_IF" netns "$CLI_NS" type veth peer name "${PREFIX}tc1" netns "$rt" &&
+    ip -n "$rt" link set "${PREFIX}tc1" master "${PREFIX}br" && ip -n "$rt" link set "${PREFIX}tc1" up &&
+    ip link add "$SRV_IF" netns "$SRV_NS" type veth peer name "${PREFIX}ts1" netns "$rt" &&
+    ip -n "$rt" addr add 10.77.9.1/24 dev "${PREFIX}ts1" && ip -n "$rt" link set "${PREFIX}ts1" up &&
+    ip netns exec "$rt" sysctl -qw net.ipv4.ip_forward=1 \
+        || { SKIP_REASON="cannot build the router namespace"; return 1; }
+    ip netns exec "$rt" iptables -t nat -A POSTROUTING -s 10.77.8.0/24 ! -o "${PREFIX}br" -j MASQUERADE \
+        || { SKIP_REASON="iptables MASQUERADE failed"; return 1; }
+    ip -n "$CLI_NS" addr add "$CLI_IP/24" dev "$CLI_IF" && ip -n "$CLI_NS" link set "$CLI_IF" up &&
+    ip -n "$CLI_NS" route add default via "$NEXT_HOP_IP" &&
+    ip -n "$SRV_NS" addr add "$SRV_IP/24" dev "$SRV_IF" && ip -n "$SRV_NS" link set "$SRV_IF" up \
+        || { SKIP_REASON="cannot configure endpoints"; return 1; }
+}
+
+# jvs: each daemon on a private socket and state directory; jvs itself creates the sandboxes (namespaces with
+# eth0) and the veths. JVS_DAEMONS holds "pid socket" per daemon, JVS_SANDBOXES "socket name" per sandbox.
+JVS_DAEMONS=()
 JVS_SANDBOXES=()
+JVS_SOCKET=""                            # the socket of the daemon started last
+JVS_NET="${PREFIX}n"
 
-jvs_cli() { timeout 30 "$JVS_BIN" "$@" --socket "$JVS_SOCKET"; }
+jvs_cli() { local socket="$1"; shift; timeout 30 "$JVS_BIN" "$@" --socket "$socket"; }
 
-setup_jvs() {
-    local log="$WORK_DIR/jvs-daemon.log" i help
-    local -a daemon_opts=(--socket "$WORK_DIR/jvs.sock")
+# start_jvs_daemon LABEL [daemon options...]: starts one daemon, sets JVS_SOCKET and JVS_LOG, or fails.
+start_jvs_daemon() {
+    local label="$1" help i pid; shift
+    local socket="$WORK_DIR/$label.sock"
+    JVS_LOG="$WORK_DIR/$label-daemon.log"
+    local -a daemon_opts=(--socket "$socket")
     local -a extra_opts=()
     read -r -a extra_opts <<<"$JVS_DAEMON_OPTS"
     [[ -x "$JVS_BIN" ]] || { SKIP_REASON="no executable jvs launcher (${JVS_BIN#"$REPO_ROOT"/})"; return 1; }
@@ -224,78 +293,133 @@ setup_jvs() {
         return 1
     fi
     # A private state directory, so the run neither replays nor changes the machine's /var/lib/jvs.
-    grep -q -- '--state-dir' <<<"$help" && daemon_opts+=(--state-dir "$WORK_DIR/jvs-state")
+    grep -q -- '--state-dir' <<<"$help" && daemon_opts+=(--state-dir "$WORK_DIR/$label-state")
     # Machine-wide names (Docker's plugin socket, the host TAP jvs0) belong to the host's own jvs, if it runs one.
     grep -q -- '--no-docker-plugin' <<<"$help" && daemon_opts+=(--no-docker-plugin)
     grep -q -- '--no-host-port' <<<"$help" && daemon_opts+=(--no-host-port)
-    JVS_SOCKET="$WORK_DIR/jvs.sock"
-    daemon_opts+=("${extra_opts[@]+"${extra_opts[@]}"}")
-    start_bg "$log" "$JVS_BIN" daemon "${daemon_opts[@]}"
-    JVS_PID=$LAST_PID
+    daemon_opts+=("$@" "${extra_opts[@]+"${extra_opts[@]}"}")
+    start_bg "$JVS_LOG" "$JVS_BIN" daemon "${daemon_opts[@]}"
+    pid=$LAST_PID
+    JVS_DAEMONS+=("$pid $socket")
     for i in $(seq 300); do                     # up to 30 s for the JVM to come up
-        [[ -S "$JVS_SOCKET" ]] && break
-        kill -0 "$JVS_PID" 2>/dev/null || break
+        [[ -S "$socket" ]] && break
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    [[ -S "$JVS_SOCKET" ]] || { SKIP_REASON="daemon did not open its socket ($(jvs_log_tail "$log"))"; return 1; }
-    JVS_BANNER="$(grep -m1 'listening' "$log" | sed "s:$WORK_DIR/::")"
+    [[ -S "$socket" ]] || { SKIP_REASON="daemon did not open its socket ($(jvs_log_tail "$JVS_LOG"))"; return 1; }
+    JVS_SOCKET="$socket"
+    JVS_BANNER="$(grep -m1 'listening' "$JVS_LOG" | sed "s:$WORK_DIR/::")" || JVS_BANNER=""
+    return 0
+}
 
-    CLI_NS="${PREFIX}jc"; SRV_NS="${PREFIX}js"
+# jvs_sandbox NAME NETWORK: a sandbox of the daemon on JVS_SOCKET, connected to NETWORK.
+jvs_sandbox() {
+    local sb="$1" net="$2"
+    JVS_SANDBOXES+=("$JVS_SOCKET $sb")
+    OWNED_NS+=("$sb")                           # deleted by exact name if jvs leaves it behind
+    jvs_step sandbox create "$sb" && jvs_step network connect "$net" "$sb" || return 1
+    ip netns exec "$sb" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+    return 0
+}
+
+endpoints_on_eth0() {
     CLI_IF=eth0; SRV_IF=eth0
-    jvs_step "$log" network create "$JVS_NET" --subnet 10.77.3.0/24 || return 1
-    local sb
-    for sb in "$CLI_NS" "$SRV_NS"; do
-        JVS_SANDBOXES+=("$sb")
-        OWNED_NS+=("$sb")                       # deleted by exact name if jvs leaves it behind
-        jvs_step "$log" sandbox create "$sb" || return 1
-        jvs_step "$log" network connect "$JVS_NET" "$sb" || return 1
-    done
-    for sb in "$CLI_NS" "$SRV_NS"; do
-        ip netns exec "$sb" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-    done
     CLI_IP="$(ipv4_of "$CLI_NS" eth0)"; SRV_IP="$(ipv4_of "$SRV_NS" eth0)"
     [[ -n "$CLI_IP" && -n "$SRV_IP" ]] || { SKIP_REASON="no IPv4 address on eth0 in the sandboxes"; return 1; }
 }
 
+setup_jvs() {
+    start_jvs_daemon jvs || return 1
+    CLI_NS="${PREFIX}jc"; SRV_NS="${PREFIX}js"
+    jvs_step network create "$JVS_NET" --subnet 10.77.3.0/24 &&
+    jvs_sandbox "$CLI_NS" "$JVS_NET" && jvs_sandbox "$SRV_NS" "$JVS_NET" && endpoints_on_eth0
+}
+
+# Two daemons, each a "host" with its own underlay end (a host-namespace veth pair) and static --peers (no
+# etcd), one overlay network of the same VNI. A VTEP holds the VXLAN port with a kernel UDP socket on its
+# address, so each end gets its address as a /32 without a prefix route (the host's routes stay as they are).
+setup_vxlan_jvs() {
+    local ua="${PREFIX}ua" ub="${PREFIX}ub"
+    CLI_NS="${PREFIX}xc"; SRV_NS="${PREFIX}xs"
+    ip link add "$ua" type veth peer name "$ub" || { SKIP_REASON="cannot create the underlay veth pair"; return 1; }
+    OWNED_LINKS+=("$ua")
+    sysctl -qw "net.ipv6.conf.$ua.disable_ipv6=1" "net.ipv6.conf.$ub.disable_ipv6=1"
+    ip addr add 10.77.6.1/32 dev "$ua" noprefixroute && ip addr add 10.77.6.2/32 dev "$ub" noprefixroute &&
+    ip link set "$ua" up && ip link set "$ub" up || { SKIP_REASON="cannot set the underlay up"; return 1; }
+    local -a net_opts=(network create "$JVS_NET" -d overlay --internal --subnet 10.77.7.0/24 -o vni=4242)
+    start_jvs_daemon jvsa --underlay "$ua" --underlay-address 10.77.6.1/24 --peers 10.77.6.2 &&
+    jvs_step "${net_opts[@]}" && jvs_sandbox "$CLI_NS" "$JVS_NET" || return 1
+    start_jvs_daemon jvsb --underlay "$ub" --underlay-address 10.77.6.2/24 --peers 10.77.6.1 &&
+    jvs_step "${net_opts[@]}" || return 1
+    # Without etcd each daemon allocates alone and would hand out the client's address again: a placeholder
+    # sandbox takes it on this side and is removed once the server has the next one.
+    jvs_sandbox "${PREFIX}xp" "$JVS_NET" && jvs_sandbox "$SRV_NS" "$JVS_NET" && jvs_step sandbox rm "${PREFIX}xp" &&
+    endpoints_on_eth0
+}
+
+# The client in a jvs network; the outside server behind a host-namespace veth that is jvs's --uplink (jvs
+# routes, masquerades to the uplink address and answers ARP there; the host kernel has no address on it).
+setup_nat_jvs() {
+    local up="${PREFIX}ou"
+    CLI_NS="${PREFIX}oc"; SRV_NS="${PREFIX}os"
+    SRV_IF="${PREFIX}os0"; SRV_IP=10.77.9.2; NEXT_HOP_IP=10.77.8.1; ONE_WAY=1
+    add_ns "$SRV_NS" || { SKIP_REASON="cannot create namespaces"; return 1; }
+    ip link add "$up" type veth peer name "$SRV_IF" netns "$SRV_NS" || { SKIP_REASON="cannot create the uplink"; return 1; }
+    OWNED_LINKS+=("$up")
+    sysctl -qw "net.ipv6.conf.$up.disable_ipv6=1"
+    ip link set "$up" up && ip -n "$SRV_NS" addr add "$SRV_IP/24" dev "$SRV_IF" &&
+    ip -n "$SRV_NS" link set "$SRV_IF" up || { SKIP_REASON="cannot configure the outside server"; return 1; }
+    start_jvs_daemon jvsnat --uplink "$up" --uplink-address 10.77.9.1/24 &&
+    jvs_step network create "$JVS_NET" --subnet 10.77.8.0/24 --gateway "$NEXT_HOP_IP" &&
+    jvs_sandbox "$CLI_NS" "$JVS_NET" || return 1
+    CLI_IF=eth0; CLI_IP="$(ipv4_of "$CLI_NS" eth0)"
+    [[ -n "$CLI_IP" ]] || { SKIP_REASON="no IPv4 address on eth0 in the client sandbox"; return 1; }
+}
+
 jvs_step() {
-    local log="$1"; shift
     local out
-    if ! out="$(jvs_cli "$@" 2>&1)"; then
+    if ! out="$(jvs_cli "$JVS_SOCKET" "$@" 2>&1)"; then
         SKIP_REASON="'jvs $*' failed: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-200)"
         return 1
     fi
-    printf '$ jvs %s\n%s\n' "$*" "$out" >>"$log.cli"
+    printf '$ jvs %s\n%s\n' "$*" "$out" >>"$JVS_LOG.cli"
 }
 
 jvs_log_tail() { tail -n 3 "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-200; }
 
 jvs_teardown_sandboxes() {
-    local sb
-    kill -0 "${JVS_PID:-0}" 2>/dev/null || return 0
-    for sb in "${JVS_SANDBOXES[@]+"${JVS_SANDBOXES[@]}"}"; do
-        timeout 20 "$JVS_BIN" sandbox rm "$sb" --socket "$JVS_SOCKET" >/dev/null 2>&1 ||
-            timeout 20 "$JVS_BIN" sandbox delete "$sb" --socket "$JVS_SOCKET" >/dev/null 2>&1
+    local entry socket sb
+    for entry in "${JVS_SANDBOXES[@]+"${JVS_SANDBOXES[@]}"}"; do
+        read -r socket sb <<<"$entry"
+        [[ -S "$socket" ]] || continue
+        timeout 20 "$JVS_BIN" sandbox rm "$sb" --socket "$socket" >/dev/null 2>&1 ||
+            timeout 20 "$JVS_BIN" sandbox delete "$sb" --socket "$socket" >/dev/null 2>&1
     done
 }
 
 teardown_fabric() {
-    local ns pid
-    [[ -n "${JVS_PID:-}" ]] && jvs_teardown_sandboxes
+    local ns pid entry link
+    jvs_teardown_sandboxes
     for pid in "${OWNED_PIDS[@]+"${OWNED_PIDS[@]}"}"; do stop_pid "$pid"; done
     OWNED_PIDS=()
     for ns in "${OWNED_NS[@]+"${OWNED_NS[@]}"}"; do
         ip netns pids "$ns" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null; done
         ip netns del "$ns" 2>/dev/null
     done
-    for ns in "${JVS_SANDBOXES[@]+"${JVS_SANDBOXES[@]}"}"; do
+    for link in "${OWNED_LINKS[@]+"${OWNED_LINKS[@]}"}"; do
+        ip link del "$link" 2>/dev/null
+    done
+    for entry in "${JVS_SANDBOXES[@]+"${JVS_SANDBOXES[@]}"}"; do
+        ns="${entry#* }"
         [[ -n "$ns" ]] && rm -rf -- "/etc/netns/$ns"    # per-sandbox hosts file, if jvs left it behind
     done
-    OWNED_NS=(); JVS_SANDBOXES=(); JVS_PID=""; JVS_SOCKET=""
+    OWNED_NS=(); OWNED_LINKS=(); JVS_SANDBOXES=(); JVS_DAEMONS=(); JVS_SOCKET=""; NEXT_HOP_IP=""; ONE_WAY=0
 }
 
 # Pings both ways so both ends have ARP entries and any switch has learned both MACs.
 warm_up_path() {
-    timeout 10 ip netns exec "$CLI_NS" ping -q -c 3 -i 0.2 -W 1 "$SRV_IP" >/dev/null 2>&1 &&
+    timeout 10 ip netns exec "$CLI_NS" ping -q -c 3 -i 0.2 -W 1 "$SRV_IP" >/dev/null 2>&1 || return 1
+    [[ $ONE_WAY -eq 1 ]] && return 0
     timeout 10 ip netns exec "$SRV_NS" ping -q -c 3 -i 0.2 -W 1 "$CLI_IP" >/dev/null 2>&1
 }
 
@@ -342,7 +466,12 @@ measure_tcp() {
 
 write_trafgen_config() {         # one valid 60-byte Ethernet/IPv4/UDP frame (64 B on a wire with the FCS)
     local file="$1" src_mac dst_mac
-    src_mac="$(mac_of "$CLI_NS" "$CLI_IF")"; dst_mac="$(mac_of "$SRV_NS" "$SRV_IF")"
+    src_mac="$(mac_of "$CLI_NS" "$CLI_IF")"
+    if [[ -n "$NEXT_HOP_IP" ]]; then           # routed: the gateway's MAC, learned by the warm-up ping
+        dst_mac="$(ip -n "$CLI_NS" -j neigh show "$NEXT_HOP_IP" dev "$CLI_IF" | jq -r '.[0].lladdr // empty')"
+    else
+        dst_mac="$(mac_of "$SRV_NS" "$SRV_IF")"
+    fi
     [[ -n "$src_mac" && -n "$dst_mac" ]] || return 1
     cat >"$file" <<EOF
 {
@@ -369,6 +498,7 @@ trafgen_window() {
         trafgen -o "$CLI_IF" -i "$cfg" -P 1 --no-sock-mem --notouch-irq "${rate_opt[@]+"${rate_opt[@]}"}"
     local sender=$LAST_PID
     sleep "$PPS_WARMUP_SECONDS"
+    kill -0 "$UDP_SINK_PID" 2>/dev/null || warn "$title: the UDP sink is gone: $(tail -n 2 "$WORK_DIR/udp-sink.log")"
     kill -0 "$sender" 2>/dev/null || { warn "$title: trafgen exited: $(tail -n 2 "$WORK_DIR/trafgen.log")"; forget_pid "$sender"; return 1; }
     # Counts over a steady window: sent = client tx (+ tx drops), delivered = server rx.
     local t0 tx0 txd0 rx0 t1 tx1 txd1 rx1
@@ -384,14 +514,34 @@ trafgen_window() {
             printf "%.1f %.1f %.4f\n", got / s / 1e3, sent / s / 1e3, loss }')
 }
 
+# A UDP socket bound to trafgen's destination port that is never read: the frames end at its full receive queue
+# (counted in the server's UdpRcvbufErrors) instead of each provoking an ICMP port unreachable, whose cost on the
+# receiving CPU is not what any fabric should be measured on. Python 3 is in every Debian base system.
+start_udp_sink() {
+    start_bg "$WORK_DIR/udp-sink.log" ip netns exec "$SRV_NS" python3 -c \
+        'import socket, sys, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 9)); time.sleep(600)' \
+        "$SRV_IP"
+    UDP_SINK_PID=$LAST_PID
+    wait_for_port "$SRV_NS" u 9
+}
+
 measure_pps() {
+    local fabric="$1" title="${FABRIC_TITLE[$1]}" rc=0
+    start_udp_sink || { warn "$title: UDP sink did not start: $(tail -n 2 "$WORK_DIR/udp-sink.log")"; forget_pid "$UDP_SINK_PID"; return 1; }
+    measure_pps_windows "$fabric" || rc=1
+    forget_pid "$UDP_SINK_PID"
+    return $rc
+}
+
+measure_pps_windows() {
     local fabric="$1" title="${FABRIC_TITLE[$1]}"
     trafgen_window "$title" "$PPS_RATE" || return 1
     R_PPS[$fabric]="$TG_DELIVERED"; R_SENT_PPS[$fabric]="$TG_SENT"; R_LOSS[$fabric]="$TG_LOSS"
     # The pps target is "1.5x the bridge's delivered rate with < 1 % loss at that rate": offer exactly that
     # (the bridge runs before jvs in every fabric order the report knows, so its figure is at hand).
-    [[ "$fabric" == jvs && -n "${R_PPS[bridge]:-}" ]] || return 0
-    R_FIX_RATE[$fabric]="$(awk -v b="${R_PPS[bridge]}" -v m="$FIXED_RATE_FACTOR" 'BEGIN { printf "%d", b * 1000 * m }')"
+    local base="${BASELINE[$fabric]}"
+    [[ "$base" != "$fabric" && "$base" != veth && -n "${R_PPS[$base]:-}" && "$fabric" != veth ]] || return 0
+    R_FIX_RATE[$fabric]="$(awk -v b="${R_PPS[$base]}" -v m="$FIXED_RATE_FACTOR" 'BEGIN { printf "%d", b * 1000 * m }')"
     trafgen_window "$title" "${R_FIX_RATE[$fabric]}" || return 1
     R_FIX_PPS[$fabric]="$TG_DELIVERED"; R_FIX_SENT[$fabric]="$TG_SENT"; R_FIX_LOSS[$fabric]="$TG_LOSS"
 }
@@ -425,10 +575,10 @@ sockperf_percentile() { printf '%s\n' "$1" | awk -v p="$2" '$0 ~ "percentile " p
 # ---------------------------------------------------------------------------------------------------------
 run_fabric() {
     local fabric="$1" title="${FABRIC_TITLE[$1]}"
-    SKIP_REASON=""
+    SKIP_REASON=""; CLI_IP=""; SRV_IP=""
     STEP=$((STEP + 1))
     progress "$title: setting up ..."
-    if ! "setup_$fabric" || ! warm_up_path; then
+    if ! "setup_${fabric//-/_}" || ! warm_up_path; then
         [[ -n "$SKIP_REASON" ]] || SKIP_REASON="no ping between $CLI_IP and $SRV_IP"
         R_STATUS[$fabric]="skipped: $SKIP_REASON"
         progress "$title: skipped: $SKIP_REASON"
@@ -454,29 +604,31 @@ cell() { printf '%s' "${1:-–}"; }
 loss_cell() { [[ -n "${1:-}" ]] && awk -v l="$1" 'BEGIN { printf "%.2f %%", l * 100 }' || printf '–'; }
 
 results_table() {
-    local f
-    echo "| fabric | TCP Gbit/s | ×bridge | 64B delivered kpps | loss | ×bridge | p50 µs | p99 µs | p99.9 µs |"
+    local f b
+    echo "| fabric | TCP Gbit/s | ×kernel | 64B delivered kpps | loss | ×kernel | p50 µs | p99 µs | p99.9 µs |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for f in "${SELECTED[@]}"; do
         if [[ "${R_STATUS[$f]}" == skipped:* ]]; then
             echo "| ${FABRIC_TITLE[$f]} | ${R_STATUS[$f]} | | | | | | | |"
             continue
         fi
+        b="${BASELINE[$f]}"
         printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${FABRIC_TITLE[$f]}" \
-            "$(cell "${R_TCP[$f]:-}")" "$(ratio "${R_TCP[$f]:-}" "${R_TCP[bridge]:-}")" \
-            "$(cell "${R_PPS[$f]:-}")" "$(loss_cell "${R_LOSS[$f]:-}")" "$(ratio "${R_PPS[$f]:-}" "${R_PPS[bridge]:-}")" \
+            "$(cell "${R_TCP[$f]:-}")" "$(ratio "${R_TCP[$f]:-}" "${R_TCP[$b]:-}")" \
+            "$(cell "${R_PPS[$f]:-}")" "$(loss_cell "${R_LOSS[$f]:-}")" "$(ratio "${R_PPS[$f]:-}" "${R_PPS[$b]:-}")" \
             "$(cell "${R_P50[$f]:-}")" "$(cell "${R_P99[$f]:-}")" "$(cell "${R_P999[$f]:-}")"
     done
 }
 
 details_table() {
-    local f
-    echo "| fabric | status | TCP retransmits (median) | trafgen sent kpps | p50 ×bridge | p99 ×bridge | client offloads (ethtool -k) |"
+    local f b
+    echo "| fabric | status | TCP retransmits (median) | trafgen sent kpps | p50 ×kernel | p99 ×kernel | client offloads (ethtool -k) |"
     echo "|---|---|---:|---:|---:|---:|---|"
     for f in "${SELECTED[@]}"; do
+        b="${BASELINE[$f]}"
         printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${FABRIC_TITLE[$f]}" "${R_STATUS[$f]}" \
             "$(cell "${R_TCP_RETR[$f]:-}")" "$(cell "${R_SENT_PPS[$f]:-}")" \
-            "$(ratio "${R_P50[$f]:-}" "${R_P50[bridge]:-}")" "$(ratio "${R_P99[$f]:-}" "${R_P99[bridge]:-}")" \
+            "$(ratio "${R_P50[$f]:-}" "${R_P50[$b]:-}")" "$(ratio "${R_P99[$f]:-}" "${R_P99[$b]:-}")" \
             "$(cell "${R_OFFLOADS[$f]:-}")"
     done
 }
@@ -500,13 +652,21 @@ loss_row() {
         "$(awk -v l="$2" 'BEGIN { print (l == "") ? "–" : (l < 0.01 ? "yes" : "no") }')"
 }
 
-fixed_rate_table() {             # jvs offered FIXED_RATE_FACTOR x the bridge's delivered pps
-    [[ -n "${R_FIX_RATE[jvs]:-}" ]] || return 0
-    echo "| 64 B at a fixed rate | rate set kpps | trafgen sent kpps | delivered kpps | ×bridge (max rate) | loss |"
-    echo "|---|---:|---:|---:|---:|---:|"
-    printf '| jvs, %s x the bridge'"'"'s delivered | %s | %s | %s | %s | %s |\n' "$FIXED_RATE_FACTOR" \
-        "$(awk -v r="${R_FIX_RATE[jvs]}" 'BEGIN { printf "%.1f", r / 1e3 }')" "$(cell "${R_FIX_SENT[jvs]:-}")" \
-        "$(cell "${R_FIX_PPS[jvs]:-}")" "$(ratio "${R_FIX_PPS[jvs]:-}" "${R_PPS[bridge]:-}")" "$(loss_cell "${R_FIX_LOSS[jvs]:-}")"
+fixed_rate_table() {             # jvs fabrics offered FIXED_RATE_FACTOR x their kernel counterpart's delivered pps
+    local f b header=0
+    for f in "${SELECTED[@]}"; do
+        [[ -n "${R_FIX_RATE[$f]:-}" ]] || continue
+        if [[ $header -eq 0 ]]; then
+            echo "| 64 B at a fixed rate | rate set kpps | trafgen sent kpps | delivered kpps | ×kernel (max rate) | loss |"
+            echo "|---|---:|---:|---:|---:|---:|"
+            header=1
+        fi
+        b="${BASELINE[$f]}"
+        printf '| %s, %s x %s'"'"'s delivered | %s | %s | %s | %s | %s |\n' "${FABRIC_TITLE[$f]}" "$FIXED_RATE_FACTOR" \
+            "${FABRIC_TITLE[$b]}" "$(awk -v r="${R_FIX_RATE[$f]}" 'BEGIN { printf "%.1f", r / 1e3 }')" \
+            "$(cell "${R_FIX_SENT[$f]:-}")" "$(cell "${R_FIX_PPS[$f]:-}")" "$(ratio "${R_FIX_PPS[$f]:-}" "${R_PPS[$b]:-}")" \
+            "$(loss_cell "${R_FIX_LOSS[$f]:-}")"
+    done
 }
 
 target_row() {
@@ -528,13 +688,34 @@ machine_description() {
     echo "- bridge-nf-call-iptables in the bridge's namespace: ${BRIDGE_NF:-not measured}"
 }
 
+# The report replaces the block between these markers and keeps the rest of the file (other sections, e.g. the
+# JMH figures); a file without them is replaced whole.
+readonly REPORT_BEGIN="<!-- bench.sh: e2e report begin -->"
+readonly REPORT_END="<!-- bench.sh: e2e report end -->"
+
 write_report() {
     mkdir -p "$(dirname "$OUT_FILE")"
+    local block="$WORK_DIR/report.md"
+    report_block >"$block"
+    if [[ -f "$OUT_FILE" ]] && grep -qF "$REPORT_BEGIN" "$OUT_FILE" && grep -qF "$REPORT_END" "$OUT_FILE"; then
+        awk -v b="$REPORT_BEGIN" -v e="$REPORT_END" -v f="$block" '
+            $0 == b { while ((getline line < f) > 0) print line; skip = 1; next }
+            $0 == e { skip = 0; next }
+            !skip' "$OUT_FILE" >"$OUT_FILE.tmp" && mv -- "$OUT_FILE.tmp" "$OUT_FILE"
+    else
+        cp -- "$block" "$OUT_FILE"
+    fi
+}
+
+report_block() {
     {
+        echo "$REPORT_BEGIN"
         echo "# jvs end-to-end benchmarks"
         echo
         echo "Generated by \`bin/jvs bench\` (benchmarks/e2e/bench.sh). Same two-namespace topology over each fabric,"
-        echo "measured back to back in one run; ratios are to the kernel bridge of the same run."
+        echo "measured back to back in one run; ratios (×kernel) are to the kernel fabric doing the same job in the"
+        echo "same run: the kernel bridge for the veth pair and jvs, kernel vxlan for the jvs overlay, kernel bridge +"
+        echo "iptables MASQUERADE for jvs NAT."
         echo
         echo "Command: \`$COMMAND_LINE\`"
         echo
@@ -575,7 +756,18 @@ write_report() {
         echo "  idle 2-core VM, ≈ 2.5 µs on the same VM under other load, ≈ 4 µs with \`--awake-cpus\`), so compare fabrics"
         echo "  within one run and mind the load averages above."
         echo "- Figures are noisy on a shared 2-core machine (trafgen ±4 %, TCP ±15 % seen): compare ratios within one run."
-    } >"$OUT_FILE"
+        echo "- Receiver: the server binds trafgen's UDP port with a socket it never reads, so frames end at that socket's"
+        echo "  full queue on every fabric (until 2026-11 nothing listened and each frame cost an ICMP port unreachable on"
+        echo "  the receiving CPU, which for jvs is the switch thread's: figures before that are lower for every fabric)."
+        echo "- Opt-in rows (\`--fabrics ...\`): \`vxlan-kernel\` two \"host\" namespaces joined by a veth underlay, each a"
+        echo "  bridge + vxlan device (VNI 4242) + the endpoint's veth (MTU 1450); \`vxlan-jvs\` two jvs daemons, each with"
+        echo "  one end of a host-namespace veth pair as \`--underlay\` and the other as \`--peers\`, one \`-d overlay\` network"
+        echo "  (both daemons' switch threads share the 2 cores with trafgen, where the kernel does all on trafgen's core)."
+        echo "  \`nat-kernel\` client behind a kernel bridge whose namespace forwards and masquerades (iptables) to the outside"
+        echo "  server; \`nat-jvs\` client on a jvs network, the outside server behind jvs's \`--uplink\` (a host-namespace veth)."
+        echo "  Routed rows send trafgen's frames to the gateway's MAC; the server cannot reach the client (warm-up one way)."
+        echo "$REPORT_END"
+    }
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -603,7 +795,8 @@ main() {
     IFS=',' read -r -a SELECTED <<<"$FABRICS"
     local f
     for f in "${SELECTED[@]}"; do
-        [[ -n "${FABRIC_TITLE[$f]:-}" ]] || { echo "bench: unknown fabric '$f' (veth, bridge, jvs)" >&2; exit 2; }
+        [[ -n "${FABRIC_TITLE[$f]:-}" ]] ||
+            { echo "bench: unknown fabric '$f' (veth, bridge, jvs, vxlan-kernel, vxlan-jvs, nat-kernel, nat-jvs)" >&2; exit 2; }
     done
     TOTAL_STEPS=$((3 * ${#SELECTED[@]}))
     for f in "${SELECTED[@]}"; do run_fabric "$f"; done

@@ -55,6 +55,9 @@ public interface LibC
     int poll(Pointer fds, long nfds, int timeoutMillis);
 
     @IgnoreError
+    @ssize_t long recv(int fd, Pointer buf, @size_t long len, int flags);
+
+    @IgnoreError
     @ssize_t long send(int fd, Pointer buf, @size_t long len, int flags);
 
     int if_nametoindex(String name);

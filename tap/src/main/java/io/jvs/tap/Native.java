@@ -30,6 +30,7 @@ final class Native
     static final long MAP_FAILED = -1L;
 
     // sys/socket.h
+    static final int MSG_TRUNC = 0x20;
     static final int MSG_DONTWAIT = 0x40;
     static final int SOL_SOCKET = 1;
 

@@ -1,5 +1,6 @@
 package io.jvs.tap;
 
+import jnr.ffi.Pointer;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -15,11 +16,19 @@ import static io.jvs.tap.Tpacket2Descriptor.*;
  * TPACKET_V2 rather than V3: V2 hands each frame over at once, V3 only when a block fills or its retire
  * timer fires, which puts a latency floor under quiet ports. One mmap holds both rings, RX first:
  * <pre>
- *  +-----------+-----------+-----+-----------+-----------+-----------+-----+-----------+
- *  | RX slot 0 | RX slot 1 | ... | RX n-1    | TX slot 0 | TX slot 1 | ... | TX m-1    |
- *  +-----------+-----------+-----+-----------+-----------+-----------+-----+-----------+
- *   each slot = one block of frameSize rounded up to a page: [tpacket2_hdr][...][vnet hdr][frame]
+ *  |<------ RX block (a page) ------>|     |<--- TX block = TX slot (txFrameSize rounded up to pages) --->|
+ *  +----------------+----------------+-----+-------------------------------------------------+-----+
+ *  | RX slot 0      | RX slot 1      | ... | TX slot 0                                       | ... |
+ *  +----------------+----------------+-----+-------------------------------------------------+-----+
+ *   slot = [tpacket2_hdr][sockaddr_ll][pad][vnet hdr][frame]
  * </pre>
+ * RX slots are small (2 KB by default: an MTU-sized frame fits) and many, so small frames can queue deep while
+ * the switch thread is off its CPU without paying 128 KB of kernel memory per slot. A longer frame (64 KB GSO,
+ * jumbo) does not fit its slot: with PACKET_COPY_THRESH the kernel still takes a slot, in order, writes the
+ * frame's head and marks it TP_STATUS_COPY, and queues the whole frame on the socket, where receive reads it
+ * with one recv() into a port-owned buffer. The socket's receive buffer (SO_RCVBUFFORCE) bounds that queue;
+ * when it is full the kernel truncates instead, which is counted.
+ * <p>
  * Receive walks RX slots while the kernel has marked them TP_STATUS_USER and hands them back with an ordered
  * store of TP_STATUS_KERNEL. Offer copies into the next TX slot whose status is neither SEND_REQUEST nor
  * SENDING and publishes it with an ordered store of TP_STATUS_SEND_REQUEST; flush is one non-blocking
@@ -37,11 +46,17 @@ public final class PacketSocketPort implements PacketPort
     private static final int MAC_LENGTH = 6;
     private static final int VLAN_TAG_LENGTH = 4;
     private static final int ETHERTYPE_VLAN = 0x8100;
+    /** Receive buffer for frames too long for an RX slot (the kernel doubles it for its own accounting). */
+    static final int COPY_QUEUE_BYTES = 4 << 20;
+
 
     private final String name;
     private final int fd;
     private final int ifindex;
     private final int slotStride;
+    private final int rxBlockSize;
+    private final int rxSlotStride;
+    private final int rxSlotsPerBlock;
     private final int rxSlots;
     private final int txSlots;
     private final int maxFrameLength;
@@ -50,14 +65,19 @@ public final class PacketSocketPort implements PacketPort
     private final UnsafeBuffer rxRing;
     private final UnsafeBuffer txRing;
     private final SocketOptions options;
+    private final Pointer longFramePointer;
+    private final UnsafeBuffer longFrame;
 
     private int rxIndex;
+    private int rxInBlock;
+    private int rxSlotOffset;
     private int txIndex;
     private int txPending;
     private boolean kickNeeded;
     private boolean closed;
 
     private long rxFrames;
+    private long rxLongFrames;
     private long truncatedFrames;
     private long rxTagsReinserted;
     private int rxStatusBitsSeen;
@@ -73,8 +93,9 @@ public final class PacketSocketPort implements PacketPort
         final String name,
         final int fd,
         final int ifindex,
-        final RingConfig config,
+        final RxGeometry rx,
         final int slotStride,
+        final int txSlots,
         final long mapAddress,
         final long mapLength,
         final SocketOptions options)
@@ -83,14 +104,20 @@ public final class PacketSocketPort implements PacketPort
         this.fd = fd;
         this.ifindex = ifindex;
         this.slotStride = slotStride;
-        this.rxSlots = config.rxFrames();
-        this.txSlots = config.txFrames();
+        this.rxBlockSize = rx.blockSize;
+        this.rxSlotStride = rx.slotStride;
+        this.rxSlotsPerBlock = rx.slotsPerBlock;
+        this.rxSlots = rx.slots();
+        this.txSlots = txSlots;
         this.maxFrameLength = slotStride - TX_DATA_OFFSET;
         this.mapAddress = mapAddress;
         this.mapLength = mapLength;
-        this.rxRing = new UnsafeBuffer(mapAddress, rxSlots * slotStride);
-        this.txRing = new UnsafeBuffer(mapAddress + (long)rxSlots * slotStride, txSlots * slotStride);
+        this.rxRing = new UnsafeBuffer(mapAddress, (int)rx.length());
+        this.txRing = new UnsafeBuffer(mapAddress + rx.length(), txSlots * slotStride);
         this.options = options;
+        // Room for the longest frame the port can send plus a VLAN tag put back in front of it.
+        this.longFramePointer = Native.allocate(VLAN_TAG_LENGTH + maxFrameLength);
+        this.longFrame = new UnsafeBuffer(longFramePointer.address(), VLAN_TAG_LENGTH + maxFrameLength);
     }
 
     /** Opens with {@link RingConfig#defaults()}. Throws {@link NativeException} with errno and call on failure. */
@@ -103,6 +130,7 @@ public final class PacketSocketPort implements PacketPort
     {
         final int pageSize = LIBC.getpagesize();
         final int slotStride = validate(interfaceName, config, pageSize);
+        final RxGeometry rx = RxGeometry.of(config, pageSize);
 
         final int ifindex = LIBC.if_nametoindex(interfaceName);
         if (ifindex == 0)
@@ -118,15 +146,18 @@ public final class PacketSocketPort implements PacketPort
         }
 
         long mapAddress = Native.MAP_FAILED;
-        final long mapLength = (long)(config.rxFrames() + config.txFrames()) * slotStride;
+        final long mapLength = rx.length() + (long)config.txFrames() * slotStride;
         try
         {
             final SocketOptions options = new SocketOptions(fd, interfaceName);
             options.setInt(SOL_PACKET, PACKET_VERSION, TPACKET_V2, "PACKET_VERSION");
             options.setInt(SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
             options.setInt(SOL_PACKET, PACKET_LOSS, 1, "PACKET_LOSS");
-            setRing(options, PACKET_RX_RING, "PACKET_RX_RING", slotStride, config.rxFrames());
-            setRing(options, PACKET_TX_RING, "PACKET_TX_RING", slotStride, config.txFrames());
+            options.setInt(SOL_PACKET, PACKET_COPY_THRESH, 1, "PACKET_COPY_THRESH");
+            setReceiveBuffer(options, COPY_QUEUE_BYTES);
+            setRing(options, PACKET_RX_RING, "PACKET_RX_RING", rx.blockSize, rx.blocks, rx.slotStride, rx.slots());
+            setRing(options, PACKET_TX_RING, "PACKET_TX_RING", slotStride, config.txFrames(), slotStride,
+                config.txFrames());
 
             mapAddress = LIBC.mmap(
                 null, mapLength, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_SHARED, fd, 0);
@@ -152,7 +183,8 @@ public final class PacketSocketPort implements PacketPort
                 throw Native.failure("bind", interfaceName);
             }
 
-            return new PacketSocketPort(interfaceName, fd, ifindex, config, slotStride, mapAddress, mapLength, options);
+            return new PacketSocketPort(
+                interfaceName, fd, ifindex, rx, slotStride, config.txFrames(), mapAddress, mapLength, options);
         }
         catch (final RuntimeException ex)
         {
@@ -172,20 +204,22 @@ public final class PacketSocketPort implements PacketPort
         {
             throw new IllegalArgumentException("interfaceName=" + interfaceName);
         }
-        final int frameSize = config.frameSize();
-        if (frameSize < TPACKET2_HDRLEN + 2 * MIN_FRAME_LENGTH)
+        final int frameSize = config.txFrameSize();
+        if (frameSize < TPACKET2_HDRLEN + 2 * MIN_FRAME_LENGTH ||
+            config.rxFrameSize() < TPACKET2_HDRLEN + 2 * MIN_FRAME_LENGTH || config.rxFrameSize() > frameSize)
         {
-            throw new IllegalArgumentException("frameSize=" + frameSize);
+            throw new IllegalArgumentException("rxFrameSize=" + config.rxFrameSize() + " txFrameSize=" + frameSize);
         }
         if (config.rxFrames() <= 0 || config.txFrames() <= 0)
         {
             throw new IllegalArgumentException("rxFrames=" + config.rxFrames() + " txFrames=" + config.txFrames());
         }
-        // One frame per block keeps the slot arithmetic trivial. The kernel wants page-sized blocks, so a slot is
-        // frameSize rounded up to a page and the frame gets the whole slot (frameSize is a minimum). Note the
+        // TX: one frame per block keeps the slot arithmetic trivial. The kernel wants page-sized blocks, so a slot
+        // is frameSize rounded up to a page and the frame gets the whole slot (frameSize is a minimum). Note the
         // kernel allocates each block as a power-of-two run of pages: 69632-byte slots cost 128 KB each.
         final long slotStride = ((long)frameSize + pageSize - 1) / pageSize * pageSize;
-        if (slotStride * Math.max(config.rxFrames(), config.txFrames()) > Integer.MAX_VALUE)
+        if (slotStride * config.txFrames() > Integer.MAX_VALUE ||
+            RxGeometry.of(config, pageSize).length() > Integer.MAX_VALUE)
         {
             throw new IllegalArgumentException("ring too large for one buffer: " + config);
         }
@@ -196,16 +230,59 @@ public final class PacketSocketPort implements PacketPort
         final SocketOptions options,
         final int option,
         final String optionName,
-        final int slotSize,
+        final int blockSize,
+        final int blocks,
+        final int frameSize,
         final int frames)
     {
-        // One frame per block, both the size of a slot, so frame_nr == block_nr.
         final UnsafeBuffer req = options.scratch();
-        req.putInt(TpacketReqDescriptor.BLOCK_SIZE_OFFSET, slotSize);
-        req.putInt(TpacketReqDescriptor.BLOCK_NR_OFFSET, frames);
-        req.putInt(TpacketReqDescriptor.FRAME_SIZE_OFFSET, slotSize);
+        req.putInt(TpacketReqDescriptor.BLOCK_SIZE_OFFSET, blockSize);
+        req.putInt(TpacketReqDescriptor.BLOCK_NR_OFFSET, blocks);
+        req.putInt(TpacketReqDescriptor.FRAME_SIZE_OFFSET, frameSize);
         req.putInt(TpacketReqDescriptor.FRAME_NR_OFFSET, frames);
         options.set(SOL_PACKET, option, TpacketReqDescriptor.LENGTH, optionName);
+    }
+
+    /** SO_RCVBUFFORCE (root, past net.core.rmem_max), else SO_RCVBUF up to rmem_max. */
+    private static void setReceiveBuffer(final SocketOptions options, final int bytes)
+    {
+        try
+        {
+            options.setInt(Native.SOL_SOCKET, SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE");
+        }
+        catch (final NativeException ex)
+        {
+            options.setInt(Native.SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
+        }
+    }
+
+    /**
+     * RX ring geometry: slots of rxFrameSize (16-byte aligned) packed into page-sized blocks, or one slot per
+     * block when a slot is larger than a page. The kernel finds slot i at block i / slotsPerBlock, offset
+     * (i % slotsPerBlock) * slotStride, and wants frame_nr == block_nr * slotsPerBlock.
+     */
+    private record RxGeometry(int blockSize, int blocks, int slotStride, int slotsPerBlock)
+    {
+        static RxGeometry of(final RingConfig config, final int pageSize)
+        {
+            final int frameSize = align(config.rxFrameSize());
+            final int blockSize = (frameSize + pageSize - 1) / pageSize * pageSize;
+            final int perBlock = blockSize / frameSize;
+            // Spread the block's slack over its slots: the kernel gets blockSize / slotStride == perBlock back.
+            final int slotStride = blockSize / perBlock & ~(TPACKET_ALIGNMENT - 1);
+            final int blocks = (config.rxFrames() + perBlock - 1) / perBlock;
+            return new RxGeometry(blockSize, blocks, slotStride, perBlock);
+        }
+
+        int slots()
+        {
+            return blocks * slotsPerBlock;
+        }
+
+        long length()
+        {
+            return (long)blocks * blockSize;
+        }
     }
 
     public String name()
@@ -231,7 +308,7 @@ public final class PacketSocketPort implements PacketPort
         int handed = 0;
         for (int i = 0; i < limit; i++)
         {
-            final int slot = rxIndex * slotStride;
+            final int slot = rxSlotOffset;
             final int status = ring.getIntVolatile(slot + STATUS_OFFSET);
             if ((status & TP_STATUS_USER) == 0)
             {
@@ -243,7 +320,11 @@ public final class PacketSocketPort implements PacketPort
                 final int length = ring.getInt(slot + LEN_OFFSET);
                 final int snapLength = ring.getInt(slot + SNAPLEN_OFFSET);
                 final int mac = ring.getShort(slot + MAC_OFFSET) & 0xFFFF;
-                if (snapLength < length || mac < TPACKET2_HDRLEN + VnetHeader.LENGTH)
+                if ((status & TP_STATUS_COPY) != 0)
+                {
+                    handed += receiveLongFrame(handler, ring, slot, status);
+                }
+                else if (snapLength < length || mac < TPACKET2_HDRLEN + VnetHeader.LENGTH)
                 {
                     truncatedFrames++;
                 }
@@ -255,7 +336,8 @@ public final class PacketSocketPort implements PacketPort
                     }
                     else
                     {
-                        final int start = reinsertVlanTag(ring, slot, slot + mac - VnetHeader.LENGTH);
+                        final int start = reinsertVlanTag(ring, slot + mac - VnetHeader.LENGTH,
+                            vlanTpid(ring, slot, status), ring.getShort(slot + VLAN_TCI_OFFSET));
                         rxFrames++;
                         rxTagsReinserted++;
                         handed++;
@@ -273,10 +355,63 @@ public final class PacketSocketPort implements PacketPort
             {
                 // Ordered store: our reads of the slot happen before the kernel may refill it.
                 ring.putIntOrdered(slot + STATUS_OFFSET, TP_STATUS_KERNEL);
-                rxIndex = rxIndex + 1 == rxSlots ? 0 : rxIndex + 1;
+                advanceRx();
             }
         }
         return handed;
+    }
+
+    private void advanceRx()
+    {
+        if (++rxIndex == rxSlots)
+        {
+            rxIndex = 0;
+            rxInBlock = 0;
+            rxSlotOffset = 0;
+        }
+        else if (++rxInBlock == rxSlotsPerBlock)
+        {
+            rxInBlock = 0;
+            rxSlotOffset = rxIndex / rxSlotsPerBlock * rxBlockSize;
+        }
+        else
+        {
+            rxSlotOffset += rxSlotStride;
+        }
+    }
+
+    /**
+     * The slot holds only the head of a frame the kernel queued whole on the socket (TP_STATUS_COPY): slots and
+     * queue fill in the same order, so the next queued frame is this one. recv() writes the virtio_net_hdr
+     * then the frame; MSG_TRUNC makes it return the full length, so a frame longer than the buffer is caught.
+     */
+    private int receiveLongFrame(final FrameHandler handler, final UnsafeBuffer ring, final int slot, final int status)
+    {
+        final long received = LIBC.recv(fd, longFramePointer.slice(VLAN_TAG_LENGTH), maxFrameLength,
+            Native.MSG_DONTWAIT | Native.MSG_TRUNC);
+        if (received < MIN_FRAME_LENGTH || received > maxFrameLength)
+        {
+            truncatedFrames++;
+            return 0;
+        }
+        final UnsafeBuffer frame = longFrame;
+        int start = VLAN_TAG_LENGTH;
+        int length = (int)received;
+        if ((status & TP_STATUS_VLAN_VALID) != 0)
+        {
+            start = reinsertVlanTag(frame, start, vlanTpid(ring, slot, status), ring.getShort(slot + VLAN_TCI_OFFSET));
+            length += VLAN_TAG_LENGTH;
+            rxTagsReinserted++;
+        }
+        rxFrames++;
+        rxLongFrames++;
+        handler.onFrame(frame, start, length);
+        return 1;
+    }
+
+    private static int vlanTpid(final UnsafeBuffer ring, final int slot, final int status)
+    {
+        return (status & TP_STATUS_VLAN_TPID_VALID) != 0 ? ring.getShort(slot + VLAN_TPID_OFFSET) & 0xFFFF : ETHERTYPE_VLAN;
     }
 
     /**
@@ -289,7 +424,7 @@ public final class PacketSocketPort implements PacketPort
      * </pre>
      * @return the new offset of the virtio_net_hdr.
      */
-    private static int reinsertVlanTag(final UnsafeBuffer ring, final int slot, final int vnet)
+    private static int reinsertVlanTag(final UnsafeBuffer ring, final int vnet, final int tpid, final short tci)
     {
         final int moved = VnetHeader.LENGTH + 2 * MAC_LENGTH;
         final int to = vnet - VLAN_TAG_LENGTH;
@@ -297,12 +432,9 @@ public final class PacketSocketPort implements PacketPort
         {
             ring.putByte(to + i, ring.getByte(vnet + i));
         }
-        final int status = ring.getInt(slot + STATUS_OFFSET);
-        final int tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ?
-            ring.getShort(slot + VLAN_TPID_OFFSET) & 0xFFFF : ETHERTYPE_VLAN;
         final int tag = to + moved;
         ring.putShort(tag, (short)tpid, ByteOrder.BIG_ENDIAN);
-        ring.putShort(tag + 2, ring.getShort(slot + VLAN_TCI_OFFSET), ByteOrder.BIG_ENDIAN);
+        ring.putShort(tag + 2, tci, ByteOrder.BIG_ENDIAN);
         if ((ring.getByte(to + VnetHeader.FLAGS_OFFSET) & VnetHeader.FLAG_NEEDS_CSUM) != 0)
         {
             final int csumStart = ring.getShort(to + VnetHeader.CSUM_START_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
@@ -379,7 +511,16 @@ public final class PacketSocketPort implements PacketPort
         return rxFrames;
     }
 
-    /** Frames that did not fit a ring slot (tp_snaplen &lt; tp_len): counted and skipped. */
+    /** Frames handed over from the socket queue because they were longer than an RX slot (GSO, jumbo). */
+    public long rxLongFrames()
+    {
+        return rxLongFrames;
+    }
+
+    /**
+     * Frames that could not be received whole: longer than an RX slot while the socket queue was full, or
+     * longer than {@link #maxFrameLength()}. Counted and skipped.
+     */
     public long truncatedFrames()
     {
         return truncatedFrames;
@@ -476,7 +617,7 @@ public final class PacketSocketPort implements PacketPort
 
     public String toString()
     {
-        return "PacketSocketPort{" + name + " fd=" + fd + " ifindex=" + ifindex + " rx=" + rxFrames +
+        return "PacketSocketPort{" + name + " fd=" + fd + " ifindex=" + ifindex + " rx=" + rxFrames + " rxLong=" + rxLongFrames +
             " truncated=" + truncatedFrames + " tx=" + txFrames + " txRingFull=" + txRingFull +
             " kicks=" + kicks + '}';
     }

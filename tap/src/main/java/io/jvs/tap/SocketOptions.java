@@ -20,6 +20,7 @@ final class SocketOptions
     static final int PACKET_ADD_MEMBERSHIP = 1;
     static final int PACKET_RX_RING = 5;
     static final int PACKET_STATISTICS = 6;
+    static final int PACKET_COPY_THRESH = 7;
     static final int PACKET_VERSION = 10;
     static final int PACKET_HDRLEN = 11;
     static final int PACKET_TX_RING = 13;
@@ -27,6 +28,10 @@ final class SocketOptions
     static final int PACKET_VNET_HDR = 15;
     static final int PACKET_QDISC_BYPASS = 20;
     static final int PACKET_IGNORE_OUTGOING = 23;
+
+    // SOL_SOCKET options (asm-generic/socket.h).
+    static final int SO_RCVBUF = 8;
+    static final int SO_RCVBUFFORCE = 33;
 
     /** struct tpacket_stats: tp_packets @0, tp_drops @4 (reset by each read). */
     static final int TPACKET_STATS_LENGTH = 8;

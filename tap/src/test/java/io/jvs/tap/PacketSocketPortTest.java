@@ -210,6 +210,34 @@ class PacketSocketPortTest
     }
 
     @Test
+    void framesLongerThanAnRxSlotArriveWholeThroughTheSocketQueue()
+    {
+        // 2 KB RX slots, 16 KB TX slots: a 5000-byte ping does not fit an RX slot but fits the port's frames.
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 64, 16384, 4));
+        Sh.run("ip", "-n", ns, "link", "set", peer, "mtu", "9000");
+        Sh.run("ip", "link", "set", hostEnd, "mtu", "9000");
+        Sh.run("ip", "-n", ns, "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:77", "dev", peer);
+        // Alternate small and long pings so ring order and queue order must agree.
+        background = Sh.start(TestNet.inNs(ns, "sh", "-c",
+            "for i in 1 2 3; do ping -c 1 -W 0.2 -s 5000 10.77.0.2; ping -c 1 -W 0.2 -s 100 10.77.0.2; done"));
+        final List<Seen> seen = receiveFor(5000, s -> false);
+        final List<Integer> echoLengths = new ArrayList<>();
+        for (final Seen s : seen)
+        {
+            if (s.etherType() == Frames.ETHERTYPE_IPV4 && s.payload().length > 20 && s.payload()[9] == 1)
+            {
+                echoLengths.add(s.payload().length);
+                assertEquals(s.payload().length, ((s.payload()[2] & 0xFF) << 8) | (s.payload()[3] & 0xFF),
+                    "IPv4 total length == bytes handed over");
+            }
+        }
+        // ICMP echo: 20 IP + 8 ICMP + payload.
+        assertEquals(List.of(5028, 128, 5028, 128, 5028, 128), echoLengths, port.toString());
+        assertEquals(3, port.rxLongFrames(), port.toString());
+        assertEquals(0, port.truncatedFrames(), port.toString());
+    }
+
+    @Test
     void closedPortRefusesUse()
     {
         port = PacketSocketPort.open(hostEnd);
