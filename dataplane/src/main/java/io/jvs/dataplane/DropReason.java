@@ -9,7 +9,9 @@ public enum DropReason
     TX_FULL("tx_full"),
     ISOLATION("isolation"),
     SAME_PORT("same_port"),
-    TOO_LONG("too_long");
+    TOO_LONG("too_long"),
+    /** Dropped by the kernel on the port's RX ring (full) before jvs could read it. */
+    RX_RING_FULL("rx_ring_full");
 
     private final String label;
 

@@ -42,6 +42,15 @@ public interface PacketPort extends AutoCloseable
      */
     int flush();
 
+    /**
+     * Frames the kernel dropped on this port before {@link #receive} could see them (e.g. a full RX ring), counted
+     * since the port was opened. May make a syscall: call it now and then from the receiving thread, never per frame.
+     */
+    default long kernelDrops()
+    {
+        return 0;
+    }
+
     /** Largest {@code length} accepted by {@link #offer}. */
     int maxFrameLength();
 

@@ -578,6 +578,7 @@ public final class PacketSocketPort implements PacketPort
      * Frames the kernel dropped because the RX ring was full, accumulated from PACKET_STATISTICS (which resets
      * on each read). A syscall: call from the owning thread, not per packet.
      */
+    @Override
     public long kernelDrops()
     {
         ensureOpen();

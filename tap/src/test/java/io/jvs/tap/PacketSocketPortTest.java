@@ -256,6 +256,31 @@ class PacketSocketPortTest
         assertEquals(0, port.kernelDrops());
     }
 
+    @Test
+    void framesTheKernelDropsOnAFullRxRingAreCounted()
+    {
+        // 2 blocks of 2 KB slots = 4 RX slots; the namespace answers 40 ARP requests that nobody reads meanwhile.
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 4, 4096, 64));
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+        final int frames = 40;
+        for (int i = 0; i < frames; i++)
+        {
+            assertTrue(port.offer(request, 0, request.capacity()), "TX slot " + i);
+        }
+        port.flush();
+        final long deadline = System.nanoTime() + 3_000_000_000L;
+        long drops = 0;
+        while (drops < frames / 2 && System.nanoTime() < deadline)
+        {
+            drops = port.kernelDrops();
+            Thread.onSpinWait();
+        }
+        assertTrue(drops >= frames / 2, "kernel drops " + drops + " of " + frames + " replies into 4 slots: " + port);
+        final long replies = receiveFor(500, s -> false).stream().filter(PacketSocketPortTest::isArpReply).count();
+        final long dropped = port.kernelDrops(); // cumulative: late replies may have added to it
+        assertTrue(dropped >= drops && replies + dropped <= frames, "received " + replies + " + dropped " + dropped);
+    }
+
     static int ipProtocol(final DirectBuffer b, final int offset)
     {
         return b.getByte(offset + Frames.ETH_PAYLOAD + 9) & 0xFF;

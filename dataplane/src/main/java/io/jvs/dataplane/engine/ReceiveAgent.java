@@ -20,6 +20,10 @@ import java.util.Arrays;
 public final class ReceiveAgent implements Agent, FrameHandler
 {
     public static final String ROLE_NAME = "jvs-rx";
+    /** How often the kernel's own RX drops (ring full) are collected: a syscall per port, never per frame. */
+    static final long KERNEL_DROPS_INTERVAL_NANOS = 100_000_000L;
+    /** Duty cycles between clock reads for that collection, so an idle cycle costs no clock read either. */
+    private static final int KERNEL_DROPS_CHECK_CYCLES = 256;
 
     private final RingBuffer ring;
     private final AtomicBuffer ringBuffer;
@@ -32,6 +36,10 @@ public final class ReceiveAgent implements Agent, FrameHandler
     private PacketPort[] ports = new PacketPort[0];
     private int[] portIds = new int[0];
     private int[] portBridgeDomains = new int[0];
+    /** Per port: the kernel drop count already charged to its counters. */
+    private long[] kernelDropsCounted = new long[0];
+    private int cyclesSinceDropsCheck;
+    private long lastDropsCheckNanos;
 
     private int currentPort;
     private int currentBridgeDomain;
@@ -74,7 +82,37 @@ public final class ReceiveAgent implements Agent, FrameHandler
             currentRxTime = 0;
             work += ports[i].receive(this, batchSize);
         }
+        if (++cyclesSinceDropsCheck >= KERNEL_DROPS_CHECK_CYCLES)
+        {
+            cyclesSinceDropsCheck = 0;
+            final long now = System.nanoTime();
+            if (now - lastDropsCheckNanos >= KERNEL_DROPS_INTERVAL_NANOS)
+            {
+                lastDropsCheckNanos = now;
+                collectKernelDrops();
+            }
+        }
         return work;
+    }
+
+    /**
+     * Charges what the kernel dropped before jvs saw it (a port's RX ring full while this thread was busy or
+     * descheduled) to the port and its bridge domain as {@code rx_ring_full}: a drop is a drop wherever it happens.
+     */
+    void collectKernelDrops()
+    {
+        final PacketPort[] ports = this.ports;
+        for (int i = 0; i < ports.length; i++)
+        {
+            final long total = ports[i].kernelDrops();
+            final long delta = total - kernelDropsCounted[i];
+            if (delta > 0)
+            {
+                kernelDropsCounted[i] = total;
+                counters.drop(portIds[i], portBridgeDomains[i], SwitchCounters.RX_RING_FULL,
+                    SwitchCounters.BD_RX_RING_FULL, delta);
+            }
+        }
     }
 
     public void onFrame(final DirectBuffer buffer, final int offset, final int length)
@@ -113,13 +151,16 @@ public final class ReceiveAgent implements Agent, FrameHandler
         final PacketPort[] newPorts = Arrays.copyOf(ports, n + 1);
         final int[] newIds = Arrays.copyOf(portIds, n + 1);
         final int[] newBds = Arrays.copyOf(portBridgeDomains, n + 1);
+        final long[] newDrops = Arrays.copyOf(kernelDropsCounted, n + 1);
         newPorts[n] = io;
         newIds[n] = portId;
         newBds[n] = bridgeDomainId;
+        newDrops[n] = io.kernelDrops(); // what it dropped before it was ours is not the switch's
         updateFds(newPorts);
         ports = newPorts;
         portIds = newIds;
         portBridgeDomains = newBds;
+        kernelDropsCounted = newDrops;
     }
 
     /** Agent thread (command): stops polling the port; after this the agent never touches it again. */
@@ -142,6 +183,7 @@ public final class ReceiveAgent implements Agent, FrameHandler
         final PacketPort[] newPorts = new PacketPort[n - 1];
         final int[] newIds = new int[n - 1];
         final int[] newBds = new int[n - 1];
+        final long[] newDrops = new long[n - 1];
         for (int i = 0, j = 0; i < n; i++)
         {
             if (i != at)
@@ -149,12 +191,14 @@ public final class ReceiveAgent implements Agent, FrameHandler
                 newPorts[j] = ports[i];
                 newIds[j] = portIds[i];
                 newBds[j] = portBridgeDomains[i];
+                newDrops[j] = kernelDropsCounted[i];
                 j++;
             }
         }
         ports = newPorts;
         portIds = newIds;
         portBridgeDomains = newBds;
+        kernelDropsCounted = newDrops;
         updateFds(newPorts);
     }
 

@@ -14,10 +14,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Receive-owned and forwarding-owned counters sit on different cache lines so two threads never share one.
  * <pre>
  *  port p (p in [0, MAX_PORTS)), 128 bytes at p * PORT_RECORD_LENGTH:
- *    line 0 (receive agent):    RX_PACKETS RX_BYTES RX_NO_SPACE RX_TOO_LONG . . . .
+ *    line 0 (receive agent):    RX_PACKETS RX_BYTES RX_NO_SPACE RX_TOO_LONG RX_RING_FULL . . .
  *    line 1 (forwarding agent): TX_PACKETS TX_BYTES MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG
  *  bridge domain b, 192 bytes at BRIDGE_DOMAINS_OFFSET + b * BD_RECORD_LENGTH:
- *    line 0 (receive agent):    NO_SPACE TOO_LONG . . . . . .
+ *    line 0 (receive agent):    NO_SPACE TOO_LONG RX_RING_FULL . . . . .
  *    line 1 (forwarding agent): FORWARDED FLOODED LEARNED MOVES AGED MAC_ENTRIES LEARN_TABLE_FULL UNKNOWN_INGRESS
  *    line 2 (forwarding agent): MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG . .
  * </pre>
@@ -35,6 +35,8 @@ public final class SwitchCounters
     public static final int RX_BYTES = 8;
     public static final int RX_NO_SPACE = 16;
     public static final int RX_TOO_LONG = 24;
+    /** Frames the kernel dropped on the port's RX ring (full) before jvs saw them. */
+    public static final int RX_RING_FULL = 32;
     public static final int TX_PACKETS = 64;
     public static final int TX_BYTES = 72;
     public static final int PORT_MALFORMED = 80;
@@ -47,6 +49,7 @@ public final class SwitchCounters
     public static final int BD_RECORD_LENGTH = 3 * BitUtil.CACHE_LINE_LENGTH;
     public static final int BD_NO_SPACE = 0;
     public static final int BD_RX_TOO_LONG = 8;
+    public static final int BD_RX_RING_FULL = 16;
     public static final int BD_FORWARDED = 64;
     public static final int BD_FLOODED = 72;
     public static final int BD_LEARNED = 80;
@@ -77,6 +80,7 @@ public final class SwitchCounters
         PORT_DROP[DropReason.ISOLATION.ordinal()] = PORT_ISOLATION;
         PORT_DROP[DropReason.SAME_PORT.ordinal()] = PORT_SAME_PORT;
         PORT_DROP[DropReason.TOO_LONG.ordinal()] = RX_TOO_LONG;
+        PORT_DROP[DropReason.RX_RING_FULL.ordinal()] = RX_RING_FULL;
         BD_DROP[DropReason.MALFORMED.ordinal()] = BD_MALFORMED;
         BD_DROP[DropReason.INVALID_SOURCE.ordinal()] = BD_INVALID_SOURCE;
         BD_DROP[DropReason.NO_SPACE.ordinal()] = BD_NO_SPACE;
@@ -84,6 +88,7 @@ public final class SwitchCounters
         BD_DROP[DropReason.ISOLATION.ordinal()] = BD_ISOLATION;
         BD_DROP[DropReason.SAME_PORT.ordinal()] = BD_SAME_PORT;
         BD_DROP[DropReason.TOO_LONG.ordinal()] = BD_RX_TOO_LONG;
+        BD_DROP[DropReason.RX_RING_FULL.ordinal()] = BD_RX_RING_FULL;
     }
 
     private final AtomicBuffer buffer;
@@ -141,6 +146,14 @@ public final class SwitchCounters
     {
         increment(portOffset(portId, portField));
         increment(bridgeDomainOffset(bridgeDomainId, bdField));
+    }
+
+    /** Counts {@code count} drops at once on the port and its bridge domain (same ownership rule). */
+    public void drop(final int portId, final int bridgeDomainId, final int portField, final int bdField,
+        final long count)
+    {
+        add(portOffset(portId, portField), count);
+        add(bridgeDomainOffset(bridgeDomainId, bdField), count);
     }
 
     /** Any thread: the latest value published by the owner. */

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The receive agent alone, driven by hand on the test thread: ring records, NO_SPACE and TOO_LONG. */
+/** The receive agent alone, driven by hand on the test thread: ring records, NO_SPACE, TOO_LONG, RX_RING_FULL. */
 class ReceiveAgentTest
 {
     private static final int RING = 4096;
@@ -76,5 +76,25 @@ class ReceiveAgentTest
         agent.doWork();
         assertEquals(1, counters.portDrops(2, DropReason.TOO_LONG));
         assertEquals(1, counters.bridgeDomainDrops(1, DropReason.TOO_LONG));
+    }
+
+    @Test
+    void kernelDropsAreChargedToThePortAndItsBridgeDomainOnceEach()
+    {
+        port.kernelDrops(5); // before the switch took the port: not the switch's
+        agent.onPortAdded(4, port, 2);
+        port.kernelDrops(12);
+        agent.collectKernelDrops();
+        assertEquals(7, counters.portDrops(4, DropReason.RX_RING_FULL));
+        assertEquals(7, counters.bridgeDomainDrops(2, DropReason.RX_RING_FULL));
+        agent.collectKernelDrops();
+        assertEquals(7, counters.portDrops(4, DropReason.RX_RING_FULL), "counted once");
+        port.kernelDrops(20);
+        final long deadline = System.nanoTime() + 5 * ReceiveAgent.KERNEL_DROPS_INTERVAL_NANOS;
+        while (counters.portDrops(4, DropReason.RX_RING_FULL) < 15 && System.nanoTime() < deadline)
+        {
+            agent.doWork(); // the duty cycle collects them by itself now and then
+        }
+        assertEquals(15, counters.portDrops(4, DropReason.RX_RING_FULL));
     }
 }

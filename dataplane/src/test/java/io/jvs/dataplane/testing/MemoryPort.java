@@ -30,6 +30,8 @@ public final class MemoryPort implements PacketPort
     private volatile RuntimeException offerFailure;
     private volatile boolean closed;
 
+    private volatile long kernelDrops;
+
     public MemoryPort(final String name)
     {
         this.name = name;
@@ -133,6 +135,18 @@ public final class MemoryPort implements PacketPort
     public int maxFrameLength()
     {
         return maxFrameLength;
+    }
+
+    /** Stands in for the kernel dropping frames before the port saw them (cumulative). */
+    public void kernelDrops(final long total)
+    {
+        kernelDrops = total;
+    }
+
+    @Override
+    public long kernelDrops()
+    {
+        return kernelDrops;
     }
 
     public void close()
