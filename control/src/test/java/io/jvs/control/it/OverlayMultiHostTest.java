@@ -411,6 +411,93 @@ class OverlayMultiHostTest
     }
 
     /**
+     * Head-end replication goes only to hosts with an endpoint on the network: with sandboxes on A and B, an ARP
+     * broadcast from A's sandbox (a ping to an unused address) reaches B's underlay address and not C's, although C
+     * is a peer (it installed the network); once C's sandbox joins the network C gets the next broadcast too, and once
+     * it leaves C drops out again. Each phase captures on the physical bridge, one tcpdump per destination.
+     */
+    @Test
+    @Order(3)
+    void broadcastsAreFloodedOnlyToHostsWithAnEndpointOnTheNetwork() throws Exception
+    {
+        final String flood = run + "fl";
+        final Cli created = cli(0, "network", "create", "-d", "overlay", "--subnet", "10.249.0.0/24", flood);
+        assertEquals(0, created.exit(), created.err());
+        waitFor(() -> cli(2, "network", "ls").out().contains(flood), Duration.ofSeconds(5), "C installs " + flood);
+        final String[] names = {run + "af", run + "bf", run + "cf"};
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            assertEquals(0, cli(i, "sandbox", "create", names[i]).exit());
+            sandboxes.add(names[i]);
+        }
+        for (int i = 0; i < 2; i++)
+        {
+            final Cli connected = cli(i, "network", "connect", flood, names[i]);
+            assertEquals(0, connected.exit(), connected.err());
+        }
+        waitFor(() -> texts(tunnelPortOf(0, flood).path("Flood")).equals(List.of(underlayIp(1))),
+            Duration.ofSeconds(5), "A floods " + flood + " to B only: " + tunnelPortOf(0, flood));
+        assertEquals(List.of(underlayIp(1), underlayIp(2)), texts(readOverlay(0).path("Peers")), "C is still a peer");
+        final Command.Result unicast = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[0], "ping", "-c", "1",
+            "-W", "2", "10.249.0.3");
+        assertTrue(unicast.ok(), "A -> B on " + flood + ": " + unicast.stdout() + unicast.stderr());
+
+        assertEquals(List.of(true, false), broadcastReaches(names[0], "10.249.0.77"), "endpoints on A and B only");
+
+        final Cli joined = cli(2, "network", "connect", flood, names[2]);
+        assertEquals(0, joined.exit(), joined.err());
+        waitFor(() -> texts(tunnelPortOf(0, flood).path("Flood")).equals(List.of(underlayIp(1), underlayIp(2))),
+            Duration.ofSeconds(5), "A floods to C once C has an endpoint: " + tunnelPortOf(0, flood));
+        assertEquals(List.of(true, true), broadcastReaches(names[0], "10.249.0.78"), "C has an endpoint now");
+
+        final Cli left = cli(2, "network", "disconnect", flood, names[2]);
+        assertEquals(0, left.exit(), left.err());
+        waitFor(() -> texts(tunnelPortOf(0, flood).path("Flood")).equals(List.of(underlayIp(1))),
+            Duration.ofSeconds(5), "C's last endpoint left: " + tunnelPortOf(0, flood));
+        assertEquals(List.of(true, false), broadcastReaches(names[0], "10.249.0.79"), "C left the network");
+    }
+
+    /**
+     * Pings an address nobody has from the sandbox (its kernel broadcasts ARP requests for it) while the physical
+     * bridge is captured once per destination VTEP. @return per host B and C, whether the encapsulated ARP reached it.
+     */
+    private List<Boolean> broadcastReaches(final String sandbox, final String unused) throws Exception
+    {
+        final Process[] captures = new Process[2];
+        final Path[] files = new Path[2];
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                files[i] = dir.resolve("flood-" + unused + "-to-" + HOSTS[i + 1] + ".txt");
+                captures[i] = capture(run + "sw", "br0", files[i], "udp", "port", "4789", "and", "dst", "host",
+                    underlayIp(i + 1));
+            }
+            Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", sandbox, "ping", "-c", "1", "-W", "2", unused);
+            Thread.sleep(300);
+        }
+        finally
+        {
+            for (final Process capture : captures)
+            {
+                if (capture != null)
+                {
+                    stopCapture(capture);
+                }
+            }
+        }
+        final List<Boolean> reached = new ArrayList<>();
+        for (int i = 0; i < 2; i++)
+        {
+            final String dump = read(files[i]);
+            System.out.println("underlay to host " + HOSTS[i + 1] + " while " + sandbox + " pings " + unused + ":\n" +
+                dump);
+            reached.add(dump.contains("who-has " + unused));
+        }
+        return reached;
+    }
+
+    /**
      * An encrypted network between hosts A and B, next to the plain one: ping and TCP cross; a marker sent with nc
      * is on the underlay for the plain network (the control) and nowhere for the encrypted one; a captured sealed
      * datagram injected again from a spoofing namespace opens (no replay protection), the same with one byte
@@ -442,8 +529,8 @@ class OverlayMultiHostTest
         for (int i = 0; i < 2; i++)
         {
             final int host = i;
-            waitFor(() -> encPort(host, enc).path("SealingKey").asInt() == 1 &&
-                encPort(host, enc).path("RemoteEndpoints").asInt() == 1, Duration.ofSeconds(5),
+            waitFor(() -> tunnelPortOf(host, enc).path("SealingKey").asInt() == 1 &&
+                tunnelPortOf(host, enc).path("RemoteEndpoints").asInt() == 1, Duration.ofSeconds(5),
                 "host " + HOSTS[i] + " has key 1 and the remote endpoint");
         }
         final Command.Result ping = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", a2, "ping", "-c", "2", "-W", "2",
@@ -480,7 +567,7 @@ class OverlayMultiHostTest
         final double plainGbits = iperf(run + "b1", run + "a1", "10.252.0.3");
         System.out.printf("TCP A -> B, %d s each (uptime: %s): encrypted %.2f Gbit/s, plain %.2f Gbit/s%n",
             IPERF_SECONDS, Command.run("uptime").trim(), encGbits, plainGbits);
-        System.out.println("after iperf3: A's encrypted port " + encPort(0, enc) + "; B's VTEP " +
+        System.out.println("after iperf3: A's encrypted port " + tunnelPortOf(0, enc) + "; B's VTEP " +
             readOverlay(1).path("Vtep").path("RxDrops"));
         assertTrue(encGbits > 0.005, "TCP over the encrypted network: " + encGbits + " Gbit/s");
 
@@ -524,11 +611,11 @@ class OverlayMultiHostTest
             for (int i = 0; i < 2; i++)
             {
                 final int host = i;
-                waitFor(() -> encPort(host, enc).path("SealingKey").asInt() == 2, Duration.ofSeconds(5),
+                waitFor(() -> tunnelPortOf(host, enc).path("SealingKey").asInt() == 2, Duration.ofSeconds(5),
                     "host " + HOSTS[i] + " seals with key 2");
             }
             // After the grace window the key-1 datagram is refused: its key is gone.
-            waitFor(() -> texts(encPort(1, enc).path("AcceptedKeys")).equals(List.of("2")), Duration.ofSeconds(20),
+            waitFor(() -> texts(tunnelPortOf(1, enc).path("AcceptedKeys")).equals(List.of("2")), Duration.ofSeconds(20),
                 "B retired key 1");
             final long unknown = vtepDrop(1, "unknown_key");
             attacker.send(sealed);
@@ -580,7 +667,7 @@ class OverlayMultiHostTest
         }
     }
 
-    private JsonNode encPort(final int host, final String name)
+    private JsonNode tunnelPortOf(final int host, final String name)
     {
         for (final JsonNode n : readOverlay(host).path("Networks"))
         {
