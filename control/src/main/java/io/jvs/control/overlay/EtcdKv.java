@@ -54,19 +54,56 @@ public final class EtcdKv implements ClusterKv
     /** @param endpoints comma-separated client URLs, e.g. {@code http://192.0.2.1:2379,http://192.0.2.2:2379}. */
     public static EtcdKv connect(final String endpoints)
     {
+        return connect(endpoints, EtcdTls.NONE);
+    }
+
+    /**
+     * @param endpoints comma-separated client URLs, all {@code http://} or all {@code https://}.
+     * @param tls       for https: the CA to trust (default: the JVM's) and the client certificate, if any.
+     */
+    public static EtcdKv connect(final String endpoints, final EtcdTls tls)
+    {
         final String[] urls = endpoints.split(",");
+        final boolean secure = urls[0].startsWith("https://");
         for (final String url : urls)
         {
-            if (!url.startsWith("http://"))
+            if (!url.startsWith(secure ? "https://" : "http://"))
             {
-                throw JvsException.invalid("etcd endpoint " + url + " must be http://HOST:PORT (TLS is not supported)");
+                throw JvsException.invalid("etcd endpoint " + url + " must be http://HOST:PORT or https://HOST:PORT, " +
+                    "all endpoints the same");
             }
         }
-        final Client client = Client.builder()
+        if (tls.configured() && !secure)
+        {
+            throw JvsException.invalid("--etcd-cacert/--etcd-cert need https:// etcd endpoints, not " + endpoints);
+        }
+        final io.etcd.jetcd.ClientBuilder builder = Client.builder()
             .endpoints(urls)
             .connectTimeout(CALL_TIMEOUT)
-            .retryMaxDuration(CALL_TIMEOUT)
-            .build();
+            .retryMaxDuration(CALL_TIMEOUT);
+        if (secure)
+        {
+            try
+            {
+                builder.sslContext(ssl ->
+                {
+                    if (tls.caCert() != null)
+                    {
+                        ssl.trustManager(tls.caCert().toFile());
+                    }
+                    if (tls.cert() != null)
+                    {
+                        ssl.keyManager(tls.cert().toFile(), tls.key().toFile());
+                    }
+                });
+            }
+            catch (final javax.net.ssl.SSLException | IllegalArgumentException ex)
+            {
+                throw new JvsException(JvsException.Kind.INVALID, "etcd TLS files (" + tls + "): " + ex.getMessage(),
+                    ex);
+            }
+        }
+        final Client client = builder.build();
         final EtcdKv kv = new EtcdKv(client, endpoints);
         try
         {
@@ -75,7 +112,8 @@ public final class EtcdKv implements ClusterKv
         catch (final RuntimeException ex)
         {
             kv.close();
-            throw ex;
+            throw new JvsException(JvsException.Kind.INVALID, "cannot reach etcd at " + endpoints + ": " +
+                ex.getMessage() + hint(secure, tls, urls), ex);
         }
         return kv;
     }
@@ -253,6 +291,24 @@ public final class EtcdKv implements ClusterKv
                 w.close();
             }
         }
+    }
+
+    /** Why the first call failed, when it can tell: a TLS problem found by shaking hands once, or plain http. */
+    private static String hint(final boolean secure, final EtcdTls tls, final String[] urls)
+    {
+        if (!secure)
+        {
+            return " (plain http: if etcd serves TLS, use https:// endpoints and --etcd-cacert)";
+        }
+        for (final String url : urls)
+        {
+            final String why = EtcdTlsProbe.diagnose(java.net.URI.create(url), tls);
+            if (why != null)
+            {
+                return " (" + why + ")";
+            }
+        }
+        return "";
     }
 
     private static ByteSequence bytes(final String s)

@@ -74,7 +74,7 @@ public final class OverlayRuntime implements AutoCloseable
                         ": " + ex.getMessage(), ex);
                 }
             }
-            kv = options.etcd() != null ? EtcdKv.connect(options.etcd()) : LocalKv.durable(tables);
+            kv = options.etcd() != null ? EtcdKv.connect(options.etcd(), options.etcdTls()) : LocalKv.durable(tables);
             final OverlayControl control = OverlayControl.start(kv, new OverlayTunnels(vtep, fabric),
                 new OverlayControl.Settings(hostAddress, options.peers(), options.leaseTtlSeconds(),
                     options.keyRotationSeconds()));
