@@ -32,6 +32,11 @@ import java.util.concurrent.TimeoutException;
 public final class EtcdKv implements ClusterKv
 {
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Bound of the first call: a cold JVM spends seconds loading and compiling gRPC, netty and TLS before it
+     * (5-7 s measured for the first TLS call on a loaded 2-core machine, 0.4 s for the next).
+     */
+    public static final Duration FIRST_CALL_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration REWATCH_DELAY = Duration.ofSeconds(1);
     private static final String LEASE_NOT_FOUND = "requested lease not found";
 
@@ -80,7 +85,7 @@ public final class EtcdKv implements ClusterKv
         final io.etcd.jetcd.ClientBuilder builder = Client.builder()
             .endpoints(urls)
             .connectTimeout(CALL_TIMEOUT)
-            .retryMaxDuration(CALL_TIMEOUT);
+            .retryMaxDuration(FIRST_CALL_TIMEOUT);
         if (secure)
         {
             try
@@ -103,17 +108,29 @@ public final class EtcdKv implements ClusterKv
                     ex);
             }
         }
+        // A TLS mistake fails here in a second, with its reason, rather than as a gRPC timeout.
+        for (final String url : urls)
+        {
+            final java.net.URI uri = java.net.URI.create(url);
+            final String why = secure ? EtcdTlsProbe.diagnose(uri, tls) : EtcdTlsProbe.servesTls(uri) ?
+                url + " serves TLS: use https:// endpoints and --etcd-cacert" : null;
+            if (why != null)
+            {
+                throw JvsException.invalid("cannot reach etcd at " + endpoints + ": " + why);
+            }
+        }
         final Client client = builder.build();
         final EtcdKv kv = new EtcdKv(client, endpoints);
         try
         {
-            kv.range("/jvs/v1/ping"); // fail at start, not at the first network create
+            // Fail at start, not at the first network create.
+            kv.await(client.getKVClient().get(bytes("/jvs/v1/ping")), "range /jvs/v1/ping", FIRST_CALL_TIMEOUT);
         }
         catch (final RuntimeException ex)
         {
             kv.close();
             throw new JvsException(JvsException.Kind.INVALID, "cannot reach etcd at " + endpoints + ": " +
-                ex.getMessage() + hint(secure, tls, urls), ex);
+                ex.getMessage(), ex);
         }
         return kv;
     }
@@ -293,24 +310,6 @@ public final class EtcdKv implements ClusterKv
         }
     }
 
-    /** Why the first call failed, when it can tell: a TLS problem found by shaking hands once, or plain http. */
-    private static String hint(final boolean secure, final EtcdTls tls, final String[] urls)
-    {
-        if (!secure)
-        {
-            return " (plain http: if etcd serves TLS, use https:// endpoints and --etcd-cacert)";
-        }
-        for (final String url : urls)
-        {
-            final String why = EtcdTlsProbe.diagnose(java.net.URI.create(url), tls);
-            if (why != null)
-            {
-                return " (" + why + ")";
-            }
-        }
-        return "";
-    }
-
     private static ByteSequence bytes(final String s)
     {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
@@ -318,9 +317,14 @@ public final class EtcdKv implements ClusterKv
 
     private <T> T await(final CompletableFuture<T> future, final String what)
     {
+        return await(future, what, CALL_TIMEOUT);
+    }
+
+    private <T> T await(final CompletableFuture<T> future, final String what, final Duration timeout)
+    {
         try
         {
-            return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (final InterruptedException ex)
         {
@@ -331,7 +335,7 @@ public final class EtcdKv implements ClusterKv
         {
             future.cancel(true);
             throw new JvsException(JvsException.Kind.INTERNAL, "etcd " + what + " at " + endpoints + " timed out after " +
-                CALL_TIMEOUT.toSeconds() + " s", ex);
+                timeout.toSeconds() + " s", ex);
         }
         catch (final ExecutionException ex)
         {

@@ -12,7 +12,9 @@ import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
@@ -20,12 +22,15 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Says why a TLS connection to etcd fails. gRPC retries a failed handshake as "unavailable" until the call times
- * out, which hides the reason; after such a failure {@link EtcdKv} shakes hands once itself with the same files
- * (JDK TLS, host name checked as gRPC does) and reports what the handshake, or etcd's first alert, said.
+ * out, which hides the reason; so before its first call {@link EtcdKv} shakes hands once itself with the same files
+ * (JDK TLS, host name checked as gRPC does) and reports what the handshake, or etcd's first alert, said. An endpoint
+ * that cannot be reached at all is not a TLS problem: the gRPC call reports it.
  */
 final class EtcdTlsProbe
 {
@@ -35,7 +40,7 @@ final class EtcdTlsProbe
     {
     }
 
-    /** @return why the handshake with {@code endpoint} fails, or null if it succeeds (the problem is elsewhere). */
+    /** @return why the handshake with {@code endpoint} fails, or null if it succeeds or nothing answers. */
     static String diagnose(final URI endpoint, final EtcdTls tls)
     {
         final SSLContext context;
@@ -49,7 +54,14 @@ final class EtcdTlsProbe
         }
         try (SSLSocket socket = (SSLSocket)context.getSocketFactory().createSocket())
         {
-            socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), TIMEOUT_MILLIS);
+            try
+            {
+                socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), TIMEOUT_MILLIS);
+            }
+            catch (final IOException unreachable)
+            {
+                return null;
+            }
             socket.setSoTimeout(TIMEOUT_MILLIS);
             final SSLParameters params = socket.getSSLParameters();
             params.setEndpointIdentificationAlgorithm("HTTPS");
@@ -83,6 +95,53 @@ final class EtcdTlsProbe
             }
             return "TLS handshake with " + endpoint + " failed: " + message;
         }
+    }
+
+    /**
+     * Whether a server behind an {@code http://} URL speaks TLS (etcd answers plain HTTP/2 on a TLS port by closing
+     * the connection, which gRPC retries until the call times out): starts a TLS handshake and sees whether a
+     * certificate comes back. The certificate is never trusted: the handshake is aborted as soon as it arrives.
+     * False when nothing answers or it answers otherwise.
+     */
+    static boolean servesTls(final URI endpoint)
+    {
+        final boolean[] presented = new boolean[1];
+        final X509TrustManager recorder = new X509TrustManager()
+        {
+            public void checkClientTrusted(final X509Certificate[] chain, final String authType)
+                throws CertificateException
+            {
+                throw new CertificateException("client side only");
+            }
+
+            public void checkServerTrusted(final X509Certificate[] chain, final String authType)
+                throws CertificateException
+            {
+                presented[0] = chain.length > 0;
+                throw new CertificateException("probe only: not trusted");
+            }
+
+            public X509Certificate[] getAcceptedIssuers()
+            {
+                return new X509Certificate[0];
+            }
+        };
+        try
+        {
+            final SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {recorder}, null);
+            try (SSLSocket socket = (SSLSocket)context.getSocketFactory().createSocket())
+            {
+                socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), TIMEOUT_MILLIS);
+                socket.setSoTimeout(TIMEOUT_MILLIS);
+                socket.startHandshake();
+            }
+        }
+        catch (final IOException | GeneralSecurityException ex)
+        {
+            // expected: the recorder refuses whatever came back
+        }
+        return presented[0];
     }
 
     private static SSLContext context(final EtcdTls tls) throws IOException, GeneralSecurityException

@@ -2,6 +2,7 @@ package io.jvs.control.it;
 
 import io.jvs.control.testing.PingLogs;
 import io.jvs.control.testing.TempDirs;
+import io.jvs.control.testing.TestCertificates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.api.ApiClient;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Three jvs hosts on one machine: each "host" is a network namespace running its own jvs daemon (a child JVM),
@@ -53,7 +55,9 @@ class OverlayMultiHostTest
 {
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(20);
     private static final String UNDERLAY_PREFIX = "10.251.0.";
-    private static final String ETCD = "http://" + UNDERLAY_PREFIX + "1:2379";
+    /** etcd serves TLS and requires client certificates unless -Djvs.test.etcdTls=false. */
+    private static final boolean ETCD_TLS = !"false".equals(System.getProperty("jvs.test.etcdTls"));
+    private static final String ETCD = (ETCD_TLS ? "https://" : "http://") + UNDERLAY_PREFIX + "1:2379";
     private static final int LEASE_TTL_SECONDS = 3;
     private static final String[] HOSTS = {"a", "b", "c"};
     /** The "outside": a LAN in namespace RUNo (a kernel bridge) with a server at .1 and every host's uplink on it. */
@@ -68,6 +72,7 @@ class OverlayMultiHostTest
     private Process etcd;
     private Path dir;
     private String network;
+    private TestCertificates certs;
 
     record Cli(int exit, String out, String err)
     {
@@ -130,14 +135,26 @@ class OverlayMultiHostTest
             sh("ip", "netns", "exec", hostNs(i), "sysctl", "-q", "-w", "net.ipv6.conf." + uplink + ".disable_ipv6=1");
             sh("ip", "-n", hostNs(i), "link", "set", uplink, "up");
         }
-        etcd = new ProcessBuilder("ip", "netns", "exec", hostNs(0), "etcd", "--name", run,
+        final List<String> etcdArgv = new ArrayList<>(List.of("ip", "netns", "exec", hostNs(0), "etcd", "--name", run,
             "--data-dir", dir.resolve("etcd").toString(),
             "--listen-client-urls", ETCD, "--advertise-client-urls", ETCD,
             "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-            "--initial-cluster", run + "=http://127.0.0.1:2380")
+            "--initial-cluster", run + "=http://127.0.0.1:2380"));
+        final List<String> etcdctl = new ArrayList<>(List.of("ip", "netns", "exec", hostNs(0), "etcdctl",
+            "--endpoints", ETCD, "--dial-timeout", "1s"));
+        if (ETCD_TLS)
+        {
+            certs = TestCertificates.create(dir.resolve("pki"), underlayIp(0));
+            etcdArgv.addAll(List.of("--cert-file", certs.serverCert().toString(), "--key-file",
+                certs.serverKey().toString(), "--trusted-ca-file", certs.ca().toString(), "--client-cert-auth"));
+            etcdctl.addAll(List.of("--cacert", certs.ca().toString(), "--cert", certs.clientCert().toString(),
+                "--key", certs.clientKey().toString()));
+        }
+        etcdctl.addAll(List.of("endpoint", "health"));
+        etcd = new ProcessBuilder(etcdArgv)
             .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-        waitFor(() -> Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", hostNs(0), "etcdctl", "--endpoints", ETCD,
-            "--dial-timeout", "1s", "endpoint", "health").ok(), Duration.ofSeconds(15), "etcd healthy");
+        waitFor(() -> Command.exec(EXEC_TIMEOUT, etcdctl.toArray(String[]::new)).ok(), Duration.ofSeconds(15),
+            "etcd healthy");
         for (int i = 0; i < HOSTS.length; i++)
         {
             daemons[i] = startDaemon(i);
@@ -154,6 +171,20 @@ class OverlayMultiHostTest
     /** A jvs daemon as a child JVM in the host's network namespace, with the test JVM's flags and class path. */
     private Process startDaemon(final int i) throws Exception
     {
+        final List<String> args = new ArrayList<>(List.of("--uplink", run + "x" + HOSTS[i], "--uplink-address",
+            uplinkIp(i) + "/24"));
+        if (certs != null)
+        {
+            args.addAll(List.of("--etcd-cacert", certs.ca().toString(), "--etcd-cert", certs.clientCert().toString(),
+                "--etcd-key", certs.clientKey().toString()));
+        }
+        return startDaemon(i, dir.resolve("state-" + HOSTS[i]), socket(i), args, "daemon-" + HOSTS[i]);
+    }
+
+    /** @param args after the socket, state directory, underlay, etcd and lease TTL. */
+    private Process startDaemon(final int i, final Path stateDir, final Path socket, final List<String> args,
+        final String logName) throws Exception
+    {
         final List<String> argv = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + hostNs(i),
             "unshare", "-m", "--propagation", "unchanged",
             "sh", "-c", "mount -t sysfs sysfs /sys && exec \"$0\" \"$@\"",
@@ -166,12 +197,12 @@ class OverlayMultiHostTest
             }
         }
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
-            "--socket", socket(i).toString(), "--state-dir", dir.resolve("state-" + HOSTS[i]).toString(),
+            "--socket", socket.toString(), "--state-dir", stateDir.toString(),
             "--underlay", run + "u" + HOSTS[i], "--etcd", ETCD, "--lease-ttl", Integer.toString(LEASE_TTL_SECONDS),
-            "--uplink", run + "x" + HOSTS[i], "--uplink-address", uplinkIp(i) + "/24",
             // Docker's plugin socket path is machine-wide, and these "hosts" share this machine's files. The host
             // port (jvs0) is not: each daemon makes it in its host's namespace.
             "--no-docker-plugin"));
+        argv.addAll(args);
         // Only for measuring ring depths (-Djvs.test.underlayRxFrames=256): the daemon's default otherwise.
         final String rxFrames = System.getProperty("jvs.test.underlayRxFrames");
         if (rxFrames != null)
@@ -179,7 +210,7 @@ class OverlayMultiHostTest
             argv.addAll(List.of("--underlay-rx-frames", rxFrames));
         }
         return new ProcessBuilder(argv).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon-" + HOSTS[i] + ".log").toFile()))
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(logName + ".log").toFile()))
             .start();
     }
 
@@ -337,6 +368,26 @@ class OverlayMultiHostTest
             "C sees " + second + " with vni 9999");
         assertEquals(0, cli(2, "network", "rm", second).exit());
         waitFor(() -> !cli(0, "network", "ls").out().contains(second), Duration.ofSeconds(5), "A drops " + second);
+    }
+
+    /**
+     * The hosts joined over TLS with client certificates (unless -Djvs.test.etcdTls=false); a daemon given the https
+     * endpoint without the CA does not start, and says why.
+     */
+    @Test
+    @Order(1)
+    void theHostsTalkToEtcdOverTlsAndADaemonWithoutTheCaIsRefused() throws Exception
+    {
+        assumeTrue(ETCD_TLS, "-Djvs.test.etcdTls=false");
+        assertTrue(readOverlay(0).path("Store").asText().contains(ETCD), readOverlay(0).toString());
+        final Process refused = startDaemon(2, dir.resolve("state-noca"), dir.resolve("noca.sock"),
+            List.of("--no-host-port", "--no-dns", "--etcd-cert", certs.clientCert().toString(), "--etcd-key",
+                certs.clientKey().toString()), "daemon-noca");
+        assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "the daemon without the CA exits");
+        assertNotEquals(0, refused.exitValue());
+        final String why = log("daemon-noca");
+        System.out.println("daemon without --etcd-cacert: " + why.trim());
+        assertTrue(why.contains("etcd's certificate is not signed by a CA the JVM trusts: give --etcd-cacert"), why);
     }
 
     @Test

@@ -135,7 +135,7 @@ class EtcdTlsTest
         final String http = https.replace("https://", "http://");
         final JvsException plain = assertThrows(JvsException.class, () -> EtcdKv.connect(http, EtcdTls.NONE).close());
         System.out.println("plain: " + plain.getMessage());
-        assertTrue(plain.getMessage().contains("if etcd serves TLS, use https:// endpoints and --etcd-cacert"),
+        assertTrue(plain.getMessage().contains(http + " serves TLS: use https:// endpoints and --etcd-cacert"),
             plain.getMessage());
         final JvsException mixed = assertThrows(JvsException.class, () ->
             EtcdKv.connect(http, new EtcdTls(certs.ca(), null, null)));
