@@ -380,11 +380,21 @@ class OverlayMultiHostTest
     {
         assumeTrue(ETCD_TLS, "-Djvs.test.etcdTls=false");
         assertTrue(readOverlay(0).path("Store").asText().contains(ETCD), readOverlay(0).toString());
-        final Process refused = startDaemon(2, dir.resolve("state-noca"), dir.resolve("noca.sock"),
-            List.of("--no-host-port", "--no-dns", "--etcd-cert", certs.clientCert().toString(), "--etcd-key",
-                certs.clientKey().toString()), "daemon-noca");
-        assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "the daemon without the CA exits");
-        assertNotEquals(0, refused.exitValue());
+        // On host C's underlay, with an address of its own: C's daemon holds UDP 4789 on C's address.
+        final String extra = UNDERLAY_PREFIX + "9";
+        sh("ip", "-n", hostNs(2), "address", "add", extra + "/24", "dev", run + "u" + HOSTS[2]);
+        try
+        {
+            final Process refused = startDaemon(2, dir.resolve("state-noca"), dir.resolve("noca.sock"),
+                List.of("--underlay-address", extra + "/24", "--no-host-port", "--no-dns", "--etcd-cert",
+                    certs.clientCert().toString(), "--etcd-key", certs.clientKey().toString()), "daemon-noca");
+            assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "the daemon without the CA exits");
+            assertNotEquals(0, refused.exitValue());
+        }
+        finally
+        {
+            sh("ip", "-n", hostNs(2), "address", "del", extra + "/24", "dev", run + "u" + HOSTS[2]);
+        }
         final String why = log("daemon-noca");
         System.out.println("daemon without --etcd-cacert: " + why.trim());
         assertTrue(why.contains("etcd's certificate is not signed by a CA the JVM trusts: give --etcd-cacert"), why);
