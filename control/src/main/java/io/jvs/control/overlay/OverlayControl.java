@@ -34,7 +34,8 @@ import java.util.function.Consumer;
  *     that dies drops out of every peer list within the TTL; a lost lease (etcd outage longer than the TTL) is
  *     replaced and this host's keys are written again;</li>
  * <li>reconciliation: on every change under {@link ClusterKeys#ROOT} (watch) and every {@link #RESYNC_MILLIS} the
- *     whole state is read again, peers go to {@link OverlayTunnels#setPeers} and the state to the listener
+ *     whole state is read again, peers and each network's flood list (hosts with an endpoint on it) go to
+ *     {@link OverlayTunnels#setPeers} and the state to the listener
  *     (the network service installs networks, rewrites hosts files).</li>
  * </ul>
  * One thread ("jvs-overlay") renews and reconciles; API threads call the create/allocate methods. The listener
