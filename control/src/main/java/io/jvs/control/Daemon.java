@@ -167,7 +167,7 @@ public final class Daemon implements AutoCloseable
                 SubnetPool.defaults());
             b.restored = b.service.restore();
             b.adopted = config.adoptSandboxes() ? b.service.adoptSandboxes() : List.of();
-            b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip);
+            b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip, b.tables);
             b.restored = b.restored.and(b.service.enableOverlay(b.overlay.control()));
             b.dockerDriver = new DockerDriver(b.service, b.tables);
             b.dockerIpam = new DockerIpam(b.tables, b.service, ip, SubnetPool.defaults());

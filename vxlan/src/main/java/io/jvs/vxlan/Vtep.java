@@ -233,7 +233,19 @@ public final class Vtep implements FrameHandler, AutoCloseable
      * as one snapshot; learned MACs of removed peers stop being used at once and are swept within seconds.
      * ARP requests for new next hops leave immediately.
      */
-    public synchronized void setPeers(final int vni, final Collection<Integer> peerIps)
+    public void setPeers(final int vni, final Collection<Integer> peerIps)
+    {
+        setPeers(vni, peerIps, peerIps);
+    }
+
+    /**
+     * Replaces the VNI's peer VTEPs, of which only {@code floodIps} get broadcast, multicast and unknown unicast
+     * (the others are accepted as sources and reached by unicast to their known MACs).
+     *
+     * @param floodIps a subset of {@code peerIps}.
+     */
+    public synchronized void setPeers(final int vni, final Collection<Integer> peerIps,
+        final Collection<Integer> floodIps)
     {
         checkOpen();
         final VxlanTunnelPort port = ports.get(vni);
@@ -241,17 +253,27 @@ public final class Vtep implements FrameHandler, AutoCloseable
         {
             throw new IllegalArgumentException("no tunnel port for vni " + vni);
         }
-        final Set<Integer> unique = new HashSet<>();
-        final List<RemoteVtep> list = new ArrayList<>();
+        final Map<Integer, RemoteVtep> byIp = new LinkedHashMap<>();
         for (final int ip : peerIps)
         {
-            if (ip == localIp || ip == 0 || !unique.add(ip))
+            if (ip == localIp || ip == 0 || byIp.containsKey(ip))
             {
                 throw new IllegalArgumentException("bad or duplicate peer " + Ipv4.toString(ip) + " in " + peerIps);
             }
-            list.add(remote(ip));
+            byIp.put(ip, remote(ip));
         }
-        port.publishPeers(new PeerSet(list));
+        final List<RemoteVtep> flood = new ArrayList<>();
+        for (final int ip : floodIps)
+        {
+            final RemoteVtep r = byIp.get(ip);
+            if (null == r || flood.contains(r))
+            {
+                throw new IllegalArgumentException("flood target " + Ipv4.toString(ip) + " is not a peer, or twice");
+            }
+            flood.add(r);
+        }
+        final List<RemoteVtep> list = new ArrayList<>(byIp.values());
+        port.publishPeers(new PeerSet(list, flood));
         collectUnused();
         final long now = System.nanoTime();
         for (final RemoteVtep r : list)
@@ -329,7 +351,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
         final Set<Integer> usedIps = new HashSet<>();
         for (final VxlanTunnelPort port : ports.values())
         {
-            for (final RemoteVtep r : port.peers().peers())
+            for (final RemoteVtep r : port.peers().toList())
             {
                 usedIps.add(r.ip);
             }

@@ -403,7 +403,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         }
         else
         {
-            destinations = peerSet.peers();
+            destinations = peerSet.flood();
             if (destinations.length == 0)
             {
                 txDrops[TxDrop.NO_PEERS.ordinal()]++;
@@ -646,6 +646,12 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     public List<RemoteVtep> peerList()
     {
         return peers.toList();
+    }
+
+    /** The peers broadcast, multicast and unknown unicast go to. */
+    public List<RemoteVtep> floodList()
+    {
+        return peers.floodList();
     }
 
     /** Unregisters from the Vtep (the switch calls this after its agents let go of the port). */

@@ -421,4 +421,37 @@ class VtepTest
         assertTrue(portA.offer(new UnsafeBuffer(toB), 0, toB.length));
         assertEquals(IP_C, s32(underA.tx.get(underA.tx.size() - 1), 24 + 16), "flooded to the remaining peer");
     }
+
+    @Test
+    void floodsGoOnlyToTheFloodSubsetWhileUnicastAndReceiveUseEveryPeer()
+    {
+        a.setPeers(VNI, List.of(IP_B, IP_C), List.of(IP_C));
+        assertThrows(IllegalArgumentException.class, () -> a.setPeers(VNI, List.of(IP_B), List.of(IP_C)),
+            "a flood target must be a peer");
+
+        // Broadcast: C only.
+        final byte[] broadcast = arpRequest(MAC_A, 0x0A000001, 0x0A000009);
+        assertTrue(portA.offer(new UnsafeBuffer(broadcast), 0, broadcast.length));
+        assertEquals(1, underA.tx.size());
+        assertEquals(IP_C, s32(underA.tx.get(0), 24 + 16));
+
+        // B, not flooded, is still accepted as a source (its MAC is learned) and reached by unicast.
+        final byte[] fromB = udp4(MAC_A, MAC_B, 2, 1, new byte[50]);
+        assertTrue(portB.offer(new UnsafeBuffer(fromB), 0, fromB.length));
+        underA.rx.add(underB.tx.get(0));
+        assertEquals(1, portA.receive(this::collect, 10));
+        assertTrue(portA.remoteMacPeer(MAC_B) > 0);
+        underA.tx.clear();
+        final byte[] toB = udp4(MAC_B, MAC_A, 1, 2, new byte[50]);
+        assertTrue(portA.offer(new UnsafeBuffer(toB), 0, toB.length));
+        assertEquals(1, underA.tx.size());
+        assertEquals(IP_B, s32(underA.tx.get(0), 24 + 16));
+
+        // Nobody else has the VNI: a broadcast goes nowhere and is counted.
+        a.setPeers(VNI, List.of(IP_B, IP_C), List.of());
+        underA.tx.clear();
+        assertTrue(portA.offer(new UnsafeBuffer(broadcast), 0, broadcast.length));
+        assertTrue(underA.tx.isEmpty());
+        assertEquals(1, portA.txDrops(TxDrop.NO_PEERS));
+    }
 }

@@ -5,6 +5,7 @@ import io.jvs.control.fabric.JvsFabric;
 import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.HostsFiles;
+import io.jvs.control.overlay.EtcdTls;
 import io.jvs.control.overlay.OverlayControl;
 import io.jvs.control.overlay.OverlayOptions;
 import io.jvs.dataplane.SwitchConfig;
@@ -87,8 +88,20 @@ final class DaemonCommand implements Callable<Integer>
     String underlayGateway;
 
     @Option(names = "--etcd", paramLabel = "URL[,URL...]",
-        description = "etcd v3 endpoints (http://IP:2379,...) shared by the hosts of the overlay.")
+        description = "etcd v3 endpoints (http://IP:2379,... or https://...) shared by the hosts of the overlay.")
     String etcd;
+
+    @Option(names = "--etcd-cacert", paramLabel = "FILE",
+        description = "PEM CA certificate that signed etcd's server certificate (https endpoints; default: the JVM's trust store).")
+    Path etcdCacert;
+
+    @Option(names = "--etcd-cert", paramLabel = "FILE",
+        description = "PEM client certificate for etcd's --client-cert-auth (with --etcd-key).")
+    Path etcdCert;
+
+    @Option(names = "--etcd-key", paramLabel = "FILE",
+        description = "PEM PKCS#8 private key of --etcd-cert.")
+    Path etcdKey;
 
     @Option(names = "--peers", paramLabel = "IP[,IP...]", split = ",",
         description = "Static VTEP peers (no etcd needed; addresses are then not coordinated between hosts).")
@@ -195,7 +208,16 @@ final class DaemonCommand implements Callable<Integer>
             idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
             defaults.macAgingNanos(), switchNice, switchRtPriority);
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
-        final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd,
+        final EtcdTls etcdTls;
+        try
+        {
+            etcdTls = new EtcdTls(etcdCacert, etcdCert, etcdKey);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), ex.getMessage());
+        }
+        final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd, etcdTls,
             peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu,
             underlayRxFrames, keyRotation);
         final SandboxDns.Config dns;

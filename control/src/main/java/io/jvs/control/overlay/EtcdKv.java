@@ -32,9 +32,11 @@ import java.util.concurrent.TimeoutException;
 public final class EtcdKv implements ClusterKv
 {
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
-    /** How long a starting daemon waits for etcd to answer its first call. */
-    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
-    private static final long STARTUP_RETRY_MS = 500;
+    /**
+     * Bound of the first call: a cold JVM spends seconds loading and compiling gRPC, netty and TLS before it
+     * (5-7 s measured for the first TLS call on a loaded 2-core machine, 0.4 s for the next).
+     */
+    public static final Duration FIRST_CALL_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration REWATCH_DELAY = Duration.ofSeconds(1);
     private static final String LEASE_NOT_FOUND = "requested lease not found";
 
@@ -57,58 +59,80 @@ public final class EtcdKv implements ClusterKv
     /** @param endpoints comma-separated client URLs, e.g. {@code http://192.0.2.1:2379,http://192.0.2.2:2379}. */
     public static EtcdKv connect(final String endpoints)
     {
+        return connect(endpoints, EtcdTls.NONE);
+    }
+
+    /**
+     * @param endpoints comma-separated client URLs, all {@code http://} or all {@code https://}.
+     * @param tls       for https: the CA to trust (default: the JVM's) and the client certificate, if any.
+     */
+    public static EtcdKv connect(final String endpoints, final EtcdTls tls)
+    {
         final String[] urls = endpoints.split(",");
+        final boolean secure = urls[0].startsWith("https://");
         for (final String url : urls)
         {
-            if (!url.startsWith("http://"))
+            if (!url.startsWith(secure ? "https://" : "http://"))
             {
-                throw JvsException.invalid("etcd endpoint " + url + " must be http://HOST:PORT (TLS is not supported)");
+                throw JvsException.invalid("etcd endpoint " + url + " must be http://HOST:PORT or https://HOST:PORT, " +
+                    "all endpoints the same");
             }
         }
-        final Client client = Client.builder()
+        if (tls.configured() && !secure)
+        {
+            throw JvsException.invalid("--etcd-cacert/--etcd-cert need https:// etcd endpoints, not " + endpoints);
+        }
+        final io.etcd.jetcd.ClientBuilder builder = Client.builder()
             .endpoints(urls)
             .connectTimeout(CALL_TIMEOUT)
-            .retryMaxDuration(CALL_TIMEOUT)
-            .build();
-        final EtcdKv kv = new EtcdKv(client, endpoints);
-        // Fail at start, not at the first network create; but give etcd (started alongside, e.g. by systemd) and
-        // this JVM's first gRPC call (class loading, channel set-up: seconds on a loaded host) some time.
-        final long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
-        for (int attempt = 1; ; attempt++)
+            .retryMaxDuration(FIRST_CALL_TIMEOUT);
+        if (secure)
         {
             try
             {
-                kv.range("/jvs/v1/ping");
-                return kv;
+                builder.sslContext(ssl ->
+                {
+                    if (tls.caCert() != null)
+                    {
+                        ssl.trustManager(tls.caCert().toFile());
+                    }
+                    if (tls.cert() != null)
+                    {
+                        ssl.keyManager(tls.cert().toFile(), tls.key().toFile());
+                    }
+                });
             }
-            catch (final RuntimeException ex)
+            catch (final javax.net.ssl.SSLException | IllegalArgumentException ex)
             {
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    kv.close();
-                    throw ex;
-                }
-                if (attempt == 1)
-                {
-                    System.err.println("jvs: waiting for etcd (up to " + STARTUP_TIMEOUT.toSeconds() + " s): " +
-                        ex.getMessage());
-                }
-                sleepQuietly(STARTUP_RETRY_MS);
+                throw new JvsException(JvsException.Kind.INVALID, "etcd TLS files (" + tls + "): " + ex.getMessage(),
+                    ex);
             }
         }
-    }
-
-    private static void sleepQuietly(final long millis)
-    {
+        // A TLS mistake fails here in a second, with its reason, rather than as a gRPC timeout.
+        for (final String url : urls)
+        {
+            final java.net.URI uri = java.net.URI.create(url);
+            final String why = secure ? EtcdTlsProbe.diagnose(uri, tls) : EtcdTlsProbe.servesTls(uri) ?
+                url + " serves TLS: use https:// endpoints and --etcd-cacert" : null;
+            if (why != null)
+            {
+                throw JvsException.invalid("cannot reach etcd at " + endpoints + ": " + why);
+            }
+        }
+        final Client client = builder.build();
+        final EtcdKv kv = new EtcdKv(client, endpoints);
         try
         {
-            Thread.sleep(millis);
+            // Fail at start, not at the first network create.
+            kv.await(client.getKVClient().get(bytes("/jvs/v1/ping")), "range /jvs/v1/ping", FIRST_CALL_TIMEOUT);
         }
-        catch (final InterruptedException ex)
+        catch (final RuntimeException ex)
         {
-            Thread.currentThread().interrupt();
-            throw new JvsException(JvsException.Kind.INTERNAL, "interrupted while waiting for etcd", ex);
+            kv.close();
+            throw new JvsException(JvsException.Kind.INVALID, "cannot reach etcd at " + endpoints + ": " +
+                ex.getMessage(), ex);
         }
+        return kv;
     }
 
     @Override
@@ -293,9 +317,14 @@ public final class EtcdKv implements ClusterKv
 
     private <T> T await(final CompletableFuture<T> future, final String what)
     {
+        return await(future, what, CALL_TIMEOUT);
+    }
+
+    private <T> T await(final CompletableFuture<T> future, final String what, final Duration timeout)
+    {
         try
         {
-            return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (final InterruptedException ex)
         {
@@ -306,7 +335,7 @@ public final class EtcdKv implements ClusterKv
         {
             future.cancel(true);
             throw new JvsException(JvsException.Kind.INTERNAL, "etcd " + what + " at " + endpoints + " timed out after " +
-                CALL_TIMEOUT.toSeconds() + " s", ex);
+                timeout.toSeconds() + " s", ex);
         }
         catch (final ExecutionException ex)
         {

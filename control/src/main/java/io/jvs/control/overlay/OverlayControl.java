@@ -34,7 +34,8 @@ import java.util.function.Consumer;
  *     that dies drops out of every peer list within the TTL; a lost lease (etcd outage longer than the TTL) is
  *     replaced and this host's keys are written again;</li>
  * <li>reconciliation: on every change under {@link ClusterKeys#ROOT} (watch) and every {@link #RESYNC_MILLIS} the
- *     whole state is read again, peers go to {@link OverlayTunnels#setPeers} and the state to the listener
+ *     whole state is read again, peers and each network's flood list (hosts with an endpoint on it) go to
+ *     {@link OverlayTunnels#setPeers} and the state to the listener
  *     (the network service installs networks, rewrites hosts files).</li>
  * </ul>
  * One thread ("jvs-overlay") renews and reconciles; API threads call the create/allocate methods. The listener
@@ -268,6 +269,42 @@ public final class OverlayControl implements AutoCloseable
         final List<Integer> sorted = new ArrayList<>(peers);
         sorted.sort(Integer::compareUnsigned);
         return sorted;
+    }
+
+    /** Static peers that are not registered in the store: nothing says which networks they have, so they get every flood. */
+    private List<Integer> unknownStaticPeers(final ClusterState s)
+    {
+        return staticPeers.stream().filter(ip -> !s.hosts().containsKey(Ipv4.format(ip))).toList();
+    }
+
+    /**
+     * Per VNI, the other hosts with at least one endpoint on the network (from the endpoint records, which live
+     * under their hosts' leases): the VTEPs that network's broadcast and unknown unicast are replicated to.
+     */
+    public Map<Integer, Set<Integer>> membersOf(final ClusterState s)
+    {
+        final String self = settings.hostAddress();
+        final Map<Integer, Set<Integer>> byVni = new HashMap<>();
+        for (final OverlayNetwork n : s.networks().values())
+        {
+            final Set<Integer> members = new HashSet<>();
+            for (final EndpointRecord e : s.endpoints(n.id()))
+            {
+                if (e.host() != null && !e.host().equals(self) && !e.host().startsWith("local:"))
+                {
+                    try
+                    {
+                        members.add(Ipv4.parse(e.host()));
+                    }
+                    catch (final RuntimeException ignored)
+                    {
+                        // A record another host wrote badly: that host is not flooded for this network.
+                    }
+                }
+            }
+            byVni.put(n.vni(), members);
+        }
+        return byVni;
     }
 
     // ------------------------------------------------------------------------------------------------ networks
@@ -626,7 +663,7 @@ public final class OverlayControl implements AutoCloseable
         {
             final ClusterState s = read();
             state = s;
-            tunnels.setPeers(peersOf(s));
+            tunnels.setPeers(peersOf(s), unknownStaticPeers(s), membersOf(s));
             listener.accept(s);
             tunnels.setRemoteEndpoints(remoteEndpointsOf(s));
             programKeys(s);

@@ -5,6 +5,7 @@ import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.IpTool;
+import io.jvs.control.state.StateTables;
 import io.jvs.vxlan.Vtep;
 import io.jvs.vxlan.VtepConfig;
 
@@ -26,7 +27,12 @@ public final class OverlayRuntime implements AutoCloseable
         this.control = control;
     }
 
-    public static OverlayRuntime start(final OverlayOptions options, final Fabric fabric, final IpTool ip)
+    /**
+     * @param tables the daemon's state tables: without etcd the cluster store lives there, so overlay networks and
+     *               endpoints survive a restart as bridge networks do.
+     */
+    public static OverlayRuntime start(final OverlayOptions options, final Fabric fabric, final IpTool ip,
+        final StateTables tables)
     {
         if (options.underlay() == null && (options.etcd() != null || !options.peers().isEmpty()))
         {
@@ -68,7 +74,7 @@ public final class OverlayRuntime implements AutoCloseable
                         ": " + ex.getMessage(), ex);
                 }
             }
-            kv = options.etcd() != null ? EtcdKv.connect(options.etcd()) : new LocalKv();
+            kv = options.etcd() != null ? EtcdKv.connect(options.etcd(), options.etcdTls()) : LocalKv.durable(tables);
             final OverlayControl control = OverlayControl.start(kv, new OverlayTunnels(vtep, fabric),
                 new OverlayControl.Settings(hostAddress, options.peers(), options.leaseTtlSeconds(),
                     options.keyRotationSeconds()));

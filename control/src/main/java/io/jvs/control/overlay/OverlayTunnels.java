@@ -23,8 +23,10 @@ import java.util.TreeMap;
 /**
  * The data-path side of the overlay on this host: the {@link Vtep} on the underlay and one {@link VxlanTunnelPort}
  * per overlay network, a port of that network's bridge domain. Without an underlay ({@code vtep == null}) an
- * overlay network is a plain bridge domain on this host. Peers are one list for every VNI (every jvs host in the
- * cluster plus static peers); it is applied to ports opened later too. Thread safe (one lock; control path only).
+ * overlay network is a plain bridge domain on this host. Every VNI accepts and unicasts to the same peers (every jvs
+ * host in the cluster plus static peers), but floods only to its own subset: the hosts with an endpoint on that
+ * network, plus static peers the store does not know. Both are applied to ports opened later too. Thread safe (one
+ * lock; control path only).
  */
 public final class OverlayTunnels
 {
@@ -37,6 +39,9 @@ public final class OverlayTunnels
     private final Fabric fabric;
     private final Map<Integer, Attached> byVni = new HashMap<>();
     private List<Integer> peers = List.of();
+    /** Per VNI, the peers that get its floods; a VNI not listed floods to {@link #defaultFlood}. */
+    private Map<Integer, List<Integer>> flood = Map.of();
+    private List<Integer> defaultFlood = List.of();
     private Map<Integer, RemoteEndpoints> remoteEndpoints = Map.of();
     private Map<Integer, NetworkKeys.Installed> keys = Map.of();
     private final Set<Integer> encryptedVnis = new HashSet<>();
@@ -95,7 +100,7 @@ public final class OverlayTunnels
         final int portId;
         try
         {
-            vtep.setPeers(vni, peers);
+            vtep.setPeers(vni, peers, floodOf(vni));
             port.setRemoteEndpoints(remoteEndpoints.get(vni));
             port.setLocalGateway(gateway);
             installKeys(port, keys.get(vni));
@@ -120,23 +125,61 @@ public final class OverlayTunnels
         }
     }
 
-    /** Replaces the peer VTEPs of every VNI; no-op when unchanged. */
-    public synchronized void setPeers(final Collection<Integer> newPeers)
+    /** Replaces the peer VTEPs of every VNI, each flooding to all of them. */
+    public void setPeers(final Collection<Integer> newPeers)
     {
-        final List<Integer> sorted = new ArrayList<>(newPeers);
-        sorted.sort(Integer::compareUnsigned);
-        if (sorted.equals(peers))
+        setPeers(newPeers, newPeers, Map.of());
+    }
+
+    /**
+     * Replaces the peer VTEPs of every VNI and, per VNI, those that get its floods; each VNI's port is reprogrammed
+     * only when its lists changed.
+     *
+     * @param floodAll  peers every VNI floods to (static peers the store knows nothing about); a subset of newPeers.
+     * @param floodByVni per VNI, further peers that get its floods (hosts with an endpoint on it); peers only.
+     */
+    public synchronized void setPeers(final Collection<Integer> newPeers, final Collection<Integer> floodAll,
+        final Map<Integer, ? extends Collection<Integer>> floodByVni)
+    {
+        final List<Integer> sorted = sorted(newPeers);
+        final Set<Integer> peerSet = Set.copyOf(sorted);
+        final List<Integer> always = sorted(floodAll);
+        final Map<Integer, List<Integer>> newFlood = new HashMap<>();
+        floodByVni.forEach((vni, members) ->
         {
-            return;
-        }
-        peers = List.copyOf(sorted);
+            final Set<Integer> targets = new HashSet<>(always);
+            members.stream().filter(peerSet::contains).forEach(targets::add);
+            newFlood.put(vni, sorted(targets));
+        });
+        final boolean peersChanged = !sorted.equals(peers);
+        final Map<Integer, List<Integer>> oldFlood = flood;
+        final List<Integer> oldDefault = defaultFlood;
+        peers = sorted;
+        flood = Map.copyOf(newFlood);
+        defaultFlood = always;
         if (vtep != null)
         {
             for (final int vni : byVni.keySet())
             {
-                vtep.setPeers(vni, peers);
+                final List<Integer> before = oldFlood.getOrDefault(vni, oldDefault);
+                if (peersChanged || !before.equals(floodOf(vni)))
+                {
+                    vtep.setPeers(vni, peers, floodOf(vni));
+                }
             }
         }
+    }
+
+    private List<Integer> floodOf(final int vni)
+    {
+        return flood.getOrDefault(vni, defaultFlood);
+    }
+
+    private static List<Integer> sorted(final Collection<Integer> ips)
+    {
+        final List<Integer> list = new ArrayList<>(ips);
+        list.sort(Integer::compareUnsigned);
+        return List.copyOf(list);
     }
 
     /**
@@ -198,6 +241,12 @@ public final class OverlayTunnels
         return peers.stream().map(Ipv4::format).toList();
     }
 
+    /** The peers the VNI's floods go to (for {@code jvs overlay} and tests). */
+    public synchronized List<String> floodPeers(final int vni)
+    {
+        return floodOf(vni).stream().map(Ipv4::format).toList();
+    }
+
     /** Per VNI: the port's peers with their ARP state, and its counters, for {@code jvs overlay}. */
     public synchronized Map<Integer, Map<String, Object>> portViews()
     {
@@ -209,6 +258,7 @@ public final class OverlayTunnels
             view.put("Port", attached.portId());
             view.put("Interface", port.name());
             view.put("Peers", port.peerList().stream().map(RemoteVtep::toString).toList());
+            view.put("Flood", port.floodList().stream().map(r -> Ipv4.format(r.ip())).toList());
             view.put("RemoteMacs", port.remoteMacCount());
             view.put("Encrypted", port.encrypted());
             if (port.encrypted())

@@ -2,6 +2,7 @@ package io.jvs.control.state;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.jvs.control.JvsException;
@@ -28,7 +29,10 @@ import java.util.TreeMap;
  * <pre>
  * journal record  type "put"    json {"t": table, "k": key, "v": row}
  *                 type "remove" json {"t": table, "k": key}
+ *                 type "batch"  json {"c": [{"t": table, "k": key, "v": row}, {"t": table, "k": key}, ...]}
  * </pre>
+ * A batch is one record, so its changes come back all or none (a store that must stay consistent across keys, like
+ * the overlay's local cluster store, writes each transaction as one batch).
  * Rows are JSON trees; their owners (the network store, the Docker driver, its IPAM) encode and decode them.
  * Thread safe: the journal serialises appends, the live view is guarded by this object.
  */
@@ -36,10 +40,21 @@ public final class StateTables implements AutoCloseable
 {
     static final String PUT = "put";
     static final String REMOVE = "remove";
+    static final String BATCH = "batch";
+    private static final String CHANGES = "c";
     private static final String TABLE = "t";
     private static final String KEY = "k";
     private static final String VALUE = "v";
     private static final String LOCK_FILE = "lock";
+
+    /** One change of a {@linkplain #apply batch}: a put, or a remove when {@code row} is null. */
+    public record Change(String table, String key, JsonNode row)
+    {
+        public static Change remove(final String table, final String key)
+        {
+            return new Change(table, key, null);
+        }
+    }
 
     private final ObjectMapper json = new ObjectMapper();
     private final StateJournal journal;
@@ -140,6 +155,27 @@ public final class StateTables implements AutoCloseable
         rows.remove(key);
     }
 
+    /** Applies the changes as one journal record: after a crash, either all of them are there or none. */
+    public synchronized void apply(final List<Change> changes)
+    {
+        if (changes.isEmpty())
+        {
+            return;
+        }
+        final ObjectNode record = json.createObjectNode();
+        final ArrayNode list = record.putArray(CHANGES);
+        for (final Change change : changes)
+        {
+            final ObjectNode c = list.addObject().put(TABLE, change.table()).put(KEY, change.key());
+            if (change.row() != null)
+            {
+                c.set(VALUE, change.row());
+            }
+        }
+        journal.append(BATCH, record.toString());
+        applyChanges(record);
+    }
+
     @Override
     public void close()
     {
@@ -183,20 +219,34 @@ public final class StateTables implements AutoCloseable
         {
             throw new UncheckedIOException("corrupt journal record " + type + ": " + text, ex);
         }
-        final String table = record.path(TABLE).asText();
-        final String key = record.path(KEY).asText();
         switch (type)
         {
-            case PUT -> tables.computeIfAbsent(table, t -> new LinkedHashMap<>()).put(key, record.get(VALUE));
-            case REMOVE ->
-            {
-                final Map<String, JsonNode> rows = tables.get(table);
-                if (rows != null)
-                {
-                    rows.remove(key);
-                }
-            }
+            case PUT, REMOVE -> applyOne(record, PUT.equals(type));
+            case BATCH -> applyChanges(record);
             default -> throw new IllegalStateException("unknown journal record type " + type);
+        }
+    }
+
+    private void applyChanges(final JsonNode batch)
+    {
+        batch.path(CHANGES).forEach(c -> applyOne(c, c.has(VALUE)));
+    }
+
+    private void applyOne(final JsonNode record, final boolean put)
+    {
+        final String table = record.path(TABLE).asText();
+        final String key = record.path(KEY).asText();
+        if (put)
+        {
+            tables.computeIfAbsent(table, t -> new LinkedHashMap<>()).put(key, record.get(VALUE));
+        }
+        else
+        {
+            final Map<String, JsonNode> rows = tables.get(table);
+            if (rows != null)
+            {
+                rows.remove(key);
+            }
         }
     }
 }

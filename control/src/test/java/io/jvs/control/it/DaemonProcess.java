@@ -25,6 +25,7 @@ final class DaemonProcess
     private Process process;
     private int starts;
 
+    /** @param pluginSocket the Docker plugin socket; null: {@code --no-docker-plugin}. */
     DaemonProcess(final Path dir, final Path socket, final Path pluginSocket)
     {
         this.dir = dir;
@@ -52,9 +53,11 @@ final class DaemonProcess
         }
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvs.control.cli.Main", "daemon",
             "--socket", socket.toString(), "--state-dir", dir.resolve("state").toString(),
-            "--docker-plugin", pluginSocket.toString(), "--no-adopt",
+            "--no-adopt",
             // The host TAP's default name is machine-wide; these tests do not use it.
             "--no-host-port"));
+        argv.addAll(pluginSocket == null ? List.of("--no-docker-plugin") :
+            List.of("--docker-plugin", pluginSocket.toString()));
         final File log = dir.resolve("daemon-" + (++starts) + ".log").toFile();
         process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log).start();
         final ApiClient api = new ApiClient(socket);

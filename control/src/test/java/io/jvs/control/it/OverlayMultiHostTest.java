@@ -2,6 +2,7 @@ package io.jvs.control.it;
 
 import io.jvs.control.testing.PingLogs;
 import io.jvs.control.testing.TempDirs;
+import io.jvs.control.testing.TestCertificates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.api.ApiClient;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Three jvs hosts on one machine: each "host" is a network namespace running its own jvs daemon (a child JVM),
@@ -53,7 +55,9 @@ class OverlayMultiHostTest
 {
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(20);
     private static final String UNDERLAY_PREFIX = "10.251.0.";
-    private static final String ETCD = "http://" + UNDERLAY_PREFIX + "1:2379";
+    /** etcd serves TLS and requires client certificates unless -Djvs.test.etcdTls=false. */
+    private static final boolean ETCD_TLS = !"false".equals(System.getProperty("jvs.test.etcdTls"));
+    private static final String ETCD = (ETCD_TLS ? "https://" : "http://") + UNDERLAY_PREFIX + "1:2379";
     private static final int LEASE_TTL_SECONDS = 3;
     private static final String[] HOSTS = {"a", "b", "c"};
     /** The "outside": a LAN in namespace RUNo (a kernel bridge) with a server at .1 and every host's uplink on it. */
@@ -68,6 +72,7 @@ class OverlayMultiHostTest
     private Process etcd;
     private Path dir;
     private String network;
+    private TestCertificates certs;
 
     record Cli(int exit, String out, String err)
     {
@@ -130,14 +135,26 @@ class OverlayMultiHostTest
             sh("ip", "netns", "exec", hostNs(i), "sysctl", "-q", "-w", "net.ipv6.conf." + uplink + ".disable_ipv6=1");
             sh("ip", "-n", hostNs(i), "link", "set", uplink, "up");
         }
-        etcd = new ProcessBuilder("ip", "netns", "exec", hostNs(0), "etcd", "--name", run,
+        final List<String> etcdArgv = new ArrayList<>(List.of("ip", "netns", "exec", hostNs(0), "etcd", "--name", run,
             "--data-dir", dir.resolve("etcd").toString(),
             "--listen-client-urls", ETCD, "--advertise-client-urls", ETCD,
             "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-            "--initial-cluster", run + "=http://127.0.0.1:2380")
+            "--initial-cluster", run + "=http://127.0.0.1:2380"));
+        final List<String> etcdctl = new ArrayList<>(List.of("ip", "netns", "exec", hostNs(0), "etcdctl",
+            "--endpoints", ETCD, "--dial-timeout", "1s"));
+        if (ETCD_TLS)
+        {
+            certs = TestCertificates.create(dir.resolve("pki"), underlayIp(0));
+            etcdArgv.addAll(List.of("--cert-file", certs.serverCert().toString(), "--key-file",
+                certs.serverKey().toString(), "--trusted-ca-file", certs.ca().toString(), "--client-cert-auth"));
+            etcdctl.addAll(List.of("--cacert", certs.ca().toString(), "--cert", certs.clientCert().toString(),
+                "--key", certs.clientKey().toString()));
+        }
+        etcdctl.addAll(List.of("endpoint", "health"));
+        etcd = new ProcessBuilder(etcdArgv)
             .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-        waitFor(() -> Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", hostNs(0), "etcdctl", "--endpoints", ETCD,
-            "--dial-timeout", "1s", "endpoint", "health").ok(), Duration.ofSeconds(15), "etcd healthy");
+        waitFor(() -> Command.exec(EXEC_TIMEOUT, etcdctl.toArray(String[]::new)).ok(), Duration.ofSeconds(15),
+            "etcd healthy");
         for (int i = 0; i < HOSTS.length; i++)
         {
             daemons[i] = startDaemon(i);
@@ -154,6 +171,20 @@ class OverlayMultiHostTest
     /** A jvs daemon as a child JVM in the host's network namespace, with the test JVM's flags and class path. */
     private Process startDaemon(final int i) throws Exception
     {
+        final List<String> args = new ArrayList<>(List.of("--uplink", run + "x" + HOSTS[i], "--uplink-address",
+            uplinkIp(i) + "/24"));
+        if (certs != null)
+        {
+            args.addAll(List.of("--etcd-cacert", certs.ca().toString(), "--etcd-cert", certs.clientCert().toString(),
+                "--etcd-key", certs.clientKey().toString()));
+        }
+        return startDaemon(i, dir.resolve("state-" + HOSTS[i]), socket(i), args, "daemon-" + HOSTS[i]);
+    }
+
+    /** @param args after the socket, state directory, underlay, etcd and lease TTL. */
+    private Process startDaemon(final int i, final Path stateDir, final Path socket, final List<String> args,
+        final String logName) throws Exception
+    {
         final List<String> argv = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + hostNs(i),
             "unshare", "-m", "--propagation", "unchanged",
             "sh", "-c", "mount -t sysfs sysfs /sys && exec \"$0\" \"$@\"",
@@ -166,12 +197,12 @@ class OverlayMultiHostTest
             }
         }
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
-            "--socket", socket(i).toString(), "--state-dir", dir.resolve("state-" + HOSTS[i]).toString(),
+            "--socket", socket.toString(), "--state-dir", stateDir.toString(),
             "--underlay", run + "u" + HOSTS[i], "--etcd", ETCD, "--lease-ttl", Integer.toString(LEASE_TTL_SECONDS),
-            "--uplink", run + "x" + HOSTS[i], "--uplink-address", uplinkIp(i) + "/24",
             // Docker's plugin socket path is machine-wide, and these "hosts" share this machine's files. The host
             // port (jvs0) is not: each daemon makes it in its host's namespace.
             "--no-docker-plugin"));
+        argv.addAll(args);
         // Only for measuring ring depths (-Djvs.test.underlayRxFrames=256): the daemon's default otherwise.
         final String rxFrames = System.getProperty("jvs.test.underlayRxFrames");
         if (rxFrames != null)
@@ -179,7 +210,7 @@ class OverlayMultiHostTest
             argv.addAll(List.of("--underlay-rx-frames", rxFrames));
         }
         return new ProcessBuilder(argv).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon-" + HOSTS[i] + ".log").toFile()))
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(logName + ".log").toFile()))
             .start();
     }
 
@@ -339,6 +370,36 @@ class OverlayMultiHostTest
         waitFor(() -> !cli(0, "network", "ls").out().contains(second), Duration.ofSeconds(5), "A drops " + second);
     }
 
+    /**
+     * The hosts joined over TLS with client certificates (unless -Djvs.test.etcdTls=false); a daemon given the https
+     * endpoint without the CA does not start, and says why.
+     */
+    @Test
+    @Order(1)
+    void theHostsTalkToEtcdOverTlsAndADaemonWithoutTheCaIsRefused() throws Exception
+    {
+        assumeTrue(ETCD_TLS, "-Djvs.test.etcdTls=false");
+        assertTrue(readOverlay(0).path("Store").asText().contains(ETCD), readOverlay(0).toString());
+        // On host C's underlay, with an address of its own: C's daemon holds UDP 4789 on C's address.
+        final String extra = UNDERLAY_PREFIX + "9";
+        sh("ip", "-n", hostNs(2), "address", "add", extra + "/24", "dev", run + "u" + HOSTS[2]);
+        try
+        {
+            final Process refused = startDaemon(2, dir.resolve("state-noca"), dir.resolve("noca.sock"),
+                List.of("--underlay-address", extra + "/24", "--no-host-port", "--no-dns", "--etcd-cert",
+                    certs.clientCert().toString(), "--etcd-key", certs.clientKey().toString()), "daemon-noca");
+            assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "the daemon without the CA exits");
+            assertNotEquals(0, refused.exitValue());
+        }
+        finally
+        {
+            sh("ip", "-n", hostNs(2), "address", "del", extra + "/24", "dev", run + "u" + HOSTS[2]);
+        }
+        final String why = log("daemon-noca");
+        System.out.println("daemon without --etcd-cacert: " + why.trim());
+        assertTrue(why.contains("etcd's certificate is not signed by a CA the JVM trusts: give --etcd-cacert"), why);
+    }
+
     @Test
     @Order(2)
     void sandboxesOnDifferentHostsTalkByNameThroughJvsVxlan() throws Exception
@@ -411,6 +472,93 @@ class OverlayMultiHostTest
     }
 
     /**
+     * Head-end replication goes only to hosts with an endpoint on the network: with sandboxes on A and B, an ARP
+     * broadcast from A's sandbox (a ping to an unused address) reaches B's underlay address and not C's, although C
+     * is a peer (it installed the network); once C's sandbox joins the network C gets the next broadcast too, and once
+     * it leaves C drops out again. Each phase captures on the physical bridge, one tcpdump per destination.
+     */
+    @Test
+    @Order(3)
+    void broadcastsAreFloodedOnlyToHostsWithAnEndpointOnTheNetwork() throws Exception
+    {
+        final String flood = run + "fl";
+        final Cli created = cli(0, "network", "create", "-d", "overlay", "--subnet", "10.249.0.0/24", flood);
+        assertEquals(0, created.exit(), created.err());
+        waitFor(() -> cli(2, "network", "ls").out().contains(flood), Duration.ofSeconds(5), "C installs " + flood);
+        final String[] names = {run + "af", run + "bf", run + "cf"};
+        for (int i = 0; i < HOSTS.length; i++)
+        {
+            assertEquals(0, cli(i, "sandbox", "create", names[i]).exit());
+            sandboxes.add(names[i]);
+        }
+        for (int i = 0; i < 2; i++)
+        {
+            final Cli connected = cli(i, "network", "connect", flood, names[i]);
+            assertEquals(0, connected.exit(), connected.err());
+        }
+        waitFor(() -> texts(tunnelPortOf(0, flood).path("Flood")).equals(List.of(underlayIp(1))),
+            Duration.ofSeconds(5), "A floods " + flood + " to B only: " + tunnelPortOf(0, flood));
+        assertEquals(List.of(underlayIp(1), underlayIp(2)), texts(readOverlay(0).path("Peers")), "C is still a peer");
+        final Command.Result unicast = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[0], "ping", "-c", "1",
+            "-W", "2", "10.249.0.3");
+        assertTrue(unicast.ok(), "A -> B on " + flood + ": " + unicast.stdout() + unicast.stderr());
+
+        assertEquals(List.of(true, false), broadcastReaches(names[0], "10.249.0.77"), "endpoints on A and B only");
+
+        final Cli joined = cli(2, "network", "connect", flood, names[2]);
+        assertEquals(0, joined.exit(), joined.err());
+        waitFor(() -> texts(tunnelPortOf(0, flood).path("Flood")).equals(List.of(underlayIp(1), underlayIp(2))),
+            Duration.ofSeconds(5), "A floods to C once C has an endpoint: " + tunnelPortOf(0, flood));
+        assertEquals(List.of(true, true), broadcastReaches(names[0], "10.249.0.78"), "C has an endpoint now");
+
+        final Cli left = cli(2, "network", "disconnect", flood, names[2]);
+        assertEquals(0, left.exit(), left.err());
+        waitFor(() -> texts(tunnelPortOf(0, flood).path("Flood")).equals(List.of(underlayIp(1))),
+            Duration.ofSeconds(5), "C's last endpoint left: " + tunnelPortOf(0, flood));
+        assertEquals(List.of(true, false), broadcastReaches(names[0], "10.249.0.79"), "C left the network");
+    }
+
+    /**
+     * Pings an address nobody has from the sandbox (its kernel broadcasts ARP requests for it) while the physical
+     * bridge is captured once per destination VTEP. @return per host B and C, whether the encapsulated ARP reached it.
+     */
+    private List<Boolean> broadcastReaches(final String sandbox, final String unused) throws Exception
+    {
+        final Process[] captures = new Process[2];
+        final Path[] files = new Path[2];
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                files[i] = dir.resolve("flood-" + unused + "-to-" + HOSTS[i + 1] + ".txt");
+                captures[i] = capture(run + "sw", "br0", files[i], "udp", "port", "4789", "and", "dst", "host",
+                    underlayIp(i + 1));
+            }
+            Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", sandbox, "ping", "-c", "1", "-W", "2", unused);
+            Thread.sleep(300);
+        }
+        finally
+        {
+            for (final Process capture : captures)
+            {
+                if (capture != null)
+                {
+                    stopCapture(capture);
+                }
+            }
+        }
+        final List<Boolean> reached = new ArrayList<>();
+        for (int i = 0; i < 2; i++)
+        {
+            final String dump = read(files[i]);
+            System.out.println("underlay to host " + HOSTS[i + 1] + " while " + sandbox + " pings " + unused + ":\n" +
+                dump);
+            reached.add(dump.contains("who-has " + unused));
+        }
+        return reached;
+    }
+
+    /**
      * An encrypted network between hosts A and B, next to the plain one: ping and TCP cross; a marker sent with nc
      * is on the underlay for the plain network (the control) and nowhere for the encrypted one; a captured sealed
      * datagram injected again from a spoofing namespace opens (no replay protection), the same with one byte
@@ -442,8 +590,8 @@ class OverlayMultiHostTest
         for (int i = 0; i < 2; i++)
         {
             final int host = i;
-            waitFor(() -> encPort(host, enc).path("SealingKey").asInt() == 1 &&
-                encPort(host, enc).path("RemoteEndpoints").asInt() == 1, Duration.ofSeconds(5),
+            waitFor(() -> tunnelPortOf(host, enc).path("SealingKey").asInt() == 1 &&
+                tunnelPortOf(host, enc).path("RemoteEndpoints").asInt() == 1, Duration.ofSeconds(5),
                 "host " + HOSTS[i] + " has key 1 and the remote endpoint");
         }
         final Command.Result ping = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", a2, "ping", "-c", "2", "-W", "2",
@@ -480,7 +628,7 @@ class OverlayMultiHostTest
         final double plainGbits = iperf(run + "b1", run + "a1", "10.252.0.3");
         System.out.printf("TCP A -> B, %d s each (uptime: %s): encrypted %.2f Gbit/s, plain %.2f Gbit/s%n",
             IPERF_SECONDS, Command.run("uptime").trim(), encGbits, plainGbits);
-        System.out.println("after iperf3: A's encrypted port " + encPort(0, enc) + "; B's VTEP " +
+        System.out.println("after iperf3: A's encrypted port " + tunnelPortOf(0, enc) + "; B's VTEP " +
             readOverlay(1).path("Vtep").path("RxDrops"));
         assertTrue(encGbits > 0.005, "TCP over the encrypted network: " + encGbits + " Gbit/s");
 
@@ -524,11 +672,11 @@ class OverlayMultiHostTest
             for (int i = 0; i < 2; i++)
             {
                 final int host = i;
-                waitFor(() -> encPort(host, enc).path("SealingKey").asInt() == 2, Duration.ofSeconds(5),
+                waitFor(() -> tunnelPortOf(host, enc).path("SealingKey").asInt() == 2, Duration.ofSeconds(5),
                     "host " + HOSTS[i] + " seals with key 2");
             }
             // After the grace window the key-1 datagram is refused: its key is gone.
-            waitFor(() -> texts(encPort(1, enc).path("AcceptedKeys")).equals(List.of("2")), Duration.ofSeconds(20),
+            waitFor(() -> texts(tunnelPortOf(1, enc).path("AcceptedKeys")).equals(List.of("2")), Duration.ofSeconds(20),
                 "B retired key 1");
             final long unknown = vtepDrop(1, "unknown_key");
             attacker.send(sealed);
@@ -580,7 +728,7 @@ class OverlayMultiHostTest
         }
     }
 
-    private JsonNode encPort(final int host, final String name)
+    private JsonNode tunnelPortOf(final int host, final String name)
     {
         for (final JsonNode n : readOverlay(host).path("Networks"))
         {

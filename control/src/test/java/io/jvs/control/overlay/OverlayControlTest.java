@@ -347,6 +347,36 @@ class OverlayControlTest
         waitFor(() -> a.tunnels().peers().equals(List.of("192.0.2.2", "192.0.2.9")), "static + registered peers");
     }
 
+    @Test
+    void aNetworkFloodsOnlyToHostsWithAnEndpointOnItPlusUnregisteredStaticPeers()
+    {
+        final OverlayControl a = OverlayControl.start(kv, new OverlayTunnels(null, null),
+            new OverlayControl.Settings("192.0.2.1", List.of("192.0.2.9", "192.0.2.3"), 10));
+        hosts.add(a);
+        final OverlayControl b = host("192.0.2.2", 10);
+        final OverlayControl c = host("192.0.2.3", 10);
+        final OverlayNetwork blue = define(a, "blue", null, null);
+        final OverlayNetwork red = define(a, "red", null, null);
+        waitFor(() -> a.tunnels().peers().equals(List.of("192.0.2.2", "192.0.2.3", "192.0.2.9")), "all peers");
+        // .9 is static and unknown to the store: it gets every flood; .3 is static too but registered
+        assertEquals(List.of("192.0.2.9"), a.tunnels().floodPeers(blue.vni()), "no endpoint anywhere yet");
+
+        final int bAddress = b.allocate(blue.id(), "bsb", Ipv4::dockerMac);
+        a.allocate(blue.id(), "asb", Ipv4::dockerMac); // this host's own endpoint never makes it a target of itself
+        waitFor(() -> a.tunnels().floodPeers(blue.vni()).equals(List.of("192.0.2.2", "192.0.2.9")), "b joins blue");
+        assertEquals(List.of("192.0.2.9"), a.tunnels().floodPeers(red.vni()), "red untouched");
+        waitFor(() -> b.tunnels().floodPeers(blue.vni()).equals(List.of("192.0.2.1")), "b floods blue to a only");
+        assertEquals(List.of(), b.tunnels().floodPeers(red.vni()), "b: nobody has red");
+
+        final int cAddress = c.allocate(blue.id(), "csb", Ipv4::dockerMac);
+        waitFor(() -> b.tunnels().floodPeers(blue.vni()).equals(List.of("192.0.2.1", "192.0.2.3")), "c joins blue");
+        c.release(blue.id(), cAddress);
+        waitFor(() -> b.tunnels().floodPeers(blue.vni()).equals(List.of("192.0.2.1")), "c's last endpoint left");
+        b.release(blue.id(), bAddress);
+        waitFor(() -> a.tunnels().floodPeers(blue.vni()).equals(List.of("192.0.2.9")), "b's last endpoint left");
+        assertEquals(List.of("192.0.2.2", "192.0.2.3", "192.0.2.9"), a.tunnels().peers(), "still peers for unicast");
+    }
+
     private static Set<String> names(final ClusterKv kv)
     {
         final Set<String> names = new HashSet<>();
