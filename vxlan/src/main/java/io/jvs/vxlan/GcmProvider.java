@@ -47,7 +47,7 @@ public final class GcmProvider
                 accp = roundTrip(Accp.provider());
                 reason = null;
             }
-            catch (final Throwable ex) // LinkageError (no jar, no native library) as well as a failed self-check
+            catch (final LinkageError | RuntimeException ex) // no jar, no native library, or a failed self-check
             {
                 reason = ex.getClass().getSimpleName() + ": " + ex.getMessage();
             }
@@ -99,13 +99,14 @@ public final class GcmProvider
         return "AES-256-GCM by " + p.getName() + " " + p.getVersionStr();
     }
 
-    /** A seal and an open with a throw-away key, and a forged tag refused: the provider is usable as SealKey uses it. */
+    /** A seal, an open and a refused forgery with a throw-away key: the provider works the way SealKey uses it. */
     private static Provider roundTrip(final Provider p)
     {
         try
         {
             final SecretKeySpec key = new SecretKeySpec(new byte[SealedVxlan.KEY_LENGTH], "AES");
-            final GCMParameterSpec nonce = new GCMParameterSpec(SealedVxlan.TAG_BITS, new byte[SealedVxlan.NONCE_LENGTH]);
+            final GCMParameterSpec nonce =
+                new GCMParameterSpec(SealedVxlan.TAG_BITS, new byte[SealedVxlan.NONCE_LENGTH]);
             final byte[] plain = "jvs sealed vxlan".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             final byte[] aad = new byte[SealedVxlan.AAD_LENGTH];
             final Cipher c = Cipher.getInstance(SealedVxlan.TRANSFORMATION, p);

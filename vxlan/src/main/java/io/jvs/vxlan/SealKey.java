@@ -114,7 +114,8 @@ public final class SealKey
 
     /**
      * RX thread. Opens the sealed payload at {@code in[vxlan, +payloadLength)} (VXLAN header through tag) into
-     * {@code out[outOffset]}; nothing is written there unless the tag verifies.
+     * {@code out[outOffset]}; no plaintext is written there unless the tag verifies (ACCP zeroes that range on
+     * failure).
      *
      * @return the inner frame's length, or -1 when the tag (over header and ciphertext) does not verify.
      */

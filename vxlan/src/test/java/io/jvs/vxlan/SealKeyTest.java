@@ -164,12 +164,14 @@ class SealKeyTest
         final Provider jdk = GcmProvider.jdk();
         final byte[] inner = Packets.random(new Random(8), 1400);
         final byte[] into = new byte[1403];
-        assertEquals(1400, open(new SealKey(5, material(9), RANDOM, jdk), seal(new SealKey(5, material(9), RANDOM, accp),
-            4096, inner), into));
+        assertEquals(1400,
+            open(new SealKey(5, material(9), RANDOM, jdk), seal(new SealKey(5, material(9), RANDOM, accp), 4096, inner),
+                into));
         assertArrayEquals(inner, Arrays.copyOfRange(into, 3, 1403));
         Arrays.fill(into, (byte)0);
-        assertEquals(1400, open(new SealKey(5, material(9), RANDOM, accp), seal(new SealKey(5, material(9), RANDOM, jdk),
-            4096, inner), into));
+        assertEquals(1400,
+            open(new SealKey(5, material(9), RANDOM, accp), seal(new SealKey(5, material(9), RANDOM, jdk), 4096, inner),
+                into));
         assertArrayEquals(inner, Arrays.copyOfRange(into, 3, 1403));
     }
 
