@@ -1,5 +1,6 @@
 package io.jvs.benchmarks;
 
+import io.jvs.vxlan.GcmProvider;
 import io.jvs.vxlan.SealKey;
 import io.jvs.vxlan.SealedVxlan;
 import io.jvs.vxlan.VxlanHeader;
@@ -17,13 +18,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The sealed-VXLAN codec alone: {@link SealKey#seal} of one inner frame (fresh nonce, cipher init, AAD, AES-GCM)
- * and {@link SealKey#open} of the result, without any header work. What encryption adds per datagram on top of
- * {@code VxlanBenchmark}.
+ * and {@link SealKey#open} of the result, without any header work, by each provider {@link GcmProvider} chooses from
+ * (ACCP, the JDK's). What encryption adds per datagram on top of {@code VxlanBenchmark}. {@code openForged} is the
+ * receiver's cost of one datagram whose tag does not verify (both providers throw {@code AEADBadTagException}).
  * <p>
  * Run: {@code java <jvs.jvmFlags> -jar benchmarks/target/jvs-benchmarks.jar VxlanCryptoBenchmark -prof gc}
  */
@@ -39,12 +42,17 @@ public class VxlanCryptoBenchmark
     @Param({"64", "1400"})
     public int innerSize;
 
+    /** {@code accp}: Amazon Corretto Crypto Provider (AWS-LC); {@code jdk}: SunJCE. */
+    @Param({"accp", "jdk"})
+    public String provider;
+
     private SealKey sender;
     private SealKey receiver;
     private byte[] inner;
     private byte[] sealed;
     private byte[] opened;
     private int sealedLength;
+    private byte[] forged;
 
     @Setup(Level.Trial)
     public void setUp()
@@ -52,8 +60,9 @@ public class VxlanCryptoBenchmark
         final SecureRandom random = new SecureRandom();
         final byte[] key = new byte[SealedVxlan.KEY_LENGTH];
         random.nextBytes(key);
-        sender = new SealKey(1, key, random);
-        receiver = new SealKey(1, key, random);
+        final Provider p = "jdk".equals(provider) ? GcmProvider.jdk() : GcmProvider.accp();
+        sender = new SealKey(1, key, random, p);
+        receiver = new SealKey(1, key, random, p);
         inner = new byte[innerSize];
         random.nextBytes(inner);
         sealed = new byte[SealedVxlan.CIPHERTEXT_OFFSET + innerSize + SealedVxlan.TAG_LENGTH];
@@ -66,6 +75,12 @@ public class VxlanCryptoBenchmark
         if (receiver.open(sealed, 0, sealedLength, opened, 0) != innerSize)
         {
             throw new IllegalStateException("no round trip");
+        }
+        forged = sealed.clone();
+        forged[sealedLength - 1] ^= 1; // last tag byte
+        if (receiver.open(forged, 0, sealedLength, opened, 0) != -1)
+        {
+            throw new IllegalStateException("forgery opened");
         }
     }
 
@@ -80,5 +95,11 @@ public class VxlanCryptoBenchmark
     {
         sender.seal(inner, 0, innerSize, sealed, 0);
         return receiver.open(sealed, 0, sealedLength, opened, 0);
+    }
+
+    @Benchmark
+    public int openForged()
+    {
+        return receiver.open(forged, 0, sealedLength, opened, 0);
     }
 }

@@ -2,9 +2,9 @@ package io.jvs.vxlan;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -18,8 +18,10 @@ import java.util.Arrays;
  * (2^-32) <em>and</em> their counter ranges overlap (each run uses a tiny part of 2^64). The JDK also refuses to
  * encrypt twice with the same key and nonce, which the counter satisfies.
  * <p>
- * Allocation: javax.crypto offers no way to set a new nonce without a new {@link GCMParameterSpec} and a cipher
- * {@code init}, which allocates inside the JDK; see docs/overlay.md for the measured bytes per datagram.
+ * Allocation: each datagram re-inits its cipher with the same {@code Key} object and a reused {@link NonceSpec}, so
+ * jvs allocates nothing; what the provider allocates inside {@code init}/{@code doFinal} remains: a few tens of bytes
+ * with ACCP, ~1 KB with the JDK's provider (its GHASH table). {@link GcmProvider} chooses; docs/overlay.md has the
+ * measured bytes per datagram.
  */
 public final class SealKey
 {
@@ -28,10 +30,18 @@ public final class SealKey
     private final SecretKeySpec key;
     private final Cipher sealer;
     private final Cipher opener;
-    private final byte[] nonce = new byte[SealedVxlan.NONCE_LENGTH];
+    private final NonceSpec sealNonce = new NonceSpec();
+    private final NonceSpec openNonce = new NonceSpec();
+    private final byte[] salt = new byte[SealedVxlan.SALT_LENGTH];
     private long counter;
 
+    /** A key sealed and opened by {@link GcmProvider#provider()}. */
     public SealKey(final int id, final byte[] material, final SecureRandom random)
+    {
+        this(id, material, random, GcmProvider.provider());
+    }
+
+    public SealKey(final int id, final byte[] material, final SecureRandom random, final Provider provider)
     {
         SealedVxlan.checkKeyId(id);
         if (null == material || material.length != SealedVxlan.KEY_LENGTH)
@@ -44,17 +54,21 @@ public final class SealKey
         this.key = new SecretKeySpec(this.material, "AES");
         try
         {
-            this.sealer = Cipher.getInstance(SealedVxlan.TRANSFORMATION);
-            this.opener = Cipher.getInstance(SealedVxlan.TRANSFORMATION);
+            this.sealer = Cipher.getInstance(SealedVxlan.TRANSFORMATION, provider);
+            this.opener = Cipher.getInstance(SealedVxlan.TRANSFORMATION, provider);
         }
         catch (final GeneralSecurityException ex)
         {
-            throw new IllegalStateException(SealedVxlan.TRANSFORMATION + " is not available in this JDK", ex);
+            throw new IllegalStateException(SealedVxlan.TRANSFORMATION + " is not available from " + provider, ex);
         }
-        final byte[] salt = new byte[SealedVxlan.SALT_LENGTH];
         random.nextBytes(salt);
-        System.arraycopy(salt, 0, nonce, 0, SealedVxlan.SALT_LENGTH);
         counter = random.nextLong();
+    }
+
+    /** The JCA provider that seals and opens with this key. */
+    public Provider provider()
+    {
+        return sealer.getProvider();
     }
 
     public int id()
@@ -78,7 +92,8 @@ public final class SealKey
     public int seal(final byte[] plain, final int plainOffset, final int length, final byte[] out, final int vxlan)
     {
         final long c = counter++;
-        final byte[] n = nonce;
+        final byte[] n = sealNonce.next();
+        System.arraycopy(salt, 0, n, 0, SealedVxlan.SALT_LENGTH);
         for (int i = 0; i < Long.BYTES; i++)
         {
             n[SealedVxlan.COUNTER_OFFSET_IN_NONCE + i] = (byte)(c >>> (56 - 8 * i));
@@ -86,7 +101,7 @@ public final class SealKey
         System.arraycopy(n, 0, out, vxlan + SealedVxlan.NONCE_OFFSET, SealedVxlan.NONCE_LENGTH);
         try
         {
-            sealer.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(SealedVxlan.TAG_BITS, n));
+            sealer.init(Cipher.ENCRYPT_MODE, key, sealNonce);
             sealer.updateAAD(out, vxlan + SealedVxlan.AAD_OFFSET, SealedVxlan.AAD_LENGTH);
             return SealedVxlan.NONCE_LENGTH +
                 sealer.doFinal(plain, plainOffset, length, out, vxlan + SealedVxlan.CIPHERTEXT_OFFSET);
@@ -99,7 +114,8 @@ public final class SealKey
 
     /**
      * RX thread. Opens the sealed payload at {@code in[vxlan, +payloadLength)} (VXLAN header through tag) into
-     * {@code out[outOffset]}; nothing is written there unless the tag verifies.
+     * {@code out[outOffset]}; no plaintext is written there unless the tag verifies (ACCP zeroes that range on
+     * failure).
      *
      * @return the inner frame's length, or -1 when the tag (over header and ciphertext) does not verify.
      */
@@ -110,10 +126,10 @@ public final class SealKey
         {
             return -1;
         }
+        System.arraycopy(in, vxlan + SealedVxlan.NONCE_OFFSET, openNonce.next(), 0, SealedVxlan.NONCE_LENGTH);
         try
         {
-            opener.init(Cipher.DECRYPT_MODE, key,
-                new GCMParameterSpec(SealedVxlan.TAG_BITS, in, vxlan + SealedVxlan.NONCE_OFFSET, SealedVxlan.NONCE_LENGTH));
+            opener.init(Cipher.DECRYPT_MODE, key, openNonce);
             opener.updateAAD(in, vxlan + SealedVxlan.AAD_OFFSET, SealedVxlan.AAD_LENGTH);
             return opener.doFinal(in, vxlan + SealedVxlan.CIPHERTEXT_OFFSET, sealedLength, out, outOffset);
         }

@@ -2,19 +2,39 @@ package io.jvs.vxlan;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The sealed payload codec on its own: round trip, tamper detection, AAD coverage, nonce uniqueness. */
+/**
+ * The sealed payload codec on its own: round trip, tamper detection, AAD coverage, nonce uniqueness; each with both
+ * providers {@link GcmProvider} chooses from (ACCP and the JDK's), and across them (same wire format).
+ */
 class SealKeyTest
 {
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** ACCP's jar carries the x86-64 Linux library only (the machines jvs is built and tested on). */
+    private static boolean accpExpected()
+    {
+        return "amd64".equals(System.getProperty("os.arch")) && "Linux".equals(System.getProperty("os.name"));
+    }
+
+    static List<Provider> providers()
+    {
+        return accpExpected() ? List.of(GcmProvider.accp(), GcmProvider.jdk()) : List.of(GcmProvider.jdk());
+    }
 
     private static byte[] material(final int seed)
     {
@@ -41,11 +61,12 @@ class SealKeyTest
         return key.open(sealed, 0, sealed.length, into, 3);
     }
 
-    @Test
-    void roundTripKeepsTheFrameAndHidesIt()
+    @ParameterizedTest
+    @MethodSource("providers")
+    void roundTripKeepsTheFrameAndHidesIt(final Provider provider)
     {
-        final SealKey tx = new SealKey(7, material(1), RANDOM);
-        final SealKey rx = new SealKey(7, material(1), RANDOM);
+        final SealKey tx = new SealKey(7, material(1), RANDOM, provider);
+        final SealKey rx = new SealKey(7, material(1), RANDOM, provider);
         for (final int size : new int[]{14, 64, 1400, 9000})
         {
             final byte[] inner = Packets.random(new Random(size), size);
@@ -59,11 +80,12 @@ class SealKeyTest
         }
     }
 
-    @Test
-    void everyTamperedByteFailsAuthentication()
+    @ParameterizedTest
+    @MethodSource("providers")
+    void everyTamperedByteFailsAuthentication(final Provider provider)
     {
-        final SealKey tx = new SealKey(1, material(2), RANDOM);
-        final SealKey rx = new SealKey(1, material(2), RANDOM);
+        final SealKey tx = new SealKey(1, material(2), RANDOM, provider);
+        final SealKey rx = new SealKey(1, material(2), RANDOM, provider);
         final byte[] inner = Packets.random(new Random(5), 100);
         final byte[] sealed = seal(tx, 4096, inner);
         final byte[] into = new byte[200];
@@ -76,14 +98,15 @@ class SealKeyTest
         assertEquals(100, open(rx, sealed, into), "untouched copy still opens (no replay protection)");
         assertEquals(-1, rx.open(sealed, 0, sealed.length - 1, into, 0), "cut short");
         assertEquals(-1, rx.open(sealed, 0, SealedVxlan.CIPHERTEXT_OFFSET + 3, into, 0), "shorter than a tag");
-        final SealKey wrongBytes = new SealKey(1, material(3), RANDOM);
+        final SealKey wrongBytes = new SealKey(1, material(3), RANDOM, provider);
         assertEquals(-1, open(wrongBytes, sealed, into), "same id, other key bytes");
     }
 
-    @Test
-    void theVniIsAuthenticated()
+    @ParameterizedTest
+    @MethodSource("providers")
+    void theVniIsAuthenticated(final Provider provider)
     {
-        final SealKey key = new SealKey(9, material(4), RANDOM);
+        final SealKey key = new SealKey(9, material(4), RANDOM, provider);
         final byte[] sealed = seal(key, 4096, Packets.random(new Random(6), 60));
         final byte[] moved = sealed.clone();
         VxlanHeader.write(new UnsafeBuffer(moved), 0, 4097); // same flags re-set below
@@ -94,10 +117,11 @@ class SealKeyTest
         assertEquals(60, open(key, sealed, new byte[100]));
     }
 
-    @Test
-    void noncesNeverRepeatAndCarryTheSalt()
+    @ParameterizedTest
+    @MethodSource("providers")
+    void noncesNeverRepeatAndCarryTheSalt(final Provider provider)
     {
-        final SealKey key = new SealKey(2, material(7), RANDOM);
+        final SealKey key = new SealKey(2, material(7), RANDOM, provider);
         final Set<String> nonces = new HashSet<>();
         byte[] salt = null;
         long previous = 0;
@@ -118,7 +142,7 @@ class SealKeyTest
             salt = s;
             previous = counter;
         }
-        final SealKey again = new SealKey(2, material(7), RANDOM);
+        final SealKey again = new SealKey(2, material(7), RANDOM, provider);
         final byte[] first = seal(again, 1, new byte[14]);
         assertFalse(nonces.contains(Arrays.toString(Arrays.copyOfRange(first, SealedVxlan.NONCE_OFFSET,
             SealedVxlan.NONCE_OFFSET + SealedVxlan.NONCE_LENGTH))), "a reinstalled key starts elsewhere");
@@ -130,5 +154,34 @@ class SealKeyTest
         assertThrows(IllegalArgumentException.class, () -> new SealKey(0, material(1), RANDOM));
         assertThrows(IllegalArgumentException.class, () -> new SealKey(256, material(1), RANDOM));
         assertThrows(IllegalArgumentException.class, () -> new SealKey(1, new byte[16], RANDOM));
+    }
+
+    @Test
+    void theTwoProvidersReadEachOther()
+    {
+        assumeTrue(accpExpected(), "no ACCP library for this platform");
+        final Provider accp = GcmProvider.accp();
+        final Provider jdk = GcmProvider.jdk();
+        final byte[] inner = Packets.random(new Random(8), 1400);
+        final byte[] into = new byte[1403];
+        assertEquals(1400,
+            open(new SealKey(5, material(9), RANDOM, jdk), seal(new SealKey(5, material(9), RANDOM, accp), 4096, inner),
+                into));
+        assertArrayEquals(inner, Arrays.copyOfRange(into, 3, 1403));
+        Arrays.fill(into, (byte)0);
+        assertEquals(1400,
+            open(new SealKey(5, material(9), RANDOM, accp), seal(new SealKey(5, material(9), RANDOM, jdk), 4096, inner),
+                into));
+        assertArrayEquals(inner, Arrays.copyOfRange(into, 3, 1403));
+    }
+
+    @Test
+    void theNativeProviderSealsOnLinuxX8664()
+    {
+        assumeTrue(accpExpected(), "no ACCP library for this platform");
+        assumeFalse(GcmProvider.JDK.equals(System.getProperty(GcmProvider.PROPERTY)), "JDK provider forced");
+        assertSame(GcmProvider.accp(), GcmProvider.provider(), GcmProvider.description());
+        assertSame(GcmProvider.provider(), new SealKey(1, material(1), RANDOM).provider());
+        assertTrue(GcmProvider.description().contains("AmazonCorrettoCryptoProvider"), GcmProvider.description());
     }
 }

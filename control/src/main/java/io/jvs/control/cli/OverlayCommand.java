@@ -61,6 +61,10 @@ final class OverlayCommand extends ClientCommand
         final List<String> peers = new ArrayList<>();
         view.path("Peers").forEach(p -> peers.add(p.asText()));
         out().println("peers: " + (peers.isEmpty() ? "-" : String.join(", ", peers)));
+        if (view.path("Vtep").has("Sealing"))
+        {
+            out().println("seal:  " + view.path("Vtep").path("Sealing").asText());
+        }
         if (!view.path("LastError").asText().isEmpty())
         {
             out().println("error: " + view.path("LastError").asText());

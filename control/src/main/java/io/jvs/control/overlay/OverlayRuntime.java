@@ -6,6 +6,7 @@ import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.IpTool;
 import io.jvs.control.state.StateTables;
+import io.jvs.vxlan.GcmProvider;
 import io.jvs.vxlan.Vtep;
 import io.jvs.vxlan.VtepConfig;
 
@@ -104,7 +105,8 @@ public final class OverlayRuntime implements AutoCloseable
     {
         return vtep == null ? "overlay: this host only (no --underlay)" :
             "overlay: VTEP " + Ipv4.format(vtep.localIp()) + " on " + vtep.config().underlayInterface() + ", " +
-            kv.describe() + (control.tunnels().peers().isEmpty() ? "" : ", peers " + control.tunnels().peers());
+            kv.describe() + (control.tunnels().peers().isEmpty() ? "" : ", peers " + control.tunnels().peers()) +
+            ", encrypted networks sealed with " + GcmProvider.description();
     }
 
     /** Revokes this host's lease (its membership and endpoints disappear from the cluster at once). */

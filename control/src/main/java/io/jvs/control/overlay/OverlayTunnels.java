@@ -2,6 +2,7 @@ package io.jvs.control.overlay;
 
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Ipv4;
+import io.jvs.vxlan.GcmProvider;
 import io.jvs.vxlan.KeyRing;
 import io.jvs.vxlan.RemoteEndpoints;
 import io.jvs.vxlan.SealKey;
@@ -291,6 +292,7 @@ public final class OverlayTunnels
             view.put("Interface", vtep.config().underlayInterface());
             view.put("Address", Ipv4.format(vtep.localIp()));
             view.put("InnerMtu", vtep.config().innerMtu());
+            view.put("Sealing", GcmProvider.description());
             view.put("Decapsulated", vtep.decapsulated());
             view.put("Opened", vtep.opened());
             view.put("RxDrops", vtep.rxDropCounts());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.api.ApiClient;
 import io.jvs.control.cli.Main;
+import io.jvs.vxlan.GcmProvider;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;
 import org.junit.jupiter.api.AfterAll;
@@ -587,6 +588,11 @@ class OverlayMultiHostTest
             assertEquals(0, connected.exit(), connected.err());
         }
         assertTrue(Command.run("ip", "-n", a2, "link", "show", "eth0").contains("mtu 1422"), "encrypted inner MTU");
+        // The daemons run with this JVM's flags and class path, so they choose the provider this JVM chose.
+        final String sealing = readOverlay(1).path("Vtep").path("Sealing").asText();
+        assertEquals(GcmProvider.description(), sealing, "B seals with the provider this JVM chose");
+        assertTrue(cli(1, "overlay").out().contains("seal:  " + sealing), "jvs overlay names the provider");
+        assertTrue(log("daemon-" + HOSTS[1]).contains("sealed with " + sealing), "the start line names it");
         for (int i = 0; i < 2; i++)
         {
             final int host = i;
@@ -626,8 +632,8 @@ class OverlayMultiHostTest
         // TCP on both networks, back to back.
         final double encGbits = iperf(b2, a2, "10.254.0.3");
         final double plainGbits = iperf(run + "b1", run + "a1", "10.252.0.3");
-        System.out.printf("TCP A -> B, %d s each (uptime: %s): encrypted %.2f Gbit/s, plain %.2f Gbit/s%n",
-            IPERF_SECONDS, Command.run("uptime").trim(), encGbits, plainGbits);
+        System.out.printf("TCP A -> B, %d s each (uptime: %s): encrypted %.2f Gbit/s (%s), plain %.2f Gbit/s%n",
+            IPERF_SECONDS, Command.run("uptime").trim(), encGbits, sealing, plainGbits);
         System.out.println("after iperf3: A's encrypted port " + tunnelPortOf(0, enc) + "; B's VTEP " +
             readOverlay(1).path("Vtep").path("RxDrops"));
         assertTrue(encGbits > 0.005, "TCP over the encrypted network: " + encGbits + " Gbit/s");
