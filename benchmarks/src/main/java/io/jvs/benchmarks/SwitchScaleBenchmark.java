@@ -6,6 +6,7 @@ import io.jvs.dataplane.engine.SwitchCounters;
 import io.jvs.dataplane.mac.MacTable;
 import io.jvs.dataplane.parse.EthernetHeader;
 import io.jvs.dataplane.parse.MacAddress;
+import io.jvs.tap.PacketSocketPort;
 import io.jvs.tap.RingConfig;
 import io.jvs.tap.VnetHeader;
 import org.agrona.concurrent.SystemNanoClock;
@@ -59,7 +60,6 @@ public class SwitchScaleBenchmark
     static final int RECORDS = 1024;
     static final int RECORD_STRIDE = 128;
     static final int RECORD_LENGTH = FrameRecord.HEADER_LENGTH + VnetHeader.LENGTH + Fixtures.FRAME_LENGTH;
-    static final long PAGE = 4096;
 
     @Param({ "2", "4", "16", "64" })
     public int ports;
@@ -131,8 +131,7 @@ public class SwitchScaleBenchmark
         System.gc();
         final long heapDelta = memory.getHeapMemoryUsage().getUsed() - heapBefore;
         final RingConfig rings = RingConfig.defaults();
-        final long slotStride = (rings.frameSize() + PAGE - 1) / PAGE * PAGE;
-        final long ringBytesPerPort = (long)(rings.rxFrames() + rings.txFrames()) * slotStride;
+        final long ringBytesPerPort = PacketSocketPort.mappedBytes(rings);
         System.out.printf("%n# scale ports=%d macs=%d macTableBytes=%d heapDeltaBytes=%d probeArrayBytes=%d " +
             "daemonRingBytesPerPort=%d daemonRingBytes=%d%n", ports, macs, macTable.memoryBytes(), heapDelta,
             2L * PROBES * Integer.BYTES, ringBytesPerPort, ringBytesPerPort * ports);

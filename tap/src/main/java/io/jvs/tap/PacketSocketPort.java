@@ -126,6 +126,17 @@ public final class PacketSocketPort implements PacketPort
         return open(interfaceName, RingConfig.defaults());
     }
 
+    /**
+     * Bytes a port with these rings maps (RX blocks + TX slots), as {@link #open} lays them out. The kernel backs
+     * each ring block with a power-of-two number of pages, so its own footprint can be up to twice this.
+     */
+    public static long mappedBytes(final RingConfig config)
+    {
+        final int pageSize = LIBC.getpagesize();
+        final int txSlotStride = (config.txFrameSize() + pageSize - 1) / pageSize * pageSize;
+        return RxGeometry.of(config, pageSize).length() + (long)config.txFrames() * txSlotStride;
+    }
+
     public static PacketSocketPort open(final String interfaceName, final RingConfig config)
     {
         final int pageSize = LIBC.getpagesize();
