@@ -74,6 +74,9 @@ public final class Router implements L3Handler
     /** ARP frame: Ethernet 14 + ARP 28, padded to the 60-byte Ethernet minimum. */
     static final int ARP_FRAME_LENGTH = 60;
 
+    /** Frames queued ({@link #queueFrame}) before {@link #endBatch()} handles them; more end the batch early. */
+    public static final int MAX_BATCH = 64;
+
     static final int ICMP_DEST_UNREACHABLE = 3;
     static final int ICMP_TIME_EXCEEDED = 11;
     static final int ICMP_PARAMETER_PROBLEM = 12;
@@ -105,6 +108,19 @@ public final class Router implements L3Handler
     private final int[] pendingLength = new int[PENDING_SLOTS];
     private final long[] pendingDeadline = new long[PENDING_SLOTS];
     private int pendingCount;
+
+    private final boolean[] batchRouted = new boolean[MAX_BATCH];
+    private final int[] batchPort = new int[MAX_BATCH];
+    private final MutableDirectBuffer[] batchBuffer = new MutableDirectBuffer[MAX_BATCH];
+    private final int[] batchOffset = new int[MAX_BATCH];
+    private final int[] batchLength = new int[MAX_BATCH];
+    private final long[] batchKeyA = new long[MAX_BATCH];
+    private final long[] batchKeyB = new long[MAX_BATCH];
+    private final int[] batchHandle = new int[MAX_BATCH];
+    private final long[] batchScratch = new long[MAX_BATCH];
+    private int batchCount;
+    /** The current frame's connection as looked up for the batch; checked against the key before use. */
+    private int hintHandle = ConnTable.NOT_FOUND;
 
     public Router(final NatConfig natConfig, final RouterCounters counters)
     {
@@ -148,6 +164,121 @@ public final class Router implements L3Handler
         {
             process(iface, buffer, offset, length);
         }
+    }
+
+    public void queueFrame(final boolean routed, final int port, final MutableDirectBuffer buffer, final int offset,
+        final int length)
+    {
+        if (batchCount == MAX_BATCH)
+        {
+            endBatch();
+        }
+        final int i = batchCount++;
+        batchRouted[i] = routed;
+        batchPort[i] = port;
+        batchBuffer[i] = buffer;
+        batchOffset[i] = offset;
+        batchLength[i] = length;
+    }
+
+    /**
+     * Handles the queued frames in three passes: (1) each frame's flow key, read straight from the headers, (2) all
+     * the keys' connection lookups at once ({@link ConnTable#findAll}: the index slots of every frame, then their
+     * records, so the cache misses of the batch overlap instead of adding up), (3) every frame in order through the
+     * ordinary per-frame path, which takes the looked-up connection only if it still matches the frame's key (an
+     * earlier frame of the batch may have created or removed connections) and else looks it up again.
+     */
+    public void endBatch()
+    {
+        final int count = batchCount;
+        if (count == 0)
+        {
+            return;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            flowKey(i);
+        }
+        conns.findAll(batchKeyA, batchKeyB, batchHandle, batchScratch, count);
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                hintHandle = batchHandle[i];
+                if (batchRouted[i])
+                {
+                    onRoutedFrame(batchPort[i], batchBuffer[i], batchOffset[i], batchLength[i]);
+                }
+                else
+                {
+                    onBridgedFrame(batchPort[i], batchBuffer[i], batchOffset[i], batchLength[i]);
+                }
+            }
+        }
+        finally
+        {
+            hintHandle = ConnTable.NOT_FOUND;
+            batchCount = 0;
+            Arrays.fill(batchBuffer, 0, count, null);
+        }
+    }
+
+    /**
+     * Batch pass 1: the connection key an IPv4 TCP, UDP or ICMP echo packet of queued frame {@code i} would be
+     * looked up with, or key B 0 (none). Only a hint: the full parse decides, and the key is compared again.
+     */
+    private void flowKey(final int i)
+    {
+        batchKeyA[i] = 0;
+        batchKeyB[i] = 0;
+        final MutableDirectBuffer buffer = batchBuffer[i];
+        final int eth = batchOffset[i] + VnetHeader.LENGTH;
+        final int end = batchOffset[i] + batchLength[i];
+        final int l3 = eth + EthernetHeader.HEADER_LENGTH;
+        if (l3 + Ipv4Header.MIN_HEADER_LENGTH > end ||
+            (buffer.getShort(eth + EthernetHeader.TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+            EthernetHeader.ETHERTYPE_IPV4)
+        {
+            return;
+        }
+        final int l4 = l3 + (buffer.getByte(l3 + Ipv4Header.VERSION_IHL_OFFSET) & 0x0F) * 4;
+        if (l4 + IcmpHeader.HEADER_LENGTH > end || (buffer.getShort(l3 + Ipv4Header.FLAGS_FRAGMENT_OFFSET,
+            ByteOrder.BIG_ENDIAN) & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0)
+        {
+            return;
+        }
+        final int protocol = buffer.getByte(l3 + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
+        int sport = 0;
+        int dport = 0;
+        if (protocol == Ipv4Header.PROTOCOL_TCP || protocol == Ipv4Header.PROTOCOL_UDP)
+        {
+            sport = buffer.getShort(l4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            dport = buffer.getShort(l4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        }
+        else if (protocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            final int type = buffer.getByte(l4 + IcmpHeader.TYPE_OFFSET) & 0xFF;
+            final int id = buffer.getShort(l4 + IcmpHeader.IDENTIFIER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            if (type == IcmpHeader.TYPE_ECHO_REQUEST)
+            {
+                sport = id;
+            }
+            else if (type == IcmpHeader.TYPE_ECHO_REPLY)
+            {
+                dport = id;
+            }
+            else
+            {
+                return;
+            }
+        }
+        else
+        {
+            return;
+        }
+        batchKeyA[i] = ConnTable.keyA(buffer.getInt(l3 + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+            buffer.getInt(l3 + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN));
+        batchKeyB[i] = ConnTable.keyB(protocol, sport, dport);
     }
 
     public int doWork(final long nowNanos)
@@ -322,7 +453,7 @@ public final class Router implements L3Handler
 
         if (trackable)
         {
-            int handle = conns.find(protocol, src, sport, dst, dport);
+            int handle = lookup(protocol, src, sport, dst, dport);
             if (handle != ConnTable.NOT_FOUND && conns.isExpired(handle >>> 1, now))
             {
                 expireNow(handle >>> 1);
@@ -403,6 +534,16 @@ public final class Router implements L3Handler
     }
 
     // ------------------------------------------------------------------------------------------------ NAT
+
+    /** The packet's connection: the batch's lookup if it still holds, else a lookup now. */
+    private int lookup(final int protocol, final int src, final int sport, final int dst, final int dport)
+    {
+        final long a = ConnTable.keyA(src, dst);
+        final long b = ConnTable.keyB(protocol, sport, dport);
+        final int hint = hintHandle;
+        hintHandle = ConnTable.NOT_FOUND;
+        return hint != ConnTable.NOT_FOUND && conns.matches(hint, a, b) ? hint : conns.find(a, b);
+    }
 
     private void snat(final MutableDirectBuffer buffer, final int offset, final int length, final int protocol,
         final int src, final int sport, final int dst, final int dport)

@@ -89,6 +89,8 @@ public final class ConnTable
     private int size;
     private int sweepCursor;
     private long lastSweepNanos;
+    /** Sink for {@link #findAll}'s first pass, so the JIT cannot drop its loads. */
+    private int touched;
 
     public ConnTable(final int capacity)
     {
@@ -185,7 +187,11 @@ public final class ConnTable
 
     public int find(final long a, final long b)
     {
-        final long h = hash(a, b);
+        return find(a, b, hash(a, b));
+    }
+
+    private int find(final long a, final long b, final long h)
+    {
         final int tag = (int)h & 0xFF;
         final int mask = indexMask;
         final int[] slots = this.slots;
@@ -210,6 +216,41 @@ public final class ConnTable
             i = (i + 1) & mask;
         }
         return NOT_FOUND;
+    }
+
+    /**
+     * Looks up {@code count} keys at once (a batch of packets): first every key's home index slot, then the
+     * probes and records. The loads of different keys do not depend on each other, so the CPU overlaps their
+     * cache misses instead of paying them one packet after the other. A key with {@code b == 0} (no valid key has
+     * protocol 0) is skipped and gets {@link #NOT_FOUND}.
+     *
+     * @param hashes scratch, at least {@code count} long.
+     */
+    public void findAll(final long[] a, final long[] b, final int[] handles, final long[] hashes, final int count)
+    {
+        final int[] slots = this.slots;
+        final int shift = indexShift;
+        int touched = 0;
+        for (int k = 0; k < count; k++)
+        {
+            final long h = hash(a[k], b[k]);
+            hashes[k] = h;
+            touched |= slots[(int)(h >>> shift)]; // the load itself is the point: it starts the miss
+        }
+        this.touched = touched;
+        for (int k = 0; k < count; k++)
+        {
+            handles[k] = b[k] == 0 ? NOT_FOUND : find(a[k], b[k], hashes[k]);
+        }
+    }
+
+    /** @return true if the handle's record is in use and its key for the handle's direction is (a, b). */
+    public boolean matches(final int handle, final long a, final long b)
+    {
+        final int direction = handle & 1;
+        final long at = checkedOffset(handle >>> 1);
+        return (getLong(at + META_OFFSET) & META_IN_USE) != 0 &&
+            getLong(at + (direction << 3)) == a && keyBAt(at, direction) == b;
     }
 
     /**
