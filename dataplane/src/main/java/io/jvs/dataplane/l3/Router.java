@@ -111,6 +111,7 @@ public final class Router implements L3Handler
 
     private final boolean[] batchRouted = new boolean[MAX_BATCH];
     private final int[] batchPort = new int[MAX_BATCH];
+    /** Not cleared after a batch (the forwarding agent's frames are all in its ring buffer, which lives on). */
     private final MutableDirectBuffer[] batchBuffer = new MutableDirectBuffer[MAX_BATCH];
     private final int[] batchOffset = new int[MAX_BATCH];
     private final int[] batchLength = new int[MAX_BATCH];
@@ -176,7 +177,10 @@ public final class Router implements L3Handler
         final int i = batchCount++;
         batchRouted[i] = routed;
         batchPort[i] = port;
-        batchBuffer[i] = buffer;
+        if (batchBuffer[i] != buffer)
+        {
+            batchBuffer[i] = buffer; // mostly the same ring buffer: skip the store and its GC barrier
+        }
         batchOffset[i] = offset;
         batchLength[i] = length;
     }
@@ -219,7 +223,6 @@ public final class Router implements L3Handler
         {
             hintHandle = ConnTable.NOT_FOUND;
             batchCount = 0;
-            Arrays.fill(batchBuffer, 0, count, null);
         }
     }
 
@@ -241,30 +244,31 @@ public final class Router implements L3Handler
         {
             return;
         }
+        // Few wide reads (each is bounds-checked): identification .. checksum, then both addresses.
+        final long idToChecksum = buffer.getLong(l3 + Ipv4Header.IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int fragment = (int)(idToChecksum >>> 32) & 0xFFFF;
+        final int protocol = (int)(idToChecksum >>> 16) & 0xFF;
         final int l4 = l3 + (buffer.getByte(l3 + Ipv4Header.VERSION_IHL_OFFSET) & 0x0F) * 4;
-        if (l4 + IcmpHeader.HEADER_LENGTH > end || (buffer.getShort(l3 + Ipv4Header.FLAGS_FRAGMENT_OFFSET,
-            ByteOrder.BIG_ENDIAN) & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0)
+        if (l4 + IcmpHeader.HEADER_LENGTH > end ||
+            (fragment & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0)
         {
             return;
         }
-        final int protocol = buffer.getByte(l3 + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
-        int sport = 0;
-        int dport = 0;
-        if (protocol == Ipv4Header.PROTOCOL_TCP || protocol == Ipv4Header.PROTOCOL_UDP)
+        final int ports = buffer.getInt(l4, ByteOrder.BIG_ENDIAN);
+        int sport = ports >>> 16;
+        int dport = ports & 0xFFFF;
+        if (protocol == Ipv4Header.PROTOCOL_ICMP)
         {
-            sport = buffer.getShort(l4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            dport = buffer.getShort(l4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        }
-        else if (protocol == Ipv4Header.PROTOCOL_ICMP)
-        {
-            final int type = buffer.getByte(l4 + IcmpHeader.TYPE_OFFSET) & 0xFF;
+            final int type = sport >>> 8; // type, code, checksum in the place of the ports
             final int id = buffer.getShort(l4 + IcmpHeader.IDENTIFIER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
             if (type == IcmpHeader.TYPE_ECHO_REQUEST)
             {
                 sport = id;
+                dport = 0;
             }
             else if (type == IcmpHeader.TYPE_ECHO_REPLY)
             {
+                sport = 0;
                 dport = id;
             }
             else
@@ -272,12 +276,11 @@ public final class Router implements L3Handler
                 return;
             }
         }
-        else
+        else if (protocol != Ipv4Header.PROTOCOL_TCP && protocol != Ipv4Header.PROTOCOL_UDP)
         {
             return;
         }
-        batchKeyA[i] = ConnTable.keyA(buffer.getInt(l3 + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
-            buffer.getInt(l3 + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN));
+        batchKeyA[i] = buffer.getLong(l3 + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN); // = keyA(src, dst)
         batchKeyB[i] = ConnTable.keyB(protocol, sport, dport);
     }
 

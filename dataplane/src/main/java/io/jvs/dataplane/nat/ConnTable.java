@@ -220,7 +220,7 @@ public final class ConnTable
 
     /**
      * Looks up {@code count} keys at once (a batch of packets): first every key's home index slot, then the
-     * probes and records. The loads of different keys do not depend on each other, so the CPU overlaps their
+     * records those slots name, then the probes proper (now in cache). The loads of different keys do not depend on each other, so the CPU overlaps their
      * cache misses instead of paying them one packet after the other. A key with {@code b == 0} (no valid key has
      * protocol 0) is skipped and gets {@link #NOT_FOUND}.
      *
@@ -236,6 +236,13 @@ public final class ConnTable
             final long h = hash(a[k], b[k]);
             hashes[k] = h;
             touched |= slots[(int)(h >>> shift)]; // the load itself is the point: it starts the miss
+        }
+        // The record of each home slot's entry (mostly the one wanted), without branches: a probe loop's
+        // mispredicted branches would throw away the loads in flight. An empty slot touches record 0.
+        for (int k = 0; k < count; k++)
+        {
+            final int handle = (slots[(int)(hashes[k] >>> shift)] & HANDLE_MASK) - 1;
+            touched += (int)getLong(recordOffset(Math.max(handle, 0) >>> 1) + ((handle & 1) << 3));
         }
         this.touched = touched;
         for (int k = 0; k < count; k++)
