@@ -76,6 +76,11 @@ public final class Router implements L3Handler
 
     /** Frames queued ({@link #queueFrame}) before {@link #endBatch()} handles them; more end the batch early. */
     public static final int MAX_BATCH = 64;
+    /**
+     * Below this many connections the table stays in the caches and the batch lookups cost more than they save
+     * (measured on a 2-core Xeon VM: +6 ns per packet at 30k connections, -8 ns at 60k, -18 ns at 100k).
+     */
+    public static final int BATCH_LOOKUP_MIN_CONNECTIONS = 32768;
 
     static final int ICMP_DEST_UNREACHABLE = 3;
     static final int ICMP_TIME_EXCEEDED = 11;
@@ -120,8 +125,11 @@ public final class Router implements L3Handler
     private final int[] batchHandle = new int[MAX_BATCH];
     private final long[] batchScratch = new long[MAX_BATCH];
     private int batchCount;
-    /** The current frame's connection as looked up for the batch; checked against the key before use. */
-    private int hintHandle = ConnTable.NOT_FOUND;
+    /** The batch's frame being handled (its lookup may be reused), else -1. */
+    private int batchCurrent = -1;
+    /** {@link ConnTable#changes()} when the batch's lookups were made. */
+    private int batchChanges;
+    private int batchLookupMinConnections = BATCH_LOOKUP_MIN_CONNECTIONS;
 
     public Router(final NatConfig natConfig, final RouterCounters counters)
     {
@@ -186,11 +194,12 @@ public final class Router implements L3Handler
     }
 
     /**
-     * Handles the queued frames in three passes: (1) each frame's flow key, read straight from the headers, (2) all
-     * the keys' connection lookups at once ({@link ConnTable#findAll}: the index slots of every frame, then their
+     * Handles the queued frames in order. With at least {@link #BATCH_LOOKUP_MIN_CONNECTIONS} connections, in three
+     * passes: (1) each frame's flow key, read straight from the headers, (2) all the keys' connection lookups at once ({@link ConnTable#findAll}: the index slots of every frame, then their
      * records, so the cache misses of the batch overlap instead of adding up), (3) every frame in order through the
-     * ordinary per-frame path, which takes the looked-up connection only if it still matches the frame's key (an
-     * earlier frame of the batch may have created or removed connections) and else looks it up again.
+     * ordinary per-frame path, which takes the looked-up connection if the frame's parsed key is the one looked up
+     * and the answer still holds (no connection added or removed since, or the record still has that key: an
+     * earlier frame of the batch may have created or removed connections), else looks it up again.
      */
     public void endBatch()
     {
@@ -199,16 +208,21 @@ public final class Router implements L3Handler
         {
             return;
         }
-        for (int i = 0; i < count; i++)
+        final boolean lookups = conns.size() >= batchLookupMinConnections;
+        if (lookups)
         {
-            flowKey(i);
+            for (int i = 0; i < count; i++)
+            {
+                flowKey(i);
+            }
+            conns.findAll(batchKeyA, batchKeyB, batchHandle, batchScratch, count);
+            batchChanges = conns.changes();
         }
-        conns.findAll(batchKeyA, batchKeyB, batchHandle, batchScratch, count);
         try
         {
             for (int i = 0; i < count; i++)
             {
-                hintHandle = batchHandle[i];
+                batchCurrent = lookups ? i : -1;
                 if (batchRouted[i])
                 {
                     onRoutedFrame(batchPort[i], batchBuffer[i], batchOffset[i], batchLength[i]);
@@ -221,7 +235,7 @@ public final class Router implements L3Handler
         }
         finally
         {
-            hintHandle = ConnTable.NOT_FOUND;
+            batchCurrent = -1;
             batchCount = 0;
         }
     }
@@ -538,14 +552,25 @@ public final class Router implements L3Handler
 
     // ------------------------------------------------------------------------------------------------ NAT
 
-    /** The packet's connection: the batch's lookup if it still holds, else a lookup now. */
+    /**
+     * The packet's connection: the batch's lookup if it was made for this key and still holds (no connection added
+     * or removed since, or its record still has this key), else a lookup now.
+     */
     private int lookup(final int protocol, final int src, final int sport, final int dst, final int dport)
     {
         final long a = ConnTable.keyA(src, dst);
         final long b = ConnTable.keyB(protocol, sport, dport);
-        final int hint = hintHandle;
-        hintHandle = ConnTable.NOT_FOUND;
-        return hint != ConnTable.NOT_FOUND && conns.matches(hint, a, b) ? hint : conns.find(a, b);
+        final int i = batchCurrent;
+        batchCurrent = -1;
+        if (i >= 0 && batchKeyA[i] == a && batchKeyB[i] == b)
+        {
+            final int handle = batchHandle[i];
+            if (conns.changes() == batchChanges || (handle != ConnTable.NOT_FOUND && conns.matches(handle, a, b)))
+            {
+                return handle;
+            }
+        }
+        return conns.find(a, b);
     }
 
     private void snat(final MutableDirectBuffer buffer, final int offset, final int length, final int protocol,
@@ -1026,17 +1051,17 @@ public final class Router implements L3Handler
         final int dst)
     {
         final int l3 = parser.l3Offset();
-        final int ttl = buffer.getByte(l3 + Ipv4Header.TTL_OFFSET) & 0xFF;
+        // TTL, protocol and header checksum are one 32-bit word: one read, one write.
+        final int word = buffer.getInt(l3 + Ipv4Header.TTL_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int ttl = word >>> 24;
         if (ttl <= 1)
         {
             counters.increment(RouterCounter.DROP_TTL);
             return;
         }
-        final int protocol = buffer.getByte(l3 + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
-        final int sum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        buffer.putByte(l3 + Ipv4Header.TTL_OFFSET, (byte)(ttl - 1));
-        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET,
-            (short)Checksum.update16(sum, (ttl << 8) | protocol, ((ttl - 1) << 8) | protocol), ByteOrder.BIG_ENDIAN);
+        final int ttlProtocol = word >>> 16;
+        final int sum = Checksum.update16(word & 0xFFFF, ttlProtocol, ttlProtocol - 0x100);
+        buffer.putInt(l3 + Ipv4Header.TTL_OFFSET, (ttlProtocol - 0x100) << 16 | sum, ByteOrder.BIG_ENDIAN);
         final int nextHop = egress == UPLINK && uplinkGateway != 0 &&
             (dst & ifMask[UPLINK]) != (ifIp[UPLINK] & ifMask[UPLINK]) ? uplinkGateway : dst;
         counters.increment(RouterCounter.ROUTED);
@@ -1060,8 +1085,7 @@ public final class Router implements L3Handler
             return;
         }
         final int eth = offset + VnetHeader.LENGTH;
-        MacAddress.write(buffer, eth + EthernetHeader.DESTINATION_OFFSET, mac);
-        MacAddress.write(buffer, eth + EthernetHeader.SOURCE_OFFSET, ifMac[egress]);
+        MacAddress.writePair(buffer, eth + EthernetHeader.DESTINATION_OFFSET, mac, ifMac[egress]);
         emit(egress, buffer, offset, length);
     }
 
@@ -1435,6 +1459,12 @@ public final class Router implements L3Handler
     public int connections()
     {
         return conns.size();
+    }
+
+    /** For tests: from how many connections on {@link #endBatch} looks the batch up at once. */
+    void batchLookupMinConnections(final int connections)
+    {
+        batchLookupMinConnections = connections;
     }
 
     /** For tests and benchmarks driving the router directly. */

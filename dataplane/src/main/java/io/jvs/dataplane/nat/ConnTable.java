@@ -89,6 +89,7 @@ public final class ConnTable
     private int size;
     private int sweepCursor;
     private long lastSweepNanos;
+    private int changes;
     /** Sink for {@link #findAll}'s first pass, so the JIT cannot drop its loads. */
     private int touched;
 
@@ -251,6 +252,12 @@ public final class ConnTable
         }
     }
 
+    /** Counts adds and removes: while it stays the same, every {@link #find} answer stays the same. */
+    public int changes()
+    {
+        return changes;
+    }
+
     /** @return true if the handle's record is in use and its key for the handle's direction is (a, b). */
     public boolean matches(final int handle, final long a, final long b)
     {
@@ -291,6 +298,7 @@ public final class ConnTable
             packets[(record << 1) | 1] = 0;
         }
         size++;
+        changes++;
         highWater = Math.max(highWater, record + 1);
         if (size * 4L > (1L << indexBits) && indexBits < maxIndexBits)
         {
@@ -362,6 +370,7 @@ public final class ConnTable
         nextFree[record] = freeHead;
         freeHead = record;
         size--;
+        changes++;
     }
 
     private int homeOf(final int slot)

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * does: two routers, same configuration, same random traffic (new and known flows, replies, repeats of a new flow
  * inside one batch, ARP, ICMP echo, fragments, truncated frames, connections expiring between batches), one fed
  * frame by frame, the other in random batches of 1 to 100 frames; every emitted frame, counter and connection
- * must be the same.
+ * must be the same. Both with the batch's lookups made at once (as for a large table) and without.
  */
 class RouterBatchTest
 {
@@ -148,13 +148,25 @@ class RouterBatchTest
     }
 
     @Test
-    void batchesDoWhatFrameByFrameDoes()
+    void batchesWithLookupsAtOnceDoWhatFrameByFrameDoes()
+    {
+        compare(0);
+    }
+
+    @Test
+    void smallTableBatchesDoWhatFrameByFrameDoes()
+    {
+        compare(Router.BATCH_LOOKUP_MIN_CONNECTIONS);
+    }
+
+    private static void compare(final int batchLookupMinConnections)
     {
         final SplittableRandom random = new SplittableRandom(61);
         final Recorder single = new Recorder();
         final Recorder batched = new Recorder();
         final Router a = router(single);
         final Router b = router(batched);
+        b.batchLookupMinConnections(batchLookupMinConnections);
         long now = TimeUnit.SECONDS.toNanos(1);
         int frames = 0;
         for (int round = 0; round < 400; round++)
