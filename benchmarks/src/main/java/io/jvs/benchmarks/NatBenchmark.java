@@ -201,30 +201,36 @@ public class NatBenchmark
     @OperationsPerInvocation(BATCH)
     public long outboundBatch()
     {
-        for (int k = 0; k < BATCH; k++)
-        {
-            final int flow = probes[next++ & (PROBES - 1)];
-            final int at = k * SLOT;
-            frames.putBytes(at, template, 0, FRAME_LENGTH);
-            frames.putInt(at + IP + 16, REMOTE_BASE + flow, ByteOrder.BIG_ENDIAN);
-            router.queueFrame(false, LEG_PORT, frames, at, FRAME_LENGTH);
-        }
-        router.endBatch();
-        return sink.frames;
+        return batch(false);
     }
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public long inboundBatch()
     {
+        return batch(true);
+    }
+
+    /** A forwarding-agent batch: {@value #BATCH} frames of random flows queued, then handled in one go. */
+    private long batch(final boolean inbound)
+    {
         for (int k = 0; k < BATCH; k++)
         {
             final int flow = probes[next++ & (PROBES - 1)];
             final int at = k * SLOT;
-            frames.putBytes(at, replyTemplate, 0, FRAME_LENGTH);
-            frames.putInt(at + IP + 12, REMOTE_BASE + flow, ByteOrder.BIG_ENDIAN);
-            frames.putShort(at + IP + 22, (short)natPorts[flow], ByteOrder.BIG_ENDIAN);
-            router.queueFrame(true, UPLINK_PORT, frames, at, FRAME_LENGTH);
+            if (inbound)
+            {
+                frames.putBytes(at, replyTemplate, 0, FRAME_LENGTH);
+                frames.putInt(at + IP + 12, REMOTE_BASE + flow, ByteOrder.BIG_ENDIAN);
+                frames.putShort(at + IP + 22, (short)natPorts[flow], ByteOrder.BIG_ENDIAN);
+                router.queueFrame(true, UPLINK_PORT, frames, at, FRAME_LENGTH);
+            }
+            else
+            {
+                frames.putBytes(at, template, 0, FRAME_LENGTH);
+                frames.putInt(at + IP + 16, REMOTE_BASE + flow, ByteOrder.BIG_ENDIAN);
+                router.queueFrame(false, LEG_PORT, frames, at, FRAME_LENGTH);
+            }
         }
         router.endBatch();
         return sink.frames;
