@@ -1052,17 +1052,17 @@ public final class Router implements L3Handler
         final int dst)
     {
         final int l3 = parser.l3Offset();
-        // TTL, protocol and header checksum are one 32-bit word: one read, one write.
-        final int word = buffer.getInt(l3 + Ipv4Header.TTL_OFFSET, ByteOrder.BIG_ENDIAN);
-        final int ttl = word >>> 24;
+        final int ttl = buffer.getByte(l3 + Ipv4Header.TTL_OFFSET) & 0xFF;
         if (ttl <= 1)
         {
             counters.increment(RouterCounter.DROP_TTL);
             return;
         }
-        final int ttlProtocol = word >>> 16;
-        final int sum = Checksum.update16(word & 0xFFFF, ttlProtocol, ttlProtocol - 0x100);
-        buffer.putInt(l3 + Ipv4Header.TTL_OFFSET, (ttlProtocol - 0x100) << 16 | sum, ByteOrder.BIG_ENDIAN);
+        final int protocol = buffer.getByte(l3 + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
+        final int sum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        buffer.putByte(l3 + Ipv4Header.TTL_OFFSET, (byte)(ttl - 1));
+        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET,
+            (short)Checksum.update16(sum, (ttl << 8) | protocol, ((ttl - 1) << 8) | protocol), ByteOrder.BIG_ENDIAN);
         final int nextHop = egress == UPLINK && uplinkGateway != 0 &&
             (dst & ifMask[UPLINK]) != (ifIp[UPLINK] & ifMask[UPLINK]) ? uplinkGateway : dst;
         counters.increment(RouterCounter.ROUTED);
