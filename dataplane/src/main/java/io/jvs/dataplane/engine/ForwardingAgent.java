@@ -54,6 +54,8 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     private static final int[] NO_PORTS = new int[0];
 
     private final RingBuffer ring;
+    private final InPlaceRingReader reader;
+    private final InPlaceRingReader.BatchEnd onBatchEnd = this::endBatch;
     private final SwitchCounters counters;
     private final MacTable macTable;
     private final int batchSize;
@@ -100,6 +102,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             l3.output(this);
         }
         this.ring = ring;
+        this.reader = new InPlaceRingReader(ring);
         this.counters = counters;
         this.macTable = macTable;
         this.batchSize = batchSize;
@@ -134,18 +137,12 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         // The receive agent takes up to a batch from every port per cycle: drain the ring batch by batch (each
         // flushed on its own) until it is empty, or frames would queue in the ring and their latency grow to the
         // ring's depth. Bounded so that commands and aging still get their turn.
+        // Frames to the router are handled at the end of their batch, in place, before the ring releases them
+        // (InPlaceRingReader): the router overlaps the batch's connection-table misses. endBatch() runs also after a
+        // handler threw: frames already offered must still leave.
         for (int i = 0; i < MAX_BATCHES_PER_CYCLE; i++)
         {
-            final int read;
-            try
-            {
-                read = ring.read(this, batchSize);
-            }
-            finally
-            {
-                // Also after a handler threw: frames already offered must still leave.
-                endBatch();
-            }
+            final int read = reader.read(this, batchSize, onBatchEnd);
             work += read;
             if (read < batchSize)
             {
@@ -156,8 +153,23 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         return work;
     }
 
-    /** Flushes every port that got frames and records the batch's latencies. */
+    /** Lets the router handle the frames queued to it, flushes every port that got frames, records latencies. */
     public void endBatch()
+    {
+        try
+        {
+            if (null != l3)
+            {
+                l3.endBatch();
+            }
+        }
+        finally
+        {
+            flushPorts();
+        }
+    }
+
+    private void flushPorts()
     {
         final int count = dirtyCount;
         dirtyCount = 0;
@@ -192,7 +204,8 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         final int ingress = msgTypeId;
         if (ingress < SwitchCounters.MAX_PORTS && portKind[ingress] == KIND_ROUTED)
         {
-            l3.onRoutedFrame(ingress, buffer, index + FrameRecord.VNET_HEADER_OFFSET, length - FrameRecord.HEADER_LENGTH);
+            l3.queueFrame(true, ingress, buffer, index + FrameRecord.VNET_HEADER_OFFSET,
+                length - FrameRecord.HEADER_LENGTH);
             return;
         }
         final int bd = ingress < SwitchCounters.MAX_PORTS ? portBridgeDomain[ingress] : 0;
@@ -339,7 +352,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         {
             counters.incrementPort(egress, SwitchCounters.TX_PACKETS);
             counters.addPort(egress, SwitchCounters.TX_BYTES, length - VnetHeader.LENGTH);
-            l3.onBridgedFrame(egress, buffer, offset, length);
+            l3.queueFrame(false, egress, buffer, offset, length);
             return true;
         }
         if (length > portMaxFrameLength[egress])

@@ -15,6 +15,15 @@ public interface L3Handler
     /** A frame received on a routed port (uplink, host port): it belongs to the router alone. */
     void onRoutedFrame(int port, MutableDirectBuffer buffer, int offset, int length);
 
+    /**
+     * Like {@link #onBridgedFrame} / {@link #onRoutedFrame} ({@code routed} says which), but the handler may keep
+     * the frame until {@link #endBatch()}: the frame must stay valid and unchanged until then.
+     */
+    void queueFrame(boolean routed, int port, MutableDirectBuffer buffer, int offset, int length);
+
+    /** Handles every queued frame, in the order queued. */
+    void endBatch();
+
     /** Timers: connection expiry, ARP retries. Called once per duty cycle with the cycle's clock. */
     int doWork(long nowNanos);
 

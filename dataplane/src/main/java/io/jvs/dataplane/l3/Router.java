@@ -83,6 +83,15 @@ public final class Router implements L3Handler
     /** ARP frame: Ethernet 14 + ARP 28, padded to the 60-byte Ethernet minimum. */
     static final int ARP_FRAME_LENGTH = 60;
 
+    /** Frames queued ({@link #queueFrame}) before {@link #endBatch()} handles them; more end the batch early. */
+    public static final int MAX_BATCH = 64;
+    /**
+     * Below this many connections the table stays in the caches and the batch lookups cost more than they save
+     * (2-core Xeon VM, ns per packet, batch with lookups vs one call per packet: 82 vs 77 at 30k connections, 88 vs
+     * 96 at 60k, 87 vs 114 at 100k; at 1k the lookup passes add ~10 to a batch).
+     */
+    public static final int BATCH_LOOKUP_MIN_CONNECTIONS = 32768;
+
     static final int ICMP_DEST_UNREACHABLE = 3;
     static final int ICMP_TIME_EXCEEDED = 11;
     static final int ICMP_PARAMETER_PROBLEM = 12;
@@ -121,6 +130,23 @@ public final class Router implements L3Handler
     private final int[] pendingLength = new int[PENDING_SLOTS];
     private final long[] pendingDeadline = new long[PENDING_SLOTS];
     private int pendingCount;
+
+    private final boolean[] batchRouted = new boolean[MAX_BATCH];
+    private final int[] batchPort = new int[MAX_BATCH];
+    /** Not cleared after a batch (the forwarding agent's frames are all in its ring buffer, which lives on). */
+    private final MutableDirectBuffer[] batchBuffer = new MutableDirectBuffer[MAX_BATCH];
+    private final int[] batchOffset = new int[MAX_BATCH];
+    private final int[] batchLength = new int[MAX_BATCH];
+    private final long[] batchKeyA = new long[MAX_BATCH];
+    private final long[] batchKeyB = new long[MAX_BATCH];
+    private final int[] batchHandle = new int[MAX_BATCH];
+    private final long[] batchScratch = new long[MAX_BATCH];
+    private int batchCount;
+    /** The batch's frame being handled (its lookup may be reused), else -1. */
+    private int batchCurrent = -1;
+    /** {@link ConnTable#changes()} when the batch's lookups were made. */
+    private int batchChanges;
+    private int batchLookupMinConnections = BATCH_LOOKUP_MIN_CONNECTIONS;
 
     public Router(final NatConfig natConfig, final RouterCounters counters)
     {
@@ -164,6 +190,129 @@ public final class Router implements L3Handler
         {
             process(iface, buffer, offset, length);
         }
+    }
+
+    public void queueFrame(final boolean routed, final int port, final MutableDirectBuffer buffer, final int offset,
+        final int length)
+    {
+        if (batchCount == MAX_BATCH)
+        {
+            endBatch();
+        }
+        final int i = batchCount++;
+        batchRouted[i] = routed;
+        batchPort[i] = port;
+        if (batchBuffer[i] != buffer)
+        {
+            batchBuffer[i] = buffer; // mostly the same ring buffer: skip the store and its GC barrier
+        }
+        batchOffset[i] = offset;
+        batchLength[i] = length;
+    }
+
+    /**
+     * Handles the queued frames in order. With at least {@link #BATCH_LOOKUP_MIN_CONNECTIONS} connections, in three
+     * passes: (1) each frame's flow key, read straight from the headers, (2) all the keys' connection lookups at once ({@link ConnTable#findAll}: the index slots of every frame, then their
+     * records, so the cache misses of the batch overlap instead of adding up), (3) every frame in order through the
+     * ordinary per-frame path, which takes the looked-up connection if the frame's parsed key is the one looked up
+     * and the answer still holds (no connection added or removed since, or the record still has that key: an
+     * earlier frame of the batch may have created or removed connections), else looks it up again.
+     */
+    public void endBatch()
+    {
+        final int count = batchCount;
+        if (count == 0)
+        {
+            return;
+        }
+        final boolean lookups = conns.size() >= batchLookupMinConnections;
+        if (lookups)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                flowKey(i);
+            }
+            conns.findAll(batchKeyA, batchKeyB, batchHandle, batchScratch, count);
+            batchChanges = conns.changes();
+        }
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                batchCurrent = lookups ? i : -1;
+                if (batchRouted[i])
+                {
+                    onRoutedFrame(batchPort[i], batchBuffer[i], batchOffset[i], batchLength[i]);
+                }
+                else
+                {
+                    onBridgedFrame(batchPort[i], batchBuffer[i], batchOffset[i], batchLength[i]);
+                }
+            }
+        }
+        finally
+        {
+            batchCurrent = -1;
+            batchCount = 0;
+        }
+    }
+
+    /**
+     * Batch pass 1: the connection key an IPv4 TCP, UDP or ICMP echo packet of queued frame {@code i} would be
+     * looked up with, or key B 0 (none). Only a hint: the full parse decides, and the key is compared again.
+     */
+    private void flowKey(final int i)
+    {
+        batchKeyA[i] = 0;
+        batchKeyB[i] = 0;
+        final MutableDirectBuffer buffer = batchBuffer[i];
+        final int eth = batchOffset[i] + VnetHeader.LENGTH;
+        final int end = batchOffset[i] + batchLength[i];
+        final int l3 = eth + EthernetHeader.HEADER_LENGTH;
+        if (l3 + Ipv4Header.MIN_HEADER_LENGTH > end ||
+            (buffer.getShort(eth + EthernetHeader.TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+            EthernetHeader.ETHERTYPE_IPV4)
+        {
+            return;
+        }
+        // Few wide reads (each is bounds-checked): identification .. checksum, then both addresses.
+        final long idToChecksum = buffer.getLong(l3 + Ipv4Header.IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int fragment = (int)(idToChecksum >>> 32) & 0xFFFF;
+        final int protocol = (int)(idToChecksum >>> 16) & 0xFF;
+        final int l4 = l3 + (buffer.getByte(l3 + Ipv4Header.VERSION_IHL_OFFSET) & 0x0F) * 4;
+        if (l4 + IcmpHeader.HEADER_LENGTH > end ||
+            (fragment & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0)
+        {
+            return;
+        }
+        final int ports = buffer.getInt(l4, ByteOrder.BIG_ENDIAN);
+        int sport = ports >>> 16;
+        int dport = ports & 0xFFFF;
+        if (protocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            final int type = sport >>> 8; // type, code, checksum in the place of the ports
+            final int id = buffer.getShort(l4 + IcmpHeader.IDENTIFIER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            if (type == IcmpHeader.TYPE_ECHO_REQUEST)
+            {
+                sport = id;
+                dport = 0;
+            }
+            else if (type == IcmpHeader.TYPE_ECHO_REPLY)
+            {
+                sport = 0;
+                dport = id;
+            }
+            else
+            {
+                return;
+            }
+        }
+        else if (protocol != Ipv4Header.PROTOCOL_TCP && protocol != Ipv4Header.PROTOCOL_UDP)
+        {
+            return;
+        }
+        batchKeyA[i] = buffer.getLong(l3 + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN); // = keyA(src, dst)
+        batchKeyB[i] = ConnTable.keyB(protocol, sport, dport);
     }
 
     public int doWork(final long nowNanos)
@@ -340,7 +489,7 @@ public final class Router implements L3Handler
 
         if (trackable)
         {
-            int handle = conns.find(protocol, src, sport, dst, dport);
+            int handle = lookup(protocol, src, sport, dst, dport);
             if (handle != ConnTable.NOT_FOUND && conns.isExpired(handle >>> 1, now))
             {
                 expireNow(handle >>> 1);
@@ -427,6 +576,27 @@ public final class Router implements L3Handler
     }
 
     // ------------------------------------------------------------------------------------------------ NAT
+
+    /**
+     * The packet's connection: the batch's lookup if it was made for this key and still holds (no connection added
+     * or removed since, or its record still has this key), else a lookup now.
+     */
+    private int lookup(final int protocol, final int src, final int sport, final int dst, final int dport)
+    {
+        final long a = ConnTable.keyA(src, dst);
+        final long b = ConnTable.keyB(protocol, sport, dport);
+        final int i = batchCurrent;
+        batchCurrent = -1;
+        if (i >= 0 && batchKeyA[i] == a && batchKeyB[i] == b)
+        {
+            final int handle = batchHandle[i];
+            if (conns.changes() == batchChanges || (handle != ConnTable.NOT_FOUND && conns.matches(handle, a, b)))
+            {
+                return handle;
+            }
+        }
+        return conns.find(a, b);
+    }
 
     private void snat(final MutableDirectBuffer buffer, final int offset, final int length, final int protocol,
         final int src, final int sport, final int dst, final int dport)
@@ -952,8 +1122,7 @@ public final class Router implements L3Handler
             probe(egress, nextHop, mac);
         }
         final int eth = offset + VnetHeader.LENGTH;
-        MacAddress.write(buffer, eth + EthernetHeader.DESTINATION_OFFSET, mac);
-        MacAddress.write(buffer, eth + EthernetHeader.SOURCE_OFFSET, ifMac[egress]);
+        MacAddress.writePair(buffer, eth + EthernetHeader.DESTINATION_OFFSET, mac, ifMac[egress]);
         emit(egress, buffer, offset, length);
     }
 
@@ -1505,6 +1674,12 @@ public final class Router implements L3Handler
     public int connections()
     {
         return conns.size();
+    }
+
+    /** For tests: from how many connections on {@link #endBatch} looks the batch up at once. */
+    void batchLookupMinConnections(final int connections)
+    {
+        batchLookupMinConnections = connections;
     }
 
     /** For tests and benchmarks driving the router directly. */

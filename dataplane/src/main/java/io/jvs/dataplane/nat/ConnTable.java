@@ -89,6 +89,9 @@ public final class ConnTable
     private int size;
     private int sweepCursor;
     private long lastSweepNanos;
+    private int changes;
+    /** Sink for {@link #findAll}'s first pass, so the JIT cannot drop its loads. */
+    private int touched;
 
     public ConnTable(final int capacity)
     {
@@ -185,7 +188,11 @@ public final class ConnTable
 
     public int find(final long a, final long b)
     {
-        final long h = hash(a, b);
+        return find(a, b, hash(a, b));
+    }
+
+    private int find(final long a, final long b, final long h)
+    {
         final int tag = (int)h & 0xFF;
         final int mask = indexMask;
         final int[] slots = this.slots;
@@ -210,6 +217,54 @@ public final class ConnTable
             i = (i + 1) & mask;
         }
         return NOT_FOUND;
+    }
+
+    /**
+     * Looks up {@code count} keys at once (a batch of packets): first every key's home index slot, then the
+     * records those slots name, then the probes proper (now in cache). The loads of different keys do not depend on each other, so the CPU overlaps their
+     * cache misses instead of paying them one packet after the other. A key with {@code b == 0} (no valid key has
+     * protocol 0) is skipped and gets {@link #NOT_FOUND}.
+     *
+     * @param hashes scratch, at least {@code count} long.
+     */
+    public void findAll(final long[] a, final long[] b, final int[] handles, final long[] hashes, final int count)
+    {
+        final int[] slots = this.slots;
+        final int shift = indexShift;
+        int touched = 0;
+        for (int k = 0; k < count; k++)
+        {
+            final long h = hash(a[k], b[k]);
+            hashes[k] = h;
+            touched |= slots[(int)(h >>> shift)]; // the load itself is the point: it starts the miss
+        }
+        // The record of each home slot's entry (mostly the one wanted), without branches: a probe loop's
+        // mispredicted branches would throw away the loads in flight. An empty slot touches record 0.
+        for (int k = 0; k < count; k++)
+        {
+            final int handle = (slots[(int)(hashes[k] >>> shift)] & HANDLE_MASK) - 1;
+            touched += (int)getLong(recordOffset(Math.max(handle, 0) >>> 1) + ((handle & 1) << 3));
+        }
+        this.touched = touched;
+        for (int k = 0; k < count; k++)
+        {
+            handles[k] = b[k] == 0 ? NOT_FOUND : find(a[k], b[k], hashes[k]);
+        }
+    }
+
+    /** Counts adds and removes: while it stays the same, every {@link #find} answer stays the same. */
+    public int changes()
+    {
+        return changes;
+    }
+
+    /** @return true if the handle's record is in use and its key for the handle's direction is (a, b). */
+    public boolean matches(final int handle, final long a, final long b)
+    {
+        final int direction = handle & 1;
+        final long at = checkedOffset(handle >>> 1);
+        return (getLong(at + META_OFFSET) & META_IN_USE) != 0 &&
+            getLong(at + (direction << 3)) == a && keyBAt(at, direction) == b;
     }
 
     /**
@@ -243,6 +298,7 @@ public final class ConnTable
             packets[(record << 1) | 1] = 0;
         }
         size++;
+        changes++;
         highWater = Math.max(highWater, record + 1);
         if (size * 4L > (1L << indexBits) && indexBits < maxIndexBits)
         {
@@ -314,6 +370,7 @@ public final class ConnTable
         nextFree[record] = freeHead;
         freeHead = record;
         size--;
+        changes++;
     }
 
     private int homeOf(final int slot)

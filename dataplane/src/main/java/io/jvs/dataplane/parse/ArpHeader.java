@@ -60,7 +60,10 @@ public final class ArpHeader
         {
             return fail(ParseResult.UNSUPPORTED);
         }
-        this.buffer = buffer;
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer; // per packet, mostly the same buffer: skip the store and its GC write barrier
+        }
         this.offset = offset;
         return ParseResult.OK;
     }

@@ -87,7 +87,10 @@ public final class EthernetHeader
             tags++;
         }
 
-        this.buffer = buffer;
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer; // per packet, mostly the same buffer: skip the store and its GC write barrier
+        }
         this.offset = offset;
         this.length = length;
         this.headerLength = HEADER_LENGTH + tags * VLAN_TAG_LENGTH;

@@ -44,7 +44,10 @@ public final class IcmpHeader
             this.length = 0;
             return ParseResult.TRUNCATED;
         }
-        this.buffer = buffer;
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer; // per packet, mostly the same buffer: skip the store and its GC write barrier
+        }
         this.offset = offset;
         this.length = length;
         return ParseResult.OK;

@@ -82,7 +82,10 @@ public final class Ipv4Header
         {
             return fail(ParseResult.BAD_TOTAL_LENGTH);
         }
-        this.buffer = buffer;
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer; // per packet, mostly the same buffer: skip the store and its GC write barrier
+        }
         this.offset = offset;
         this.headerLength = headerLength;
         this.totalLength = totalLength;

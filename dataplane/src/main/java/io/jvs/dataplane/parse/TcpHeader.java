@@ -69,7 +69,10 @@ public final class TcpHeader
         {
             return fail(ParseResult.TRUNCATED);
         }
-        this.buffer = buffer;
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer; // per packet, mostly the same buffer: skip the store and its GC write barrier
+        }
         this.offset = offset;
         this.length = length;
         this.headerLength = headerLength;

@@ -45,7 +45,10 @@ public final class UdpHeader
         {
             return fail(ParseResult.BAD_TOTAL_LENGTH);
         }
-        this.buffer = buffer;
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer; // per packet, mostly the same buffer: skip the store and its GC write barrier
+        }
         this.offset = offset;
         this.udpLength = udpLength;
         return ParseResult.OK;

@@ -25,6 +25,20 @@ class MacAddressTest
     }
 
     @Test
+    void pairIsTheTwoAddressesOneAfterTheOther()
+    {
+        final long first = MacAddress.parse("ff:fe:fd:fc:fb:fa");
+        final long second = MacAddress.parse("82:42:ac:11:00:02");
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[15]);
+        buffer.setMemory(0, 15, (byte)0x55);
+        MacAddress.writePair(buffer, 1, first, second);
+        assertEquals(first, MacAddress.read(buffer, 1));
+        assertEquals(second, MacAddress.read(buffer, 7));
+        assertEquals(0x55, buffer.getByte(0));
+        assertEquals(0x55, buffer.getByte(13));
+    }
+
+    @Test
     void classifies()
     {
         assertTrue(MacAddress.isMulticast(MacAddress.BROADCAST));
