@@ -730,7 +730,9 @@ public final class Vtep implements FrameHandler, AutoCloseable
             drop(RxDrop.LOCAL_GATEWAY); // before learning: the router MAC is never remote
             return;
         }
-        final long source = MacAddress.read(buffer, inner + EthernetHeader.SOURCE_OFFSET);
+        // One 8-byte load ending with the source MAC (the Ethernet header is known to be there).
+        final long source = buffer.getLong(inner + EthernetHeader.SOURCE_OFFSET - 2, ByteOrder.BIG_ENDIAN) &
+            MacAddress.MASK;
         if (MacAddress.isValidSource(source))
         {
             port.macTable().learn(source, peer.id, rxNanos);

@@ -401,7 +401,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
             txDrops[TxDrop.LOCAL_GATEWAY.ordinal()]++;
             return true;
         }
-        final long destination = MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
+        // One 8-byte load starting with the destination MAC (the frame holds at least an Ethernet header).
+        final long destination = buffer.getLong(eth + EthernetHeader.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN) >>> 16;
         final PeerSet peerSet = peers;
         final RemoteEndpoints remote = endpoints;
         RemoteVtep target = null;
