@@ -13,6 +13,17 @@ import java.nio.ByteOrder;
  * one flow keeps one port (no reordering). Inner IPv4/IPv6 frames hash addresses, protocol and, for unfragmented
  * TCP/UDP/SCTP, the ports; anything else hashes the MAC addresses and EtherType. The hash is scaled into
  * [{@link OuterHeaders#SOURCE_PORT_MIN}, {@link OuterHeaders#SOURCE_PORT_MAX}) like Linux's default range.
+ * <p>
+ * The common case (IPv4 without options) is three 8-byte loads (big-endian, so the hash is the same on any CPU):
+ * <pre>
+ *  IPv4 header  0        1     6/7        8     9       10         12        16        20          24
+ *               +--------+-----+----------+-----+-------+----------+---------+---------+-----------+
+ *               |ver/IHL | ... | frag off | TTL | proto | checksum | source  | dest    | L4 ports  |
+ *               +--------+-----+----------+-----+-------+----------+---------+---------+-----------+
+ *                \_______ word 0 ________/ \_ word a (TTL, checksum masked) _/ \_____ word b ______/
+ * </pre>
+ * mixed by a multiply per word and a 64-bit finalizer: the source and destination sit in different words with
+ * different multipliers, so A->B and B->A get different ports, as with Linux's flow hash.
  */
 public final class FlowHash
 {
@@ -20,6 +31,15 @@ public final class FlowHash
     private static final int IPV6_HEADER_LENGTH = 40;
     private static final int IPV6_NEXT_HEADER_OFFSET = 6;
     private static final int IPV6_SOURCE_OFFSET = 8;
+    /** Word a is read at the TTL (offset 8): TTL, protocol, checksum, then the source address. */
+    private static final int IPV4_WORD_A_OFFSET = Ipv4Header.TTL_OFFSET;
+    /** Word b: the destination address, then (no options) the first four bytes of the L4 header. */
+    private static final int IPV4_WORD_B_OFFSET = Ipv4Header.DESTINATION_OFFSET;
+    /** Keeps the protocol byte and the source address of word a. */
+    private static final long WORD_A_MASK = 0x00FF_0000_FFFF_FFFFL;
+    private static final long K1 = 0x9E37_79B9_7F4A_7C15L;
+    private static final long K2 = 0xC2B2_AE3D_27D4_EB4FL;
+    private static final long K3 = 0xFF51_AFD7_ED55_8CCDL;
 
     private FlowHash()
     {
@@ -48,38 +68,37 @@ public final class FlowHash
         final int end = frameOffset + length;
         if (type == EthernetHeader.ETHERTYPE_IPV4 && l3 + Ipv4Header.MIN_HEADER_LENGTH <= end)
         {
-            final int ihl = (buffer.getByte(l3) & 0x0F) * 4;
-            final int protocol = buffer.getByte(l3 + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
-            int h = mix(buffer.getInt(l3 + Ipv4Header.SOURCE_OFFSET), buffer.getInt(l3 + Ipv4Header.DESTINATION_OFFSET));
-            h = mix(h, protocol);
-            final int fragment = buffer.getShort(l3 + Ipv4Header.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) &
-                (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK);
-            if (fragment == 0 && hasPorts(protocol) && ihl >= Ipv4Header.MIN_HEADER_LENGTH && l3 + ihl + 4 <= end)
+            final long word0 = buffer.getLong(l3, ByteOrder.BIG_ENDIAN);
+            final long a = buffer.getLong(l3 + IPV4_WORD_A_OFFSET, ByteOrder.BIG_ENDIAN) & WORD_A_MASK;
+            final int ihl = (int)(word0 >>> 56 & 0x0F) * 4;
+            final int fragment = (int)word0 & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK);
+            final int protocol = (int)(a >>> 48);
+            final boolean ports = fragment == 0 && hasPorts(protocol) && ihl >= Ipv4Header.MIN_HEADER_LENGTH &&
+                l3 + ihl + 4 <= end;
+            if (ports && ihl == Ipv4Header.MIN_HEADER_LENGTH)
             {
-                h = mix(h, buffer.getInt(l3 + ihl));
+                return mix(a, buffer.getLong(l3 + IPV4_WORD_B_OFFSET, ByteOrder.BIG_ENDIAN)); // address + ports
             }
-            return fmix(h);
+            final long destination = buffer.getInt(l3 + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+            final long l4 = ports ? buffer.getInt(l3 + ihl, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL : 0;
+            return mix(a, destination << 32 | l4);
         }
         if (type == EthernetHeader.ETHERTYPE_IPV6 && l3 + IPV6_HEADER_LENGTH <= end)
         {
             final int next = buffer.getByte(l3 + IPV6_NEXT_HEADER_OFFSET) & 0xFF;
-            int h = next;
-            for (int i = 0; i < 32; i += 4)
-            {
-                h = mix(h, buffer.getInt(l3 + IPV6_SOURCE_OFFSET + i));
-            }
+            final int source = l3 + IPV6_SOURCE_OFFSET;
+            long a = buffer.getLong(source) * K1 + buffer.getLong(source + 8);
+            long b = buffer.getLong(source + 16) * K1 + buffer.getLong(source + 24);
+            b = b * K1 + next;
             if (hasPorts(next) && l3 + IPV6_HEADER_LENGTH + 4 <= end)
             {
-                h = mix(h, buffer.getInt(l3 + IPV6_HEADER_LENGTH));
+                a = a * K1 + buffer.getInt(l3 + IPV6_HEADER_LENGTH);
             }
-            return fmix(h);
+            return mix(a, b);
         }
         final long dst = MacAddress.read(buffer, frameOffset + EthernetHeader.DESTINATION_OFFSET);
         final long src = MacAddress.read(buffer, frameOffset + EthernetHeader.SOURCE_OFFSET);
-        int h = mix((int)dst, (int)(dst >>> 32));
-        h = mix(h, (int)src);
-        h = mix(h, (int)(src >>> 32));
-        return fmix(mix(h, type));
+        return mix(dst << 16 | type, src);
     }
 
     private static boolean hasPorts(final int protocol)
@@ -87,21 +106,15 @@ public final class FlowHash
         return protocol == Ipv4Header.PROTOCOL_TCP || protocol == Ipv4Header.PROTOCOL_UDP || protocol == PROTOCOL_SCTP;
     }
 
-    // MurmurHash3 steps: order-dependent so that A->B and B->A get different ports, as with Linux's flow hash.
-    private static int mix(final int h, final int k)
+    /**
+     * Multiply-add of the two words (order-dependent), then xor-shift and multiply (half of MurmurHash3's
+     * fmix64) so every input bit reaches the high 32 bits, which are kept ({@link #scale} uses their top bits).
+     */
+    private static int mix(final long a, final long b)
     {
-        int x = k * 0xCC9E2D51;
-        x = Integer.rotateLeft(x, 15) * 0x1B873593;
-        final int y = Integer.rotateLeft(h ^ x, 13);
-        return y * 5 + 0xE6546B64;
-    }
-
-    private static int fmix(final int h)
-    {
-        int x = h ^ (h >>> 16);
-        x *= 0x85EBCA6B;
-        x ^= x >>> 13;
-        x *= 0xC2B2AE35;
-        return x ^ (x >>> 16);
+        long h = a * K1 + b * K2;
+        h ^= h >>> 32;
+        h *= K3;
+        return (int)(h >>> 32);
     }
 }

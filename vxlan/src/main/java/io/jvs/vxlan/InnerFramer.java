@@ -95,11 +95,12 @@ public final class InnerFramer
         {
             return TxDrop.TOO_SHORT;
         }
-        final int gsoType = src.getByte(offset + VnetHeader.GSO_TYPE_OFFSET) & 0xFF & ~VnetHeader.GSO_ECN;
+        final long vnet = src.getLong(offset, ByteOrder.LITTLE_ENDIAN); // flags, gso type, ..., csum_start
+        final int gsoType = (int)(vnet >>> 8) & 0xFF & ~VnetHeader.GSO_ECN;
         switch (gsoType)
         {
             case VnetHeader.GSO_NONE:
-                return single(src, offset, ethOffset, ethLength, sink);
+                return single(src, offset, (int)vnet & 0xFF, ethOffset, ethLength, sink);
             case VnetHeader.GSO_TCPV4:
                 return segmentTcp(src, offset, ethOffset, ethLength, false, sink);
             case VnetHeader.GSO_TCPV6:
@@ -110,14 +111,14 @@ public final class InnerFramer
     }
 
     private TxDrop single(
-        final DirectBuffer src, final int offset, final int ethOffset, final int ethLength, final Sink sink)
+        final DirectBuffer src, final int offset, final int flags, final int ethOffset, final int ethLength,
+        final Sink sink)
     {
         final int l2 = ethernet.headerLength();
         if (ethLength - l2 > innerMtu)
         {
             return TxDrop.INNER_TOO_LONG;
         }
-        final int flags = src.getByte(offset + VnetHeader.FLAGS_OFFSET) & 0xFF;
         final int inner = OuterHeaders.INNER_OFFSET;
         if ((flags & VnetHeader.FLAG_NEEDS_CSUM) != 0)
         {

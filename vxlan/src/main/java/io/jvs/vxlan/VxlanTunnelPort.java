@@ -72,6 +72,9 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
      * summing the header bytes (RFC 1071: the sum is order-independent, so fields can be added one by one).
      */
     private final long ipTemplateSum;
+    /** The outer source MAC's first two bytes (they share an 8-byte store with the destination MAC) and UDP port. */
+    private final int sourceMacHigh;
+    private final int udpPort;
 
     /** ARP replies made on the TX thread, delivered as received frames by the RX thread (SPSC). */
     private final StagingRing arpReplies = new StagingRing(ARP_REPLY_RING_BYTES);
@@ -100,6 +103,10 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
 
     // RX thread.
     private FrameHandler stagedHandler;
+    /** The last source looked up by {@link #peerByIp}, its peer, and the snapshot they came from. */
+    private PeerSet rxPeers;
+    private int rxPeerIp;
+    private RemoteVtep rxPeer;
     private long rxFrames;
     private long rxBytes;
 
@@ -133,6 +140,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
                 (byte)(VxlanHeader.FLAG_VNI_VALID | SealedVxlan.FLAG_ENCRYPTED));
         }
         this.ipTemplateSum = outerIpTemplateSum(vtep.localIp());
+        this.sourceMacHigh = (int)(vtep.localMac() >>> 32) & 0xFFFF;
+        this.udpPort = config.udpPort();
     }
 
     static long outerIpTemplateSum(final int localIp)
@@ -276,6 +285,28 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
             buffer.getInt(eth + EthernetHeader.HEADER_LENGTH + ArpHeader.TPA_OFFSET, ByteOrder.BIG_ENDIAN) == gateway;
     }
 
+    /**
+     * RX thread: the peer with this underlay source address, or null. Remembers the last answer while the peer
+     * snapshot is the same object (most traffic on a port comes from few peers, often in runs); a new snapshot from
+     * {@link Vtep#setPeers} is looked up again, so a removed peer is refused at once.
+     */
+    RemoteVtep peerByIp(final int ip)
+    {
+        final PeerSet set = peers;
+        if (set == rxPeers && ip == rxPeerIp)
+        {
+            return rxPeer;
+        }
+        final RemoteVtep peer = set.byIp(ip);
+        if (null != peer)
+        {
+            rxPeers = set;
+            rxPeerIp = ip;
+            rxPeer = peer;
+        }
+        return peer;
+    }
+
     void publishPeers(final PeerSet peerSet)
     {
         peers = peerSet;
@@ -370,7 +401,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
             txDrops[TxDrop.LOCAL_GATEWAY.ordinal()]++;
             return true;
         }
-        final long destination = MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
+        // One 8-byte load starting with the destination MAC (the frame holds at least an Ethernet header).
+        final long destination = buffer.getLong(eth + EthernetHeader.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN) >>> 16;
         final PeerSet peerSet = peers;
         final RemoteEndpoints remote = endpoints;
         RemoteVtep target = null;
@@ -508,16 +540,24 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         send(out, length);
     }
 
-    /** {@code payloadLength} bytes after the VXLAN header in {@code s}: outer headers per destination, then out. */
+    /**
+     * {@code payloadLength} bytes after the VXLAN header in {@code s}: outer headers per destination, then out. The
+     * per-frame fields go in as five stores (the template holds the rest):
+     * <pre>
+     *  eth + 0 (8 B):  [destination MAC][first 2 bytes of the source MAC, unchanged]
+     *  ip + 2 (4 B):   [total length][identification]        ip + 10 (2 B): [header checksum]
+     *  ip + 16 (8 B):  [destination][UDP source port][UDP destination port, unchanged]
+     *  udp + 4 (2 B):  [UDP length]
+     * </pre>
+     */
     private void send(final UnsafeBuffer s, final int payloadLength)
     {
         final int ip = OuterHeaders.IPV4_OFFSET;
         final int udp = OuterHeaders.UDP_OFFSET;
         final int udpLength = UdpHeader.HEADER_LENGTH + VxlanHeader.LENGTH + payloadLength;
         final int totalLength = Ipv4Header.MIN_HEADER_LENGTH + udpLength;
-        s.putShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, (short)totalLength, ByteOrder.BIG_ENDIAN);
-        s.putShort(udp + UdpHeader.SOURCE_PORT_OFFSET, (short)sourcePort, ByteOrder.BIG_ENDIAN);
         s.putShort(udp + UdpHeader.LENGTH_OFFSET, (short)udpLength, ByteOrder.BIG_ENDIAN);
+        final long ports = (long)sourcePort << 16 | udpPort;
         final long lengthSum = Checksum.addNetworkShort(ipTemplateSum, totalLength);
         final RemoteVtep[] targets = destinations;
         for (final RemoteVtep peer : targets)
@@ -528,10 +568,10 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
                 txDrops[TxDrop.NEIGHBOUR_UNRESOLVED.ordinal()]++;
                 continue;
             }
-            MacAddress.write(s, OuterHeaders.ETHERNET_OFFSET + EthernetHeader.DESTINATION_OFFSET, mac);
+            s.putLong(OuterHeaders.ETHERNET_OFFSET, mac << 16 | sourceMacHigh, ByteOrder.BIG_ENDIAN);
             final int id = ipId++ & 0xFFFF;
-            s.putShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, (short)id, ByteOrder.BIG_ENDIAN);
-            s.putInt(ip + Ipv4Header.DESTINATION_OFFSET, peer.ip, ByteOrder.BIG_ENDIAN);
+            s.putInt(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, totalLength << 16 | id, ByteOrder.BIG_ENDIAN);
+            s.putLong(ip + Ipv4Header.DESTINATION_OFFSET, (long)peer.ip << 32 | ports, ByteOrder.BIG_ENDIAN);
             s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET,
                 (short)Checksum.finishNative(Checksum.addNetworkInt(Checksum.addNetworkShort(lengthSum, id), peer.ip)),
                 ByteOrder.BIG_ENDIAN);

@@ -336,6 +336,37 @@ class VtepTest
         assertEquals(1, portB.receive(this::collect, 10));
     }
 
+    /** RX remembers the last VNI -> port and source -> peer: a new peer set or port list must reach it at once. */
+    @Test
+    void reconfigurationReachesTheRememberedLookups()
+    {
+        final byte[] inner = udp4(MAC_B, MAC_A, 0x0A000001, 0x0A000002, new byte[40]);
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        final byte[] good = underA.tx.get(0);
+        underB.rx.add(good.clone()); // decapsulated in place
+        assertEquals(1, portB.receive(this::collect, 10));
+        delivered.clear();
+
+        b.setPeers(VNI, "192.168.50.3");
+        feed(good.clone(), RxDrop.UNKNOWN_PEER);
+        b.setPeers(VNI, "192.168.50.1");
+        underB.rx.add(good.clone()); // decapsulated in place
+        assertEquals(1, portB.receive(this::collect, 10));
+        delivered.clear();
+
+        final VxlanTunnelPort other = b.openPort(7);
+        portB.close();
+        final long unknownVni = b.rxDrops(RxDrop.UNKNOWN_VNI);
+        underB.rx.add(good.clone()); // decapsulated in place
+        assertEquals(0, other.receive(this::collect, 10));
+        assertEquals(unknownVni + 1, b.rxDrops(RxDrop.UNKNOWN_VNI));
+        final VxlanTunnelPort again = b.openPort(VNI);
+        b.setPeers(VNI, "192.168.50.1");
+        underB.rx.add(good.clone()); // decapsulated in place
+        assertEquals(1, again.receive(this::collect, 10));
+        assertArrayEquals(inner, delivered.get(0));
+    }
+
     private void feed(final byte[] frame, final RxDrop reason)
     {
         final long before = b.rxDrops(reason);

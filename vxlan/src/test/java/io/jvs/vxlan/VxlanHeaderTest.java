@@ -56,4 +56,72 @@ class VxlanHeaderTest
         }
         assertTrue(min >= 32768 && min < 32800 && max < 61000 && max > 60900, min + ".." + max);
     }
+
+    /**
+     * Flows that differ in one field only (a container's successive ephemeral ports, neighbouring addresses), and
+     * random 5-tuples, spread evenly over Linux's range: each of 28 buckets of ~1000 ports gets its share within
+     * 25 %. Also: TTL and the IP checksum do not change the port; the protocol and the TCP ports do; a fragment
+     * ignores its (absent) ports; options shift the ports without changing their weight.
+     */
+    @Test
+    void sourcePortSpreadsFlowsOverTheRange()
+    {
+        final java.util.Random random = new java.util.Random(6);
+        final byte[] f = Packets.udp4(Packets.MAC_B, Packets.MAC_A, 0x0A000001, 0x0A000002, new byte[20]);
+        final UnsafeBuffer b = new UnsafeBuffer(f);
+        final int ip = 10 + 14;
+        final int n = 28_000;
+        for (int field = 0; field < 4; field++)
+        {
+            final int[] buckets = new int[28];
+            for (int i = 0; i < n; i++)
+            {
+                switch (field)
+                {
+                    case 0 -> b.putShort(ip + 20, (short)(32768 + i), java.nio.ByteOrder.BIG_ENDIAN);
+                    case 1 -> b.putInt(ip + 12, 0x0A000000 + i, java.nio.ByteOrder.BIG_ENDIAN);
+                    case 2 -> b.putInt(ip + 16, 0xAC100000 + i * 256, java.nio.ByteOrder.BIG_ENDIAN);
+                    default ->
+                    {
+                        b.putInt(ip + 12, random.nextInt());
+                        b.putInt(ip + 16, random.nextInt());
+                        b.putInt(ip + 20, random.nextInt());
+                    }
+                }
+                final int p = FlowHash.sourcePort(b, 10, f.length - 10);
+                assertTrue(p >= 32768 && p < 61000, "port " + p);
+                buckets[(p - 32768) * 28 / (61000 - 32768)]++;
+            }
+            for (final int count : buckets)
+            {
+                assertTrue(Math.abs(count - n / 28) < n / 28 / 4, "field " + field + ": " +
+                    java.util.Arrays.toString(buckets));
+            }
+        }
+
+        final byte[] g = Packets.udp4(Packets.MAC_B, Packets.MAC_A, 0x0A000001, 0x0A000002, new byte[20]);
+        final UnsafeBuffer c = new UnsafeBuffer(g);
+        final int base = FlowHash.hash(c, 10, g.length - 10);
+        c.putByte(ip + 8, (byte)1);
+        c.putShort(ip + 10, (short)0x1234);
+        assertEquals(base, FlowHash.hash(c, 10, g.length - 10), "TTL and checksum are not part of the flow");
+        c.putByte(ip + 9, (byte)6);
+        final int tcp = FlowHash.hash(c, 10, g.length - 10);
+        assertNotEquals(base, tcp, "protocol");
+        c.putShort(ip + 22, (short)6001, java.nio.ByteOrder.BIG_ENDIAN);
+        assertNotEquals(tcp, FlowHash.hash(c, 10, g.length - 10), "destination port");
+        c.putShort(ip + 6, (short)0x2000, java.nio.ByteOrder.BIG_ENDIAN); // MF: a first fragment
+        final int fragment = FlowHash.hash(c, 10, g.length - 10);
+        c.putShort(ip + 22, (short)6002, java.nio.ByteOrder.BIG_ENDIAN);
+        assertEquals(fragment, FlowHash.hash(c, 10, g.length - 10), "fragments hash without ports");
+
+        // The same ports behind 4 bytes of options: the same hash as without options.
+        final byte[] h = Packets.udp4(Packets.MAC_B, Packets.MAC_A, 0x0A000001, 0x0A000002, new byte[20]);
+        final byte[] o = new byte[h.length + 4];
+        System.arraycopy(h, 0, o, 0, ip + 20);
+        System.arraycopy(h, ip + 20, o, ip + 24, h.length - ip - 20);
+        o[ip] = 0x46;
+        assertEquals(FlowHash.hash(new UnsafeBuffer(h), 10, h.length - 10),
+            FlowHash.hash(new UnsafeBuffer(o), 10, o.length - 10));
+    }
 }
