@@ -381,7 +381,7 @@ public final class Router implements L3Handler
             return;
         }
         final int result = parser.parse(buffer, eth, ethLength);
-        final long destination = MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
+        final long destination = MacAddress.readFirst(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
         final boolean toUs = destination == ifMac[iface];
         if (!toUs && !MacAddress.isBroadcast(destination))
         {
@@ -469,10 +469,11 @@ public final class Router implements L3Handler
 
     private void onIpv4(final int iface, final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        final Ipv4Header ip = parser.ipv4();
-        final int src = ip.source();
-        final int dst = ip.destination();
-        final int protocol = ip.protocol();
+        // Few wide reads (each is bounds-checked): both addresses in one, both ports in one; protocol as parsed.
+        final long addresses = buffer.getLong(parser.l3Offset() + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int src = (int)(addresses >>> 32);
+        final int dst = (int)addresses;
+        final int protocol = parser.ipProtocol();
         final boolean fragment = parser.isFragment();
 
         int sport = 0;
@@ -481,18 +482,11 @@ public final class Router implements L3Handler
         boolean echoRequest = false;
         if (!fragment)
         {
-            if (parser.has(FrameParser.LAYER_TCP))
+            if (parser.has(FrameParser.LAYER_TCP | FrameParser.LAYER_UDP))
             {
-                final TcpHeader tcp = parser.tcp();
-                sport = tcp.sourcePort();
-                dport = tcp.destinationPort();
-                trackable = true;
-            }
-            else if (parser.has(FrameParser.LAYER_UDP))
-            {
-                final UdpHeader udp = parser.udp();
-                sport = udp.sourcePort();
-                dport = udp.destinationPort();
+                final int ports = buffer.getInt(parser.l4Offset(), ByteOrder.BIG_ENDIAN); // same place in both
+                sport = ports >>> 16;
+                dport = ports & 0xFFFF;
                 trackable = true;
             }
             else if (parser.has(FrameParser.LAYER_ICMP))
@@ -842,8 +836,7 @@ public final class Router implements L3Handler
                     }
                 }
             }
-            buffer.putShort(l4, (short)newSport, ByteOrder.BIG_ENDIAN);
-            buffer.putShort(l4 + 2, (short)newDport, ByteOrder.BIG_ENDIAN);
+            buffer.putInt(l4, (newSport << 16) | newDport, ByteOrder.BIG_ENDIAN); // both ports
         }
         buffer.putShort(checksumField, (short)l4Sum, ByteOrder.BIG_ENDIAN);
 
