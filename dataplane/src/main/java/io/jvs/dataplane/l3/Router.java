@@ -751,7 +751,8 @@ public final class Router implements L3Handler
         conns.countPacket(handle);
         track(record, handle & 1, protocol);
         translated++;
-        route(egress, buffer, offset, length, newDst); // admitted above; the rewrite changed neither TTL nor length
+        routed++;
+        send(egress, nextHop(egress, newDst), buffer, offset, length); // admitted above, TTL decremented by rewrite
     }
 
     private boolean rewrite(final MutableDirectBuffer buffer, final int offset, final int protocol,
@@ -775,7 +776,8 @@ public final class Router implements L3Handler
             }
         }
 
-        int ipSum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        // TTL, protocol and header checksum are one big-endian word: read once, written once with the new TTL.
+        final int ttlWord = buffer.getInt(l3 + Ipv4Header.TTL_OFFSET, ByteOrder.BIG_ENDIAN);
         int l4Sum = buffer.getShort(checksumField, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         if (protocol == Ipv4Header.PROTOCOL_ICMP)
         {
@@ -840,7 +842,10 @@ public final class Router implements L3Handler
         }
         buffer.putShort(checksumField, (short)l4Sum, ByteOrder.BIG_ENDIAN);
 
-        long sum = ~ipSum & 0xFFFF;
+        // The TTL decrement of routing (admitted by the caller: TTL > 1) folded in with the address changes.
+        final int ttlProtocol = ttlWord >>> 16;
+        final int decremented = ttlProtocol - 0x100;
+        long sum = (~ttlWord & 0xFFFF) + Checksum.change16(ttlProtocol, decremented);
         if (src != newSrc)
         {
             sum += Checksum.change32(src, newSrc);
@@ -851,7 +856,8 @@ public final class Router implements L3Handler
             sum += Checksum.change32(dst, newDst);
             buffer.putInt(l3 + Ipv4Header.DESTINATION_OFFSET, newDst, ByteOrder.BIG_ENDIAN);
         }
-        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET, (short)~Checksum.fold(sum), ByteOrder.BIG_ENDIAN);
+        buffer.putInt(l3 + Ipv4Header.TTL_OFFSET, (decremented << 16) | (~Checksum.fold(sum) & 0xFFFF),
+            ByteOrder.BIG_ENDIAN);
         return true;
     }
 
@@ -1113,16 +1119,10 @@ public final class Router implements L3Handler
     private void forward(final int egress, final MutableDirectBuffer buffer, final int offset, final int length,
         final int dst)
     {
-        if (admit(egress, buffer, offset))
+        if (!admit(egress, buffer, offset))
         {
-            route(egress, buffer, offset, length, dst);
+            return;
         }
-    }
-
-    /** {@link #forward} of an admitted packet: TTL, next hop, Ethernet header, out. */
-    private void route(final int egress, final MutableDirectBuffer buffer, final int offset, final int length,
-        final int dst)
-    {
         // TTL, protocol and header checksum are one big-endian word: one read, one write.
         final int at = parser.l3Offset() + Ipv4Header.TTL_OFFSET;
         final int word = buffer.getInt(at, ByteOrder.BIG_ENDIAN);
@@ -1130,10 +1130,15 @@ public final class Router implements L3Handler
         final int decremented = ttlProtocol - 0x100;
         final int sum = Checksum.update16(word & 0xFFFF, ttlProtocol, decremented);
         buffer.putInt(at, (decremented << 16) | sum, ByteOrder.BIG_ENDIAN);
-        final int nextHop = egress == UPLINK && uplinkGateway != 0 &&
-            (dst & ifMask[UPLINK]) != (ifIp[UPLINK] & ifMask[UPLINK]) ? uplinkGateway : dst;
         routed++;
-        send(egress, nextHop, buffer, offset, length);
+        send(egress, nextHop(egress, dst), buffer, offset, length);
+    }
+
+    /** The uplink's gateway for destinations off the uplink's subnet, else the destination itself. */
+    private int nextHop(final int egress, final int dst)
+    {
+        return egress == UPLINK && uplinkGateway != 0 &&
+            (dst & ifMask[UPLINK]) != (ifIp[UPLINK] & ifMask[UPLINK]) ? uplinkGateway : dst;
     }
 
     private void send(final int egress, final int nextHop, final MutableDirectBuffer buffer, final int offset,
