@@ -88,6 +88,22 @@ public final class Checksum
             (newValue >>> 16) + (newValue & 0xFFFF)) & 0xFFFF;
     }
 
+    /**
+     * The words {@link #update16} adds for one 16-bit change, to sum several changes and fold once: for a finished
+     * field {@code ~fold((~checksum & 0xFFFF) + change16(...) + change32(...) ...) & 0xFFFF} equals the updates applied
+     * one after the other (one's-complement addition is associative and both fold to 0 only for an all-zero sum).
+     */
+    public static long change16(final int oldWord, final int newWord)
+    {
+        return (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
+    }
+
+    /** As {@link #change16}, for a 32-bit value (two words, e.g. an IPv4 address). */
+    public static long change32(final int oldValue, final int newValue)
+    {
+        return (~oldValue >>> 16 & 0xFFFF) + (~oldValue & 0xFFFF) + (newValue >>> 16) + (newValue & 0xFFFF);
+    }
+
     /** For an uncomplemented (CHECKSUM_PARTIAL pseudo-header) field: a 32-bit value changed. */
     public static int updatePartial32(final int partial, final int oldValue, final int newValue)
     {

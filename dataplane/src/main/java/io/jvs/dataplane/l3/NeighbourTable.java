@@ -2,6 +2,7 @@ package io.jvs.dataplane.l3;
 
 import org.agrona.BitUtil;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,6 +38,8 @@ public final class NeighbourTable
     private static final int MAC = 0;
     private static final int STALE_AT = 1;
     private static final int STRIDE = 2;
+    private static final int RECENT_SLOTS = 64;
+    private static final int RECENT_MASK = RECENT_SLOTS - 1;
 
     /** What the sweep asks of the router; implemented without allocation by the router. */
     @FunctionalInterface
@@ -54,6 +57,13 @@ public final class NeighbourTable
     private final int mask;
     private final long reachableNanos;
     private final long gcStaleNanos;
+    /**
+     * Last slot found per interface (direct-mapped by {@code iface & RECENT_MASK}): a router sends most packets of
+     * an interface to one next hop (the uplink gateway, a busy container), so the hash probe is mostly skipped.
+     * Only {@link #remove} moves or frees slots, and it clears this cache.
+     */
+    private final long[] recentKey = new long[RECENT_SLOTS];
+    private final int[] recentSlot = new int[RECENT_SLOTS];
     private int size;
     private int sweepCursor;
     private long lastSweepNanos;
@@ -126,6 +136,22 @@ public final class NeighbourTable
     public int findOrCreate(final int iface, final int ip)
     {
         final long key = key(iface, ip);
+        final int recent = iface & RECENT_MASK;
+        if (recentKey[recent] == key)
+        {
+            return recentSlot[recent];
+        }
+        final int slot = findOrCreate(key);
+        if (slot != NOT_FOUND)
+        {
+            recentKey[recent] = key;
+            recentSlot[recent] = slot;
+        }
+        return slot;
+    }
+
+    private int findOrCreate(final long key)
+    {
         int i = hash(key) & mask;
         for (int n = 0; n <= mask; n++)
         {
@@ -272,6 +298,7 @@ public final class NeighbourTable
     /** Removes the entry in {@code slot}, shifting back the entries of its probe sequence (no tombstones). */
     public void remove(final int slot)
     {
+        Arrays.fill(recentKey, 0L); // slots move: forget them (removal is timer or control work, not per packet)
         int hole = slot;
         int j = slot;
         while (true)

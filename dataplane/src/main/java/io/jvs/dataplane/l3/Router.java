@@ -147,6 +147,13 @@ public final class Router implements L3Handler
     /** {@link ConnTable#changes()} when the batch's lookups were made. */
     private int batchChanges;
     private int batchLookupMinConnections = BATCH_LOOKUP_MIN_CONNECTIONS;
+    /**
+     * The two counters every forwarded packet bumps, added up in plain fields and published ({@link #publishCounts})
+     * once per batch, per single frame and per duty cycle: each {@link RouterCounters} write is a release store.
+     */
+    private long routed;
+    private long translated;
+    private boolean inBatch;
 
     public Router(final NatConfig natConfig, final RouterCounters counters)
     {
@@ -180,6 +187,10 @@ public final class Router implements L3Handler
         if (iface > UPLINK && iface < HOST)
         {
             process(iface, buffer, offset, length);
+            if (!inBatch)
+            {
+                publishCounts();
+            }
         }
     }
 
@@ -189,6 +200,24 @@ public final class Router implements L3Handler
         if (iface == UPLINK || iface == HOST)
         {
             process(iface, buffer, offset, length);
+            if (!inBatch)
+            {
+                publishCounts();
+            }
+        }
+    }
+
+    private void publishCounts()
+    {
+        if (routed != 0)
+        {
+            counters.add(RouterCounter.ROUTED, routed);
+            routed = 0;
+        }
+        if (translated != 0)
+        {
+            counters.add(RouterCounter.NAT_TRANSLATED, translated);
+            translated = 0;
         }
     }
 
@@ -235,6 +264,7 @@ public final class Router implements L3Handler
             conns.findAll(batchKeyA, batchKeyB, batchHandle, batchScratch, count);
             batchChanges = conns.changes();
         }
+        inBatch = true;
         try
         {
             for (int i = 0; i < count; i++)
@@ -254,6 +284,8 @@ public final class Router implements L3Handler
         {
             batchCurrent = -1;
             batchCount = 0;
+            inBatch = false;
+            publishCounts();
         }
     }
 
@@ -328,6 +360,7 @@ public final class Router implements L3Handler
             work += servicePending();
         }
         work += neighbours.sweep(nowNanos, prober);
+        publishCounts(); // a held packet's host unreachable may have been translated and routed
         return work;
     }
 
@@ -348,7 +381,7 @@ public final class Router implements L3Handler
             return;
         }
         final int result = parser.parse(buffer, eth, ethLength);
-        final long destination = MacAddress.read(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
+        final long destination = MacAddress.readFirst(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
         final boolean toUs = destination == ifMac[iface];
         if (!toUs && !MacAddress.isBroadcast(destination))
         {
@@ -436,10 +469,11 @@ public final class Router implements L3Handler
 
     private void onIpv4(final int iface, final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        final Ipv4Header ip = parser.ipv4();
-        final int src = ip.source();
-        final int dst = ip.destination();
-        final int protocol = ip.protocol();
+        // Few wide reads (each is bounds-checked): both addresses in one, both ports in one; protocol as parsed.
+        final long addresses = buffer.getLong(parser.l3Offset() + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int src = (int)(addresses >>> 32);
+        final int dst = (int)addresses;
+        final int protocol = parser.ipProtocol();
         final boolean fragment = parser.isFragment();
 
         int sport = 0;
@@ -448,18 +482,11 @@ public final class Router implements L3Handler
         boolean echoRequest = false;
         if (!fragment)
         {
-            if (parser.has(FrameParser.LAYER_TCP))
+            if (parser.has(FrameParser.LAYER_TCP | FrameParser.LAYER_UDP))
             {
-                final TcpHeader tcp = parser.tcp();
-                sport = tcp.sourcePort();
-                dport = tcp.destinationPort();
-                trackable = true;
-            }
-            else if (parser.has(FrameParser.LAYER_UDP))
-            {
-                final UdpHeader udp = parser.udp();
-                sport = udp.sourcePort();
-                dport = udp.destinationPort();
+                final int ports = buffer.getInt(parser.l4Offset(), ByteOrder.BIG_ENDIAN); // same place in both
+                sport = ports >>> 16;
+                dport = ports & 0xFFFF;
                 trackable = true;
             }
             else if (parser.has(FrameParser.LAYER_ICMP))
@@ -723,8 +750,9 @@ public final class Router implements L3Handler
         }
         conns.countPacket(handle);
         track(record, handle & 1, protocol);
-        counters.increment(RouterCounter.NAT_TRANSLATED);
-        forward(egress, buffer, offset, length, newDst);
+        translated++;
+        routed++;
+        send(egress, nextHop(egress, newDst), buffer, offset, length); // admitted above, TTL decremented by rewrite
     }
 
     private boolean rewrite(final MutableDirectBuffer buffer, final int offset, final int protocol,
@@ -748,7 +776,8 @@ public final class Router implements L3Handler
             }
         }
 
-        int ipSum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        // TTL, protocol and header checksum are one big-endian word: read once, written once with the new TTL.
+        final int ttlWord = buffer.getInt(l3 + Ipv4Header.TTL_OFFSET, ByteOrder.BIG_ENDIAN);
         int l4Sum = buffer.getShort(checksumField, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         if (protocol == Ipv4Header.PROTOCOL_ICMP)
         {
@@ -784,44 +813,51 @@ public final class Router implements L3Handler
                 }
                 else
                 {
+                    // RFC 1624 eqn. 3 for all changed words at once, one fold: the same result as one update each.
+                    long sum = ~l4Sum & 0xFFFF;
                     if (src != newSrc)
                     {
-                        l4Sum = Checksum.update32(l4Sum, src, newSrc);
+                        sum += Checksum.change32(src, newSrc);
                     }
                     if (dst != newDst)
                     {
-                        l4Sum = Checksum.update32(l4Sum, dst, newDst);
+                        sum += Checksum.change32(dst, newDst);
                     }
                     if (sport != newSport)
                     {
-                        l4Sum = Checksum.update16(l4Sum, sport, newSport);
+                        sum += Checksum.change16(sport, newSport);
                     }
                     if (dport != newDport)
                     {
-                        l4Sum = Checksum.update16(l4Sum, dport, newDport);
+                        sum += Checksum.change16(dport, newDport);
                     }
+                    l4Sum = ~Checksum.fold(sum) & 0xFFFF;
                     if (protocol == Ipv4Header.PROTOCOL_UDP && l4Sum == 0)
                     {
                         l4Sum = 0xFFFF; // 0 means "no checksum" in UDP
                     }
                 }
             }
-            buffer.putShort(l4, (short)newSport, ByteOrder.BIG_ENDIAN);
-            buffer.putShort(l4 + 2, (short)newDport, ByteOrder.BIG_ENDIAN);
+            buffer.putInt(l4, (newSport << 16) | newDport, ByteOrder.BIG_ENDIAN); // both ports
         }
         buffer.putShort(checksumField, (short)l4Sum, ByteOrder.BIG_ENDIAN);
 
+        // The TTL decrement of routing (admitted by the caller: TTL > 1) folded in with the address changes.
+        final int ttlProtocol = ttlWord >>> 16;
+        final int decremented = ttlProtocol - 0x100;
+        long sum = (~ttlWord & 0xFFFF) + Checksum.change16(ttlProtocol, decremented);
         if (src != newSrc)
         {
-            ipSum = Checksum.update32(ipSum, src, newSrc);
+            sum += Checksum.change32(src, newSrc);
             buffer.putInt(l3 + Ipv4Header.SOURCE_OFFSET, newSrc, ByteOrder.BIG_ENDIAN);
         }
         if (dst != newDst)
         {
-            ipSum = Checksum.update32(ipSum, dst, newDst);
+            sum += Checksum.change32(dst, newDst);
             buffer.putInt(l3 + Ipv4Header.DESTINATION_OFFSET, newDst, ByteOrder.BIG_ENDIAN);
         }
-        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET, (short)ipSum, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(l3 + Ipv4Header.TTL_OFFSET, (decremented << 16) | (~Checksum.fold(sum) & 0xFFFF),
+            ByteOrder.BIG_ENDIAN);
         return true;
     }
 
@@ -1087,17 +1123,22 @@ public final class Router implements L3Handler
         {
             return;
         }
-        final int l3 = parser.l3Offset();
-        final int ttl = buffer.getByte(l3 + Ipv4Header.TTL_OFFSET) & 0xFF;
-        final int protocol = buffer.getByte(l3 + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
-        final int sum = buffer.getShort(l3 + Ipv4Header.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        buffer.putByte(l3 + Ipv4Header.TTL_OFFSET, (byte)(ttl - 1));
-        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET,
-            (short)Checksum.update16(sum, (ttl << 8) | protocol, ((ttl - 1) << 8) | protocol), ByteOrder.BIG_ENDIAN);
-        final int nextHop = egress == UPLINK && uplinkGateway != 0 &&
+        // TTL, protocol and header checksum are one big-endian word: one read, one write.
+        final int at = parser.l3Offset() + Ipv4Header.TTL_OFFSET;
+        final int word = buffer.getInt(at, ByteOrder.BIG_ENDIAN);
+        final int ttlProtocol = word >>> 16;
+        final int decremented = ttlProtocol - 0x100;
+        final int sum = Checksum.update16(word & 0xFFFF, ttlProtocol, decremented);
+        buffer.putInt(at, (decremented << 16) | sum, ByteOrder.BIG_ENDIAN);
+        routed++;
+        send(egress, nextHop(egress, dst), buffer, offset, length);
+    }
+
+    /** The uplink's gateway for destinations off the uplink's subnet, else the destination itself. */
+    private int nextHop(final int egress, final int dst)
+    {
+        return egress == UPLINK && uplinkGateway != 0 &&
             (dst & ifMask[UPLINK]) != (ifIp[UPLINK] & ifMask[UPLINK]) ? uplinkGateway : dst;
-        counters.increment(RouterCounter.ROUTED);
-        send(egress, nextHop, buffer, offset, length);
     }
 
     private void send(final int egress, final int nextHop, final MutableDirectBuffer buffer, final int offset,

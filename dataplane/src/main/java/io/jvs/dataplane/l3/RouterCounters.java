@@ -24,8 +24,14 @@ public final class RouterCounters
     /** Writer thread only. */
     public void increment(final RouterCounter counter)
     {
+        add(counter, 1);
+    }
+
+    /** Writer thread only. */
+    public void add(final RouterCounter counter, final long delta)
+    {
         final int offset = counter.ordinal() * Long.BYTES;
-        buffer.putLongRelease(offset, buffer.getLong(offset) + 1);
+        buffer.putLongRelease(offset, buffer.getLong(offset) + delta);
     }
 
     /** Writer thread only. */

@@ -97,11 +97,15 @@ public final class FrameParser
                 layers |= LAYER_IPV4;
                 l3Offset = l3;
                 l3Length = ipv4.totalLength();
-                ipProtocol = ipv4.protocol();
-                fragment = ipv4.isFragment();
-                if (ipv4.isLaterFragment())
+                // Flags/fragment offset, TTL and protocol in one (bounds-checked) read; the header is >= 20 bytes.
+                final int fragmentTtlProtocol =
+                    buffer.getInt(l3 + Ipv4Header.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN);
+                ipProtocol = fragmentTtlProtocol & 0xFF;
+                fragment = (fragmentTtlProtocol >>> 16 &
+                    (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0;
+                if ((fragmentTtlProtocol >>> 16 & Ipv4Header.FRAGMENT_OFFSET_MASK) != 0)
                 {
-                    return ParseResult.OK;
+                    return ParseResult.OK; // a later fragment: no L4 header here
                 }
                 l4Offset = ipv4.payloadOffset();
                 l4Length = ipv4.payloadLength();

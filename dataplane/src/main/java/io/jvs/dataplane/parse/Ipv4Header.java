@@ -62,7 +62,9 @@ public final class Ipv4Header
         {
             return fail(ParseResult.TRUNCATED);
         }
-        final int versionIhl = buffer.getByte(offset + VERSION_IHL_OFFSET) & 0xFF;
+        // Version/IHL, TOS and total length in one (bounds-checked) read.
+        final int firstWord = buffer.getInt(offset + VERSION_IHL_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int versionIhl = firstWord >>> 24;
         if ((versionIhl >>> 4) != VERSION)
         {
             return fail(ParseResult.BAD_VERSION);
@@ -77,7 +79,7 @@ public final class Ipv4Header
         {
             return fail(ParseResult.TRUNCATED);
         }
-        final int totalLength = buffer.getShort(offset + TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int totalLength = firstWord & 0xFFFF; // TOTAL_LENGTH_OFFSET = 2
         if (totalLength < headerLength || totalLength > length)
         {
             return fail(ParseResult.BAD_TOTAL_LENGTH);

@@ -28,6 +28,12 @@ public final class MacAddress
             (buffer.getInt(index + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
     }
 
+    /** The first of two adjacent addresses (an Ethernet header's destination), 8 bytes readable, in one read. */
+    public static long readFirst(final DirectBuffer buffer, final int index)
+    {
+        return buffer.getLong(index, ByteOrder.BIG_ENDIAN) >>> 16;
+    }
+
     public static void write(final MutableDirectBuffer buffer, final int index, final long mac)
     {
         buffer.putShort(index, (short)(mac >>> 32), ByteOrder.BIG_ENDIAN);

@@ -101,6 +101,36 @@ class ChecksumTest
         }
     }
 
+    /** The router folds several changes at once: bit for bit what one update after the other gives, 0xFFFF/0 too. */
+    @Test
+    void changesFoldedOnceEqualUpdatesOneByOne()
+    {
+        final int[] edges = { 0, 0xFFFF, 0xFFFE, 1, 0x8000 };
+        for (int round = 0; round < 200_000; round++)
+        {
+            int checksum = round < 1000 ? edges[round % edges.length] : RANDOM.nextInt(0x10000);
+            long sum = ~checksum & 0xFFFF;
+            final int changes = 1 + RANDOM.nextInt(5);
+            for (int c = 0; c < changes; c++)
+            {
+                final boolean wide = RANDOM.nextBoolean();
+                final int old = round < 1000 ? (RANDOM.nextBoolean() ? 0 : -1) : RANDOM.nextInt();
+                final int now = RANDOM.nextInt(4) == 0 ? old : RANDOM.nextInt();
+                if (wide)
+                {
+                    checksum = Checksum.update32(checksum, old, now);
+                    sum += Checksum.change32(old, now);
+                }
+                else
+                {
+                    checksum = Checksum.update16(checksum, old & 0xFFFF, now & 0xFFFF);
+                    sum += Checksum.change16(old & 0xFFFF, now & 0xFFFF);
+                }
+            }
+            assertEquals(checksum, ~Checksum.fold(sum) & 0xFFFF, "round " + round);
+        }
+    }
+
     @Test
     void partialPseudoHeaderUpdateEqualsRecomputedPseudoHeaderSum()
     {

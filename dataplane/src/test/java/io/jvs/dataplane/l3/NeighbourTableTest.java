@@ -98,6 +98,42 @@ class NeighbourTableTest
         assertEquals(8, table.size());
     }
 
+    /** The per-interface last-hit slot stays right while other entries are removed and shifted around it. */
+    @Test
+    void repeatedNextHopsFindTheirOwnSlotThroughRemovals()
+    {
+        final NeighbourTable table = new NeighbourTable(64);
+        final Map<Long, Long> model = new HashMap<>();
+        final SplittableRandom random = new SplittableRandom(5);
+        for (int step = 0; step < 100_000; step++)
+        {
+            final int iface = random.nextInt(3);
+            final int ip = random.nextInt(4) != 0 ? random.nextInt(2) : random.nextInt(100); // mostly 2 next hops
+            final long key = NeighbourTable.key(iface, ip);
+            if (random.nextInt(4) == 0)
+            {
+                final int slot = table.find(iface, ip);
+                if (slot != NeighbourTable.NOT_FOUND)
+                {
+                    table.remove(slot);
+                    model.remove(key);
+                }
+                continue;
+            }
+            final int slot = table.findOrCreate(iface, ip);
+            if (slot == NeighbourTable.NOT_FOUND)
+            {
+                assertEquals(64, model.size(), "refused only when full");
+                continue;
+            }
+            assertEquals(slot, table.find(iface, ip), "the slot the hash probe finds");
+            assertEquals(model.getOrDefault(key, NeighbourTable.UNRESOLVED), table.mac(slot));
+            final long mac = 0x0200_0000_0000L | step;
+            table.resolve(slot, mac, T0);
+            model.put(key, mac);
+        }
+    }
+
     @Test
     void randomAddRemoveMatchesAModel()
     {
