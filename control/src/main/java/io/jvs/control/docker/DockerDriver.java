@@ -397,7 +397,8 @@ public final class DockerDriver
         final Set<String> serviceNetworks = new HashSet<>();
         final Set<String> serviceEndpoints = new HashSet<>();
         final Set<String> overlayTargets = new HashSet<>();
-        networks.values().stream().filter(n -> TYPE_OVERLAY.equals(n.type())).forEach(n -> overlayTargets.add(n.target()));
+        networks.values().stream().filter(n -> TYPE_OVERLAY.equals(n.type()))
+            .forEach(n -> overlayTargets.add(n.target()));
         for (final NetworkService.NetworkDetails details : service.networks())
         {
             if (overlayTargets.contains(details.network().id()))

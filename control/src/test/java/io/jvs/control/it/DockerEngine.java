@@ -66,7 +66,8 @@ final class DockerEngine implements AutoCloseable
                 (dockerd == null ? "dockerd" : "the docker CLI") + " is not installed: apt-get install -y docker.io");
         }
         Files.createDirectories(PLUGIN_DIR);
-        final List<String> argv = new ArrayList<>(netns == null ? List.of() : List.of("nsenter", "--net=/run/netns/" + netns));
+        final List<String> argv = new ArrayList<>(netns == null ? List.of() :
+            List.of("nsenter", "--net=/run/netns/" + netns));
         argv.addAll(List.of(dockerd,
             "--data-root", dir.resolve("data").toString(),
             "--exec-root", dir.resolve("exec").toString(),

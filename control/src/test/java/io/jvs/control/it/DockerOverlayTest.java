@@ -261,7 +261,8 @@ class DockerOverlayTest
         final String second = docker.ok("inspect", "-f",
             "{{(index .NetworkSettings.Networks \"" + net + "\").IPAddress}}", run + "c2").strip();
         assertFalse(List.of(sandboxIp, containerIp, "10.254.7.1").contains(second), second);
-        assertTrue(docker.ok("exec", run + "c2", "ping", "-c", "1", "-W", "2", sandboxIp).contains("1 packets received"));
+        assertTrue(docker.ok("exec", run + "c2", "ping", "-c", "1", "-W", "2", sandboxIp)
+            .contains("1 packets received"));
     }
 
     @Test
