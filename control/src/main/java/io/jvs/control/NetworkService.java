@@ -55,6 +55,8 @@ public final class NetworkService implements AutoCloseable
     private static final String HOST_ENDPOINT_LABEL = "docker-";
     /** Host endpoints' second veth end: the host end's name plus this (11 characters, inside IFNAMSIZ). */
     private static final String HOST_PEER_SUFFIX = "c";
+    /** Sandbox of an overlay address Docker's IPAM handed out that no endpoint took yet. */
+    private static final String DOCKER_IPAM_HOLDER = "docker-ipam";
 
     /**
      * What {@code network create} asks for; null fields take defaults.
@@ -597,6 +599,12 @@ public final class NetworkService implements AutoCloseable
             throw JvsException.conflict("endpoint " + endpointId + " already exists");
         }
         final Ipam ipam = ipams.get(network.id());
+        final Integer vni = overlayVnis.get(network.id());
+        if (vni != null && requestedAddress == 0)
+        {
+            throw JvsException.invalid("an endpoint on overlay network " + network.name() + " needs its address " +
+                "from jvs's IPAM (--ipam-driver jvs)");
+        }
         final int address;
         if (requestedAddress == 0)
         {
@@ -608,6 +616,28 @@ public final class NetworkService implements AutoCloseable
             address = requestedAddress;
         }
         final String mac = requestedMac == null || requestedMac.isEmpty() ? Ipv4.dockerMac(address) : requestedMac;
+        if (vni != null)
+        {
+            // The address is the IPAM's placeholder key: now it names the endpoint and its MAC (remote hosts program
+            // MAC -> this VTEP and answer ARP for it); refused if another host holds it.
+            final boolean claimed;
+            try
+            {
+                claimed = overlay.reclaim(network.id(), label, address, mac);
+            }
+            catch (final RuntimeException ex)
+            {
+                ipam.release(address);
+                throw ex;
+            }
+            if (!claimed)
+            {
+                ipam.release(address);
+                throw JvsException.conflict("address " + Ipv4.format(address) + " on overlay network " +
+                    network.name() + " is held by another host");
+            }
+        }
+        final int linkMtu = vni != null ? overlay.tunnels().innerMtuOf(vni) : mtu;
         final String hostInterface;
         final String peerInterface;
         try
@@ -617,14 +647,14 @@ public final class NetworkService implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            ipam.release(address);
+            releaseAddress(network, ipam, address);
             throw ex;
         }
         boolean linkCreated = false;
         int portId = Endpoint.NO_PORT;
         try
         {
-            ip.createHostVeth(hostInterface, peerInterface, mac, mtu);
+            ip.createHostVeth(hostInterface, peerInterface, mac, linkMtu);
             linkCreated = true;
             ip.disableIpv6OnHost(hostInterface);
             ip.linkUp(null, hostInterface);
@@ -645,7 +675,7 @@ public final class NetworkService implements AutoCloseable
             {
                 runQuietly(() -> ip.deleteLink(hostInterface), ex);
             }
-            ipam.release(address);
+            runQuietly(() -> releaseAddress(network, ipam, address), ex);
             throw ex;
         }
     }
@@ -1100,7 +1130,8 @@ public final class NetworkService implements AutoCloseable
     /** @return null when the endpoint is back (address claimed, switch port), else why it was dropped. */
     private String reattachOverlayEndpoint(final Network network, final Endpoint stored)
     {
-        if (store.sandbox(stored.sandbox()).isEmpty() || !ip.linkExists(stored.hostInterface()))
+        final boolean hostEndpoint = hostEndpointLabel(stored.id()).equals(stored.sandbox()); // Docker's
+        if ((store.sandbox(stored.sandbox()).isEmpty() && !hostEndpoint) || !ip.linkExists(stored.hostInterface()))
         {
             store.removeEndpoint(stored.networkId(), stored.sandbox());
             runQuietly(() -> ip.deleteLink(stored.hostInterface()), null);
@@ -1192,6 +1223,122 @@ public final class NetworkService implements AutoCloseable
 
     private Network createOverlayNetwork(final CreateNetworkRequest request, final Map<String, String> options)
     {
+        final OverlayControl.Definition definition = overlayDefinition(request, options);
+        final OverlayNetwork defined = overlay.define(definition, newId(), overlayLocalTaken());
+        try
+        {
+            return installOverlay(defined);
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> overlay.undefine(defined.id()), ex);
+            throw ex;
+        }
+    }
+
+    /**
+     * A Docker network with {@code -o type=overlay -o name=NAME}: this host's Docker network maps to the cluster's
+     * overlay network NAME, created with Docker's subnet and gateway (from jvs's IPAM) if the cluster has none of
+     * that name, joined if it has one with the same subnet and gateway (and VNI, encryption if given). Docker's
+     * endpoints on it are overlay endpoints of that network. @return the overlay network (its id is the cluster's).
+     *
+     * @param options overlay driver options: {@code vni}, {@code encrypted}.
+     */
+    public synchronized Network attachDockerOverlay(final String dockerNetworkId, final String name,
+        final String subnet, final String gateway, final boolean internal, final Map<String, String> options)
+    {
+        checkOpen();
+        checkName("network", name);
+        final OverlayControl.Definition definition = overlayDefinition(
+            new CreateNetworkRequest(name, Network.DRIVER_OVERLAY, subnet, gateway, internal), options);
+        final Optional<Network> local = findByName(name);
+        if (local.isPresent() && !overlayVnis.containsKey(local.get().id()))
+        {
+            throw JvsException.conflict("network with name " + name + " already exists on this host and is not an " +
+                "overlay network");
+        }
+        final String id = local.map(Network::id).orElseGet(this::newId);
+        final List<Cidr> taken = overlayLocalTaken();
+        taken.removeIf(c -> c.equals(Cidr.parse(subnet))); // Docker's pool for this very network (jvs's IPAM)
+        final OverlayNetwork defined = overlay.attachDocker(definition, id, taken, dockerNetworkId);
+        if (overlayVnis.containsKey(defined.id()))
+        {
+            return store.network(defined.id()).orElseThrow();
+        }
+        try
+        {
+            return installOverlay(defined);
+        }
+        catch (final RuntimeException ex)
+        {
+            runQuietly(() -> detachDockerOverlay(defined.id()), ex);
+            throw ex;
+        }
+    }
+
+    /**
+     * {@code docker network rm} of a Docker network mapped to an overlay network: this host's mapping goes; the
+     * overlay network goes too (from every host) only if it was created through Docker, no host maps a Docker
+     * network to it any more and no host has endpoints on it. Other hosts' sandboxes keep it otherwise.
+     */
+    public synchronized void detachDockerOverlay(final String networkId)
+    {
+        checkOpen();
+        if (overlay.detachDocker(networkId))
+        {
+            final Optional<Network> network = store.network(networkId);
+            try
+            {
+                if (network.isPresent() && store.endpointsOfNetwork(networkId).isEmpty())
+                {
+                    remove(network.get());
+                }
+                else
+                {
+                    overlay.undefine(networkId);
+                }
+            }
+            catch (final JvsException ex)
+            {
+                // An endpoint or a Docker network appeared meanwhile: the network stays, which is what they need.
+                warnOnce("overlay network " + networkId + " kept: " + ex.getMessage());
+            }
+        }
+    }
+
+    /** The overlay network installed here whose subnet is exactly {@code subnet} (Docker IPAM pools). */
+    public synchronized Optional<Network> overlayNetworkWithSubnet(final Cidr subnet)
+    {
+        return overlayVnis.keySet().stream().map(id -> store.network(id).orElseThrow())
+            .filter(n -> n.subnet().equals(subnet)).findFirst();
+    }
+
+    /** Docker's IPAM on an overlay network: an address unique in the cluster, held under a placeholder record. */
+    public synchronized int allocateDockerOverlayAddress(final String networkId, final int requested,
+        final java.util.function.IntPredicate avoid)
+    {
+        checkOpen();
+        return overlay.allocate(networkId, DOCKER_IPAM_HOLDER, Ipv4::dockerMac, requested, avoid);
+    }
+
+    /** Docker's IPAM releases an address: freed in the cluster if no endpoint took it over meanwhile. */
+    public synchronized void releaseDockerOverlayAddress(final String networkId, final int address)
+    {
+        checkOpen();
+        overlay.releaseIfHeld(networkId, address, DOCKER_IPAM_HOLDER);
+    }
+
+    private List<Cidr> overlayLocalTaken()
+    {
+        final List<Cidr> taken = new ArrayList<>(ip.hostRoutes());
+        store.networks().stream().filter(n -> n.subnet() != null && !overlayVnis.containsKey(n.id()))
+            .forEach(n -> taken.add(n.subnet()));
+        return taken;
+    }
+
+    private OverlayControl.Definition overlayDefinition(final CreateNetworkRequest request,
+        final Map<String, String> options)
+    {
         if (overlay == null)
         {
             throw JvsException.invalid("driver \"overlay\" is not enabled on this daemon");
@@ -1220,20 +1367,8 @@ public final class NetworkService implements AutoCloseable
                     "\" for driver overlay (known: vni, encrypted)");
             }
         }
-        final List<Cidr> taken = new ArrayList<>(ip.hostRoutes());
-        store.networks().stream().filter(n -> n.subnet() != null && !overlayVnis.containsKey(n.id()))
-            .forEach(n -> taken.add(n.subnet()));
-        final OverlayNetwork defined = overlay.define(new OverlayControl.Definition(request.name(), request.subnet(),
-            request.gateway(), vni, request.internal(), encrypted), newId(), taken);
-        try
-        {
-            return installOverlay(defined);
-        }
-        catch (final RuntimeException ex)
-        {
-            runQuietly(() -> overlay.undefine(defined.id()), ex);
-            throw ex;
-        }
+        return new OverlayControl.Definition(request.name(), request.subnet(), request.gateway(), vni,
+            request.internal(), encrypted);
     }
 
     /**

@@ -41,12 +41,20 @@ public final class DockerDriver
     private static final int PROTO_TCP = 6;
     private static final int PROTO_UDP = 17;
     static final String TYPE_BRIDGE = "bridge";
+    static final String TYPE_OVERLAY = "overlay";
+    /** The cluster's name of the overlay network (Docker does not tell drivers the network's own name). */
+    static final String OPTION_NAME = "name";
     private static final int MIN_MTU = 68;
     private static final int MAX_MTU = 65535;
     private static final String CONTAINER_INTERFACE_PREFIX = "eth";
 
-    /** A Docker network's own settings. */
-    private record DockerNetwork(String id, String type, int mtu)
+    /**
+     * A Docker network's own settings.
+     *
+     * @param target the jvs network its endpoints go on: the same id for a bridge network, the cluster's overlay
+     *               network for {@code -o type=overlay}.
+     */
+    private record DockerNetwork(String id, String type, int mtu, String target)
     {
     }
 
@@ -63,8 +71,9 @@ public final class DockerDriver
         this.tables = tables;
         for (final JsonNode row : tables.rows(NETWORKS).values())
         {
-            networks.put(row.path("id").asText(),
-                new DockerNetwork(row.path("id").asText(), row.path("type").asText(), row.path("mtu").asInt()));
+            final String id = row.path("id").asText();
+            networks.put(id, new DockerNetwork(id, row.path("type").asText(), row.path("mtu").asInt(),
+                row.path("target").asText(id)));
         }
         tables.rows(ENDPOINTS).values().forEach(row ->
             sandboxes.put(row.path("id").asText(), row.path("sandboxKey").asText()));
@@ -89,9 +98,10 @@ public final class DockerDriver
                 "(-o type=" + type + (generic.has(LanSpec.PARENT) ? ", -o parent" : "") + "): create them with " +
                 "`jvs network create -d macvlan -o parent=IFACE`");
         }
-        if (!TYPE_BRIDGE.equals(type))
+        if (!TYPE_BRIDGE.equals(type) && !TYPE_OVERLAY.equals(type))
         {
-            throw JvsException.invalid("unknown network type \"" + type + "\": jvs supports -o type=bridge");
+            throw JvsException.invalid("unknown network type \"" + type + "\": jvs supports -o type=bridge and " +
+                "-o type=overlay");
         }
         final int mtu = mtu(generic.path(OPTION_MTU).asText(""));
         if (options.path(OPTION_IPV6).asBoolean(false) || request.path("IPv6Data").size() > 0)
@@ -106,18 +116,95 @@ public final class DockerDriver
         final String pool = DockerPluginApi.requiredText(ipv4.get(0), "Pool");
         final String gateway = addressOnly(DockerPluginApi.optionalText(ipv4.get(0), "Gateway"));
         final boolean internal = options.path(OPTION_INTERNAL).asBoolean(false);
-        service.createDockerNetwork(id, pool, gateway, internal);
-        final DockerNetwork network = new DockerNetwork(id, type, mtu);
-        tables.put(NETWORKS, id, json.createObjectNode().put("id", id).put("type", type).put("mtu", mtu));
+        final String target;
+        if (TYPE_OVERLAY.equals(type))
+        {
+            if (networks.containsKey(id))
+            {
+                throw JvsException.conflict("network " + id + " already exists");
+            }
+            target = createOverlay(id, generic, mtu, ipv4.get(0), pool, gateway, internal);
+        }
+        else
+        {
+            checkBridgeOptions(generic);
+            service.createDockerNetwork(id, pool, gateway, internal);
+            target = id;
+        }
+        final DockerNetwork network = new DockerNetwork(id, type, mtu, target);
+        tables.put(NETWORKS, id, json.createObjectNode().put("id", id).put("type", type).put("mtu", mtu)
+            .put("target", target));
         networks.put(id, network);
         return json.createObjectNode();
+    }
+
+    /**
+     * {@code -o type=overlay -o name=NAME [-o vni=N] [-o encrypted]}: Docker's network maps to the cluster's overlay
+     * network NAME (created or joined). Only with jvs's IPAM: Docker's own allocates per host, so two hosts would
+     * hand out the same addresses. @return the overlay network's id.
+     */
+    private String createOverlay(final String id, final JsonNode generic, final int mtu, final JsonNode ipv4,
+        final String pool, final String gateway, final boolean internal)
+    {
+        final String space = DockerPluginApi.optionalText(ipv4, "AddressSpace");
+        if (!DockerIpam.LOCAL_ADDRESS_SPACE.equals(space) && !DockerIpam.GLOBAL_ADDRESS_SPACE.equals(space))
+        {
+            throw JvsException.invalid("-o type=overlay needs --ipam-driver jvs: Docker's default IPAM hands out " +
+                "addresses per host, so containers on different hosts would get the same ones");
+        }
+        if (mtu != 0)
+        {
+            throw JvsException.invalid(OPTION_MTU + " is not supported on overlay networks: their MTU is the " +
+                "daemon's --overlay-mtu (the underlay's MTU minus the VXLAN headers)");
+        }
+        final String name = generic.path(OPTION_NAME).asText("");
+        if (name.isEmpty())
+        {
+            throw JvsException.invalid("-o type=overlay needs -o name=NAME, the cluster's name for the network, the " +
+                "same on every host (Docker does not tell network drivers the network's name)");
+        }
+        final Map<String, String> overlayOptions = new LinkedHashMap<>();
+        for (final Iterator<Map.Entry<String, JsonNode>> it = generic.fields(); it.hasNext(); )
+        {
+            final Map.Entry<String, JsonNode> option = it.next();
+            if (!OPTION_TYPE.equals(option.getKey()) && !OPTION_NAME.equals(option.getKey()))
+            {
+                overlayOptions.put(option.getKey(), option.getValue().asText(""));
+            }
+        }
+        return service.attachDockerOverlay(id, name, pool, gateway, internal, overlayOptions).id();
+    }
+
+    /** Overlay options without {@code -o type=overlay} are a mistake worth saying (other options are ignored). */
+    private static void checkBridgeOptions(final JsonNode generic)
+    {
+        for (final String key : List.of(OPTION_NAME, "vni", "encrypted"))
+        {
+            if (generic.has(key))
+            {
+                throw JvsException.invalid("option \"" + key + "\" is for overlay networks: add -o type=overlay");
+            }
+        }
     }
 
     public synchronized ObjectNode deleteNetwork(final JsonNode request)
     {
         final String id = DockerPluginApi.requiredText(request, "NetworkID");
-        network(id);
-        service.removeDockerNetwork(id);
+        final DockerNetwork network = network(id);
+        if (TYPE_OVERLAY.equals(network.type()))
+        {
+            final List<String> own = service.network(network.target()).endpoints().stream()
+                .filter(e -> sandboxes.containsKey(e.id())).map(e -> e.sandbox()).toList();
+            if (!own.isEmpty())
+            {
+                throw JvsException.conflict("network " + id + " has active endpoints (" + String.join(", ", own) + ")");
+            }
+            service.detachDockerOverlay(network.target()); // the cluster's network stays while other hosts use it
+        }
+        else
+        {
+            service.removeDockerNetwork(id);
+        }
         tables.remove(NETWORKS, id);
         networks.remove(id);
         return json.createObjectNode();
@@ -145,7 +232,7 @@ public final class DockerDriver
         {
             throw JvsException.invalid("invalid MAC address \"" + mac + "\"");
         }
-        final Endpoint endpoint = service.createHostEndpoint(network.id(), endpointId, address,
+        final Endpoint endpoint = service.createHostEndpoint(network.target(), endpointId, address,
             macGiven ? mac.toLowerCase() : null, network.mtu());
         saveEndpoint(endpointId, "");
         final ObjectNode response = json.createObjectNode();
@@ -309,8 +396,18 @@ public final class DockerDriver
     {
         final Set<String> serviceNetworks = new HashSet<>();
         final Set<String> serviceEndpoints = new HashSet<>();
+        final Set<String> overlayTargets = new HashSet<>();
+        networks.values().stream().filter(n -> TYPE_OVERLAY.equals(n.type()))
+            .forEach(n -> overlayTargets.add(n.target()));
         for (final NetworkService.NetworkDetails details : service.networks())
         {
+            if (overlayTargets.contains(details.network().id()))
+            {
+                serviceNetworks.add(details.network().id());
+                details.endpoints().stream().filter(e -> NetworkService.hostEndpointLabel(e.id()).equals(e.sandbox()))
+                    .forEach(e -> serviceEndpoints.add(e.id()));
+                continue;
+            }
             if (!details.network().ownedByDocker())
             {
                 continue;
@@ -320,7 +417,7 @@ public final class DockerDriver
             {
                 final String id = details.network().id();
                 tables.put(NETWORKS, id, json.createObjectNode().put("id", id).put("type", TYPE_BRIDGE).put("mtu", 0));
-                networks.put(id, new DockerNetwork(id, TYPE_BRIDGE, 0));
+                networks.put(id, new DockerNetwork(id, TYPE_BRIDGE, 0, id));
             }
             for (final Endpoint endpoint : details.endpoints())
             {
@@ -337,7 +434,7 @@ public final class DockerDriver
         for (final Iterator<String> it = networks.keySet().iterator(); it.hasNext(); )
         {
             final String id = it.next();
-            if (!serviceNetworks.contains(id))
+            if (!serviceNetworks.contains(networks.get(id).target()))
             {
                 tables.remove(NETWORKS, id);
                 it.remove();
@@ -368,8 +465,8 @@ public final class DockerDriver
     {
         final String networkId = DockerPluginApi.requiredText(request, "NetworkID");
         final String endpointId = DockerPluginApi.requiredText(request, "EndpointID");
-        network(networkId);
-        return service.findEndpoint(endpointId).filter(e -> e.networkId().equals(networkId))
+        final String target = network(networkId).target();
+        return service.findEndpoint(endpointId).filter(e -> e.networkId().equals(target))
             .orElseThrow(() -> JvsException.notFound("endpoint " + endpointId + " not found in network " + networkId));
     }
 

@@ -88,9 +88,13 @@ public final class DockerIpam
             throw JvsException.invalid("--ip-range (sub-pool " + subPool + ") is not supported by the jvs IPAM driver");
         }
         final String requested = DockerPluginApi.optionalText(request, "Pool");
+        final Cidr exactOverlay = requested == null || requested.isEmpty() ? null :
+            service.overlayNetworkWithSubnet(Cidr.parse(requested)).map(n -> n.subnet()).orElse(null);
         final List<Cidr> taken = new ArrayList<>();
+        // An overlay network's exact subnet is a pool for the Docker network that maps to it on this host
+        // (-o type=overlay): the driver's CreateNetwork checks that, and Docker releases the pool if it refuses.
         service.networks().stream().map(d -> d.network()).filter(n -> n.subnet() != null)
-            .forEach(n -> taken.add(n.subnet()));
+            .filter(n -> !n.subnet().equals(exactOverlay)).forEach(n -> taken.add(n.subnet()));
         pools.values().forEach(p -> taken.add(p.subnet()));
         final Cidr subnet;
         if (requested == null || requested.isEmpty())
@@ -134,8 +138,16 @@ public final class DockerIpam
         final String wanted = DockerPluginApi.optionalText(request, "Address");
         final boolean gateway = GATEWAY_REQUEST.equals(request.path("Options").path(ADDRESS_TYPE_OPTION).asText());
         final Cidr subnet = pool.subnet();
+        final String overlay = gateway ? null : overlayOf(pool);
         final int address;
-        if (wanted != null && !wanted.isEmpty())
+        if (overlay != null)
+        {
+            // Unique across hosts: an address key in the cluster store, created only if absent. Addresses this
+            // host's Docker still holds are skipped: their keys went with their endpoints before Docker released them.
+            address = service.allocateDockerOverlayAddress(overlay,
+                wanted == null || wanted.isEmpty() ? 0 : Ipv4.parse(wanted), pool.addresses()::contains);
+        }
+        else if (wanted != null && !wanted.isEmpty())
         {
             address = Ipv4.parse(wanted);
             if (!subnet.contains(address) || address == subnet.network() || address == subnet.broadcast())
@@ -176,7 +188,22 @@ public final class DockerIpam
         final Pool updated = new Pool(pool.id(), pool.subnet(), next);
         save(updated);
         pools.put(updated.id(), updated);
+        final String overlay = overlayOf(pool);
+        if (overlay != null)
+        {
+            service.releaseDockerOverlayAddress(overlay, address);
+        }
         return json.createObjectNode();
+    }
+
+    /**
+     * The overlay network a pool serves (null: a local pool): the one whose subnet is the pool's. Only the Docker
+     * network mapped to that overlay network can hold the pool, as RequestPool accepts an overlay's subnet for
+     * nothing else to keep (a bridge network on it is refused at CreateNetwork, and Docker releases the pool).
+     */
+    private String overlayOf(final Pool pool)
+    {
+        return service.overlayNetworkWithSubnet(pool.subnet()).map(n -> n.id()).orElse(null);
     }
 
     /** Addresses handed out in a pool, for tests and inspection. */

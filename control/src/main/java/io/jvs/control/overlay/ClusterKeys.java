@@ -12,6 +12,10 @@ package io.jvs.control.overlay;
  *                                         allocation (created only if absent) and MAC/IP -> VTEP in one key
  * /jvs/v1/keys/{network id}               {@link NetworkKeys} of an encrypted network (AES-256-GCM keys in clear:
  *                                         whoever reads etcd can read the overlay's traffic)
+ * /jvs/v1/docker/{network id}             present if the network was created through the Docker plugin: it goes
+ *                                         with the last Docker network mapped to it (when no host has endpoints)
+ * /jvs/v1/docker/{network id}/{host}      the Docker network id mapped to it on that host (no lease: a host that
+ *                                         is down still has its Docker network)
  * </pre>
  */
 public final class ClusterKeys
@@ -22,6 +26,7 @@ public final class ClusterKeys
     public static final String HOSTS = ROOT + "hosts/";
     public static final String ENDPOINTS = ROOT + "endpoints/";
     public static final String KEYS = ROOT + "keys/";
+    public static final String DOCKER = ROOT + "docker/";
 
     private ClusterKeys()
     {
@@ -50,5 +55,17 @@ public final class ClusterKeys
     public static String endpoint(final String networkId, final String address)
     {
         return endpoints(networkId) + address;
+    }
+
+    /** Marks a network created through the Docker plugin. */
+    public static String dockerOrigin(final String networkId)
+    {
+        return DOCKER + networkId;
+    }
+
+    /** One host's Docker network mapped to the overlay network. */
+    public static String dockerAttachment(final String networkId, final String hostId)
+    {
+        return DOCKER + networkId + "/" + hostId;
     }
 }

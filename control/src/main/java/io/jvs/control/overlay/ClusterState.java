@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -20,7 +22,8 @@ public final class ClusterState
 {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    public static final ClusterState EMPTY = new ClusterState(0, 0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), 0);
+    public static final ClusterState EMPTY =
+        new ClusterState(0, 0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), 0);
 
     private final long revision;
     private final long catalogRevision;
@@ -30,14 +33,20 @@ public final class ClusterState
     private final Map<String, List<EndpointRecord>> endpoints;
     private final Map<String, NetworkKeys> keys;
     private final Map<String, Long> keyRevisions;
+    /** Network id -> host -> Docker network id; a network created through Docker has an entry (maybe empty). */
+    private final Map<String, Map<String, String>> docker;
+    private final Set<String> dockerOrigins;
     private final int malformed;
 
     private ClusterState(
         final long revision, final long catalogRevision, final Map<String, OverlayNetwork> networks,
         final Map<String, Long> networkRevisions, final Map<String, HostRecord> hosts,
         final Map<String, List<EndpointRecord>> endpoints, final Map<String, NetworkKeys> keys,
-        final Map<String, Long> keyRevisions, final int malformed)
+        final Map<String, Long> keyRevisions, final Map<String, Map<String, String>> docker,
+        final Set<String> dockerOrigins, final int malformed)
     {
+        this.docker = docker;
+        this.dockerOrigins = dockerOrigins;
         this.keys = keys;
         this.keyRevisions = keyRevisions;
         this.revision = revision;
@@ -58,6 +67,8 @@ public final class ClusterState
         final Map<String, List<EndpointRecord>> endpoints = new HashMap<>();
         final Map<String, NetworkKeys> keys = new HashMap<>();
         final Map<String, Long> keyRevisions = new HashMap<>();
+        final Map<String, Map<String, String>> docker = new HashMap<>();
+        final Set<String> dockerOrigins = new HashSet<>();
         int malformed = 0;
         for (final ClusterKv.Entry e : snapshot.entries())
         {
@@ -83,6 +94,20 @@ public final class ClusterState
                     final EndpointRecord r = JSON.readValue(e.value(), EndpointRecord.class);
                     endpoints.computeIfAbsent(r.networkId(), k -> new ArrayList<>()).add(r);
                 }
+                else if (e.key().startsWith(ClusterKeys.DOCKER))
+                {
+                    final String rest = e.key().substring(ClusterKeys.DOCKER.length());
+                    final int slash = rest.indexOf('/');
+                    if (slash < 0)
+                    {
+                        dockerOrigins.add(rest);
+                    }
+                    else
+                    {
+                        docker.computeIfAbsent(rest.substring(0, slash), k -> new TreeMap<>())
+                            .put(rest.substring(slash + 1), e.value());
+                    }
+                }
                 else if (e.key().startsWith(ClusterKeys.KEYS))
                 {
                     final NetworkKeys k = JSON.readValue(e.value(), NetworkKeys.class);
@@ -98,7 +123,7 @@ public final class ClusterState
         endpoints.values().forEach(list -> list.sort(Comparator.comparing(EndpointRecord::sandbox)
             .thenComparing(EndpointRecord::address)));
         return new ClusterState(snapshot.revision(), catalog, Collections.unmodifiableMap(networks), revisions,
-            Collections.unmodifiableMap(hosts), endpoints, keys, keyRevisions, malformed);
+            Collections.unmodifiableMap(hosts), endpoints, keys, keyRevisions, docker, dockerOrigins, malformed);
     }
 
     public long revision()
@@ -153,6 +178,18 @@ public final class ClusterState
     public long keysRevision(final String networkId)
     {
         return keyRevisions.getOrDefault(networkId, 0L);
+    }
+
+    /** Host -> Docker network id, for each host whose Docker maps a network to this overlay network. */
+    public Map<String, String> dockerAttachments(final String networkId)
+    {
+        return docker.getOrDefault(networkId, Map.of());
+    }
+
+    /** Whether the network was created through the Docker plugin ({@link ClusterKeys#dockerOrigin}). */
+    public boolean createdThroughDocker(final String networkId)
+    {
+        return dockerOrigins.contains(networkId);
     }
 
     public int malformed()

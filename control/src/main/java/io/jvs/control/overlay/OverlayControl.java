@@ -316,6 +316,90 @@ public final class OverlayControl implements AutoCloseable
      */
     public OverlayNetwork define(final Definition def, final String id, final Collection<Cidr> localTaken)
     {
+        return define(def, id, localTaken, List.of());
+    }
+
+    /**
+     * A Docker network on this host ({@code docker network create -d jvs -o type=overlay -o name=NAME}) mapped to
+     * the cluster's overlay network NAME: joined if it exists and agrees with {@code def} (same subnet and gateway,
+     * and VNI, encryption and internal if given), else defined, marked as created through Docker. Either way this
+     * host's attachment ({@link ClusterKeys#dockerAttachment}) is written in the same transaction.
+     */
+    public OverlayNetwork attachDocker(final Definition def, final String id, final Collection<Cidr> localTaken,
+        final String dockerNetworkId)
+    {
+        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
+        {
+            final ClusterState s = read();
+            final OverlayNetwork existing = s.networkByName(def.name()).orElse(null);
+            if (existing == null)
+            {
+                return define(def, id, localTaken, List.of(
+                    new ClusterKv.Put(ClusterKeys.dockerOrigin(id), "docker", ClusterKv.NO_LEASE),
+                    new ClusterKv.Put(ClusterKeys.dockerAttachment(id, hostId), dockerNetworkId, ClusterKv.NO_LEASE)));
+            }
+            checkCompatible(existing, def);
+            if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.network(existing.id()), s.networkRevision(existing.id()))),
+                List.of(new ClusterKv.Put(ClusterKeys.dockerAttachment(existing.id(), hostId), dockerNetworkId,
+                    ClusterKv.NO_LEASE))))
+            {
+                requestReconcile();
+                return existing;
+            }
+        }
+        throw JvsException.conflict("network " + def.name() + " not joined: the cluster kept changing");
+    }
+
+    /** Refuses joining {@code existing} with options that differ from its definition, naming each difference. */
+    private static void checkCompatible(final OverlayNetwork existing, final Definition def)
+    {
+        final List<String> differences = new ArrayList<>();
+        if (def.subnet() != null && !Cidr.parse(def.subnet()).equals(Cidr.parse(existing.subnet())))
+        {
+            differences.add("subnet " + def.subnet() + " (the cluster's is " + existing.subnet() + ")");
+        }
+        if (def.gateway() != null && !def.gateway().isEmpty() &&
+            Ipv4.parse(def.gateway()) != Ipv4.parse(existing.gateway()))
+        {
+            differences.add("gateway " + def.gateway() + " (the cluster's is " + existing.gateway() + ")");
+        }
+        if (def.vni() != null && def.vni() != existing.vni())
+        {
+            differences.add("vni " + def.vni() + " (the cluster's is " + existing.vni() + ")");
+        }
+        if (def.encrypted() && !existing.encrypted())
+        {
+            differences.add("encrypted (the cluster's network is not)");
+        }
+        if (def.internal() != existing.internal())
+        {
+            differences.add((def.internal() ? "" : "not ") + "internal (the cluster's network is " +
+                (existing.internal() ? "" : "not ") + "internal)");
+        }
+        if (!differences.isEmpty())
+        {
+            throw JvsException.conflict("overlay network " + existing.name() + " exists in the cluster with other " +
+                "options: " + String.join(", ", differences) + "; create it here with --subnet " + existing.subnet() +
+                " (and no conflicting -o vni, -o encrypted, --gateway, --internal)");
+        }
+    }
+
+    /**
+     * Removes this host's Docker attachment. @return true when the network should go now: it was created through
+     * Docker, no host maps a Docker network to it any more and no host has an endpoint on it.
+     */
+    public boolean detachDocker(final String networkId)
+    {
+        kv.txn(List.of(), List.of(new ClusterKv.Delete(ClusterKeys.dockerAttachment(networkId, hostId))));
+        requestReconcile();
+        final ClusterState s = read();
+        return s.network(networkId).isPresent() && s.createdThroughDocker(networkId) &&
+            s.dockerAttachments(networkId).isEmpty() && s.endpoints(networkId).isEmpty();
+    }
+
+    private OverlayNetwork define(final Definition def, final String id, final Collection<Cidr> localTaken,
+        final List<ClusterKv.Op> extraOps)
+    {
         if (def.encrypted() && tunnels.hasUnderlay() && kv instanceof LocalKv)
         {
             throw JvsException.invalid("-o encrypted needs --etcd: the network's keys are shared and rotated " +
@@ -399,6 +483,7 @@ public final class OverlayControl implements AutoCloseable
                 // In the same transaction: no host ever sees the encrypted network without its key.
                 ops.add(new ClusterKv.Put(ClusterKeys.keys(id), json(NetworkKeys.first(id)), ClusterKv.NO_LEASE));
             }
+            ops.addAll(extraOps);
             if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.CATALOG, s.catalogRevision()),
                     ClusterKv.Cmp.absent(ClusterKeys.network(id))), ops))
             {
@@ -428,11 +513,19 @@ public final class OverlayControl implements AutoCloseable
                     networkId.substring(0, 12) + " has active endpoints (" + String.join(", ",
                     endpoints.stream().map(e -> e.sandbox() + "@" + e.host()).toList()) + ")");
             }
+            final Map<String, String> docker = s.dockerAttachments(networkId);
+            if (!docker.isEmpty())
+            {
+                throw JvsException.conflict("error while removing network: network " + network.name() + " is used " +
+                    "by Docker networks on hosts " + String.join(", ", docker.keySet()) + ": remove them there " +
+                    "with `docker network rm`");
+            }
             if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.CATALOG, s.catalogRevision()),
                     new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
                 List.of(new ClusterKv.Put(ClusterKeys.CATALOG, networkId, ClusterKv.NO_LEASE),
                     new ClusterKv.Delete(ClusterKeys.network(networkId)),
-                    new ClusterKv.Delete(ClusterKeys.keys(networkId)))))
+                    new ClusterKv.Delete(ClusterKeys.keys(networkId)),
+                    new ClusterKv.Delete(ClusterKeys.dockerOrigin(networkId)))))
             {
                 requestReconcile();
                 return;
@@ -485,6 +578,17 @@ public final class OverlayControl implements AutoCloseable
      */
     public int allocate(final String networkId, final String sandbox, final java.util.function.IntFunction<String> mac)
     {
+        return allocate(networkId, sandbox, mac, 0, a -> false);
+    }
+
+    /**
+     * As {@link #allocate(String, String, java.util.function.IntFunction)}, for Docker's IPAM: {@code requested}
+     * (0: the lowest free) and never an address {@code avoid} names (addresses this host's Docker still holds,
+     * whose keys went with their endpoints before Docker released them).
+     */
+    public int allocate(final String networkId, final String sandbox, final java.util.function.IntFunction<String> mac,
+        final int requested, final java.util.function.IntPredicate avoid)
+    {
         for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
         {
             final ClusterState s = read();
@@ -500,7 +604,35 @@ public final class OverlayControl implements AutoCloseable
                     ipam.reserve(used);
                 }
             }
-            final int address = ipam.allocate();
+            final int address;
+            if (requested != 0)
+            {
+                if (!subnet.contains(requested) || requested == subnet.network() || requested == subnet.broadcast() ||
+                    requested == ipam.gateway())
+                {
+                    throw JvsException.invalid("address " + Ipv4.format(requested) + " cannot be assigned on " +
+                        "network " + network.name() + " (" + subnet + ", gateway " + network.gateway() + ")");
+                }
+                if (ipam.isAllocated(requested) || avoid.test(requested))
+                {
+                    throw JvsException.conflict("address " + Ipv4.format(requested) + " is already in use on " +
+                        "network " + network.name());
+                }
+                address = requested;
+            }
+            else
+            {
+                for (int skip = 0; skip < subnet.size(); skip++)
+                {
+                    final int candidate = subnet.network() + skip;
+                    if (avoid.test(candidate) && subnet.contains(candidate) && !ipam.isAllocated(candidate) &&
+                        candidate != ipam.gateway() && candidate != subnet.network() && candidate != subnet.broadcast())
+                    {
+                        ipam.reserve(candidate);
+                    }
+                }
+                address = ipam.allocate();
+            }
             final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
             final String value = json(new EndpointRecord(networkId, sandbox, Ipv4.format(address),
                 mac.apply(address), hostId));
@@ -531,6 +663,39 @@ public final class OverlayControl implements AutoCloseable
         }
         kv.txn(List.of(), List.of(new ClusterKv.Delete(key)));
         requestReconcile();
+    }
+
+    /**
+     * Frees an address only if this host still holds it for {@code sandbox} (Docker's IPAM releases addresses after
+     * the endpoint went, and by then another host or sandbox may hold the address).
+     */
+    public void releaseIfHeld(final String networkId, final int address, final String sandbox)
+    {
+        final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
+        final ClusterKv.Entry held = kv.range(key).entries().stream().filter(e -> e.key().equals(key)).findFirst()
+            .orElse(null);
+        if (held == null)
+        {
+            return;
+        }
+        final EndpointRecord record;
+        try
+        {
+            record = ClusterState.JSON.readValue(held.value(), EndpointRecord.class);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            return;
+        }
+        if (hostId.equals(record.host()) && sandbox.equals(record.sandbox()) &&
+            kv.txn(List.of(new ClusterKv.Cmp(key, held.modRevision())), List.of(new ClusterKv.Delete(key))))
+        {
+            synchronized (ownEndpoints)
+            {
+                ownEndpoints.remove(key);
+            }
+            requestReconcile();
+        }
     }
 
     /** Endpoint keys of a previous daemon of this host not claimed back yet (key -> record), for the restore. */

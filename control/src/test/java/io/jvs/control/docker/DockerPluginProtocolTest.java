@@ -254,7 +254,7 @@ class DockerPluginProtocolTest
             networkBody(other, pool, false, null, null));
         assertTrue(overlap.err().startsWith("subnet " + pool + " overlaps with network " + networkId.substring(0, 12)),
             overlap.err());
-        assertEquals("unknown network type \"vxlan\": jvs supports -o type=bridge",
+        assertEquals("unknown network type \"vxlan\": jvs supports -o type=bridge and -o type=overlay",
             docker.call("NetworkDriver.CreateNetwork", networkBody(other, "10.77.7.0/24", false, null, "vxlan")).err());
         for (final String lanType : List.of("macvlan", "ipvlan"))
         {

@@ -48,6 +48,16 @@ final class DockerEngine implements AutoCloseable
     /** Starts dockerd; fails with what to install when Docker or busybox-static is missing. */
     static DockerEngine start(final Path dir) throws Exception
     {
+        return start(dir, null);
+    }
+
+    /**
+     * Starts dockerd in network namespace {@code netns} (null: this one), where the containers' veths are created
+     * by the jvs daemon of that namespace. {@code nsenter} execs dockerd, so the process stopped is dockerd; not
+     * {@code ip netns exec}, whose fresh /sys has no cgroup mounts, without which dockerd does not start.
+     */
+    static DockerEngine start(final Path dir, final String netns) throws Exception
+    {
         final String dockerd = which("dockerd");
         final String cli = Files.isExecutable(Path.of("/usr/bin/docker")) ? "/usr/bin/docker" : which("docker");
         if (dockerd == null || cli == null)
@@ -56,12 +66,14 @@ final class DockerEngine implements AutoCloseable
                 (dockerd == null ? "dockerd" : "the docker CLI") + " is not installed: apt-get install -y docker.io");
         }
         Files.createDirectories(PLUGIN_DIR);
-        final List<String> argv = List.of(dockerd,
+        final List<String> argv = new ArrayList<>(netns == null ? List.of() :
+            List.of("nsenter", "--net=/run/netns/" + netns));
+        argv.addAll(List.of(dockerd,
             "--data-root", dir.resolve("data").toString(),
             "--exec-root", dir.resolve("exec").toString(),
             "--pidfile", dir.resolve("docker.pid").toString(),
             "-H", "unix://" + dir.resolve("docker.sock"),
-            "--iptables=false", "--ip6tables=false", "--bridge=none", "--log-level=warn");
+            "--iptables=false", "--ip6tables=false", "--bridge=none", "--log-level=warn"));
         final File log = dir.resolve("dockerd.log").toFile();
         final Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log).start();
         final DockerEngine engine = new DockerEngine(dir, cli, process);

@@ -61,6 +61,83 @@ class OverlayControlTest
     }
 
     @Test
+    void dockerNetworksCreateOrJoinByNameAndTheLastOneRemovesOnlyWhatDockerCreated()
+    {
+        final OverlayControl a = host("192.0.2.1", 10);
+        final OverlayControl b = host("192.0.2.2", 10);
+        final OverlayControl.Definition web = new OverlayControl.Definition("web", "10.60.0.0/24", "10.60.0.1", null,
+            false, false);
+        final OverlayNetwork created = a.attachDocker(web, "a".repeat(64), List.of(), "d1");
+        final OverlayNetwork joined = b.attachDocker(new OverlayControl.Definition("web", "10.60.0.0/24", null,
+            created.vni(), false, false), "b".repeat(64), List.of(), "d2");
+        assertEquals(created.id(), joined.id(), "joined by name");
+
+        final OverlayControl c = host("192.0.2.3", 10);
+        final List<String> before = keys();
+        for (final OverlayControl.Definition bad : List.of(
+            new OverlayControl.Definition("web", "10.61.0.0/24", null, null, false, false),
+            new OverlayControl.Definition("web", "10.60.0.0/24", "10.60.0.9", null, false, false),
+            new OverlayControl.Definition("web", "10.60.0.0/24", null, created.vni() + 1, false, false),
+            new OverlayControl.Definition("web", "10.60.0.0/24", null, null, false, true),
+            new OverlayControl.Definition("web", "10.60.0.0/24", null, null, true, false)))
+        {
+            final JvsException ex = assertThrows(JvsException.class,
+                () -> c.attachDocker(bad, "c".repeat(64), List.of(), "d3"));
+            assertTrue(ex.getMessage().contains("exists in the cluster with other options"), ex.getMessage());
+        }
+        assertEquals(before, keys(), "refusals write nothing");
+
+        assertTrue(assertThrows(JvsException.class, () -> a.undefine(created.id())).getMessage()
+            .contains("used by Docker networks on hosts 192.0.2.1, 192.0.2.2"));
+        final int held = b.allocate(created.id(), "sb", Ipv4::dockerMac);
+        assertFalse(a.detachDocker(created.id()), "b still maps it");
+        assertFalse(b.detachDocker(created.id()), "b's endpoint still uses it");
+        b.release(created.id(), held);
+        a.attachDocker(web, "x".repeat(64), List.of(), "d4");
+        assertTrue(a.detachDocker(created.id()), "the last Docker network of a Docker-made network, no endpoints");
+        a.undefine(created.id());
+        assertTrue(keys().stream().noneMatch(k -> k.startsWith(ClusterKeys.DOCKER)), keys().toString());
+
+        // made by jvs: Docker's last detach does not ask for its removal
+        final OverlayNetwork own = define(a, "own", "10.62.0.0/24", null);
+        b.attachDocker(new OverlayControl.Definition("own", "10.62.0.0/24", null, null, false, false), "e".repeat(64),
+            List.of(), "d5");
+        assertFalse(b.detachDocker(own.id()));
+    }
+
+    @Test
+    void dockerIpamAllocationsSkipAddressesDockerStillHoldsAndReleaseOnlyTheirOwnPlaceholder()
+    {
+        final OverlayControl a = host("192.0.2.1", 10);
+        final OverlayControl b = host("192.0.2.2", 10);
+        final OverlayNetwork net = define(a, "n", "10.63.0.0/24", null);
+        final int first = a.allocate(net.id(), "docker-ipam", Ipv4::dockerMac, 0, x -> x == Ipv4.parse("10.63.0.2"));
+        assertEquals(Ipv4.parse("10.63.0.3"), first, "10.63.0.2 is still Docker's on this host");
+        assertThrows(JvsException.class, () -> b.allocate(net.id(), "x", Ipv4::dockerMac, first, x -> false),
+            "held by another host");
+        assertEquals(Ipv4.parse("10.63.0.9"), b.allocate(net.id(), "x", Ipv4::dockerMac, Ipv4.parse("10.63.0.9"),
+            x -> false));
+        assertThrows(JvsException.class, () -> a.allocate(net.id(), "y", Ipv4::dockerMac, Ipv4.parse("10.63.0.1"),
+            x -> false), "the gateway");
+
+        b.releaseIfHeld(net.id(), first, "docker-ipam"); // not b's
+        a.releaseIfHeld(net.id(), Ipv4.parse("10.63.0.9"), "docker-ipam"); // b's
+        assertTrue(a.reclaim(net.id(), "docker-0123456789ab", first, "02:42:0a:3f:00:03"), "the endpoint takes it");
+        a.releaseIfHeld(net.id(), first, "docker-ipam"); // an endpoint's now: only its removal frees it
+        assertEquals(List.of("10.63.0.3", "10.63.0.9"), keys().stream().filter(k -> k.startsWith(ClusterKeys.ENDPOINTS))
+            .map(k -> k.substring(k.lastIndexOf('/') + 1, k.indexOf('='))).sorted().toList());
+        a.release(net.id(), first);
+        final int again = a.allocate(net.id(), "docker-ipam", Ipv4::dockerMac, 0, x -> false);
+        a.releaseIfHeld(net.id(), again, "docker-ipam");
+        assertEquals(1, keys().stream().filter(k -> k.startsWith(ClusterKeys.ENDPOINTS)).count());
+    }
+
+    private List<String> keys()
+    {
+        return kv.range(ClusterKeys.ROOT).entries().stream().map(e -> e.key() + "=" + e.value()).sorted().toList();
+    }
+
+    @Test
     void encryptedNetworksGetAKeyInTheSameTransactionAndRotate()
     {
         final OverlayControl a = host("192.0.2.1", 10);
