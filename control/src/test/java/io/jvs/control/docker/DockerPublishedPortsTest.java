@@ -35,7 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code docker run -p} at the plugin protocol: ProgramExternalConnectivity's {@code com.docker.network.portmap}
  * publishes the ports, reachable from outside at the uplink address and from the host at 127.0.0.1 (the loopback
- * proxy); RevokeExternalConnectivity takes them away; a daemon restart publishes them again.
+ * proxy); RevokeExternalConnectivity takes them away; a daemon restart publishes them again. Host port 0 gets a
+ * port jvs chooses, which EndpointOperInfo reports and a restart keeps; HostIP narrows where a port is reached
+ * (127.0.0.1: loopback only, the uplink address: DNAT only) and other addresses are refused.
  * <pre>
  *   daemon --uplink RUNu --uplink-address 10.219.0.2/24 --host-port RUNh --host-address 169.254.219.1/30
  *   outside namespace RUNo: 10.219.0.1/24 on the peer of RUNu
