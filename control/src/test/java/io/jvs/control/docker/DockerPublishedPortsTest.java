@@ -19,6 +19,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -82,6 +84,7 @@ class DockerPublishedPortsTest
     private Daemon daemon;
     private PluginClient docker;
     private String srcName;
+    private ServerSocket held;
 
     @BeforeEach
     void start() throws Exception
@@ -96,6 +99,10 @@ class DockerPublishedPortsTest
     void stop() throws Exception
     {
         BackgroundProcesses.destroyWithDescendants(background);
+        if (held != null)
+        {
+            held.close();
+        }
         try
         {
             if (daemon != null)
@@ -184,6 +191,9 @@ class DockerPublishedPortsTest
     void hostPortZeroIsChosenReportedAndKeptAcrossARestartAndHostIpNarrowsWhereItIsReached() throws Exception
     {
         final Plugged c = plugContainer();
+        // The lowest free port of the range, held outside jvs until the restart: a restart that chose again instead
+        // of publishing the journaled choice would take it.
+        held = holdLowestFreePort();
         // -p 7000 (with its "::" twin) -p 7000/udp -p 127.0.0.1::7000 -p UPLINK:HOSTPORT:7000
         final ArrayNode ports = portmap(6, 7000, 0);
         ports.add(((ObjectNode)ports.get(0)).deepCopy().put("HostIP", "::"));
@@ -201,7 +211,8 @@ class DockerPublishedPortsTest
         final int udp = chosenPort(reported.get(1), "17 0.0.0.0:");
         final int loopback = chosenPort(reported.get(2), "6 127.0.0.1:");
         assertEquals("6 " + UPLINK_ADDRESS + ":" + hostPort + "-" + hostPort + " -> 7000", reported.get(3));
-        assertTrue(any != loopback, reported.toString());
+        assertTrue(any != loopback && any != held.getLocalPort() && loopback != held.getLocalPort(),
+            reported + " with " + held.getLocalPort() + " held outside jvs");
         assertEquals(List.of(any + ":7000/tcp", udp + ":7000/udp", "127.0.0.1:" + loopback + ":7000/tcp",
             UPLINK_ADDRESS + ":" + hostPort + ":7000/tcp"), published(), "what jvs lists and journals");
 
@@ -215,6 +226,7 @@ class DockerPublishedPortsTest
         assertEquals(List.of(), listening("-Hltn", hostPort), "uplink address: no loopback listener");
 
         // A restart publishes the chosen ports again, and EndpointOperInfo reports the same.
+        held.close();
         daemon.close();
         daemon = null;
         startDaemon();
@@ -275,6 +287,22 @@ class DockerPublishedPortsTest
         background.add(new ProcessBuilder("ip", "netns", "exec", container, "python3", "-c", UDP_ECHO_SERVER)
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
         return new Plugged(pool.path("PoolID").asText(), networkId, endpointId);
+    }
+
+    private static ServerSocket holdLowestFreePort() throws Exception
+    {
+        for (int port = HostPortChooser.FIRST; port <= HostPortChooser.LAST; port++)
+        {
+            try
+            {
+                return new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+            }
+            catch (final java.io.IOException ex)
+            {
+                // taken: the next one
+            }
+        }
+        throw new AssertionError("no free port in " + HostPortChooser.FIRST + "-" + HostPortChooser.LAST);
     }
 
     /** EndpointOperInfo's com.docker.network.portmap as "PROTO HOSTIP:HOSTPORT-HOSTPORTEND -> PORT". */
