@@ -82,7 +82,9 @@ public enum PublishScope
     {
         try
         {
-            return NetworkInterface.getByInetAddress(InetAddress.getByName(address)) != null;
+            final InetAddress inet = InetAddress.getByName(address);
+            // 127/8 is the host's whole, though lo carries only 127.0.0.1/8
+            return inet.isLoopbackAddress() || NetworkInterface.getByInetAddress(inet) != null;
         }
         catch (final IOException ex)
         {
