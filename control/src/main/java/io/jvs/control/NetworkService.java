@@ -1,6 +1,7 @@
 package io.jvs.control;
 
 import io.jvs.control.fabric.Fabric;
+import io.jvs.control.fabric.PublishScope;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
 import io.jvs.control.ipam.Ipv4;
@@ -103,40 +104,75 @@ public final class NetworkService implements AutoCloseable
     }
 
     /**
-     * A published port range, as {@code --publish HOSTPORT[-END]:CPORT[-END][/udp|/tcp]} gives it: host ports
-     * hostFirst..hostLast to the endpoint's address, ports containerFirst.. (same length).
+     * A published port range, as {@code --publish [HOSTIP:]HOSTPORT[-END]:CPORT[-END][/udp|/tcp]} gives it (Docker's
+     * {@code -p} syntax): host ports hostFirst..hostLast to the endpoint's address, ports containerFirst.. (same
+     * length). Host port 0 ({@link #choosesHostPort}) asks for one host port from {@link HostPortChooser}'s range for
+     * the one container port; the journal only ever holds the port chosen. {@code hostIp} is where the port is
+     * reached ({@link io.jvs.control.fabric.PublishScope}): "" for everywhere jvs publishes (Docker's 0.0.0.0).
      */
-    public record PortMapping(String protocol, int hostFirst, int hostLast, int containerFirst)
+    public record PortMapping(String protocol, String hostIp, int hostFirst, int hostLast, int containerFirst)
     {
-        private static final Pattern SPEC = Pattern.compile("(\\d+)(?:-(\\d+))?:(\\d+)(?:-(\\d+))?(?:/(tcp|udp))?");
+        private static final Pattern SPEC = Pattern.compile(
+            "(?:(\\d+\\.\\d+\\.\\d+\\.\\d+):)?(\\d+)(?:-(\\d+))?:(\\d+)(?:-(\\d+))?(?:/(tcp|udp))?");
+        private static final String ANY_ADDRESS = "0.0.0.0";
+
+        public PortMapping
+        {
+            hostIp = hostIp == null || ANY_ADDRESS.equals(hostIp) ? "" : hostIp;
+        }
 
         public static PortMapping parse(final String text)
         {
             final java.util.regex.Matcher m = SPEC.matcher(text == null ? "" : text.trim().toLowerCase());
             if (!m.matches())
             {
-                throw JvsException.invalid("invalid --publish " + text + ": expected HOSTPORT[-END]:PORT[-END][/udp]");
+                throw JvsException.invalid("invalid --publish " + text +
+                    ": expected [HOSTIP:]HOSTPORT[-END]:PORT[-END][/udp]");
             }
-            final int hostFirst = Integer.parseInt(m.group(1));
-            final int hostLast = m.group(2) == null ? hostFirst : Integer.parseInt(m.group(2));
-            final int containerFirst = Integer.parseInt(m.group(3));
-            final int containerLast = m.group(4) == null ? containerFirst + (hostLast - hostFirst) :
-                Integer.parseInt(m.group(4));
+            final String hostIp = m.group(1) == null ? "" : Ipv4.format(Ipv4.parse(m.group(1)));
+            final int hostFirst = Integer.parseInt(m.group(2));
+            final int hostLast = m.group(3) == null ? hostFirst : Integer.parseInt(m.group(3));
+            final int containerFirst = Integer.parseInt(m.group(4));
+            final int containerLast = m.group(5) == null ? containerFirst + (hostLast - hostFirst) :
+                Integer.parseInt(m.group(5));
+            if (hostFirst == 0 && hostLast == 0 && containerLast == containerFirst && containerFirst >= 1 &&
+                containerFirst <= 65535)
+            {
+                return new PortMapping(m.group(6) == null ? "tcp" : m.group(6), hostIp, 0, 0, containerFirst);
+            }
             if (hostFirst < 1 || hostLast > 65535 || hostLast < hostFirst || containerFirst < 1 ||
                 containerLast > 65535 || containerLast - containerFirst != hostLast - hostFirst)
             {
                 throw JvsException.invalid("invalid --publish " + text +
-                    ": ports in 1-65535, ranges of the same length");
+                    ": ports in 1-65535, ranges of the same length (host port 0: one chosen for one port)");
             }
-            return new PortMapping(m.group(5) == null ? "tcp" : m.group(5), hostFirst, hostLast, containerFirst);
+            return new PortMapping(m.group(6) == null ? "tcp" : m.group(6), hostIp, hostFirst, hostLast,
+                containerFirst);
+        }
+
+        /** Host port 0: jvs chooses one. */
+        public boolean choosesHostPort()
+        {
+            return hostFirst == 0;
+        }
+
+        /** The same mapping on host port {@code hostPort} (the one chosen). */
+        public PortMapping onHostPort(final int hostPort)
+        {
+            return new PortMapping(protocol, hostIp, hostPort, hostPort, containerFirst);
+        }
+
+        public int containerLast()
+        {
+            return containerFirst + hostLast - hostFirst;
         }
 
         @Override
         public String toString()
         {
-            final int containerLast = containerFirst + hostLast - hostFirst;
-            return (hostFirst == hostLast ? "" + hostFirst : hostFirst + "-" + hostLast) + ":" +
-                (hostFirst == hostLast ? "" + containerFirst : containerFirst + "-" + containerLast) + "/" + protocol;
+            return (hostIp.isEmpty() ? "" : hostIp + ":") +
+                (hostFirst == hostLast ? "" + hostFirst : hostFirst + "-" + hostLast) + ":" +
+                (hostFirst == hostLast ? "" + containerFirst : containerFirst + "-" + containerLast()) + "/" + protocol;
         }
     }
 
@@ -466,10 +502,7 @@ public final class NetworkService implements AutoCloseable
         checkOpen();
         final Network network = resolveNetwork(networkRef);
         final Sandbox sandbox = resolveSandbox(sandboxName);
-        if (!publish.isEmpty() && network.internal())
-        {
-            throw JvsException.forbidden("network " + network.name() + " is internal: it has no published ports");
-        }
+        checkPublishable(network, publish);
         if (Network.DRIVER_HOST.equals(network.driver()))
         {
             throw JvsException.forbidden("sandbox " + sandbox.name() + " cannot be connected to the host network: " +
@@ -706,13 +739,16 @@ public final class NetworkService implements AutoCloseable
         final Endpoint endpoint = findEndpoint(endpointId).orElseThrow(() ->
             JvsException.notFound("endpoint " + endpointId + " not found"));
         final Network network = store.network(endpoint.networkId()).orElseThrow();
-        if (!mappings.isEmpty() && network.internal())
-        {
-            throw JvsException.forbidden("network " + network.name() + " is internal: it has no published ports");
-        }
+        checkPublishable(network, mappings);
         unpublishQuietly(endpoint, null);
         publishTo(network, endpoint, mappings);
         return List.copyOf(publications.getOrDefault(endpoint.id(), List.of()));
+    }
+
+    /** What the endpoint publishes now, host ports chosen by jvs included. */
+    public synchronized List<Publication> publications(final String endpointId)
+    {
+        return List.copyOf(publications.getOrDefault(endpointId, List.of()));
     }
 
     /** Revokes every port the endpoint publishes (Docker's RevokeExternalConnectivity); quiet if it has none. */
@@ -1643,23 +1679,30 @@ public final class NetworkService implements AutoCloseable
         }
     }
 
-    /** Publishes each range to the endpoint and journals them; on a refusal the ranges published so far go again. */
+    /**
+     * Publishes each range to the endpoint (choosing the host ports of those without one) and journals them as
+     * published, chosen ports included; on a refusal the ranges published so far go again.
+     */
     private void publishTo(final Network network, final Endpoint endpoint, final List<PortMapping> mappings)
     {
         if (mappings.isEmpty())
         {
             return;
         }
+        final List<PublishScope> scopes = mappings.stream().map(m -> fabric.publishScope(m.hostIp())).toList();
         final List<Publication> published = new ArrayList<>();
-        publications.put(endpoint.id(), published);
+        publications.put(endpoint.id(), published); // ports chosen below count as taken for the next ones
         try
         {
-            for (final PortMapping mapping : mappings)
+            for (int i = 0; i < mappings.size(); i++)
             {
-                final int rule = fabric.publish(mapping.protocol(), mapping.hostFirst(), mapping.hostLast(),
-                    endpoint.address(), mapping.containerFirst());
-                published.add(new Publication(network.name(), endpoint.sandbox(), Ipv4.format(endpoint.address()),
-                    mapping, rule));
+                final PortMapping mapping = mappings.get(i);
+                final PublishScope scope = scopes.get(i);
+                published.add(mapping.choosesHostPort() ?
+                    HostPortChooser.choose(mapping.containerFirst() + "/" + mapping.protocol(),
+                        port -> isPublished(mapping.protocol(), port),
+                        port -> publishOne(network, endpoint, mapping.onHostPort(port), scope)) :
+                    publishOne(network, endpoint, mapping, scope));
             }
         }
         catch (final RuntimeException ex)
@@ -1668,7 +1711,42 @@ public final class NetworkService implements AutoCloseable
             published.forEach(p -> runQuietly(() -> fabric.unpublish(p.ruleId()), ex));
             throw ex;
         }
-        store.putPublishedPorts(endpoint.id(), mappings.stream().map(PortMapping::toString).toList());
+        store.putPublishedPorts(endpoint.id(), published.stream().map(p -> p.mapping().toString()).toList());
+    }
+
+    private Publication publishOne(final Network network, final Endpoint endpoint, final PortMapping mapping,
+        final PublishScope scope)
+    {
+        final int rule = fabric.publish(mapping.protocol(), scope, mapping.hostFirst(), mapping.hostLast(),
+            endpoint.address(), mapping.containerFirst());
+        return new Publication(network.name(), endpoint.sandbox(), Ipv4.format(endpoint.address()), mapping, rule);
+    }
+
+    /** Whether any endpoint publishes {@code port} of {@code protocol}, on any host address. */
+    private boolean isPublished(final String protocol, final int port)
+    {
+        for (final List<Publication> list : publications.values())
+        {
+            for (final Publication p : list)
+            {
+                if (p.mapping().protocol().equals(protocol) && port >= p.mapping().hostFirst() &&
+                    port <= p.mapping().hostLast())
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Refuses host addresses the fabric does not serve before anything changes. */
+    private void checkPublishable(final Network network, final List<PortMapping> mappings)
+    {
+        if (!mappings.isEmpty() && network.internal())
+        {
+            throw JvsException.forbidden("network " + network.name() + " is internal: it has no published ports");
+        }
+        mappings.forEach(m -> fabric.publishScope(m.hostIp()));
     }
 
     /** Revokes the endpoint's published ports; failures are added to {@code failure} (or thrown if it is null). */

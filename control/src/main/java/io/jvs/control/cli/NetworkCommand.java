@@ -155,9 +155,11 @@ final class NetworkCommand
         @Parameters(index = "0", paramLabel = "NETWORK")
         String network;
 
-        @Option(names = {"-p", "--publish"}, paramLabel = "HOSTPORT:PORT[/udp]",
+        @Option(names = {"-p", "--publish"}, paramLabel = "[HOSTIP:]HOSTPORT:PORT[/udp]",
             description = "Publish a port (or range, 8000-8010:80-90) of the sandbox on the uplink address and the " +
-                "host port: destination NAT in the switch. Repeatable.")
+                "host port (destination NAT in the switch) and on 127.0.0.1. HOSTIP 127.0.0.1: loopback only; the " +
+                "uplink address: DNAT only. HOSTPORT 0: jvs chooses one in 49153-65535 (`jvs nat ls` shows it). " +
+                "Repeatable.")
         java.util.List<String> publish = new java.util.ArrayList<>();
 
         @Parameters(index = "1", paramLabel = "SANDBOX")

@@ -2,6 +2,7 @@ package io.jvs.control.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvs.control.JvsException;
 import io.jvs.control.NetworkService;
@@ -40,6 +41,8 @@ public final class DockerDriver
     static final String OPTION_PORTMAP = "com.docker.network.portmap";
     private static final int PROTO_TCP = 6;
     private static final int PROTO_UDP = 17;
+    private static final int MAX_PORT = 65535;
+    private static final String ANY_ADDRESS = "0.0.0.0";
     static final String TYPE_BRIDGE = "bridge";
     static final String TYPE_OVERLAY = "overlay";
     /** The cluster's name of the overlay network (Docker does not tell drivers the network's own name). */
@@ -260,7 +263,8 @@ public final class DockerDriver
             .put("jvs.host_interface", endpoint.hostInterface())
             .put("jvs.port", endpoint.portId())
             .put("jvs.address", Ipv4.format(endpoint.address()) + "/" + endpoint.prefix())
-            .put("jvs.sandbox_key", sandboxes.getOrDefault(endpoint.id(), ""));
+            .put("jvs.sandbox_key", sandboxes.getOrDefault(endpoint.id(), ""))
+            .set(OPTION_PORTMAP, portBindings(endpoint.id()));
         return response;
     }
 
@@ -314,7 +318,9 @@ public final class DockerDriver
     /**
      * {@code docker run -p}: the port bindings in {@code com.docker.network.portmap} become published ports of the
      * endpoint, the same rules {@code jvs network connect --publish} makes (DNAT on the uplink address and the host
-     * link, and the loopback proxy). Outbound NAT needs nothing here: the router masquerades every network.
+     * link, and the loopback proxy; HostIP narrows that to one of them, see {@link io.jvs.control.fabric.PublishScope});
+     * host port 0 gets a port chosen by jvs, which EndpointOperInfo reports. Outbound NAT needs nothing here: the
+     * router masquerades every network.
      */
     public synchronized ObjectNode programExternalConnectivity(final JsonNode request)
     {
@@ -336,7 +342,7 @@ public final class DockerDriver
     /**
      * Docker's port bindings, {@code [{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}.
      * Bindings to an IPv6 host address (Docker adds "::" twins of 0.0.0.0 ones) are left out, duplicates folded;
-     * an unset host port is refused: jvs does not pick host ports.
+     * host port 0 ({@code -P}, {@code -p 80}) asks jvs to choose one; the host address is checked by the service.
      */
     static List<NetworkService.PortMapping> portMappings(final JsonNode portmap)
     {
@@ -351,7 +357,8 @@ public final class DockerDriver
         }
         for (final JsonNode binding : portmap)
         {
-            if (binding.path("HostIP").asText("").contains(":"))
+            final String hostIp = binding.path("HostIP").asText("");
+            if (hostIp.contains(":"))
             {
                 continue;
             }
@@ -364,20 +371,38 @@ public final class DockerDriver
             final int port = binding.path("Port").asInt(0);
             final int hostPort = binding.path("HostPort").asInt(0);
             final int hostPortEnd = Math.max(hostPort, binding.path("HostPortEnd").asInt(0));
-            if (hostPort == 0)
+            if (port < 1 || port > MAX_PORT || hostPortEnd > MAX_PORT)
             {
-                throw JvsException.invalid("port " + port + "/" + protocol + " has no host port: jvs publishes only " +
-                    "explicit host ports (-p HOSTPORT:" + port + ")");
+                throw JvsException.invalid("invalid port binding " + binding + ": ports in 1-" + MAX_PORT);
             }
             if (hostPortEnd != hostPort)
             {
                 // Docker gives a host range for one container port when it lets the driver pick one of them.
                 throw JvsException.invalid("host port range " + hostPort + "-" + hostPortEnd + " for port " + port +
-                    ": jvs publishes one host port per container port");
+                    ": jvs publishes one host port per container port (give one, or none for jvs to choose)");
             }
-            mappings.add(NetworkService.PortMapping.parse(hostPort + ":" + port + "/" + protocol));
+            mappings.add(new NetworkService.PortMapping(protocol, hostIp.isEmpty() ? "" :
+                Ipv4.format(Ipv4.parse(hostIp)), hostPort, hostPort, port));
         }
         return List.copyOf(mappings);
+    }
+
+    /** What the endpoint publishes, as Docker's port bindings: the host ports jvs chose are in them. */
+    private ArrayNode portBindings(final String endpointId)
+    {
+        final ArrayNode list = json.createArrayNode();
+        for (final NetworkService.Publication p : service.publications(endpointId))
+        {
+            final NetworkService.PortMapping m = p.mapping();
+            list.addObject()
+                .put("Proto", "udp".equals(m.protocol()) ? PROTO_UDP : PROTO_TCP)
+                .put("IP", "")
+                .put("Port", m.containerFirst())
+                .put("HostIP", m.hostIp().isEmpty() ? ANY_ADDRESS : m.hostIp())
+                .put("HostPort", m.hostFirst())
+                .put("HostPortEnd", m.hostLast());
+        }
+        return list;
     }
 
     /** The sandbox key each endpoint is joined to ("" while not joined), for tests and inspection. */

@@ -56,12 +56,22 @@ public interface Fabric extends AutoCloseable
     }
 
     /**
-     * Publishes {@code hostFirst..hostLast} ("tcp" or "udp") to {@code target:targetFirst..}.
+     * Where a port published on {@code hostIp} ("" for everywhere) is reached; refused (invalid) for an address this
+     * fabric does not serve. Checked before anything is published.
+     */
+    default PublishScope publishScope(final String hostIp)
+    {
+        throw JvsException.forbidden("this fabric cannot publish ports (no NAT)");
+    }
+
+    /**
+     * Publishes {@code hostFirst..hostLast} ("tcp" or "udp") to {@code target:targetFirst..}, reached as
+     * {@code scope} says. Refused (conflict) if a port is taken.
      *
      * @return a rule id for {@link #unpublish}.
      */
-    default int publish(final String protocol, final int hostFirst, final int hostLast, final int target,
-        final int targetFirst)
+    default int publish(final String protocol, final PublishScope scope, final int hostFirst, final int hostLast,
+        final int target, final int targetFirst)
     {
         throw JvsException.forbidden("this fabric cannot publish ports (no NAT)");
     }

@@ -65,6 +65,12 @@ public final class JvsFabric implements Fabric
     private final Map<String, String> summary = new LinkedHashMap<>();
     /** localhost:HOSTPORT for published TCP ports; only with a host port (the host's route to the networks). */
     private LoopbackProxy proxy;
+    /**
+     * Published-port rule id to the router's rule, for rules with DNAT; a loopback-only rule has none. The ids are
+     * the fabric's own, so the proxy and the router can each hold a rule without the other.
+     */
+    private final Map<Integer, Integer> routerRules = new HashMap<>();
+    private int nextRule = 1;
 
     private JvsFabric(final Switch sw, final IpTool ip, final String hostPort, final String routerHostIp)
     {
@@ -224,19 +230,30 @@ public final class JvsFabric implements Fabric
         sw.removePort(portId);
     }
 
-    public int publish(final String protocol, final int hostFirst, final int hostLast, final int target,
-        final int targetFirst)
+    public PublishScope publishScope(final String hostIp)
     {
-        final int rule;
-        try
+        final String uplink = routing.uplinkAddress();
+        return PublishScope.of(hostIp, null == uplink ? null : uplink.substring(0, uplink.indexOf('/')),
+            null != proxy);
+    }
+
+    public int publish(final String protocol, final PublishScope scope, final int hostFirst, final int hostLast,
+        final int target, final int targetFirst)
+    {
+        final int rule = nextRule++;
+        if (scope.routed())
         {
-            rule = routing.publish(protocol, hostFirst, hostLast, Ipv4.format(target), targetFirst);
+            try
+            {
+                routerRules.put(rule, routing.publish(protocol, hostFirst, hostLast, Ipv4.format(target),
+                    targetFirst));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw JvsException.conflict(ex.getMessage());
+            }
         }
-        catch (final IllegalArgumentException ex)
-        {
-            throw JvsException.conflict(ex.getMessage());
-        }
-        if (null != proxy)
+        if (scope.loopback() && null != proxy)
         {
             try
             {
@@ -251,7 +268,11 @@ public final class JvsFabric implements Fabric
             }
             catch (final RuntimeException ex)
             {
-                routing.unpublish(rule);
+                final Integer routerRule = routerRules.remove(rule);
+                if (null != routerRule)
+                {
+                    routing.unpublish(routerRule);
+                }
                 throw ex;
             }
         }
@@ -264,7 +285,11 @@ public final class JvsFabric implements Fabric
         {
             proxy.close(ruleId);
         }
-        routing.unpublish(ruleId);
+        final Integer routerRule = routerRules.remove(ruleId);
+        if (null != routerRule)
+        {
+            routing.unpublish(routerRule);
+        }
     }
 
     /** The localhost proxy for published TCP and UDP ports; null without a host port. */

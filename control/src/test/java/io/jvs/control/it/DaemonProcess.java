@@ -24,6 +24,7 @@ final class DaemonProcess
     private final Path pluginSocket;
     private Process process;
     private int starts;
+    private List<String> networkArgs = List.of("--no-host-port");
 
     /** @param pluginSocket the Docker plugin socket; null: {@code --no-docker-plugin}. */
     DaemonProcess(final Path dir, final Path socket, final Path pluginSocket)
@@ -31,6 +32,15 @@ final class DaemonProcess
         this.dir = dir;
         this.socket = socket;
         this.pluginSocket = pluginSocket;
+    }
+
+    /**
+     * Host port and uplink options instead of the default {@code --no-host-port} (the host TAP's default name is
+     * machine-wide: a test that wants one names it after its run prefix).
+     */
+    void networkArgs(final List<String> args)
+    {
+        networkArgs = List.copyOf(args);
     }
 
     Path socket()
@@ -53,9 +63,8 @@ final class DaemonProcess
         }
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvs.control.cli.Main", "daemon",
             "--socket", socket.toString(), "--state-dir", dir.resolve("state").toString(),
-            "--no-adopt",
-            // The host TAP's default name is machine-wide; these tests do not use it.
-            "--no-host-port"));
+            "--no-adopt"));
+        argv.addAll(networkArgs);
         argv.addAll(pluginSocket == null ? List.of("--no-docker-plugin") :
             List.of("--docker-plugin", pluginSocket.toString()));
         final File log = dir.resolve("daemon-" + (++starts) + ".log").toFile();
