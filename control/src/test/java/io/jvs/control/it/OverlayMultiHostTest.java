@@ -1,5 +1,6 @@
 package io.jvs.control.it;
 
+import static io.jvs.control.testing.Wait.waitFor;
 import io.jvs.control.testing.PingLogs;
 import io.jvs.control.testing.TempDirs;
 import io.jvs.control.testing.TestCertificates;
@@ -30,7 +31,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -1106,24 +1106,4 @@ class OverlayMultiHostTest
         }
     }
 
-    private static void waitFor(final BooleanSupplier condition, final Duration timeout, final String what)
-    {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() - deadline > 0)
-            {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
-            }
-            try
-            {
-                Thread.sleep(100);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(ex);
-            }
-        }
-    }
 }

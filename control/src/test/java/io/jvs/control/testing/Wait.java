@@ -1,6 +1,7 @@
 package io.jvs.control.testing;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /** Polls a condition every 100 ms until it holds or a deadline passes. */
 public final class Wait
@@ -26,6 +27,28 @@ public final class Wait
                 throw new AssertionError("timed out: " + what);
             }
             Thread.sleep(100);
+        }
+    }
+
+    /** As {@link #until}, for a condition that throws nothing; usable where checked exceptions are not. */
+    public static void waitFor(final BooleanSupplier condition, final Duration timeout, final String what)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
+            }
+            try
+            {
+                Thread.sleep(100);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(ex);
+            }
         }
     }
 }
