@@ -301,17 +301,21 @@ public final class Router implements L3Handler
         final int eth = batchOffset[i] + VnetHeader.LENGTH;
         final int end = batchOffset[i] + batchLength[i];
         final int l3 = eth + EthernetHeader.HEADER_LENGTH;
-        if (l3 + Ipv4Header.MIN_HEADER_LENGTH > end ||
-            (buffer.getShort(eth + EthernetHeader.TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
-            EthernetHeader.ETHERTYPE_IPV4)
+        if (l3 + Ipv4Header.MIN_HEADER_LENGTH > end)
         {
             return;
         }
-        // Few wide reads (each is bounds-checked): identification .. checksum, then both addresses.
+        // Few wide reads (each is bounds-checked): EtherType .. identification, identification .. checksum, both
+        // addresses, both ports.
+        final long typeToId = buffer.getLong(eth + EthernetHeader.TYPE_OFFSET, ByteOrder.BIG_ENDIAN);
+        if ((int)(typeToId >>> 48) != EthernetHeader.ETHERTYPE_IPV4)
+        {
+            return;
+        }
         final long idToChecksum = buffer.getLong(l3 + Ipv4Header.IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN);
         final int fragment = (int)(idToChecksum >>> 32) & 0xFFFF;
         final int protocol = (int)(idToChecksum >>> 16) & 0xFF;
-        final int l4 = l3 + (buffer.getByte(l3 + Ipv4Header.VERSION_IHL_OFFSET) & 0x0F) * 4;
+        final int l4 = l3 + ((int)(typeToId >>> 40) & 0x0F) * 4; // version/IHL follows the EtherType
         if (l4 + IcmpHeader.HEADER_LENGTH > end ||
             (fragment & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0)
         {
@@ -470,7 +474,13 @@ public final class Router implements L3Handler
     private void onIpv4(final int iface, final MutableDirectBuffer buffer, final int offset, final int length)
     {
         // Few wide reads (each is bounds-checked): both addresses in one, both ports in one; protocol as parsed.
-        final long addresses = buffer.getLong(parser.l3Offset() + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        // In a batch with lookups the flow key pass has read both already: a key B other than 0 means an untagged
+        // IPv4 frame whose addresses (and, for an unfragmented TCP or UDP packet, ports) are at the places the
+        // parser found, and the frame is unchanged since.
+        final int batchFrame = batchCurrent;
+        final boolean keyed = batchFrame >= 0 && batchKeyB[batchFrame] != 0;
+        final long addresses = keyed ? batchKeyA[batchFrame] :
+            buffer.getLong(parser.l3Offset() + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
         final int src = (int)(addresses >>> 32);
         final int dst = (int)addresses;
         final int protocol = parser.ipProtocol();
@@ -484,7 +494,8 @@ public final class Router implements L3Handler
         {
             if (parser.has(FrameParser.LAYER_TCP | FrameParser.LAYER_UDP))
             {
-                final int ports = buffer.getInt(parser.l4Offset(), ByteOrder.BIG_ENDIAN); // same place in both
+                final int ports = keyed ? (int)batchKeyB[batchFrame] : // same place in both
+                    buffer.getInt(parser.l4Offset(), ByteOrder.BIG_ENDIAN);
                 sport = ports >>> 16;
                 dport = ports & 0xFFFF;
                 trackable = true;
@@ -776,8 +787,9 @@ public final class Router implements L3Handler
             }
         }
 
-        // TTL, protocol and header checksum are one big-endian word: read once, written once with the new TTL.
-        final int ttlWord = buffer.getInt(l3 + Ipv4Header.TTL_OFFSET, ByteOrder.BIG_ENDIAN);
+        // TTL, protocol and header checksum are one big-endian word: as parsed (nothing has written to the packet
+        // yet: translateAndForward is reached before any other rewrite), written once with the new TTL.
+        final int ttlWord = parser.ttlProtocolChecksum();
         int l4Sum = buffer.getShort(checksumField, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         if (protocol == Ipv4Header.PROTOCOL_ICMP)
         {
@@ -849,15 +861,22 @@ public final class Router implements L3Handler
         if (src != newSrc)
         {
             sum += Checksum.change32(src, newSrc);
-            buffer.putInt(l3 + Ipv4Header.SOURCE_OFFSET, newSrc, ByteOrder.BIG_ENDIAN);
         }
         if (dst != newDst)
         {
             sum += Checksum.change32(dst, newDst);
             buffer.putInt(l3 + Ipv4Header.DESTINATION_OFFSET, newDst, ByteOrder.BIG_ENDIAN);
         }
-        buffer.putInt(l3 + Ipv4Header.TTL_OFFSET, (decremented << 16) | (~Checksum.fold(sum) & 0xFFFF),
-            ByteOrder.BIG_ENDIAN);
+        final int newTtlWord = (decremented << 16) | (~Checksum.fold(sum) & 0xFFFF);
+        if (src != newSrc) // the source address follows the checksum: both in one write
+        {
+            buffer.putLong(l3 + Ipv4Header.TTL_OFFSET, ((long)newTtlWord << 32) | (newSrc & 0xFFFF_FFFFL),
+                ByteOrder.BIG_ENDIAN);
+        }
+        else
+        {
+            buffer.putInt(l3 + Ipv4Header.TTL_OFFSET, newTtlWord, ByteOrder.BIG_ENDIAN);
+        }
         return true;
     }
 
@@ -1177,7 +1196,7 @@ public final class Router implements L3Handler
     private boolean admit(final int egress, final MutableDirectBuffer buffer, final int offset)
     {
         final int l3 = parser.l3Offset();
-        if ((buffer.getByte(l3 + Ipv4Header.TTL_OFFSET) & 0xFF) <= 1)
+        if ((parser.ttlProtocolChecksum() >>> 24) <= 1) // no path writes the TTL before admitting the packet
         {
             counters.increment(RouterCounter.DROP_TTL);
             sendError(buffer, offset, IcmpErrors.TYPE_TIME_EXCEEDED, IcmpErrors.CODE_TTL_EXCEEDED, 0);

@@ -50,6 +50,7 @@ public final class FrameParser
     private int l4Offset;
     private int l4Length;
     private boolean fragment;
+    private int ttlProtocolChecksum;
 
     /**
      * @param offset index of the Ethernet header (not of a virtio_net_hdr).
@@ -65,6 +66,7 @@ public final class FrameParser
         l4Offset = -1;
         l4Length = 0;
         fragment = false;
+        ttlProtocolChecksum = 0;
 
         int result = ethernet.wrap(buffer, offset, length);
         if (result != ParseResult.OK)
@@ -97,9 +99,10 @@ public final class FrameParser
                 layers |= LAYER_IPV4;
                 l3Offset = l3;
                 l3Length = ipv4.totalLength();
-                // Flags/fragment offset, TTL and protocol in one (bounds-checked) read; the header is >= 20 bytes.
-                final int fragmentTtlProtocol =
-                    buffer.getInt(l3 + Ipv4Header.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN);
+                // Identification .. header checksum in one (bounds-checked) read; the header is >= 20 bytes.
+                final long idToChecksum = buffer.getLong(l3 + Ipv4Header.IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN);
+                final int fragmentTtlProtocol = (int)(idToChecksum >>> 16);
+                ttlProtocolChecksum = (int)idToChecksum;
                 ipProtocol = fragmentTtlProtocol & 0xFF;
                 fragment = (fragmentTtlProtocol >>> 16 &
                     (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0;
@@ -297,6 +300,15 @@ public final class FrameParser
     public boolean isFragment()
     {
         return fragment;
+    }
+
+    /**
+     * IPv4 TTL, protocol and header checksum (the big-endian word at {@link Ipv4Header#TTL_OFFSET}) as they were
+     * when parsed, 0 if not IPv4: saves reading them again while the caller has not written them.
+     */
+    public int ttlProtocolChecksum()
+    {
+        return ttlProtocolChecksum;
     }
 
     public EthernetHeader ethernet()
