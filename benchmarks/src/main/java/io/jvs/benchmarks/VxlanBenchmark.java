@@ -2,12 +2,14 @@ package io.jvs.benchmarks;
 
 import io.jvs.tap.FrameHandler;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.TxClaim;
 import io.jvs.vxlan.ArpTransmitter;
 import io.jvs.vxlan.Ipv4;
 import io.jvs.vxlan.Vtep;
 import io.jvs.vxlan.VtepConfig;
 import io.jvs.vxlan.VxlanTunnelPort;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,8 +30,9 @@ import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One inner frame through VxlanTunnelPort.offer on VTEP A (flow hash, outer headers, copy into an underlay "TX
- * slot" as PacketSocketPort does) and back out of VxlanTunnelPort.receive on VTEP B (classify, validate,
+ * One inner frame through VxlanTunnelPort.offer on VTEP A (flow hash, outer headers and the inner frame built
+ * in an underlay "TX slot" claimed as from PacketSocketPort's TxClaim; flooded and sealed frames are built in
+ * scratch and copied into the slot by offer, as on the real port) and back out of VxlanTunnelPort.receive on VTEP B (classify, validate,
  * learn, in-place decap, hand to a handler). No syscalls: the underlays are in memory. With {@code encrypted} the
  * VNI is sealed: A seals each frame (AES-256-GCM) and B copies it out of the slot and opens it.
  * <p>
@@ -64,12 +67,53 @@ public class VxlanBenchmark
     private UnsafeBuffer frame;
     private final Sink sink = new Sink();
 
-    /** A->B underlay: offer copies into one "ring slot", receive hands that slot to B. */
-    static final class Wire implements PacketPort
+    /**
+     * A->B underlay: one "ring slot" that offer copies into or a claim builds in (like PacketSocketPort, which is
+     * its own TxClaim), receive hands that slot to B.
+     */
+    static final class Wire implements PacketPort, TxClaim
     {
         final UnsafeBuffer slot = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
         int length;
+        int claimed = -1;
         UnsafeBuffer pending;
+
+        public TxClaim txClaim()
+        {
+            return this;
+        }
+
+        public int tryClaim(final int len)
+        {
+            if (len > slot.capacity() || length != 0)
+            {
+                claimed = -1;
+                return -1;
+            }
+            claimed = len;
+            return 0;
+        }
+
+        public MutableDirectBuffer buffer()
+        {
+            return slot;
+        }
+
+        public boolean commit(final int len)
+        {
+            if (claimed < len)
+            {
+                throw new IllegalStateException("commit " + len + " claimed " + claimed);
+            }
+            claimed = -1;
+            length = len;
+            return true;
+        }
+
+        public void abort()
+        {
+            claimed = -1;
+        }
 
         public String name()
         {

@@ -9,8 +9,8 @@ import org.agrona.DirectBuffer;
  * CHECKSUM_PARTIAL and GSO frames from containers keep their offload state end to end (see
  * docs/architecture.md, "Offloads").
  * <p>
- * Not thread safe: {@link #receive} is called by the one thread polling the port, {@link #offer} and
- * {@link #flush} by the one thread transmitting on it (they may be the same thread).
+ * Not thread safe: {@link #receive} is called by the one thread polling the port, {@link #offer} (and
+ * {@link #txClaim()}'s claims) and {@link #flush} by the one thread transmitting on it (they may be the same thread).
  */
 public interface PacketPort extends AutoCloseable
 {
@@ -34,6 +34,17 @@ public interface PacketPort extends AutoCloseable
      * @return false when there is no room (the caller counts a drop).
      */
     boolean offer(DirectBuffer buffer, int offset, int length);
+
+    /**
+     * A handle to build frames in place instead of offering copies ({@link TxClaim}). Call once per producer at
+     * setup, not per frame: the default allocates a scratch buffer and commits with {@link #offer}, so it saves
+     * nothing; a port with a TX ring ({@link PacketSocketPort}) returns its ring, where the frame is built in the
+     * slot the kernel sends from.
+     */
+    default TxClaim txClaim()
+    {
+        return new OfferingTxClaim(this);
+    }
 
     /**
      * Kicks the kernel once for everything offered since the last flush.

@@ -2,6 +2,7 @@ package io.jvs.tap;
 
 import jnr.ffi.Pointer;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -31,7 +32,8 @@ import static io.jvs.tap.Tpacket2Descriptor.*;
  * <p>
  * Receive walks RX slots while the kernel has marked them TP_STATUS_USER and hands them back with an ordered
  * store of TP_STATUS_KERNEL. Offer copies into the next TX slot whose status is neither SEND_REQUEST nor
- * SENDING and publishes it with an ordered store of TP_STATUS_SEND_REQUEST; flush is one non-blocking
+ * SENDING and publishes it with an ordered store of TP_STATUS_SEND_REQUEST; a {@link TxClaim} (the port is its
+ * own: {@link #txClaim()}) hands out that same slot so a producer builds the frame there and skips the copy; flush is one non-blocking
  * send() that makes the kernel transmit every requested slot (PACKET_QDISC_BYPASS: straight to the driver).
  * <p>
  * PACKET_LOSS is set so a frame the kernel rejects (bad virtio_net_hdr, too short) is skipped instead of
@@ -39,7 +41,7 @@ import static io.jvs.tap.Tpacket2Descriptor.*;
  * <p>
  * Counters are plain fields written by the owning thread(s); reads from other threads may be stale.
  */
-public final class PacketSocketPort implements PacketPort
+public final class PacketSocketPort implements PacketPort, TxClaim
 {
     /** Smallest frame accepted by offer: the virtio_net_hdr plus an Ethernet header. */
     static final int MIN_FRAME_LENGTH = VnetHeader.LENGTH + 14;
@@ -48,6 +50,7 @@ public final class PacketSocketPort implements PacketPort
     private static final int ETHERTYPE_VLAN = 0x8100;
     /** Receive buffer for frames too long for an RX slot (the kernel doubles it for its own accounting). */
     static final int COPY_QUEUE_BYTES = 4 << 20;
+    private static final int NO_CLAIM = -1;
 
 
     private final String name;
@@ -73,6 +76,8 @@ public final class PacketSocketPort implements PacketPort
     private int rxSlotOffset;
     private int txIndex;
     private int txPending;
+    /** Length of the open TX claim, or NO_CLAIM. */
+    private int txClaimed = NO_CLAIM;
     private boolean kickNeeded;
     private boolean closed;
 
@@ -462,25 +467,70 @@ public final class PacketSocketPort implements PacketPort
 
     public boolean offer(final DirectBuffer buffer, final int offset, final int length)
     {
+        final int at = tryClaim(length);
+        if (at < 0)
+        {
+            return false;
+        }
+        txRing.putBytes(at, buffer, offset, length);
+        return commit(length);
+    }
+
+    /** The TX ring itself: claims are built in the slot the kernel sends from. */
+    @Override
+    public TxClaim txClaim()
+    {
+        return this;
+    }
+
+    /**
+     * Claims the next TX slot if the kernel has handed it back (status neither SEND_REQUEST nor SENDING); the
+     * status is left as it is, so an abandoned claim costs nothing and the kernel never looks at the slot.
+     */
+    public int tryClaim(final int length)
+    {
         ensureOpen();
+        txClaimed = NO_CLAIM;
         if (length < MIN_FRAME_LENGTH || length > maxFrameLength)
         {
             txRejected++;
-            return false;
+            return -1;
         }
-        final UnsafeBuffer ring = txRing;
         final int slot = txIndex * slotStride;
-        final int status = ring.getIntVolatile(slot + STATUS_OFFSET);
+        final int status = txRing.getIntVolatile(slot + STATUS_OFFSET);
         if ((status & TP_STATUS_TX_BUSY) != 0)
         {
             txRingFull++;
-            return false;
+            return -1;
         }
         if ((status & TP_STATUS_WRONG_FORMAT) != 0)
         {
             txWrongFormat++;
         }
-        ring.putBytes(slot + TX_DATA_OFFSET, buffer, offset, length);
+        txClaimed = length;
+        return slot + TX_DATA_OFFSET;
+    }
+
+    public MutableDirectBuffer buffer()
+    {
+        return txRing;
+    }
+
+    /** Publishes the claimed slot: tp_len, then an ordered store of SEND_REQUEST. Never refuses. */
+    public boolean commit(final int length)
+    {
+        final int claimed = txClaimed;
+        if (claimed == NO_CLAIM)
+        {
+            throw new IllegalStateException("commit without a claim on " + name);
+        }
+        if (length < MIN_FRAME_LENGTH || length > claimed)
+        {
+            throw new IllegalArgumentException("commit length=" + length + " claimed=" + claimed + " on " + name);
+        }
+        txClaimed = NO_CLAIM;
+        final UnsafeBuffer ring = txRing;
+        final int slot = txIndex * slotStride;
         ring.putInt(slot + LEN_OFFSET, length);
         // Ordered store: the frame and tp_len are visible before the kernel can see SEND_REQUEST.
         ring.putIntOrdered(slot + STATUS_OFFSET, TP_STATUS_SEND_REQUEST);
@@ -488,6 +538,11 @@ public final class PacketSocketPort implements PacketPort
         txPending++;
         txFrames++;
         return true;
+    }
+
+    public void abort()
+    {
+        txClaimed = NO_CLAIM;
     }
 
     public int flush()

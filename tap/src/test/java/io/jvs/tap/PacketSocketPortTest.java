@@ -172,6 +172,99 @@ class PacketSocketPortTest
     }
 
     @Test
+    void frameBuiltInAClaimedSlotIsSentAndAnswered()
+    {
+        port = PacketSocketPort.open(hostEnd);
+        final TxClaim claim = port.txClaim();
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+
+        // Claim more than needed, build in place, commit the real length: tp_len must carry the committed one.
+        final int at = claim.tryClaim(request.capacity() + 100);
+        assertTrue(at >= 0);
+        claim.buffer().setMemory(at, request.capacity() + 100, (byte)0x5A);
+        claim.buffer().putBytes(at, request, 0, request.capacity());
+        assertEquals(0, port.txFrames(), "nothing queued before commit");
+        assertTrue(claim.commit(request.capacity()));
+        assertEquals(1, port.flush());
+
+        final List<Seen> seen = receiveFor(3000, PacketSocketPortTest::isArpReply);
+        final Seen reply = seen.stream().filter(PacketSocketPortTest::isArpReply).findFirst()
+            .orElseThrow(() -> new AssertionError("no ARP reply among " + seen.size() + " frames"));
+        assertArrayEquals(FAKE_MAC, reply.dst());
+        assertArrayEquals(FAKE_IP, Arrays.copyOfRange(reply.payload(), 24, 28), "target IP");
+        assertEquals(1, port.txFrames());
+    }
+
+    @Test
+    void abortedOrAbandonedClaimsSendNothingAndReuseTheSlot()
+    {
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 4));
+        final TxClaim claim = port.txClaim();
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+        final int first = claim.tryClaim(request.capacity());
+        claim.buffer().putBytes(first, request, 0, request.capacity());
+        claim.abort();
+        assertThrows(IllegalStateException.class, () -> claim.commit(request.capacity()), "aborted: nothing to commit");
+        assertEquals(first, claim.tryClaim(request.capacity()), "an aborted claim gives its slot back");
+        assertEquals(first, claim.tryClaim(request.capacity()), "a second claim abandons the first, same slot");
+        claim.buffer().putBytes(first, request, 0, request.capacity());
+        assertTrue(claim.commit(request.capacity()));
+        assertNotEquals(first, claim.tryClaim(request.capacity()), "committed: the next claim is the next slot");
+        claim.abort();
+        assertEquals(1, port.flush());
+
+        final List<Seen> seen = receiveFor(2000, s -> false);
+        assertEquals(1, seen.stream().filter(PacketSocketPortTest::isArpReply).count(), "exactly one request left");
+        assertEquals(1, port.txFrames());
+    }
+
+    @Test
+    void claimFailsWhileTheKernelOwnsTheSlotAndSucceedsOnceItIsBack()
+    {
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 4));
+        final TxClaim claim = port.txClaim();
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+        for (int i = 0; i < 4; i++)
+        {
+            final int at = claim.tryClaim(request.capacity());
+            assertTrue(at >= 0, "slot " + i);
+            claim.buffer().putBytes(at, request, 0, request.capacity());
+            assertTrue(claim.commit(request.capacity()));
+        }
+        // Every slot is SEND_REQUEST until the kick: the ring is full.
+        assertEquals(-1, claim.tryClaim(request.capacity()));
+        assertEquals(1, port.txRingFull());
+        assertEquals(4, port.flush());
+        final long deadline = System.nanoTime() + 2_000_000_000L;
+        int at = -1;
+        while (at < 0 && System.nanoTime() < deadline)
+        {
+            at = claim.tryClaim(request.capacity());
+        }
+        assertTrue(at >= 0, "the kernel hands slots back after sending: " + port);
+        claim.abort();
+        final List<Seen> seen = receiveFor(2000, s -> false);
+        assertEquals(4, seen.stream().filter(PacketSocketPortTest::isArpReply).count(), "replies; " + port);
+    }
+
+    @Test
+    void claimRefusesBadLengthsAndCommitChecksItsClaim()
+    {
+        port = PacketSocketPort.open(hostEnd);
+        final TxClaim claim = port.txClaim();
+        assertEquals(-1, claim.tryClaim(PacketSocketPort.MIN_FRAME_LENGTH - 1));
+        assertEquals(-1, claim.tryClaim(port.maxFrameLength() + 1));
+        assertEquals(2, port.txRejected());
+        assertThrows(IllegalStateException.class, () -> claim.commit(PacketSocketPort.MIN_FRAME_LENGTH));
+        assertTrue(claim.tryClaim(100) >= 0);
+        assertThrows(IllegalArgumentException.class, () -> claim.commit(101));
+        assertThrows(IllegalArgumentException.class, () -> claim.commit(PacketSocketPort.MIN_FRAME_LENGTH - 1));
+        claim.abort();
+        assertEquals(0, port.txFrames());
+        assertEquals(0, port.flush());
+    }
+
+    @Test
     void refusesFramesThatCannotBeValidAndCountsThem()
     {
         port = PacketSocketPort.open(hostEnd);

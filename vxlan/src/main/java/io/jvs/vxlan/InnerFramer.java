@@ -14,8 +14,8 @@ import java.nio.ByteOrder;
 /**
  * Turns one frame as the switch offers it ({@code [virtio_net_hdr][Ethernet frame]}, possibly a 64 KB GSO frame
  * or one with a pending partial checksum) into plain Ethernet frames with every checksum complete, each written
- * into a preallocated scratch buffer at {@link OuterHeaders#INNER_OFFSET} and handed to a {@link Sink} that
- * prepends the outer headers.
+ * where its {@link Sink} claims room for it (the underlay's TX ring slot, or the tunnel port's scratch buffer), at
+ * {@link OuterHeaders#INNER_OFFSET} past the room's start so the sink can put the outer headers in front.
  * <p>
  * Why in software: an encapsulated frame leaves as one UDP datagram, so the receiver (a Linux vxlan device or a
  * NIC) can neither segment it nor finish a partial checksum for us, and AF_PACKET's virtio_net_hdr has no way to
@@ -34,11 +34,22 @@ import java.nio.ByteOrder;
  */
 public final class InnerFramer
 {
-    /** Gets each finished inner frame at {@link OuterHeaders#INNER_OFFSET} of the scratch buffer. */
-    @FunctionalInterface
+    /** Gives room for each inner frame, then gets it finished. */
     public interface Sink
     {
-        void onInnerFrame(int innerLength);
+        /**
+         * Room for {@link OuterHeaders#INNER_OFFSET} + {@code innerLength} bytes.
+         *
+         * @return offset in {@link #target()} where the room starts, or -1: no room, this frame (segment) is dropped
+         *         and counted by the sink, and the framer goes on with the next.
+         */
+        int claim(int innerLength);
+
+        /** The buffer the last {@link #claim} points into. */
+        MutableDirectBuffer target();
+
+        /** The inner frame is complete at {@code base + INNER_OFFSET}; {@code base} is what claim returned. */
+        void onInnerFrame(int base, int innerLength);
     }
 
     static final int IPV6_HEADER_LENGTH = 40;
@@ -50,33 +61,24 @@ public final class InnerFramer
     /** Ones'-complement zero written instead of 0 for a completed checksum (CSUM_MANGLED_0; UDP needs it). */
     static final int CHECKSUM_MANGLED_ZERO = 0xFFFF;
 
-    private final MutableDirectBuffer scratch;
     private final int innerMtu;
     private final EthernetHeader ethernet = new EthernetHeader();
     private long segments;
 
-    /**
-     * @param scratch  at least {@link #scratchLength(int)} bytes.
-     * @param innerMtu largest inner L3 packet (IP header included) per frame.
-     */
-    public InnerFramer(final MutableDirectBuffer scratch, final int innerMtu)
+    /** @param innerMtu largest inner L3 packet (IP header included) per frame. */
+    public InnerFramer(final int innerMtu)
     {
-        if (scratch.capacity() < scratchLength(innerMtu))
-        {
-            throw new IllegalArgumentException("scratch capacity=" + scratch.capacity() + " < " + scratchLength(innerMtu));
-        }
-        this.scratch = scratch;
         this.innerMtu = innerMtu;
     }
 
-    /** Outer headers + the largest inner frame: Ethernet with two VLAN tags + inner MTU. */
+    /** Room a sink needs at most per frame: outer headers + Ethernet with two VLAN tags + inner MTU. */
     public static int scratchLength(final int innerMtu)
     {
         return OuterHeaders.INNER_OFFSET + EthernetHeader.HEADER_LENGTH +
             EthernetHeader.MAX_VLAN_TAGS * EthernetHeader.VLAN_TAG_LENGTH + innerMtu;
     }
 
-    /** Segments produced by GSO splitting so far. */
+    /** Segments produced by GSO splitting so far (not counting those the sink had no room for). */
     public long segments()
     {
         return segments;
@@ -119,26 +121,29 @@ public final class InnerFramer
         {
             return TxDrop.INNER_TOO_LONG;
         }
-        final int inner = OuterHeaders.INNER_OFFSET;
-        if ((flags & VnetHeader.FLAG_NEEDS_CSUM) != 0)
+        final boolean needsCsum = (flags & VnetHeader.FLAG_NEEDS_CSUM) != 0;
+        final int start = u16le(src, offset + VnetHeader.CSUM_START_OFFSET);
+        final int field = start + u16le(src, offset + VnetHeader.CSUM_OFFSET_OFFSET);
+        if (needsCsum && (start < l2 || field + 2 > ethLength))
         {
-            final int start = u16le(src, offset + VnetHeader.CSUM_START_OFFSET);
-            final int field = start + u16le(src, offset + VnetHeader.CSUM_OFFSET_OFFSET);
-            if (start < l2 || field + 2 > ethLength)
-            {
-                return TxDrop.BAD_OFFLOAD;
-            }
-            scratch.putBytes(inner, src, ethOffset, ethLength);
+            return TxDrop.BAD_OFFLOAD;
+        }
+        final int base = sink.claim(ethLength);
+        if (base < 0)
+        {
+            return null; // the sink counted it
+        }
+        final MutableDirectBuffer out = sink.target();
+        final int inner = base + OuterHeaders.INNER_OFFSET;
+        out.putBytes(inner, src, ethOffset, ethLength);
+        if (needsCsum)
+        {
             // The field holds the pseudo-header sum already (CHECKSUM_PARTIAL convention): sum through the end.
-            final int checksum = Checksum.finishNative(Checksum.sumNative(scratch, inner + start, ethLength - start));
-            scratch.putShort(inner + field, (short)(checksum == 0 ? CHECKSUM_MANGLED_ZERO : checksum),
+            final int checksum = Checksum.finishNative(Checksum.sumNative(out, inner + start, ethLength - start));
+            out.putShort(inner + field, (short)(checksum == 0 ? CHECKSUM_MANGLED_ZERO : checksum),
                 ByteOrder.BIG_ENDIAN);
         }
-        else
-        {
-            scratch.putBytes(inner, src, ethOffset, ethLength);
-        }
-        sink.onInnerFrame(ethLength);
+        sink.onInnerFrame(base, ethLength);
         return null;
     }
 
@@ -201,16 +206,21 @@ public final class InnerFramer
         final int ipId = ipv6 ? 0 : src.getShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         final int ipSource = ipv6 ? 0 : src.getInt(ip + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
         final int ipDestination = ipv6 ? 0 : src.getInt(ip + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
-        final MutableDirectBuffer out = scratch;
-        final int inner = OuterHeaders.INNER_OFFSET;
-        final int outIp = inner + ipRel;
-        final int outTcp = inner + tcpRel;
 
         int index = 0;
         for (int position = 0; position < payload; position += mss, index++)
         {
             final int segment = Math.min(mss, payload - position);
             final boolean last = position + segment >= payload;
+            final int base = sink.claim(headersLength + segment);
+            if (base < 0)
+            {
+                continue; // the sink counted it; later segments may still fit
+            }
+            final MutableDirectBuffer out = sink.target();
+            final int inner = base + OuterHeaders.INNER_OFFSET;
+            final int outIp = inner + ipRel;
+            final int outTcp = inner + tcpRel;
             out.putBytes(inner, src, ethOffset, headersLength);
             out.putBytes(inner + headersLength, src, ethOffset + headersLength + position, segment);
             final int tcpLength = tcpHeaderLength + segment;
@@ -248,7 +258,7 @@ public final class InnerFramer
                 (short)Checksum.finishNative(pseudo + Checksum.sumNative(out, outTcp, tcpLength)),
                 ByteOrder.BIG_ENDIAN);
             segments++;
-            sink.onInnerFrame(headersLength + segment);
+            sink.onInnerFrame(base, headersLength + segment);
         }
         return null;
     }

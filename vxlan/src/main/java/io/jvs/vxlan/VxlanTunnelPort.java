@@ -13,6 +13,7 @@ import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import io.jvs.tap.StagingRing;
+import io.jvs.tap.TxClaim;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -31,7 +32,9 @@ import java.util.Map;
  *       peer is still configured sends to that VTEP, anything else (broadcast, multicast, unknown unicast) is
  *       replicated head-end to every peer of the {@link PeerSet}. The frame goes through {@link InnerFramer}
  *       (GSO segmentation, checksum completion) and each inner frame gets outer Ethernet/IPv4/UDP/VXLAN headers
- *       in a preallocated scratch buffer, then is copied to the underlay's TX ring (vnet hdr GSO_NONE, flags 0).</li>
+ *       (vnet hdr GSO_NONE, flags 0). For one destination (a known unicast MAC) the frame is built straight in
+ *       the underlay's claimed TX ring slot ({@link TxClaim}): one copy of the inner bytes. A flooded frame is
+ *       built once in a preallocated scratch buffer and copied to a slot per destination.</li>
  *   <li>{@link #receive}: frames for this VNI other ports' polls staged, then polls the shared underlay
  *       through the {@link Vtep}.</li>
  *   <li>{@link #fd}: the underlay socket, so the switch's poll(2) wakes for VXLAN traffic.</li>
@@ -63,6 +66,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     private final RemoteMacTable macTable;
     private final boolean udpChecksum;
     private final UnsafeBuffer scratch;
+    /** The underlay's in-place TX (its ring slot on a real port): plain unicast frames are built there. */
+    private final TxClaim tx;
     private final InnerFramer framer;
     private final StagingRing staging;
     private final RemoteVtep[] single = new RemoteVtep[1];
@@ -89,6 +94,10 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
 
     // TX thread.
     private RemoteVtep[] destinations;
+    /** Where the framer writes the current inner frame: {@link #scratch} or {@link #tx}'s buffer. */
+    private MutableDirectBuffer target;
+    /** Next-hop MAC of the single destination whose frame is being built in {@link #tx}. */
+    private long claimedMac;
     private int sourcePort;
     private int ipId;
     private boolean underlayFull;
@@ -129,7 +138,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         this.scratch = encrypted ? new UnsafeBuffer(new byte[scratchLength]) :
             new UnsafeBuffer(ByteBuffer.allocateDirect(scratchLength));
         this.sealed = encrypted ? new UnsafeBuffer(new byte[scratchLength + SealedVxlan.OVERHEAD]) : null;
-        this.framer = new InnerFramer(scratch, innerMtu);
+        this.framer = new InnerFramer(innerMtu);
+        this.tx = underlay.txClaim();
         this.staging = new StagingRing(config.stagingBytes());
         this.ipId = (int)System.nanoTime() & 0xFFFF;
         writeOuterTemplate(scratch, vtep.localMac(), vtep.localIp(), config.udpPort());
@@ -513,12 +523,61 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         return true;
     }
 
-    /** One finished inner frame at {@link OuterHeaders#INNER_OFFSET}: encapsulate it for every destination. */
-    public void onInnerFrame(final int innerLength)
+    /**
+     * Room for one inner frame. A plain frame for one destination is built straight in the underlay's TX slot
+     * ({@link TxClaim}): the inner frame is copied once, from the switch's buffer to the slot the kernel sends
+     * from. A flooded frame (one copy per destination) or a sealed one (javax.crypto wants arrays) is built in
+     * {@link #scratch} and copied out per destination by {@link PacketPort#offer}.
+     */
+    public int claim(final int innerLength)
+    {
+        final RemoteVtep[] targets = destinations;
+        if (encrypted || targets.length != 1)
+        {
+            target = scratch;
+            return 0;
+        }
+        final long mac = targets[0].nextHop.mac;
+        if (mac == Neighbour.UNRESOLVED)
+        {
+            txDrops[TxDrop.NEIGHBOUR_UNRESOLVED.ordinal()]++;
+            return -1;
+        }
+        final int length = OuterHeaders.INNER_OFFSET + innerLength;
+        int at = tx.tryClaim(length);
+        if (at < 0 && underlay.flush() >= 0)
+        {
+            at = tx.tryClaim(length);
+        }
+        if (at < 0)
+        {
+            underlayFull = true;
+            txDrops[TxDrop.UNDERLAY_FULL.ordinal()]++;
+            return -1;
+        }
+        claimedMac = mac;
+        target = tx.buffer();
+        return at;
+    }
+
+    public MutableDirectBuffer target()
+    {
+        return target;
+    }
+
+    /** One finished inner frame at {@code base + INNER_OFFSET}: encapsulate it for every destination. */
+    public void onInnerFrame(final int base, final int innerLength)
     {
         if (!encrypted)
         {
-            send(scratch, innerLength);
+            if (target == scratch)
+            {
+                send(scratch, innerLength);
+            }
+            else
+            {
+                sendClaimed(base, innerLength);
+            }
             return;
         }
         final SealKey key = keys.sealing();
@@ -540,27 +599,29 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         send(out, length);
     }
 
-    /**
-     * {@code payloadLength} bytes after the VXLAN header in {@code s}: outer headers per destination, then out. The
-     * per-frame fields go in as five stores (the template holds the rest):
-     * <pre>
-     *  eth + 0 (8 B):  [destination MAC][first 2 bytes of the source MAC, unchanged]
-     *  ip + 2 (4 B):   [total length][identification]        ip + 10 (2 B): [header checksum]
-     *  ip + 16 (8 B):  [destination][UDP source port][UDP destination port, unchanged]
-     *  udp + 4 (2 B):  [UDP length]
-     * </pre>
-     */
+    /** The frame in the claimed TX slot: the template and per-frame outer fields in front of it, then commit. */
+    private void sendClaimed(final int base, final int payloadLength)
+    {
+        final MutableDirectBuffer slot = target;
+        slot.putBytes(base, scratch, 0, OuterHeaders.INNER_OFFSET);
+        writeOuter(slot, base, payloadLength, destinations[0].ip, claimedMac);
+        if (tx.commit(OuterHeaders.INNER_OFFSET + payloadLength))
+        {
+            txOuterFrames++;
+            sentAny = true;
+        }
+        else
+        {
+            underlayFull = true;
+            txDrops[TxDrop.UNDERLAY_FULL.ordinal()]++;
+        }
+    }
+
+    /** {@code payloadLength} bytes after the VXLAN header in {@code s}: outer headers per destination, then out. */
     private void send(final UnsafeBuffer s, final int payloadLength)
     {
-        final int ip = OuterHeaders.IPV4_OFFSET;
-        final int udp = OuterHeaders.UDP_OFFSET;
-        final int udpLength = UdpHeader.HEADER_LENGTH + VxlanHeader.LENGTH + payloadLength;
-        final int totalLength = Ipv4Header.MIN_HEADER_LENGTH + udpLength;
-        s.putShort(udp + UdpHeader.LENGTH_OFFSET, (short)udpLength, ByteOrder.BIG_ENDIAN);
-        final long ports = (long)sourcePort << 16 | udpPort;
-        final long lengthSum = Checksum.addNetworkShort(ipTemplateSum, totalLength);
-        final RemoteVtep[] targets = destinations;
-        for (final RemoteVtep peer : targets)
+        final int length = OuterHeaders.INNER_OFFSET + payloadLength;
+        for (final RemoteVtep peer : destinations)
         {
             final long mac = peer.nextHop.mac;
             if (mac == Neighbour.UNRESOLVED)
@@ -568,22 +629,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
                 txDrops[TxDrop.NEIGHBOUR_UNRESOLVED.ordinal()]++;
                 continue;
             }
-            s.putLong(OuterHeaders.ETHERNET_OFFSET, mac << 16 | sourceMacHigh, ByteOrder.BIG_ENDIAN);
-            final int id = ipId++ & 0xFFFF;
-            s.putInt(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, totalLength << 16 | id, ByteOrder.BIG_ENDIAN);
-            s.putLong(ip + Ipv4Header.DESTINATION_OFFSET, (long)peer.ip << 32 | ports, ByteOrder.BIG_ENDIAN);
-            s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET,
-                (short)Checksum.finishNative(Checksum.addNetworkInt(Checksum.addNetworkShort(lengthSum, id), peer.ip)),
-                ByteOrder.BIG_ENDIAN);
-            if (udpChecksum)
-            {
-                s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)0);
-                final int c = Checksum.finishNative(
-                    Checksum.ipv4PseudoHeader(vtep.localIp(), peer.ip, Ipv4Header.PROTOCOL_UDP, udpLength) +
-                    Checksum.sumNative(s, udp, udpLength));
-                s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)(c == 0 ? 0xFFFF : c), ByteOrder.BIG_ENDIAN);
-            }
-            final int length = OuterHeaders.INNER_OFFSET + payloadLength;
+            writeOuter(s, 0, payloadLength, peer.ip, mac);
             if (underlay.offer(s, 0, length) || (underlay.flush() >= 0 && underlay.offer(s, 0, length)))
             {
                 txOuterFrames++;
@@ -594,6 +640,42 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
                 underlayFull = true;
                 txDrops[TxDrop.UNDERLAY_FULL.ordinal()]++;
             }
+        }
+    }
+
+    /**
+     * The per-frame outer fields at {@code base} (the template holds the rest), as six stores:
+     * <pre>
+     *  eth + 0 (8 B):  [destination MAC][first 2 bytes of the source MAC, unchanged]
+     *  ip + 2 (4 B):   [total length][identification]        ip + 10 (2 B): [header checksum]
+     *  ip + 16 (8 B):  [destination][UDP source port][UDP destination port, unchanged]
+     *  udp + 4 (2 B):  [UDP length]                           udp + 6 (2 B): [UDP checksum, if enabled]
+     * </pre>
+     */
+    private void writeOuter(
+        final MutableDirectBuffer s, final int base, final int payloadLength, final int peerIp, final long mac)
+    {
+        final int ip = base + OuterHeaders.IPV4_OFFSET;
+        final int udp = base + OuterHeaders.UDP_OFFSET;
+        final int udpLength = UdpHeader.HEADER_LENGTH + VxlanHeader.LENGTH + payloadLength;
+        final int totalLength = Ipv4Header.MIN_HEADER_LENGTH + udpLength;
+        s.putShort(udp + UdpHeader.LENGTH_OFFSET, (short)udpLength, ByteOrder.BIG_ENDIAN);
+        s.putLong(base + OuterHeaders.ETHERNET_OFFSET, mac << 16 | sourceMacHigh, ByteOrder.BIG_ENDIAN);
+        final int id = ipId++ & 0xFFFF;
+        s.putInt(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, totalLength << 16 | id, ByteOrder.BIG_ENDIAN);
+        s.putLong(ip + Ipv4Header.DESTINATION_OFFSET, (long)peerIp << 32 | (long)sourcePort << 16 | udpPort,
+            ByteOrder.BIG_ENDIAN);
+        final long lengthSum = Checksum.addNetworkShort(ipTemplateSum, totalLength);
+        s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET,
+            (short)Checksum.finishNative(Checksum.addNetworkInt(Checksum.addNetworkShort(lengthSum, id), peerIp)),
+            ByteOrder.BIG_ENDIAN);
+        if (udpChecksum)
+        {
+            s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)0);
+            final int c = Checksum.finishNative(
+                Checksum.ipv4PseudoHeader(vtep.localIp(), peerIp, Ipv4Header.PROTOCOL_UDP, udpLength) +
+                Checksum.sumNative(s, udp, udpLength));
+            s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)(c == 0 ? 0xFFFF : c), ByteOrder.BIG_ENDIAN);
         }
     }
 

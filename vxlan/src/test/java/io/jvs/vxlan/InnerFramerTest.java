@@ -18,11 +18,37 @@ class InnerFramerTest
     private static final int SRC = 0x0A0A0001;
     private static final int DST = 0x0A0A0002;
 
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[InnerFramer.scratchLength(1450)]);
-    private final InnerFramer framer = new InnerFramer(scratch, 1450);
+    private final InnerFramer framer = new InnerFramer(1450);
     private final List<byte[]> out = new ArrayList<>();
-    private final InnerFramer.Sink sink = n -> out.add(
-        Arrays.copyOfRange(scratch.byteArray(), OuterHeaders.INNER_OFFSET, OuterHeaders.INNER_OFFSET + n));
+    private final RoomSink sink = new RoomSink();
+
+    /**
+     * Hands out room at a different offset each time (as ring slots are), or none for the claims listed in
+     * {@code refuse}; keeps each finished inner frame.
+     */
+    private final class RoomSink implements InnerFramer.Sink
+    {
+        final UnsafeBuffer room = new UnsafeBuffer(new byte[3 * InnerFramer.scratchLength(1450)]);
+        final java.util.Set<Integer> refuse = new java.util.HashSet<>();
+        int claims;
+
+        public int claim(final int innerLength)
+        {
+            assertTrue(OuterHeaders.INNER_OFFSET + innerLength <= InnerFramer.scratchLength(1450));
+            return refuse.contains(claims++) ? -1 : (claims % 3) * InnerFramer.scratchLength(1450);
+        }
+
+        public org.agrona.MutableDirectBuffer target()
+        {
+            return room;
+        }
+
+        public void onInnerFrame(final int base, final int innerLength)
+        {
+            final int inner = base + OuterHeaders.INNER_OFFSET;
+            out.add(Arrays.copyOfRange(room.byteArray(), inner, inner + innerLength));
+        }
+    }
 
     @Test
     void segmentsGsoTcpv4IntoValidSegmentsThatReassemble()
@@ -118,6 +144,32 @@ class InnerFramerTest
         final byte[] frame = udp4(MAC_B, MAC_A, SRC, DST, random(new Random(5), 100));
         assertNull(framer.frame(new UnsafeBuffer(frame), 0, frame.length, sink));
         assertArrayEquals(Arrays.copyOfRange(frame, 10, frame.length), out.get(0));
+    }
+
+    @Test
+    void aSegmentWithoutRoomIsSkippedAndTheRestStillGo()
+    {
+        final byte[] payload = random(new Random(6), 5000);
+        final byte[] frame = tcp4(MAC_B, MAC_A, SRC, DST, payload, VnetHeader.GSO_TCPV4, 1000, 0x10);
+        sink.refuse.add(1);
+        assertNull(framer.frame(new UnsafeBuffer(frame), 0, frame.length, sink));
+        assertEquals(5, sink.claims);
+        assertEquals(4, out.size());
+        assertEquals(4, framer.segments());
+        final int[] expectedSeq = {0, 2000, 3000, 4000};
+        for (int i = 0; i < out.size(); i++)
+        {
+            assertEquals(0x7000_0000 + expectedSeq[i], s32(out.get(i), 14 + 20 + 4), "seq of kept segment " + i);
+        }
+    }
+
+    @Test
+    void aPlainFrameWithoutRoomIsNotWritten()
+    {
+        final byte[] frame = udp4(MAC_B, MAC_A, SRC, DST, random(new Random(7), 100));
+        sink.refuse.add(0);
+        assertNull(framer.frame(new UnsafeBuffer(frame), 0, frame.length, sink), "the sink counts it, not the framer");
+        assertTrue(out.isEmpty());
     }
 
     @Test
