@@ -154,6 +154,11 @@ public final class Router implements L3Handler
     private long routed;
     private long translated;
     private boolean inBatch;
+    /** Forwarding thread: what {@link #loadReverse} read last. */
+    private int reverseSrc;
+    private int reverseDst;
+    private int reverseSport;
+    private int reverseDport;
 
     public Router(final NatConfig natConfig, final RouterCounters counters)
     {
@@ -731,20 +736,33 @@ public final class Router implements L3Handler
     }
 
     /**
+     * Reads the connection's other tuple, reversed, into the reverse* fields: what a packet of {@code handle}'s
+     * direction is rewritten to. Fields rather than a result object, so nothing allocates per packet.
+     */
+    private void loadReverse(final int handle)
+    {
+        final int record = handle >>> 1;
+        final int other = (handle & 1) ^ 1;
+        final long a = conns.tupleA(record, other);
+        final long b = conns.tupleB(record, other);
+        reverseSrc = ConnTable.destinationIp(a);
+        reverseDst = ConnTable.sourceIp(a);
+        reverseSport = ConnTable.destinationPort(b);
+        reverseDport = ConnTable.sourcePort(b);
+    }
+
+    /**
      * A packet in direction d of a connection leaves with the other direction's tuple reversed: its source becomes
      * that tuple's destination and its destination that tuple's source.
      */
     private void translateAndForward(final int handle, final MutableDirectBuffer buffer, final int offset,
         final int length, final int protocol, final int src, final int sport, final int dst, final int dport)
     {
-        final int record = handle >>> 1;
-        final int other = (handle & 1) ^ 1;
-        final long a = conns.tupleA(record, other);
-        final long b = conns.tupleB(record, other);
-        final int newSrc = ConnTable.destinationIp(a);
-        final int newDst = ConnTable.sourceIp(a);
-        final int newSport = ConnTable.destinationPort(b);
-        final int newDport = ConnTable.sourcePort(b);
+        loadReverse(handle);
+        final int newSrc = reverseSrc;
+        final int newDst = reverseDst;
+        final int newSport = reverseSport;
+        final int newDport = reverseDport;
         final int egress = egressFor(newDst);
         if (egress < 0)
         {
@@ -760,7 +778,7 @@ public final class Router implements L3Handler
             return;
         }
         conns.countPacket(handle);
-        track(record, handle & 1, protocol);
+        track(handle >>> 1, handle & 1, protocol);
         translated++;
         routed++;
         send(egress, nextHop(egress, newDst), buffer, offset, length); // admitted above, TTL decremented by rewrite
@@ -1013,14 +1031,11 @@ public final class Router implements L3Handler
         {
             return false;
         }
-        final int record = handle >>> 1;
-        final int other = (handle & 1) ^ 1;
-        final long a = conns.tupleA(record, other);
-        final long b = conns.tupleB(record, other);
-        final int newSrc = ConnTable.destinationIp(a);
-        final int newDst = ConnTable.sourceIp(a);
-        final int newSport = ConnTable.destinationPort(b);
-        final int newDport = ConnTable.sourcePort(b);
+        loadReverse(handle);
+        final int newSrc = reverseSrc;
+        final int newDst = reverseDst;
+        final int newSport = reverseSport;
+        final int newDport = reverseDport;
         final int egress = egressFor(newDst);
         if (egress < 0)
         {
