@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * Memory is printed once per trial ({@code # scale ...} lines of the run's output): the MAC table's slot arrays
  * ({@link MacTable#memoryBytes()}, from its capacity), the heap used after setup minus before (after a GC, via
  * {@link MemoryMXBean}; the table plus this benchmark's probe arrays), and what the daemon's ports would map in
- * PACKET_MMAP rings at {@link RingConfig#defaults()} ((rx + tx frames) x page-rounded frame size per port; kernel
+ * PACKET_MMAP rings at {@link RingConfig#defaults()} ({@link PacketSocketPort#mappedBytes} per port; kernel
  * memory, not heap; the in-memory sink ports here have none).
  */
 @State(Scope.Thread)

@@ -15,20 +15,27 @@ import static io.jvs.tap.Tpacket2Descriptor.*;
  * An AF_PACKET socket bound to one interface with TPACKET_V2 PACKET_MMAP RX and TX rings and PACKET_VNET_HDR.
  * <p>
  * TPACKET_V2 rather than V3: V2 hands each frame over at once, V3 only when a block fills or its retire
- * timer fires, which puts a latency floor under quiet ports. One mmap holds both rings, RX first:
+ * timer fires, which puts a latency floor under quiet ports. One mmap holds both rings, RX first
+ * ({@link RingGeometry}):
  * <pre>
- *  |<------ RX block (a page) ------>|     |<--- TX block = TX slot (txFrameSize rounded up to pages) --->|
- *  +----------------+----------------+-----+-------------------------------------------------+-----+
- *  | RX slot 0      | RX slot 1      | ... | TX slot 0                                       | ... |
- *  +----------------+----------------+-----+-------------------------------------------------+-----+
- *   slot = [tpacket2_hdr][sockaddr_ll][pad][vnet hdr][frame]
+ *  |<------ RX block (a page) ------>|     |<-------------- TX block (1 MB) --------------->|
+ *  +----------------+----------------+-----+---------------+---------------+-----+----------+-----+
+ *  | RX slot 0      | RX slot 1      | ... | TX slot 0     | TX slot 1     | ... | TX 14    | ... |
+ *  +----------------+----------------+-----+---------------+---------------+-----+----------+-----+
+ *   RX slot = [tpacket2_hdr][sockaddr_ll][pad][vnet hdr][frame]      TX slot = [tpacket2_hdr][vnet hdr][frame]
  * </pre>
- * RX slots are small (2 KB by default: an MTU-sized frame fits) and many, so small frames can queue deep while
- * the switch thread is off its CPU without paying 128 KB of kernel memory per slot. A longer frame (64 KB GSO,
+ * RX slots are small (2 KB by default: an MTU-sized frame fits), 1024 of them, so small frames can queue while
+ * the switch thread is off its CPU without paying 128 KB of kernel memory per slot, and the ring stays small
+ * enough for the CPU caches (see {@link RingConfig}). A longer frame (64 KB GSO,
  * jumbo) does not fit its slot: with PACKET_COPY_THRESH the kernel still takes a slot, in order, writes the
  * frame's head and marks it TP_STATUS_COPY, and queues the whole frame on the socket, where receive reads it
  * with one recv() into a port-owned buffer. The socket's receive buffer (SO_RCVBUFFORCE) bounds that queue;
  * when it is full the kernel truncates instead, which is counted.
+ * <p>
+ * TX slots hold a 64 KB GSO frame. A frame of up to {@link #LINEAR_FRAME_MAX} bytes (not GSO) is published with
+ * the virtio_net_hdr's hdr_len set to its whole length, so the kernel copies it into the skb's linear part; else
+ * tpacket_snd copies only the Ethernet header and attaches the rest as fragments of the ring's pages, which a
+ * veth must copy again into a freshly allocated page before its peer may receive them (skb_copy_ubufs).
  * <p>
  * Receive walks RX slots while the kernel has marked them TP_STATUS_USER and hands them back with an ordered
  * store of TP_STATUS_KERNEL. Offer copies into the next TX slot whose status is neither SEND_REQUEST nor
@@ -45,6 +52,8 @@ public final class PacketSocketPort implements PacketPort, TxClaim
 {
     /** Smallest frame accepted by offer: the virtio_net_hdr plus an Ethernet header. */
     static final int MIN_FRAME_LENGTH = VnetHeader.LENGTH + 14;
+    /** Frames up to this many bytes (Ethernet, without the virtio_net_hdr) are handed to the kernel linear. */
+    static final int LINEAR_FRAME_MAX = 1536;
     private static final int MAC_LENGTH = 6;
     private static final int VLAN_TAG_LENGTH = 4;
     private static final int ETHERTYPE_VLAN = 0x8100;
@@ -56,10 +65,10 @@ public final class PacketSocketPort implements PacketPort, TxClaim
     private final String name;
     private final int fd;
     private final int ifindex;
-    private final int slotStride;
-    private final int rxBlockSize;
-    private final int rxSlotStride;
-    private final int rxSlotsPerBlock;
+    /** Offset of each TX slot in txRing, see {@link RingGeometry}. */
+    private final int[] txSlotOffsets;
+    /** Offset of each RX slot in rxRing, see {@link RingGeometry}. */
+    private final int[] rxSlotOffsets;
     private final int rxSlots;
     private final int txSlots;
     private final int maxFrameLength;
@@ -72,7 +81,6 @@ public final class PacketSocketPort implements PacketPort, TxClaim
     private final UnsafeBuffer longFrame;
 
     private int rxIndex;
-    private int rxInBlock;
     private int rxSlotOffset;
     private int txIndex;
     private int txPending;
@@ -98,9 +106,8 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         final String name,
         final int fd,
         final int ifindex,
-        final RxGeometry rx,
-        final int slotStride,
-        final int txSlots,
+        final RingGeometry rx,
+        final RingGeometry tx,
         final long mapAddress,
         final long mapLength,
         final SocketOptions options)
@@ -108,17 +115,15 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         this.name = name;
         this.fd = fd;
         this.ifindex = ifindex;
-        this.slotStride = slotStride;
-        this.rxBlockSize = rx.blockSize;
-        this.rxSlotStride = rx.slotStride;
-        this.rxSlotsPerBlock = rx.slotsPerBlock;
+        this.txSlotOffsets = tx.slotOffsets();
+        this.rxSlotOffsets = rx.slotOffsets();
         this.rxSlots = rx.slots();
-        this.txSlots = txSlots;
-        this.maxFrameLength = slotStride - TX_DATA_OFFSET;
+        this.txSlots = tx.slots();
+        this.maxFrameLength = tx.slotStride() - TX_DATA_OFFSET;
         this.mapAddress = mapAddress;
         this.mapLength = mapLength;
         this.rxRing = new UnsafeBuffer(mapAddress, (int)rx.length());
-        this.txRing = new UnsafeBuffer(mapAddress + rx.length(), txSlots * slotStride);
+        this.txRing = new UnsafeBuffer(mapAddress + rx.length(), (int)tx.length());
         this.options = options;
         // Room for the longest frame the port can send plus a VLAN tag put back in front of it.
         this.longFramePointer = Native.allocate(VLAN_TAG_LENGTH + maxFrameLength);
@@ -138,15 +143,15 @@ public final class PacketSocketPort implements PacketPort, TxClaim
     public static long mappedBytes(final RingConfig config)
     {
         final int pageSize = LIBC.getpagesize();
-        final int txSlotStride = (config.txFrameSize() + pageSize - 1) / pageSize * pageSize;
-        return RxGeometry.of(config, pageSize).length() + (long)config.txFrames() * txSlotStride;
+        return rxGeometry(config, pageSize).length() + txGeometry(config, pageSize).length();
     }
 
     public static PacketSocketPort open(final String interfaceName, final RingConfig config)
     {
         final int pageSize = LIBC.getpagesize();
-        final int slotStride = validate(interfaceName, config, pageSize);
-        final RxGeometry rx = RxGeometry.of(config, pageSize);
+        validate(interfaceName, config, pageSize);
+        final RingGeometry rx = rxGeometry(config, pageSize);
+        final RingGeometry tx = txGeometry(config, pageSize);
 
         final int ifindex = LIBC.if_nametoindex(interfaceName);
         if (ifindex == 0)
@@ -162,7 +167,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         }
 
         long mapAddress = Native.MAP_FAILED;
-        final long mapLength = rx.length() + (long)config.txFrames() * slotStride;
+        final long mapLength = rx.length() + tx.length();
         try
         {
             final SocketOptions options = new SocketOptions(fd, interfaceName);
@@ -171,9 +176,8 @@ public final class PacketSocketPort implements PacketPort, TxClaim
             options.setInt(SOL_PACKET, PACKET_LOSS, 1, "PACKET_LOSS");
             options.setInt(SOL_PACKET, PACKET_COPY_THRESH, 1, "PACKET_COPY_THRESH");
             setReceiveBuffer(options, COPY_QUEUE_BYTES);
-            setRing(options, PACKET_RX_RING, "PACKET_RX_RING", rx.blockSize, rx.blocks, rx.slotStride, rx.slots());
-            setRing(options, PACKET_TX_RING, "PACKET_TX_RING", slotStride, config.txFrames(), slotStride,
-                config.txFrames());
+            setRing(options, PACKET_RX_RING, "PACKET_RX_RING", rx.blockSize(), rx.blocks(), rx.slotStride(), rx.slots());
+            setRing(options, PACKET_TX_RING, "PACKET_TX_RING", tx.blockSize(), tx.blocks(), tx.slotStride(), tx.slots());
 
             mapAddress = LIBC.mmap(
                 null, mapLength, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_SHARED, fd, 0);
@@ -200,7 +204,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
             }
 
             return new PacketSocketPort(
-                interfaceName, fd, ifindex, rx, slotStride, config.txFrames(), mapAddress, mapLength, options);
+                interfaceName, fd, ifindex, rx, tx, mapAddress, mapLength, options);
         }
         catch (final RuntimeException ex)
         {
@@ -213,7 +217,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         }
     }
 
-    private static int validate(final String interfaceName, final RingConfig config, final int pageSize)
+    private static void validate(final String interfaceName, final RingConfig config, final int pageSize)
     {
         if (interfaceName == null || interfaceName.isEmpty() ||
             interfaceName.length() > IfreqDescriptor.MAX_NAME_LENGTH)
@@ -230,16 +234,11 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         {
             throw new IllegalArgumentException("rxFrames=" + config.rxFrames() + " txFrames=" + config.txFrames());
         }
-        // TX: one frame per block keeps the slot arithmetic trivial. The kernel wants page-sized blocks, so a slot
-        // is frameSize rounded up to a page and the frame gets the whole slot (frameSize is a minimum). Note the
-        // kernel allocates each block as a power-of-two run of pages: 69632-byte slots cost 128 KB each.
-        final long slotStride = ((long)frameSize + pageSize - 1) / pageSize * pageSize;
-        if (slotStride * config.txFrames() > Integer.MAX_VALUE ||
-            RxGeometry.of(config, pageSize).length() > Integer.MAX_VALUE)
+        if (txGeometry(config, pageSize).length() > Integer.MAX_VALUE ||
+            rxGeometry(config, pageSize).length() > Integer.MAX_VALUE)
         {
             throw new IllegalArgumentException("ring too large for one buffer: " + config);
         }
-        return (int)slotStride;
     }
 
     private static void setRing(
@@ -277,28 +276,14 @@ public final class PacketSocketPort implements PacketPort, TxClaim
      * block when a slot is larger than a page. The kernel finds slot i at block i / slotsPerBlock, offset
      * (i % slotsPerBlock) * slotStride, and wants frame_nr == block_nr * slotsPerBlock.
      */
-    private record RxGeometry(int blockSize, int blocks, int slotStride, int slotsPerBlock)
+    private static RingGeometry rxGeometry(final RingConfig config, final int pageSize)
     {
-        static RxGeometry of(final RingConfig config, final int pageSize)
-        {
-            final int frameSize = align(config.rxFrameSize());
-            final int blockSize = (frameSize + pageSize - 1) / pageSize * pageSize;
-            final int perBlock = blockSize / frameSize;
-            // Spread the block's slack over its slots: the kernel gets blockSize / slotStride == perBlock back.
-            final int slotStride = blockSize / perBlock & ~(TPACKET_ALIGNMENT - 1);
-            final int blocks = (config.rxFrames() + perBlock - 1) / perBlock;
-            return new RxGeometry(blockSize, blocks, slotStride, perBlock);
-        }
+        return RingGeometry.of(config.rxFrameSize(), config.rxFrames(), pageSize);
+    }
 
-        int slots()
-        {
-            return blocks * slotsPerBlock;
-        }
-
-        long length()
-        {
-            return (long)blocks * blockSize;
-        }
+    private static RingGeometry txGeometry(final RingConfig config, final int pageSize)
+    {
+        return RingGeometry.of(config.txFrameSize(), config.txFrames(), pageSize);
     }
 
     public String name()
@@ -379,21 +364,8 @@ public final class PacketSocketPort implements PacketPort, TxClaim
 
     private void advanceRx()
     {
-        if (++rxIndex == rxSlots)
-        {
-            rxIndex = 0;
-            rxInBlock = 0;
-            rxSlotOffset = 0;
-        }
-        else if (++rxInBlock == rxSlotsPerBlock)
-        {
-            rxInBlock = 0;
-            rxSlotOffset = rxIndex / rxSlotsPerBlock * rxBlockSize;
-        }
-        else
-        {
-            rxSlotOffset += rxSlotStride;
-        }
+        rxIndex = rxIndex + 1 == rxSlots ? 0 : rxIndex + 1;
+        rxSlotOffset = rxSlotOffsets[rxIndex];
     }
 
     /**
@@ -496,7 +468,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
             txRejected++;
             return -1;
         }
-        final int slot = txIndex * slotStride;
+        final int slot = txSlotOffsets[txIndex];
         final int status = txRing.getIntVolatile(slot + STATUS_OFFSET);
         if ((status & TP_STATUS_TX_BUSY) != 0)
         {
@@ -530,7 +502,8 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         }
         txClaimed = NO_CLAIM;
         final UnsafeBuffer ring = txRing;
-        final int slot = txIndex * slotStride;
+        final int slot = txSlotOffsets[txIndex];
+        linearise(ring, slot + TX_DATA_OFFSET, length);
         ring.putInt(slot + LEN_OFFSET, length);
         // Ordered store: the frame and tp_len are visible before the kernel can see SEND_REQUEST.
         ring.putIntOrdered(slot + STATUS_OFFSET, TP_STATUS_SEND_REQUEST);
@@ -538,6 +511,21 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         txPending++;
         txFrames++;
         return true;
+    }
+
+    /**
+     * Asks the kernel to copy a small, non-GSO frame whole into the skb's linear part: tpacket_snd copies
+     * {@code max(hdr_len, ETH_HLEN)} bytes and attaches the rest as page fragments of the TX ring, which a veth
+     * (every container port) must then copy into a freshly allocated page per frame (skb_copy_ubufs) before its
+     * peer may receive it. A hdr_len of the whole frame makes it one small copy, no page allocation.
+     */
+    private static void linearise(final UnsafeBuffer ring, final int vnetHeader, final int length)
+    {
+        final int frameLength = length - VnetHeader.LENGTH;
+        if (frameLength <= LINEAR_FRAME_MAX && ring.getByte(vnetHeader + VnetHeader.GSO_TYPE_OFFSET) == VnetHeader.GSO_NONE)
+        {
+            ring.putShort(vnetHeader + VnetHeader.HDR_LEN_OFFSET, (short)frameLength, ByteOrder.LITTLE_ENDIAN);
+        }
     }
 
     public void abort()
@@ -562,7 +550,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         // The kernel stops early when the socket's send buffer is full or the link is down; whatever it left
         // behind is still SEND_REQUEST and needs another kick even if nothing new is offered.
         final int last = (txIndex == 0 ? txSlots : txIndex) - 1;
-        kickNeeded = (txRing.getIntVolatile(last * slotStride + STATUS_OFFSET) & TP_STATUS_SEND_REQUEST) != 0;
+        kickNeeded = (txRing.getIntVolatile(txSlotOffsets[last] + STATUS_OFFSET) & TP_STATUS_SEND_REQUEST) != 0;
         return frames;
     }
 

@@ -151,7 +151,7 @@ class PacketSocketPortTest
     void txSlotsComeBackSoASmallRingCarriesManyFrames()
     {
         port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 4));
-        assertEquals(4096 - Tpacket2Descriptor.TX_DATA_OFFSET, port.maxFrameLength(), "slot is one page");
+        assertEquals(2048 - Tpacket2Descriptor.TX_DATA_OFFSET, port.maxFrameLength(), "2 KB slots, two to a page");
         final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
         final int frames = 40;
         int accepted = 0;
@@ -169,6 +169,69 @@ class PacketSocketPortTest
         final List<Seen> seen = receiveFor(2000, s -> false);
         final long replies = seen.stream().filter(PacketSocketPortTest::isArpReply).count();
         assertEquals(frames, replies, "replies; kernel drops=" + port.kernelDrops() + " " + port);
+    }
+
+    @Test
+    void largeTxSlotsPackedIntoBlocksCarryFramesAcrossBlockBoundaries()
+    {
+        // 20 slots of 68 KB: 15 to a 1 MB block, so 2 blocks (30 slots); 100 frames wrap the ring three times.
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 69632, 20));
+        assertEquals(69632 + 64 - Tpacket2Descriptor.TX_DATA_OFFSET, port.maxFrameLength());
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+        final int frames = 100;
+        int accepted = 0;
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (accepted < frames && System.nanoTime() < deadline)
+        {
+            for (int i = 0; i < 7 && accepted < frames; i++)
+            {
+                if (port.offer(request, 0, request.capacity()))
+                {
+                    accepted++;
+                }
+            }
+            port.flush();
+        }
+        assertEquals(frames, accepted, port.toString());
+        final long replies = receiveFor(2000, s -> false).stream().filter(PacketSocketPortTest::isArpReply).count();
+        assertEquals(frames, replies, "replies; kernel drops=" + port.kernelDrops() + " " + port);
+    }
+
+    @Test
+    void smallFramesGoOutLinearWhileGsoAndLongFramesKeepTheirHeaderLength()
+    {
+        port = PacketSocketPort.open(hostEnd);
+        final TxClaim claim = port.txClaim();
+        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
+        final int frameLength = request.capacity() - VnetHeader.LENGTH;
+
+        final int small = claim.tryClaim(request.capacity());
+        claim.buffer().putBytes(small, request, 0, request.capacity());
+        assertEquals(0, hdrLen(claim, small), "the request as built");
+        claim.commit(request.capacity());
+        assertEquals(frameLength, hdrLen(claim, small), "hdr_len = the whole frame: tpacket_snd copies it linear");
+        assertEquals(1, port.flush());
+        assertTrue(receiveFor(3000, PacketSocketPortTest::isArpReply).stream().anyMatch(PacketSocketPortTest::isArpReply),
+            "the kernel accepted the linear frame and the namespace answered it");
+
+        final int gso = claim.tryClaim(request.capacity());
+        claim.buffer().putBytes(gso, request, 0, request.capacity());
+        claim.buffer().putByte(gso + VnetHeader.GSO_TYPE_OFFSET, (byte)VnetHeader.GSO_TCPV4);
+        claim.buffer().putShort(gso + VnetHeader.HDR_LEN_OFFSET, (short)14, ByteOrder.LITTLE_ENDIAN);
+        claim.commit(request.capacity());
+        assertEquals(14, hdrLen(claim, gso), "a GSO frame's hdr_len is the kernel's to use as it is");
+
+        final int longLength = VnetHeader.LENGTH + PacketSocketPort.LINEAR_FRAME_MAX + 1;
+        final int longFrame = claim.tryClaim(longLength);
+        claim.buffer().setMemory(longFrame, longLength, (byte)0);
+        claim.buffer().putBytes(longFrame, request, 0, request.capacity());
+        claim.commit(longLength);
+        assertEquals(0, hdrLen(claim, longFrame), "a long frame keeps the zero-copy fragments");
+    }
+
+    private static int hdrLen(final TxClaim claim, final int at)
+    {
+        return claim.buffer().getShort(at + VnetHeader.HDR_LEN_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
     }
 
     @Test
