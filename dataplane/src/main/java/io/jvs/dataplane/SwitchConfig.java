@@ -1,5 +1,7 @@
 package io.jvs.dataplane;
 
+import io.jvs.tap.RingConfig;
+
 /**
  * Tuning of the switch. Defaults suit a 2-core host: one thread for receive and forwarding that blocks in
  * poll(2) when idle.
@@ -12,7 +14,8 @@ public record SwitchConfig(
     int macTableCapacity,
     long macAgingNanos,
     int threadNice,
-    int threadRtPriority)
+    int threadRtPriority,
+    int portRxSlots)
 {
     public enum ThreadingMode
     {
@@ -32,11 +35,35 @@ public record SwitchConfig(
     public static final int DEFAULT_THREAD_NICE = -10;
     /**
      * SCHED_FIFO priority of the switch threads, 0 = stay a normal (CFS) task with {@link #threadNice}. A normal
-     * task is still preempted for other tasks' time slices (ms), and a port's RX ring (256 frames) overflows
+     * task is still preempted for other tasks' time slices (ms), and a port's RX ring (1024 frames) overflows
      * within a fraction of that at packet rates; SCHED_FIFO removes those preemptions. Only with an idle
      * strategy that blocks (poll): a spinning real-time thread would keep its core from everything else.
      */
     public static final int DEFAULT_THREAD_RT_PRIORITY = 0;
+    /**
+     * RX ring slots of each container port's AF_PACKET socket ({@link RingConfig#DEFAULT_RX_FRAMES}): how many
+     * frames wait in the kernel while the switch thread is off its CPU. More absorb longer descheduling on a busy
+     * host; fewer keep the ring in the CPU caches (docs/dataplane.md has the figures both ways).
+     */
+    public static final int DEFAULT_PORT_RX_SLOTS = RingConfig.DEFAULT_RX_FRAMES;
+    public static final int MIN_PORT_RX_SLOTS = 64;
+    public static final int MAX_PORT_RX_SLOTS = 65536;
+
+    public SwitchConfig
+    {
+        if (portRxSlots < MIN_PORT_RX_SLOTS || portRxSlots > MAX_PORT_RX_SLOTS)
+        {
+            throw new IllegalArgumentException("port RX slots " + portRxSlots + " not in " + MIN_PORT_RX_SLOTS +
+                ".." + MAX_PORT_RX_SLOTS);
+        }
+    }
+
+    /** The rings of a container port's AF_PACKET socket: the defaults with {@link #portRxSlots} RX slots. */
+    public RingConfig portRings()
+    {
+        return new RingConfig(RingConfig.DEFAULT_RX_FRAME_SIZE, portRxSlots, RingConfig.DEFAULT_TX_FRAME_SIZE,
+            RingConfig.DEFAULT_TX_FRAMES);
+    }
 
     /** Without a thread priority change (nice left as inherited). */
     public SwitchConfig(
@@ -47,13 +74,14 @@ public record SwitchConfig(
         final int macTableCapacity,
         final long macAgingNanos)
     {
-        this(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity, macAgingNanos, 0, 0);
+        this(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity, macAgingNanos, 0, 0,
+            DEFAULT_PORT_RX_SLOTS);
     }
 
     public static SwitchConfig defaults()
     {
         return new SwitchConfig(
             ThreadingMode.SHARED, "poll", 16 * 1024 * 1024, 64, 65536, DEFAULT_MAC_AGING_NANOS, DEFAULT_THREAD_NICE,
-            DEFAULT_THREAD_RT_PRIORITY);
+            DEFAULT_THREAD_RT_PRIORITY, DEFAULT_PORT_RX_SLOTS);
     }
 }

@@ -55,7 +55,7 @@ public interface LibC
     int poll(Pointer fds, long nfds, int timeoutMillis);
 
     @IgnoreError
-    @ssize_t long recv(int fd, Pointer buf, @size_t long len, int flags);
+    @ssize_t long recv(int fd, @intptr_t long buf, @size_t long len, int flags);
 
     @IgnoreError
     @ssize_t long send(int fd, Pointer buf, @size_t long len, int flags);

@@ -30,7 +30,9 @@ final class SocketOptions
     static final int PACKET_IGNORE_OUTGOING = 23;
 
     // SOL_SOCKET options (asm-generic/socket.h).
+    static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
+    static final int SO_SNDBUFFORCE = 32;
     static final int SO_RCVBUFFORCE = 33;
 
     /** struct tpacket_stats: tp_packets @0, tp_drops @4 (reset by each read). */

@@ -1,6 +1,7 @@
 package io.jvs.tap;
 
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A two-port "patch cable" for tests: every frame received on one port is offered to the other, on one
@@ -17,9 +18,12 @@ final class PatchLoop implements AutoCloseable
     private final long deadlineNanos;
     private final Poller poller = new Poller(2);
     private volatile boolean running = true;
+    private final boolean claiming;
     private volatile Throwable failure;
 
     volatile long frames;
+    volatile long claimedFrames;
+    volatile long abortedClaims;
     volatile long gsoFrames;
     volatile long needsCsumFrames;
     volatile long dropped;
@@ -28,6 +32,13 @@ final class PatchLoop implements AutoCloseable
 
     PatchLoop(final PacketPort a, final PacketPort b, final long maxMillis)
     {
+        this(a, b, maxMillis, false);
+    }
+
+    /** @param claiming receive long frames into room the handler claims (FrameHandler.claim), as the switch does. */
+    PatchLoop(final PacketPort a, final PacketPort b, final long maxMillis, final boolean claiming)
+    {
+        this.claiming = claiming;
         this.a = a;
         this.b = b;
         this.deadlineNanos = System.nanoTime() + maxMillis * 1_000_000L;
@@ -40,10 +51,43 @@ final class PatchLoop implements AutoCloseable
     private final class Forward implements FrameHandler
     {
         private final PacketPort to;
+        /** Native memory, as the switch's ring is: a long frame offered from here may leave without a TX slot. */
+        private final UnsafeBuffer claimed = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(70_000));
+        private int claimedLength;
 
         Forward(final PacketPort to)
         {
             this.to = to;
+        }
+
+        @Override
+        public int claim(final int length)
+        {
+            if (!claiming || length > claimed.capacity())
+            {
+                return NO_CLAIM;
+            }
+            claimedLength = length;
+            return 0;
+        }
+
+        @Override
+        public org.agrona.MutableDirectBuffer claimBuffer()
+        {
+            return claimed;
+        }
+
+        @Override
+        public void commitClaim()
+        {
+            claimedFrames++;
+            onFrame(claimed, 0, claimedLength);
+        }
+
+        @Override
+        public void abortClaim()
+        {
+            abortedClaims++;
         }
 
         public void onFrame(final DirectBuffer buffer, final int offset, final int length)
@@ -116,7 +160,7 @@ final class PatchLoop implements AutoCloseable
 
     public String toString()
     {
-        return "frames=" + frames + " gso=" + gsoFrames + " needsCsum=" + needsCsumFrames + " dropped=" + dropped +
+        return "frames=" + frames + " claimed=" + claimedFrames + " abortedClaims=" + abortedClaims + " gso=" + gsoFrames + " needsCsum=" + needsCsumFrames + " dropped=" + dropped +
             " largestFrame=" + largestFrame + " largestGsoSize=" + largestGsoSize;
     }
 }

@@ -105,6 +105,23 @@ class PatchTest
         assertTrue(patch.gsoFrames > 0, "TSO on: GSO frames expected to cross the patch: " + patch);
         assertEquals(0, ((PacketSocketPort)portA).truncatedFrames());
         assertEquals(0, ((PacketSocketPort)portB).truncatedFrames());
+        assertTrue(((PacketSocketPort)portB).txLongFrames() > 0, "GSO frames left without a TX slot: " + portB);
+    }
+
+    @Test
+    void tcpCrossesAPatchThatReadsLongFramesIntoClaimedRoom(@TempDir final Path dir) throws Exception
+    {
+        vethPortA();
+        portB = PacketSocketPort.open(net.name("hb"));
+        patch = new PatchLoop(portA, portB, 60_000, true);
+
+        ping();
+        final String integrity = transferAndCompare(dir, 32 << 20);
+        System.out.printf("claimed long frames: %s; %s%n  A: %s%n  B: %s%n", integrity, patch, portA, portB);
+        assertTrue(((PacketSocketPort)portA).rxLongFramesClaimed() > 0, "long frames read into claimed room: " + portA);
+        assertEquals(((PacketSocketPort)portA).rxLongFramesClaimed(), patch.claimedFrames);
+        assertEquals(0, patch.abortedClaims, patch.toString());
+        assertTrue(((PacketSocketPort)portB).txLongFrames() > 0, "GSO frames left without a TX slot: " + portB);
     }
 
     @Test

@@ -75,6 +75,13 @@ final class DaemonCommand implements Callable<Integer>
             "normal task preempts forwarding; 0: a normal thread at --switch-nice. Default: ${DEFAULT-VALUE}.")
     int switchRtPriority;
 
+    @Option(names = "--port-rx-slots", paramLabel = "N", defaultValue = "" + SwitchConfig.DEFAULT_PORT_RX_SLOTS,
+        description = "Receive ring slots (2 KB each) of every container and uplink port: frames that wait in the " +
+            "kernel while the switch thread is off its CPU. More for a busy host where the switch is often " +
+            "descheduled, fewer to keep the rings in the CPU caches (default: ${DEFAULT-VALUE}, " +
+            SwitchConfig.MIN_PORT_RX_SLOTS + ".." + SwitchConfig.MAX_PORT_RX_SLOTS + ").")
+    int portRxSlots;
+
     @Option(names = "--underlay", paramLabel = "IFACE",
         description = "Interface carrying overlay (VXLAN) traffic to other hosts; without it overlay networks stay on this host.")
     String underlay;
@@ -203,10 +210,18 @@ final class DaemonCommand implements Callable<Integer>
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(noHostPort ? null : hostPort,
             noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat);
         final SwitchConfig defaults = SwitchConfig.defaults();
-        final SwitchConfig switchConfig = new SwitchConfig(
-            threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
-            idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
-            defaults.macAgingNanos(), switchNice, switchRtPriority);
+        final SwitchConfig switchConfig;
+        try
+        {
+            switchConfig = new SwitchConfig(
+                threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
+                idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
+                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --port-rx-slots: " + ex.getMessage());
+        }
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         final EtcdTls etcdTls;
         try

@@ -14,6 +14,7 @@ import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.dataplane.nat.NatEntry;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.PacketSocketPort;
+import io.jvs.tap.RingConfig;
 import io.jvs.tap.TapPort;
 
 import java.util.HashMap;
@@ -61,6 +62,8 @@ public final class JvsFabric implements Fabric
     private final IpTool ip;
     private final String hostPort;
     private final String routerHostIp;
+    /** Rings of every container port's socket (--port-rx-slots). */
+    private final RingConfig portRings;
     private final Map<Integer, String> routes = new HashMap<>();
     private final Map<String, String> summary = new LinkedHashMap<>();
     /** localhost:HOSTPORT for published TCP ports; only with a host port (the host's route to the networks). */
@@ -72,9 +75,11 @@ public final class JvsFabric implements Fabric
     private final Map<Integer, Integer> routerRules = new HashMap<>();
     private int nextRule = 1;
 
-    private JvsFabric(final Switch sw, final IpTool ip, final String hostPort, final String routerHostIp)
+    private JvsFabric(
+        final Switch sw, final IpTool ip, final String hostPort, final String routerHostIp, final RingConfig portRings)
     {
         this.sw = sw;
+        this.portRings = portRings;
         this.routing = sw.routing();
         this.ip = ip;
         this.hostPort = hostPort;
@@ -118,7 +123,7 @@ public final class JvsFabric implements Fabric
                 routerHostIp = Ipv4.format(routerIp);
                 sw.routing().setHostPort(tap, routerHostIp + "/" + host.prefix());
             }
-            final JvsFabric fabric = new JvsFabric(sw, ip, l3.hostPort(), routerHostIp);
+            final JvsFabric fabric = new JvsFabric(sw, ip, l3.hostPort(), routerHostIp, config.portRings());
             if (null != l3.hostPort())
             {
                 proxy[0] = LoopbackProxy.start();
@@ -131,7 +136,7 @@ public final class JvsFabric implements Fabric
                 {
                     throw JvsException.invalid("--uplink needs --uplink-address ADDRESS/PREFIX");
                 }
-                final PacketPort uplink = PacketSocketPort.open(l3.uplink());
+                final PacketPort uplink = PacketSocketPort.open(l3.uplink(), config.portRings());
                 try
                 {
                     sw.routing().setUplink(uplink, l3.uplinkAddress(), l3.uplinkGateway());
@@ -207,7 +212,7 @@ public final class JvsFabric implements Fabric
 
     public int attach(final String hostInterface, final int networkId)
     {
-        final PacketPort port = PacketSocketPort.open(hostInterface);
+        final PacketPort port = PacketSocketPort.open(hostInterface, portRings);
         try
         {
             return sw.addPort(port, networkId);

@@ -4,6 +4,7 @@ import io.jvs.tap.FrameHandler;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -44,6 +45,8 @@ public final class ReceiveAgent implements Agent, FrameHandler
     private int currentPort;
     private int currentBridgeDomain;
     private long currentRxTime;
+    private int claimedIndex;
+    private int claimedLength;
 
     /**
      * @param pollIdle the idle strategy of this agent's thread when it is "poll" (told about port fds), else null.
@@ -133,15 +136,62 @@ public final class ReceiveAgent implements Agent, FrameHandler
             counters.drop(port, currentBridgeDomain, SwitchCounters.RX_NO_SPACE, SwitchCounters.BD_NO_SPACE);
             return;
         }
+        ringBuffer.putLong(index + FrameRecord.RX_TIME_OFFSET, rxTime());
+        ringBuffer.putBytes(index + FrameRecord.VNET_HEADER_OFFSET, buffer, offset, length);
+        ring.commit(index);
+    }
+
+    /** One clock read per port per batch, at its first frame. */
+    private long rxTime()
+    {
         long rxTime = currentRxTime;
         if (0 == rxTime)
         {
             rxTime = System.nanoTime();
             currentRxTime = rxTime;
         }
-        ringBuffer.putLong(index + FrameRecord.RX_TIME_OFFSET, rxTime);
-        ringBuffer.putBytes(index + FrameRecord.VNET_HEADER_OFFSET, buffer, offset, length);
-        ring.commit(index);
+        return rxTime;
+    }
+
+    /** Room in the forwarding agent's ring for a long frame the port reads with recv(): no copy after it. */
+    @Override
+    public int claim(final int length)
+    {
+        final int recordLength = FrameRecord.HEADER_LENGTH + length;
+        if (recordLength > maxMessageLength)
+        {
+            return NO_CLAIM; // onFrame counts it as too long
+        }
+        final int index = ring.tryClaim(currentPort, recordLength);
+        if (index == RingBuffer.INSUFFICIENT_CAPACITY)
+        {
+            return NO_CLAIM; // onFrame counts it as no space
+        }
+        claimedIndex = index;
+        claimedLength = length;
+        return index + FrameRecord.VNET_HEADER_OFFSET;
+    }
+
+    @Override
+    public MutableDirectBuffer claimBuffer()
+    {
+        return ringBuffer;
+    }
+
+    @Override
+    public void commitClaim()
+    {
+        final int port = currentPort;
+        counters.incrementPort(port, SwitchCounters.RX_PACKETS);
+        counters.addPort(port, SwitchCounters.RX_BYTES, Math.max(0, claimedLength - VnetHeader.LENGTH));
+        ringBuffer.putLong(claimedIndex + FrameRecord.RX_TIME_OFFSET, rxTime());
+        ring.commit(claimedIndex);
+    }
+
+    @Override
+    public void abortClaim()
+    {
+        ring.abort(claimedIndex);
     }
 
     /** Agent thread (command): starts polling the port. */

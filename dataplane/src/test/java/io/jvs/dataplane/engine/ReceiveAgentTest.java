@@ -54,6 +54,52 @@ class ReceiveAgentTest
     }
 
     @Test
+    void longFramesReadIntoClaimedRoomMakeTheSameRecordsAsCopiedOnes()
+    {
+        agent.onPortAdded(7, port, 3);
+        port.claimFrom(100);
+        final byte[] small = Frames.simple(0x0200_0000_0002L, 0x0200_0000_0001L, 1);
+        final byte[] large = Frames.simple(0x0200_0000_0002L, 0x0200_0000_0001L, 2);
+        final byte[] longFrame = java.util.Arrays.copyOf(large, 300); // the ring's longest message is 512 bytes
+        port.inject(small);
+        port.inject(longFrame);
+        final long before = System.nanoTime();
+        assertEquals(2, agent.doWork());
+
+        final List<byte[]> bodies = new ArrayList<>();
+        assertEquals(2, ring.read((type, buffer, index, length) ->
+        {
+            assertEquals(7, type);
+            final long rxTime = buffer.getLong(index + FrameRecord.RX_TIME_OFFSET);
+            assertTrue(rxTime >= before - 1_000_000_000L && rxTime <= System.nanoTime(), "rx time " + rxTime);
+            final byte[] body = new byte[length - FrameRecord.HEADER_LENGTH];
+            buffer.getBytes(index + FrameRecord.VNET_HEADER_OFFSET, body);
+            bodies.add(body);
+        }));
+        assertArrayEquals(small, bodies.get(0));
+        assertArrayEquals(longFrame, bodies.get(1), "claimed: exactly the bytes the port wrote");
+        assertEquals(1, port.claimedFrames(), "the long frame went through the claim");
+        assertEquals(2, counters.port(7, SwitchCounters.RX_PACKETS));
+        assertEquals(small.length + longFrame.length - 2 * VnetHeader.LENGTH, counters.port(7, SwitchCounters.RX_BYTES));
+    }
+
+    @Test
+    void aClaimTheRingCannotGiveFallsBackToOnFrameAndItsDropCounters()
+    {
+        agent.onPortAdded(2, port, 1);
+        port.claimFrom(1);
+        port.inject(new byte[ring.maxMsgLength()]); // + record header > max message length: no claim
+        agent.doWork();
+        assertEquals(1, counters.portDrops(2, DropReason.TOO_LONG));
+
+        final int room = agent.claim(200);
+        assertTrue(room >= 0);
+        agent.abortClaim();
+        assertEquals(0, ring.read((type, buffer, index, length) -> { throw new AssertionError("aborted record read"); }));
+        assertEquals(1, counters.port(2, SwitchCounters.RX_PACKETS), "only the too-long frame was counted");
+    }
+
+    @Test
     void countsNoSpaceWhenRingFullAndTooLong()
     {
         agent.onPortAdded(2, port, 1);

@@ -24,6 +24,8 @@ public final class MemoryPort implements PacketPort
     private final ConcurrentLinkedQueue<byte[]> tx = new ConcurrentLinkedQueue<>();
     private final List<byte[]> pending = new ArrayList<>();
     private final UnsafeBuffer rxBuffer = new UnsafeBuffer(new byte[70_000]);
+    private volatile int claimFrom = Integer.MAX_VALUE;
+    private volatile long claimedFrames;
     private final AtomicInteger flushes = new AtomicInteger();
     private volatile int txLimit = Integer.MAX_VALUE;
     private volatile int maxFrameLength = 65_550;
@@ -35,6 +37,18 @@ public final class MemoryPort implements PacketPort
     public MemoryPort(final String name)
     {
         this.name = name;
+    }
+
+    /** Hands frames of at least this length over through FrameHandler.claim, as a packet socket does long frames. */
+    public void claimFrom(final int length)
+    {
+        claimFrom = length;
+    }
+
+    /** Frames handed over through a claim (not onFrame). */
+    public long claimedFrames()
+    {
+        return claimedFrames;
     }
 
     public void inject(final byte[] frame)
@@ -99,9 +113,20 @@ public final class MemoryPort implements PacketPort
             {
                 break;
             }
+            n++;
+            if (frame.length >= claimFrom)
+            {
+                final int at = handler.claim(frame.length);
+                if (at != FrameHandler.NO_CLAIM)
+                {
+                    handler.claimBuffer().putBytes(at, frame);
+                    handler.commitClaim();
+                    claimedFrames++;
+                    continue;
+                }
+            }
             rxBuffer.putBytes(RX_OFFSET, frame);
             handler.onFrame(rxBuffer, RX_OFFSET, frame.length);
-            n++;
         }
         return n;
     }

@@ -1,0 +1,92 @@
+package io.jvs.tap;
+
+import static io.jvs.tap.Native.LIBC;
+import static io.jvs.tap.SocketOptions.*;
+
+/**
+ * A send-only AF_PACKET socket beside a {@link PacketSocketPort}'s ringed one, for long frames (64 KB GSO).
+ * <p>
+ * Through the TX ring a long frame costs two copies of its bytes: the switch copies it into a TX slot, and since
+ * tpacket_snd attaches the slot's pages to the skb zero-copy, a veth (every container port) must copy them again
+ * into fresh pages before its peer may receive them (skb_copy_ubufs). A plain write() on a socket without rings
+ * (packet_snd) makes the kernel copy the frame once, from wherever it already is (the switch's ring record), into
+ * the skb. A socket with a TX ring cannot do that: every sendmsg on it only kicks the ring, hence this second
+ * socket. Bound with protocol 0 it receives nothing; PACKET_VNET_HDR and PACKET_QDISC_BYPASS as on the ringed
+ * socket, and a send buffer that holds a few dozen 64 KB frames in flight on a NIC.
+ */
+final class LongFrameSender implements AutoCloseable
+{
+    static final int SEND_BUFFER_BYTES = 4 << 20;
+
+    private final int fd;
+    private final String name;
+    private boolean closed;
+
+    private LongFrameSender(final int fd, final String name)
+    {
+        this.fd = fd;
+        this.name = name;
+    }
+
+    static LongFrameSender open(final String interfaceName, final int ifindex)
+    {
+        final int fd = LIBC.socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+        {
+            throw Native.failure("socket(AF_PACKET) for long frames", interfaceName);
+        }
+        try
+        {
+            final SocketOptions options = new SocketOptions(fd, interfaceName);
+            options.setInt(SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
+            options.setInt(SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
+            try
+            {
+                options.setInt(Native.SOL_SOCKET, SO_SNDBUFFORCE, SEND_BUFFER_BYTES, "SO_SNDBUFFORCE");
+            }
+            catch (final NativeException ex)
+            {
+                options.setInt(Native.SOL_SOCKET, SO_SNDBUF, SEND_BUFFER_BYTES, "SO_SNDBUF");
+            }
+            final org.agrona.concurrent.UnsafeBuffer sll = options.scratch();
+            sll.setMemory(0, SockaddrLlDescriptor.LENGTH, (byte)0);
+            sll.putShort(SockaddrLlDescriptor.FAMILY_OFFSET, (short)AF_PACKET);
+            sll.putShort(SockaddrLlDescriptor.PROTOCOL_OFFSET, (short)0);
+            sll.putInt(SockaddrLlDescriptor.IFINDEX_OFFSET, ifindex);
+            if (LIBC.bind(fd, options.scratchPointer(), SockaddrLlDescriptor.LENGTH) != 0)
+            {
+                throw Native.failure("bind (long frames)", interfaceName);
+            }
+            return new LongFrameSender(fd, interfaceName);
+        }
+        catch (final RuntimeException ex)
+        {
+            LIBC.close(fd);
+            throw ex;
+        }
+    }
+
+    /**
+     * Sends {@code [virtio_net_hdr][frame]} at {@code address} now (non-blocking).
+     *
+     * @return true if the kernel took the whole frame; false if it refused it (send buffer full, bad header).
+     */
+    boolean send(final long address, final int length)
+    {
+        return LIBC.write(fd, address, length) == length;
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (LIBC.close(fd) != 0)
+        {
+            throw Native.failure("close (long frames)", name);
+        }
+    }
+}
