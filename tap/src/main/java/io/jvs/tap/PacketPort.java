@@ -65,6 +65,16 @@ public interface PacketPort extends AutoCloseable
     /** Largest {@code length} accepted by {@link #offer}. */
     int maxFrameLength();
 
+    /**
+     * Whether a frame offered with a virtio_net_hdr of GSO_UDP_L4 (and a partial UDP checksum) leaves as the UDP
+     * datagrams it stands for: a kernel socket segments it (in software, or the NIC does) or passes it on whole
+     * to a local peer that understands it. Ports that carry frames as they are (in-memory ports) say no.
+     */
+    default boolean segmentsUdpGso()
+    {
+        return false;
+    }
+
     @Override
     void close();
 }

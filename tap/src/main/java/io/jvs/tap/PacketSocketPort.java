@@ -622,6 +622,12 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         return maxFrameLength;
     }
 
+    @Override
+    public boolean segmentsUdpGso()
+    {
+        return true;
+    }
+
     /** Frames handed to a handler. */
     public long rxFrames()
     {

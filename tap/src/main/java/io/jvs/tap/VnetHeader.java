@@ -33,6 +33,8 @@ public final class VnetHeader
     public static final int GSO_TCPV4 = 1;
     public static final int GSO_UDP = 3;
     public static final int GSO_TCPV6 = 4;
+    /** UDP segmentation (VIRTIO_NET_HDR_GSO_UDP_L4): gso_size bytes of UDP payload per datagram. */
+    public static final int GSO_UDP_L4 = 5;
     public static final int GSO_ECN = 0x80;
 
     private VnetHeader()

@@ -103,6 +103,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
     private final long[] rxDrops = new long[RxDrop.values().length];
     private final long[] ignored = new long[RxIgnored.values().length];
     private long decapsulated;
+    private long rxUdpGsoFrames;
     private long opened;
     private long arpLearned;
     /** RX thread: the last VNI looked up, its port, and the index snapshot they came from ({@link #portOf}). */
@@ -602,13 +603,6 @@ public final class Vtep implements FrameHandler, AutoCloseable
             }
             end = udp + udpLength;
         }
-        final int vxlan = udp + UdpHeader.HEADER_LENGTH;
-        final int inner = vxlan + VxlanHeader.LENGTH;
-        if (inner + EthernetHeader.HEADER_LENGTH > end)
-        {
-            drop(RxDrop.TOO_SHORT);
-            return;
-        }
         final int source = (int)ip8;
         if (((int)udpWord & 0xFFFF) != 0 && gsoType == VnetHeader.GSO_NONE &&
             (vnetFlags & (VnetHeader.FLAG_NEEDS_CSUM | VnetHeader.FLAG_DATA_VALID)) == 0)
@@ -619,6 +613,37 @@ public final class Vtep implements FrameHandler, AutoCloseable
                 drop(RxDrop.BAD_UDP_CHECKSUM);
                 return;
             }
+        }
+        if (gsoType == VnetHeader.GSO_UDP_L4)
+        {
+            // A UDP GSO super-datagram from a VTEP on this kernel (veth underlay, see VxlanTunnelPort): every
+            // gso_size bytes of its payload are one VXLAN datagram, as the kernel or a NIC would have cut them.
+            final int chunk = (int)(vnet >>> 32) & 0xFFFF;
+            if (chunk < VxlanHeader.LENGTH + EthernetHeader.HEADER_LENGTH)
+            {
+                drop(RxDrop.BAD_OFFLOAD);
+                return;
+            }
+            rxUdpGsoFrames++;
+            for (int at = udp + UdpHeader.HEADER_LENGTH; at < end; at += chunk)
+            {
+                decapsulate(buffer, offset, eth, at, Math.min(at + chunk, end), source, VnetHeader.GSO_NONE, 0, 0L);
+            }
+            return;
+        }
+        decapsulate(buffer, offset, eth, udp + UdpHeader.HEADER_LENGTH, end, source, gsoType, vnetFlags, vnet);
+    }
+
+    /** One VXLAN datagram's payload, {@code [VXLAN header][inner frame]} from {@code vxlan} to {@code end}. */
+    private void decapsulate(
+        final DirectBuffer buffer, final int offset, final int eth, final int vxlan, final int end, final int source,
+        final int gsoType, final int vnetFlags, final long vnet)
+    {
+        final int inner = vxlan + VxlanHeader.LENGTH;
+        if (inner + EthernetHeader.HEADER_LENGTH > end)
+        {
+            drop(RxDrop.TOO_SHORT);
+            return;
         }
         final long vxlanWord = buffer.getLong(vxlan, ByteOrder.BIG_ENDIAN);
         final int vxlanFlags = (int)(vxlanWord >>> 56);
@@ -876,6 +901,12 @@ public final class Vtep implements FrameHandler, AutoCloseable
     public long ignored(final RxIgnored reason)
     {
         return ignored[reason.ordinal()];
+    }
+
+    /** UDP GSO super-datagrams split into their VXLAN datagrams (from a VTEP on a veth underlay). */
+    public long rxUdpGsoFrames()
+    {
+        return rxUdpGsoFrames;
     }
 
     /** Frames decapsulated (delivered or staged). */

@@ -55,6 +55,14 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     private static final int ARP_REPLY_RING_BYTES = 64 * 1024;
     private static final int VERSION_IHL = (Ipv4Header.VERSION << 4) | Ipv4Header.MIN_IHL;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Largest UDP payload of one IPv4 datagram: the limit of a UDP GSO super-datagram. */
+    static final int MAX_UDP_GSO_PAYLOAD = 0xFFFF - Ipv4Header.MIN_HEADER_LENGTH - UdpHeader.HEADER_LENGTH;
+    /** Datagrams per super-datagram at most (the kernel's UDP_MAX_SEGMENTS is 64 or more). */
+    static final int MAX_UDP_GSO_SEGMENTS = 64;
+    /** Room a batch claims in the underlay's TX slot: outer headers + the largest UDP payload. */
+    static final int BATCH_CLAIM_LENGTH = OuterHeaders.VXLAN_OFFSET + MAX_UDP_GSO_PAYLOAD;
+    private static final int OUTER_HEADERS_LENGTH = OuterHeaders.VXLAN_OFFSET - OuterHeaders.ETHERNET_OFFSET;
+    private static final int UDP_CSUM_START = OuterHeaders.UDP_OFFSET - OuterHeaders.ETHERNET_OFFSET;
 
     private final Vtep vtep;
     private final int vni;
@@ -102,6 +110,18 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     private int ipId;
     private boolean underlayFull;
     private boolean sentAny;
+    /** Whether GSO segments to one peer are batched into UDP GSO super-datagrams (the underlay segments them). */
+    private final boolean batching;
+    /** The open batch in the claimed TX slot (its vnet header's offset), or -1. */
+    private int batchBase = -1;
+    private int batchCapacity;
+    /** Bytes per datagram payload ([VXLAN header][inner frame]): the first one's; later ones may not be longer. */
+    private int batchChunk;
+    private int batchLength;
+    private int batchChunks;
+    /** A shorter datagram ended the batch: UDP GSO cuts equal sizes, only the last may be shorter. */
+    private boolean batchClosed;
+    private long txUdpGsoFrames;
     private final long[] txDrops = new long[TxDrop.values().length];
     private long txFrames;
     private long txOuterFrames;
@@ -140,6 +160,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         this.sealed = encrypted ? new UnsafeBuffer(new byte[scratchLength + SealedVxlan.OVERHEAD]) : null;
         this.framer = new InnerFramer(innerMtu);
         this.tx = underlay.txClaim();
+        this.batching = underlay.segmentsUdpGso() && underlay.maxFrameLength() >= BATCH_CLAIM_LENGTH;
         this.staging = new StagingRing(config.stagingBytes());
         this.ipId = (int)System.nanoTime() & 0xFFFF;
         writeOuterTemplate(scratch, vtep.localMac(), vtep.localIp(), config.udpPort());
@@ -457,6 +478,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         underlayFull = false;
         sentAny = false;
         final TxDrop drop = framer.frame(buffer, offset, length, this);
+        finishBatch();
         destinations = null;
         if (null != drop)
         {
@@ -537,13 +559,23 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
             target = scratch;
             return 0;
         }
+        final int chunk = VxlanHeader.LENGTH + innerLength;
+        if (batchBase >= 0)
+        {
+            if (!batchClosed && chunk <= batchChunk && batchChunks < MAX_UDP_GSO_SEGMENTS &&
+                OuterHeaders.VXLAN_OFFSET + batchLength + chunk <= batchCapacity)
+            {
+                return batchBase + batchLength; // the inner frame lands after this datagram's VXLAN header
+            }
+            finishBatch();
+        }
         final long mac = targets[0].nextHop.mac;
         if (mac == Neighbour.UNRESOLVED)
         {
             txDrops[TxDrop.NEIGHBOUR_UNRESOLVED.ordinal()]++;
             return -1;
         }
-        final int length = OuterHeaders.INNER_OFFSET + innerLength;
+        final int length = batching ? BATCH_CLAIM_LENGTH : OuterHeaders.INNER_OFFSET + innerLength;
         int at = tx.tryClaim(length);
         if (at < 0 && underlay.flush() >= 0)
         {
@@ -557,6 +589,12 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         }
         claimedMac = mac;
         target = tx.buffer();
+        batchBase = at;
+        batchCapacity = length;
+        batchChunk = chunk;
+        batchLength = 0;
+        batchChunks = 0;
+        batchClosed = false;
         return at;
     }
 
@@ -576,7 +614,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
             }
             else
             {
-                sendClaimed(base, innerLength);
+                addToBatch(base, innerLength);
             }
             return;
         }
@@ -599,15 +637,61 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         send(out, length);
     }
 
-    /** The frame in the claimed TX slot: the template and per-frame outer fields in front of it, then commit. */
-    private void sendClaimed(final int base, final int payloadLength)
+    /**
+     * One more datagram in the claimed TX slot: its VXLAN header in front of the inner frame the framer just
+     * wrote. Datagrams for one peer from one offered frame (the segments of a GSO frame) share the slot.
+     */
+    private void addToBatch(final int base, final int innerLength)
     {
-        final MutableDirectBuffer slot = target;
-        slot.putBytes(base, scratch, 0, OuterHeaders.INNER_OFFSET);
-        writeOuter(slot, base, payloadLength, destinations[0].ip, claimedMac);
-        if (tx.commit(OuterHeaders.INNER_OFFSET + payloadLength))
+        final int chunk = VxlanHeader.LENGTH + innerLength;
+        if (batchChunks > 0)
         {
-            txOuterFrames++;
+            target.putBytes(base + OuterHeaders.VXLAN_OFFSET, scratch, OuterHeaders.VXLAN_OFFSET, VxlanHeader.LENGTH);
+            batchClosed = chunk < batchChunk;
+        }
+        batchLength += chunk;
+        batchChunks++;
+    }
+
+    /**
+     * Sends the open batch: one datagram as it is, several as one UDP GSO super-datagram ({@code gso_size} = the
+     * first datagram's payload, partial UDP checksum over the pseudo-header), which the kernel cuts into the same
+     * VXLAN datagrams (or a NIC does, or a jvs peer on a veth underlay splits it itself): one TX slot, one skb and
+     * one trip through the underlay instead of one per segment.
+     */
+    private void finishBatch()
+    {
+        final int base = batchBase;
+        if (base < 0)
+        {
+            return;
+        }
+        batchBase = -1;
+        if (batchChunks == 0)
+        {
+            tx.abort();
+            return;
+        }
+        final MutableDirectBuffer slot = target;
+        final int payloadLength = batchLength - VxlanHeader.LENGTH;
+        slot.putBytes(base, scratch, 0, OuterHeaders.INNER_OFFSET - VxlanHeader.LENGTH);
+        slot.putBytes(base + OuterHeaders.VXLAN_OFFSET, scratch, OuterHeaders.VXLAN_OFFSET, VxlanHeader.LENGTH);
+        final int peerIp = destinations[0].ip;
+        writeOuter(slot, base, payloadLength, peerIp, claimedMac, batchChunks == 1);
+        if (batchChunks > 1)
+        {
+            final int udpLength = UdpHeader.HEADER_LENGTH + batchLength;
+            slot.putShort(base + OuterHeaders.UDP_OFFSET + UdpHeader.CHECKSUM_OFFSET, (short)Checksum.foldNative(
+                Checksum.ipv4PseudoHeader(vtep.localIp(), peerIp, Ipv4Header.PROTOCOL_UDP, udpLength)),
+                ByteOrder.BIG_ENDIAN);
+            Vtep.writeVnetHeader(slot, base, VnetHeader.FLAG_NEEDS_CSUM, VnetHeader.GSO_UDP_L4, OUTER_HEADERS_LENGTH,
+                batchChunk, UDP_CSUM_START, UdpHeader.CHECKSUM_OFFSET);
+            ipId += batchChunks - 1; // the kernel numbers the datagrams it cuts id, id + 1, ...
+        }
+        if (tx.commit(OuterHeaders.VXLAN_OFFSET + batchLength))
+        {
+            txOuterFrames += batchChunks;
+            txUdpGsoFrames += batchChunks > 1 ? 1 : 0;
             sentAny = true;
         }
         else
@@ -629,7 +713,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
                 txDrops[TxDrop.NEIGHBOUR_UNRESOLVED.ordinal()]++;
                 continue;
             }
-            writeOuter(s, 0, payloadLength, peer.ip, mac);
+            writeOuter(s, 0, payloadLength, peer.ip, mac, true);
             if (underlay.offer(s, 0, length) || (underlay.flush() >= 0 && underlay.offer(s, 0, length)))
             {
                 txOuterFrames++;
@@ -653,7 +737,8 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
      * </pre>
      */
     private void writeOuter(
-        final MutableDirectBuffer s, final int base, final int payloadLength, final int peerIp, final long mac)
+        final MutableDirectBuffer s, final int base, final int payloadLength, final int peerIp, final long mac,
+        final boolean completeUdpChecksum)
     {
         final int ip = base + OuterHeaders.IPV4_OFFSET;
         final int udp = base + OuterHeaders.UDP_OFFSET;
@@ -669,7 +754,7 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
         s.putShort(ip + Ipv4Header.CHECKSUM_OFFSET,
             (short)Checksum.finishNative(Checksum.addNetworkInt(Checksum.addNetworkShort(lengthSum, id), peerIp)),
             ByteOrder.BIG_ENDIAN);
-        if (udpChecksum)
+        if (udpChecksum && completeUdpChecksum)
         {
             s.putShort(udp + UdpHeader.CHECKSUM_OFFSET, (short)0);
             final int c = Checksum.finishNative(
@@ -738,6 +823,12 @@ public final class VxlanTunnelPort implements PacketPort, InnerFramer.Sink, Fram
     }
 
     /** GSO segments produced. */
+    /** UDP GSO super-datagrams sent (each several VXLAN datagrams, counted in txOuterFrames). */
+    public long txUdpGsoFrames()
+    {
+        return txUdpGsoFrames;
+    }
+
     public long txSegments()
     {
         return framer.segments();

@@ -15,6 +15,8 @@ final class MemoryUnderlay implements PacketPort
     final ArrayDeque<byte[]> rx = new ArrayDeque<>();
     final List<byte[]> tx = new ArrayList<>();
     int capacity = Integer.MAX_VALUE;
+    /** Say that UDP GSO frames leave as their datagrams (as a kernel socket does): the tunnel then batches. */
+    boolean udpGso;
     int flushes;
 
     public String name()
@@ -60,6 +62,12 @@ final class MemoryUnderlay implements PacketPort
     public int maxFrameLength()
     {
         return 70_000;
+    }
+
+    @Override
+    public boolean segmentsUdpGso()
+    {
+        return udpGso;
     }
 
     public void close()

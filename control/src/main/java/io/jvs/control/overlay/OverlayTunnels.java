@@ -272,6 +272,7 @@ public final class OverlayTunnels
             view.put("TxFrames", port.txFrames());
             view.put("TxOuterFrames", port.txOuterFrames());
             view.put("TxSegments", port.txSegments());
+            view.put("TxUdpGsoFrames", port.txUdpGsoFrames());
             view.put("RemoteEndpoints", port.remoteEndpoints().size());
             view.put("TxFlooded", port.txFlooded());
             view.put("TxStaticUnicast", port.txStaticUnicast());
@@ -294,6 +295,7 @@ public final class OverlayTunnels
             view.put("InnerMtu", vtep.config().innerMtu());
             view.put("Sealing", GcmProvider.description());
             view.put("Decapsulated", vtep.decapsulated());
+            view.put("RxUdpGsoFrames", vtep.rxUdpGsoFrames());
             view.put("Opened", vtep.opened());
             view.put("RxDrops", vtep.rxDropCounts());
             view.put("Ignored", vtep.ignoredCounts());
