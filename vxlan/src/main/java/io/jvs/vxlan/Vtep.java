@@ -76,6 +76,8 @@ public final class Vtep implements FrameHandler, AutoCloseable
     private final UdpSink sink;
     private final UnsafeBuffer arpFrame = new UnsafeBuffer(new byte[ARP_FRAME_LENGTH]);
     private final UnsafeBuffer rxCopy = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_RX_FRAME));
+    /** Merges a batch's in-order TCP segments of one flow into one GSO frame for the port being polled. */
+    private final TcpCoalescer coalescer = new TcpCoalescer();
     /** RX thread: a sealed payload copied out of the ring (javax.crypto works on arrays), and its opened frame. */
     private final byte[] rxSealed = new byte[MAX_RX_FRAME];
     private final UnsafeBuffer rxOpened = new UnsafeBuffer(new byte[MAX_RX_FRAME]);
@@ -452,10 +454,31 @@ public final class Vtep implements FrameHandler, AutoCloseable
         }
         finally
         {
+            flushCoalescer(); // a held frame never outlives the batch (nor the port it was for)
             currentPort = null;
             currentHandler = null;
         }
         return delivered;
+    }
+
+    private void flushCoalescer()
+    {
+        if (coalescer.holding())
+        {
+            coalescer.flush(currentHandler);
+            delivered++;
+        }
+    }
+
+    /** TCP segments received that went on inside coalesced GSO frames, and the frames they made. */
+    public long rxCoalescedSegments()
+    {
+        return coalescer.coalesced();
+    }
+
+    public long rxCoalescedFrames()
+    {
+        return coalescer.flushedFrames();
     }
 
     private void housekeeping(final long now)
@@ -766,6 +789,21 @@ public final class Vtep implements FrameHandler, AutoCloseable
 
         if (port == currentPort)
         {
+            if (flags != 0 || innerGso != VnetHeader.GSO_NONE)
+            {
+                flushCoalescer();
+            }
+            else
+            {
+                final long handed = coalescer.handed();
+                final boolean held = coalescer.offer(buffer, inner, innerLength, currentHandler);
+                delivered += (int)(coalescer.handed() - handed);
+                if (held)
+                {
+                    port.countRx(innerLength);
+                    return;
+                }
+            }
             final MutableDirectBuffer target;
             final int at;
             if (buffer instanceof MutableDirectBuffer && inner >= VnetHeader.LENGTH)

@@ -1,6 +1,8 @@
 package io.jvs.vxlan;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
 import java.nio.ByteOrder;
 import java.util.Random;
 
@@ -133,6 +135,42 @@ final class Packets
         b.putShort(udp + 6, (short)referenceChecksum(b.array(), udp, 8 + payload.length,
             referencePseudo4(srcIp, dstIp, 17, 8 + payload.length)));
         return b.array();
+    }
+
+    /**
+     * The TCP payload carried by delivered IPv4 frames ({@code [vnet hdr][Ethernet][IPv4][TCP 32 B]...}), in order,
+     * checking each: a plain segment with a complete, valid checksum and a zero vnet header, or a coalesced GSO
+     * frame (GSO_TCPV4, NEEDS_CSUM at the TCP checksum, the field holding the pseudo-header sum).
+     */
+    static byte[] tcpPayloadOf(final List<byte[]> frames, final int src, final int dst, final int mss)
+    {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (final byte[] f : frames)
+        {
+            final int tcpLength = u16(f, 10 + 14 + 2) - 20;
+            if (f[1] == io.jvs.tap.VnetHeader.GSO_NONE)
+            {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[10], Arrays.copyOf(f, 10));
+                org.junit.jupiter.api.Assertions.assertEquals(0,
+                    referenceChecksum(f, 10 + 34, tcpLength, referencePseudo4(src, dst, 6, tcpLength)));
+            }
+            else
+            {
+                final ByteBuffer vnet = ByteBuffer.wrap(f).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                org.junit.jupiter.api.Assertions.assertEquals(io.jvs.tap.VnetHeader.FLAG_NEEDS_CSUM, f[0]);
+                org.junit.jupiter.api.Assertions.assertEquals(io.jvs.tap.VnetHeader.GSO_TCPV4, f[1]);
+                org.junit.jupiter.api.Assertions.assertEquals(14 + 20 + 32, vnet.getShort(2), "hdr_len");
+                org.junit.jupiter.api.Assertions.assertEquals(mss, vnet.getShort(4), "gso_size");
+                org.junit.jupiter.api.Assertions.assertEquals(34, vnet.getShort(6), "csum_start");
+                org.junit.jupiter.api.Assertions.assertEquals(16, vnet.getShort(8), "csum_offset");
+                org.junit.jupiter.api.Assertions.assertEquals(0, referenceChecksum(f, 10 + 14, 20, 0), "IPv4 header");
+                org.junit.jupiter.api.Assertions.assertEquals(
+                    ~referenceChecksum(new byte[0], 0, 0, referencePseudo4(src, dst, 6, tcpLength)) & 0xFFFF,
+                    u16(f, 10 + 34 + 16), "partial checksum: the pseudo-header sum");
+            }
+            out.write(f, 10 + 34 + 32, tcpLength - 32);
+        }
+        return out.toByteArray();
     }
 
     static byte[] random(final Random random, final int n)

@@ -211,16 +211,9 @@ class VtepEncryptionTest
             assertTrue(outer.length - 10 <= 1514, "outer frame fits a 1500 MTU: " + outer.length);
             underB.rx.add(outer);
         }
-        assertEquals(underA.tx.size(), sealedB.receive(this::collect, 1000));
-        int bytes = 0;
-        for (final byte[] f : delivered)
-        {
-            final int tcpLength = u16(f, 10 + 14 + 2) - 20;
-            assertEquals(0, referenceChecksum(f, 10 + 34, tcpLength, referencePseudo4(0x0A000001, 0x0A000002, 6,
-                tcpLength)));
-            bytes += tcpLength - 32;
-        }
-        assertEquals(payload.length, bytes);
+        // Opened one by one, then coalesced back into one GSO frame for the switch.
+        assertEquals(1, sealedB.receive(this::collect, 1000));
+        assertArrayEquals(payload, tcpPayloadOf(delivered, 0x0A000001, 0x0A000002, mss));
     }
 
     static int indexOf(final byte[] haystack, final byte[] needle)

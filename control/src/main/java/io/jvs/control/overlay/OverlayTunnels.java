@@ -296,6 +296,8 @@ public final class OverlayTunnels
             view.put("Sealing", GcmProvider.description());
             view.put("Decapsulated", vtep.decapsulated());
             view.put("RxUdpGsoFrames", vtep.rxUdpGsoFrames());
+            view.put("RxCoalescedSegments", vtep.rxCoalescedSegments());
+            view.put("RxCoalescedFrames", vtep.rxCoalescedFrames());
             view.put("Opened", vtep.opened());
             view.put("RxDrops", vtep.rxDropCounts());
             view.put("Ignored", vtep.ignoredCounts());

@@ -466,10 +466,46 @@ class OverlayMultiHostTest
             server.destroy();
             server.waitFor(5, TimeUnit.SECONDS);
         }
+        // 16 MB by nc, host A -> host C, checked by sha256: A's segments leave as UDP GSO super-datagrams, C
+        // splits them and coalesces the segments back into GSO frames for its sandbox.
+        final Path data = Files.createTempFile("jvs-overlay-", ".bin");
+        try
+        {
+            final byte[] bytes = new byte[16 << 20];
+            new SecureRandom().nextBytes(bytes);
+            Files.write(data, bytes);
+            final String expected = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(bytes));
+            final Process receiver = new ProcessBuilder("ip", "netns", "exec", names[2], "sh", "-c",
+                "timeout 30 nc -l 5212 | sha256sum").redirectErrorStream(true).start();
+            try
+            {
+                waitFor(() -> Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[2], "ss", "-ltnH").stdout()
+                    .contains(":5212 "), Duration.ofSeconds(5), "C listens on 5212");
+                final Command.Result sent = Command.exec(Duration.ofSeconds(40), "ip", "netns", "exec", names[0],
+                    "sh", "-c", "nc -N " + names[2] + " 5212 < " + data);
+                assertTrue(sent.ok(), "nc A -> C: " + sent.stdout() + sent.stderr());
+                assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receiver did not finish");
+                final String received = new String(receiver.getInputStream().readAllBytes()).trim();
+                assertTrue(received.startsWith(expected), "sha256 sent " + expected + " received " + received);
+            }
+            finally
+            {
+                receiver.destroy();
+                receiver.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(data);
+        }
         final JsonNode after = json.readTree(cli(0, "overlay", "--json").out());
         final JsonNode port = after.path("Networks").path(0).path("TunnelPort");
         assertTrue(port.path("TxSegments").asLong() > 0, "jvs split GSO frames: " + port);
+        assertTrue(port.path("TxUdpGsoFrames").asLong() > 0, "segments left as UDP GSO super-datagrams: " + port);
         assertEquals(0, after.path("Vtep").path("RxDrops").path("unknown_peer").asLong(), after.toString());
+        final JsonNode atC = json.readTree(cli(2, "overlay", "--json").out()).path("Vtep");
+        assertTrue(atC.path("RxCoalescedFrames").asLong() > 0, "C coalesced received segments: " + atC);
     }
 
     /**
