@@ -152,38 +152,21 @@ class PacketSocketPortTest
     {
         port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 4));
         assertEquals(2048 - Tpacket2Descriptor.TX_DATA_OFFSET, port.maxFrameLength(), "2 KB slots, two to a page");
-        final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
-        final int frames = 40;
-        int accepted = 0;
-        final long deadline = System.nanoTime() + 5_000_000_000L;
-        while (accepted < frames && System.nanoTime() < deadline)
-        {
-            if (port.offer(request, 0, request.capacity()))
-            {
-                accepted++;
-            }
-            port.flush();
-        }
-        assertEquals(frames, accepted, "ring of 4 slots must recycle: " + port);
-        // The namespace answers every request it got; count the replies we receive back.
-        final List<Seen> seen = receiveFor(2000, s -> false);
-        final long replies = seen.stream().filter(PacketSocketPortTest::isArpReply).count();
-        assertEquals(frames, replies, "replies; kernel drops=" + port.kernelDrops() + " " + port);
+        offerUntilSentAndAnswered(40, 1); // a ring of 4 slots must recycle
     }
 
-    @Test
-    void largeTxSlotsPackedIntoBlocksCarryFramesAcrossBlockBoundaries()
+    /**
+     * Offers an ARP request to the namespace {@code frames} times, kicking the ring after every {@code perKick}
+     * offers, until every one was taken (5 s at most); the namespace answers each request it got.
+     */
+    private void offerUntilSentAndAnswered(final int frames, final int perKick)
     {
-        // 20 slots of 68 KB: 15 to a 1 MB block, so 2 blocks (30 slots); 100 frames wrap the ring three times.
-        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 69632, 20));
-        assertEquals(69632 + 64 - Tpacket2Descriptor.TX_DATA_OFFSET, port.maxFrameLength());
         final UnsafeBuffer request = Frames.arpRequest(FAKE_MAC, FAKE_IP, NS_IP);
-        final int frames = 100;
         int accepted = 0;
         final long deadline = System.nanoTime() + 5_000_000_000L;
         while (accepted < frames && System.nanoTime() < deadline)
         {
-            for (int i = 0; i < 7 && accepted < frames; i++)
+            for (int i = 0; i < perKick && accepted < frames; i++)
             {
                 if (port.offer(request, 0, request.capacity()))
                 {
@@ -195,6 +178,15 @@ class PacketSocketPortTest
         assertEquals(frames, accepted, port.toString());
         final long replies = receiveFor(2000, s -> false).stream().filter(PacketSocketPortTest::isArpReply).count();
         assertEquals(frames, replies, "replies; kernel drops=" + port.kernelDrops() + " " + port);
+    }
+
+    @Test
+    void largeTxSlotsPackedIntoBlocksCarryFramesAcrossBlockBoundaries()
+    {
+        // 20 slots of 68 KB: 15 to a 1 MB block, so 2 blocks (30 slots); 100 frames wrap the ring three times.
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 69632, 20));
+        assertEquals(69632 + 64 - Tpacket2Descriptor.TX_DATA_OFFSET, port.maxFrameLength());
+        offerUntilSentAndAnswered(100, 7);
     }
 
     @Test
