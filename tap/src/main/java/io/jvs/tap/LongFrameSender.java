@@ -40,23 +40,8 @@ final class LongFrameSender implements AutoCloseable
             final SocketOptions options = new SocketOptions(fd, interfaceName);
             options.setInt(SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
             options.setInt(SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
-            try
-            {
-                options.setInt(Native.SOL_SOCKET, SO_SNDBUFFORCE, SEND_BUFFER_BYTES, "SO_SNDBUFFORCE");
-            }
-            catch (final NativeException ex)
-            {
-                options.setInt(Native.SOL_SOCKET, SO_SNDBUF, SEND_BUFFER_BYTES, "SO_SNDBUF");
-            }
-            final org.agrona.concurrent.UnsafeBuffer sll = options.scratch();
-            sll.setMemory(0, SockaddrLlDescriptor.LENGTH, (byte)0);
-            sll.putShort(SockaddrLlDescriptor.FAMILY_OFFSET, (short)AF_PACKET);
-            sll.putShort(SockaddrLlDescriptor.PROTOCOL_OFFSET, (short)0);
-            sll.putInt(SockaddrLlDescriptor.IFINDEX_OFFSET, ifindex);
-            if (LIBC.bind(fd, options.scratchPointer(), SockaddrLlDescriptor.LENGTH) != 0)
-            {
-                throw Native.failure("bind (long frames)", interfaceName);
-            }
+            options.setBuffer(SO_SNDBUFFORCE, SO_SNDBUF, SEND_BUFFER_BYTES, "SO_SNDBUF");
+            options.bindPacket(ifindex, 0);
             return new LongFrameSender(fd, interfaceName);
         }
         catch (final RuntimeException ex)

@@ -187,7 +187,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
             options.setInt(SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
             options.setInt(SOL_PACKET, PACKET_LOSS, 1, "PACKET_LOSS");
             options.setInt(SOL_PACKET, PACKET_COPY_THRESH, 1, "PACKET_COPY_THRESH");
-            setReceiveBuffer(options, COPY_QUEUE_BYTES);
+            options.setBuffer(SO_RCVBUFFORCE, SO_RCVBUF, COPY_QUEUE_BYTES, "SO_RCVBUF");
             setRing(options, PACKET_RX_RING, "PACKET_RX_RING", rx.blockSize(), rx.blocks(), rx.slotStride(), rx.slots());
             setRing(options, PACKET_TX_RING, "PACKET_TX_RING", tx.blockSize(), tx.blocks(), tx.slotStride(), tx.slots());
 
@@ -206,14 +206,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
             mreq.putShort(PacketMreqDescriptor.TYPE_OFFSET, (short)PacketMreqDescriptor.PACKET_MR_PROMISC);
             options.set(SOL_PACKET, PACKET_ADD_MEMBERSHIP, PacketMreqDescriptor.LENGTH, "PACKET_ADD_MEMBERSHIP");
 
-            final UnsafeBuffer sll = options.scratch();
-            sll.putShort(SockaddrLlDescriptor.FAMILY_OFFSET, (short)AF_PACKET);
-            sll.putShort(SockaddrLlDescriptor.PROTOCOL_OFFSET, (short)ETH_P_ALL, ByteOrder.BIG_ENDIAN);
-            sll.putInt(SockaddrLlDescriptor.IFINDEX_OFFSET, ifindex);
-            if (LIBC.bind(fd, options.scratchPointer(), SockaddrLlDescriptor.LENGTH) != 0)
-            {
-                throw Native.failure("bind", interfaceName);
-            }
+            options.bindPacket(ifindex, ETH_P_ALL);
 
             return new PacketSocketPort(
                 interfaceName, fd, ifindex, rx, tx, mapAddress, mapLength, options,
@@ -269,19 +262,6 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         req.putInt(TpacketReqDescriptor.FRAME_SIZE_OFFSET, frameSize);
         req.putInt(TpacketReqDescriptor.FRAME_NR_OFFSET, frames);
         options.set(SOL_PACKET, option, TpacketReqDescriptor.LENGTH, optionName);
-    }
-
-    /** SO_RCVBUFFORCE (root, past net.core.rmem_max), else SO_RCVBUF up to rmem_max. */
-    private static void setReceiveBuffer(final SocketOptions options, final int bytes)
-    {
-        try
-        {
-            options.setInt(Native.SOL_SOCKET, SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE");
-        }
-        catch (final NativeException ex)
-        {
-            options.setInt(Native.SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
-        }
     }
 
     /**

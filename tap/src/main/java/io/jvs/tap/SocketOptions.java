@@ -77,6 +77,35 @@ final class SocketOptions
         set(level, option, Integer.BYTES, optionName);
     }
 
+    /**
+     * A socket buffer size past the sysctl maximum with the FORCE option (root), else the plain option, which the
+     * kernel caps at the maximum (SO_RCVBUFFORCE / SO_RCVBUF, SO_SNDBUFFORCE / SO_SNDBUF).
+     */
+    void setBuffer(final int forceOption, final int option, final int bytes, final String optionName)
+    {
+        try
+        {
+            setInt(Native.SOL_SOCKET, forceOption, bytes, optionName + "FORCE");
+        }
+        catch (final NativeException ex)
+        {
+            setInt(Native.SOL_SOCKET, option, bytes, optionName);
+        }
+    }
+
+    /** Binds the AF_PACKET socket to the interface for EtherType {@code protocol} (ETH_P_ALL; 0: receive nothing). */
+    void bindPacket(final int ifindex, final int protocol)
+    {
+        final UnsafeBuffer sll = scratch();
+        sll.putShort(SockaddrLlDescriptor.FAMILY_OFFSET, (short)AF_PACKET);
+        sll.putShort(SockaddrLlDescriptor.PROTOCOL_OFFSET, (short)protocol, java.nio.ByteOrder.BIG_ENDIAN);
+        sll.putInt(SockaddrLlDescriptor.IFINDEX_OFFSET, ifindex);
+        if (LIBC.bind(fd, scratchPointer, SockaddrLlDescriptor.LENGTH) != 0)
+        {
+            throw Native.failure("bind", subject);
+        }
+    }
+
     /** setsockopt with the first {@code length} bytes of {@link #scratch()}. */
     void set(final int level, final int option, final int length, final String optionName)
     {
