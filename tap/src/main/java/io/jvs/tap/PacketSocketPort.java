@@ -395,7 +395,10 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         }
         final int vnet = tagged ?
             reinsertVlanTag(frame, start, vlanTpid(ring, slot, status), ring.getShort(slot + VLAN_TCI_OFFSET)) : start;
-        rxTagsReinserted += tag >> 2;
+        if (tagged)
+        {
+            rxTagsReinserted++;
+        }
         rxFrames++;
         rxLongFrames++;
         if (claimed == FrameHandler.NO_CLAIM)

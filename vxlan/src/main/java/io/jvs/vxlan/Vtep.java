@@ -448,26 +448,18 @@ public final class Vtep implements FrameHandler, AutoCloseable
         currentPort = port;
         currentHandler = handler;
         delivered = 0;
+        final long handedBefore = coalescer.handed();
         try
         {
             underlay.receive(this, limit);
         }
         finally
         {
-            flushCoalescer(); // a held frame never outlives the batch (nor the port it was for)
+            coalescer.flush(handler); // a held frame never outlives the batch (nor the port it was for)
             currentPort = null;
             currentHandler = null;
         }
-        return delivered;
-    }
-
-    private void flushCoalescer()
-    {
-        if (coalescer.holding())
-        {
-            coalescer.flush(currentHandler);
-            delivered++;
-        }
+        return delivered + (int)(coalescer.handed() - handedBefore);
     }
 
     /** TCP segments received that went on inside coalesced GSO frames, and the frames they made. */
@@ -791,18 +783,12 @@ public final class Vtep implements FrameHandler, AutoCloseable
         {
             if (flags != 0 || innerGso != VnetHeader.GSO_NONE)
             {
-                flushCoalescer();
+                coalescer.flush(currentHandler); // a frame it cannot take goes on after the held one
             }
-            else
+            else if (coalescer.offer(buffer, inner, innerLength, currentHandler))
             {
-                final long handed = coalescer.handed();
-                final boolean held = coalescer.offer(buffer, inner, innerLength, currentHandler);
-                delivered += (int)(coalescer.handed() - handed);
-                if (held)
-                {
-                    port.countRx(innerLength);
-                    return;
-                }
+                port.countRx(innerLength);
+                return;
             }
             final MutableDirectBuffer target;
             final int at;
