@@ -13,6 +13,7 @@ import io.jvs.dataplane.mac.MacTable;
 import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.tap.NativeException;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.ThreadAffinity;
 import io.jvs.tap.ThreadPriority;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
@@ -106,6 +107,8 @@ public final class Switch implements AutoCloseable
     private final Router router;
     private final Routing routing;
     private final List<AgentRunner> runners = new ArrayList<>();
+    /** CPU of each runner's thread, in runner order; empty when the threads are left to the scheduler. */
+    private final int[] threadCpus;
     private final SingleWriterRecorder latencyRecorder = ForwardingAgent.newLatencyRecorder();
     private final Histogram latencyTotal = new Histogram(
         1, ForwardingAgent.MAX_LATENCY_NANOS, ForwardingAgent.LATENCY_SIGNIFICANT_DIGITS);
@@ -159,6 +162,7 @@ public final class Switch implements AutoCloseable
             runners.add(new AgentRunner(
                 IdleStrategies.create(config.idleStrategy(), false), this::onAgentError, null, forwardingAgent));
         }
+        threadCpus = SwitchCpus.resolve(config.switchCpus(), runners.size(), ThreadAffinity.allowedCpus());
     }
 
     private static void validate(final SwitchConfig config)
@@ -218,13 +222,15 @@ public final class Switch implements AutoCloseable
     public static Switch start(final SwitchConfig config, final NatConfig natConfig)
     {
         final Switch sw = new Switch(config, natConfig);
-        for (final AgentRunner runner : sw.runners)
+        for (int i = 0; i < sw.runners.size(); i++)
         {
-            AgentRunner.startOnThread(runner, r ->
+            final int cpu = sw.threadCpus.length > 0 ? sw.threadCpus[i] : -1;
+            AgentRunner.startOnThread(sw.runners.get(i), r ->
             {
                 final Thread thread = new Thread(() ->
                 {
                     sw.applyThreadNice();
+                    sw.applyThreadCpu(cpu);
                     r.run();
                 });
                 thread.setDaemon(true); // a switch left open must not keep the JVM alive
@@ -702,6 +708,30 @@ public final class Switch implements AutoCloseable
             LOGGER.log(System.Logger.Level.WARNING, "switch thread " + Thread.currentThread().getName() +
                 " keeps its scheduling priority: " + ex.getMessage());
         }
+    }
+
+    /** Binds the calling switch thread to {@code cpu} (-1: left to the scheduler); a refusal only costs speed. */
+    private void applyThreadCpu(final int cpu)
+    {
+        if (cpu < 0)
+        {
+            return;
+        }
+        try
+        {
+            ThreadAffinity.setCurrentThreadCpu(cpu);
+        }
+        catch (final NativeException ex)
+        {
+            LOGGER.log(System.Logger.Level.WARNING, "switch thread " + Thread.currentThread().getName() +
+                " stays unbound: " + ex.getMessage());
+        }
+    }
+
+    /** The CPU each switch thread is bound to (receive/shared first), empty when left to the scheduler. */
+    public int[] threadCpus()
+    {
+        return threadCpus.clone();
     }
 
     private void onAgentError(final Throwable error)

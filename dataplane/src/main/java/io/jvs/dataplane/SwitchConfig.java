@@ -15,7 +15,8 @@ public record SwitchConfig(
     long macAgingNanos,
     int threadNice,
     int threadRtPriority,
-    int portRxSlots)
+    int portRxSlots,
+    String switchCpus)
 {
     public enum ThreadingMode
     {
@@ -48,9 +49,12 @@ public record SwitchConfig(
     public static final int DEFAULT_PORT_RX_SLOTS = RingConfig.DEFAULT_RX_FRAMES;
     public static final int MIN_PORT_RX_SLOTS = 64;
     public static final int MAX_PORT_RX_SLOTS = 65536;
+    /** Placement of the switch threads ({@link SwitchCpus}): bound to the last CPUs, the first left to the host. */
+    public static final String DEFAULT_SWITCH_CPUS = SwitchCpus.AUTO;
 
     public SwitchConfig
     {
+        SwitchCpus.validate(switchCpus);
         if (portRxSlots < MIN_PORT_RX_SLOTS || portRxSlots > MAX_PORT_RX_SLOTS)
         {
             throw new IllegalArgumentException("port RX slots " + portRxSlots + " not in " + MIN_PORT_RX_SLOTS +
@@ -65,7 +69,7 @@ public record SwitchConfig(
             RingConfig.DEFAULT_TX_FRAMES);
     }
 
-    /** Without a thread priority change (nice left as inherited). */
+    /** Without a thread priority or placement change (nice and CPUs left as inherited). */
     public SwitchConfig(
         final ThreadingMode threadingMode,
         final String idleStrategy,
@@ -75,13 +79,13 @@ public record SwitchConfig(
         final long macAgingNanos)
     {
         this(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity, macAgingNanos, 0, 0,
-            DEFAULT_PORT_RX_SLOTS);
+            DEFAULT_PORT_RX_SLOTS, SwitchCpus.NONE);
     }
 
     public static SwitchConfig defaults()
     {
         return new SwitchConfig(
             ThreadingMode.SHARED, "poll", 16 * 1024 * 1024, 64, 65536, DEFAULT_MAC_AGING_NANOS, DEFAULT_THREAD_NICE,
-            DEFAULT_THREAD_RT_PRIORITY, DEFAULT_PORT_RX_SLOTS);
+            DEFAULT_THREAD_RT_PRIORITY, DEFAULT_PORT_RX_SLOTS, DEFAULT_SWITCH_CPUS);
     }
 }

@@ -72,4 +72,10 @@ public interface LibC
 
     /** param points to a struct sched_param (one int: sched_priority); pid = a thread id sets that thread. */
     int sched_setscheduler(int pid, int policy, Pointer param);
+
+    /** mask: a cpu_set_t of cpusetsize bytes; pid 0 = the calling thread. */
+    int sched_getaffinity(int pid, @size_t long cpusetsize, Pointer mask);
+
+    /** mask: a cpu_set_t of cpusetsize bytes; pid 0 = the calling thread (Linux: per thread). */
+    int sched_setaffinity(int pid, @size_t long cpusetsize, Pointer mask);
 }

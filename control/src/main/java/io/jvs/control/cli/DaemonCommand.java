@@ -9,6 +9,8 @@ import io.jvs.control.overlay.EtcdTls;
 import io.jvs.control.overlay.OverlayControl;
 import io.jvs.control.overlay.OverlayOptions;
 import io.jvs.dataplane.SwitchConfig;
+import io.jvs.dataplane.SwitchCpus;
+import io.jvs.tap.ThreadAffinity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,6 +76,12 @@ final class DaemonCommand implements Callable<Integer>
         description = "Run the switch threads SCHED_FIFO at this priority (1-99; with --idle poll only), so no " +
             "normal task preempts forwarding; 0: a normal thread at --switch-nice. Default: ${DEFAULT-VALUE}.")
     int switchRtPriority;
+
+    @Option(names = "--switch-cpus", paramLabel = "CPUS", defaultValue = SwitchConfig.DEFAULT_SWITCH_CPUS,
+        description = "Where the switch threads run: auto (bound to the last CPUs this daemon may use, the first " +
+            "left to the containers and the host; unbound on a 1-CPU host), none (left to the scheduler), or a CPU " +
+            "list such as 3 or 2,3 or 4-7 (switch thread i on the list's CPU i). Default: ${DEFAULT-VALUE}.")
+    String switchCpus;
 
     @Option(names = "--port-rx-slots", paramLabel = "N", defaultValue = "" + SwitchConfig.DEFAULT_PORT_RX_SLOTS,
         description = "Receive ring slots (2 KB each) of every container and uplink port: frames that wait in the " +
@@ -209,6 +217,16 @@ final class DaemonCommand implements Callable<Integer>
         }
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(noHostPort ? null : hostPort,
             noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat);
+        final int[] switchThreadCpus;
+        try
+        {
+            switchThreadCpus = SwitchCpus.resolve(
+                switchCpus, threads == Threads.dedicated ? 2 : 1, ThreadAffinity.allowedCpus());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --switch-cpus: " + ex.getMessage());
+        }
         final SwitchConfig defaults = SwitchConfig.defaults();
         final SwitchConfig switchConfig;
         try
@@ -216,7 +234,7 @@ final class DaemonCommand implements Callable<Integer>
             switchConfig = new SwitchConfig(
                 threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
                 idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
-                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots);
+                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots, switchCpus);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -265,7 +283,8 @@ final class DaemonCommand implements Callable<Integer>
         }, "jvs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", idle " + idle +
-            ")" + (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
+            ", switch " + (switchThreadCpus.length == 0 ? "unbound" : "on CPU " + SwitchCpus.format(
+            java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray())) + ")" + (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
             "; " + daemon.overlay().describe() + (daemon.adoptedSandboxes().isEmpty() ? "" :
             "; adopted sandboxes " + String.join(", ", daemon.adoptedSandboxes())));
         final var restored = daemon.restored();

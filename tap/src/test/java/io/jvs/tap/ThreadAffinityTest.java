@@ -1,0 +1,97 @@
+package io.jvs.tap;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ThreadAffinityTest
+{
+    /** The kernel's own view of the calling thread's CPUs, e.g. "0-1" or "1". */
+    private static String cpusAllowedListOfCurrentThread() throws Exception
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc/thread-self/status")))
+        {
+            if (line.startsWith("Cpus_allowed_list:"))
+            {
+                return line.substring(line.indexOf(':') + 1).trim();
+            }
+        }
+        throw new AssertionError("no Cpus_allowed_list in /proc/thread-self/status");
+    }
+
+    @Test
+    void allowedCpusAreTheKernelsListForThisThread() throws Exception
+    {
+        final int[] cpus = ThreadAffinity.allowedCpus();
+        assertTrue(cpus.length >= 1);
+        final StringBuilder expected = new StringBuilder();
+        for (final String item : cpusAllowedListOfCurrentThread().split(","))
+        {
+            final String[] range = item.split("-");
+            for (int cpu = Integer.parseInt(range[0]); cpu <= Integer.parseInt(range[range.length - 1]); cpu++)
+            {
+                expected.append(cpu).append(' ');
+            }
+        }
+        final StringBuilder actual = new StringBuilder();
+        for (final int cpu : cpus)
+        {
+            actual.append(cpu).append(' ');
+        }
+        assertEquals(expected.toString(), actual.toString());
+    }
+
+    @Test
+    void bindsTheCallingThreadOnly() throws Exception
+    {
+        final int[] before = ThreadAffinity.allowedCpus();
+        final int last = before[before.length - 1];
+        final AtomicReference<Object> seen = new AtomicReference<>();
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                ThreadAffinity.setCurrentThreadCpu(last);
+                seen.set(cpusAllowedListOfCurrentThread() + " " + ThreadAffinity.allowedCpus().length);
+            }
+            catch (final Throwable ex)
+            {
+                seen.set(ex);
+            }
+        });
+        thread.start();
+        thread.join(5_000);
+        assertEquals(last + " 1", seen.get());
+        assertArrayEquals(before, ThreadAffinity.allowedCpus(), "other threads keep their CPUs");
+    }
+
+    @Test
+    void aCpuTheMachineDoesNotHaveIsRefusedWithEinval() throws Exception
+    {
+        final AtomicReference<Object> seen = new AtomicReference<>();
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                ThreadAffinity.setCurrentThreadCpu(8000);
+                seen.set("bound");
+            }
+            catch (final Throwable ex)
+            {
+                seen.set(ex);
+            }
+        });
+        thread.start();
+        thread.join(5_000);
+        final NativeException ex = assertInstanceOf(NativeException.class, seen.get());
+        assertTrue(ex.getMessage().contains("sched_setaffinity"), ex.getMessage());
+        assertEquals(Native.EINVAL, ex.errno());
+    }
+}
