@@ -347,9 +347,20 @@ setup_vxlan_jvs() {
     ip addr add 10.77.6.1/32 dev "$ua" noprefixroute && ip addr add 10.77.6.2/32 dev "$ub" noprefixroute &&
     ip link set "$ua" up && ip link set "$ub" up || { SKIP_REASON="cannot set the underlay up"; return 1; }
     local -a net_opts=(network create "$JVS_NET" -d overlay --internal --subnet 10.77.7.0/24 -o vni=4242)
-    start_jvs_daemon jvsa --underlay "$ua" --underlay-address 10.77.6.1/24 --peers 10.77.6.2 &&
+    # Two "hosts" on one machine: each daemon's switch thread gets a CPU of its own, as on its own host (with the
+    # default --switch-cpus auto both would bind to the same last CPU). Unless --jvs-opts places them.
+    local -a cpus_a=() cpus_b=()
+    local allowed first last
+    allowed="$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)"
+    first="$(tr ',' '\n' <<<"$allowed" | head -n 1 | cut -d- -f1)"
+    last="$(tr ',' '\n' <<<"$allowed" | tail -n 1 | awk -F- '{print $NF}')"
+    if [[ "$JVS_DAEMON_OPTS" != *--switch-cpus* && -n "$first" && -n "$last" && "$first" != "$last" ]] &&
+        grep -q -- '--switch-cpus' <<<"$("$JVS_BIN" daemon --help 2>/dev/null)"; then
+        cpus_a=(--switch-cpus "$first"); cpus_b=(--switch-cpus "$last")
+    fi
+    start_jvs_daemon jvsa --underlay "$ua" --underlay-address 10.77.6.1/24 --peers 10.77.6.2 "${cpus_a[@]+"${cpus_a[@]}"}" &&
     jvs_step "${net_opts[@]}" && jvs_sandbox "$CLI_NS" "$JVS_NET" || return 1
-    start_jvs_daemon jvsb --underlay "$ub" --underlay-address 10.77.6.2/24 --peers 10.77.6.1 &&
+    start_jvs_daemon jvsb --underlay "$ub" --underlay-address 10.77.6.2/24 --peers 10.77.6.1 "${cpus_b[@]+"${cpus_b[@]}"}" &&
     jvs_step "${net_opts[@]}" || return 1
     # Without etcd each daemon allocates alone and would hand out the client's address again: a placeholder
     # sandbox takes it on this side and is removed once the server has the next one.
@@ -762,7 +773,8 @@ report_block() {
         echo "- Opt-in rows (\`--fabrics ...\`): \`vxlan-kernel\` two \"host\" namespaces joined by a veth underlay, each a"
         echo "  bridge + vxlan device (VNI 4242) + the endpoint's veth (MTU 1450); \`vxlan-jvs\` two jvs daemons, each with"
         echo "  one end of a host-namespace veth pair as \`--underlay\` and the other as \`--peers\`, one \`-d overlay\` network"
-        echo "  (both daemons' switch threads share the 2 cores with trafgen, where the kernel does all on trafgen's core)."
+        echo "  (both daemons' switch threads share the 2 cores with trafgen, where the kernel does all on trafgen's core;"
+        echo "  each daemon's switch thread is bound to a CPU of its own, the first and the last, as on two hosts)."
         echo "  \`nat-kernel\` client behind a kernel bridge whose namespace forwards and masquerades (iptables) to the outside"
         echo "  server; \`nat-jvs\` client on a jvs network, the outside server behind jvs's \`--uplink\` (a host-namespace veth)."
         echo "  Routed rows send trafgen's frames to the gateway's MAC; the server cannot reach the client (warm-up one way)."

@@ -4,7 +4,8 @@ package io.jvs.vxlan;
  * An underlay next hop (the peer VTEP itself when on-link, else the gateway) and its MAC as learned from ARP.
  * <p>
  * The MAC and confirmation time are written by the thread that polls the underlay (ARP replies) and read by the
- * TX thread: volatile. {@link #requestedNanos} is only touched under the {@link ArpSender}'s lock.
+ * TX thread: volatile. {@link #requestedNanos} and {@link #requestedBackNanos} are only touched under the VTEP's ARP
+ * frame lock.
  */
 public final class Neighbour
 {
@@ -16,6 +17,9 @@ public final class Neighbour
     volatile long confirmedNanos;
     long requestedNanos;
     boolean requestedOnce;
+    /** When a request of this neighbour for our address was last answered with one of ours. */
+    long requestedBackNanos;
+    boolean requestedBackOnce;
 
     Neighbour(final int ip)
     {

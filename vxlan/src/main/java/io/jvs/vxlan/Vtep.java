@@ -908,6 +908,27 @@ public final class Vtep implements FrameHandler, AutoCloseable
             }
             n.confirmedNanos = rxNanos;
         }
+        // A peer asking for our address may not know our MAC. Its own host's kernel answers its request, but a
+        // kernel does not answer one sent from an address it owns itself (two VTEPs' underlays in one namespace):
+        // a request back lets the peer learn ours from that instead of waiting for our next refresh.
+        if (null != n && op == ArpHeader.OPER_REQUEST && targetIp == localIp)
+        {
+            requestArpBack(n, rxNanos);
+        }
+    }
+
+    private void requestArpBack(final Neighbour n, final long now)
+    {
+        synchronized (arpFrame)
+        {
+            if (n.requestedBackOnce && now - n.requestedBackNanos < ARP_RETRY_NANOS)
+            {
+                return; // a peer flooding requests gets at most one back per retry interval
+            }
+            n.requestedBackOnce = true;
+            n.requestedBackNanos = now;
+        }
+        requestArp(n, now);
     }
 
     private void drop(final RxDrop reason)

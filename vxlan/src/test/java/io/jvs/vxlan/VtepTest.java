@@ -209,6 +209,32 @@ class VtepTest
     }
 
     @Test
+    void aPeersRequestForOurAddressIsAnsweredWithARequestBackAtMostOncePerRetryInterval()
+    {
+        final List<byte[]> sent = new ArrayList<>();
+        final MemoryUnderlay under = new MemoryUnderlay();
+        try (Vtep d = Vtep.create(VtepConfig.of("underD", "192.168.50.4", 24), under, UNDER_C, recorder(sent)))
+        {
+            final VxlanTunnelPort port = d.openPort(VNI);
+            d.setPeers(VNI, "192.168.50.1");
+            assertEquals(1, sent.size(), "the request at setPeers");
+            // The peer answers nothing (its kernel would not, both underlays in one namespace), then asks for us.
+            under.rx.add(arpRequest(UNDER_A, IP_A, 0xC0A83204));
+            assertEquals(0, port.receive(this::collect, 10));
+            assertEquals(UNDER_A, d.neighbours().get(0).mac(), "learned from the request");
+            assertEquals(2, sent.size(), "a request back, so the peer learns our MAC from it");
+            assertEquals(1, u16(sent.get(1), 20), "an ARP request");
+            assertEquals(0xC0A83204, s32(sent.get(1), 28), "from our address");
+            assertEquals(IP_A, s32(sent.get(1), 38), "for the peer's");
+            final long afterFirst = sent.size();
+            under.rx.add(arpRequest(UNDER_A, IP_A, 0xC0A83204));
+            under.rx.add(arpRequest(UNDER_A, IP_A, 0x0A0A0A0A)); // for another address: learns nothing, asks nothing
+            assertEquals(0, port.receive(this::collect, 10));
+            assertEquals(afterFirst, sent.size(), "no second request within the retry interval");
+        }
+    }
+
+    @Test
     void encapsulatesLikeLinuxAndDecapsulatesBack()
     {
         final byte[] inner = udp4(MAC_B, MAC_A, 0x0A000001, 0x0A000002, random(new Random(9), 300));
