@@ -9,9 +9,10 @@ import java.util.TreeSet;
  * <p>
  * A switch thread left to the scheduler moves between CPUs and lands beside the containers it serves: on a
  * 2-CPU host, iperf3 through jvs moved ±8 % with where the scheduler put the three busy threads (docs/dataplane.md).
- * {@value #AUTO} binds the switch threads to the last CPUs the daemon may use and leaves the first one to
- * everything else, the way a kernel bridge's forwarding stays on the sender's CPU. On a single-CPU host it binds
- * nothing. With a list, switch thread i runs on the list's CPU i (round robin when there are more threads).
+ * {@value #AUTO} binds each switch thread to a CPU of its own among the last CPUs the daemon may use and leaves the
+ * first one to everything else; when there are not that many (one CPU, or two with dedicated threads) it binds
+ * nothing rather than stack spinning threads on one CPU. With a list, switch thread i runs on the list's CPU i
+ * (round robin when there are more threads).
  */
 public final class SwitchCpus
 {
@@ -57,14 +58,13 @@ public final class SwitchCpus
         final int[] cpus = new int[threads];
         if (AUTO.equals(spec))
         {
-            if (allowed.length < 2)
+            if (allowed.length - 1 < threads)
             {
-                return new int[0];
+                return new int[0]; // no CPU of its own for each thread beside the one left to the host
             }
-            final int spare = allowed.length - 1; // allowed[0] stays for the rest of the host
             for (int i = 0; i < threads; i++)
             {
-                cpus[i] = allowed[allowed.length - 1 - (i % spare)];
+                cpus[i] = allowed[allowed.length - 1 - i];
             }
             return cpus;
         }

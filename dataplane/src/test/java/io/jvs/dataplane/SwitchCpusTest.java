@@ -24,7 +24,7 @@ class SwitchCpusTest
     void autoBindsToTheLastCpusAndLeavesTheFirstToTheHost()
     {
         assertArrayEquals(new int[] {1}, SwitchCpus.resolve("auto", 1, new int[] {0, 1}));
-        assertArrayEquals(new int[] {1, 1}, SwitchCpus.resolve("auto", 2, new int[] {0, 1}));
+        assertArrayEquals(new int[0], SwitchCpus.resolve("auto", 2, new int[] {0, 1}), "no CPU of its own for each");
         assertArrayEquals(new int[] {7, 5}, SwitchCpus.resolve("auto", 2, new int[] {2, 5, 7}));
         assertArrayEquals(new int[] {3, 2}, SwitchCpus.resolve("auto", 2, new int[] {0, 1, 2, 3}));
         assertArrayEquals(new int[0], SwitchCpus.resolve("auto", 1, new int[] {4}), "one CPU: nothing to leave");

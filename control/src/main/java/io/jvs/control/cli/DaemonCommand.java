@@ -78,8 +78,8 @@ final class DaemonCommand implements Callable<Integer>
     int switchRtPriority;
 
     @Option(names = "--switch-cpus", paramLabel = "CPUS", defaultValue = SwitchConfig.DEFAULT_SWITCH_CPUS,
-        description = "Where the switch threads run: auto (bound to the last CPUs this daemon may use, the first " +
-            "left to the containers and the host; unbound on a 1-CPU host), none (left to the scheduler), or a CPU " +
+        description = "Where the switch threads run: auto (each on a CPU of its own among the last CPUs this daemon " +
+            "may use, the first left to the containers and the host; unbound if there are too few), none (left to the scheduler), or a CPU " +
             "list such as 3 or 2,3 or 4-7 (switch thread i on the list's CPU i). Default: ${DEFAULT-VALUE}.")
     String switchCpus;
 
