@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,44 +52,24 @@ class ThreadAffinityTest
     {
         final int[] before = ThreadAffinity.allowedCpus();
         final int last = before[before.length - 1];
-        final AtomicReference<Object> seen = new AtomicReference<>();
-        final Thread thread = new Thread(() ->
+        final Object seen = OnNewThread.call(() ->
         {
-            try
-            {
-                ThreadAffinity.setCurrentThreadCpu(last);
-                seen.set(cpusAllowedListOfCurrentThread() + " " + ThreadAffinity.allowedCpus().length);
-            }
-            catch (final Throwable ex)
-            {
-                seen.set(ex);
-            }
+            ThreadAffinity.setCurrentThreadCpu(last);
+            return cpusAllowedListOfCurrentThread() + " " + ThreadAffinity.allowedCpus().length;
         });
-        thread.start();
-        thread.join(5_000);
-        assertEquals(last + " 1", seen.get());
+        assertEquals(last + " 1", seen);
         assertArrayEquals(before, ThreadAffinity.allowedCpus(), "other threads keep their CPUs");
     }
 
     @Test
     void aCpuTheMachineDoesNotHaveIsRefusedWithEinval() throws Exception
     {
-        final AtomicReference<Object> seen = new AtomicReference<>();
-        final Thread thread = new Thread(() ->
+        final Object seen = OnNewThread.call(() ->
         {
-            try
-            {
-                ThreadAffinity.setCurrentThreadCpu(8000);
-                seen.set("bound");
-            }
-            catch (final Throwable ex)
-            {
-                seen.set(ex);
-            }
+            ThreadAffinity.setCurrentThreadCpu(8000);
+            return "bound";
         });
-        thread.start();
-        thread.join(5_000);
-        final NativeException ex = assertInstanceOf(NativeException.class, seen.get());
+        final NativeException ex = assertInstanceOf(NativeException.class, seen);
         assertTrue(ex.getMessage().contains("sched_setaffinity"), ex.getMessage());
         assertEquals(Native.EINVAL, ex.errno());
     }

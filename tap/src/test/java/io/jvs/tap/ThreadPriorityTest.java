@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,22 +26,12 @@ class ThreadPriorityTest
     @Test
     void putsTheCallingThreadInSchedFifo() throws Exception
     {
-        final AtomicReference<Object> seen = new AtomicReference<>();
-        final Thread thread = new Thread(() ->
+        final Object seen = OnNewThread.call(() ->
         {
-            try
-            {
-                ThreadPriority.setCurrentThreadFifo(3);
-                seen.set(statField(41) + "/" + statField(40)); // policy / rt_priority
-            }
-            catch (final Throwable ex)
-            {
-                seen.set(ex);
-            }
+            ThreadPriority.setCurrentThreadFifo(3);
+            return statField(41) + "/" + statField(40); // policy / rt_priority
         });
-        thread.start();
-        thread.join(5_000);
-        assertEquals(ThreadPriority.SCHED_FIFO + "/3", seen.get());
+        assertEquals(ThreadPriority.SCHED_FIFO + "/3", seen);
         assertEquals(0, statField(41), "other threads stay SCHED_OTHER");
         assertThrows(IllegalArgumentException.class, () -> ThreadPriority.setCurrentThreadFifo(0));
     }
@@ -51,22 +40,12 @@ class ThreadPriorityTest
     void setsTheNiceValueOfTheCallingThreadOnly() throws Exception
     {
         final int before = niceOfCurrentThread();
-        final AtomicReference<Object> seen = new AtomicReference<>();
-        final Thread thread = new Thread(() ->
+        final Object seen = OnNewThread.call(() ->
         {
-            try
-            {
-                ThreadPriority.setCurrentThreadNice(-5);
-                seen.set(niceOfCurrentThread());
-            }
-            catch (final Throwable ex)
-            {
-                seen.set(ex);
-            }
+            ThreadPriority.setCurrentThreadNice(-5);
+            return niceOfCurrentThread();
         });
-        thread.start();
-        thread.join(5_000);
-        assertEquals(-5, seen.get());
+        assertEquals(-5, seen);
         assertEquals(before, niceOfCurrentThread(), "other threads keep their nice value");
     }
 
