@@ -49,7 +49,7 @@ public record SwitchConfig(
     public static final int DEFAULT_PORT_RX_SLOTS = RingConfig.DEFAULT_RX_FRAMES;
     public static final int MIN_PORT_RX_SLOTS = 64;
     public static final int MAX_PORT_RX_SLOTS = 65536;
-    /** Placement of the switch threads ({@link SwitchCpus}): a CPU each among the last CPUs, the first left to the host. */
+    /** Placement of the switch threads ({@link SwitchCpus}): a CPU each among the last, the first left to the host. */
     public static final String DEFAULT_SWITCH_CPUS = SwitchCpus.AUTO;
 
     public SwitchConfig

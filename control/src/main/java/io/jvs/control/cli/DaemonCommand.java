@@ -79,8 +79,9 @@ final class DaemonCommand implements Callable<Integer>
 
     @Option(names = "--switch-cpus", paramLabel = "CPUS", defaultValue = SwitchConfig.DEFAULT_SWITCH_CPUS,
         description = "Where the switch threads run: auto (each on a CPU of its own among the last CPUs this daemon " +
-            "may use, the first left to the containers and the host; unbound if there are too few), none (left to the scheduler), or a CPU " +
-            "list such as 3 or 2,3 or 4-7 (switch thread i on the list's CPU i). Default: ${DEFAULT-VALUE}.")
+            "may use, the first left to the containers and the host; unbound if there are too few), none (left to " +
+            "the scheduler), or a CPU list such as 3 or 2,3 or 4-7 (switch thread i on the list's CPU i). " +
+            "Default: ${DEFAULT-VALUE}.")
     String switchCpus;
 
     @Option(names = "--port-rx-slots", paramLabel = "N", defaultValue = "" + SwitchConfig.DEFAULT_PORT_RX_SLOTS,
@@ -225,7 +226,8 @@ final class DaemonCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --switch-cpus: " + ex.getMessage());
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "bad --switch-cpus: " + ex.getMessage());
         }
         final SwitchConfig defaults = SwitchConfig.defaults();
         final SwitchConfig switchConfig;
@@ -282,9 +284,11 @@ final class DaemonCommand implements Callable<Integer>
             }
         }, "jvs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        final String placement = switchThreadCpus.length == 0 ? "unbound" :
+            "on CPU " + SwitchCpus.format(java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray());
         System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", idle " + idle +
-            ", switch " + (switchThreadCpus.length == 0 ? "unbound" : "on CPU " + SwitchCpus.format(
-            java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray())) + ")" + (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
+            ", switch " + placement + ")" +
+            (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
             "; " + daemon.overlay().describe() + (daemon.adoptedSandboxes().isEmpty() ? "" :
             "; adopted sandboxes " + String.join(", ", daemon.adoptedSandboxes())));
         final var restored = daemon.restored();

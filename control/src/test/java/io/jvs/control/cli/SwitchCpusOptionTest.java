@@ -10,7 +10,10 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** `jvs daemon --switch-cpus CPUS`: a malformed list or a CPU this process may not use is refused before anything starts. */
+/**
+ * `jvs daemon --switch-cpus CPUS`: a malformed list or a CPU this process may not use is refused before anything
+ * starts.
+ */
 class SwitchCpusOptionTest
 {
     @Test
