@@ -69,6 +69,13 @@ public record SwitchConfig(
             RingConfig.DEFAULT_TX_FRAMES);
     }
 
+    /** This config with {@code slots} RX slots per port socket. */
+    public SwitchConfig withPortRxSlots(final int slots)
+    {
+        return new SwitchConfig(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity,
+            macAgingNanos, threadNice, threadRtPriority, slots, switchCpus);
+    }
+
     /** Without a thread priority or placement change (nice and CPUs left as inherited). */
     public SwitchConfig(
         final ThreadingMode threadingMode,

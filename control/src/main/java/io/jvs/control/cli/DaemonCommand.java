@@ -85,9 +85,9 @@ final class DaemonCommand implements Callable<Integer>
     String switchCpus;
 
     @Option(names = "--port-rx-slots", paramLabel = "N", defaultValue = "" + SwitchConfig.DEFAULT_PORT_RX_SLOTS,
-        description = "Receive ring slots (2 KB each) of every container and uplink port: frames that wait in the " +
-            "kernel while the switch thread is off its CPU. More for a busy host where the switch is often " +
-            "descheduled, fewer to keep the rings in the CPU caches (default: ${DEFAULT-VALUE}, " +
+        description = "Receive ring slots (2 KB each) of every container port, the uplink and a macvlan parent: " +
+            "frames that wait in the kernel while the switch thread is off its CPU. More for a busy host where the " +
+            "switch is often descheduled, fewer to keep the rings in the CPU caches (default: ${DEFAULT-VALUE}, " +
             SwitchConfig.MIN_PORT_RX_SLOTS + ".." + SwitchConfig.MAX_PORT_RX_SLOTS + ").")
     int portRxSlots;
 

@@ -4,6 +4,7 @@ import io.jvs.dataplane.BridgeDomainStats;
 import io.jvs.dataplane.MacEntry;
 import io.jvs.dataplane.PortStats;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.RingConfig;
 
 import io.jvs.control.JvsException;
 import io.jvs.dataplane.nat.NatEntry;
@@ -24,6 +25,15 @@ public interface Fabric extends AutoCloseable
 
     /** Attaches the (existing, up) host interface as a port. @return port id (> 0). */
     int attach(String hostInterface, int networkId);
+
+    /**
+     * The rings of the AF_PACKET sockets this fabric opens ({@code jvs daemon --port-rx-slots}); the sockets jvs
+     * opens for it elsewhere (a macvlan network's parent and host port) are given the same.
+     */
+    default RingConfig portRings()
+    {
+        return RingConfig.defaults();
+    }
 
     /**
      * Attaches a port jvs opened itself (an overlay's VXLAN tunnel port, a macvlan network's uplink on a shared

@@ -86,6 +86,12 @@ public final class JvsFabric implements Fabric
         this.routerHostIp = routerHostIp;
     }
 
+    @Override
+    public RingConfig portRings()
+    {
+        return portRings;
+    }
+
     public static JvsFabric start(final SwitchConfig config)
     {
         return start(config, L3Config.gatewaysOnly());

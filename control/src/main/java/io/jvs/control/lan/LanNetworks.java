@@ -15,7 +15,6 @@ import io.jvs.macvlan.LanPort;
 import io.jvs.macvlan.LanPortConfig;
 import io.jvs.macvlan.ParentLink;
 import io.jvs.tap.PacketSocketPort;
-import io.jvs.tap.RingConfig;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -85,7 +84,7 @@ public final class LanNetworks implements AutoCloseable
 
     public LanNetworks(final Fabric fabric, final IpTool ip)
     {
-        this(fabric, ip, parent -> ParentLink.open(parent, RingConfig.defaults()));
+        this(fabric, ip, parent -> ParentLink.open(parent, fabric.portRings()));
     }
 
     LanNetworks(final Fabric fabric, final IpTool ip, final Function<String, ParentLink> linkOpener)
@@ -213,7 +212,7 @@ public final class LanNetworks implements AutoCloseable
         ip.linkUp(null, lan.switchEnd);
         ip.linkUp(null, lan.hostEnd);
         final int[] hostIps = addresses.stream().mapToInt(IpTool.InterfaceAddress::address).toArray();
-        final PacketSocketPort socket = PacketSocketPort.open(lan.switchEnd);
+        final PacketSocketPort socket = PacketSocketPort.open(lan.switchEnd, fabric.portRings());
         try
         {
             lan.hostPortId = fabric.attachPort(new HostGuardPort(socket, lan.port, hostIps),

@@ -12,6 +12,8 @@ import io.jvs.control.testing.TempDirs;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.macvlan.LanCounter;
 import io.jvs.macvlan.LanPort;
+import io.jvs.tap.PacketSocketPort;
+import io.jvs.tap.RingConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,9 +26,11 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -49,6 +53,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LanNetworksIntegrationTest
 {
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(30);
+    /** Not the default RX ring, so the test below can tell the daemon's rings from the defaults. */
+    private static final SwitchConfig SWITCH = SwitchConfig.defaults().withPortRxSlots(256);
+    private static final Pattern SOCKET_MAPPING =
+        Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) .* socket:\\[(\\d+)]$", Pattern.MULTILINE);
     private static final Pattern NEIGH = Pattern.compile("^(\\S+) dev \\S+ lladdr ([0-9a-f:]{17})", Pattern.MULTILINE);
 
     private final String run = "jm" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
@@ -97,7 +105,7 @@ class LanNetworksIntegrationTest
         socket = dir.resolve("jvs.sock");
         jvs = InProcessCli.socketAfterCommand(socket);
         daemon = Daemon.start(Daemon.Config.embedded(socket, dir.resolve("state")),
-            () -> JvsFabric.start(SwitchConfig.defaults()));
+            () -> JvsFabric.start(SWITCH));
     }
 
     @AfterEach
@@ -314,6 +322,37 @@ class LanNetworksIntegrationTest
             Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", ns10);
             Command.exec(EXEC_TIMEOUT, "ip", "netns", "delete", ns20);
         }
+    }
+
+    @Test
+    void theParentAndHostPortSocketsGetTheDaemonsRxRingSize() throws Exception
+    {
+        final long expected = PacketSocketPort.mappedBytes(SWITCH.portRings());
+        assertNotEquals(PacketSocketPort.mappedBytes(RingConfig.defaults()), expected);
+        final Map<String, Long> before = socketMappings();
+
+        final String net = network("-d", "macvlan", "--subnet", lanSubnet, "--gateway", lanHostIp,
+            "-o", "parent=" + parent);
+
+        final Map<String, Long> opened = new HashMap<>(socketMappings());
+        opened.keySet().removeAll(before.keySet());
+        final String parentSocket = Files.readSymbolicLink(Path.of("/proc/self/fd/" + lanPort(net).fd())).toString();
+        assertEquals(expected, opened.get(parentSocket), "the parent's ring, as the kernel mapped it: " + opened);
+        assertEquals(2, opened.size(), "the parent's socket and the host port's: " + opened);
+        assertTrue(opened.values().stream().allMatch(length -> length == expected), opened.toString());
+    }
+
+    /** This process's AF_PACKET ring mappings from /proc/self/maps: "socket:[inode]" to mapped bytes. */
+    private static Map<String, Long> socketMappings() throws Exception
+    {
+        final Map<String, Long> mappings = new HashMap<>();
+        final Matcher m = SOCKET_MAPPING.matcher(Files.readString(Path.of("/proc/self/maps")));
+        while (m.find())
+        {
+            mappings.merge("socket:[" + m.group(3) + "]",
+                Long.parseUnsignedLong(m.group(2), 16) - Long.parseUnsignedLong(m.group(1), 16), Long::sum);
+        }
+        return mappings;
     }
 
     @Test
