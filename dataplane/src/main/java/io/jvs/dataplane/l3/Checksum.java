@@ -1,6 +1,7 @@
 package io.jvs.dataplane.l3;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 
 import java.nio.ByteOrder;
 
@@ -120,33 +121,40 @@ public final class Checksum
 
     // ---- native-order sums ---------------------------------------------------------------------------------------
 
-    /** Native-order partial sum of {@code length} bytes at {@code offset} (treated as starting a 16-bit word). */
+    /**
+     * Native-order partial sum of {@code length} bytes at {@code offset} (treated as starting a 16-bit word). The
+     * whole range is bounds-checked once, then read with unchecked 8-byte loads: a checked load per word made a
+     * 64 KB sum take twice as long (5.4 vs 2.8 us, {@code ChecksumBenchmark}), and TCP over an overlay sums every
+     * byte on both hosts.
+     */
     public static long sumNative(final DirectBuffer buffer, final int offset, final int length)
     {
+        buffer.boundsCheck(offset, length);
+        final byte[] array = buffer.byteArray();
+        final long address = buffer.addressOffset() + offset;
         long sum = 0;
-        int i = offset;
-        final int end = offset + length;
-        final int longEnd = end - 7;
+        int i = 0;
+        final int longEnd = length - 7;
         while (i < longEnd)
         {
-            final long v = buffer.getLong(i);
+            final long v = UnsafeApi.getLong(array, address + i);
             sum += (v & 0xFFFF_FFFFL) + (v >>> 32);
             i += 8;
         }
-        if (i + 4 <= end)
+        if (i + 4 <= length)
         {
-            sum += buffer.getInt(i) & 0xFFFF_FFFFL;
+            sum += UnsafeApi.getInt(array, address + i) & 0xFFFF_FFFFL;
             i += 4;
         }
-        if (i + 2 <= end)
+        if (i + 2 <= length)
         {
-            sum += buffer.getShort(i) & 0xFFFF;
+            sum += UnsafeApi.getShort(array, address + i) & 0xFFFF;
             i += 2;
         }
-        if (i < end)
+        if (i < length)
         {
             // A lone last byte is the high-order byte of a zero-padded word in network order.
-            final int b = buffer.getByte(i) & 0xFF;
+            final int b = UnsafeApi.getByte(array, address + i) & 0xFF;
             sum += LITTLE_ENDIAN ? b : b << 8;
         }
         return sum;

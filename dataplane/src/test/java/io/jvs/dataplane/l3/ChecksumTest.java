@@ -3,9 +3,11 @@ package io.jvs.dataplane.l3;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Checksum against an independent, deliberately naive RFC 1071 implementation (byte pairs, carry folded at every
@@ -234,6 +236,24 @@ class ChecksumTest
         }
         assertEquals(referenceChecksumWithInitial(data, 1, 2999, 0),
             Checksum.finishNative(Checksum.sumNative(buffer, 1, 2999)));
+    }
+
+    @Test
+    void nativeSumReadsDirectBuffersAndViewsAndRefusesARangePastTheEnd()
+    {
+        final byte[] data = randomBytes(new Random(3), 2000);
+        final UnsafeBuffer direct = new UnsafeBuffer(ByteBuffer.allocateDirect(data.length));
+        direct.putBytes(0, data);
+        final UnsafeBuffer view = new UnsafeBuffer(data, 100, 1000); // index 0 is data[100]
+        for (final int length : new int[] {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 995})
+        {
+            assertEquals(referenceChecksumWithInitial(data, 5, length, 0),
+                Checksum.finishNative(Checksum.sumNative(direct, 5, length)), "direct, length=" + length);
+            assertEquals(referenceChecksumWithInitial(data, 105, length, 0),
+                Checksum.finishNative(Checksum.sumNative(view, 5, length)), "view, length=" + length);
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> Checksum.sumNative(view, 990, 11));
+        assertThrows(IndexOutOfBoundsException.class, () -> Checksum.sumNative(direct, -1, 8));
     }
 
     @Test
