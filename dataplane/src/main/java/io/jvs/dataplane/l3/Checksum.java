@@ -124,8 +124,8 @@ public final class Checksum
     /**
      * Native-order partial sum of {@code length} bytes at {@code offset} (treated as starting a 16-bit word). The
      * whole range is bounds-checked once, then read with unchecked 8-byte loads: a checked load per word made a
-     * 64 KB sum take twice as long (5.4 vs 2.8 us, {@code ChecksumBenchmark}), and TCP over an overlay sums every
-     * byte on both hosts.
+     * 64 KB sum take twice as long ({@code ChecksumBenchmark}, docs/benchmarks-jmh.md), and TCP over an overlay
+     * sums every byte on both hosts.
      */
     public static long sumNative(final DirectBuffer buffer, final int offset, final int length)
     {
