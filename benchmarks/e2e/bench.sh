@@ -787,7 +787,7 @@ report_block() {
         echo "  trafgen sent less than $(awk -v m="$FIXED_RATE_REACHED" 'BEGIN { print m * 100 }') % of that rate the row measures trafgen, not the switch, and the targets"
         echo "  table says \"not measured\"; the max-rate row (offered at least as much) is then the reading."
         echo "  What bounds 64 B here: trafgen's core also runs the kernel's receive into jvs's ring (docs/dataplane.md,"
-        echo "  \"What the sender's core can send\"), so the direct veth pair row is close to a ceiling for jvs's row."
+        echo "  \"What the sender's core can send\"), so jvs's row lands near the direct veth pair's."
         echo "- Latency: sockperf ping-pong, UDP, 64-byte messages, ${LAT_SECONDS} s, sockperf's latency = round trip / 2."
         if [[ $AWAKE_CPUS -eq 1 ]]; then
             echo "  CPUs were kept out of idle states during the latency tests (\`--awake-cpus\`: /dev/cpu_dma_latency = 0)."
