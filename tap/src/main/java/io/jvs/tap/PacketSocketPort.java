@@ -469,7 +469,6 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         return commit(length);
     }
 
-    /** The TX ring itself: claims are built in the slot the kernel sends from. */
     /**
      * Sends a long frame now through the ringless socket, once every frame offered before it has left the TX
      * ring (the kernel sends ring frames in send(), so order is kept); false to take the ring path instead.
@@ -495,6 +494,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         return true;
     }
 
+    /** The TX ring itself: claims are built in the slot the kernel sends from. */
     @Override
     public TxClaim txClaim()
     {
