@@ -33,6 +33,8 @@ public final class IcmpErrors
 {
     public static final int TYPE_DEST_UNREACHABLE = 3;
     public static final int TYPE_TIME_EXCEEDED = 11;
+    /** Not sent by the router; an error about a tracked connection it translates. */
+    public static final int TYPE_PARAMETER_PROBLEM = 12;
     public static final int CODE_NET_UNREACHABLE = 0;
     public static final int CODE_HOST_UNREACHABLE = 1;
     public static final int CODE_PORT_UNREACHABLE = 3;
