@@ -14,7 +14,8 @@ import java.util.Arrays;
 /**
  * Polls every port and copies each received frame into the forwarding agent's ring as a {@link FrameRecord}
  * (msgTypeId = ingress port id). Counts RX packets/bytes, and drops the ring cannot take: NO_SPACE when full,
- * TOO_LONG when the frame is longer than the ring's largest message.
+ * TOO_LONG when the frame is longer than the ring's largest message. A scan of the ports ends early at the port
+ * whose frames found the ring full; the next one starts after it (round-robin), so no port is always last.
  * <p>
  * Ports and configuration change only through {@link #commands()}, run on this agent's thread.
  */
@@ -42,6 +43,10 @@ public final class ReceiveAgent implements Agent, FrameHandler
     private int cyclesSinceDropsCheck;
     private long lastDropsCheckNanos;
 
+    /** Where the next scan starts: the port after the one a full ring stopped the last scan at. */
+    private int nextPort;
+    /** The ring had no room for a frame of the port being read. */
+    private boolean ringFull;
     private int currentPort;
     private int currentBridgeDomain;
     private long currentRxTime;
@@ -76,7 +81,9 @@ public final class ReceiveAgent implements Agent, FrameHandler
     {
         int work = commands.drain();
         final PacketPort[] ports = this.ports;
-        for (int i = 0; i < ports.length; i++)
+        final int count = ports.length;
+        int i = nextPort < count ? nextPort : 0;
+        for (int scanned = 0; scanned < count; scanned++)
         {
             currentPort = portIds[i];
             currentBridgeDomain = portBridgeDomains[i];
@@ -84,7 +91,19 @@ public final class ReceiveAgent implements Agent, FrameHandler
             // port with nothing to receive costs no clock read.
             currentRxTime = 0;
             work += ports[i].receive(this, batchSize);
+            if (++i == count)
+            {
+                i = 0;
+            }
+            if (ringFull)
+            {
+                // The rest would only be read to be dropped: their frames wait in the ports' own queues, and the
+                // next scan starts with them, so a full ring costs every port in turn, not always the last ones.
+                ringFull = false;
+                break;
+            }
         }
+        nextPort = i;
         if (++cyclesSinceDropsCheck >= KERNEL_DROPS_CHECK_CYCLES)
         {
             cyclesSinceDropsCheck = 0;
@@ -134,6 +153,7 @@ public final class ReceiveAgent implements Agent, FrameHandler
         if (index == RingBuffer.INSUFFICIENT_CAPACITY)
         {
             counters.drop(port, currentBridgeDomain, SwitchCounters.RX_NO_SPACE, SwitchCounters.BD_NO_SPACE);
+            ringFull = true;
             return;
         }
         ringBuffer.putLong(index + FrameRecord.RX_TIME_OFFSET, rxTime());

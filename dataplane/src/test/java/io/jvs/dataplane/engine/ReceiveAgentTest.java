@@ -125,6 +125,36 @@ class ReceiveAgentTest
     }
 
     @Test
+    void aFullRingDoesNotAlwaysStarveTheLastPort()
+    {
+        // A batch of the first port alone overflows the ring: before the round-robin scan, the second port's
+        // frames found the ring full on every duty cycle and none of them ever reached it.
+        final int batch = 64;
+        final ReceiveAgent agent = new ReceiveAgent(ring, counters, batch, null);
+        final MemoryPort first = new MemoryPort("first");
+        final MemoryPort last = new MemoryPort("last");
+        agent.onPortAdded(1, first, 1);
+        agent.onPortAdded(2, last, 1);
+        final byte[] frame = Frames.simple(0x0200_0000_0002L, 0x0200_0000_0001L, 1);
+        final int fits = RING / (((frame.length + FrameRecord.HEADER_LENGTH + 8) + 7) / 8 * 8);
+        assertTrue(fits < batch, "one batch overflows the ring: " + fits);
+
+        final int[] records = new int[3];
+        for (int cycle = 0; cycle < 4; cycle++)
+        {
+            for (int i = 0; i < batch; i++)
+            {
+                first.inject(frame);
+                last.inject(frame);
+            }
+            agent.doWork();
+            ring.read((type, buffer, index, length) -> records[type]++, Integer.MAX_VALUE);
+        }
+        assertTrue(records[1] > 0, "first port: " + records[1]);
+        assertTrue(records[2] > 0, "last port: " + records[2]);
+    }
+
+    @Test
     void kernelDropsAreChargedToThePortAndItsBridgeDomainOnceEach()
     {
         port.kernelDrops(5); // before the switch took the port: not the switch's
