@@ -3,6 +3,7 @@ package io.jvs.dataplane;
 import io.jvs.dataplane.l3.Ipv4Addresses;
 import io.jvs.dataplane.l3.Router;
 import io.jvs.dataplane.l3.RouterCounters;
+import io.jvs.dataplane.l3.RouterProxy;
 import io.jvs.dataplane.nat.NatEntry;
 import io.jvs.dataplane.parse.Ipv4Header;
 import io.jvs.dataplane.parse.MacAddress;
@@ -19,7 +20,8 @@ import java.util.TreeMap;
 /**
  * The switch's L3 side as the control layer sees it: one gateway per bridge domain, the uplink, the host port,
  * published ports and the NAT table. Thread safe (serialised with the {@link Switch}'s own configuration calls);
- * every change is applied by the forwarding thread, where the {@link Router} runs, before the call returns.
+ * every change is applied by the forwarding thread, where the {@link Router} runs, before the call returns: the
+ * router's commands go through its {@link RouterProxy}, its ports through {@link RouterPorts}.
  * Invalid requests throw {@link IllegalArgumentException} and change nothing.
  * <p>
  * Router MACs are locally administered and derived from the interface's IPv4 address, {@code 02:42:A:B:C:D} for
@@ -41,8 +43,10 @@ public final class Routing
     private static final long MAC_PREFIX = 0x0242_0000_0000L;
     private static final long IPV4_MASK = 0xFFFF_FFFFL;
 
-    private final Switch sw;
-    private final Router router;
+    /** The switch's configuration lock: a gateway's leg and the router's leg are made under one hold of it. */
+    private final Object lock;
+    private final RouterPorts ports;
+    private final RouterProxy router;
     private final Map<Integer, Gateway> gateways = new TreeMap<>();
     private final Map<Integer, Integer> legPorts = new TreeMap<>();
     private final Map<Integer, PublishedPort> publishedPorts = new TreeMap<>();
@@ -52,16 +56,17 @@ public final class Routing
     private int hostPort;
     private String hostAddress;
 
-    Routing(final Switch sw, final Router router)
+    Routing(final Object lock, final RouterPorts ports, final RouterProxy router)
     {
-        this.sw = sw;
+        this.lock = lock;
+        this.ports = ports;
         this.router = router;
     }
 
     /** The MAC the router uses on a bridge domain's gateway. */
     public long gatewayMac(final int bridgeDomainId)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             final Gateway gateway = gateways.get(bridgeDomainId);
             if (null == gateway)
@@ -85,7 +90,7 @@ public final class Routing
     public void setGateway(final int bridgeDomainId, final String address, final int prefixLength,
         final boolean internal)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             final int ip = Ipv4Addresses.parse(address);
             checkPrefix(prefixLength);
@@ -94,18 +99,14 @@ public final class Routing
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
             }
             final long mac = routerMac(ip);
-            final int legPort = sw.addRouterLeg(bridgeDomainId, mac);
+            final int legPort = ports.addLeg(bridgeDomainId, mac);
             try
             {
-                sw.onForwardingThread("gateway for bridge domain " + bridgeDomainId, () ->
-                {
-                    router.addLeg(bridgeDomainId, legPort, mac, ip, prefixLength, internal);
-                    return null;
-                });
+                router.addGateway(bridgeDomainId, legPort, mac, ip, prefixLength, internal);
             }
             catch (final RuntimeException ex)
             {
-                sw.removeRouterPort(legPort);
+                ports.remove(legPort);
                 throw ex;
             }
             legPorts.put(bridgeDomainId, legPort);
@@ -117,19 +118,15 @@ public final class Routing
     /** Removes the gateway; connections of its subnet go with it. */
     public void removeGateway(final int bridgeDomainId)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             final Integer legPort = legPorts.get(bridgeDomainId);
             if (null == legPort)
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
             }
-            sw.onForwardingThread("remove gateway of bridge domain " + bridgeDomainId, () ->
-            {
-                router.removeLeg(bridgeDomainId);
-                return null;
-            });
-            sw.removeRouterPort(legPort);
+            router.removeGateway(bridgeDomainId);
+            ports.remove(legPort);
             legPorts.remove(bridgeDomainId);
             gateways.remove(bridgeDomainId);
         }
@@ -137,7 +134,7 @@ public final class Routing
 
     public List<Gateway> gateways()
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             return new ArrayList<>(gateways.values());
         }
@@ -152,7 +149,7 @@ public final class Routing
      */
     public int setUplink(final PacketPort io, final String addressCidr, final String gateway)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             if (uplinkPort != 0)
             {
@@ -162,20 +159,15 @@ public final class Routing
             final int prefix = prefix(addressCidr);
             final int gw = null == gateway || gateway.isBlank() ? 0 : Ipv4Addresses.parse(gateway);
             final int mtu = deviceMtu(io.name());
-            final int port = sw.addRoutedPort(io);
+            final int port = ports.addRouted(io);
             final long mac = routerMac(ip);
             try
             {
-                sw.onForwardingThread("set uplink", () ->
-                {
-                    router.setUplink(port, mac, ip, prefix, gw);
-                    router.setMtu(Router.UPLINK, mtu);
-                    return null;
-                });
+                router.setUplink(port, mac, ip, prefix, gw, mtu);
             }
             catch (final RuntimeException ex)
             {
-                sw.removeRouterPort(port);
+                ports.remove(port);
                 throw ex;
             }
             uplinkPort = port;
@@ -186,18 +178,14 @@ public final class Routing
 
     public void removeUplink()
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             if (uplinkPort == 0)
             {
                 throw new IllegalArgumentException("no uplink");
             }
-            sw.onForwardingThread("remove uplink", () ->
-            {
-                router.clearUplink();
-                return null;
-            });
-            sw.removeRouterPort(uplinkPort);
+            router.clearUplink();
+            ports.remove(uplinkPort);
             uplinkPort = 0;
             uplinkAddress = null;
         }
@@ -209,34 +197,26 @@ public final class Routing
      */
     public void setUplinkMtu(final int mtu)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             if (uplinkPort == 0)
             {
                 throw new IllegalArgumentException("no uplink");
             }
-            sw.onForwardingThread("uplink MTU", () ->
-            {
-                router.setMtu(Router.UPLINK, mtu);
-                return null;
-            });
+            router.setMtu(Router.UPLINK, mtu);
         }
     }
 
     /** Sets the egress MTU of a bridge domain's gateway (default {@link Router#DEFAULT_MTU}). */
     public void setGatewayMtu(final int bridgeDomainId, final int mtu)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             if (!gateways.containsKey(bridgeDomainId))
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
             }
-            sw.onForwardingThread("gateway MTU", () ->
-            {
-                router.setMtu(bridgeDomainId, mtu);
-                return null;
-            });
+            router.setMtu(bridgeDomainId, mtu);
         }
     }
 
@@ -261,7 +241,7 @@ public final class Routing
     /** "a.b.c.d/n" of the uplink, or null. */
     public String uplinkAddress()
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             return uplinkAddress;
         }
@@ -275,7 +255,7 @@ public final class Routing
      */
     public int setHostPort(final PacketPort io, final String routerAddressCidr)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             if (hostPort != 0)
             {
@@ -284,20 +264,15 @@ public final class Routing
             final int ip = Ipv4Addresses.parse(address(routerAddressCidr));
             final int prefix = prefix(routerAddressCidr);
             final int mtu = deviceMtu(io.name());
-            final int port = sw.addRoutedPort(io);
+            final int port = ports.addRouted(io);
             final long mac = routerMac(ip);
             try
             {
-                sw.onForwardingThread("set host port", () ->
-                {
-                    router.setHost(port, mac, ip, prefix);
-                    router.setMtu(Router.HOST, mtu);
-                    return null;
-                });
+                router.setHost(port, mac, ip, prefix, mtu);
             }
             catch (final RuntimeException ex)
             {
-                sw.removeRouterPort(port);
+                ports.remove(port);
                 throw ex;
             }
             hostPort = port;
@@ -308,18 +283,14 @@ public final class Routing
 
     public void removeHostPort()
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             if (hostPort == 0)
             {
                 throw new IllegalArgumentException("no host port");
             }
-            sw.onForwardingThread("remove host port", () ->
-            {
-                router.clearHost();
-                return null;
-            });
-            sw.removeRouterPort(hostPort);
+            router.clearHost();
+            ports.remove(hostPort);
             hostPort = 0;
             hostAddress = null;
         }
@@ -328,7 +299,7 @@ public final class Routing
     /** The router's address on the host link ("a.b.c.d/n"), or null. */
     public String hostPortAddress()
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             return hostAddress;
         }
@@ -343,16 +314,12 @@ public final class Routing
     public int publish(final String protocol, final int hostFirst, final int hostLast, final String targetIp,
         final int targetFirst)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             final int proto = protocol(protocol);
             final int ip = Ipv4Addresses.parse(targetIp);
             final int rule = nextRule;
-            sw.onForwardingThread("publish " + protocol + " " + hostFirst + "-" + hostLast, () ->
-            {
-                router.publish(rule, proto, hostFirst, hostLast, ip, targetFirst);
-                return null;
-            });
+            router.publish(rule, proto, hostFirst, hostLast, ip, targetFirst);
             nextRule++;
             publishedPorts.put(rule, new PublishedPort(rule, protocol.toLowerCase(), hostFirst, hostLast, targetIp,
                 targetFirst));
@@ -363,7 +330,7 @@ public final class Routing
     /** Revokes a published range; its connections are removed at once. @return connections removed. */
     public int unpublish(final int ruleId)
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             final PublishedPort rule = publishedPorts.get(ruleId);
             if (null == rule)
@@ -371,8 +338,7 @@ public final class Routing
                 throw new IllegalArgumentException("no published port rule " + ruleId);
             }
             final int proto = protocol(rule.protocol());
-            final int removed = sw.onForwardingThread("unpublish " + ruleId,
-                () -> router.unpublish(proto, rule.hostFirst(), rule.hostLast()));
+            final int removed = router.unpublish(proto, rule.hostFirst(), rule.hostLast());
             publishedPorts.remove(ruleId);
             return removed;
         }
@@ -380,7 +346,7 @@ public final class Routing
 
     public List<PublishedPort> publishedPorts()
     {
-        synchronized (sw)
+        synchronized (lock)
         {
             return new ArrayList<>(publishedPorts.values());
         }
@@ -389,19 +355,25 @@ public final class Routing
     /** Counters of the router's ports: gateway legs ("gw-NETWORK", bridge domain id set), uplink and host port. */
     public List<PortStats> portStats()
     {
-        return sw.portStats(true);
+        return ports.stats();
     }
 
     /** Live translations. */
     public List<NatEntry> natTable()
     {
-        return sw.onForwardingThread("NAT table", () -> router.snapshot(System.nanoTime()));
+        synchronized (lock)
+        {
+            return router.natSnapshot();
+        }
     }
 
     /** The router's ARP cache. */
     public List<String> neighbours()
     {
-        return sw.onForwardingThread("neighbours", router::neighbourSnapshot);
+        synchronized (lock)
+        {
+            return router.neighbours();
+        }
     }
 
     /** Router and NAT counters by label (see {@link io.jvs.dataplane.l3.RouterCounter}). */

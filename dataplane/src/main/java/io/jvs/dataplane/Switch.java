@@ -1,13 +1,17 @@
 package io.jvs.dataplane;
 
+import io.jvs.dataplane.engine.CommandQueue;
 import io.jvs.dataplane.engine.ForwardingAgent;
+import io.jvs.dataplane.engine.ForwardingAgentProxy;
 import io.jvs.dataplane.engine.IdleStrategies;
 import io.jvs.dataplane.engine.PollIdleStrategy;
 import io.jvs.dataplane.engine.ReceiveAgent;
+import io.jvs.dataplane.engine.ReceiveAgentProxy;
 import io.jvs.dataplane.engine.SwitchCounters;
 import io.jvs.dataplane.l3.Router;
 import io.jvs.dataplane.l3.RouterCounters;
 import io.jvs.dataplane.l3.RouterLeg;
+import io.jvs.dataplane.l3.RouterProxy;
 import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.dataplane.mac.MacTable;
 import io.jvs.dataplane.parse.MacAddress;
@@ -33,19 +37,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * The switch as the control layer sees it: bridge domains (one per network) and ports in them.
  * <p>
  * Configuration calls are thread safe and may allocate; each is handed to the agents owning the forwarding
- * state as a command and returns once every agent has applied it, so that after {@link #removePort} returns
- * no agent touches the port any more and its {@link PacketPort} has been closed.
+ * state as a command (through their typed proxies, {@link ForwardingAgentProxy} and {@link ReceiveAgentProxy})
+ * and returns once every agent has applied it, so that after {@link #removePort} returns no agent touches the
+ * port any more and its {@link PacketPort} has been closed.
  * Invalid requests (unknown ids, a port already in use, ...) throw {@link IllegalArgumentException} and change
  * nothing.
  * <pre>
@@ -57,7 +58,7 @@ import java.util.function.Supplier;
 public final class Switch implements AutoCloseable
 {
     /** How long a configuration call waits for the agents. */
-    public static final long COMMAND_TIMEOUT_MILLIS = 5_000;
+    public static final long COMMAND_TIMEOUT_MILLIS = CommandQueue.CALL_TIMEOUT_MILLIS;
     public static final String SHARED_THREAD_NAME = "jvs-switch";
     public static final int MIN_RING_CAPACITY = 4096;
     public static final int MAX_BATCH_SIZE = 4096;
@@ -102,9 +103,8 @@ public final class Switch implements AutoCloseable
     private final SwitchCounters counters = new SwitchCounters();
     private final RingBuffer ring;
     private final MacTable macTable;
-    private final ReceiveAgent receiveAgent;
-    private final ForwardingAgent forwardingAgent;
-    private final Router router;
+    private final ReceiveAgentProxy receive;
+    private final ForwardingAgentProxy forwarding;
     private final Routing routing;
     private final List<AgentRunner> runners = new ArrayList<>();
     /** CPU of each runner's thread, in runner order; empty when the threads are left to the scheduler. */
@@ -129,7 +129,7 @@ public final class Switch implements AutoCloseable
         {
             throw new IllegalArgumentException("natConfig is null");
         }
-        router = new Router(natConfig, new RouterCounters());
+        final Router router = new Router(natConfig, new RouterCounters());
         this.config = config;
         final ByteBuffer ringMemory = ByteBuffer.allocateDirect(
             config.ringCapacityBytes() + RingBufferDescriptor.TRAILER_LENGTH);
@@ -140,10 +140,12 @@ public final class Switch implements AutoCloseable
         final boolean shared = config.threadingMode() == SwitchConfig.ThreadingMode.SHARED;
         final IdleStrategy receiveIdle = IdleStrategies.create(config.idleStrategy(), true);
         final PollIdleStrategy pollIdle = receiveIdle instanceof PollIdleStrategy ? (PollIdleStrategy)receiveIdle : null;
-        receiveAgent = new ReceiveAgent(ring, counters, config.batchSize(), pollIdle);
-        forwardingAgent = new ForwardingAgent(
+        final ReceiveAgent receiveAgent = new ReceiveAgent(ring, counters, config.batchSize(), pollIdle);
+        final ForwardingAgent forwardingAgent = new ForwardingAgent(
             ring, counters, macTable, config.batchSize(), new SystemNanoClock(), latencyRecorder, router);
-        routing = new Routing(this, router);
+        receive = new ReceiveAgentProxy(receiveAgent);
+        forwarding = new ForwardingAgentProxy(forwardingAgent);
+        routing = new Routing(this, new Ports(), new RouterProxy(forwardingAgent.commands(), router));
 
         if (shared)
         {
@@ -268,11 +270,7 @@ public final class Switch implements AutoCloseable
         }
         final int id = allocateId(nextBridgeDomainId, SwitchCounters.MAX_BRIDGE_DOMAINS, bridgeDomains, "bridge domains");
         counters.resetBridgeDomain(id);
-        await(forwardingAgent.commands().submit(() ->
-        {
-            forwardingAgent.onBridgeDomainCreated(id);
-            return null;
-        }), "create bridge domain " + id);
+        forwarding.bridgeDomainCreated(id);
         bridgeDomains.put(id, new BridgeDomain(id, name));
         nextBridgeDomainId = id + 1;
         return id;
@@ -292,11 +290,7 @@ public final class Switch implements AutoCloseable
         {
             routing.removeGateway(bridgeDomainId);
         }
-        await(forwardingAgent.commands().submit(() ->
-        {
-            forwardingAgent.onBridgeDomainRemoved(bridgeDomainId);
-            return null;
-        }), "remove bridge domain " + bridgeDomainId);
+        forwarding.bridgeDomainRemoved(bridgeDomainId);
         bridgeDomains.remove(bridgeDomainId);
     }
 
@@ -328,27 +322,14 @@ public final class Switch implements AutoCloseable
         final int[] members = java.util.Arrays.copyOf(oldMembersWithLeg, oldMembersWithLeg.length + 1);
         members[oldMembersWithLeg.length] = id;
         // Forwarding first, so it knows the port before the first frame from it can reach the ring.
-        await(forwardingAgent.commands().submit(() ->
-        {
-            forwardingAgent.onPortAdded(id, io, bridgeDomainId, members);
-            return null;
-        }), "add port " + id + " to forwarding");
+        forwarding.portAdded(id, io, bridgeDomainId, members);
         try
         {
-            await(receiveAgent.commands().submit(() ->
-            {
-                receiveAgent.onPortAdded(id, io, bridgeDomainId);
-                return null;
-            }), "add port " + id + " to receive");
+            receive.portAdded(id, io, bridgeDomainId);
         }
         catch (final RuntimeException ex)
         {
-            final int[] oldMembers = bd.members();
-            await(forwardingAgent.commands().submit(() ->
-            {
-                forwardingAgent.onPortRemoved(id, oldMembers);
-                return null;
-            }), "roll back port " + id);
+            forwarding.portRemoved(id, bd.members());
             throw ex;
         }
         bd.ports.add(id);
@@ -377,31 +358,17 @@ public final class Switch implements AutoCloseable
         {
             bd.legPort = 0;
             ports.remove(portId);
-            final int[] members = bd.members();
-            await(forwardingAgent.commands().submit(() ->
-            {
-                forwardingAgent.onPortRemoved(portId, members);
-                return null;
-            }), "remove router leg " + portId);
+            forwarding.portRemoved(portId, bd.members());
             return;
         }
         // Receive first: no new frames from the port enter the ring while forwarding forgets it.
-        await(receiveAgent.commands().submit(() ->
-        {
-            receiveAgent.onPortRemoved(portId);
-            return null;
-        }), "remove port " + portId + " from receive");
+        receive.portRemoved(portId);
         if (null != bd)
         {
             bd.ports.remove(Integer.valueOf(portId));
         }
         ports.remove(portId);
-        final int[] members = null == bd ? new int[0] : bd.members();
-        await(forwardingAgent.commands().submit(() ->
-        {
-            forwardingAgent.onPortRemoved(portId, members);
-            return null;
-        }), "remove port " + portId + " from forwarding");
+        forwarding.portRemoved(portId, null == bd ? new int[0] : bd.members());
         try
         {
             port.io.close();
@@ -428,11 +395,7 @@ public final class Switch implements AutoCloseable
             throw new IllegalArgumentException(
                 "static MAC must be a unicast, non-zero 48-bit address: " + Long.toHexString(mac));
         }
-        await(forwardingAgent.commands().submit(() ->
-        {
-            forwardingAgent.onStaticMac(bridgeDomainId, mac, portId);
-            return null;
-        }), "add static MAC");
+        forwarding.staticMac(bridgeDomainId, mac, portId);
     }
 
     /** A bridge domain's router leg (virtual port, router MAC static on it). @return its port id. */
@@ -450,20 +413,7 @@ public final class Switch implements AutoCloseable
         final int[] oldMembers = bd.members();
         final int[] members = java.util.Arrays.copyOf(oldMembers, oldMembers.length + 1);
         members[oldMembers.length] = id;
-        await(forwardingAgent.commands().submit(() ->
-        {
-            forwardingAgent.onPortAdded(id, leg, bridgeDomainId, members, ForwardingAgent.KIND_LEG);
-            try
-            {
-                forwardingAgent.onStaticMac(bridgeDomainId, routerMac, id);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                forwardingAgent.onPortRemoved(id, oldMembers);
-                throw ex;
-            }
-            return null;
-        }), "add router leg to bridge domain " + bridgeDomainId);
+        forwarding.routerLegAdded(id, leg, bridgeDomainId, members, oldMembers, routerMac);
         bd.legPort = id;
         ports.put(id, new Port(id, leg, leg.name(), bridgeDomainId, ForwardingAgent.KIND_LEG));
         nextPortId = id + 1;
@@ -483,26 +433,14 @@ public final class Switch implements AutoCloseable
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
         counters.resetPort(id);
-        await(forwardingAgent.commands().submit(() ->
-        {
-            forwardingAgent.onPortAdded(id, io, 0, null, ForwardingAgent.KIND_ROUTED);
-            return null;
-        }), "add routed port " + id);
+        forwarding.routedPortAdded(id, io);
         try
         {
-            await(receiveAgent.commands().submit(() ->
-            {
-                receiveAgent.onPortAdded(id, io, 0);
-                return null;
-            }), "add routed port " + id + " to receive");
+            receive.portAdded(id, io, 0);
         }
         catch (final RuntimeException ex)
         {
-            await(forwardingAgent.commands().submit(() ->
-            {
-                forwardingAgent.onPortRemoved(id, null);
-                return null;
-            }), "roll back routed port " + id);
+            forwarding.portRemoved(id, null);
             throw ex;
         }
         ports.put(id, new Port(id, io, io.name(), 0, ForwardingAgent.KIND_ROUTED));
@@ -522,13 +460,6 @@ public final class Switch implements AutoCloseable
         removePortOfAnyKind(port);
     }
 
-    /** Runs {@code action} on the forwarding thread (where the router lives) and returns its result. */
-    synchronized <T> T onForwardingThread(final String what, final Supplier<T> action)
-    {
-        checkOpen();
-        return await(forwardingAgent.commands().submit(action), what);
-    }
-
     /**
      * Barrier: returns once every frame that a port had handed to the switch before the call has been forwarded
      * or dropped, and the ports that got frames have been flushed.
@@ -537,7 +468,7 @@ public final class Switch implements AutoCloseable
     {
         checkOpen();
         // A receive-agent command runs between two polls, so every frame taken from a port before it is in the ring.
-        final long produced = await(receiveAgent.commands().submit(ring::producerPosition), "sync receive");
+        final long produced = receive.producerPosition(ring);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMMAND_TIMEOUT_MILLIS);
         while (ring.consumerPosition() < produced)
         {
@@ -549,7 +480,7 @@ public final class Switch implements AutoCloseable
             Thread.yield();
         }
         // A forwarding-agent command runs at the start of a duty cycle, after the previous batch was flushed.
-        await(forwardingAgent.commands().submit(() -> null), "sync forwarding");
+        forwarding.sync();
     }
 
     /** Removes the bridge domain's learned MAC entries; static entries stay until their port is removed. */
@@ -557,7 +488,7 @@ public final class Switch implements AutoCloseable
     {
         checkOpen();
         bridgeDomain(bridgeDomainId);
-        await(forwardingAgent.commands().submit(() -> forwardingAgent.onFlush(bridgeDomainId)), "flush MACs");
+        forwarding.flushMacs(bridgeDomainId);
     }
 
     /** Bridged ports (kernel devices in bridge domains); the router's ports are in {@link Routing#portStats()}. */
@@ -619,7 +550,7 @@ public final class Switch implements AutoCloseable
     public synchronized List<MacEntry> macTable()
     {
         checkOpen();
-        return await(forwardingAgent.commands().submit(forwardingAgent::snapshotMacTable), "MAC table snapshot");
+        return forwarding.macTable();
     }
 
     /** RX-to-TX latency of every forwarded frame since start. */
@@ -666,6 +597,8 @@ public final class Switch implements AutoCloseable
             return;
         }
         closed = true;
+        receive.close("switch is closed");
+        forwarding.close("switch is closed");
         for (final AgentRunner runner : runners)
         {
             runner.close();
@@ -789,30 +722,27 @@ public final class Switch implements AutoCloseable
         throw new IllegalArgumentException("no free id: at most " + (limit - 1) + " " + what);
     }
 
-    private <T> T await(final CompletableFuture<T> future, final String what)
+    /** The switch's side of the router's ports, for {@link Routing}. */
+    private final class Ports implements RouterPorts
     {
-        try
+        public int addLeg(final int bridgeDomainId, final long routerMac)
         {
-            return future.get(COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            return addRouterLeg(bridgeDomainId, routerMac);
         }
-        catch (final ExecutionException ex)
+
+        public int addRouted(final PacketPort io)
         {
-            final Throwable cause = ex.getCause();
-            if (cause instanceof IllegalArgumentException)
-            {
-                throw new IllegalArgumentException(cause.getMessage(), cause);
-            }
-            throw new IllegalStateException(what + " failed in the agent: " + cause, cause);
+            return addRoutedPort(io);
         }
-        catch (final TimeoutException ex)
+
+        public void remove(final int portId)
         {
-            throw new IllegalStateException(
-                what + ": agents did not apply the command within " + COMMAND_TIMEOUT_MILLIS + " ms", ex);
+            removeRouterPort(portId);
         }
-        catch (final InterruptedException ex)
+
+        public List<PortStats> stats()
         {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(what + ": interrupted", ex);
+            return portStats(true);
         }
     }
 }

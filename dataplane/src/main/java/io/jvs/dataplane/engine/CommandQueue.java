@@ -3,19 +3,25 @@ package io.jvs.dataplane.engine;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Configuration changes and snapshots for one agent, Aeron-conductor style: any thread submits, the owning
  * agent runs them between batches in its own thread, so the agent's state needs no locks. Each submission
- * completes a future with the action's result, or exceptionally with what it threw.
+ * completes a future with the action's result, or exceptionally with what it threw; {@link #call} and
+ * {@link #run} wait for it, for the typed proxies of the agents' commands.
  */
 public final class CommandQueue
 {
     public static final int DEFAULT_CAPACITY = 256;
     /** Commands run per duty cycle at most, so a burst of configuration cannot stall forwarding. */
     public static final int DRAIN_LIMIT = 16;
+    /** How long {@link #call} waits for the agent. */
+    public static final long CALL_TIMEOUT_MILLIS = 5_000;
 
     private static final class Command implements Runnable
     {
@@ -42,6 +48,8 @@ public final class CommandQueue
 
     private final ManyToOneConcurrentArrayQueue<Command> queue;
     private final Consumer<Command> runner = Command::run;
+    /** Set once the agent no longer runs: what submissions then fail with, at once. */
+    private volatile String closedReason;
 
     public CommandQueue(final int capacity)
     {
@@ -56,12 +64,71 @@ public final class CommandQueue
     @SuppressWarnings("unchecked")
     public <T> CompletableFuture<T> submit(final Supplier<T> action)
     {
+        final String closed = closedReason;
+        if (null != closed)
+        {
+            throw new IllegalStateException(closed);
+        }
         final Command command = new Command(action);
         if (!queue.offer(command))
         {
             throw new IllegalStateException("command queue full: agent not responding");
         }
         return (CompletableFuture<T>)(CompletableFuture<?>)command.future;
+    }
+
+    /**
+     * Runs {@code action} on the agent thread and returns its result once applied.
+     *
+     * @throws IllegalArgumentException what the action threw as such (an invalid request: nothing changed).
+     * @throws IllegalStateException    if the action failed otherwise, or the agent did not run it in time.
+     */
+    public <T> T call(final String what, final Supplier<T> action)
+    {
+        return await(submit(action), what);
+    }
+
+    /** {@link #call} for an action without a result. */
+    public void run(final String what, final Runnable action)
+    {
+        call(what, () ->
+        {
+            action.run();
+            return null;
+        });
+    }
+
+    /** No more submissions (the agent is stopping): they throw {@link IllegalStateException} with {@code reason}. */
+    public void close(final String reason)
+    {
+        closedReason = reason;
+    }
+
+    private static <T> T await(final CompletableFuture<T> future, final String what)
+    {
+        try
+        {
+            return future.get(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            final Throwable cause = ex.getCause();
+            if (cause instanceof IllegalArgumentException)
+            {
+                throw new IllegalArgumentException(cause.getMessage(), cause);
+            }
+            throw new IllegalStateException(what + " failed in the agent: " + cause, cause);
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new IllegalStateException(
+                what + ": agents did not apply the command within " + CALL_TIMEOUT_MILLIS + " ms", ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + ": interrupted", ex);
+        }
     }
 
     /** Agent thread: runs waiting commands. @return commands run. */

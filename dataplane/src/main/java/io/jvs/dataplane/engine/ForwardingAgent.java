@@ -472,6 +472,22 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         publishMacCount(bd);
     }
 
+    /** Command: a bridge domain's router leg, with the router's MAC static on it; all or nothing. */
+    public void onRouterLegAdded(final int portId, final PacketPort leg, final int bridgeDomainId,
+        final int[] members, final int[] oldMembers, final long routerMac)
+    {
+        onPortAdded(portId, leg, bridgeDomainId, members, KIND_LEG);
+        try
+        {
+            onStaticMac(bridgeDomainId, routerMac, portId);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            onPortRemoved(portId, oldMembers);
+            throw ex;
+        }
+    }
+
     /** Command: a static entry. */
     public void onStaticMac(final int bridgeDomainId, final long mac, final int portId)
     {
