@@ -11,7 +11,6 @@ import io.jvs.dataplane.parse.IcmpHeader;
 import io.jvs.dataplane.parse.Ipv4Header;
 import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.dataplane.parse.ParseResult;
-import io.jvs.dataplane.parse.UdpHeader;
 import io.jvs.tap.VnetHeader;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -89,6 +88,8 @@ public final class Router implements L3Handler
     private final Transmitter transmitter;
     private final NeighbourResolver resolver;
     private final IcmpErrorSender icmpErrors;
+    private final EgressAdmission admission;
+    private final EchoResponder echo;
     private final NatEngine nat;
     private final NatTranslator translator;
     private final FlowBatch batch = new FlowBatch();
@@ -112,6 +113,8 @@ public final class Router implements L3Handler
         this.transmitter = new Transmitter(interfaces, counters);
         this.resolver = new NeighbourResolver(interfaces, transmitter, counters, this::hostUnreachable);
         this.icmpErrors = new IcmpErrorSender(parser, interfaces, transmitter, counters);
+        this.admission = new EgressAdmission(parser, interfaces, counters, icmpErrors);
+        this.echo = new EchoResponder(parser, interfaces, transmitter, counters);
         this.nat = new NatEngine(natConfig, counters, parser, interfaces);
         this.translator = new NatTranslator(parser, counters, nat);
     }
@@ -261,7 +264,7 @@ public final class Router implements L3Handler
         }
         if (result != ParseResult.OK)
         {
-            countMalformed(parser.failedLayer());
+            counters.increment(RouterCounter.malformed(parser.failedLayer()));
             return;
         }
         if (parser.vlanCount() != 0)
@@ -284,20 +287,6 @@ public final class Router implements L3Handler
             return;
         }
         onIpv4(iface, buffer, offset, length);
-    }
-
-    private void countMalformed(final int layer)
-    {
-        switch (layer)
-        {
-            case FrameParser.LAYER_ARP -> counters.increment(RouterCounter.DROP_MALFORMED_ARP);
-            case FrameParser.LAYER_IPV4 -> counters.increment(RouterCounter.DROP_MALFORMED_IPV4);
-            case FrameParser.LAYER_TCP -> counters.increment(RouterCounter.DROP_MALFORMED_TCP);
-            case FrameParser.LAYER_UDP -> counters.increment(RouterCounter.DROP_MALFORMED_UDP);
-            case FrameParser.LAYER_ICMP -> counters.increment(RouterCounter.DROP_MALFORMED_ICMP);
-            case FrameParser.LAYER_IPV6 -> counters.increment(RouterCounter.DROP_NOT_IPV4);
-            default -> counters.increment(RouterCounter.DROP_MALFORMED_ETHERNET);
-        }
     }
 
     private void onIpv4(final int iface, final MutableDirectBuffer buffer, final int offset, final int length)
@@ -433,7 +422,7 @@ public final class Router implements L3Handler
         }
         if (echoRequest)
         {
-            echoReply(iface, buffer, offset, length, src, dst);
+            echo.reply(iface, buffer, offset, length, src, dst);
             return;
         }
         if (parser.has(FrameParser.LAYER_UDP))
@@ -449,7 +438,7 @@ public final class Router implements L3Handler
     private void snat(final MutableDirectBuffer buffer, final int offset, final int length, final int protocol,
         final int src, final int sport, final int dst, final int dport)
     {
-        if (!admit(UPLINK, buffer, offset))
+        if (!admission.admit(UPLINK, ingress, buffer, offset, now))
         {
             return; // before a connection is made for it (traceroute's probes)
         }
@@ -468,7 +457,7 @@ public final class Router implements L3Handler
         {
             return;
         }
-        if (!admit(egress, buffer, offset))
+        if (!admission.admit(egress, ingress, buffer, offset, now))
         {
             return; // an ICMP error must quote the packet as its sender sent it: checked before the rewrite
         }
@@ -507,7 +496,7 @@ public final class Router implements L3Handler
     private void forward(final int egress, final MutableDirectBuffer buffer, final int offset, final int length,
         final int dst)
     {
-        if (!admit(egress, buffer, offset))
+        if (!admission.admit(egress, ingress, buffer, offset, now))
         {
             return;
         }
@@ -526,49 +515,6 @@ public final class Router implements L3Handler
         final int length)
     {
         resolver.send(egress, nextHop, ingress, buffer, offset, length, now);
-    }
-
-    /**
-     * Last checks before a packet leaves through {@code egress}: TTL (RFC 1812 5.3.1), then the egress MTU; a GSO
-     * frame is measured by the segments the kernel will cut it into. Packets too big without DF are dropped, not
-     * fragmented.
-     *
-     * @return false if dropped (counted, with an ICMP error where one may be sent).
-     */
-    private boolean admit(final int egress, final MutableDirectBuffer buffer, final int offset)
-    {
-        final int l3 = parser.l3Offset();
-        if ((parser.ttlProtocolChecksum() >>> 24) <= 1) // no path writes the TTL before admitting the packet
-        {
-            counters.increment(RouterCounter.DROP_TTL);
-            sendError(buffer, offset, IcmpErrors.TYPE_TIME_EXCEEDED, IcmpErrors.CODE_TTL_EXCEEDED, 0);
-            return false;
-        }
-        final int mtu = interfaces.mtu(egress);
-        if (parser.l3Length() <= mtu || segmentLength(buffer, offset) <= mtu)
-        {
-            return true;
-        }
-        counters.increment(RouterCounter.DROP_TOO_BIG);
-        if ((buffer.getShort(l3 + Ipv4Header.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) &
-            Ipv4Header.FLAG_DONT_FRAGMENT) != 0)
-        {
-            sendError(buffer, offset, IcmpErrors.TYPE_DEST_UNREACHABLE, IcmpErrors.CODE_FRAGMENTATION_NEEDED, mtu);
-        }
-        return false;
-    }
-
-    /** IP length of the packets the kernel cuts a GSO frame into; the whole IP length if not GSO. */
-    private int segmentLength(final MutableDirectBuffer buffer, final int offset)
-    {
-        final int gsoType = buffer.getByte(offset + VnetHeader.GSO_TYPE_OFFSET) & ~VnetHeader.GSO_ECN & 0xFF;
-        if (gsoType == VnetHeader.GSO_NONE || parser.l4Offset() < 0)
-        {
-            return parser.l3Length();
-        }
-        final int gsoSize = buffer.getShort(offset + VnetHeader.GSO_SIZE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-        final int l4Header = parser.has(FrameParser.LAYER_TCP) ? parser.tcp().headerLength() : UdpHeader.HEADER_LENGTH;
-        return parser.l4Offset() - parser.l3Offset() + l4Header + gsoSize;
     }
 
     // ------------------------------------------------------------------------------------------------ local answers
@@ -606,30 +552,6 @@ public final class Router implements L3Handler
         {
             transmitter.emit(ingress, error, 0, errorLength);
         }
-    }
-
-    private void echoReply(final int iface, final MutableDirectBuffer buffer, final int offset, final int length,
-        final int src, final int dst)
-    {
-        final int eth = offset + VnetHeader.LENGTH;
-        final long senderMac = parser.ethernet().source();
-        MacAddress.write(buffer, eth + EthernetHeader.DESTINATION_OFFSET, senderMac);
-        MacAddress.write(buffer, eth + EthernetHeader.SOURCE_OFFSET, interfaces.mac(iface));
-        final int l3 = parser.l3Offset();
-        buffer.putInt(l3 + Ipv4Header.SOURCE_OFFSET, dst, ByteOrder.BIG_ENDIAN);
-        buffer.putInt(l3 + Ipv4Header.DESTINATION_OFFSET, src, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(l3 + Ipv4Header.TTL_OFFSET, (byte)LOCAL_TTL);
-        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET, (short)0);
-        buffer.putShort(l3 + Ipv4Header.CHECKSUM_OFFSET,
-            (short)Checksum.compute(buffer, l3, parser.ipv4().headerLength()), ByteOrder.BIG_ENDIAN);
-        final int l4 = parser.l4Offset();
-        buffer.putByte(l4 + IcmpHeader.TYPE_OFFSET, (byte)IcmpHeader.TYPE_ECHO_REPLY);
-        buffer.putShort(l4 + IcmpHeader.CHECKSUM_OFFSET, (short)0);
-        buffer.putShort(l4 + IcmpHeader.CHECKSUM_OFFSET,
-            (short)Checksum.compute(buffer, l4, parser.l4Length()), ByteOrder.BIG_ENDIAN);
-        buffer.setMemory(offset, VnetHeader.LENGTH, (byte)0); // finished checksums, no GSO
-        counters.increment(RouterCounter.ICMP_ECHO_REPLIES);
-        transmitter.emit(iface, buffer, offset, length);
     }
 
     // ------------------------------------------------------------------------------------------------ configuration

@@ -1,5 +1,7 @@
 package io.jvs.dataplane.l3;
 
+import io.jvs.dataplane.parse.FrameParser;
+
 /**
  * Every event the router and NAT count, under the label shown by {@code jvs stats} / {@code jvs nat ls}.
  * Drops end in their reason; the rest are activity counts.
@@ -61,5 +63,20 @@ public enum RouterCounter
     public String description()
     {
         return description;
+    }
+
+    /** The drop of a frame the parser refused at {@code layer} ({@link FrameParser#failedLayer()}). */
+    static RouterCounter malformed(final int layer)
+    {
+        return switch (layer)
+        {
+            case FrameParser.LAYER_ARP -> DROP_MALFORMED_ARP;
+            case FrameParser.LAYER_IPV4 -> DROP_MALFORMED_IPV4;
+            case FrameParser.LAYER_TCP -> DROP_MALFORMED_TCP;
+            case FrameParser.LAYER_UDP -> DROP_MALFORMED_UDP;
+            case FrameParser.LAYER_ICMP -> DROP_MALFORMED_ICMP;
+            case FrameParser.LAYER_IPV6 -> DROP_NOT_IPV4;
+            default -> DROP_MALFORMED_ETHERNET;
+        };
     }
 }
