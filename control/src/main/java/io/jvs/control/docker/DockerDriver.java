@@ -1,11 +1,14 @@
 package io.jvs.control.docker;
 
+import io.jvs.control.publish.Publication;
+import io.jvs.control.publish.PortMapping;
+import io.jvs.control.network.NetworkViews;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvs.control.JvsException;
-import io.jvs.control.NetworkService;
+import io.jvs.control.common.JvsException;
+import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.lan.LanSpec;
@@ -318,14 +321,14 @@ public final class DockerDriver
     /**
      * {@code docker run -p}: the port bindings in {@code com.docker.network.portmap} become published ports of the
      * endpoint, the same rules {@code jvs network connect --publish} makes (DNAT on the uplink address and the host
-     * link, and the loopback proxy; HostIP narrows that to one of them, see {@link io.jvs.control.fabric.PublishScope});
+     * link, and the loopback proxy; HostIP narrows that to one of them, see {@link io.jvs.control.publish.PublishScope});
      * host port 0 gets a port chosen by jvs, which EndpointOperInfo reports. Outbound NAT needs nothing here: the
      * router masquerades every network.
      */
     public synchronized ObjectNode programExternalConnectivity(final JsonNode request)
     {
         final Endpoint endpoint = endpoint(request);
-        final List<NetworkService.PortMapping> mappings = portMappings(request.path("Options").path(OPTION_PORTMAP));
+        final List<PortMapping> mappings = portMappings(request.path("Options").path(OPTION_PORTMAP));
         if (!mappings.isEmpty())
         {
             service.publish(endpoint.id(), mappings);
@@ -344,9 +347,9 @@ public final class DockerDriver
      * Bindings to an IPv6 host address (Docker adds "::" twins of 0.0.0.0 ones) are left out, duplicates folded;
      * host port 0 ({@code -P}, {@code -p 80}) asks jvs to choose one; the host address is checked by the service.
      */
-    static List<NetworkService.PortMapping> portMappings(final JsonNode portmap)
+    static List<PortMapping> portMappings(final JsonNode portmap)
     {
-        final Set<NetworkService.PortMapping> mappings = new LinkedHashSet<>();
+        final Set<PortMapping> mappings = new LinkedHashSet<>();
         if (portmap.isMissingNode() || portmap.isNull())
         {
             return List.of();
@@ -381,7 +384,7 @@ public final class DockerDriver
                 throw JvsException.invalid("host port range " + hostPort + "-" + hostPortEnd + " for port " + port +
                     ": jvs publishes one host port per container port (give one, or none for jvs to choose)");
             }
-            mappings.add(new NetworkService.PortMapping(protocol, hostIp.isEmpty() ? "" :
+            mappings.add(new PortMapping(protocol, hostIp.isEmpty() ? "" :
                 Ipv4.format(Ipv4.parse(hostIp)), hostPort, hostPort, port));
         }
         return List.copyOf(mappings);
@@ -391,9 +394,9 @@ public final class DockerDriver
     private ArrayNode portBindings(final String endpointId)
     {
         final ArrayNode list = json.createArrayNode();
-        for (final NetworkService.Publication p : service.publications(endpointId))
+        for (final Publication p : service.publications(endpointId))
         {
-            final NetworkService.PortMapping m = p.mapping();
+            final PortMapping m = p.mapping();
             list.addObject()
                 .put("Proto", "udp".equals(m.protocol()) ? PROTO_UDP : PROTO_TCP)
                 .put("IP", "")
@@ -424,7 +427,7 @@ public final class DockerDriver
         final Set<String> overlayTargets = new HashSet<>();
         networks.values().stream().filter(n -> TYPE_OVERLAY.equals(n.type()))
             .forEach(n -> overlayTargets.add(n.target()));
-        for (final NetworkService.NetworkDetails details : service.networks())
+        for (final NetworkViews.NetworkDetails details : service.networks())
         {
             if (overlayTargets.contains(details.network().id()))
             {

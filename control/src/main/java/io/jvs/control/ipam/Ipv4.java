@@ -1,6 +1,6 @@
 package io.jvs.control.ipam;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 
 /** IPv4 addresses as an int in network order (first octet in the high byte), parsed strictly. */
 public final class Ipv4

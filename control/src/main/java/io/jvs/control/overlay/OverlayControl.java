@@ -1,7 +1,7 @@
 package io.jvs.control.overlay;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
 import io.jvs.control.ipam.Ipv4;

@@ -1,7 +1,11 @@
-package io.jvs.control;
+package io.jvs.control.network;
 
 import io.jvs.control.fabric.Fabric;
-import io.jvs.control.fabric.PublishScope;
+import io.jvs.control.common.JvsException;
+import io.jvs.control.publish.HostPortChooser;
+import io.jvs.control.publish.PortMapping;
+import io.jvs.control.publish.Publication;
+import io.jvs.control.publish.PublishScope;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
 import io.jvs.control.ipam.Ipv4;
@@ -58,128 +62,6 @@ public final class NetworkService implements AutoCloseable
     private static final String HOST_PEER_SUFFIX = "c";
     /** Sandbox of an overlay address Docker's IPAM handed out that no endpoint took yet. */
     private static final String DOCKER_IPAM_HOLDER = "docker-ipam";
-
-    /**
-     * What {@code network create} asks for; null fields take defaults.
-     *
-     * @param options      driver options ({@code -o parent=eth0.10}, {@code -o ipvlan_mode=l3}).
-     * @param ipRange      where addresses are allocated from, inside the subnet ({@code --ip-range}).
-     * @param auxAddresses addresses never handed out, by name ({@code --aux-address NAME=IP}).
-     */
-    public record CreateNetworkRequest(String name, String driver, String subnet, String gateway, boolean internal,
-        Map<String, String> options, String ipRange, Map<String, String> auxAddresses)
-    {
-        public CreateNetworkRequest(
-            final String name, final String driver, final String subnet, final String gateway, final boolean internal)
-        {
-            this(name, driver, subnet, gateway, internal, Map.of(), null, Map.of());
-        }
-    }
-
-    /** A network with its endpoints, as {@code network inspect} shows it. */
-    public record NetworkDetails(Network network, List<Endpoint> endpoints)
-    {
-    }
-
-    /** A sandbox with its endpoints. */
-    public record SandboxDetails(Sandbox sandbox, List<Endpoint> endpoints, Map<String, String> networkNames)
-    {
-    }
-
-    public record PortView(PortStats stats, String network, String sandbox, String sandboxInterface)
-    {
-    }
-
-    public record NetworkStatsView(BridgeDomainStats stats, String network)
-    {
-    }
-
-    public record MacView(MacEntry entry, String network, String sandbox, String hostInterface, String sandboxInterface)
-    {
-    }
-
-    public record Stats(List<NetworkStatsView> networks, List<PortView> ports, Map<String, Long> router,
-        io.jvs.dataplane.LatencySnapshot latency)
-    {
-    }
-
-    /**
-     * A published port range, as {@code --publish [HOSTIP:]HOSTPORT[-END]:CPORT[-END][/udp|/tcp]} gives it (Docker's
-     * {@code -p} syntax): host ports hostFirst..hostLast to the endpoint's address, ports containerFirst.. (same
-     * length). Host port 0 ({@link #choosesHostPort}) asks for one host port from {@link HostPortChooser}'s range for
-     * the one container port; the journal only ever holds the port chosen. {@code hostIp} is where the port is
-     * reached ({@link io.jvs.control.fabric.PublishScope}): "" for everywhere jvs publishes (Docker's 0.0.0.0).
-     */
-    public record PortMapping(String protocol, String hostIp, int hostFirst, int hostLast, int containerFirst)
-    {
-        private static final Pattern SPEC = Pattern.compile(
-            "(?:(\\d+\\.\\d+\\.\\d+\\.\\d+):)?(\\d+)(?:-(\\d+))?:(\\d+)(?:-(\\d+))?(?:/(tcp|udp))?");
-        private static final String ANY_ADDRESS = "0.0.0.0";
-
-        public PortMapping
-        {
-            hostIp = hostIp == null || ANY_ADDRESS.equals(hostIp) ? "" : hostIp;
-        }
-
-        public static PortMapping parse(final String text)
-        {
-            final java.util.regex.Matcher m = SPEC.matcher(text == null ? "" : text.trim().toLowerCase());
-            if (!m.matches())
-            {
-                throw JvsException.invalid("invalid --publish " + text +
-                    ": expected [HOSTIP:]HOSTPORT[-END]:PORT[-END][/udp]");
-            }
-            final String hostIp = m.group(1) == null ? "" : Ipv4.format(Ipv4.parse(m.group(1)));
-            final int hostFirst = Integer.parseInt(m.group(2));
-            final int hostLast = m.group(3) == null ? hostFirst : Integer.parseInt(m.group(3));
-            final int containerFirst = Integer.parseInt(m.group(4));
-            final int containerLast = m.group(5) == null ? containerFirst + (hostLast - hostFirst) :
-                Integer.parseInt(m.group(5));
-            if (hostFirst == 0 && hostLast == 0 && containerLast == containerFirst && containerFirst >= 1 &&
-                containerFirst <= 65535)
-            {
-                return new PortMapping(m.group(6) == null ? "tcp" : m.group(6), hostIp, 0, 0, containerFirst);
-            }
-            if (hostFirst < 1 || hostLast > 65535 || hostLast < hostFirst || containerFirst < 1 ||
-                containerLast > 65535 || containerLast - containerFirst != hostLast - hostFirst)
-            {
-                throw JvsException.invalid("invalid --publish " + text +
-                    ": ports in 1-65535, ranges of the same length (host port 0: one chosen for one port)");
-            }
-            return new PortMapping(m.group(6) == null ? "tcp" : m.group(6), hostIp, hostFirst, hostLast,
-                containerFirst);
-        }
-
-        /** Host port 0: jvs chooses one. */
-        public boolean choosesHostPort()
-        {
-            return hostFirst == 0;
-        }
-
-        /** The same mapping on host port {@code hostPort} (the one chosen). */
-        public PortMapping onHostPort(final int hostPort)
-        {
-            return new PortMapping(protocol, hostIp, hostPort, hostPort, containerFirst);
-        }
-
-        public int containerLast()
-        {
-            return containerFirst + hostLast - hostFirst;
-        }
-
-        @Override
-        public String toString()
-        {
-            return (hostIp.isEmpty() ? "" : hostIp + ":") +
-                (hostFirst == hostLast ? "" + hostFirst : hostFirst + "-" + hostLast) + ":" +
-                (hostFirst == hostLast ? "" + containerFirst : containerFirst + "-" + containerLast()) + "/" + protocol;
-        }
-    }
-
-    /** A live published range: which endpoint it serves and the fabric's rule. */
-    public record Publication(String network, String sandbox, String address, PortMapping mapping, int ruleId)
-    {
-    }
 
     private final NetworkStore store;
     private final Fabric fabric;
@@ -245,12 +127,12 @@ public final class NetworkService implements AutoCloseable
 
     // ---------------------------------------------------------------------------------------------------- networks
 
-    public synchronized List<NetworkDetails> networks()
+    public synchronized List<NetworkViews.NetworkDetails> networks()
     {
         return store.networks().stream().map(this::details).toList();
     }
 
-    public synchronized NetworkDetails network(final String ref)
+    public synchronized NetworkViews.NetworkDetails network(final String ref)
     {
         return details(resolveNetwork(ref));
     }
@@ -768,19 +650,6 @@ public final class NetworkService implements AutoCloseable
 
     // --------------------------------------------------------------------------------------------------- restore
 
-    /** What {@link #restore} found. */
-    public record RestoreReport(int networks, int reattached, int detached, List<String> dropped)
-    {
-        /** Both reports' counts and drops. */
-        public RestoreReport and(final RestoreReport other)
-        {
-            final List<String> all = new ArrayList<>(dropped);
-            all.addAll(other.dropped());
-            return new RestoreReport(networks + other.networks(), reattached + other.reattached(),
-                detached + other.detached(), List.copyOf(all));
-        }
-    }
-
     /**
      * Rebuilds the kernel and switch side of a store that survived a restart: every network with a subnet gets a
      * bridge domain again, every endpoint's address is reserved again, and every endpoint whose host-end veth still
@@ -922,12 +791,12 @@ public final class NetworkService implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------------- sandboxes
 
-    public synchronized List<SandboxDetails> sandboxes()
+    public synchronized List<NetworkViews.SandboxDetails> sandboxes()
     {
         return store.sandboxes().stream().map(this::details).toList();
     }
 
-    public synchronized SandboxDetails sandbox(final String name)
+    public synchronized NetworkViews.SandboxDetails sandbox(final String name)
     {
         return details(resolveSandbox(name));
     }
@@ -990,41 +859,41 @@ public final class NetworkService implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------------ visibility
 
-    public synchronized Stats stats()
+    public synchronized NetworkViews.Stats stats()
     {
         final Map<Integer, String> networkByDomain = new HashMap<>();
         store.networks().forEach(n -> networkByDomain.put(n.bridgeDomainId(), n.name()));
         final Map<Integer, Endpoint> endpointByPort = endpointsByPort();
-        final List<NetworkStatsView> networks = new ArrayList<>();
+        final List<NetworkViews.NetworkStatsView> networks = new ArrayList<>();
         for (final BridgeDomainStats stats : fabric.networkStats())
         {
-            networks.add(new NetworkStatsView(stats, networkByDomain.getOrDefault(stats.bridgeDomainId(), "?")));
+            networks.add(new NetworkViews.NetworkStatsView(stats, networkByDomain.getOrDefault(stats.bridgeDomainId(), "?")));
         }
-        final List<PortView> ports = new ArrayList<>();
+        final List<NetworkViews.PortView> ports = new ArrayList<>();
         for (final PortStats stats : fabric.portStats())
         {
             final Endpoint endpoint = endpointByPort.get(stats.portId());
-            ports.add(new PortView(stats, networkByDomain.getOrDefault(stats.bridgeDomainId(), "?"),
+            ports.add(new NetworkViews.PortView(stats, networkByDomain.getOrDefault(stats.bridgeDomainId(), "?"),
                 endpoint == null ? "" : endpoint.sandbox(), endpoint == null ? "" : endpoint.sandboxInterface()));
         }
-        return new Stats(networks, ports, fabric.routerCounters(), fabric.latency());
+        return new NetworkViews.Stats(networks, ports, fabric.routerCounters(), fabric.latency());
     }
 
-    public synchronized List<MacView> macTable()
+    public synchronized List<NetworkViews.MacView> macTable()
     {
         final Map<Integer, String> networkByDomain = new HashMap<>();
         store.networks().forEach(n -> networkByDomain.put(n.bridgeDomainId(), n.name()));
         final Map<Integer, Endpoint> endpointByPort = endpointsByPort();
-        final List<MacView> table = new ArrayList<>();
+        final List<NetworkViews.MacView> table = new ArrayList<>();
         for (final MacEntry entry : fabric.macTable())
         {
             final Endpoint endpoint = endpointByPort.get(entry.portId());
-            table.add(new MacView(entry, networkByDomain.getOrDefault(entry.bridgeDomainId(), "?"),
+            table.add(new NetworkViews.MacView(entry, networkByDomain.getOrDefault(entry.bridgeDomainId(), "?"),
                 endpoint == null ? "" : endpoint.sandbox(),
                 endpoint == null ? entry.portName() : endpoint.hostInterface(),
                 endpoint == null ? "" : endpoint.sandboxInterface()));
         }
-        table.sort(java.util.Comparator.comparing(MacView::network).thenComparing(v -> v.entry().mac()));
+        table.sort(java.util.Comparator.comparing(NetworkViews.MacView::network).thenComparing(v -> v.entry().mac()));
         return table;
     }
 
@@ -1800,17 +1669,17 @@ public final class NetworkService implements AutoCloseable
         return byPort;
     }
 
-    private NetworkDetails details(final Network network)
+    private NetworkViews.NetworkDetails details(final Network network)
     {
-        return new NetworkDetails(network, store.endpointsOfNetwork(network.id()));
+        return new NetworkViews.NetworkDetails(network, store.endpointsOfNetwork(network.id()));
     }
 
-    private SandboxDetails details(final Sandbox sandbox)
+    private NetworkViews.SandboxDetails details(final Sandbox sandbox)
     {
         final List<Endpoint> endpoints = store.endpointsOfSandbox(sandbox.name());
         final Map<String, String> names = new HashMap<>();
         endpoints.forEach(e -> names.put(e.networkId(), store.network(e.networkId()).map(Network::name).orElse("?")));
-        return new SandboxDetails(sandbox, endpoints, names);
+        return new NetworkViews.SandboxDetails(sandbox, endpoints, names);
     }
 
     /** Docker's order: full id, then full name, then a unique id prefix. */

@@ -1,4 +1,4 @@
-package io.jvs.control;
+package io.jvs.control.publish;
 
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
