@@ -15,6 +15,7 @@ import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.network.NetworkService;
 import io.jvs.control.network.RestoreReport;
+import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.netns.IpTool;
 import io.jvs.control.state.JournaledNetworkStore;
@@ -298,7 +299,6 @@ public final class Daemon implements AutoCloseable
             return;
         }
         closed = true;
-        RuntimeException failure = null;
         final List<Runnable> steps = new ArrayList<>();
         if (pluginServer != null)
         {
@@ -310,28 +310,7 @@ public final class Daemon implements AutoCloseable
         {
             steps.add(dns::close);
         }
-        for (final Runnable step : steps)
-        {
-            try
-            {
-                step.run();
-            }
-            catch (final RuntimeException ex)
-            {
-                if (failure == null)
-                {
-                    failure = ex;
-                }
-                else
-                {
-                    failure.addSuppressed(ex);
-                }
-            }
-        }
-        if (failure != null)
-        {
-            throw failure;
-        }
+        Failures.runAll(steps);
     }
 
     /** What start has built so far, so a failure can undo exactly that. */

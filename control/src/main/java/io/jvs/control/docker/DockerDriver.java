@@ -65,6 +65,7 @@ public final class DockerDriver
     }
 
     private final NetworkService service;
+    private final DockerNetworks dockerNetworks;
     private final StateTables tables;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, DockerNetwork> networks = new LinkedHashMap<>();
@@ -74,6 +75,7 @@ public final class DockerDriver
     public DockerDriver(final NetworkService service, final StateTables tables)
     {
         this.service = service;
+        this.dockerNetworks = new DockerNetworks(service);
         this.tables = tables;
         for (final JsonNode row : tables.rows(NETWORKS).values())
         {
@@ -134,7 +136,7 @@ public final class DockerDriver
         else
         {
             checkBridgeOptions(generic);
-            service.createDockerNetwork(id, pool, gateway, internal);
+            dockerNetworks.createNetwork(id, pool, gateway, internal);
             target = id;
         }
         final DockerNetwork network = new DockerNetwork(id, type, mtu, target);
@@ -178,7 +180,7 @@ public final class DockerDriver
                 overlayOptions.put(option.getKey(), option.getValue().asText(""));
             }
         }
-        return service.attachDockerOverlay(id, name, pool, gateway, internal, overlayOptions).id();
+        return dockerNetworks.attachOverlay(id, name, pool, gateway, internal, overlayOptions).id();
     }
 
     /** Overlay options without {@code -o type=overlay} are a mistake worth saying (other options are ignored). */
@@ -205,11 +207,11 @@ public final class DockerDriver
             {
                 throw JvsException.conflict("network " + id + " has active endpoints (" + String.join(", ", own) + ")");
             }
-            service.detachDockerOverlay(network.target()); // the cluster's network stays while other hosts use it
+            dockerNetworks.detachOverlay(network.target()); // the cluster's network stays while other hosts use it
         }
         else
         {
-            service.removeDockerNetwork(id);
+            dockerNetworks.removeNetwork(id);
         }
         tables.remove(NETWORKS, id);
         networks.remove(id);
@@ -238,7 +240,7 @@ public final class DockerDriver
         {
             throw JvsException.invalid("invalid MAC address \"" + mac + "\"");
         }
-        final Endpoint endpoint = service.createHostEndpoint(network.target(), endpointId, address,
+        final Endpoint endpoint = dockerNetworks.createEndpoint(network.target(), endpointId, address,
             macGiven ? mac.toLowerCase() : null, network.mtu());
         saveEndpoint(endpointId, "");
         final ObjectNode response = json.createObjectNode();
@@ -274,7 +276,7 @@ public final class DockerDriver
     public synchronized ObjectNode deleteEndpoint(final JsonNode request)
     {
         final Endpoint endpoint = endpoint(request);
-        service.removeHostEndpoint(endpoint.networkId(), endpoint.id());
+        dockerNetworks.removeEndpoint(endpoint.networkId(), endpoint.id());
         tables.remove(ENDPOINTS, endpoint.id());
         sandboxes.remove(endpoint.id());
         return json.createObjectNode();
@@ -432,7 +434,7 @@ public final class DockerDriver
             if (overlayTargets.contains(details.network().id()))
             {
                 serviceNetworks.add(details.network().id());
-                details.endpoints().stream().filter(e -> NetworkService.hostEndpointLabel(e.id()).equals(e.sandbox()))
+                details.endpoints().stream().filter(e -> DockerNetworks.endpointLabel(e.id()).equals(e.sandbox()))
                     .forEach(e -> serviceEndpoints.add(e.id()));
                 continue;
             }
@@ -449,7 +451,7 @@ public final class DockerDriver
             }
             for (final Endpoint endpoint : details.endpoints())
             {
-                if (NetworkService.hostEndpointLabel(endpoint.id()).equals(endpoint.sandbox()))
+                if (DockerNetworks.endpointLabel(endpoint.id()).equals(endpoint.sandbox()))
                 {
                     serviceEndpoints.add(endpoint.id());
                     if (!sandboxes.containsKey(endpoint.id()))

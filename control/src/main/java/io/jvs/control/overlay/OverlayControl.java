@@ -1,6 +1,7 @@
 package io.jvs.control.overlay;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
@@ -1004,14 +1005,7 @@ public final class OverlayControl implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            if (failure == null)
-            {
-                failure = ex;
-            }
-            else
-            {
-                failure.addSuppressed(ex);
-            }
+            failure = Failures.collect(failure, ex);
         }
         if (failure != null)
         {

@@ -1,5 +1,7 @@
 package io.jvs.control.publish;
 
+import io.jvs.control.common.JvsException;
+
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 
