@@ -498,110 +498,24 @@ public final class NetworkService implements AutoCloseable
     // --------------------------------------------------------------------------------------------------- restore
 
     /**
-     * Rebuilds the kernel and switch side of a store that survived a restart: every network with a subnet gets a
-     * bridge domain again, every endpoint's address is reserved again, and every endpoint whose host-end veth still
-     * exists becomes a switch port again, so traffic resumes without anyone re-creating anything. Endpoints of jvs
-     * sandboxes whose veth or namespace is gone are dropped (their address freed); runtime endpoints (Docker's) whose
-     * veth is gone stay, detached, until their runtime deletes them, so their addresses are not handed out twice.
-     * macvlan/ipvlan networks get their parent link, uplink and host port again from their journaled options (no
-     * router gateway: the LAN has one); a network whose driver cannot rebuild it is dropped with its endpoints.
-     * Overlay networks and their endpoints stay in the store for {@link #enableOverlay}. Creates the predefined
-     * networks if the store has none.
+     * Rebuilds the kernel and switch side of a store that survived a restart ({@link NetworkRestore}), publishes the
+     * journaled ports of the endpoints that came back, and creates the predefined networks if the store has none.
+     * Overlay networks and their endpoints stay in the store for {@link #enableOverlay}.
      */
     public synchronized RestoreReport restore()
     {
         checkOpen();
-        final List<String> dropped = new ArrayList<>();
-        int networks = 0;
-        for (final Network stored : store.networks())
-        {
-            if (Network.DRIVER_OVERLAY.equals(stored.driver()) || stored.subnet() == null)
-            {
-                continue; // overlay: rebuilt with the cluster's definition once the overlay runs (enableOverlay)
-            }
-            final Network network;
-            try
-            {
-                network = driver(stored.driver()).install(stored);
-            }
-            catch (final RuntimeException ex)
-            {
-                table.drop(stored, stored.driver() + " network " + stored.name() + (stored.options().isEmpty() ? "" :
-                    " (options " + stored.options() + ")") + " cannot be rebuilt: " + ex.getMessage(), dropped, ip);
-                continue;
-            }
-            table.put(network, NetworkTable.newIpam(network.subnet(), network.gateway(), network.ipRange(),
-                network.auxAddresses()));
-            networks++;
-        }
-        for (final Sandbox sandbox : store.sandboxes())
-        {
-            if (!ip.namespaceExists(sandbox.name()))
-            {
-                store.endpointsOfSandbox(sandbox.name()).forEach(e -> store.removeEndpoint(e.networkId(), e.sandbox()));
-                store.removeSandbox(sandbox.name());
-                Failures.runQuietly(() -> hosts.remove(sandbox.name()), null);
-                dropped.add("sandbox " + sandbox.name() + " (its namespace is gone)");
-            }
-        }
-        int reattached = 0;
-        int detached = 0;
-        for (final Endpoint stored : store.endpoints())
-        {
-            final Optional<Network> network = store.network(stored.networkId());
-            if (network.filter(n -> Network.DRIVER_OVERLAY.equals(n.driver())).isPresent())
-            {
-                continue; // OverlayDriver.restore
-            }
-            final Ipam ipam = network.map(n -> table.ipam(n.id())).orElse(null);
-            if (ipam == null || ipam.isAllocated(stored.address()))
-            {
-                store.removeEndpoint(stored.networkId(), stored.sandbox());
-                dropped.add("endpoint " + stored.sandbox() + " (" + (ipam == null ? "no such network" :
-                    "address " + Ipv4.format(stored.address()) + " taken twice") + ")");
-                continue;
-            }
-            final boolean ofSandbox = store.sandbox(stored.sandbox()).isPresent();
-            if (!ip.linkExists(stored.hostInterface()))
-            {
-                if (ofSandbox)
-                {
-                    store.removeEndpoint(stored.networkId(), stored.sandbox());
-                    dropped.add("endpoint " + stored.sandbox() + " on " + network.get().name() + " (its veth is gone)");
-                }
-                else
-                {
-                    ipam.reserve(stored.address());
-                    store.putEndpoint(stored.withPort(Endpoint.NO_PORT));
-                    detached++;
-                }
-                continue;
-            }
-            ipam.reserve(stored.address());
-            ip.linkUp(null, stored.hostInterface());
-            final Endpoint endpoint = stored.withPort(fabric.attach(stored.hostInterface(),
-                network.get().bridgeDomainId()));
-            store.putEndpoint(endpoint);
-            try
-            {
-                driverOf(network.get()).onConnect(network.get(), endpoint); // a LAN member again, host route included
-            }
-            catch (final RuntimeException ex)
-            {
-                Failures.runQuietly(() -> removeEndpoint(network.get(), endpoint), ex);
-                dropped.add("endpoint " + stored.sandbox() + " on " + network.get().name() + " (" + ex.getMessage() +
-                    ")");
-                continue;
-            }
-            reattached++;
-        }
-        publisher.republish(this::findEndpoint, dropped);
+        final NetworkRestore restore = new NetworkRestore(table, fabric, ip, hosts, this::driver, this::removeEndpoint);
+        restore.rebuildNetworks();
+        restore.dropVanishedSandboxes();
+        restore.reattachEndpoints();
+        publisher.republish(this::findEndpoint, restore.dropped());
         if (store.networks().stream().noneMatch(Network::predefined))
         {
             createPredefinedNetworks();
         }
         peerNames.rewrite();
-        return new RestoreReport(networks, reattached, detached, dropped);
+        return restore.report();
     }
 
     // ---------------------------------------------------------------------------------------------------- overlay
