@@ -4,7 +4,7 @@ import io.jvs.tap.FrameHandler;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.TxClaim;
 import io.jvs.vxlan.ArpTransmitter;
-import io.jvs.vxlan.Ipv4;
+import io.jvs.dataplane.l3.Ipv4Addresses;
 import io.jvs.vxlan.Vtep;
 import io.jvs.vxlan.VtepConfig;
 import io.jvs.vxlan.VxlanTunnelPort;
@@ -206,7 +206,7 @@ public class VxlanBenchmark
         }
         a.setPeers(42, "192.168.9.2");
         b.setPeers(42, "192.168.9.1");
-        wire.pending = arpReply(UNDER_B, Ipv4.parse("192.168.9.2"), UNDER_A, Ipv4.parse("192.168.9.1"));
+        wire.pending = arpReply(UNDER_B, Ipv4Addresses.parse("192.168.9.2"), UNDER_A, Ipv4Addresses.parse("192.168.9.1"));
         portA.receive(sink, 1);
         frame = udpFrame(innerSize);
         if (!portA.offer(frame, 0, frame.capacity()) || portB.receive(sink, 1) != 1)

@@ -6,8 +6,11 @@ import jnr.ffi.Platform;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
-/** The one loaded {@link LibC}, errno access, and Linux constants shared by the ports. */
-final class Native
+/**
+ * The one loaded {@link LibC} of the process, errno access, and Linux constants shared by the ports. Other modules
+ * with native calls of their own (vxlan's control-path sockets) use the same binding through the public methods.
+ */
+public final class Native
 {
     static final LibC LIBC = LibraryLoader.create(LibC.class)
         .load(Platform.getNativePlatform().getStandardCLibraryName());
@@ -44,13 +47,20 @@ final class Native
         return RUNTIME.getLastError();
     }
 
+    /** The process's one libc binding. */
+    public static LibC libc()
+    {
+        return LIBC;
+    }
+
     /** Zeroed native memory; the returned Pointer frees it when collected, so keep it in a field. */
-    static Pointer allocate(final int size)
+    public static Pointer allocate(final int size)
     {
         return Memory.allocateDirect(RUNTIME, size, true);
     }
 
-    static NativeException failure(final String call, final String subject)
+    /** The failed call's errno, with what it was about. */
+    public static NativeException failure(final String call, final String subject)
     {
         return new NativeException(call, errno(), subject);
     }

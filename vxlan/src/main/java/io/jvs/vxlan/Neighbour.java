@@ -1,5 +1,7 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Ipv4Addresses;
+
 /**
  * An underlay next hop (the peer VTEP itself when on-link, else the gateway) and its MAC as learned from ARP.
  * <p>
@@ -39,7 +41,7 @@ public final class Neighbour
 
     public String toString()
     {
-        return "Neighbour{" + Ipv4.toString(ip) + " mac=" + (mac == UNRESOLVED ? "?" :
+        return "Neighbour{" + Ipv4Addresses.format(ip) + " mac=" + (mac == UNRESOLVED ? "?" :
             io.jvs.dataplane.parse.MacAddress.toString(mac)) + '}';
     }
 }

@@ -1,5 +1,7 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Ipv4Addresses;
+
 /**
  * A peer VTEP: its underlay IPv4 address, the next hop that reaches it, and a small id (1..65535) that the
  * remote MAC tables store instead of the address. Immutable; shared by every VNI that has this peer.
@@ -41,6 +43,6 @@ public final class RemoteVtep
 
     public String toString()
     {
-        return "RemoteVtep{" + id + ' ' + Ipv4.toString(ip) + " via " + Ipv4.toString(nextHop.ip) + '}';
+        return "RemoteVtep{" + id + ' ' + Ipv4Addresses.format(ip) + " via " + Ipv4Addresses.format(nextHop.ip) + '}';
     }
 }

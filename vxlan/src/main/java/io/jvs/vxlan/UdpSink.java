@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Ipv4Addresses;
 import jnr.ffi.Pointer;
 
 import static io.jvs.vxlan.VxlanNative.*;
@@ -34,7 +35,7 @@ public final class UdpSink implements AutoCloseable
 
     public static UdpSink bind(final int localIp, final int port)
     {
-        final String what = "udp " + Ipv4.toString(localIp) + ":" + port;
+        final String what = "udp " + Ipv4Addresses.format(localIp) + ":" + port;
         final int fd = LIBC.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
         {

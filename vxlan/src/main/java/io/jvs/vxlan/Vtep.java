@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Ipv4Addresses;
 import io.jvs.dataplane.l3.Checksum;
 import io.jvs.dataplane.parse.ArpHeader;
 import io.jvs.dataplane.parse.EthernetHeader;
@@ -267,7 +268,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
         {
             if (ip == localIp || ip == 0 || byIp.containsKey(ip))
             {
-                throw new IllegalArgumentException("bad or duplicate peer " + Ipv4.toString(ip) + " in " + peerIps);
+                throw new IllegalArgumentException("bad or duplicate peer " + Ipv4Addresses.format(ip) + " in " + peerIps);
             }
             byIp.put(ip, remote(ip));
         }
@@ -277,7 +278,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
             final RemoteVtep r = byIp.get(ip);
             if (null == r || flood.contains(r))
             {
-                throw new IllegalArgumentException("flood target " + Ipv4.toString(ip) + " is not a peer, or twice");
+                throw new IllegalArgumentException("flood target " + Ipv4Addresses.format(ip) + " is not a peer, or twice");
             }
             flood.add(r);
         }
@@ -300,7 +301,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
         final List<Integer> ips = new ArrayList<>();
         for (final String ip : peerIps)
         {
-            ips.add(Ipv4.parse(ip));
+            ips.add(Ipv4Addresses.parse(ip));
         }
         setPeers(vni, ips);
     }
@@ -320,7 +321,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
         RemoteVtep r = remotes.get(ip);
         if (null == r)
         {
-            final int hop = config.gateway() == 0 || Ipv4.sameNetwork(ip, localIp, config.prefixLength()) ?
+            final int hop = config.gateway() == 0 || Ipv4Addresses.sameNetwork(ip, localIp, config.prefixLength()) ?
                 ip : config.gateway();
             Neighbour n = neighbours.get(hop);
             if (null == n)
@@ -1040,7 +1041,7 @@ public final class Vtep implements FrameHandler, AutoCloseable
 
     public String toString()
     {
-        return "Vtep{" + config.underlayInterface() + ' ' + Ipv4.toString(localIp) + ':' + udpPort + " mac=" +
+        return "Vtep{" + config.underlayInterface() + ' ' + Ipv4Addresses.format(localIp) + ':' + udpPort + " mac=" +
             MacAddress.toString(localMac) + " vnis=" + portList.length + " decap=" + decapsulated + " drops=" +
             rxDropCounts() + '}';
     }

@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Ipv4Addresses;
 import io.jvs.tap.RingConfig;
 
 import java.util.concurrent.TimeUnit;
@@ -76,7 +77,7 @@ public record VtepConfig(
     /** Defaults: no gateway, port 4789, inner MTU 1450, UDP checksum off, 4096 MACs aging in 300 s. */
     public static VtepConfig of(final String underlayInterface, final String localIp, final int prefixLength)
     {
-        return new VtepConfig(underlayInterface, Ipv4.parse(localIp), prefixLength, 0, VxlanHeader.IANA_PORT,
+        return new VtepConfig(underlayInterface, Ipv4Addresses.parse(localIp), prefixLength, 0, VxlanHeader.IANA_PORT,
             OuterHeaders.DEFAULT_INNER_MTU, false, DEFAULT_MAC_TABLE_ENTRIES, DEFAULT_MAC_AGING_NANOS,
             new RingConfig(UNDERLAY_FRAME_SIZE, DEFAULT_UNDERLAY_RX_FRAMES, DEFAULT_UNDERLAY_TX_FRAMES),
             DEFAULT_STAGING_BYTES);
@@ -84,7 +85,7 @@ public record VtepConfig(
 
     public VtepConfig withGateway(final String gatewayIp)
     {
-        return new VtepConfig(underlayInterface, localIp, prefixLength, Ipv4.parse(gatewayIp), udpPort, innerMtu,
+        return new VtepConfig(underlayInterface, localIp, prefixLength, Ipv4Addresses.parse(gatewayIp), udpPort, innerMtu,
             udpChecksum, macTableEntries, macAgingNanos, underlayRing, stagingBytes);
     }
 

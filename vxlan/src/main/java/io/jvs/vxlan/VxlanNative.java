@@ -1,21 +1,17 @@
 package io.jvs.vxlan;
 
 import io.jvs.tap.LibC;
+import io.jvs.tap.Native;
 import io.jvs.tap.NativeException;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Platform;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 /**
- * The tap module's public {@link LibC} binding, loaded for vxlan's control-path sockets (ARP sender, UDP sink),
- * and the socket constants they need (linux/socket.h, linux/if_packet.h, linux/filter.h, netinet/in.h).
+ * The tap module's {@link LibC} binding ({@link Native#libc()}: one per process) for vxlan's control-path sockets
+ * (ARP sender, UDP sink), and the socket constants they need (linux/socket.h, linux/if_packet.h, linux/filter.h, netinet/in.h).
  */
 final class VxlanNative
 {
-    static final LibC LIBC = LibraryLoader.create(LibC.class).load(Platform.getNativePlatform().getStandardCLibraryName());
-    static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    static final LibC LIBC = Native.libc();
 
     static final int AF_INET = 2;
     static final int AF_PACKET = 17;
@@ -52,11 +48,11 @@ final class VxlanNative
 
     static Pointer allocate(final int size)
     {
-        return Memory.allocateDirect(RUNTIME, size, true);
+        return Native.allocate(size);
     }
 
     static NativeException failure(final String call, final String subject)
     {
-        return new NativeException(call, RUNTIME.getLastError(), subject);
+        return Native.failure(call, subject);
     }
 }

@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Ipv4Addresses;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /** Encrypted VNIs between two VTEPs over in-memory underlays: what A sends is fed to B. */
 class VtepEncryptionTest
 {
-    private static final int IP_A = Ipv4.parse("192.168.60.1");
-    private static final int IP_B = Ipv4.parse("192.168.60.2");
+    private static final int IP_A = Ipv4Addresses.parse("192.168.60.1");
+    private static final int IP_B = Ipv4Addresses.parse("192.168.60.2");
     private static final long UNDER_A = 0x02_AA_00_00_00_01L;
     private static final long UNDER_B = 0x02_BB_00_00_00_02L;
     private static final int SEALED_VNI = 5000;

@@ -1,5 +1,6 @@
 package io.jvs.vxlan;
 
+import io.jvs.dataplane.l3.Ipv4Addresses;
 import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -18,9 +19,9 @@ import static org.junit.jupiter.api.Assertions.*;
 /** Two VTEPs over in-memory underlays; what one sends is fed to the other. */
 class VtepTest
 {
-    private static final int IP_A = Ipv4.parse("192.168.50.1");
-    private static final int IP_B = Ipv4.parse("192.168.50.2");
-    private static final int IP_C = Ipv4.parse("192.168.50.3");
+    private static final int IP_A = Ipv4Addresses.parse("192.168.50.1");
+    private static final int IP_B = Ipv4Addresses.parse("192.168.50.2");
+    private static final int IP_C = Ipv4Addresses.parse("192.168.50.3");
     private static final long UNDER_A = 0x02_AA_00_00_00_01L;
     private static final long UNDER_B = 0x02_BB_00_00_00_02L;
     private static final long UNDER_C = 0x02_CC_00_00_00_03L;

@@ -3,7 +3,7 @@ package io.jvs.control.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 
 import java.io.IOException;
 import java.net.URLEncoder;

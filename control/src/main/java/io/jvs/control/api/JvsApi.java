@@ -1,10 +1,14 @@
 package io.jvs.control.api;
 
+import io.jvs.control.publish.Publication;
+import io.jvs.control.publish.PortMapping;
+import io.jvs.control.network.NetworkViews;
+import io.jvs.control.network.CreateNetworkRequest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jvs.control.JvsException;
-import io.jvs.control.NetworkService;
+import io.jvs.control.common.JvsException;
+import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.state.Endpoint;
 import io.jvs.control.state.Network;
@@ -118,7 +122,7 @@ public final class JvsApi implements ApiHandler
             {
                 final JsonNode body = body(request);
                 final JsonNode config = body.path("IPAM").path("Config").path(0);
-                final Network network = service.createNetwork(new NetworkService.CreateNetworkRequest(
+                final Network network = service.createNetwork(new CreateNetworkRequest(
                     text(body, "Name"), text(body, "Driver"), text(config, "Subnet"), text(config, "Gateway"),
                     body.path("Internal").asBoolean(false), strings(body.path("Options")), text(config, "IPRange"),
                     strings(config.path("AuxiliaryAddresses"))));
@@ -155,8 +159,8 @@ public final class JvsApi implements ApiHandler
         switch (action)
         {
             case "connect":
-                final List<NetworkService.PortMapping> publish = new ArrayList<>();
-                body.path("Publish").forEach(p -> publish.add(NetworkService.PortMapping.parse(p.asText())));
+                final List<PortMapping> publish = new ArrayList<>();
+                body.path("Publish").forEach(p -> publish.add(PortMapping.parse(p.asText())));
                 return ok(endpoint(service.connect(ref, sandbox, publish)));
             case "disconnect":
                 service.disconnect(ref, sandbox);
@@ -197,7 +201,7 @@ public final class JvsApi implements ApiHandler
 
     // ------------------------------------------------------------------------------------------------ rendering
 
-    private Map<String, Object> network(final NetworkService.NetworkDetails details)
+    private Map<String, Object> network(final NetworkViews.NetworkDetails details)
     {
         final Network n = details.network();
         final Map<String, Object> out = new LinkedHashMap<>();
@@ -270,7 +274,7 @@ public final class JvsApi implements ApiHandler
         return out;
     }
 
-    private static Map<String, Object> sandbox(final NetworkService.SandboxDetails details)
+    private static Map<String, Object> sandbox(final NetworkViews.SandboxDetails details)
     {
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("Name", details.sandbox().name());
@@ -286,9 +290,9 @@ public final class JvsApi implements ApiHandler
 
     private Map<String, Object> stats()
     {
-        final NetworkService.Stats stats = service.stats();
+        final NetworkViews.Stats stats = service.stats();
         final List<Object> networks = new ArrayList<>();
-        for (final NetworkService.NetworkStatsView view : stats.networks())
+        for (final NetworkViews.NetworkStatsView view : stats.networks())
         {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("Network", view.network());
@@ -304,7 +308,7 @@ public final class JvsApi implements ApiHandler
             networks.add(out);
         }
         final List<Object> ports = new ArrayList<>();
-        for (final NetworkService.PortView view : stats.ports())
+        for (final NetworkViews.PortView view : stats.ports())
         {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("Port", view.stats().portId());
@@ -353,7 +357,7 @@ public final class JvsApi implements ApiHandler
             translations.add(out);
         }
         final List<Object> published = new ArrayList<>();
-        for (final NetworkService.Publication p : service.publications())
+        for (final Publication p : service.publications())
         {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("Network", p.network());
@@ -374,7 +378,7 @@ public final class JvsApi implements ApiHandler
     private List<Object> macTable()
     {
         final List<Object> table = new ArrayList<>();
-        for (final NetworkService.MacView view : service.macTable())
+        for (final NetworkViews.MacView view : service.macTable())
         {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("Network", view.network());

@@ -1,6 +1,6 @@
 package io.jvs.control.api;
 
-import io.jvs.control.NetworkService;
+import io.jvs.control.network.NetworkService;
 import io.jvs.control.overlay.ClusterState;
 import io.jvs.control.overlay.EndpointRecord;
 import io.jvs.control.overlay.HostRecord;

@@ -1,6 +1,6 @@
 package io.jvs.control.cli;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.api.ApiClient;
 
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,6 @@
 package io.jvs.control.cli;
 
-import io.jvs.control.Daemon;
+import io.jvs.control.daemon.Daemon;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.control.dns.SandboxDns;

@@ -2,7 +2,7 @@ package io.jvs.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.api.ApiClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

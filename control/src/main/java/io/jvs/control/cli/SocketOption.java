@@ -1,6 +1,6 @@
 package io.jvs.control.cli;
 
-import io.jvs.control.Daemon;
+import io.jvs.control.daemon.Daemon;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package io.jvs.control.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jvs.control.Daemon;
-import io.jvs.control.JvsException;
+import io.jvs.control.daemon.Daemon;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.api.ApiClient;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;

@@ -1,6 +1,6 @@
 package io.jvs.control.dns;
 
-import io.jvs.control.SelectorThreads;
+import io.jvs.control.common.SelectorThreads;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.tap.NetworkNamespace;

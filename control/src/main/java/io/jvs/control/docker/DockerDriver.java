@@ -1,11 +1,14 @@
 package io.jvs.control.docker;
 
+import io.jvs.control.publish.Publication;
+import io.jvs.control.publish.PortMapping;
+import io.jvs.control.network.NetworkViews;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvs.control.JvsException;
-import io.jvs.control.NetworkService;
+import io.jvs.control.common.JvsException;
+import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.lan.LanSpec;
@@ -62,6 +65,7 @@ public final class DockerDriver
     }
 
     private final NetworkService service;
+    private final DockerNetworks dockerNetworks;
     private final StateTables tables;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, DockerNetwork> networks = new LinkedHashMap<>();
@@ -71,6 +75,7 @@ public final class DockerDriver
     public DockerDriver(final NetworkService service, final StateTables tables)
     {
         this.service = service;
+        this.dockerNetworks = new DockerNetworks(service);
         this.tables = tables;
         for (final JsonNode row : tables.rows(NETWORKS).values())
         {
@@ -131,7 +136,7 @@ public final class DockerDriver
         else
         {
             checkBridgeOptions(generic);
-            service.createDockerNetwork(id, pool, gateway, internal);
+            dockerNetworks.createNetwork(id, pool, gateway, internal);
             target = id;
         }
         final DockerNetwork network = new DockerNetwork(id, type, mtu, target);
@@ -175,7 +180,7 @@ public final class DockerDriver
                 overlayOptions.put(option.getKey(), option.getValue().asText(""));
             }
         }
-        return service.attachDockerOverlay(id, name, pool, gateway, internal, overlayOptions).id();
+        return dockerNetworks.attachOverlay(id, name, pool, gateway, internal, overlayOptions).id();
     }
 
     /** Overlay options without {@code -o type=overlay} are a mistake worth saying (other options are ignored). */
@@ -202,11 +207,11 @@ public final class DockerDriver
             {
                 throw JvsException.conflict("network " + id + " has active endpoints (" + String.join(", ", own) + ")");
             }
-            service.detachDockerOverlay(network.target()); // the cluster's network stays while other hosts use it
+            dockerNetworks.detachOverlay(network.target()); // the cluster's network stays while other hosts use it
         }
         else
         {
-            service.removeDockerNetwork(id);
+            dockerNetworks.removeNetwork(id);
         }
         tables.remove(NETWORKS, id);
         networks.remove(id);
@@ -235,7 +240,7 @@ public final class DockerDriver
         {
             throw JvsException.invalid("invalid MAC address \"" + mac + "\"");
         }
-        final Endpoint endpoint = service.createHostEndpoint(network.target(), endpointId, address,
+        final Endpoint endpoint = dockerNetworks.createEndpoint(network.target(), endpointId, address,
             macGiven ? mac.toLowerCase() : null, network.mtu());
         saveEndpoint(endpointId, "");
         final ObjectNode response = json.createObjectNode();
@@ -271,7 +276,7 @@ public final class DockerDriver
     public synchronized ObjectNode deleteEndpoint(final JsonNode request)
     {
         final Endpoint endpoint = endpoint(request);
-        service.removeHostEndpoint(endpoint.networkId(), endpoint.id());
+        dockerNetworks.removeEndpoint(endpoint.networkId(), endpoint.id());
         tables.remove(ENDPOINTS, endpoint.id());
         sandboxes.remove(endpoint.id());
         return json.createObjectNode();
@@ -318,14 +323,14 @@ public final class DockerDriver
     /**
      * {@code docker run -p}: the port bindings in {@code com.docker.network.portmap} become published ports of the
      * endpoint, the same rules {@code jvs network connect --publish} makes (DNAT on the uplink address and the host
-     * link, and the loopback proxy; HostIP narrows that to one of them, see {@link io.jvs.control.fabric.PublishScope});
+     * link, and the loopback proxy; HostIP narrows that to one of them, see {@link io.jvs.control.publish.PublishScope});
      * host port 0 gets a port chosen by jvs, which EndpointOperInfo reports. Outbound NAT needs nothing here: the
      * router masquerades every network.
      */
     public synchronized ObjectNode programExternalConnectivity(final JsonNode request)
     {
         final Endpoint endpoint = endpoint(request);
-        final List<NetworkService.PortMapping> mappings = portMappings(request.path("Options").path(OPTION_PORTMAP));
+        final List<PortMapping> mappings = portMappings(request.path("Options").path(OPTION_PORTMAP));
         if (!mappings.isEmpty())
         {
             service.publish(endpoint.id(), mappings);
@@ -344,9 +349,9 @@ public final class DockerDriver
      * Bindings to an IPv6 host address (Docker adds "::" twins of 0.0.0.0 ones) are left out, duplicates folded;
      * host port 0 ({@code -P}, {@code -p 80}) asks jvs to choose one; the host address is checked by the service.
      */
-    static List<NetworkService.PortMapping> portMappings(final JsonNode portmap)
+    static List<PortMapping> portMappings(final JsonNode portmap)
     {
-        final Set<NetworkService.PortMapping> mappings = new LinkedHashSet<>();
+        final Set<PortMapping> mappings = new LinkedHashSet<>();
         if (portmap.isMissingNode() || portmap.isNull())
         {
             return List.of();
@@ -381,7 +386,7 @@ public final class DockerDriver
                 throw JvsException.invalid("host port range " + hostPort + "-" + hostPortEnd + " for port " + port +
                     ": jvs publishes one host port per container port (give one, or none for jvs to choose)");
             }
-            mappings.add(new NetworkService.PortMapping(protocol, hostIp.isEmpty() ? "" :
+            mappings.add(new PortMapping(protocol, hostIp.isEmpty() ? "" :
                 Ipv4.format(Ipv4.parse(hostIp)), hostPort, hostPort, port));
         }
         return List.copyOf(mappings);
@@ -391,9 +396,9 @@ public final class DockerDriver
     private ArrayNode portBindings(final String endpointId)
     {
         final ArrayNode list = json.createArrayNode();
-        for (final NetworkService.Publication p : service.publications(endpointId))
+        for (final Publication p : service.publications(endpointId))
         {
-            final NetworkService.PortMapping m = p.mapping();
+            final PortMapping m = p.mapping();
             list.addObject()
                 .put("Proto", "udp".equals(m.protocol()) ? PROTO_UDP : PROTO_TCP)
                 .put("IP", "")
@@ -424,12 +429,12 @@ public final class DockerDriver
         final Set<String> overlayTargets = new HashSet<>();
         networks.values().stream().filter(n -> TYPE_OVERLAY.equals(n.type()))
             .forEach(n -> overlayTargets.add(n.target()));
-        for (final NetworkService.NetworkDetails details : service.networks())
+        for (final NetworkViews.NetworkDetails details : service.networks())
         {
             if (overlayTargets.contains(details.network().id()))
             {
                 serviceNetworks.add(details.network().id());
-                details.endpoints().stream().filter(e -> NetworkService.hostEndpointLabel(e.id()).equals(e.sandbox()))
+                details.endpoints().stream().filter(e -> DockerNetworks.endpointLabel(e.id()).equals(e.sandbox()))
                     .forEach(e -> serviceEndpoints.add(e.id()));
                 continue;
             }
@@ -446,7 +451,7 @@ public final class DockerDriver
             }
             for (final Endpoint endpoint : details.endpoints())
             {
-                if (NetworkService.hostEndpointLabel(endpoint.id()).equals(endpoint.sandbox()))
+                if (DockerNetworks.endpointLabel(endpoint.id()).equals(endpoint.sandbox()))
                 {
                     serviceEndpoints.add(endpoint.id());
                     if (!sandboxes.containsKey(endpoint.id()))

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvs.control.JvsException;
-import io.jvs.control.NetworkService;
+import io.jvs.control.common.JvsException;
+import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
 import io.jvs.control.ipam.Ipv4;
@@ -43,6 +43,7 @@ public final class DockerIpam
 
     private final StateTables tables;
     private final NetworkService service;
+    private final DockerNetworks networks;
     private final IpTool ip;
     private final SubnetPool defaults;
     private final ObjectMapper json = new ObjectMapper();
@@ -52,6 +53,7 @@ public final class DockerIpam
     {
         this.tables = tables;
         this.service = service;
+        this.networks = new DockerNetworks(service);
         this.ip = ip;
         this.defaults = defaults;
         for (final JsonNode row : tables.rows(TABLE).values())
@@ -89,7 +91,7 @@ public final class DockerIpam
         }
         final String requested = DockerPluginApi.optionalText(request, "Pool");
         final Cidr exactOverlay = requested == null || requested.isEmpty() ? null :
-            service.overlayNetworkWithSubnet(Cidr.parse(requested)).map(n -> n.subnet()).orElse(null);
+            networks.overlayNetworkWithSubnet(Cidr.parse(requested)).map(n -> n.subnet()).orElse(null);
         final List<Cidr> taken = new ArrayList<>();
         // An overlay network's exact subnet is a pool for the Docker network that maps to it on this host
         // (-o type=overlay): the driver's CreateNetwork checks that, and Docker releases the pool if it refuses.
@@ -144,7 +146,7 @@ public final class DockerIpam
         {
             // Unique across hosts: an address key in the cluster store, created only if absent. Addresses this
             // host's Docker still holds are skipped: their keys went with their endpoints before Docker released them.
-            address = service.allocateDockerOverlayAddress(overlay,
+            address = networks.allocateOverlayAddress(overlay,
                 wanted == null || wanted.isEmpty() ? 0 : Ipv4.parse(wanted), pool.addresses()::contains);
         }
         else if (wanted != null && !wanted.isEmpty())
@@ -191,7 +193,7 @@ public final class DockerIpam
         final String overlay = overlayOf(pool);
         if (overlay != null)
         {
-            service.releaseDockerOverlayAddress(overlay, address);
+            networks.releaseOverlayAddress(overlay, address);
         }
         return json.createObjectNode();
     }
@@ -203,7 +205,7 @@ public final class DockerIpam
      */
     private String overlayOf(final Pool pool)
     {
-        return service.overlayNetworkWithSubnet(pool.subnet()).map(n -> n.id()).orElse(null);
+        return networks.overlayNetworkWithSubnet(pool.subnet()).map(n -> n.id()).orElse(null);
     }
 
     /** Addresses handed out in a pool, for tests and inspection. */

@@ -1,12 +1,13 @@
 package io.jvs.control.fabric;
 
+import io.jvs.control.publish.PublishScope;
 import io.jvs.dataplane.BridgeDomainStats;
 import io.jvs.dataplane.MacEntry;
 import io.jvs.dataplane.PortStats;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.RingConfig;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.dataplane.nat.NatEntry;
 
 import java.util.List;

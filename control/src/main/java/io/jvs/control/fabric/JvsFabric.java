@@ -1,6 +1,8 @@
 package io.jvs.control.fabric;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.publish.PublishScope;
+import io.jvs.control.publish.LoopbackProxy;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.IpTool;

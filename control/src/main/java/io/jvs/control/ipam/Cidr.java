@@ -1,6 +1,6 @@
 package io.jvs.control.ipam;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 
 /** An IPv4 subnet: network address and prefix length; the address has no host bits set. */
 public record Cidr(int network, int prefix)

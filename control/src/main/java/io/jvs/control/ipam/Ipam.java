@@ -1,6 +1,6 @@
 package io.jvs.control.ipam;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 
 import java.util.TreeSet;
 

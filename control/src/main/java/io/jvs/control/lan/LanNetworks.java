@@ -1,6 +1,7 @@
 package io.jvs.control.lan;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.Failures;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipv4;
@@ -182,20 +183,20 @@ public final class LanNetworks implements AutoCloseable
             if (lan != null)
             {
                 final LanNetwork undo = lan;
-                quietly(() -> removeHostPort(undo), ex);
+                Failures.runQuietly(() -> removeHostPort(undo), ex);
                 if (undo.uplinkPortId > 0)
                 {
-                    quietly(() -> fabric.detach(undo.uplinkPortId), ex); // closes the port
+                    Failures.runQuietly(() -> fabric.detach(undo.uplinkPortId), ex); // closes the port
                 }
             }
             if (port != null)
             {
-                quietly(port::close, ex);
+                Failures.runQuietly(port::close, ex);
             }
             if (newLink)
             {
                 links.remove(spec.parent());
-                quietly(link::close, ex);
+                Failures.runQuietly(link::close, ex);
             }
             throw ex;
         }
@@ -272,7 +273,7 @@ public final class LanNetworks implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            failure = add(failure, ex);
+            failure = Failures.collect(failure, ex);
         }
         final ParentLink link = links.get(lan.spec.parent());
         if (link != null && link.portCount() == 0)
@@ -284,7 +285,7 @@ public final class LanNetworks implements AutoCloseable
             }
             catch (final RuntimeException ex)
             {
-                failure = add(failure, ex);
+                failure = Failures.collect(failure, ex);
             }
         }
         if (failure != null)
@@ -325,7 +326,7 @@ public final class LanNetworks implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            quietly(() -> onDisconnect(networkId, endpoint), ex);
+            Failures.runQuietly(() -> onDisconnect(networkId, endpoint), ex);
             throw ex;
         }
     }
@@ -375,7 +376,7 @@ public final class LanNetworks implements AutoCloseable
             }
             catch (final RuntimeException ex)
             {
-                failure = add(failure, ex);
+                failure = Failures.collect(failure, ex);
             }
         }
         for (final ParentLink link : links.values())
@@ -386,7 +387,7 @@ public final class LanNetworks implements AutoCloseable
             }
             catch (final RuntimeException ex)
             {
-                failure = add(failure, ex);
+                failure = Failures.collect(failure, ex);
             }
         }
         links.clear();
@@ -426,27 +427,5 @@ public final class LanNetworks implements AutoCloseable
         }
         throw new JvsException(JvsException.Kind.INTERNAL, "no free host port name after " + NAME_ATTEMPTS +
             " attempts");
-    }
-
-    private static RuntimeException add(final RuntimeException failure, final RuntimeException ex)
-    {
-        if (failure == null)
-        {
-            return ex;
-        }
-        failure.addSuppressed(ex);
-        return failure;
-    }
-
-    private static void quietly(final Runnable undo, final RuntimeException primary)
-    {
-        try
-        {
-            undo.run();
-        }
-        catch (final RuntimeException ex)
-        {
-            primary.addSuppressed(ex);
-        }
     }
 }

@@ -1,6 +1,6 @@
 package io.jvs.control.lan;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.macvlan.LanMode;
 import io.jvs.macvlan.ParentLink;
 import io.jvs.macvlan.VlanTag;

@@ -1,6 +1,6 @@
 package io.jvs.control.netns;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 
 import java.io.IOException;
 import java.io.InputStream;

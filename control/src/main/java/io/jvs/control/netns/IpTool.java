@@ -2,7 +2,7 @@ package io.jvs.control.netns;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
 
 import java.io.IOException;

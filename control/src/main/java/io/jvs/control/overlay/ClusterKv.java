@@ -6,7 +6,7 @@ import java.util.List;
  * The few key-value operations the overlay control plane needs, so that the same code runs on etcd
  * ({@link EtcdKv}, several hosts) and in memory ({@link LocalKv}, one host, no etcd). Keys and values are UTF-8
  * strings. Calls block; they run on the control path (API threads, the overlay's own thread), never per packet.
- * Failures of the store surface as {@link io.jvs.control.JvsException} of kind INTERNAL.
+ * Failures of the store surface as {@link io.jvs.control.common.JvsException} of kind INTERNAL.
  */
 public interface ClusterKv extends AutoCloseable
 {

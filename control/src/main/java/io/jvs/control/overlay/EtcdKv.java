@@ -11,7 +11,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchResponse;
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.jvs.control.overlay;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,10 @@
 package io.jvs.control.overlay;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.jvs.control.JvsException;
+import io.jvs.control.common.Failures;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
-import io.jvs.control.ipam.Ipam;
 import io.jvs.control.ipam.Ipv4;
-import io.jvs.control.ipam.SubnetPool;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -23,6 +22,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 
 /**
  * The overlay's control plane on one host, over a {@link ClusterKv} (etcd for several hosts, in memory for one):
@@ -49,7 +50,8 @@ public final class OverlayControl implements AutoCloseable
     public static final long RESYNC_MILLIS = 2000;
     /** Default pool of overlay subnets (/24 each) when {@code --subnet} is not given. */
     public static final Cidr DEFAULT_POOL = Cidr.parse("10.232.0.0/16");
-    private static final int TXN_ATTEMPTS = 16;
+    /** How often a compare-and-swap transaction is retried while the cluster changes under it. */
+    static final int TXN_ATTEMPTS = 16;
 
     /**
      * How this host takes part.
@@ -83,10 +85,8 @@ public final class OverlayControl implements AutoCloseable
         return t;
     });
     private final AtomicBoolean reconcilePending = new AtomicBoolean();
-    /** Endpoint keys this host wrote, with their values, to write again after a lost lease. */
-    private final Map<String, String> ownEndpoints = new LinkedHashMap<>();
-    /** Endpoint keys a previous daemon of this host held, moved to this lease at join, not yet claimed back. */
-    private final Map<String, String> inherited = new LinkedHashMap<>();
+    private final OverlayAddresses addresses;
+    private final OverlayDefinitions definitions;
     private volatile Consumer<ClusterState> listener = s -> { };
     private volatile ClusterState state = ClusterState.EMPTY;
     private volatile long lease;
@@ -113,6 +113,8 @@ public final class OverlayControl implements AutoCloseable
             peers.add(ip);
         }
         this.staticPeers = List.copyOf(peers);
+        this.addresses = new OverlayAddresses(kv, hostId, () -> lease, this::read, this::requestReconcile);
+        this.definitions = new OverlayDefinitions(kv, hostId, tunnels, this::read, this::requestReconcile);
     }
 
     /**
@@ -167,7 +169,7 @@ public final class OverlayControl implements AutoCloseable
                 {
                     oldLease = leaseOf(e);
                 }
-                else if (e.key().startsWith(ClusterKeys.ENDPOINTS) && hostId.equals(endpointHost(e)))
+                else if (e.key().startsWith(ClusterKeys.ENDPOINTS) && hostId.equals(OverlayAddresses.endpointHost(e)))
                 {
                     compares.add(new ClusterKv.Cmp(e.key(), e.modRevision()));
                     ops.add(new ClusterKv.Put(e.key(), e.value(), lease));
@@ -177,11 +179,9 @@ public final class OverlayControl implements AutoCloseable
             ops.add(new ClusterKv.Put(hostKey, hostRecord(), lease));
             if (kv.txn(compares, ops))
             {
-                synchronized (ownEndpoints)
-                {
-                    inherited.clear();
-                    mine.forEach((key, e) -> inherited.put(key, e.value()));
-                }
+                final Map<String, String> values = new LinkedHashMap<>();
+                mine.forEach((key, e) -> values.put(key, e.value()));
+                addresses.inherit(values);
                 if (oldLease != ClusterKv.NO_LEASE && oldLease != lease)
                 {
                     kv.revoke(oldLease); // only its membership key was left on it, and that is rewritten
@@ -202,18 +202,6 @@ public final class OverlayControl implements AutoCloseable
         catch (final JsonProcessingException ex)
         {
             return ClusterKv.NO_LEASE; // a broken record: it is overwritten
-        }
-    }
-
-    private static String endpointHost(final ClusterKv.Entry endpointEntry)
-    {
-        try
-        {
-            return ClusterState.JSON.readValue(endpointEntry.value(), EndpointRecord.class).host();
-        }
-        catch (final JsonProcessingException ex)
-        {
-            return null;
         }
     }
 
@@ -309,265 +297,35 @@ public final class OverlayControl implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------------ networks
 
-    /**
-     * Defines a network in the cluster. Checks (against a fresh read, and atomically through the catalog revision):
-     * the name is free, the VNI is free (or the lowest free from {@link #FIRST_VNI}), the subnet overlaps no overlay
-     * network and none of {@code localTaken} (this host's networks and routes).
-     */
+    /** {@link OverlayDefinitions#define}: a new overlay network in the cluster. */
     public OverlayNetwork define(final Definition def, final String id, final Collection<Cidr> localTaken)
     {
-        return define(def, id, localTaken, List.of());
+        return definitions.define(def, id, localTaken);
     }
 
-    /**
-     * A Docker network on this host ({@code docker network create -d jvs -o type=overlay -o name=NAME}) mapped to
-     * the cluster's overlay network NAME: joined if it exists and agrees with {@code def} (same subnet and gateway,
-     * and VNI, encryption and internal if given), else defined, marked as created through Docker. Either way this
-     * host's attachment ({@link ClusterKeys#dockerAttachment}) is written in the same transaction.
-     */
+    /** {@link OverlayDefinitions#attachDocker}: this host's Docker network mapped to the overlay network. */
     public OverlayNetwork attachDocker(final Definition def, final String id, final Collection<Cidr> localTaken,
         final String dockerNetworkId)
     {
-        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
-        {
-            final ClusterState s = read();
-            final OverlayNetwork existing = s.networkByName(def.name()).orElse(null);
-            if (existing == null)
-            {
-                return define(def, id, localTaken, List.of(
-                    new ClusterKv.Put(ClusterKeys.dockerOrigin(id), "docker", ClusterKv.NO_LEASE),
-                    new ClusterKv.Put(ClusterKeys.dockerAttachment(id, hostId), dockerNetworkId, ClusterKv.NO_LEASE)));
-            }
-            checkCompatible(existing, def);
-            if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.network(existing.id()), s.networkRevision(existing.id()))),
-                List.of(new ClusterKv.Put(ClusterKeys.dockerAttachment(existing.id(), hostId), dockerNetworkId,
-                    ClusterKv.NO_LEASE))))
-            {
-                requestReconcile();
-                return existing;
-            }
-        }
-        throw JvsException.conflict("network " + def.name() + " not joined: the cluster kept changing");
+        return definitions.attachDocker(def, id, localTaken, dockerNetworkId);
     }
 
-    /** Refuses joining {@code existing} with options that differ from its definition, naming each difference. */
-    private static void checkCompatible(final OverlayNetwork existing, final Definition def)
-    {
-        final List<String> differences = new ArrayList<>();
-        if (def.subnet() != null && !Cidr.parse(def.subnet()).equals(Cidr.parse(existing.subnet())))
-        {
-            differences.add("subnet " + def.subnet() + " (the cluster's is " + existing.subnet() + ")");
-        }
-        if (def.gateway() != null && !def.gateway().isEmpty() &&
-            Ipv4.parse(def.gateway()) != Ipv4.parse(existing.gateway()))
-        {
-            differences.add("gateway " + def.gateway() + " (the cluster's is " + existing.gateway() + ")");
-        }
-        if (def.vni() != null && def.vni() != existing.vni())
-        {
-            differences.add("vni " + def.vni() + " (the cluster's is " + existing.vni() + ")");
-        }
-        if (def.encrypted() && !existing.encrypted())
-        {
-            differences.add("encrypted (the cluster's network is not)");
-        }
-        if (def.internal() != existing.internal())
-        {
-            differences.add((def.internal() ? "" : "not ") + "internal (the cluster's network is " +
-                (existing.internal() ? "" : "not ") + "internal)");
-        }
-        if (!differences.isEmpty())
-        {
-            throw JvsException.conflict("overlay network " + existing.name() + " exists in the cluster with other " +
-                "options: " + String.join(", ", differences) + "; create it here with --subnet " + existing.subnet() +
-                " (and no conflicting -o vni, -o encrypted, --gateway, --internal)");
-        }
-    }
-
-    /**
-     * Removes this host's Docker attachment. @return true when the network should go now: it was created through
-     * Docker, no host maps a Docker network to it any more and no host has an endpoint on it.
-     */
+    /** {@link OverlayDefinitions#detachDocker}. @return whether the network may go now. */
     public boolean detachDocker(final String networkId)
     {
-        kv.txn(List.of(), List.of(new ClusterKv.Delete(ClusterKeys.dockerAttachment(networkId, hostId))));
-        requestReconcile();
-        final ClusterState s = read();
-        return s.network(networkId).isPresent() && s.createdThroughDocker(networkId) &&
-            s.dockerAttachments(networkId).isEmpty() && s.endpoints(networkId).isEmpty();
+        return definitions.detachDocker(networkId);
     }
 
-    private OverlayNetwork define(final Definition def, final String id, final Collection<Cidr> localTaken,
-        final List<ClusterKv.Op> extraOps)
-    {
-        if (def.encrypted() && tunnels.hasUnderlay() && kv instanceof LocalKv)
-        {
-            throw JvsException.invalid("-o encrypted needs --etcd: the network's keys are shared and rotated " +
-                "through etcd, and with static --peers only there is no way to agree on them");
-        }
-        if (def.vni() != null && (def.vni() < 1 || def.vni() > MAX_VNI))
-        {
-            throw JvsException.invalid("vni " + def.vni() + " is out of range 1.." + MAX_VNI);
-        }
-        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
-        {
-            final ClusterState s = read();
-            if (s.networkByName(def.name()).isPresent())
-            {
-                throw JvsException.conflict("network with name " + def.name() + " already exists");
-            }
-            final Set<Integer> vnis = new HashSet<>();
-            s.networks().values().forEach(n -> vnis.add(n.vni()));
-            final int vni;
-            if (def.vni() != null)
-            {
-                if (vnis.contains(def.vni()))
-                {
-                    throw JvsException.conflict("vni " + def.vni() + " is used by network " + s.networks().values()
-                        .stream().filter(n -> n.vni() == def.vni()).findFirst().map(OverlayNetwork::name).orElse("?"));
-                }
-                vni = def.vni();
-            }
-            else
-            {
-                int v = FIRST_VNI;
-                while (vnis.contains(v))
-                {
-                    v++;
-                }
-                if (v > MAX_VNI)
-                {
-                    throw JvsException.conflict("no free VNI");
-                }
-                vni = v;
-            }
-            final List<Cidr> taken = new ArrayList<>(localTaken);
-            final Cidr subnet;
-            if (def.subnet() != null && !def.subnet().isEmpty())
-            {
-                subnet = Cidr.parse(def.subnet());
-                Ipam.checkUsable(subnet);
-                for (final OverlayNetwork other : s.networks().values())
-                {
-                    final Cidr o = Cidr.parse(other.subnet());
-                    if (o.overlaps(subnet))
-                    {
-                        throw JvsException.conflict("subnet " + subnet + " overlaps with network " + other.name() +
-                            " (" + o + ")");
-                    }
-                }
-                if (SubnetPool.overlapsAny(subnet, localTaken))
-                {
-                    throw JvsException.conflict("subnet " + subnet + " overlaps with a network or route of this host");
-                }
-            }
-            else
-            {
-                if (def.gateway() != null && !def.gateway().isEmpty())
-                {
-                    throw JvsException.invalid("--gateway needs --subnet: the gateway must be in a subnet you choose");
-                }
-                s.networks().values().forEach(n -> taken.add(Cidr.parse(n.subnet())));
-                subnet = new SubnetPool(DEFAULT_POOL, SubnetPool.DEFAULT_PREFIX).next(taken);
-            }
-            final int gateway = def.gateway() != null && !def.gateway().isEmpty() ?
-                Ipv4.parse(def.gateway()) : Ipam.defaultGateway(subnet);
-            Ipam.checkGateway(subnet, gateway);
-            final OverlayNetwork network = new OverlayNetwork(id, def.name(), subnet.toString(), Ipv4.format(gateway),
-                vni, def.internal(), def.encrypted(), Instant.now().toString(), hostId);
-            final List<ClusterKv.Op> ops = new ArrayList<>(List.of(
-                new ClusterKv.Put(ClusterKeys.CATALOG, id, ClusterKv.NO_LEASE),
-                new ClusterKv.Put(ClusterKeys.network(id), json(network), ClusterKv.NO_LEASE)));
-            if (def.encrypted())
-            {
-                // In the same transaction: no host ever sees the encrypted network without its key.
-                ops.add(new ClusterKv.Put(ClusterKeys.keys(id), json(NetworkKeys.first(id)), ClusterKv.NO_LEASE));
-            }
-            ops.addAll(extraOps);
-            if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.CATALOG, s.catalogRevision()),
-                    ClusterKv.Cmp.absent(ClusterKeys.network(id))), ops))
-            {
-                requestReconcile();
-                return network;
-            }
-        }
-        throw JvsException.conflict("network " + def.name() + " not created: the cluster catalog kept changing (" +
-            TXN_ATTEMPTS + " attempts)");
-    }
-
-    /** Removes a network from the cluster; refused while any host has an endpoint on it. */
+    /** {@link OverlayDefinitions#undefine}: refused while any host has endpoints on it. */
     public void undefine(final String networkId)
     {
-        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
-        {
-            final ClusterState s = read();
-            final OverlayNetwork network = s.network(networkId).orElse(null);
-            if (network == null)
-            {
-                return; // already gone (removed from another host)
-            }
-            final List<EndpointRecord> endpoints = s.endpoints(networkId);
-            if (!endpoints.isEmpty())
-            {
-                throw JvsException.conflict("error while removing network: network " + network.name() + " id " +
-                    networkId.substring(0, 12) + " has active endpoints (" + String.join(", ",
-                    endpoints.stream().map(e -> e.sandbox() + "@" + e.host()).toList()) + ")");
-            }
-            final Map<String, String> docker = s.dockerAttachments(networkId);
-            if (!docker.isEmpty())
-            {
-                throw JvsException.conflict("error while removing network: network " + network.name() + " is used " +
-                    "by Docker networks on hosts " + String.join(", ", docker.keySet()) + ": remove them there " +
-                    "with `docker network rm`");
-            }
-            if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.CATALOG, s.catalogRevision()),
-                    new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
-                List.of(new ClusterKv.Put(ClusterKeys.CATALOG, networkId, ClusterKv.NO_LEASE),
-                    new ClusterKv.Delete(ClusterKeys.network(networkId)),
-                    new ClusterKv.Delete(ClusterKeys.keys(networkId)),
-                    new ClusterKv.Delete(ClusterKeys.dockerOrigin(networkId)))))
-            {
-                requestReconcile();
-                return;
-            }
-        }
-        throw JvsException.conflict("network " + networkId + " not removed: the cluster catalog kept changing");
+        definitions.undefine(networkId);
     }
 
-    /**
-     * Publishes a new key for an encrypted network: every host accepts it at once and seals with it from
-     * {@link NetworkKeys#SWITCH_DELAY_MILLIS} on; the previous key is retired {@link NetworkKeys#GRACE_MILLIS} later.
-     *
-     * @param ifOlderThanMillis rotate only if the newest key started sealing at least this long ago (0: always).
-     * @return the new key record, or null when {@code ifOlderThanMillis} said no.
-     */
+    /** {@link OverlayDefinitions#rotateKey}. */
     public NetworkKeys rotateKey(final String networkId, final long ifOlderThanMillis)
     {
-        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
-        {
-            final ClusterState s = read();
-            final OverlayNetwork network = s.network(networkId).orElseThrow(() ->
-                JvsException.notFound("overlay network " + networkId + " does not exist in the cluster"));
-            if (!network.encrypted())
-            {
-                throw JvsException.invalid("network " + network.name() + " is not encrypted (-o encrypted)");
-            }
-            final NetworkKeys current = s.keys(networkId).orElseGet(() -> new NetworkKeys(networkId, List.of()));
-            final long now = System.currentTimeMillis();
-            if (ifOlderThanMillis > 0 && now - current.newestActiveFrom() < ifOlderThanMillis)
-            {
-                return null;
-            }
-            final NetworkKeys next = current.rotate(now);
-            if (kv.txn(List.of(new ClusterKv.Cmp(ClusterKeys.keys(networkId), s.keysRevision(networkId)),
-                    new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
-                List.of(new ClusterKv.Put(ClusterKeys.keys(networkId), json(next), ClusterKv.NO_LEASE))))
-            {
-                requestReconcile();
-                return next;
-            }
-        }
-        throw JvsException.conflict("key of network " + networkId + " not rotated: the cluster kept changing");
+        return definitions.rotateKey(networkId, ifOlderThanMillis);
     }
 
     // ----------------------------------------------------------------------------------------------- addresses
@@ -576,208 +334,46 @@ public final class OverlayControl implements AutoCloseable
      * Allocates the lowest address of the network that no host uses (not the gateway), records it with the
      * sandbox's name, MAC and this host's VTEP under this host's lease. @return the address.
      */
-    public int allocate(final String networkId, final String sandbox, final java.util.function.IntFunction<String> mac)
+    public int allocate(final String networkId, final String sandbox, final IntFunction<String> mac)
     {
-        return allocate(networkId, sandbox, mac, 0, a -> false);
+        return addresses.allocate(networkId, sandbox, mac, 0, a -> false);
     }
 
-    /**
-     * As {@link #allocate(String, String, java.util.function.IntFunction)}, for Docker's IPAM: {@code requested}
-     * (0: the lowest free) and never an address {@code avoid} names (addresses this host's Docker still holds,
-     * whose keys went with their endpoints before Docker released them).
-     */
-    public int allocate(final String networkId, final String sandbox, final java.util.function.IntFunction<String> mac,
-        final int requested, final java.util.function.IntPredicate avoid)
+    /** {@link OverlayAddresses#allocate}: for Docker's IPAM, a requested address and addresses to avoid. */
+    public int allocate(final String networkId, final String sandbox, final IntFunction<String> mac,
+        final int requested, final IntPredicate avoid)
     {
-        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
-        {
-            final ClusterState s = read();
-            final OverlayNetwork network = s.network(networkId).orElseThrow(() ->
-                JvsException.notFound("overlay network " + networkId + " no longer exists in the cluster"));
-            final Cidr subnet = Cidr.parse(network.subnet());
-            final Ipam ipam = new Ipam(subnet, Ipv4.parse(network.gateway()));
-            for (final EndpointRecord e : s.endpoints(networkId))
-            {
-                final int used = Ipv4.parse(e.address());
-                if (subnet.contains(used) && !ipam.isAllocated(used) && used != ipam.gateway())
-                {
-                    ipam.reserve(used);
-                }
-            }
-            final int address;
-            if (requested != 0)
-            {
-                if (!subnet.contains(requested) || requested == subnet.network() || requested == subnet.broadcast() ||
-                    requested == ipam.gateway())
-                {
-                    throw JvsException.invalid("address " + Ipv4.format(requested) + " cannot be assigned on " +
-                        "network " + network.name() + " (" + subnet + ", gateway " + network.gateway() + ")");
-                }
-                if (ipam.isAllocated(requested) || avoid.test(requested))
-                {
-                    throw JvsException.conflict("address " + Ipv4.format(requested) + " is already in use on " +
-                        "network " + network.name());
-                }
-                address = requested;
-            }
-            else
-            {
-                for (int skip = 0; skip < subnet.size(); skip++)
-                {
-                    final int candidate = subnet.network() + skip;
-                    if (avoid.test(candidate) && subnet.contains(candidate) && !ipam.isAllocated(candidate) &&
-                        candidate != ipam.gateway() && candidate != subnet.network() && candidate != subnet.broadcast())
-                    {
-                        ipam.reserve(candidate);
-                    }
-                }
-                address = ipam.allocate();
-            }
-            final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
-            final String value = json(new EndpointRecord(networkId, sandbox, Ipv4.format(address),
-                mac.apply(address), hostId));
-            // Rewriting the network key bumps its revision: a remove that read "no endpoints" before this fails.
-            if (kv.txn(List.of(ClusterKv.Cmp.absent(key),
-                    new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
-                List.of(new ClusterKv.Put(key, value, lease),
-                    new ClusterKv.Put(ClusterKeys.network(networkId), json(network), ClusterKv.NO_LEASE))))
-            {
-                synchronized (ownEndpoints)
-                {
-                    ownEndpoints.put(key, value);
-                }
-                requestReconcile();
-                return address;
-            }
-        }
-        throw JvsException.conflict("no address allocated on network " + networkId + ": the cluster kept changing");
+        return addresses.allocate(networkId, sandbox, mac, requested, avoid);
     }
 
     /** Frees an address this host allocated. */
     public void release(final String networkId, final int address)
     {
-        final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
-        synchronized (ownEndpoints)
-        {
-            ownEndpoints.remove(key);
-        }
-        kv.txn(List.of(), List.of(new ClusterKv.Delete(key)));
-        requestReconcile();
+        addresses.release(networkId, address);
     }
 
-    /**
-     * Frees an address only if this host still holds it for {@code sandbox} (Docker's IPAM releases addresses after
-     * the endpoint went, and by then another host or sandbox may hold the address).
-     */
+    /** {@link OverlayAddresses#releaseIfHeld}. */
     public void releaseIfHeld(final String networkId, final int address, final String sandbox)
     {
-        final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
-        final ClusterKv.Entry held = kv.range(key).entries().stream().filter(e -> e.key().equals(key)).findFirst()
-            .orElse(null);
-        if (held == null)
-        {
-            return;
-        }
-        final EndpointRecord record;
-        try
-        {
-            record = ClusterState.JSON.readValue(held.value(), EndpointRecord.class);
-        }
-        catch (final JsonProcessingException ex)
-        {
-            return;
-        }
-        if (hostId.equals(record.host()) && sandbox.equals(record.sandbox()) &&
-            kv.txn(List.of(new ClusterKv.Cmp(key, held.modRevision())), List.of(new ClusterKv.Delete(key))))
-        {
-            synchronized (ownEndpoints)
-            {
-                ownEndpoints.remove(key);
-            }
-            requestReconcile();
-        }
+        addresses.releaseIfHeld(networkId, address, sandbox);
     }
 
     /** Endpoint keys of a previous daemon of this host not claimed back yet (key -> record), for the restore. */
     public Map<String, String> inherited()
     {
-        synchronized (ownEndpoints)
-        {
-            return Map.copyOf(inherited);
-        }
+        return addresses.inherited();
     }
 
-    /**
-     * Claims an address back for an endpoint a previous daemon of this host made (restart): the inherited key if it
-     * is still there (already under this lease), else the address again if no host took it meanwhile (the old lease
-     * expired before this daemon joined). The record is rewritten with {@code sandbox} and {@code mac}.
-     *
-     * @return false if another host holds the address now (the endpoint cannot come back with it).
-     */
+    /** {@link OverlayAddresses#reclaim}. @return false if another host holds the address now. */
     public boolean reclaim(final String networkId, final String sandbox, final int address, final String mac)
     {
-        final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
-        final String value = json(new EndpointRecord(networkId, sandbox, Ipv4.format(address), mac, hostId));
-        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++)
-        {
-            final ClusterState s = read();
-            final OverlayNetwork network = s.network(networkId).orElse(null);
-            if (network == null)
-            {
-                return false;
-            }
-            final ClusterKv.Snapshot current = kv.range(key);
-            final ClusterKv.Entry held = current.entries().stream().filter(e -> e.key().equals(key)).findFirst()
-                .orElse(null);
-            if (held != null && !hostId.equals(endpointHost(held)))
-            {
-                return false;
-            }
-            // Absent, or ours: written under this lease; the network key is rewritten as allocate does.
-            if (kv.txn(List.of(new ClusterKv.Cmp(key, held == null ? 0 : held.modRevision()),
-                    new ClusterKv.Cmp(ClusterKeys.network(networkId), s.networkRevision(networkId))),
-                List.of(new ClusterKv.Put(key, value, lease),
-                    new ClusterKv.Put(ClusterKeys.network(networkId), json(network), ClusterKv.NO_LEASE))))
-            {
-                synchronized (ownEndpoints)
-                {
-                    inherited.remove(key);
-                    ownEndpoints.put(key, value);
-                }
-                requestReconcile();
-                return true;
-            }
-        }
-        throw JvsException.conflict("address " + Ipv4.format(address) + " on network " + networkId +
-            " not claimed back: the cluster kept changing");
+        return addresses.reclaim(networkId, sandbox, address, mac);
     }
 
     /** Deletes the inherited keys no endpoint claimed back (their sandboxes or veths did not survive the restart). */
     public List<String> releaseUnclaimed()
     {
-        final Map<String, String> left;
-        synchronized (ownEndpoints)
-        {
-            left = new LinkedHashMap<>(inherited);
-            inherited.clear();
-        }
-        final List<String> released = new ArrayList<>();
-        for (final Map.Entry<String, String> e : left.entrySet())
-        {
-            final ClusterKv.Entry held = kv.range(e.getKey()).entries().stream()
-                .filter(x -> x.key().equals(e.getKey())).findFirst().orElse(null);
-            if (held != null && hostId.equals(endpointHost(held)) &&
-                kv.txn(List.of(new ClusterKv.Cmp(e.getKey(), held.modRevision())),
-                    List.of(new ClusterKv.Delete(e.getKey()))))
-            {
-                released.add(e.getKey());
-            }
-        }
-        if (!released.isEmpty())
-        {
-            requestReconcile();
-        }
-        return released;
+        return addresses.releaseUnclaimed();
     }
 
     // --------------------------------------------------------------------------------------------- background
@@ -922,12 +518,7 @@ public final class OverlayControl implements AutoCloseable
                     kv.describe() + "): joining again");
                 lease = kv.grantLease(settings.leaseTtlSeconds());
                 registerHost();
-                final Map<String, String> mine;
-                synchronized (ownEndpoints)
-                {
-                    mine = new LinkedHashMap<>(ownEndpoints);
-                }
-                for (final Map.Entry<String, String> e : mine.entrySet())
+                for (final Map.Entry<String, String> e : addresses.own().entrySet())
                 {
                     if (!kv.txn(List.of(ClusterKv.Cmp.absent(e.getKey())),
                         List.of(new ClusterKv.Put(e.getKey(), e.getValue(), lease))))
@@ -1004,14 +595,7 @@ public final class OverlayControl implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            if (failure == null)
-            {
-                failure = ex;
-            }
-            else
-            {
-                failure.addSuppressed(ex);
-            }
+            failure = Failures.collect(failure, ex);
         }
         if (failure != null)
         {

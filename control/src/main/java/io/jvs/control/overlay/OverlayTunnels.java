@@ -1,5 +1,6 @@
 package io.jvs.control.overlay;
 
+import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.vxlan.GcmProvider;
@@ -199,7 +200,7 @@ public final class OverlayTunnels
                 {
                     final String ip = e.address().contains("/") ? e.address().substring(0, e.address().indexOf('/')) :
                         e.address();
-                    entries.put(Ipv4.parse(ip), new long[] {parseMac(e.mac()), Ipv4.parse(e.host()) & 0xFFFF_FFFFL});
+                    entries.put(Ipv4.parse(ip), new long[] {MacAddress.parse(e.mac()), Ipv4.parse(e.host()) & 0xFFFF_FFFFL});
                 }
                 catch (final RuntimeException ignored)
                 {
@@ -225,16 +226,6 @@ public final class OverlayTunnels
         {
             port.setKeys(installed == null ? 0 : installed.sealingId(), installed == null ? Map.of() : installed.keys());
         }
-    }
-
-    private static long parseMac(final String mac)
-    {
-        final String hex = mac.replace(":", "");
-        if (hex.length() != 12)
-        {
-            throw new IllegalArgumentException("mac " + mac);
-        }
-        return Long.parseLong(hex, 16);
     }
 
     public synchronized List<String> peers()

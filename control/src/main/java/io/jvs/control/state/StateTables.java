@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

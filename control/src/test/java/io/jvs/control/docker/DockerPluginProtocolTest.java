@@ -3,7 +3,7 @@ package io.jvs.control.docker;
 import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jvs.control.Daemon;
+import io.jvs.control.daemon.Daemon;
 import io.jvs.control.api.ApiClient;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.IpTool;
@@ -284,8 +284,8 @@ class DockerPluginProtocolTest
         assertEquals("invalid MAC address \"zz\"", docker.call("NetworkDriver.CreateEndpoint",
             endpointBody(networkId, newId(), pool.replace(".0/", ".5/"), "zz")).err());
 
-        final io.jvs.control.JvsException cliRemove = org.junit.jupiter.api.Assertions.assertThrows(
-            io.jvs.control.JvsException.class, () -> jvs.removeNetwork(networkId));
+        final io.jvs.control.common.JvsException cliRemove = org.junit.jupiter.api.Assertions.assertThrows(
+            io.jvs.control.common.JvsException.class, () -> jvs.removeNetwork(networkId));
         assertTrue(cliRemove.getMessage().contains("was created by Docker"), cliRemove.getMessage());
         assertFalse(jvs.pruneNetworks().contains(networkId.substring(0, 12)), "prune leaves Docker's networks alone");
 

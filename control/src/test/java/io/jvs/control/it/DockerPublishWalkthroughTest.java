@@ -2,7 +2,7 @@ package io.jvs.control.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jvs.control.HostPortChooser;
+import io.jvs.control.publish.HostPortChooser;
 import io.jvs.control.cli.Main;
 import io.jvs.control.netns.Command;
 import io.jvs.control.testing.OutsideWire;

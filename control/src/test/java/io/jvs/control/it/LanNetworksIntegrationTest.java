@@ -2,7 +2,7 @@ package io.jvs.control.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jvs.control.Daemon;
+import io.jvs.control.daemon.Daemon;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;

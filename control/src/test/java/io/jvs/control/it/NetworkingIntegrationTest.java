@@ -4,7 +4,7 @@ import io.jvs.control.testing.InProcessCli;
 import io.jvs.control.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jvs.control.Daemon;
+import io.jvs.control.daemon.Daemon;
 import io.jvs.control.cli.Main;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.fabric.JvsFabric;

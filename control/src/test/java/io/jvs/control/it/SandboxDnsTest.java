@@ -1,6 +1,6 @@
 package io.jvs.control.it;
 
-import io.jvs.control.Daemon;
+import io.jvs.control.daemon.Daemon;
 import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.Command;
 import io.jvs.control.testing.InProcessCli;

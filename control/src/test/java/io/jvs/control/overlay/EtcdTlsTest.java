@@ -1,6 +1,6 @@
 package io.jvs.control.overlay;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.testing.TempDirs;
 import io.jvs.control.testing.TestCertificates;

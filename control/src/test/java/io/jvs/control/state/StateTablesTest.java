@@ -1,7 +1,7 @@
 package io.jvs.control.state;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

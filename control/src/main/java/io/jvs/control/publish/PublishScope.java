@@ -1,6 +1,6 @@
-package io.jvs.control.fabric;
+package io.jvs.control.publish;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Ipv4;
 
 import java.io.IOException;

@@ -1,4 +1,6 @@
-package io.jvs.control;
+package io.jvs.control.publish;
+
+import io.jvs.control.common.JvsException;
 
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;

@@ -1,7 +1,7 @@
-package io.jvs.control.fabric;
+package io.jvs.control.publish;
 
-import io.jvs.control.JvsException;
-import io.jvs.control.SelectorThreads;
+import io.jvs.control.common.JvsException;
+import io.jvs.control.common.SelectorThreads;
 import io.jvs.control.ipam.Ipv4;
 
 import java.io.IOException;

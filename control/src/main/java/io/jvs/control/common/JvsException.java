@@ -1,4 +1,4 @@
-package io.jvs.control;
+package io.jvs.control.common;
 
 /**
  * A request jvs refuses or could not carry out. The message is one line meant for a person; the kind maps to an

@@ -1,4 +1,4 @@
-package io.jvs.control;
+package io.jvs.control.daemon;
 
 import io.jvs.control.api.ApiClient;
 import io.jvs.control.api.JvsApi;
@@ -13,6 +13,10 @@ import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.ipam.SubnetPool;
 import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.HostsFiles;
+import io.jvs.control.network.NetworkService;
+import io.jvs.control.network.RestoreReport;
+import io.jvs.control.common.Failures;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.netns.IpTool;
 import io.jvs.control.state.JournaledNetworkStore;
 import io.jvs.control.state.StateTables;
@@ -95,7 +99,7 @@ public final class Daemon implements AutoCloseable
     private final DockerDriver dockerDriver;
     private final DockerIpam dockerIpam;
     private final List<String> adopted;
-    private final NetworkService.RestoreReport restored;
+    private final RestoreReport restored;
     private final OverlayRuntime overlay;
     private final SandboxDns dns;
     private boolean closed;
@@ -282,7 +286,7 @@ public final class Daemon implements AutoCloseable
     }
 
     /** What the start found in the state directory and re-attached. */
-    public NetworkService.RestoreReport restored()
+    public RestoreReport restored()
     {
         return restored;
     }
@@ -295,7 +299,6 @@ public final class Daemon implements AutoCloseable
             return;
         }
         closed = true;
-        RuntimeException failure = null;
         final List<Runnable> steps = new ArrayList<>();
         if (pluginServer != null)
         {
@@ -307,28 +310,7 @@ public final class Daemon implements AutoCloseable
         {
             steps.add(dns::close);
         }
-        for (final Runnable step : steps)
-        {
-            try
-            {
-                step.run();
-            }
-            catch (final RuntimeException ex)
-            {
-                if (failure == null)
-                {
-                    failure = ex;
-                }
-                else
-                {
-                    failure.addSuppressed(ex);
-                }
-            }
-        }
-        if (failure != null)
-        {
-            throw failure;
-        }
+        Failures.runAll(steps);
     }
 
     /** What start has built so far, so a failure can undo exactly that. */
@@ -342,7 +324,7 @@ public final class Daemon implements AutoCloseable
         DockerDriver dockerDriver;
         DockerIpam dockerIpam;
         List<String> adopted = List.of();
-        NetworkService.RestoreReport restored;
+        RestoreReport restored;
         OverlayRuntime overlay;
         SandboxDns dns;
     }

@@ -1,4 +1,4 @@
-package io.jvs.control;
+package io.jvs.control.common;
 
 import java.nio.channels.Selector;
 

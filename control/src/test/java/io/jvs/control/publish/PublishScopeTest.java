@@ -1,6 +1,6 @@
-package io.jvs.control.fabric;
+package io.jvs.control.publish;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

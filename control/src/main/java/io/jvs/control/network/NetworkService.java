@@ -1,0 +1,793 @@
+package io.jvs.control.network;
+
+import io.jvs.control.common.Failures;
+import io.jvs.control.common.JvsException;
+import io.jvs.control.fabric.Fabric;
+import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipam;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.ipam.SubnetPool;
+import io.jvs.control.lan.LanNetworks;
+import io.jvs.control.lan.LanSpec;
+import io.jvs.control.netns.HostsFiles;
+import io.jvs.control.netns.IpTool;
+import io.jvs.control.overlay.EndpointRecord;
+import io.jvs.control.overlay.OverlayControl;
+import io.jvs.control.publish.PortMapping;
+import io.jvs.control.publish.Publication;
+import io.jvs.control.state.Endpoint;
+import io.jvs.control.state.Network;
+import io.jvs.control.state.NetworkStore;
+import io.jvs.control.state.Sandbox;
+import io.jvs.dataplane.nat.NatEntry;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The control plane: networks, sandboxes and the endpoints between them, kept consistent across the store, the
+ * kernel (namespaces, veths, addresses, routes, hosts files) and the switch. What differs between kinds of network
+ * is in their {@link NetworkDriver}; this class validates, allocates addresses, makes the veths, journals, and undoes.
+ * <p>
+ * Every request is validated completely before anything changes; a kernel or switch step that fails later undoes
+ * the steps before it, so a refused request leaves everything as it was. One lock (this object's monitor) serialises
+ * requests: this is the slow path, a few kernel calls per request.
+ */
+public final class NetworkService implements AutoCloseable
+{
+    private static final String PREDEFINED_BRIDGE = "bridge";
+
+    private final NetworkStore store;
+    private final NetworkTable table;
+    private final Fabric fabric;
+    private final IpTool ip;
+    private final HostsFiles hosts;
+    private final SubnetPool pool;
+    private final LanNetworks lan;
+    private final Naming naming;
+    private final PeerNames peerNames;
+    private final EndpointPublisher publisher;
+    /** Driver name -> its kind of network; overlay joins once {@link #enableOverlay} ran. */
+    private final Map<String, NetworkDriver> drivers = new HashMap<>();
+    /** Null until {@link #enableOverlay}: then {@code -d overlay} networks span the hosts of the cluster. */
+    private OverlayDriver overlay;
+    private boolean closed;
+
+    public NetworkService(
+        final NetworkStore store, final Fabric fabric, final IpTool ip, final HostsFiles hosts, final SubnetPool pool)
+    {
+        this.store = store;
+        this.table = new NetworkTable(store);
+        this.fabric = fabric;
+        this.ip = ip;
+        this.hosts = hosts;
+        this.pool = pool;
+        this.lan = new LanNetworks(fabric, ip);
+        this.naming = new Naming(ip);
+        this.peerNames = new PeerNames(store, hosts, this::remoteEndpoints);
+        this.publisher = new EndpointPublisher(store, fabric);
+        final BridgeDriver bridge = new BridgeDriver(fabric);
+        final LanDriver lanDriver = new LanDriver(fabric, lan);
+        final NoNetworkDriver none = new NoNetworkDriver();
+        drivers.put(Network.DRIVER_BRIDGE, bridge);
+        drivers.put(Network.DRIVER_DOCKER, bridge);
+        drivers.put(Network.DRIVER_HOST, none);
+        drivers.put(Network.DRIVER_NULL, none);
+        drivers.put(LanSpec.DRIVER_MACVLAN, lanDriver);
+        drivers.put(LanSpec.DRIVER_IPVLAN, lanDriver);
+    }
+
+    /** Creates the predefined networks {@code bridge}, {@code host} and {@code none} as Docker has them. */
+    public synchronized void createPredefinedNetworks()
+    {
+        final List<Cidr> taken = table.subnetsTaken(ip.hostRoutes(), n -> true);
+        final Cidr subnet = SubnetPool.overlapsAny(SubnetPool.DEFAULT_BRIDGE, taken) ?
+            pool.next(taken) : SubnetPool.DEFAULT_BRIDGE;
+        final Instant now = Instant.now();
+        table.put(driver(Network.DRIVER_BRIDGE).install(new Network(naming.newId(), PREDEFINED_BRIDGE,
+            Network.DRIVER_BRIDGE, false, subnet, Ipam.defaultGateway(subnet), true, now, 0)));
+        table.put(new Network(naming.newId(), "host", Network.DRIVER_HOST, false, null, 0, true, now, 0));
+        table.put(new Network(naming.newId(), "none", Network.DRIVER_NULL, false, null, 0, true, now, 0));
+    }
+
+    /** Takes over namespaces a previous daemon created (their hosts files carry jvs's mark); they have no endpoints. */
+    public synchronized List<String> adoptSandboxes()
+    {
+        final List<String> adopted = new ArrayList<>();
+        for (final String name : ip.namespaces())
+        {
+            if (Naming.isValidName(name) && store.sandbox(name).isEmpty() && hosts.isOurs(name))
+            {
+                store.putSandbox(new Sandbox(name, Instant.now()));
+                hosts.write(name, List.of());
+                adopted.add(name);
+            }
+        }
+        return adopted;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- networks
+
+    public synchronized List<NetworkViews.NetworkDetails> networks()
+    {
+        return store.networks().stream().map(n -> NetworkViews.details(store, n)).toList();
+    }
+
+    public synchronized NetworkViews.NetworkDetails network(final String ref)
+    {
+        return NetworkViews.details(store, table.resolve(ref));
+    }
+
+    /**
+     * Creates a network. The request's driver options ({@code -o key[=value]}) go to its driver: overlay
+     * {@code vni=N}, {@code encrypted}; macvlan/ipvlan {@code parent=IFACE[.VLAN]}, {@code macvlan_mode},
+     * {@code ipvlan_mode}; the bridge driver takes none.
+     */
+    public synchronized Network createNetwork(final CreateNetworkRequest request)
+    {
+        checkOpen();
+        Naming.checkName("network", request.name());
+        final String driver = request.driver() == null || request.driver().isEmpty() ?
+            Network.DRIVER_BRIDGE : request.driver();
+        final CreateNetworkRequest normalized = new CreateNetworkRequest(request.name(), driver, request.subnet(),
+            request.gateway(), request.internal(), request.options() == null ? Map.of() : request.options(),
+            request.ipRange(), request.auxAddresses());
+        if (Network.DRIVER_OVERLAY.equals(driver))
+        {
+            return overlayDriver().create(normalized);
+        }
+        if (Network.DRIVER_DOCKER.equals(driver) || !drivers.containsKey(driver))
+        {
+            throw JvsException.invalid("driver \"" + driver + "\" is not supported: jvs networks use the bridge, " +
+                "macvlan, ipvlan or overlay driver");
+        }
+        return create(normalized, naming.newId());
+    }
+
+    /**
+     * A network a container runtime owns (Docker, through the remote driver): its id is the runtime's, and only
+     * {@link #removeRuntimeNetwork} removes it.
+     */
+    public synchronized Network createRuntimeNetwork(final String id, final CreateNetworkRequest request)
+    {
+        checkOpen();
+        if (store.network(id).isPresent())
+        {
+            throw JvsException.conflict("network " + id + " already exists");
+        }
+        return create(request, id);
+    }
+
+    /** A bridge, runtime or macvlan/ipvlan network: a bridge domain of this host's switch. */
+    private Network create(final CreateNetworkRequest request, final String id)
+    {
+        if (table.byName(request.name()).isPresent())
+        {
+            throw JvsException.conflict("network with name " + request.name() + " already exists");
+        }
+        final NetworkDriver driver = driver(request.driver());
+        final Map<String, String> options = driver.checkOptions(request);
+        final boolean hasGateway = request.gateway() != null && !request.gateway().isEmpty();
+        final Cidr subnet;
+        if (request.subnet() != null && !request.subnet().isEmpty())
+        {
+            subnet = Cidr.parse(request.subnet());
+            Ipam.checkUsable(subnet);
+            for (final Network other : store.networks())
+            {
+                if (other.subnet() != null && other.subnet().overlaps(subnet))
+                {
+                    throw JvsException.conflict("subnet " + subnet + " overlaps with network " + other.name() +
+                        " (" + other.subnet() + ")");
+                }
+            }
+        }
+        else
+        {
+            if (hasGateway)
+            {
+                throw JvsException.invalid("--gateway needs --subnet: the gateway must be in a subnet you choose");
+            }
+            subnet = pool.next(table.subnetsTaken(ip.hostRoutes(), n -> true));
+        }
+        final int gateway = hasGateway ? Ipv4.parse(request.gateway()) : Ipam.defaultGateway(subnet);
+        final Cidr range = request.ipRange() == null || request.ipRange().isEmpty() ? null :
+            Cidr.parse(request.ipRange());
+        final Map<String, String> aux = request.auxAddresses() == null ? Map.of() : request.auxAddresses();
+        final Ipam ipam = NetworkTable.newIpam(subnet, gateway, range, aux);
+        final Network network = driver.install(new Network(id, request.name(), request.driver(), request.internal(),
+            subnet, gateway, false, Instant.now(), 0, options, range, aux));
+        table.put(network, ipam);
+        return network;
+    }
+
+    /** Removes one network; refused for predefined networks, runtime networks and networks with endpoints. */
+    public synchronized Network removeNetwork(final String ref)
+    {
+        checkOpen();
+        final Network network = table.resolve(ref);
+        if (network.predefined())
+        {
+            throw JvsException.forbidden(network.name() + " is a pre-defined network and cannot be removed");
+        }
+        if (network.ownedByDocker())
+        {
+            throw JvsException.forbidden("network " + network.name() + " was created by Docker: remove it with " +
+                "`docker network rm`");
+        }
+        return remove(network);
+    }
+
+    /** Removes a network a container runtime created; refused while it has endpoints. */
+    public synchronized Network removeRuntimeNetwork(final String id)
+    {
+        checkOpen();
+        final Network network = store.network(id).filter(Network::ownedByDocker).orElseThrow(() ->
+            JvsException.notFound("network " + id + " not found"));
+        return remove(network);
+    }
+
+    private Network remove(final Network network)
+    {
+        final List<Endpoint> endpoints = store.endpointsOfNetwork(network.id());
+        if (!endpoints.isEmpty())
+        {
+            throw JvsException.conflict("error while removing network: network " + network.name() + " id " +
+                network.shortId() + " has active endpoints (" + String.join(", ",
+                endpoints.stream().map(Endpoint::sandbox).toList()) + ")");
+        }
+        driverOf(network).uninstall(network);
+        table.forget(network);
+        return network;
+    }
+
+    /** Removes every user network without endpoints. @return their names. */
+    public synchronized List<String> pruneNetworks()
+    {
+        checkOpen();
+        final List<String> removed = new ArrayList<>();
+        for (final Network network : store.networks())
+        {
+            if (!network.predefined() && !network.ownedByDocker() && store.endpointsOfNetwork(network.id()).isEmpty())
+            {
+                removeNetwork(network.id());
+                removed.add(network.name());
+            }
+        }
+        return removed;
+    }
+
+    /** Driver options as {@code network inspect} shows them (overlay: VNI and MTU; macvlan/ipvlan: as given). */
+    public synchronized Map<String, String> networkOptions(final Network network)
+    {
+        return driverOf(network).inspectOptions(network);
+    }
+
+    // ------------------------------------------------------------------------------------------------- endpoints
+
+    /**
+     * Connects a sandbox: veth pair, peer ethN in the sandbox with the next free address and a Docker-style MAC,
+     * default route via the gateway if the sandbox has none (not on internal networks), host end as a switch port.
+     */
+    public synchronized Endpoint connect(final String networkRef, final String sandboxName)
+    {
+        return connect(networkRef, sandboxName, List.of());
+    }
+
+    /**
+     * Connects and publishes {@code publish} to the new endpoint's address (destination NAT on the uplink address
+     * and the host port; refused on internal networks). Revoked when the endpoint goes.
+     */
+    public synchronized Endpoint connect(final String networkRef, final String sandboxName,
+        final List<PortMapping> publish)
+    {
+        checkOpen();
+        final Network network = table.resolve(networkRef);
+        final Sandbox sandbox = resolveSandbox(sandboxName);
+        publisher.check(network, publish);
+        final NetworkDriver driver = driverOf(network);
+        driver.checkConnectable(network, sandbox.name());
+        if (store.endpoint(network.id(), sandbox.name()).isPresent())
+        {
+            throw JvsException.conflict("endpoint with name " + sandbox.name() + " already exists in network " +
+                network.name());
+        }
+        if (!ip.namespaceExists(sandbox.name()))
+        {
+            throw JvsException.conflict("the network namespace of sandbox " + sandbox.name() +
+                " is gone (deleted outside jvs?): remove the sandbox with `jvs sandbox rm " + sandbox.name() + "`");
+        }
+
+        final Ipam ipam = table.ipam(network.id());
+        final int address = driver.allocateAddress(network, ipam, sandbox.name());
+        final String hostInterface;
+        final String sandboxInterface;
+        try
+        {
+            hostInterface = naming.newHostInterfaceName();
+            sandboxInterface = naming.nextSandboxInterface(sandbox.name());
+        }
+        catch (final RuntimeException ex)
+        {
+            driver.releaseAddress(network, ipam, address);
+            throw ex;
+        }
+        final String mac = Ipv4.dockerMac(address);
+        final int prefix = network.subnet().prefix();
+        boolean linkCreated = false;
+        int portId = 0;
+        Endpoint endpoint = null;
+        try
+        {
+            ip.createVeth(hostInterface, sandboxInterface, mac, sandbox.name());
+            linkCreated = true;
+            final int mtu = driver.linkMtu(network, 0);
+            if (mtu > 0)
+            {
+                ip.setMtu(sandbox.name(), sandboxInterface, mtu);
+                ip.setMtu(null, hostInterface, mtu);
+            }
+            ip.disableIpv6InNamespace(sandbox.name(), sandboxInterface);
+            ip.addAddress(sandbox.name(), sandboxInterface, Ipv4.format(address) + "/" + prefix);
+            ip.linkUp(sandbox.name(), sandboxInterface);
+            if (!network.internal() && ip.defaultRouteDevice(sandbox.name()).isEmpty())
+            {
+                ip.addDefaultRoute(sandbox.name(), Ipv4.format(network.gateway()), sandboxInterface);
+            }
+            ip.disableIpv6OnHost(hostInterface);
+            ip.linkUp(null, hostInterface);
+            portId = fabric.attach(hostInterface, network.bridgeDomainId());
+            endpoint = new Endpoint(naming.newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
+                address, prefix, portId);
+            store.putEndpoint(endpoint);
+            driver.onConnect(network, endpoint);
+            publisher.publish(network, endpoint, publish);
+            peerNames.rewrite();
+            return endpoint;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (endpoint != null)
+            {
+                final Endpoint added = endpoint;
+                Failures.runQuietly(() -> driver.onDisconnect(network, added), ex);
+                publisher.revoke(endpoint, ex);
+                store.removeEndpoint(network.id(), sandbox.name());
+                Failures.runQuietly(peerNames::rewrite, ex);
+            }
+            undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
+                ex);
+            throw ex;
+        }
+    }
+
+    public synchronized void disconnect(final String networkRef, final String sandboxName)
+    {
+        checkOpen();
+        final Network network = table.resolve(networkRef);
+        final Sandbox sandbox = resolveSandbox(sandboxName);
+        final Endpoint endpoint = store.endpoint(network.id(), sandbox.name()).orElseThrow(() ->
+            JvsException.notFound("sandbox " + sandbox.name() + " is not connected to network " + network.name()));
+        removeEndpoint(network, endpoint);
+        peerNames.rewrite();
+        restoreDefaultRoute(sandbox.name());
+    }
+
+    /**
+     * An endpoint for a container runtime that moves the interface itself (Docker): a veth pair on the host, the host
+     * end a switch port, the other end ({@link Endpoint#sandboxInterface}) left on the host, down and unaddressed,
+     * for the runtime to move into its container and configure. The address is one the runtime's IPAM chose (0:
+     * take the next free one); the MAC is the runtime's or, when null, derived from the address as Docker does.
+     *
+     * @param label the store's sandbox name for it: not a jvs sandbox, just a unique, readable key.
+     * @param mtu   both veth ends' MTU; 0 keeps the kernel default.
+     */
+    public synchronized Endpoint createRuntimeEndpoint(final String networkId, final String endpointId,
+        final String label, final int requestedAddress, final String requestedMac, final int mtu)
+    {
+        checkOpen();
+        final Network network = store.network(networkId).orElseThrow(() ->
+            JvsException.notFound("network " + networkId + " not found"));
+        if (!network.hasBridgeDomain())
+        {
+            throw JvsException.forbidden("network " + network.name() + " has no switch segment to attach to");
+        }
+        if (findEndpoint(endpointId).isPresent() || store.endpoint(network.id(), label).isPresent())
+        {
+            throw JvsException.conflict("endpoint " + endpointId + " already exists");
+        }
+        final NetworkDriver driver = driverOf(network);
+        final Ipam ipam = table.ipam(network.id());
+        final String givenMac = requestedMac == null || requestedMac.isEmpty() ? null : requestedMac;
+        final int address = driver.claimAddress(network, ipam, label, requestedAddress,
+            givenMac != null ? givenMac : Ipv4.dockerMac(requestedAddress));
+        final String mac = givenMac != null ? givenMac : Ipv4.dockerMac(address);
+        final int linkMtu = driver.linkMtu(network, mtu);
+        final String hostInterface;
+        try
+        {
+            hostInterface = naming.newHostInterfaceName();
+        }
+        catch (final RuntimeException ex)
+        {
+            driver.releaseAddress(network, ipam, address);
+            throw ex;
+        }
+        final String peerInterface = hostInterface + Naming.HOST_PEER_SUFFIX;
+        boolean linkCreated = false;
+        int portId = Endpoint.NO_PORT;
+        try
+        {
+            ip.createHostVeth(hostInterface, peerInterface, mac, linkMtu);
+            linkCreated = true;
+            ip.disableIpv6OnHost(hostInterface);
+            ip.linkUp(null, hostInterface);
+            portId = fabric.attach(hostInterface, network.bridgeDomainId());
+            final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
+                address, network.subnet().prefix(), portId);
+            store.putEndpoint(endpoint);
+            return endpoint;
+        }
+        catch (final RuntimeException ex)
+        {
+            undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
+                ex);
+            throw ex;
+        }
+    }
+
+    /** Removes an endpoint made by {@link #createRuntimeEndpoint}: port, veth pair (wherever its peer is), address. */
+    public synchronized Endpoint removeRuntimeEndpoint(final String networkId, final String endpointId)
+    {
+        checkOpen();
+        final Endpoint endpoint = findEndpoint(endpointId).filter(e -> e.networkId().equals(networkId))
+            .orElseThrow(() -> JvsException.notFound("endpoint " + endpointId + " not found in network " + networkId));
+        removeEndpoint(store.network(networkId).orElseThrow(), endpoint);
+        return endpoint;
+    }
+
+    /** The endpoint with this id (ids are unique across networks). */
+    public synchronized Optional<Endpoint> findEndpoint(final String endpointId)
+    {
+        return store.endpoints().stream().filter(e -> e.id().equals(endpointId)).findFirst();
+    }
+
+    // --------------------------------------------------------------------------------------------- published ports
+
+    /**
+     * Publishes {@code mappings} to an existing endpoint (Docker's ProgramExternalConnectivity), replacing what it
+     * published before; refused on internal networks. Journaled with the endpoint, so a restart publishes them again.
+     */
+    public synchronized List<Publication> publish(final String endpointId, final List<PortMapping> mappings)
+    {
+        checkOpen();
+        final Endpoint endpoint = findEndpoint(endpointId).orElseThrow(() ->
+            JvsException.notFound("endpoint " + endpointId + " not found"));
+        final Network network = store.network(endpoint.networkId()).orElseThrow();
+        publisher.check(network, mappings);
+        publisher.revoke(endpoint, null);
+        publisher.publish(network, endpoint, mappings);
+        return publisher.of(endpoint.id());
+    }
+
+    /** What the endpoint publishes now, host ports chosen by jvs included. */
+    public synchronized List<Publication> publications(final String endpointId)
+    {
+        return publisher.of(endpointId);
+    }
+
+    /** Revokes every port the endpoint publishes (Docker's RevokeExternalConnectivity); quiet if it has none. */
+    public synchronized void unpublish(final String endpointId)
+    {
+        checkOpen();
+        final Endpoint endpoint = findEndpoint(endpointId).orElseThrow(() ->
+            JvsException.notFound("endpoint " + endpointId + " not found"));
+        publisher.revoke(endpoint, null);
+    }
+
+    /** Every published range. */
+    public synchronized List<Publication> publications()
+    {
+        return publisher.all();
+    }
+
+    // --------------------------------------------------------------------------------------------------- restore
+
+    /**
+     * Rebuilds the kernel and switch side of a store that survived a restart ({@link NetworkRestore}), publishes the
+     * journaled ports of the endpoints that came back, and creates the predefined networks if the store has none.
+     * Overlay networks and their endpoints stay in the store for {@link #enableOverlay}.
+     */
+    public synchronized RestoreReport restore()
+    {
+        checkOpen();
+        final NetworkRestore restore = new NetworkRestore(table, fabric, ip, hosts, this::driver, this::removeEndpoint);
+        restore.rebuildNetworks();
+        restore.dropVanishedSandboxes();
+        restore.reattachEndpoints();
+        publisher.republish(this::findEndpoint, restore.dropped());
+        if (store.networks().stream().noneMatch(Network::predefined))
+        {
+            createPredefinedNetworks();
+        }
+        peerNames.rewrite();
+        return restore.report();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- overlay
+
+    /**
+     * Lets {@code -d overlay} networks span hosts: this host installs every overlay network of the cluster (a
+     * bridge domain plus the VNI's tunnel port) and follows the cluster's changes.
+     */
+    public synchronized RestoreReport enableOverlay(final OverlayControl control)
+    {
+        overlay = new OverlayDriver(control, fabric, ip, table, naming, peerNames);
+        drivers.put(Network.DRIVER_OVERLAY, overlay);
+        final RestoreReport restored = overlay.restore();
+        control.setListener(state ->
+        {
+            synchronized (this)
+            {
+                if (!closed)
+                {
+                    overlay.sync(state);
+                }
+            }
+        });
+        return restored;
+    }
+
+    public synchronized Optional<OverlayControl> overlay()
+    {
+        return Optional.ofNullable(overlay).map(OverlayDriver::control);
+    }
+
+    /** The overlay driver, for the runtime entry points that map their networks onto overlay networks. */
+    public synchronized OverlayDriver overlayDriver()
+    {
+        if (overlay == null)
+        {
+            throw JvsException.invalid("driver \"overlay\" is not enabled on this daemon");
+        }
+        return overlay;
+    }
+
+    /** {@code jvs overlay rotate-key NET}: a new key for an encrypted overlay network, in the whole cluster. */
+    public Map<String, Object> rotateOverlayKey(final String ref)
+    {
+        final Network network;
+        final OverlayDriver driver;
+        synchronized (this)
+        {
+            network = table.resolve(ref);
+            if (overlay == null)
+            {
+                throw JvsException.invalid("network " + network.name() + " is not an overlay network");
+            }
+            driver = overlay;
+        }
+        return driver.rotateKey(network); // outside the lock: a round trip to the cluster's store
+    }
+
+    /** The overlay network's endpoints on other hosts, as the cluster store lists them; empty for other networks. */
+    public synchronized List<EndpointRecord> remoteEndpointsOf(final Network network)
+    {
+        return remoteEndpoints(network.id());
+    }
+
+    private List<EndpointRecord> remoteEndpoints(final String networkId)
+    {
+        return overlay == null ? List.of() : overlay.remoteEndpoints(networkId);
+    }
+
+    // ------------------------------------------------------------------------------------------------- sandboxes
+
+    public synchronized List<NetworkViews.SandboxDetails> sandboxes()
+    {
+        return store.sandboxes().stream().map(s -> NetworkViews.details(store, s)).toList();
+    }
+
+    public synchronized NetworkViews.SandboxDetails sandbox(final String name)
+    {
+        return NetworkViews.details(store, resolveSandbox(name));
+    }
+
+    /** {@code ip netns add NAME}, lo up, hosts and resolv.conf under /etc/netns/NAME. */
+    public synchronized Sandbox createSandbox(final String name)
+    {
+        checkOpen();
+        Naming.checkName("sandbox", name);
+        if (store.sandbox(name).isPresent())
+        {
+            throw JvsException.conflict("sandbox " + name + " already exists");
+        }
+        if (ip.namespaceExists(name))
+        {
+            throw JvsException.conflict("a network namespace named " + name + " already exists (not created by jvs)");
+        }
+        boolean created = false;
+        try
+        {
+            ip.addNamespace(name);
+            created = true;
+            ip.linkUp(name, "lo");
+            hosts.create(name);
+            final Sandbox sandbox = new Sandbox(name, Instant.now());
+            store.putSandbox(sandbox);
+            peerNames.rewrite();
+            return sandbox;
+        }
+        catch (final RuntimeException ex)
+        {
+            store.removeSandbox(name);
+            Failures.runQuietly(() -> hosts.remove(name), ex);
+            if (created)
+            {
+                Failures.runQuietly(() -> ip.deleteNamespace(name), ex);
+            }
+            throw ex;
+        }
+    }
+
+    /** Disconnects the sandbox from every network, then deletes its namespace and files. */
+    public synchronized Sandbox removeSandbox(final String name)
+    {
+        checkOpen();
+        final Sandbox sandbox = resolveSandbox(name);
+        for (final Endpoint endpoint : store.endpointsOfSandbox(name))
+        {
+            removeEndpoint(store.network(endpoint.networkId()).orElseThrow(), endpoint);
+        }
+        store.removeSandbox(name);
+        peerNames.rewrite();
+        if (ip.namespaceExists(name))
+        {
+            ip.deleteNamespace(name);
+        }
+        hosts.remove(name);
+        return sandbox;
+    }
+
+    // ------------------------------------------------------------------------------------------------ visibility
+
+    public synchronized NetworkViews.Stats stats()
+    {
+        return NetworkViews.stats(store, fabric);
+    }
+
+    public synchronized List<NetworkViews.MacView> macTable()
+    {
+        return NetworkViews.macTable(store, fabric);
+    }
+
+    /** Live NAT translations. */
+    public synchronized List<NatEntry> natTable()
+    {
+        return fabric.natTable();
+    }
+
+    public synchronized Map<String, Long> routerCounters()
+    {
+        return fabric.routerCounters();
+    }
+
+    public synchronized Map<String, String> l3Summary()
+    {
+        return fabric.l3Summary();
+    }
+
+    /** The macvlan/ipvlan networks' ports and host ports (tests, diagnostics). */
+    public LanNetworks lanNetworks()
+    {
+        return lan;
+    }
+
+    /**
+     * Detaches every endpoint from the switch and leaves everything else as it is: veths, addresses, routes, hosts
+     * files and the store stay, so containers keep their interfaces and a daemon started later on the same state
+     * directory re-attaches them ({@link #restore}). The macvlan/ipvlan networks' uplinks, host ports and parent
+     * links are removed: {@link #restore} makes them again. Does not close the fabric: its owner does.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        final List<Runnable> steps = new ArrayList<>();
+        for (final Endpoint endpoint : store.endpoints())
+        {
+            if (endpoint.portId() != Endpoint.NO_PORT)
+            {
+                steps.add(() -> fabric.detach(endpoint.portId()));
+            }
+        }
+        steps.add(lan::close); // the LAN networks' uplinks, host ports and parent links are this process's
+        Failures.runAll(steps);
+    }
+
+    // --------------------------------------------------------------------------------------------------- helpers
+
+    private void removeEndpoint(final Network network, final Endpoint endpoint)
+    {
+        final NetworkDriver driver = driverOf(network);
+        driver.onDisconnect(network, endpoint);
+        publisher.revoke(endpoint, null);
+        if (endpoint.portId() != Endpoint.NO_PORT)
+        {
+            fabric.detach(endpoint.portId());
+        }
+        ip.deleteLink(endpoint.hostInterface());
+        store.removeEndpoint(network.id(), endpoint.sandbox());
+        driver.releaseAddress(network, table.ipam(network.id()), endpoint.address());
+    }
+
+    /** Undoes what an attach did so far: the switch port, the veth (its peer, address and route go along), the address. */
+    private void undoAttach(final int portId, final String hostInterface, final Runnable releaseAddress,
+        final RuntimeException failure)
+    {
+        if (portId > 0)
+        {
+            Failures.runQuietly(() -> fabric.detach(portId), failure);
+        }
+        if (hostInterface != null)
+        {
+            Failures.runQuietly(() -> ip.deleteLink(hostInterface), failure);
+        }
+        Failures.runQuietly(releaseAddress, failure);
+    }
+
+    /** After a disconnect took the default route away, Docker-like: route via another (non-internal) network. */
+    private void restoreDefaultRoute(final String sandbox)
+    {
+        if (ip.defaultRouteDevice(sandbox).isPresent())
+        {
+            return;
+        }
+        for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
+        {
+            final Network network = store.network(endpoint.networkId()).orElseThrow();
+            if (!network.internal())
+            {
+                ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
+                return;
+            }
+        }
+    }
+
+    private NetworkDriver driverOf(final Network network)
+    {
+        return driver(network.driver());
+    }
+
+    private NetworkDriver driver(final String name)
+    {
+        final NetworkDriver driver = drivers.get(name);
+        if (driver == null)
+        {
+            throw JvsException.invalid(Network.DRIVER_OVERLAY.equals(name) ?
+                "driver \"overlay\" is not enabled on this daemon" : "driver \"" + name + "\" is not supported");
+        }
+        return driver;
+    }
+
+    private Sandbox resolveSandbox(final String name)
+    {
+        return store.sandbox(name).orElseThrow(() -> JvsException.notFound("no such sandbox: " + name));
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "the daemon is shutting down");
+        }
+    }
+}
