@@ -1,5 +1,6 @@
 package io.jvs.dataplane;
 
+import io.jvs.dataplane.engine.DropReason;
 import java.util.Map;
 
 /** Counters of one port; drops are keyed by {@link DropReason#label()}. */

@@ -1,5 +1,7 @@
 package io.jvs.dataplane;
 
+import io.jvs.dataplane.mac.MacEntry;
+import io.jvs.dataplane.engine.DropReason;
 import io.jvs.dataplane.engine.CommandQueue;
 import io.jvs.dataplane.engine.ForwardingAgent;
 import io.jvs.dataplane.engine.ForwardingAgentProxy;

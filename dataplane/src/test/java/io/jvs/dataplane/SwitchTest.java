@@ -1,5 +1,7 @@
 package io.jvs.dataplane;
 
+import io.jvs.dataplane.mac.MacEntry;
+import io.jvs.dataplane.engine.DropReason;
 import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.dataplane.testing.Frames;
 import io.jvs.dataplane.testing.MemoryPort;

@@ -2,7 +2,7 @@ package io.jvs.control.fabric;
 
 import io.jvs.control.publish.PublishScope;
 import io.jvs.dataplane.BridgeDomainStats;
-import io.jvs.dataplane.MacEntry;
+import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.dataplane.PortStats;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.RingConfig;

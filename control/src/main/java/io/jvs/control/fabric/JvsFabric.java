@@ -7,7 +7,7 @@ import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.IpTool;
 import io.jvs.dataplane.BridgeDomainStats;
-import io.jvs.dataplane.MacEntry;
+import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.dataplane.PortStats;
 import io.jvs.dataplane.Routing;
 import io.jvs.dataplane.Switch;

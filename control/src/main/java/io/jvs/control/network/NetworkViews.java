@@ -7,7 +7,7 @@ import io.jvs.control.state.NetworkStore;
 import io.jvs.control.state.Sandbox;
 import io.jvs.dataplane.BridgeDomainStats;
 import io.jvs.dataplane.LatencySnapshot;
-import io.jvs.dataplane.MacEntry;
+import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.dataplane.PortStats;
 
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.jvs.control.it;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.netns.Command;
 import io.jvs.dataplane.BridgeDomainStats;
-import io.jvs.dataplane.MacEntry;
+import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.dataplane.PortStats;
 
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package io.jvs.dataplane.engine;
 
-import io.jvs.dataplane.MacEntry;
+import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.tap.PacketPort;
 
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.jvs.dataplane.engine;
 
-import io.jvs.dataplane.DropReason;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.AtomicBuffer;

@@ -1,6 +1,5 @@
 package io.jvs.dataplane.engine;
 
-import io.jvs.dataplane.DropReason;
 import io.jvs.dataplane.testing.Frames;
 import io.jvs.dataplane.testing.MemoryPort;
 import io.jvs.tap.VnetHeader;

@@ -1,4 +1,4 @@
-package io.jvs.dataplane;
+package io.jvs.dataplane.engine;
 
 /** Why a frame was dropped; every drop is counted under one of these. */
 public enum DropReason
