@@ -214,17 +214,7 @@ public final class Daemon implements AutoCloseable
             {
                 undo.add(b.dns::close);
             }
-            for (final Runnable step : undo)
-            {
-                try
-                {
-                    step.run();
-                }
-                catch (final RuntimeException suppressed)
-                {
-                    ex.addSuppressed(suppressed);
-                }
-            }
+            undo.forEach(step -> Failures.runQuietly(step, ex));
             throw ex;
         }
     }
