@@ -34,8 +34,9 @@ import java.util.concurrent.TimeUnit;
  * One inner frame through VxlanTunnelPort.offer on VTEP A (flow hash, outer headers and the inner frame built
  * in an underlay "TX slot" claimed as from PacketSocketPort's TxClaim; flooded and sealed frames are built in
  * scratch and copied into the slot by offer, as on the real port) and back out of VTEP B's receive, read as the
- * switch reads a SharedLink (classify, validate, learn, in-place decap, hand to a handler with the port's id). No syscalls: the underlays are in memory. With {@code encrypted} the
- * VNI is sealed: A seals each frame (AES-256-GCM) and B copies it out of the slot and opens it.
+ * switch reads a SharedLink (classify, validate, learn, in-place decap, hand to a handler with the port's id).
+ * No syscalls: the underlays are in memory. With {@code encrypted} the VNI is sealed: A seals each frame
+ * (AES-256-GCM) and B copies it out of the slot and opens it.
  * <p>
  * Run: {@code java <jvs.jvmFlags> -jar benchmarks/target/jvs-benchmarks.jar VxlanBenchmark -prof gc}
  */

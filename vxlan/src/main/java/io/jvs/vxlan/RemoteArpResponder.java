@@ -84,7 +84,8 @@ final class RemoteArpResponder implements FrameHandler
             return false;
         }
         final int arp = eth + EthernetHeader.HEADER_LENGTH;
-        if ((buffer.getShort(arp + ArpHeader.HTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) != ArpHeader.HTYPE_ETHERNET ||
+        if ((buffer.getShort(arp + ArpHeader.HTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+                ArpHeader.HTYPE_ETHERNET ||
             (buffer.getShort(arp + ArpHeader.PTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
                 EthernetHeader.ETHERTYPE_IPV4 ||
             buffer.getByte(arp + ArpHeader.HLEN_OFFSET) != 6 || buffer.getByte(arp + ArpHeader.PLEN_OFFSET) != 4 ||
@@ -103,7 +104,8 @@ final class RemoteArpResponder implements FrameHandler
         final UnsafeBuffer r = reply;
         r.setMemory(0, VnetHeader.LENGTH, (byte)0);
         final int re = VnetHeader.LENGTH;
-        MacAddress.write(r, re + EthernetHeader.DESTINATION_OFFSET, MacAddress.read(buffer, eth + EthernetHeader.SOURCE_OFFSET));
+        MacAddress.write(r, re + EthernetHeader.DESTINATION_OFFSET,
+            MacAddress.read(buffer, eth + EthernetHeader.SOURCE_OFFSET));
         MacAddress.write(r, re + EthernetHeader.SOURCE_OFFSET, targetMac);
         r.putShort(re + EthernetHeader.TYPE_OFFSET, (short)EthernetHeader.ETHERTYPE_ARP, ByteOrder.BIG_ENDIAN);
         final int ra = re + EthernetHeader.HEADER_LENGTH;

@@ -20,9 +20,10 @@ import java.nio.ByteOrder;
  * <ul>
  *   <li>plain IPv4 without options or fragmentation, DF set, TCP with payload, only ACK (and PSH) set, both
  *       checksums verified here (a segment that fails is handed on alone: the receiver's stack drops it);</li>
- *   <li>for the same port, with the same MACs, addresses, ports, TOS, TTL, acknowledgment, window and TCP options (the timestamps of one
- *       burst are equal) as the held frame, sequence number where the held payload ends, payload no longer than
- *       the first segment's; a shorter segment or PSH is the last one; 64 segments and one IPv4 datagram at most.</li>
+ *   <li>for the same port, with the same MACs, addresses, ports, TOS, TTL, acknowledgment, window and TCP options
+ *       (the timestamps of one burst are equal) as the held frame, sequence number where the held payload ends,
+ *       payload no longer than the first segment's; a shorter segment or PSH is the last one; 64 segments and one
+ *       IPv4 datagram at most.</li>
  * </ul>
  * Anything else first flushes the held frame, so the order of frames is kept. The caller flushes at the end of
  * each batch. Single-threaded (the VTEP's receive thread); no allocation.

@@ -153,7 +153,8 @@ final class UnderlayReceiver implements FrameHandler
         final int frameEnd = offset + length;
         if (length < VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH + Ipv4Header.MIN_HEADER_LENGTH)
         {
-            if (length >= VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH + ArpHeader.LENGTH && UnderlayArp.isArp(buffer, eth))
+            if (length >= VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH + ArpHeader.LENGTH &&
+                UnderlayArp.isArp(buffer, eth))
             {
                 onArp(buffer, eth + EthernetHeader.HEADER_LENGTH);
             }
