@@ -2,6 +2,7 @@ package io.jvs.benchmarks;
 
 import io.jvs.tap.FrameHandler;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.PortFrameHandler;
 import io.jvs.tap.TxClaim;
 import io.jvs.vxlan.ArpTransmitter;
 import io.jvs.dataplane.l3.Ipv4Addresses;
@@ -32,9 +33,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * One inner frame through VxlanTunnelPort.offer on VTEP A (flow hash, outer headers and the inner frame built
  * in an underlay "TX slot" claimed as from PacketSocketPort's TxClaim; flooded and sealed frames are built in
- * scratch and copied into the slot by offer, as on the real port) and back out of VxlanTunnelPort.receive on VTEP B (classify, validate,
- * learn, in-place decap, hand to a handler). No syscalls: the underlays are in memory. With {@code encrypted} the
- * VNI is sealed: A seals each frame (AES-256-GCM) and B copies it out of the slot and opens it.
+ * scratch and copied into the slot by offer, as on the real port) and back out of VTEP B's receive, read as the
+ * switch reads a SharedLink (classify, validate, learn, in-place decap, hand to a handler with the port's id).
+ * No syscalls: the underlays are in memory. With {@code encrypted} the VNI is sealed: A seals each frame
+ * (AES-256-GCM) and B copies it out of the slot and opens it.
  * <p>
  * Run: {@code java <jvs.jvmFlags> -jar benchmarks/target/jvs-benchmarks.jar VxlanBenchmark -prof gc}
  */
@@ -166,12 +168,12 @@ public class VxlanBenchmark
         }
     }
 
-    static final class Sink implements FrameHandler
+    static final class Sink implements PortFrameHandler
     {
         long frames;
         long bytes;
 
-        public void onFrame(final DirectBuffer buffer, final int offset, final int length)
+        public void onFrame(final int portId, final DirectBuffer buffer, final int offset, final int length)
         {
             frames++;
             bytes += length + buffer.getByte(offset + length - 1);
@@ -207,9 +209,10 @@ public class VxlanBenchmark
         a.setPeers(42, "192.168.9.2");
         b.setPeers(42, "192.168.9.1");
         wire.pending = arpReply(UNDER_B, Ipv4Addresses.parse("192.168.9.2"), UNDER_A, Ipv4Addresses.parse("192.168.9.1"));
-        portA.receive(sink, 1);
+        portB.bindReceive(1); // as the switch does when it attaches the port
+        a.receive(sink, 1);
         frame = udpFrame(innerSize);
-        if (!portA.offer(frame, 0, frame.capacity()) || portB.receive(sink, 1) != 1)
+        if (!portA.offer(frame, 0, frame.capacity()) || b.receive(sink, 1) != 1)
         {
             throw new IllegalStateException("no round trip: " + portA + " " + b);
         }
@@ -228,7 +231,7 @@ public class VxlanBenchmark
     public int encapDecap()
     {
         portA.offer(frame, 0, frame.capacity());
-        return portB.receive(sink, 1);
+        return b.receive(sink, 1);
     }
 
     private static UnsafeBuffer udpFrame(final int ethLength)

@@ -33,8 +33,8 @@ public enum LanCounter
     RX_NOT_IPV4("rx_not_ipv4"),
     /** Truncated ARP or IPv4 header. */
     RX_MALFORMED("rx_malformed"),
-    /** Another network's poll found this frame and this network's staging ring was full. */
-    RX_STAGING_FULL("rx_staging_full");
+    /** A frame for the network while its port is not attached to a switch (nothing receives from it). */
+    RX_DETACHED("rx_detached");
 
     private final String label;
 

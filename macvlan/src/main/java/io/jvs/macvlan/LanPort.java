@@ -6,6 +6,7 @@ import io.jvs.dataplane.parse.Ipv4Header;
 import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.tap.FrameHandler;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.StagingRing;
 import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
@@ -35,13 +36,15 @@ import java.util.Map;
  *       (parent MAC); IPv4 to the gateway MAC routed: next hop from jvs's own ARP; no broadcast leaves</td></tr>
  * </table>
  * Frames for a VLAN get their tag on the way out ({@link VlanTag#copyTagged}); the link strips it on the way in.
+ * The switch reads the LAN's frames through the {@link ParentLink} ({@link #sharedLink()}), which hands them over
+ * with this port's id; the port's own {@link #receive} only hands over the ARP replies ipvlan l3 makes for the
+ * containers' gateway on the TX thread.
  */
-public final class LanPort implements PacketPort
+public final class LanPort implements SharedLinkPort
 {
     /** A 64 KB GSO frame with Ethernet, a VLAN tag and the vnet header. */
     public static final int MAX_FRAME_LENGTH = VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH + VlanTag.LENGTH +
         0xFFFF;
-    static final int STAGING_BYTES = 1 << 20;
     static final int REPLY_BYTES = 64 * 1024;
     static final int ARP_FRAME_LENGTH = 60;
     private static final int ARP_RECORD_LENGTH = VnetHeader.LENGTH + ARP_FRAME_LENGTH;
@@ -53,7 +56,6 @@ public final class LanPort implements PacketPort
     private final LanMode mode;
     private final int vid;
     private final long parentMac;
-    private final StagingRing staging = new StagingRing(STAGING_BYTES);
     private final StagingRing replies;
     private final LanNeighbours neighbours;
     private final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_FRAME_LENGTH + 64));
@@ -64,6 +66,8 @@ public final class LanPort implements PacketPort
     private volatile boolean closed;
 
     // RX thread.
+    /** The id the switch's receive side knows this port by, or UNBOUND. */
+    private int receiveId = UNBOUND;
     private FrameHandler stagedHandler;
     private long rxFrames;
     private long rxBytes;
@@ -141,25 +145,37 @@ public final class LanPort implements PacketPort
 
     // ---------------------------------------------------------------- RX thread
 
+    public ParentLink sharedLink()
+    {
+        return link;
+    }
+
+    public void bindReceive(final int portId)
+    {
+        receiveId = portId;
+    }
+
+    int receiveId()
+    {
+        return receiveId;
+    }
+
+    /** ipvlan l3's gateway ARP replies; the LAN's frames come through the link. */
     public int receive(final FrameHandler handler, final int limit)
     {
-        int n = 0;
-        if (!staging.isEmpty())
+        if (null == replies)
         {
-            stagedHandler = handler;
-            n = staging.drain(stagedCounter, limit);
+            return 0;
         }
-        if (null != replies && n < limit)
+        stagedHandler = handler;
+        try
         {
-            stagedHandler = handler;
-            n += replies.drain(stagedCounter, limit - n); // produced by the TX thread: always look
+            return replies.drain(stagedCounter, limit); // produced by the TX thread: always look
         }
-        stagedHandler = null;
-        if (n < limit)
+        finally
         {
-            n += link.poll(this, handler, limit - n);
+            stagedHandler = null;
         }
-        return n;
     }
 
     private void onStaged(final DirectBuffer buffer, final int offset, final int length)
@@ -168,12 +184,10 @@ public final class LanPort implements PacketPort
         stagedHandler.onFrame(buffer, offset, length);
     }
 
-    void stage(final DirectBuffer buffer, final int offset, final int length)
+    /** A frame that passed the rules while no switch receives from this port. */
+    void countDetached()
     {
-        if (!staging.stage(buffer, offset, length))
-        {
-            counters[LanCounter.RX_STAGING_FULL.ordinal()]++;
-        }
+        counters[LanCounter.RX_DETACHED.ordinal()]++;
     }
 
     void countRx(final int recordLength)

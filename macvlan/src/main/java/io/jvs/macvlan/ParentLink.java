@@ -5,7 +5,10 @@ import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.tap.FrameHandler;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.PacketSocketPort;
+import io.jvs.tap.PortFrameHandler;
 import io.jvs.tap.RingConfig;
+import io.jvs.tap.SharedLink;
+import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -29,12 +32,14 @@ import java.util.List;
  *  (tag back in the   |  VID -> LanPort (volatile array of 4095)      |  mode rules (filter / rewrite)
  *   frame, see        |  strip the tag in place                       |  tag (copy into scratch)
  *   PacketSocketPort) |  LanPort.inbound: mode rules (filter/rewrite) +--> parent.offer (TX ring), flush
- *                     +--> the polled port's handler, in place; another port's frame: its StagingRing
+ *                     +--> the switch's ring, in place, with that LanPort's id
  * </pre>
- * Threads: every port of one link is polled by one thread and fed by one thread (the switch's SHARED and DEDICATED
- * modes both fit). Configuration calls are synchronized and may allocate.
+ * The switch reads the link as a {@link SharedLink}: once per duty cycle, whatever the number of networks on it,
+ * every frame going to the switch with its port's id ({@link LanPort#bindReceive}).
+ * Threads: the link is read by one thread, which also binds its ports, and its ports are fed by one thread (the
+ * switch's SHARED and DEDICATED modes both fit). Configuration calls are synchronized and may allocate.
  */
-public final class ParentLink implements FrameHandler, AutoCloseable
+public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
 {
     public static final int UNTAGGED = 0;
     private static final int VID_SLOTS = VlanTag.MAX_VID + 1;
@@ -72,9 +77,8 @@ public final class ParentLink implements FrameHandler, AutoCloseable
     private volatile LanPort[] byVid = new LanPort[VID_SLOTS];
 
     // RX thread.
-    private LanPort current;
-    private FrameHandler currentHandler;
-    private int delivered; // handed over or staged: the work count of one poll
+    private PortFrameHandler handler;
+    private int delivered; // handed over: the work count of one read
     private final long[] ignored = new long[Ignored.values().length];
 
     private ParentLink(final String name, final PacketPort parent, final long parentMac)
@@ -187,16 +191,14 @@ public final class ParentLink implements FrameHandler, AutoCloseable
     // ---------------------------------------------------------------- RX thread
 
     /**
-     * Reads the parent on behalf of {@code port}.
+     * Reads up to {@code limit} frames off the parent: each network's frames go to the handler, in place, with the
+     * id its port was bound with.
      *
-     * @return frames handed to {@code handler} plus frames staged for other ports: the caller counts it as work,
-     *         so its idle strategy does not go to sleep in poll(2) while staged frames wait (they make the fd no
-     *         more readable).
+     * @return frames handed to the handler.
      */
-    int poll(final LanPort port, final FrameHandler handler, final int limit)
+    public int receive(final PortFrameHandler handler, final int limit)
     {
-        current = port;
-        currentHandler = handler;
+        this.handler = handler;
         delivered = 0;
         try
         {
@@ -204,8 +206,7 @@ public final class ParentLink implements FrameHandler, AutoCloseable
         }
         finally
         {
-            current = null;
-            currentHandler = null;
+            this.handler = null;
         }
         return delivered;
     }
@@ -273,17 +274,15 @@ public final class ParentLink implements FrameHandler, AutoCloseable
         {
             return;
         }
-        if (port == current)
+        final int portId = port.receiveId();
+        if (portId == SharedLinkPort.UNBOUND)
         {
-            delivered++;
-            port.countRx(recordLength);
-            currentHandler.onFrame(b, at, recordLength);
+            port.countDetached();
+            return;
         }
-        else
-        {
-            delivered++;
-            port.stage(b, at, recordLength);
-        }
+        delivered++;
+        port.countRx(recordLength);
+        handler.onFrame(portId, b, at, recordLength);
     }
 
     public long ignored(final Ignored reason)

@@ -6,6 +6,7 @@ import io.jvs.dataplane.parse.Ipv4Header;
 import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.tap.FrameHandler;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -44,6 +45,38 @@ class LanPortTest
         delivered.add(f);
     };
 
+    /** Frames off one read of the link, with the port id each was handed over with. */
+    private final List<Integer> deliveredIds = new ArrayList<>();
+
+    /**
+     * What the switch receives for {@code port} in one cycle, as its receive agent does it: the port bound to an id
+     * (its VID + 1) the first time, polled for the frames it makes itself, then the link read once. Every frame the
+     * link hands over in that read must carry this port's id.
+     */
+    private int receive(final LanPort port, final int limit)
+    {
+        if (port.receiveId() == SharedLinkPort.UNBOUND)
+        {
+            port.bindReceive(port.vid() + 1);
+        }
+        final int n = port.receive(collect, limit);
+        return n + readLink(limit - n, port.receiveId());
+    }
+
+    /** One read of the link; every frame must be for {@code expectedId} (0: any). */
+    private int readLink(final int limit, final int expectedId)
+    {
+        return link.receive((portId, buffer, offset, length) ->
+        {
+            if (expectedId != SharedLinkPort.UNBOUND)
+            {
+                assertEquals(expectedId, portId, "a frame of another port");
+            }
+            deliveredIds.add(portId);
+            collect.onFrame(buffer, offset, length);
+        }, limit);
+    }
+
     @Test
     void macvlanFiltersByContainerMacBothWays()
     {
@@ -54,7 +87,7 @@ class LanPortTest
         parent.arrive(ipv4(PARENT, LAN_HOST, IP_LAN_HOST, IP_PARENT));     // the host's own traffic
         parent.arrive(arp(MacAddress.BROADCAST, LAN_HOST, ArpHeader.OPER_REQUEST, LAN_HOST, IP_LAN_HOST, 0, IP_C1));
         parent.arrive(ipv4(LAN_HOST, C1, IP_C1, IP_LAN_HOST));             // spoofed container source
-        assertEquals(2, port.receive(collect, 64));
+        assertEquals(2, receive(port, 64));
         assertEquals(C1, dst(delivered.get(0)));
         assertEquals(MacAddress.BROADCAST, dst(delivered.get(1)));
         assertEquals(1, port.counter(LanCounter.RX_NOT_OURS));
@@ -81,11 +114,15 @@ class LanPortTest
         parent.arrive(tag(for20, 20));
         parent.arrive(tag(ipv4(C1, LAN_HOST, IP_LAN_HOST, IP_C1), 30)); // no network on VLAN 30
         parent.arrive(ipv4(C1, LAN_HOST, IP_LAN_HOST, IP_C1));          // untagged: no untagged network
-        assertEquals(1, ten.receive(collect, 64), "VLAN 20's frame was staged: work, but nothing for VLAN 10");
-        assertEquals(0, delivered.size(), "VLAN 20's frame is not given to VLAN 10");
+        ten.bindReceive(11);
+        twenty.bindReceive(21);
+        assertEquals(1, readLink(64, SharedLinkPort.UNBOUND), "one read of the parent for every VLAN");
+        assertEquals(List.of(21), deliveredIds, "VLAN 20's frame goes to the switch as VLAN 20's port's");
         assertEquals(2, link.ignored(ParentLink.Ignored.NO_NETWORK));
-        assertEquals(1, twenty.receive(collect, 64));
         assertArrayEquals(for20, delivered.get(0), "untagged on the way in");
+        assertEquals(1, twenty.rxFrames());
+        assertEquals(0, ten.rxFrames());
+        assertEquals(0, receive(twenty, 64), "nothing parked for a later poll of a port");
 
         // On the way out the tag goes in, and a partial checksum's start moves with the payload.
         final byte[] out = ipv4(LAN_HOST, C1, IP_C1, IP_LAN_HOST);
@@ -103,7 +140,7 @@ class LanPortTest
         ten.close();
         assertEquals(1, link.portCount());
         parent.arrive(tag(ipv4(C1, LAN_HOST, IP_LAN_HOST, IP_C1), 10));
-        assertEquals(0, twenty.receive(collect, 64));
+        assertEquals(0, receive(twenty, 64));
         assertEquals(1, delivered.size());
         assertEquals(3, link.ignored(ParentLink.Ignored.NO_NETWORK), "VLAN 10 is gone");
     }
@@ -126,7 +163,7 @@ class LanPortTest
         parent.arrive(ipv4(PARENT, LAN_HOST, IP_LAN_HOST, IP_PARENT)); // the host's: left to the kernel
         parent.arrive(arp(MacAddress.BROADCAST, LAN_HOST, ArpHeader.OPER_REQUEST, LAN_HOST, IP_LAN_HOST, 0,
             ip(172, 29, 0, 7)));                                       // for nobody here
-        assertEquals(2, port.receive(collect, 64));
+        assertEquals(2, receive(port, 64));
         final UnsafeBuffer reply = new UnsafeBuffer(delivered.get(0));
         assertEquals(C1, dst(delivered.get(0)));
         assertEquals(C1, MacAddress.read(reply, VnetHeader.LENGTH + 14 + ArpHeader.THA_OFFSET));
@@ -147,7 +184,7 @@ class LanPortTest
         final byte[] ask = arp(MacAddress.BROADCAST, C1, ArpHeader.OPER_REQUEST, C1, c1, 0, gateway);
         assertTrue(port.offer(new UnsafeBuffer(ask), 0, ask.length));
         assertEquals(0, parent.sent.size());
-        assertEquals(1, port.receive(collect, 64));
+        assertEquals(1, receive(port, 64));
         final UnsafeBuffer answer = new UnsafeBuffer(delivered.get(0));
         assertEquals(C1, dst(delivered.get(0)));
         assertEquals(ArpHeader.OPER_REPLY, answer.getShort(VnetHeader.LENGTH + 14 + ArpHeader.OPER_OFFSET,
@@ -164,7 +201,7 @@ class LanPortTest
         assertEquals(IP_LAN_HOST, request.getInt(VnetHeader.LENGTH + 14 + ArpHeader.TPA_OFFSET, ByteOrder.BIG_ENDIAN));
         // The reply is learned (and not given to the containers); the next frame leaves with both MACs rewritten.
         parent.arrive(arp(PARENT, LAN_HOST, ArpHeader.OPER_REPLY, LAN_HOST, IP_LAN_HOST, PARENT, IP_PARENT));
-        assertEquals(0, port.receive(collect, 64));
+        assertEquals(0, receive(port, 64));
         assertTrue(port.offer(new UnsafeBuffer(out), 0, out.length));
         assertEquals(2, parent.sent.size());
         assertEquals(LAN_HOST, dst(parent.sent.get(1)));
@@ -176,9 +213,40 @@ class LanPortTest
         assertEquals(2, parent.sent.size());
         assertEquals(1, port.counter(LanCounter.TX_NO_BROADCAST));
         parent.arrive(ipv4(PARENT, LAN_HOST, IP_LAN_HOST, c1));
-        assertEquals(1, port.receive(collect, 64));
+        assertEquals(1, receive(port, 64));
         assertEquals(C1, dst(delivered.get(1)));
         assertEquals(PARENT, MacAddress.read(new UnsafeBuffer(delivered.get(1)), VnetHeader.LENGTH + 6));
+    }
+
+    @Test
+    void oneReadKeepsEachVlansOrderAndCountsFramesOfAnUnboundPort()
+    {
+        final LanPort ten = link.openPort(LanPortConfig.of("p0.10", 10, LanMode.MACVLAN));
+        final LanPort twenty = link.openPort(LanPortConfig.of("p0.20", 20, LanMode.MACVLAN));
+        ten.setMembers(new LanMembers(Map.of(IP_C1, C1)));
+        twenty.setMembers(new LanMembers(Map.of(IP_C2, C2)));
+        ten.bindReceive(11);
+        twenty.bindReceive(21);
+        final byte[] a = ipv4(C1, LAN_HOST, IP_LAN_HOST, IP_C1);
+        final byte[] b = ipv4(C2, LAN_HOST, IP_LAN_HOST, IP_C2);
+        final byte[] c = ipv4(C1, LAN_HOST, IP_LAN_HOST + 1, IP_C1);
+        parent.arrive(tag(a, 10));
+        parent.arrive(tag(b, 20));
+        parent.arrive(tag(c, 10));
+        assertEquals(3, readLink(64, SharedLinkPort.UNBOUND));
+        assertEquals(List.of(11, 21, 11), deliveredIds);
+        assertArrayEquals(a, delivered.get(0));
+        assertArrayEquals(b, delivered.get(1));
+        assertArrayEquals(c, delivered.get(2));
+
+        // The switch let go of VLAN 20's port: its frames are dropped and counted, VLAN 10's still go.
+        twenty.bindReceive(SharedLinkPort.UNBOUND);
+        parent.arrive(tag(b, 20));
+        parent.arrive(tag(a, 10));
+        assertEquals(1, readLink(64, 11));
+        assertEquals(1, twenty.counter(LanCounter.RX_DETACHED));
+        assertEquals(0, ten.counter(LanCounter.RX_DETACHED));
+        assertArrayEquals(a, delivered.get(3));
     }
 
     @Test

@@ -11,15 +11,14 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import java.nio.ByteBuffer;
 
 /**
- * Frames waiting for one virtual port of a shared link: when several virtual {@link PacketPort}s share one
- * socket (VXLAN tunnel ports on one underlay, macvlan networks on one parent interface), whichever port is being
- * polled reads the socket and hands frames that belong to another port to that port's staging ring; the other
- * port's {@code receive} drains it first. Each record is {@code [virtio_net_hdr][frame]}, as a {@link FrameHandler}
- * wants it.
+ * Frames a port makes on one thread and hands over as received on another: ARP replies a virtual port answers on
+ * the transmitting thread (a VXLAN tunnel port for remote endpoints, ipvlan l3 for the containers' gateway), drained
+ * by the port's {@code receive} on the receiving thread. Each record is {@code [virtio_net_hdr][frame]}, as a
+ * {@link FrameHandler} wants it. (Frames off a socket several ports share do not pass here: a {@link SharedLink}
+ * hands them to the switch with their port's id.)
  * <p>
- * Single producer, single consumer. When both are the one polling thread (the usual case) the plain
- * {@link #isEmpty} check is exact; a producer on another thread is also safe (the ring is an Agrona
- * OneToOneRingBuffer), {@link #isEmpty} is then only a hint and {@link #drain} is the truth.
+ * Single producer, single consumer (an Agrona OneToOneRingBuffer). {@link #isEmpty} is exact when both are one
+ * thread, and only a hint when the producer is another; {@link #drain} is the truth.
  */
 public final class StagingRing implements MessageHandler
 {

@@ -27,8 +27,8 @@ public enum RxDrop
     BAD_OFFLOAD("bad_offload"),
     /** The underlay handed over a GSO type other than TCPv4/TCPv6 (e.g. UDP GSO). */
     UNSUPPORTED_GSO("unsupported_gso"),
-    /** The frame was for another VNI's port whose staging ring was full. */
-    STAGING_FULL("staging_full"),
+    /** The VNI's tunnel port is not attached to a switch (nothing receives from it yet, or any more). */
+    PORT_DETACHED("port_detached"),
     /** Inner frame to or from the anycast gateway's router MAC, or ARP for the gateway: each host answers its own. */
     LOCAL_GATEWAY("local_gateway"),
     /** Plain VXLAN (no {@link SealedVxlan#FLAG_ENCRYPTED}) for an encrypted VNI. */

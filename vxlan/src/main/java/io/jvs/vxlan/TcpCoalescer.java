@@ -4,7 +4,7 @@ import io.jvs.dataplane.l3.Checksum;
 import io.jvs.dataplane.parse.EthernetHeader;
 import io.jvs.dataplane.parse.Ipv4Header;
 import io.jvs.dataplane.parse.TcpHeader;
-import io.jvs.tap.FrameHandler;
+import io.jvs.tap.PortFrameHandler;
 import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -20,9 +20,10 @@ import java.nio.ByteOrder;
  * <ul>
  *   <li>plain IPv4 without options or fragmentation, DF set, TCP with payload, only ACK (and PSH) set, both
  *       checksums verified here (a segment that fails is handed on alone: the receiver's stack drops it);</li>
- *   <li>same MACs, addresses, ports, TOS, TTL, acknowledgment, window and TCP options (the timestamps of one
- *       burst are equal) as the held frame, sequence number where the held payload ends, payload no longer than
- *       the first segment's; a shorter segment or PSH is the last one; 64 segments and one IPv4 datagram at most.</li>
+ *   <li>for the same port, with the same MACs, addresses, ports, TOS, TTL, acknowledgment, window and TCP options
+ *       (the timestamps of one burst are equal) as the held frame, sequence number where the held payload ends,
+ *       payload no longer than the first segment's; a shorter segment or PSH is the last one; 64 segments and one
+ *       IPv4 datagram at most.</li>
  * </ul>
  * Anything else first flushes the held frame, so the order of frames is kept. The caller flushes at the end of
  * each batch. Single-threaded (the VTEP's receive thread); no allocation.
@@ -42,6 +43,8 @@ final class TcpCoalescer
     /** The held frame: {@code [virtio_net_hdr][Ethernet][IPv4][TCP][payload...]}. */
     private final UnsafeBuffer held = new UnsafeBuffer(ByteBuffer.allocateDirect(VnetHeader.LENGTH +
         EthernetHeader.HEADER_LENGTH + MAX_IP_TOTAL_LENGTH));
+    /** The port the held frame is for. */
+    private int heldPort;
     private int heldLength;
     private int tcpHeaderLength;
     private int mss;
@@ -76,11 +79,13 @@ final class TcpCoalescer
     }
 
     /**
+     * @param portId the port the frame is for: a frame for another port flushes the held one first.
      * @param frame  an inner Ethernet frame with complete checksums (no virtio_net_hdr).
      * @return true if the frame is now part of the held frame; false if the caller must hand it on itself
      *         (after this call, which has flushed the held frame if the two could not be merged).
      */
-    boolean offer(final DirectBuffer frame, final int offset, final int length, final FrameHandler handler)
+    boolean offer(
+        final int portId, final DirectBuffer frame, final int offset, final int length, final PortFrameHandler handler)
     {
         final int payload = eligiblePayload(frame, offset, length);
         if (payload < 0)
@@ -93,7 +98,7 @@ final class TcpCoalescer
         final boolean push = (frame.getByte(tcp + TcpHeader.FLAGS_OFFSET) & TcpHeader.FLAG_PSH) != 0;
         if (segments > 0)
         {
-            if (continues(frame, offset, tcp, thl, payload))
+            if (portId == heldPort && continues(frame, offset, tcp, thl, payload))
             {
                 held.putBytes(heldLength, frame, tcp + thl, payload);
                 heldLength += payload;
@@ -114,6 +119,7 @@ final class TcpCoalescer
             return false; // nothing could follow it into a frame
         }
         held.putBytes(VnetHeader.LENGTH, frame, offset, length);
+        heldPort = portId;
         heldLength = VnetHeader.LENGTH + length;
         tcpHeaderLength = thl;
         mss = payload;
@@ -124,7 +130,7 @@ final class TcpCoalescer
     }
 
     /** Hands the held frame on: as it arrived if it is one segment, else as one GSO frame. */
-    void flush(final FrameHandler handler)
+    void flush(final PortFrameHandler handler)
     {
         final int n = segments;
         if (n == 0)
@@ -137,7 +143,7 @@ final class TcpCoalescer
         if (n == 1)
         {
             Vtep.writeVnetHeader(b, 0, 0, VnetHeader.GSO_NONE, 0, 0, 0, 0);
-            handler.onFrame(b, 0, heldLength);
+            handler.onFrame(heldPort, b, 0, heldLength);
             return;
         }
         final int ipTotal = heldLength - IP;
@@ -155,7 +161,7 @@ final class TcpCoalescer
             CSUM_START, TcpHeader.CHECKSUM_OFFSET);
         coalesced += n;
         flushedFrames++;
-        handler.onFrame(b, 0, heldLength);
+        handler.onFrame(heldPort, b, 0, heldLength);
     }
 
     /** TCP payload length if the frame may be held at all (see the class comment), else -1. */

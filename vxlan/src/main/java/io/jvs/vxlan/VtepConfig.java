@@ -1,6 +1,7 @@
 package io.jvs.vxlan;
 
 import io.jvs.dataplane.l3.Ipv4Addresses;
+
 import io.jvs.tap.RingConfig;
 
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,6 @@ import java.util.concurrent.TimeUnit;
  * @param macTableEntries   bound on learned remote MACs per VNI.
  * @param macAgingNanos     remote MAC aging time (Linux vxlan default 300 s).
  * @param underlayRing      the underlay AF_PACKET rings; slots must hold 64 KB GSO frames a local kernel may hand.
- * @param stagingBytes      per-VNI buffer for frames decapsulated while polling another VNI's port.
  */
 public record VtepConfig(
     String underlayInterface,
@@ -31,12 +31,10 @@ public record VtepConfig(
     boolean udpChecksum,
     int macTableEntries,
     long macAgingNanos,
-    RingConfig underlayRing,
-    int stagingBytes)
+    RingConfig underlayRing)
 {
     public static final long DEFAULT_MAC_AGING_NANOS = TimeUnit.SECONDS.toNanos(300);
     public static final int DEFAULT_MAC_TABLE_ENTRIES = 4096;
-    public static final int DEFAULT_STAGING_BYTES = 1 << 20;
     public static final int MIN_INNER_MTU = 576;
     /** Underlay slot: a 64 KB GSO frame from a local kernel vxlan plus headers (the kernel spends 128 KB on it). */
     public static final int UNDERLAY_FRAME_SIZE = 69632;
@@ -65,12 +63,10 @@ public record VtepConfig(
         {
             throw new IllegalArgumentException("innerMtu=" + innerMtu);
         }
-        if (macTableEntries < 1 || macAgingNanos <= 0 || null == underlayRing || stagingBytes < 4096 ||
-            Integer.bitCount(stagingBytes) != 1)
+        if (macTableEntries < 1 || macAgingNanos <= 0 || null == underlayRing)
         {
             throw new IllegalArgumentException("macTableEntries=" + macTableEntries + " macAgingNanos=" +
-                macAgingNanos + " underlayRing=" + underlayRing + " stagingBytes=" + stagingBytes +
-                " (power of two >= 4096)");
+                macAgingNanos + " underlayRing=" + underlayRing);
         }
     }
 
@@ -79,43 +75,42 @@ public record VtepConfig(
     {
         return new VtepConfig(underlayInterface, Ipv4Addresses.parse(localIp), prefixLength, 0, VxlanHeader.IANA_PORT,
             OuterHeaders.DEFAULT_INNER_MTU, false, DEFAULT_MAC_TABLE_ENTRIES, DEFAULT_MAC_AGING_NANOS,
-            new RingConfig(UNDERLAY_FRAME_SIZE, DEFAULT_UNDERLAY_RX_FRAMES, DEFAULT_UNDERLAY_TX_FRAMES),
-            DEFAULT_STAGING_BYTES);
+            new RingConfig(UNDERLAY_FRAME_SIZE, DEFAULT_UNDERLAY_RX_FRAMES, DEFAULT_UNDERLAY_TX_FRAMES));
     }
 
     public VtepConfig withGateway(final String gatewayIp)
     {
         return new VtepConfig(underlayInterface, localIp, prefixLength, Ipv4Addresses.parse(gatewayIp), udpPort, innerMtu,
-            udpChecksum, macTableEntries, macAgingNanos, underlayRing, stagingBytes);
+            udpChecksum, macTableEntries, macAgingNanos, underlayRing);
     }
 
     public VtepConfig withInnerMtu(final int mtu)
     {
         return new VtepConfig(underlayInterface, localIp, prefixLength, gateway, udpPort, mtu,
-            udpChecksum, macTableEntries, macAgingNanos, underlayRing, stagingBytes);
+            udpChecksum, macTableEntries, macAgingNanos, underlayRing);
     }
 
     public VtepConfig withUdpChecksum(final boolean on)
     {
         return new VtepConfig(underlayInterface, localIp, prefixLength, gateway, udpPort, innerMtu,
-            on, macTableEntries, macAgingNanos, underlayRing, stagingBytes);
+            on, macTableEntries, macAgingNanos, underlayRing);
     }
 
     public VtepConfig withMacTable(final int entries, final long agingNanos)
     {
         return new VtepConfig(underlayInterface, localIp, prefixLength, gateway, udpPort, innerMtu,
-            udpChecksum, entries, agingNanos, underlayRing, stagingBytes);
+            udpChecksum, entries, agingNanos, underlayRing);
     }
 
     public VtepConfig withUdpPort(final int port)
     {
         return new VtepConfig(underlayInterface, localIp, prefixLength, gateway, port, innerMtu,
-            udpChecksum, macTableEntries, macAgingNanos, underlayRing, stagingBytes);
+            udpChecksum, macTableEntries, macAgingNanos, underlayRing);
     }
 
     public VtepConfig withUnderlayRing(final RingConfig ring)
     {
         return new VtepConfig(underlayInterface, localIp, prefixLength, gateway, udpPort, innerMtu,
-            udpChecksum, macTableEntries, macAgingNanos, ring, stagingBytes);
+            udpChecksum, macTableEntries, macAgingNanos, ring);
     }
 }

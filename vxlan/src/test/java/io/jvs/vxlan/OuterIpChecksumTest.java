@@ -34,7 +34,7 @@ class OuterIpChecksumTest
             b.putInt(12, local, java.nio.ByteOrder.BIG_ENDIAN);
             b.putInt(16, peer, java.nio.ByteOrder.BIG_ENDIAN);
             final long sum = Checksum.addNetworkInt(Checksum.addNetworkShort(Checksum.addNetworkShort(
-                VxlanTunnelPort.outerIpTemplateSum(local), totalLength), id), peer);
+                Encapsulator.outerIpTemplateSum(local), totalLength), id), peer);
             assertEquals(Packets.referenceChecksum(h, 0, 20, 0), Checksum.finishNative(sum), "i=" + i);
         }
     }

@@ -1,6 +1,6 @@
 package io.jvs.vxlan;
 
-import io.jvs.tap.FrameHandler;
+import io.jvs.tap.PortFrameHandler;
 import io.jvs.tap.VnetHeader;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -26,8 +26,12 @@ class TcpCoalescerTest
 
     private final TcpCoalescer coalescer = new TcpCoalescer();
     private final List<byte[]> out = new ArrayList<>();
-    private final FrameHandler handler = (buffer, offset, length) ->
+    private static final int PORT = 3;
+
+    private final List<Integer> ports = new ArrayList<>();
+    private final PortFrameHandler handler = (portId, buffer, offset, length) ->
     {
+        ports.add(portId);
         final byte[] f = new byte[length];
         buffer.getBytes(offset, f);
         out.add(f);
@@ -49,7 +53,12 @@ class TcpCoalescerTest
 
     private boolean offer(final byte[] frame)
     {
-        return coalescer.offer(new UnsafeBuffer(frame), 0, frame.length, handler);
+        return offer(PORT, frame);
+    }
+
+    private boolean offer(final int portId, final byte[] frame)
+    {
+        return coalescer.offer(portId, new UnsafeBuffer(frame), 0, frame.length, handler);
     }
 
     private byte[][] payloads(final int n, final int size)
@@ -88,6 +97,21 @@ class TcpCoalescerTest
         assertEquals(5, coalescer.coalesced());
         assertEquals(1, coalescer.flushedFrames());
         assertFalse(coalescer.holding());
+        assertEquals(List.of(PORT), ports, "handed over with its port");
+    }
+
+    @Test
+    void theNextSegmentForAnotherPortIsNotMergedAndFlushesTheHeldFrameFirst()
+    {
+        final byte[][] p = payloads(3, 1000);
+        assertTrue(offer(PORT, segment(SEQ, p[0], 0x10)));
+        assertTrue(offer(PORT + 1, segment(SEQ + 1000, p[1], 0x10)), "held, for its own port");
+        assertEquals(List.of(PORT), ports, "the first port's frame went on before it");
+        assertTrue(offer(PORT, segment(SEQ + 2000, p[2], 0x10)));
+        coalescer.flush(handler);
+        assertEquals(List.of(PORT, PORT + 1, PORT), ports);
+        assertEquals(0, coalescer.flushedFrames(), "nothing merged across ports");
+        assertArrayEquals(concat(p), tcpPayloadOf(out, SRC, DST, 1000));
     }
 
     @Test

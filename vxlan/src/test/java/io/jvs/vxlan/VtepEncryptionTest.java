@@ -58,8 +58,8 @@ class VtepEncryptionTest
         }
         underA.rx.add(VtepTest.arpReply(UNDER_B, IP_B, UNDER_A, IP_A));
         underB.rx.add(VtepTest.arpReply(UNDER_A, IP_A, UNDER_B, IP_B));
-        assertEquals(0, sealedA.receive(this::collect, 10));
-        assertEquals(0, sealedB.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(sealedA, this::collect, 10));
+        assertEquals(0, PortRx.receive(sealedB, this::collect, 10));
     }
 
     private void collect(final DirectBuffer buffer, final int offset, final int length)
@@ -82,7 +82,7 @@ class VtepEncryptionTest
     {
         delivered.clear();
         underB.rx.add(outer);
-        return sealedB.receive(this::collect, 10);
+        return PortRx.receive(sealedB, this::collect, 10);
     }
 
     @Test
@@ -139,7 +139,7 @@ class VtepEncryptionTest
         new UnsafeBuffer(sealed).putInt(VXLAN + VxlanHeader.VNI_OFFSET, (PLAIN_VNI << 8) | 1,
             java.nio.ByteOrder.BIG_ENDIAN);
         underB.rx.add(sealed);
-        assertEquals(0, plainB.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(plainB, this::collect, 10));
         assertEquals(1, b.rxDrops(RxDrop.SEALED_ON_PLAIN));
         assertEquals(0, b.opened());
     }
@@ -213,7 +213,7 @@ class VtepEncryptionTest
             underB.rx.add(outer);
         }
         // Opened one by one, then coalesced back into one GSO frame for the switch.
-        assertEquals(1, sealedB.receive(this::collect, 1000));
+        assertEquals(1, PortRx.receive(sealedB, this::collect, 1000));
         assertArrayEquals(payload, tcpPayloadOf(delivered, 0x0A000001, 0x0A000002, mss));
     }
 

@@ -50,8 +50,8 @@ class VtepTest
         underA.rx.add(arpReply(UNDER_B, IP_B, UNDER_A, IP_A));
         underA.rx.add(arpReply(UNDER_C, IP_C, UNDER_A, IP_A));
         underB.rx.add(arpReply(UNDER_A, IP_A, UNDER_B, IP_B));
-        assertEquals(0, portA.receive(this::collect, 10));
-        assertEquals(0, portB.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(portA, this::collect, 10));
+        assertEquals(0, PortRx.receive(portB, this::collect, 10));
     }
 
     private static ArpTransmitter recorder(final List<byte[]> sent)
@@ -121,7 +121,7 @@ class VtepTest
         assertTrue(portA.offer(new UnsafeBuffer(request), 0, request.length));
         assertEquals(0, underA.tx.size());
         assertEquals(0, portA.txFlooded());
-        assertEquals(1, portA.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portA, this::collect, 10));
         final byte[] reply = delivered.get(0);
         assertEquals(10 + 42, reply.length);
         assertArrayEquals(new byte[10], Arrays.copyOf(reply, 10));
@@ -189,7 +189,7 @@ class VtepTest
         assertTrue(portA.offer(new UnsafeBuffer(arpForGateway), 0, arpForGateway.length));
         underB.rx.add(underA.tx.get(0)); // to B (first peer)
         underB.rx.add(underA.tx.get(2));
-        assertEquals(0, portB.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(portB, this::collect, 10));
         assertEquals(2, b.rxDropCounts().get(RxDrop.LOCAL_GATEWAY.label()));
         assertEquals(0, portB.remoteMacPeer(routerMac), "the router MAC is never learned as remote");
         assertEquals(0, portB.remoteMacCount());
@@ -221,7 +221,7 @@ class VtepTest
             assertEquals(1, sent.size(), "the request at setPeers");
             // The peer answers nothing (its kernel would not, both underlays in one namespace), then asks for us.
             under.rx.add(arpRequest(UNDER_A, IP_A, 0xC0A83204));
-            assertEquals(0, port.receive(this::collect, 10));
+            assertEquals(0, PortRx.receive(port, this::collect, 10));
             assertEquals(UNDER_A, d.neighbours().get(0).mac(), "learned from the request");
             assertEquals(2, sent.size(), "a request back, so the peer learns our MAC from it");
             assertEquals(1, u16(sent.get(1), 20), "an ARP request");
@@ -230,7 +230,7 @@ class VtepTest
             final long afterFirst = sent.size();
             under.rx.add(arpRequest(UNDER_A, IP_A, 0xC0A83204));
             under.rx.add(arpRequest(UNDER_A, IP_A, 0x0A0A0A0A)); // for another address: learns nothing, asks nothing
-            assertEquals(0, port.receive(this::collect, 10));
+            assertEquals(0, PortRx.receive(port, this::collect, 10));
             assertEquals(afterFirst, sent.size(), "no second request within the retry interval");
         }
     }
@@ -268,7 +268,7 @@ class VtepTest
 
         // B gets it: delivered with a zero vnet hdr and the inner frame unchanged; learns MAC_A behind A.
         underB.rx.add(outer);
-        assertEquals(1, portB.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portB, this::collect, 10));
         assertEquals(1, delivered.size());
         assertArrayEquals(inner, delivered.get(0));
         assertEquals(1, portB.remoteMacPeer(MAC_A) > 0 ? 1 : 0);
@@ -282,7 +282,7 @@ class VtepTest
         assertEquals(0, referenceChecksum(back, 44, back.length - 44, referencePseudo4(IP_B, IP_A, 17, back.length - 44)));
         underA.rx.add(back);
         delivered.clear();
-        assertEquals(1, portA.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portA, this::collect, 10));
         assertArrayEquals(reply, delivered.get(0));
         assertTrue(portA.remoteMacPeer(MAC_B) > 0);
 
@@ -310,7 +310,7 @@ class VtepTest
             underB.rx.add(outer);
         }
         // The receiving VTEP hands the in-order segments of the batch on as one coalesced GSO frame.
-        assertEquals(1, portB.receive(this::collect, 1000));
+        assertEquals(1, PortRx.receive(portB, this::collect, 1000));
         assertArrayEquals(payload, tcpPayloadOf(delivered, 0x0A000001, 0x0A000002, 1398));
         assertEquals(segments, b.rxCoalescedSegments());
         assertEquals(1, b.rxCoalescedFrames());
@@ -326,7 +326,7 @@ class VtepTest
         final VxlanTunnelPort port = sender.openPort(VNI);
         sender.setPeers(VNI, "192.168.50.2");
         gsoUnder.rx.add(arpReply(UNDER_B, IP_B, UNDER_A, IP_A));
-        assertEquals(0, port.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(port, this::collect, 10));
 
         final byte[] payload = random(new Random(12), 20_000);
         final byte[] gso = tcp4(MAC_B, MAC_A, 0x0A000001, 0x0A000002, payload, VnetHeader.GSO_TCPV4, 1448, 0x18);
@@ -357,7 +357,7 @@ class VtepTest
 
         // A VTEP on the same kernel (veth underlay) gets the super-datagram whole and cuts it itself.
         underB.rx.add(sup);
-        assertEquals(1, portB.receive(this::collect, 1000), "split, then coalesced back into one GSO frame");
+        assertEquals(1, PortRx.receive(portB, this::collect, 1000), "split, then coalesced back into one GSO frame");
         assertEquals(1, b.rxUdpGsoFrames());
         assertArrayEquals(payload, tcpPayloadOf(delivered, 0x0A000001, 0x0A000002, 1398));
     }
@@ -377,11 +377,11 @@ class VtepTest
         feed(mutate(good, 56, 0x77), RxDrop.UNKNOWN_VNI);
         // Reserved bits are ignored on receipt (RFC 7348).
         underB.rx.add(mutate(good, 53, 0x77, 59, 0x77));
-        assertEquals(1, portB.receive((buf, o, l) -> { }, 10));
+        assertEquals(1, PortRx.receive(portB, (buf, o, l) -> { }, 10));
         feed(mutate(good, 24 + 10, 0x00, 24 + 11, 0x01), RxDrop.BAD_IP_CHECKSUM);
         // vnet DATA_VALID: the device verified the checksums, so the header is not summed again (as for UDP).
         underB.rx.add(mutate(good, 0, 0x02, 24 + 10, 0x00, 24 + 11, 0x01));
-        assertEquals(1, portB.receive((buf, o, l) -> { }, 10));
+        assertEquals(1, PortRx.receive(portB, (buf, o, l) -> { }, 10));
         final byte[] frag = mutate(good, 24 + 6, 0x20);
         fixIpChecksum(frag);
         feed(frag, RxDrop.IP_FRAGMENT);
@@ -395,13 +395,13 @@ class VtepTest
 
         final byte[] otherPort = mutate(good, 47, 0xB6); // 4790
         underB.rx.add(otherPort);
-        assertEquals(0, portB.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(portB, this::collect, 10));
         assertEquals(1, b.ignored(RxIgnored.OTHER_UDP_PORT));
         assertTrue(delivered.isEmpty());
 
         // The original still passes.
         underB.rx.add(good);
-        assertEquals(1, portB.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portB, this::collect, 10));
     }
 
     /** RX remembers the last VNI -> port and source -> peer: a new peer set or port list must reach it at once. */
@@ -412,26 +412,26 @@ class VtepTest
         assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
         final byte[] good = underA.tx.get(0);
         underB.rx.add(good.clone()); // decapsulated in place
-        assertEquals(1, portB.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portB, this::collect, 10));
         delivered.clear();
 
         b.setPeers(VNI, "192.168.50.3");
         feed(good.clone(), RxDrop.UNKNOWN_PEER);
         b.setPeers(VNI, "192.168.50.1");
         underB.rx.add(good.clone()); // decapsulated in place
-        assertEquals(1, portB.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portB, this::collect, 10));
         delivered.clear();
 
         final VxlanTunnelPort other = b.openPort(7);
         portB.close();
         final long unknownVni = b.rxDrops(RxDrop.UNKNOWN_VNI);
         underB.rx.add(good.clone()); // decapsulated in place
-        assertEquals(0, other.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(other, this::collect, 10));
         assertEquals(unknownVni + 1, b.rxDrops(RxDrop.UNKNOWN_VNI));
         final VxlanTunnelPort again = b.openPort(VNI);
         b.setPeers(VNI, "192.168.50.1");
         underB.rx.add(good.clone()); // decapsulated in place
-        assertEquals(1, again.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(again, this::collect, 10));
         assertArrayEquals(inner, delivered.get(0));
     }
 
@@ -439,7 +439,7 @@ class VtepTest
     {
         final long before = b.rxDrops(reason);
         underB.rx.add(frame);
-        assertEquals(0, portB.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(portB, this::collect, 10));
         assertEquals(before + 1, b.rxDrops(reason), reason + " " + b.rxDropCounts());
         assertTrue(delivered.isEmpty());
     }
@@ -473,19 +473,99 @@ class VtepTest
         fixIpChecksum(f);
     }
 
+    /** Frames off the switch's one read of the Vtep, with the port id each was handed over with. */
+    private final List<Integer> deliveredIds = new ArrayList<>();
+
+    private int readB(final int limit)
+    {
+        return b.receive((portId, buffer, offset, length) ->
+        {
+            deliveredIds.add(portId);
+            collect(buffer, offset, length);
+        }, limit);
+    }
+
     @Test
-    void secondVniIsStagedWhilePollingTheFirst()
+    void oneReadOfTheVtepHandsEveryVnisFramesOverWithItsPortsIdInOrder()
     {
         final VxlanTunnelPort a2 = a.openPort(7);
         final VxlanTunnelPort b2 = b.openPort(7);
         a.setPeers(7, "192.168.50.2");
         b.setPeers(7, "192.168.50.1");
+        portB.bindReceive(11);
+        b2.bindReceive(12);
+        final byte[] first = udp4(MAC_B, MAC_A, 1, 2, new byte[50]);
+        final byte[] second = udp4(MAC_B, MAC_A, 1, 2, new byte[60]);
+        final byte[] third = udp4(MAC_B, MAC_A, 1, 2, new byte[70]);
+        assertTrue(a2.offer(new UnsafeBuffer(first), 0, first.length));
+        assertTrue(portA.offer(new UnsafeBuffer(second), 0, second.length));
+        assertTrue(a2.offer(new UnsafeBuffer(third), 0, third.length));
+        for (final byte[] outer : underA.tx)
+        {
+            if (s32(outer, 24 + 16) == IP_B)
+            {
+                underB.rx.add(outer);
+            }
+        }
+        assertEquals(3, readB(10), "one read, two VNIs");
+        assertEquals(List.of(12, 11, 12), deliveredIds);
+        assertArrayEquals(first, delivered.get(0));
+        assertArrayEquals(second, delivered.get(1));
+        assertArrayEquals(third, delivered.get(2));
+        assertEquals(2, b2.rxFrames());
+        assertEquals(1, portB.rxFrames());
+        assertEquals(0, PortRx.receive(portB, this::collect, 10), "nothing parked for a later poll of a port");
+    }
+
+    @Test
+    void framesOfAPortNobodyReceivesFromAreDroppedAndCounted()
+    {
+        portB.bindReceive(io.jvs.tap.SharedLinkPort.UNBOUND); // as before the switch attaches it
         final byte[] inner = udp4(MAC_B, MAC_A, 1, 2, new byte[50]);
-        assertTrue(a2.offer(new UnsafeBuffer(inner), 0, inner.length));
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        final byte[] outer = underA.tx.get(0);
+        underB.rx.add(outer.clone());
+        assertEquals(0, readB(10), "portB is not bound");
+        assertEquals(1, b.rxDrops(RxDrop.PORT_DETACHED));
+        assertTrue(delivered.isEmpty());
+
+        portB.bindReceive(11);
+        underB.rx.add(outer.clone());
+        assertEquals(1, readB(10));
+        assertEquals(List.of(11), deliveredIds);
+
+        portB.bindReceive(io.jvs.tap.SharedLinkPort.UNBOUND);
+        underB.rx.add(outer.clone());
+        assertEquals(0, readB(10), "unbound again: the switch let go of it");
+        assertEquals(2, b.rxDrops(RxDrop.PORT_DETACHED));
+        assertEquals(1, delivered.size());
+    }
+
+    /** Coalescing never merges one port's segment into another port's frame, and keeps each port's order. */
+    @Test
+    void segmentsOfOneFlowOnTwoVnisAreNotCoalescedAcrossPorts()
+    {
+        final VxlanTunnelPort b2 = b.openPort(7);
+        b.setPeers(7, "192.168.50.1");
+        a.setPeers(VNI, "192.168.50.2");
+        portB.bindReceive(11);
+        b2.bindReceive(12);
+        final byte[] payload = random(new Random(13), 3 * 1398);
+        final byte[] gso = tcp4(MAC_B, MAC_A, 0x0A000001, 0x0A000002, payload, VnetHeader.GSO_TCPV4, 1448, 0x10);
+        assertTrue(portA.offer(new UnsafeBuffer(gso), 0, gso.length));
+        assertEquals(3, underA.tx.size());
+        // The middle segment moved to VNI 7 (the outer UDP checksum is 0: nothing else to fix).
         underB.rx.add(underA.tx.get(0));
-        assertEquals(0, portB.receive(this::collect, 10), "VNI 7 frame is not VNI 4242's");
-        assertEquals(1, b2.receive(this::collect, 10));
-        assertArrayEquals(inner, delivered.get(0));
+        underB.rx.add(mutate(underA.tx.get(1), 56, 0, 57, 0, 58, 7));
+        underB.rx.add(underA.tx.get(2));
+        assertEquals(3, readB(10));
+        assertEquals(List.of(11, 12, 11), deliveredIds);
+        assertEquals(0, b.rxCoalescedFrames());
+        for (int i = 0; i < 3; i++)
+        {
+            assertArrayEquals(Arrays.copyOfRange(payload, i * 1398, (i + 1) * 1398),
+                tcpPayloadOf(List.of(delivered.get(i)), 0x0A000001, 0x0A000002, 1398), "segment " + i);
+        }
     }
 
     @Test
@@ -502,7 +582,7 @@ class VtepTest
         underA.capacity = 0;
         a.setPeers(VNI, "192.168.50.2");
         underA.rx.add(arpReply(UNDER_B, IP_B, UNDER_A, IP_A));
-        assertEquals(0, portA.receive(this::collect, 10));
+        assertEquals(0, PortRx.receive(portA, this::collect, 10));
         assertFalse(portA.offer(new UnsafeBuffer(inner), 0, inner.length), "underlay full: the switch counts TX_FULL");
         assertEquals(1, portA.txDrops(TxDrop.UNDERLAY_FULL));
     }
@@ -513,7 +593,7 @@ class VtepTest
         final byte[] fromB = udp4(MAC_A, MAC_B, 2, 1, new byte[50]);
         assertTrue(portB.offer(new UnsafeBuffer(fromB), 0, fromB.length));
         underA.rx.add(underB.tx.get(0));
-        assertEquals(1, portA.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portA, this::collect, 10));
         assertTrue(portA.remoteMacPeer(MAC_B) > 0);
         a.setPeers(VNI, "192.168.50.3");
         final byte[] toB = udp4(MAC_B, MAC_A, 1, 2, new byte[50]);
@@ -538,7 +618,7 @@ class VtepTest
         final byte[] fromB = udp4(MAC_A, MAC_B, 2, 1, new byte[50]);
         assertTrue(portB.offer(new UnsafeBuffer(fromB), 0, fromB.length));
         underA.rx.add(underB.tx.get(0));
-        assertEquals(1, portA.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portA, this::collect, 10));
         assertTrue(portA.remoteMacPeer(MAC_B) > 0);
         underA.tx.clear();
         final byte[] toB = udp4(MAC_B, MAC_A, 1, 2, new byte[50]);

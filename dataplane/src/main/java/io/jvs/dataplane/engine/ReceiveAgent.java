@@ -2,6 +2,9 @@ package io.jvs.dataplane.engine;
 
 import io.jvs.tap.FrameHandler;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.PortFrameHandler;
+import io.jvs.tap.SharedLink;
+import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.VnetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -15,11 +18,13 @@ import java.util.Arrays;
  * Polls every port and copies each received frame into the forwarding agent's ring as a {@link FrameRecord}
  * (msgTypeId = ingress port id). Counts RX packets/bytes, and drops the ring cannot take: NO_SPACE when full,
  * TOO_LONG when the frame is longer than the ring's largest message. A scan of the ports ends early at the port
- * whose frames found the ring full; the next one starts after it (round-robin), so no port is always last.
+ * whose frames found the ring full; the next one starts after it (round-robin), so no port is always last. A socket
+ * several ports share ({@link SharedLinkPort}: a VXLAN underlay, a macvlan parent) is read once per cycle as a
+ * {@link SharedLink} that hands each frame over with its port's id.
  * <p>
  * Ports and configuration change only through {@link #commands()}, run on this agent's thread.
  */
-public final class ReceiveAgent implements Agent, FrameHandler
+public final class ReceiveAgent implements Agent, FrameHandler, PortFrameHandler
 {
     public static final String ROLE_NAME = "jvs-rx";
     /** How often the kernel's own RX drops (ring full) are collected: a syscall per port, never per frame. */
@@ -40,6 +45,9 @@ public final class ReceiveAgent implements Agent, FrameHandler
     private int[] portBridgeDomains = new int[0];
     /** Per port: the kernel drop count already charged to its counters. */
     private long[] kernelDropsCounted = new long[0];
+    private final SharedLinks links = new SharedLinks();
+    /** Port id -> bridge domain, for frames a shared link hands over with their port's id. */
+    private final int[] bridgeDomainOf = new int[SwitchCounters.MAX_PORTS];
     private int cyclesSinceDropsCheck;
     private long lastDropsCheckNanos;
 
@@ -104,6 +112,13 @@ public final class ReceiveAgent implements Agent, FrameHandler
             }
         }
         nextPort = i;
+        final SharedLink[] links = this.links.links();
+        for (int l = 0; l < links.length; l++)
+        {
+            currentRxTime = 0;
+            work += links[l].receive(this, batchSize);
+        }
+        ringFull = false; // a link's frames that found the ring full wait in its socket; the next port scan is whole
         if (++cyclesSinceDropsCheck >= KERNEL_DROPS_CHECK_CYCLES)
         {
             cyclesSinceDropsCheck = 0;
@@ -161,7 +176,15 @@ public final class ReceiveAgent implements Agent, FrameHandler
         ring.commit(index);
     }
 
-    /** One clock read per port per batch, at its first frame. */
+    /** A frame off a shared link: as {@link #onFrame(DirectBuffer, int, int)} from the port bound as portId. */
+    public void onFrame(final int portId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        currentPort = portId;
+        currentBridgeDomain = bridgeDomainOf[portId];
+        onFrame(buffer, offset, length);
+    }
+
+    /** One clock read per port (or shared link) per batch, at its first frame. */
     private long rxTime()
     {
         long rxTime = currentRxTime;
@@ -226,6 +249,11 @@ public final class ReceiveAgent implements Agent, FrameHandler
         newIds[n] = portId;
         newBds[n] = bridgeDomainId;
         newDrops[n] = io.kernelDrops(); // what it dropped before it was ours is not the switch's
+        bridgeDomainOf[portId] = bridgeDomainId;
+        if (io instanceof SharedLinkPort)
+        {
+            links.add(portId, (SharedLinkPort)io);
+        }
         updateFds(newPorts);
         ports = newPorts;
         portIds = newIds;
@@ -249,6 +277,10 @@ public final class ReceiveAgent implements Agent, FrameHandler
         if (at < 0)
         {
             throw new IllegalArgumentException("receive agent has no port " + portId);
+        }
+        if (ports[at] instanceof SharedLinkPort)
+        {
+            links.remove((SharedLinkPort)ports[at]);
         }
         final PacketPort[] newPorts = new PacketPort[n - 1];
         final int[] newIds = new int[n - 1];
@@ -276,10 +308,15 @@ public final class ReceiveAgent implements Agent, FrameHandler
     {
         if (null != pollIdle)
         {
-            final int[] fds = new int[ports.length];
+            final SharedLink[] links = this.links.links();
+            final int[] fds = new int[ports.length + links.length];
             for (int i = 0; i < ports.length; i++)
             {
-                fds[i] = ports[i].fd();
+                fds[i] = ports[i] instanceof SharedLinkPort ? -1 : ports[i].fd(); // its link's fd is watched
+            }
+            for (int i = 0; i < links.length; i++)
+            {
+                fds[ports.length + i] = links[i].fd();
             }
             pollIdle.watch(fds, fds.length);
         }
