@@ -9,6 +9,8 @@ import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.state.Endpoint;
 import io.jvs.control.testing.InProcessCli;
 import io.jvs.control.testing.TempDirs;
+import io.jvs.control.testing.Transfers;
+import io.jvs.control.testing.Wait;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.macvlan.LanCounter;
 import io.jvs.macvlan.LanPort;
@@ -205,7 +207,7 @@ class LanNetworksIntegrationTest
         assertTrue(ping(b, lanHostIp), "b -> LAN host");
         assertTrue(ping(a, address(net, b)), "a -> b");
         assertTrue(pingFromLan(address(net, a)), "LAN host -> a");
-        final String wire = stop(capture);
+        final String wire = stop(capture, echoReply(address(net, a), lanHostIp));
 
         // The LAN sees each container as its own station.
         final String macA = endpoint(net, a).path("MacAddress").asText();
@@ -228,6 +230,8 @@ class LanNetworksIntegrationTest
         // TCP with the containers' default offloads, through the parent's AF_PACKET socket.
         final JsonNode result = iperf(a, lan, lanHostIp, 2);
         assertTrue(result.path("end").path("sum_received").path("bytes").asLong() > 10_000_000L, result.toString());
+        Transfers.assertIntact(a + " -> LAN host, macvlan", a, lan, dataPort(), lanHostIp, dataPort());
+        Transfers.assertIntact("LAN host -> " + b + ", macvlan", lan, b, dataPort(), address(net, b), dataPort());
     }
 
     /**
@@ -283,7 +287,7 @@ class LanNetworksIntegrationTest
                 assertTrue(ping(b, twenty + ".100"), "VLAN 20 container -> LAN VLAN 20");
                 assertTrue(exec(ns10, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", address(n10, a)).ok(),
                     "LAN VLAN 10 -> container");
-                final String frames = stop(wire);
+                final String frames = stop(wire, echoReply(address(n10, a), ten + ".100"));
                 final String macA = endpoint(n10, a).path("MacAddress").asText();
                 final String macB = endpoint(n20, b).path("MacAddress").asText();
                 assertTrue(frames.lines().anyMatch(l -> l.startsWith(macA) && l.contains("vlan 10,")), frames);
@@ -294,11 +298,13 @@ class LanNetworksIntegrationTest
                 // Isolation: a's broadcasts (ARP for VLAN 20's LAN address, made on-link) reach neither b nor the
                 // VLAN 20 namespace, so a gets no answer.
                 exec(a, "ip", "route", "add", twenty + ".0/24", "dev", "eth0");
-                final Process inB = tcpdump(b, "eth0", "arp");
-                final Process in20 = tcpdump(ns20, "eth0", "arp");
+                final Process inB = tcpdump(b, "eth0", "arp or icmp");
+                final Process in20 = tcpdump(ns20, "eth0", "arp or icmp");
                 assertFalse(ping(a, twenty + ".100"), "VLAN 10 must not reach VLAN 20");
-                final String seenByB = stop(inB);
-                final String seenBy20 = stop(in20);
+                // The marker that must arrive after a's broadcasts would have: a ping across the switch and back.
+                assertTrue(exec(ns20, "ping", "-n", "-c", "1", "-W", "2", address(n20, b)).ok(), "LAN VLAN 20 -> b");
+                final String seenByB = stop(inB, twenty + ".100 > " + address(n20, b) + ": ICMP echo request");
+                final String seenBy20 = stop(in20, echoReply(address(n20, b), twenty + ".100"));
                 assertFalse(seenByB.contains(macA), seenByB);
                 assertFalse(seenBy20.contains(macA), seenBy20);
                 assertTrue(p10.rxFrames() > 0 && p20.rxFrames() > 0);
@@ -381,6 +387,8 @@ class LanNetworksIntegrationTest
 
         final JsonNode result = iperf(b, lan, lanHostIp, 2);
         assertTrue(result.path("end").path("sum_received").path("bytes").asLong() > 10_000_000L, result.toString());
+        Transfers.assertIntact(b + " -> LAN host, ipvlan l2", b, lan, dataPort(), lanHostIp, dataPort());
+        Transfers.assertIntact("LAN host -> " + a + ", ipvlan l2", lan, a, dataPort(), address(net, a), dataPort());
     }
 
     @Test
@@ -400,9 +408,9 @@ class LanNetworksIntegrationTest
             // The first packet may wait for jvs's ARP to the LAN host: ping until answered.
             assertTrue(pingUntil(a, lanHostIp), "a -> LAN host");
             assertTrue(ping(b, lanHostIp), "b -> LAN host");
-            assertTrue(pingFromLan(address(net, a)), "LAN host -> a, routed to the host's parent address");
             assertTrue(ping(a, address(net, b)), "a -> b");
-            final String frames = stop(wire);
+            assertTrue(pingFromLan(address(net, a)), "LAN host -> a, routed to the host's parent address");
+            final String frames = stop(wire, echoReply(address(net, a), lanHostIp));
             final String macA = endpoint(net, a).path("MacAddress").asText();
             final String macB = endpoint(net, b).path("MacAddress").asText();
             assertFalse(frames.contains(macA) || frames.contains(macB), "container MACs on the LAN: " + frames);
@@ -413,7 +421,15 @@ class LanNetworksIntegrationTest
             assertTrue(hostPing(address(net, a)), "host -> a");
             final LanPort port = lanPort(net);
             assertTrue(port.arpReplies() > 0, "jvs answered ARP for the gateway");
-            assertTrue(port.counter(LanCounter.TX_NO_BROADCAST) >= 0);
+            // A subnet broadcast from a container reaches the parent's port and goes no further.
+            final long broadcastsBefore = port.counter(LanCounter.TX_NO_BROADCAST);
+            final Process lanWire = tcpdump(lan, lanEnd, "icmp");
+            exec(a, "ping", "-n", "-b", "-c", "1", "-W", "1", "10.203." + octet + ".255");
+            Wait.until(() -> port.counter(LanCounter.TX_NO_BROADCAST) > broadcastsBefore, EXEC_TIMEOUT,
+                "the broadcast refused at the parent");
+            assertTrue(pingFromLan(address(net, a)), "LAN -> a afterwards: the marker that must be seen");
+            final String after = stop(lanWire, echoReply(address(net, a), lanHostIp));
+            assertFalse(after.contains(".255"), "the broadcast reached the LAN: " + after);
         }
         finally
         {
@@ -457,6 +473,12 @@ class LanNetworksIntegrationTest
     }
 
     // --------------------------------------------------------------------------------------------------- helpers
+
+    /** A TCP port no other run on this machine uses at the same time (the octet is per run). */
+    private int dataPort()
+    {
+        return 5401 + octet;
+    }
 
     private LanPort lanPort(final String network)
     {
@@ -585,9 +607,15 @@ class LanNetworksIntegrationTest
 
     private final java.util.Map<Process, Path> captures = new java.util.HashMap<>();
 
-    private String stop(final Process p) throws Exception
+    /**
+     * Stops a capture once it printed {@code marker}: a frame sent after everything the test asserts about, so
+     * what had not arrived by then did not arrive (rather than waiting a fixed time and hoping).
+     */
+    private String stop(final Process p, final String marker) throws Exception
     {
-        Thread.sleep(200); // let the last frames be printed
+        final Path capture = captures.get(p);
+        Wait.until(() -> Files.readString(capture).contains(marker), Duration.ofSeconds(5),
+            "\"" + marker + "\" in the capture: " + Files.readString(capture));
         p.destroy();
         if (!p.waitFor(5, TimeUnit.SECONDS))
         {
@@ -598,6 +626,12 @@ class LanNetworksIntegrationTest
         final String text = Files.readString(out);
         Files.deleteIfExists(out);
         return text;
+    }
+
+    /** How tcpdump -nn shows {@code from}'s answer to a ping from {@code to}. */
+    private static String echoReply(final String from, final String to)
+    {
+        return from + " > " + to + ": ICMP echo reply";
     }
 
     private JsonNode iperf(final String client, final String serverNs, final String serverIp, final int seconds)

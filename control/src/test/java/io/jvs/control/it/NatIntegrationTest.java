@@ -4,6 +4,8 @@ import io.jvs.control.testing.BackgroundProcesses;
 import io.jvs.control.testing.InProcessCli;
 import io.jvs.control.testing.OutsideWire;
 import io.jvs.control.testing.TempDirs;
+import io.jvs.control.testing.Transfers;
+import io.jvs.control.testing.Wait;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.daemon.Daemon;
@@ -44,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NatIntegrationTest
 {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static final int DATA_PORT = 5301;
 
     private final String run = "jn" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private final ObjectMapper json = new ObjectMapper();
@@ -107,7 +110,7 @@ class NatIntegrationTest
 
         background.add(new ProcessBuilder("ip", "netns", "exec", a, "iperf3", "-s", "-p", "5201")
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-        Thread.sleep(500);
+        Wait.until(() -> !exec(a, "ss", "-Hltn", "sport = :5201").stdout().isBlank(), TIMEOUT, "iperf3 -s in " + a);
         final Command.Result fromOutside = Command.exec(Duration.ofSeconds(30), "ip", "netns", "exec", outside,
             "iperf3", "-c", "10.216.0.2", "-p", "8080", "-t", "1");
         assertTrue(fromOutside.ok(), "outside -> published 8080: " + fromOutside.stdout() + fromOutside.stderr());
@@ -133,6 +136,22 @@ class NatIntegrationTest
             after.toString());
         assertNotEquals(0, Command.exec(TIMEOUT, "ip", "netns", "exec", outside, "nc", "-z", "-w", "2",
             "10.216.0.2", "8080").exitCode(), "revoked");
+    }
+
+    @Test
+    void publishedPortAndMasqueradeCarryDataIntact() throws Exception
+    {
+        jvs.ok("network", "create", "--subnet", "10.217.0.0/24", run + "n");
+        jvs.ok("sandbox", "create", run + "a");
+        jvs.ok("network", "connect", "--publish", "8080:" + DATA_PORT, run + "n", run + "a");
+        final String a = run + "a";
+        // In through the published port (DNAT), out to the outside server (masquerade), each with 64 KB GSO frames
+        // from the sender whose addresses and ports the router rewrites.
+        Transfers.assertIntact("outside -> 10.216.0.2:8080 -> " + a, outside, a, DATA_PORT, "10.216.0.2", 8080);
+        Transfers.assertIntact(a + " -> outside, masqueraded", a, outside, DATA_PORT, "10.216.0.1", DATA_PORT);
+        final JsonNode nat = json.readTree(jvs.ok("nat", "ls", "--json").out());
+        assertTrue(nat.path("Translations").findValuesAsText("Kind").containsAll(List.of("dnat", "snat")),
+            "both went through a translation: " + nat);
     }
 
     @Test

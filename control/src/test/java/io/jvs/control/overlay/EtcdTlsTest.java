@@ -2,6 +2,7 @@ package io.jvs.control.overlay;
 
 import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.testing.EtcdServer;
 import io.jvs.control.testing.TempDirs;
 import io.jvs.control.testing.TestCertificates;
 import org.junit.jupiter.api.AfterAll;
@@ -10,8 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -35,7 +34,7 @@ class EtcdTlsTest
 {
     private final String run = "jw" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private Path dir;
-    private Process etcd;
+    private EtcdServer etcd;
     private TestCertificates certs;
     private String https;
 
@@ -44,27 +43,8 @@ class EtcdTlsTest
     {
         dir = Files.createTempDirectory(run);
         certs = TestCertificates.create(dir.resolve("pki"), "127.0.0.1");
-        final int client = freePort();
-        final int peer = freePort();
-        https = "https://127.0.0.1:" + client;
-        etcd = new ProcessBuilder("etcd", "--name", run, "--data-dir", dir.resolve("etcd").toString(),
-            "--listen-client-urls", https, "--advertise-client-urls", https,
-            "--cert-file", certs.serverCert().toString(), "--key-file", certs.serverKey().toString(),
-            "--trusted-ca-file", certs.ca().toString(), "--client-cert-auth",
-            "--listen-peer-urls", "http://127.0.0.1:" + peer, "--initial-advertise-peer-urls",
-            "http://127.0.0.1:" + peer, "--initial-cluster", run + "=http://127.0.0.1:" + peer)
-            .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.readString(dir.resolve("etcd.log")).contains("serving client requests on"))
-        {
-            assertTrue(etcd.isAlive(), "etcd died: " + Files.readString(dir.resolve("etcd.log")));
-            assertTrue(System.nanoTime() < deadline, "etcd not ready: " + Files.readString(dir.resolve("etcd.log")));
-            Thread.sleep(100);
-        }
-        try (Socket probe = new Socket("127.0.0.1", client))
-        {
-            assertTrue(probe.isConnected());
-        }
+        etcd = EtcdServer.start(run, dir, certs);
+        https = etcd.endpoint();
     }
 
     @AfterAll
@@ -72,11 +52,7 @@ class EtcdTlsTest
     {
         if (etcd != null)
         {
-            etcd.destroy();
-            if (!etcd.waitFor(10, TimeUnit.SECONDS))
-            {
-                etcd.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
+            etcd.close();
         }
         if (dir != null)
         {
@@ -142,13 +118,5 @@ class EtcdTlsTest
         System.out.println("mixed: " + mixed.getMessage());
         assertTrue(mixed.getMessage().contains("need https:// etcd endpoints"), mixed.getMessage());
         assertThrows(JvsException.class, () -> new EtcdTls(certs.ca(), certs.clientCert(), null), "cert without key");
-    }
-
-    private static int freePort() throws Exception
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
-        }
     }
 }

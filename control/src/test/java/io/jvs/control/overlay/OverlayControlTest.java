@@ -276,38 +276,30 @@ class OverlayControlTest
         final OverlayControl a = host("192.0.2.1", 10);
         final OverlayControl b = host("192.0.2.2", 10);
         final OverlayNetwork net = define(a, "blue", "10.40.0.0/26", null); // 61 usable addresses after the gateway
-        final ExecutorService pool = Executors.newFixedThreadPool(4);
-        final List<Future<Integer>> results = new ArrayList<>();
-        try
-        {
-            for (int i = 0; i < 40; i++)
-            {
-                final OverlayControl host = i % 2 == 0 ? a : b;
-                final String sandbox = "sb" + i;
-                final Callable<Integer> call = () -> host.allocate(net.id(), sandbox, Ipv4::dockerMac);
-                results.add(pool.submit(call));
-            }
-            final Set<Integer> addresses = new HashSet<>();
-            for (final Future<Integer> f : results)
-            {
-                assertTrue(addresses.add(f.get()), "address handed out twice");
-            }
-            assertEquals(40, addresses.size());
-            assertFalse(addresses.contains(Ipv4.parse("10.40.0.1")), "gateway reserved");
-            assertEquals(Ipv4.parse("10.40.0.2"), addresses.stream().min(Integer::compareUnsigned).orElseThrow());
-        }
-        finally
-        {
-            pool.shutdownNow();
-        }
+        ClusterRaces.addressesAreUniqueUnderConcurrentAllocation(a, b, net, kv);
         final ClusterState state = ClusterState.parse(kv.range(ClusterKeys.ROOT));
-        assertEquals(40, state.endpoints(net.id()).size());
+        assertEquals(Ipv4.parse("10.40.0.2"), state.endpoints(net.id()).stream().mapToInt(e -> Ipv4.parse(e.address()))
+            .min().orElseThrow(), "lowest first");
         assertEquals(20, state.endpoints(net.id()).stream().filter(e -> e.host().equals("192.0.2.2")).count());
         final EndpointRecord sample = state.endpoints(net.id()).get(0);
         assertEquals(Ipv4.dockerMac(Ipv4.parse(sample.address())), sample.mac());
 
         b.release(net.id(), Ipv4.parse("10.40.0.2"));
         assertEquals(Ipv4.parse("10.40.0.2"), a.allocate(net.id(), "again", Ipv4::dockerMac), "lowest free reused");
+    }
+
+    @Test
+    void concurrentDefinesGetDistinctVnisAndOneNameWinsOnce() throws Exception
+    {
+        ClusterRaces.concurrentDefinesGetDistinctVnisAndOneNameWinsOnce(host("192.0.2.1", 10), host("192.0.2.2", 10),
+            "race");
+    }
+
+    @Test
+    void compareAndSwapLosesNoUpdateAndRefusesConflicts() throws Exception
+    {
+        ClusterRaces.compareAndSwapLosesNoUpdate(List.of(kv), "/test/counter", 50);
+        ClusterRaces.conflictingWritesAreRefused(kv, kv, "/test/key");
     }
 
     @Test
