@@ -1,6 +1,6 @@
 package io.jvs.control.overlay;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Ipv4;
 
 import java.util.ArrayList;
