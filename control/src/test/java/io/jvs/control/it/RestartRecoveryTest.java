@@ -39,6 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RestartRecoveryTest
 {
+    /** Requests in a row a background ping must see unanswered to show the switch is down (10 per second). */
+    private static final int UNANSWERED_WHILE_DOWN = 10;
+
     private final String run = "jk" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private final SecureRandom random = new SecureRandom();
     private final ObjectMapper json = new ObjectMapper();
@@ -116,14 +119,17 @@ class RestartRecoveryTest
         final Path pingCD = dir.resolve("cd.log");
         background.add(pingInBackground(a, addressB, pingAB));
         background.add(pingInBackground(c, addressD, pingCD));
-        Thread.sleep(1_000);
-        assertTrue(PingLogs.replies(pingAB) > 0 && PingLogs.replies(pingCD) > 0, "background pings run");
+        Wait.until(() -> PingLogs.replies(pingAB) >= 3 && PingLogs.replies(pingCD) >= 3, Duration.ofSeconds(10),
+            "background pings run");
 
         daemon.kill();
-        Thread.sleep(1_500);
-        final int stalledAB = PingLogs.replies(pingAB);
-        Thread.sleep(1_000);
-        assertEquals(stalledAB, PingLogs.replies(pingAB), "no switch, no traffic, while the daemon is down");
+        // No switch, no traffic: ping -O logs each request still unanswered when it sends the next one, so a run of
+        // them after the last reply shows ping kept sending (the probe could have seen an answer) and none came.
+        Wait.until(() -> PingLogs.unansweredSinceLastReply(pingAB).size() >= UNANSWERED_WHILE_DOWN &&
+            PingLogs.unansweredSinceLastReply(pingCD).size() >= UNANSWERED_WHILE_DOWN, Duration.ofSeconds(20),
+            UNANSWERED_WHILE_DOWN + " requests in a row unanswered on both pairs while the daemon is down");
+        final List<Integer> downAB = PingLogs.unansweredSinceLastReply(pingAB);
+        final List<Integer> downCD = PingLogs.unansweredSinceLastReply(pingCD);
         for (final String link : hostEnds)
         {
             assertTrue(Files.exists(Path.of("/sys/class/net", link)), "host end " + link + " survives the kill");
@@ -137,6 +143,9 @@ class RestartRecoveryTest
             Duration.ofSeconds(20), "traffic resumes after the restart");
         System.out.printf("traffic resumed %d ms after the restarted daemon answered%n",
             (System.nanoTime() - restarted) / 1_000_000);
+        // the requests sent while the daemon was down stay unanswered for good (no late delivery of queued frames)
+        assertNoReplyTo(downAB, pingAB);
+        assertNoReplyTo(downCD, pingCD);
 
         assertEquals(before, state(dockerNet), "state after restart");
         assertEquals(hostEnds, hostInterfaces(net, dockerNet), "the same veths, re-attached");
@@ -163,6 +172,13 @@ class RestartRecoveryTest
     }
 
     // --------------------------------------------------------------------------------------------------- helpers
+
+    private static void assertNoReplyTo(final List<Integer> unanswered, final Path log)
+    {
+        final List<Integer> replied = PingLogs.replySequences(log);
+        assertTrue(replied.stream().noneMatch(unanswered::contains), "requests sent while the daemon was down " +
+            unanswered + " got no reply; replies: " + replied);
+    }
 
     private String sandbox(final String suffix)
     {
@@ -248,8 +264,8 @@ class RestartRecoveryTest
 
     private Process pingInBackground(final String namespace, final String address, final Path log) throws IOException
     {
-        return new ProcessBuilder("ip", "netns", "exec", namespace, "ping", "-i", "0.1", "-w", "60", "-W", "1", address)
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder("ip", "netns", "exec", namespace, "ping", "-O", "-i", "0.1", "-w", "60", "-W", "1",
+            address).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private String newId()
