@@ -66,7 +66,7 @@ class OfferingTxClaimTest
         final TxClaim claim = port.txClaim();
         assertInstanceOf(OfferingTxClaim.class, claim);
         final int at = claim.tryClaim(100);
-        assertTrue(at >= 0);
+        assertEquals(0, at, "the claim is the start of the scratch buffer");
         for (int i = 0; i < 100; i++)
         {
             claim.buffer().putByte(at + i, (byte)i);
@@ -89,7 +89,7 @@ class OfferingTxClaimTest
         assertEquals(-1, claim.tryClaim(257), "longer than the port takes");
         assertEquals(-1, claim.tryClaim(0));
         port.full = true;
-        assertTrue(claim.tryClaim(40) >= 0);
+        assertEquals(0, claim.tryClaim(40), "a full port still gives a claim: the offer at commit fails");
         assertThrows(IllegalArgumentException.class, () -> claim.commit(41));
         assertFalse(claim.commit(40));
         assertTrue(port.offered.isEmpty());
