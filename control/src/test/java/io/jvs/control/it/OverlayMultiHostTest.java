@@ -2,6 +2,7 @@ package io.jvs.control.it;
 
 import static io.jvs.control.testing.Wait.waitFor;
 import io.jvs.control.testing.PingLogs;
+import io.jvs.control.testing.Transfers;
 import io.jvs.control.testing.TempDirs;
 import io.jvs.control.testing.TestCertificates;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
@@ -31,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -65,6 +68,13 @@ class OverlayMultiHostTest
     private static final String OUTSIDE_PREFIX = "10.253.0.";
     private static final String OUTSIDE_SERVER = OUTSIDE_PREFIX + "1";
     private static final String GATEWAY = "10.252.0.1";
+
+    /** ICMP payload of marker pings: a length nothing else on these captures has (tcpdump: "length 1119"). */
+    private static final int MARKER_PAYLOAD = 1111;
+    private static final Pattern MARKER_REQUEST =
+        Pattern.compile("ICMP echo request, id \\d+, seq \\d+, length " + (MARKER_PAYLOAD + 8));
+    private static final Pattern MARKER_REPLY =
+        Pattern.compile("ICMP echo reply, id \\d+, seq \\d+, length " + (MARKER_PAYLOAD + 8));
 
     private final String run = "jo" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private final ObjectMapper json = new ObjectMapper();
@@ -241,7 +251,8 @@ class OverlayMultiHostTest
             final Command.Result ping = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[0],
                 "ping", "-c", "1", "-W", "2", "10.252.0.3");
             assertTrue(ping.ok(), "A -> B after neigh flush: " + ping.stdout() + ping.stderr());
-            Thread.sleep(300);
+            // the marker's reply crosses after every ARP either sandbox sent for this exchange
+            awaitMarkerReply(names[0], "10.252.0.3", capture);
         }
         finally
         {
@@ -450,7 +461,7 @@ class OverlayMultiHostTest
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try
         {
-            Thread.sleep(300);
+            awaitListening(names[2], 5211, server);
             final Command.Result iperf = Command.exec(Duration.ofSeconds(20), "ip", "netns", "exec", names[0],
                 "iperf3", "-c", names[2], "-p", "5211", "-t", "2", "-J");
             final JsonNode report = json.readTree(iperf.stdout());
@@ -468,37 +479,7 @@ class OverlayMultiHostTest
         }
         // 16 MB by nc, host A -> host C, checked by sha256: A's segments leave as UDP GSO super-datagrams, C
         // splits them and coalesces the segments back into GSO frames for its sandbox.
-        final Path data = Files.createTempFile("jvs-overlay-", ".bin");
-        try
-        {
-            final byte[] bytes = new byte[16 << 20];
-            new SecureRandom().nextBytes(bytes);
-            Files.write(data, bytes);
-            final String expected = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                .digest(bytes));
-            final Process receiver = new ProcessBuilder("ip", "netns", "exec", names[2], "sh", "-c",
-                "timeout 30 nc -l 5212 | sha256sum").redirectErrorStream(true).start();
-            try
-            {
-                waitFor(() -> Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", names[2], "ss", "-ltnH").stdout()
-                    .contains(":5212 "), Duration.ofSeconds(5), "C listens on 5212");
-                final Command.Result sent = Command.exec(Duration.ofSeconds(40), "ip", "netns", "exec", names[0],
-                    "sh", "-c", "nc -N " + names[2] + " 5212 < " + data);
-                assertTrue(sent.ok(), "nc A -> C: " + sent.stdout() + sent.stderr());
-                assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receiver did not finish");
-                final String received = new String(receiver.getInputStream().readAllBytes()).trim();
-                assertTrue(received.startsWith(expected), "sha256 sent " + expected + " received " + received);
-            }
-            finally
-            {
-                receiver.destroy();
-                receiver.waitFor(5, TimeUnit.SECONDS);
-            }
-        }
-        finally
-        {
-            Files.deleteIfExists(data);
-        }
+        Transfers.assertIntact("overlay A -> C", names[0], names[2], 5212, names[2], 5212, 16 << 20);
         final JsonNode after = json.readTree(cli(0, "overlay", "--json").out());
         final JsonNode port = after.path("Networks").path(0).path("TunnelPort");
         assertTrue(port.path("TxSegments").asLong() > 0, "jvs split GSO frames: " + port);
@@ -568,11 +549,20 @@ class OverlayMultiHostTest
             for (int i = 0; i < 2; i++)
             {
                 files[i] = dir.resolve("flood-" + unused + "-to-" + HOSTS[i + 1] + ".txt");
-                captures[i] = capture(run + "sw", "br0", files[i], "udp", "port", "4789", "and", "dst", "host",
-                    underlayIp(i + 1));
+                captures[i] = capture(run + "sw", "br0", files[i], "dst", "host", underlayIp(i + 1), "and", "(",
+                    "udp", "port", "4789", "or", "icmp", ")");
             }
             Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", sandbox, "ping", "-c", "1", "-W", "2", unused);
-            Thread.sleep(300);
+            // A ping from host A to each host's underlay address after the broadcast: once each capture has it, a
+            // flood sent to that host before it would be in the capture too.
+            for (int i = 0; i < 2; i++)
+            {
+                final Path file = files[i];
+                Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", hostNs(0), "ping", "-c", "1", "-W", "2", "-s",
+                    String.valueOf(MARKER_PAYLOAD), underlayIp(i + 1));
+                waitFor(() -> MARKER_REQUEST.matcher(read(file)).find(), Duration.ofSeconds(10),
+                    "marker to " + underlayIp(i + 1) + " captured");
+            }
         }
         finally
         {
@@ -652,7 +642,9 @@ class OverlayMultiHostTest
             waitFor(() -> read(dir.resolve("tcpdump.log")).contains("listening"), Duration.ofSeconds(5), "tcpdump");
             assertEquals(secret, netcat(b2, a2, "10.254.0.3", secret), "marker crossed the encrypted network");
             assertEquals(clear, netcat(run + "b1", run + "a1", "10.252.0.3", clear), "marker crossed the plain one");
-            Thread.sleep(300);
+            // the plain marker, sent last, in the file: the encrypted one's datagrams are in it too
+            waitFor(() -> contains(readBytes(pcap), clear.getBytes()), Duration.ofSeconds(10),
+                "control: the plain network's marker is on the underlay");
         }
         finally
         {
@@ -694,7 +686,7 @@ class OverlayMultiHostTest
                 "-W", "1", "10.254.0.3").redirectErrorStream(true).redirectOutput(pingLog.toFile()).start();
             try
             {
-                Thread.sleep(1000);
+                waitFor(() -> PingLogs.replies(pingLog) >= 10, Duration.ofSeconds(10), "ping runs before the rotation");
                 final Cli rotated = cli(1, "overlay", "rotate-key", enc);
                 assertEquals(0, rotated.exit(), rotated.err());
                 System.out.println("rotate-key: " + rotated.out().trim());
@@ -796,7 +788,7 @@ class OverlayMultiHostTest
             .redirectErrorStream(true).redirectOutput(got.toFile()).start();
         try
         {
-            Thread.sleep(300);
+            awaitListening(server, 5300, listener);
             final Command.Result sent = Command.exec(EXEC_TIMEOUT, "sh", "-c", "echo " + text + " | ip netns exec " +
                 client + " nc -N -w 2 " + address + " 5300");
             assertTrue(sent.ok(), "nc to " + address + ": " + sent.stdout() + sent.stderr());
@@ -819,7 +811,7 @@ class OverlayMultiHostTest
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try
         {
-            Thread.sleep(300);
+            awaitListening(server, 5212, s);
             final Command.Result r = Command.exec(Duration.ofSeconds(20 + IPERF_SECONDS), "ip", "netns", "exec", client,
                 "iperf3",
                 "-c", address, "-p", "5212", "-t", Integer.toString(IPERF_SECONDS), "-J");
@@ -935,7 +927,8 @@ class OverlayMultiHostTest
             final Command.Result ping = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", a1,
                 "ping", "-c", "2", "-W", "2", GATEWAY);
             assertTrue(ping.ok(), "A's sandbox -> gateway: " + ping.stdout() + ping.stderr());
-            Thread.sleep(300);
+            // a ping to B's sandbox after it: its reply on the underlay shows the capture saw what A sent meanwhile
+            awaitMarkerReply(a1, "10.252.0.3", underlay);
         }
         finally
         {
@@ -959,7 +952,12 @@ class OverlayMultiHostTest
                     "ping", "-c", "2", "-W", "2", OUTSIDE_SERVER);
                 assertTrue(ping.ok(), sandbox + " -> outside: " + ping.stdout() + ping.stderr());
             }
-            Thread.sleep(300);
+            // both sandboxes' requests, NATed, are the control: captured, so anything unNATed would have been too
+            for (int i = 0; i < 2; i++)
+            {
+                final String request = uplinkIp(i) + " > " + OUTSIDE_SERVER + ": ICMP echo request";
+                waitFor(() -> read(outside).contains(request), Duration.ofSeconds(10), "captured: " + request);
+            }
         }
         finally
         {
@@ -1077,6 +1075,40 @@ class OverlayMultiHostTest
         tcpdump.waitFor(5, TimeUnit.SECONDS);
     }
 
+    /**
+     * A ping of an odd size from {@code sandbox} to {@code address}, then waits until its reply is in the tcpdump
+     * output {@code capture}: packets that crossed before it were captured too, so their absence means something.
+     */
+    private void awaitMarkerReply(final String sandbox, final String address, final Path capture) throws Exception
+    {
+        final Command.Result marker = Command.exec(EXEC_TIMEOUT, "ip", "netns", "exec", sandbox, "ping", "-c", "1",
+            "-W", "2", "-s", String.valueOf(MARKER_PAYLOAD), address);
+        assertTrue(marker.ok(), "marker ping " + sandbox + " -> " + address + ": " + marker.stdout() + marker.stderr());
+        waitFor(() -> MARKER_REPLY.matcher(read(capture)).find(), Duration.ofSeconds(10),
+            "the marker's reply in the capture " + capture.getFileName());
+    }
+
+    /** Returns once {@code port} listens in {@code ns}, failing if the server exits first. */
+    private static void awaitListening(final String ns, final int port, final Process server) throws Exception
+    {
+        final String[] listening = {"ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port};
+        waitFor(() -> !server.isAlive() || !Command.exec(EXEC_TIMEOUT, listening).stdout().isBlank(),
+            Duration.ofSeconds(10), "listening on " + port + " in " + ns);
+        assertTrue(server.isAlive(), "the server on " + port + " in " + ns + " exited at start");
+    }
+
+    private static byte[] readBytes(final Path file)
+    {
+        try
+        {
+            return Files.readAllBytes(file);
+        }
+        catch (final IOException ex)
+        {
+            return new byte[0];
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private JsonNode inspect(final int host, final String name)
@@ -1136,7 +1168,7 @@ class OverlayMultiHostTest
         {
             return Files.exists(file) ? Files.readString(file) : "";
         }
-        catch (final java.io.IOException ex)
+        catch (final IOException ex)
         {
             return "";
         }

@@ -54,7 +54,14 @@ public final class Transfers
     public static Outcome assertIntact(final String what, final String sender, final String receiver,
         final int listenPort, final String address, final int port) throws Exception
     {
-        final Outcome outcome = transfer(sender, receiver, listenPort, address, port, DEFAULT_BYTES);
+        return assertIntact(what, sender, receiver, listenPort, address, port, DEFAULT_BYTES);
+    }
+
+    /** As {@link #assertIntact(String, String, String, int, String, int)}, for {@code bytes} random bytes. */
+    public static Outcome assertIntact(final String what, final String sender, final String receiver,
+        final int listenPort, final String address, final int port, final int bytes) throws Exception
+    {
+        final Outcome outcome = transfer(sender, receiver, listenPort, address, port, bytes);
         assertEquals(outcome.sent(), outcome.received(), what + ": bytes lost or added: " + outcome);
         assertEquals(outcome.sentSha256(), outcome.receivedSha256(), what + ": data changed on the way: " + outcome);
         System.out.println(what + ": " + outcome.sent() + " B intact, sha256 " + outcome.sentSha256());
