@@ -315,7 +315,15 @@ class DockerOverlayTest
         assertFalse(docker.ok("network", "ls").contains(net));
         assertTrue(etcdKeys("/jvs/v1/docker/").stream().noneMatch(k -> k.contains("/" + UNDERLAY_PREFIX + "1")),
             "A's attachment is gone: " + etcdKeys("/jvs/v1/docker/"));
-        Thread.sleep(2500); // a reconcile or two on both hosts
+        // Both hosts read the state at the removal's revision or later, then a marker key outside jvs's prefix is
+        // written: one overlay thread reconciles in turn, so a host whose state is at the marker's revision (its
+        // 2 s resync reads it) has finished the reconcile that saw the removal.
+        final long removal = etcdRevision(null);
+        waitFor(() -> overlayRevision(0) >= removal && overlayRevision(1) >= removal, Duration.ofSeconds(20),
+            "both hosts read the cluster state after A's attachment left");
+        final long marker = etcdRevision("/jvs-test/" + run + "/marker");
+        waitFor(() -> overlayRevision(0) >= marker && overlayRevision(1) >= marker, Duration.ofSeconds(20),
+            "both hosts reconciled once more after that");
         assertEquals(0, cli(1, "network", "inspect", net).exit(), "B keeps the network its sandbox uses");
         assertEquals(1, inspect(1, net).path("Containers").size());
         assertEquals(0, inspect(1, net).path("RemoteContainers").size(), "the containers' addresses were released");
@@ -337,6 +345,32 @@ class DockerOverlayTest
             "--endpoints", ETCD, "get", "--prefix", "--keys-only", prefix);
         assertTrue(r.ok(), r.stderr());
         return r.stdout().lines().filter(l -> !l.isBlank()).sorted().toList();
+    }
+
+    /** The store's revision now, after writing {@code markerKey} when not null. */
+    private long etcdRevision(final String markerKey) throws Exception
+    {
+        final List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", hostNs(0), "etcdctl", "--endpoints",
+            ETCD, "-w", "json"));
+        argv.addAll(markerKey == null ? List.of("get", "/jvs-test/") : List.of("put", markerKey, "x"));
+        final Command.Result r = Command.exec(EXEC_TIMEOUT, argv.toArray(new String[0]));
+        assertTrue(r.ok(), r.stderr());
+        final long revision = json.readTree(r.stdout()).path("header").path("revision").asLong();
+        assertTrue(revision > 0, r.stdout());
+        return revision;
+    }
+
+    /** The revision of the cluster state the host last read. */
+    private long overlayRevision(final int host)
+    {
+        try
+        {
+            return json.readTree(cli(host, "overlay", "--json").out()).path("Revision").asLong();
+        }
+        catch (final Exception ex)
+        {
+            throw new AssertionError(ex);
+        }
     }
 
     private JsonNode inspect(final int host, final String name)
