@@ -225,7 +225,14 @@ class LanRestartTest
         // flushed only now: another ping in the sandbox would otherwise resolve it before the capture starts
         Command.run("ip", "-n", sandbox, "neigh", "flush", "all");
         ContainerSim.ping(sandbox, address, 1);
-        Thread.sleep(300); // the slower answer too
+        // A second exchange as the marker: once its request and an answer are in the capture, a slower second
+        // answer to the first request had a full round trip more to show up.
+        Command.run("ip", "-n", sandbox, "neigh", "flush", "all");
+        ContainerSim.ping(sandbox, address, 1);
+        final Pattern request = Pattern.compile("Request who-has " + Pattern.quote(address) + " ");
+        final Pattern reply = Pattern.compile("Reply " + Pattern.quote(address) + " is-at ");
+        Wait.until(() -> count(request, Files.readString(out)) >= 2 && count(reply, Files.readString(out)) >= 2,
+            Duration.ofSeconds(10), "both ARP exchanges for " + address + " captured");
         dump.destroy();
         dump.waitFor(5, TimeUnit.SECONDS);
         lastCapture = Files.readString(out);
@@ -237,6 +244,11 @@ class LanRestartTest
             macs.add(m.group(1));
         }
         return macs;
+    }
+
+    private static int count(final Pattern pattern, final String text)
+    {
+        return (int)pattern.matcher(text).results().count();
     }
 
     private static boolean hostPing(final String address)
