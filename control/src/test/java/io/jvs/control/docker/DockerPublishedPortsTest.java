@@ -12,6 +12,7 @@ import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.testing.BackgroundProcesses;
 import io.jvs.control.testing.OutsideWire;
 import io.jvs.control.testing.TempDirs;
+import io.jvs.control.testing.Wait;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.dataplane.nat.NatConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DockerPublishedPortsTest
 {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /** How long a request is retried while the server or a restarted daemon comes up (10 tries of up to 3 s). */
+    private static final Duration RETRY_FOR = Duration.ofSeconds(35);
     private static final String UPLINK_ADDRESS = "10.219.0.2";
     /** Answers each connection with "echo:" + what it read + " from " + the peer's address, then closes it. */
     private static final String ECHO_SERVER = String.join("\n",
@@ -395,18 +398,8 @@ class DockerPublishedPortsTest
     {
         final List<String> argv = new ArrayList<>(prefix);
         argv.addAll(List.of("sh", "-c", "printf " + message + " | nc -N -w 3 " + address + " " + port));
-        String last = "";
-        for (int attempt = 0; attempt < 10; attempt++)
-        {
-            final Command.Result result = Command.exec(TIMEOUT, argv.toArray(new String[0]));
-            last = result.stdout().trim();
-            if (!last.isEmpty())
-            {
-                return last;
-            }
-            sleep(300);
-        }
-        return last;
+        return Wait.firstAnswer(() -> Command.exec(TIMEOUT, argv.toArray(new String[0])).stdout().trim(),
+            RETRY_FOR);
     }
 
     private ArrayNode portmap(final int proto, final int port, final int hostPort)
@@ -432,17 +425,5 @@ class DockerPublishedPortsTest
         final byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
-    }
-
-    private static void sleep(final long millis)
-    {
-        try
-        {
-            Thread.sleep(millis);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
     }
 }

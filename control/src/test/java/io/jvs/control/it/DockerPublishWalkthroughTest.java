@@ -7,6 +7,7 @@ import io.jvs.control.cli.Main;
 import io.jvs.control.netns.Command;
 import io.jvs.control.testing.OutsideWire;
 import io.jvs.control.testing.TempDirs;
+import io.jvs.control.testing.Wait;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -51,6 +52,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DockerPublishWalkthroughTest
 {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /** How long a request is retried while the container's server or a restarted jvs comes up (10 tries of 2 s). */
+    private static final Duration RETRY_FOR = Duration.ofSeconds(25);
     private static final String UPLINK_ADDRESS = "10.218.0.2";
     /** Answers every TCP connection on 7000 with a line naming the container. */
     private static final String SERVER = "while true; do echo hi-from-$(hostname) | nc -l -p 7000; done";
@@ -249,27 +252,7 @@ class DockerPublishWalkthroughTest
     {
         final List<String> argv = new ArrayList<>(prefix);
         argv.addAll(List.of("sh", "-c", "nc -w 2 " + address + " " + port + " < /dev/null"));
-        String last = "";
-        for (int attempt = 0; attempt < 10 && last.isEmpty(); attempt++)
-        {
-            last = Command.exec(TIMEOUT, argv.toArray(new String[0])).stdout().strip();
-            if (last.isEmpty())
-            {
-                sleep(300);
-            }
-        }
-        return last;
-    }
-
-    private static void sleep(final long millis)
-    {
-        try
-        {
-            Thread.sleep(millis);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+        return Wait.firstAnswer(() -> Command.exec(TIMEOUT, argv.toArray(new String[0])).stdout().strip(),
+            RETRY_FOR);
     }
 }

@@ -2,6 +2,7 @@ package io.jvs.control.testing;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Polls a condition every 100 ms until it holds or a deadline passes. */
 public final class Wait
@@ -50,5 +51,30 @@ public final class Wait
                 throw new AssertionError(ex);
             }
         }
+    }
+
+    /**
+     * Asks {@code probe} every 100 ms until it answers something not blank or {@code timeout} passes (a probe that
+     * runs over the deadline finishes first). @return its last answer, blank if it never answered: the caller's
+     * assertion says what was expected.
+     */
+    public static String firstAnswer(final Supplier<String> probe, final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        String answer = probe.get();
+        while (answer.isBlank() && System.nanoTime() - deadline < 0)
+        {
+            try
+            {
+                Thread.sleep(100);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return answer;
+            }
+            answer = probe.get();
+        }
+        return answer;
     }
 }
