@@ -2,6 +2,8 @@ package io.jvs.tap.counters;
 
 import org.agrona.concurrent.AtomicBuffer;
 
+import java.util.Map;
+
 /**
  * {@code capacity} records of one label set in the {@link CountersRegistry}'s values buffer: record {@code id} at
  * {@code id * recordLength()} of {@link #buffer()}, so an owner that numbers its objects densely (port ids, bridge
@@ -38,11 +40,26 @@ public final class CounterTable
     /** Single writer: only the thread owning the counter at {@code offset} may call it. */
     public void increment(final int offset)
     {
-        buffer.putLongRelease(offset, buffer.getLong(offset) + 1);
+        increment(buffer, offset);
     }
 
     /** Single writer. */
     public void add(final int offset, final long delta)
+    {
+        add(buffer, offset, delta);
+    }
+
+    /**
+     * {@link #increment(int)} on a table's {@link #buffer()} held by the owner: one load less per increment for
+     * owners whose hot path keeps the buffer in a field of its own.
+     */
+    public static void increment(final AtomicBuffer buffer, final int offset)
+    {
+        buffer.putLongRelease(offset, buffer.getLong(offset) + 1);
+    }
+
+    /** {@link #add(int, long)} on a table's {@link #buffer()} held by the owner. */
+    public static void add(final AtomicBuffer buffer, final int offset, final long delta)
     {
         buffer.putLongRelease(offset, buffer.getLong(offset) + delta);
     }
@@ -63,6 +80,12 @@ public final class CounterTable
     public long get(final int id, final Counter counter)
     {
         return get(offset(id, counter));
+    }
+
+    /** Any thread: record {@code id}'s counters by label, in declaration order (allocates: control path). */
+    public Map<String, Long> values(final int id)
+    {
+        return registry.values(layout, valuesOffset + recordOffset(id));
     }
 
     /** Offset of {@code counter} in record {@code id} (control path; hot paths keep the offsets as constants). */

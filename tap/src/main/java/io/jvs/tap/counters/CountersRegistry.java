@@ -276,7 +276,7 @@ public final class CountersRegistry
         return sum[0];
     }
 
-    private Map<String, Long> values(final CounterLayout layout, final int valuesOffset)
+    Map<String, Long> values(final CounterLayout layout, final int valuesOffset)
     {
         final Map<String, Long> map = new LinkedHashMap<>();
         for (int i = 0; i < layout.count(); i++)
