@@ -1,6 +1,5 @@
 package io.jvs.dataplane.engine;
 
-import io.jvs.dataplane.DropReason;
 import io.jvs.tap.counters.CountersRegistry;
 import org.junit.jupiter.api.Test;
 
