@@ -76,6 +76,12 @@ public final class CounterLayout
         return offsets[counter.ordinal()];
     }
 
+    /** Byte offset of the counter at {@code ordinal} in a record (the caller's enum's own, so no interface call). */
+    public int offset(final int ordinal)
+    {
+        return offsets[ordinal];
+    }
+
     /** Bytes of one record: a whole number of cache lines. */
     public int length()
     {

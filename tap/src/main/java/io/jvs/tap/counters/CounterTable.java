@@ -50,6 +50,16 @@ public final class CounterTable
     }
 
     /**
+     * Single writer: counter number {@code ordinal} of record {@code id}. Callers pass their enum constant's
+     * {@code ordinal()} (a final method of a concrete type, so no interface call on the packet path); for drop and
+     * exception counters, where the offset lookup does not matter.
+     */
+    public void incrementCounter(final int id, final int ordinal)
+    {
+        increment(recordOffset(id) + layout.offset(ordinal));
+    }
+
+    /**
      * {@link #increment(int)} on a table's {@link #buffer()} held by the owner: one load less per increment for
      * owners whose hot path keeps the buffer in a field of its own.
      */
