@@ -4,6 +4,7 @@ import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.dataplane.engine.DropReason;
 import io.jvs.dataplane.engine.CommandQueue;
 import io.jvs.dataplane.engine.ForwardingAgent;
+import io.jvs.dataplane.engine.BridgeDomainCounter;
 import io.jvs.dataplane.engine.ForwardingAgentProxy;
 import io.jvs.dataplane.engine.IdleStrategies;
 import io.jvs.dataplane.engine.PollIdleStrategy;
@@ -21,6 +22,7 @@ import io.jvs.tap.NativeException;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.ThreadAffinity;
 import io.jvs.tap.ThreadPriority;
+import io.jvs.tap.counters.CountersRegistry;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.BitUtil;
@@ -102,7 +104,9 @@ public final class Switch implements AutoCloseable
     }
 
     private final SwitchConfig config;
-    private final SwitchCounters counters = new SwitchCounters();
+    /** Every counter of this instance (switch, router, what the control plane adds): where stats read. */
+    private final CountersRegistry registry = new CountersRegistry();
+    private final SwitchCounters counters = new SwitchCounters(registry);
     private final RingBuffer ring;
     private final MacTable macTable;
     private final ReceiveAgentProxy receive;
@@ -131,7 +135,7 @@ public final class Switch implements AutoCloseable
         {
             throw new IllegalArgumentException("natConfig is null");
         }
-        final Router router = new Router(natConfig, new RouterCounters());
+        final Router router = new Router(natConfig, new RouterCounters(registry));
         this.config = config;
         final ByteBuffer ringMemory = ByteBuffer.allocateDirect(
             config.ringCapacityBytes() + RingBufferDescriptor.TRAILER_LENGTH);
@@ -271,7 +275,7 @@ public final class Switch implements AutoCloseable
             }
         }
         final int id = allocateId(nextBridgeDomainId, SwitchCounters.MAX_BRIDGE_DOMAINS, bridgeDomains, "bridge domains");
-        counters.resetBridgeDomain(id);
+        counters.openBridgeDomain(id, name);
         forwarding.bridgeDomainCreated(id);
         bridgeDomains.put(id, new BridgeDomain(id, name));
         nextBridgeDomainId = id + 1;
@@ -294,6 +298,7 @@ public final class Switch implements AutoCloseable
         }
         forwarding.bridgeDomainRemoved(bridgeDomainId);
         bridgeDomains.remove(bridgeDomainId);
+        counters.closeBridgeDomain(bridgeDomainId);
     }
 
     /**
@@ -318,7 +323,7 @@ public final class Switch implements AutoCloseable
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
         final Port port = new Port(id, io, io.name(), bridgeDomainId, ForwardingAgent.KIND_BRIDGED);
-        counters.resetPort(id);
+        counters.openPort(id, port.name, bridgeDomainId);
 
         final int[] oldMembersWithLeg = bd.members();
         final int[] members = java.util.Arrays.copyOf(oldMembersWithLeg, oldMembersWithLeg.length + 1);
@@ -361,6 +366,7 @@ public final class Switch implements AutoCloseable
             bd.legPort = 0;
             ports.remove(portId);
             forwarding.portRemoved(portId, bd.members());
+            counters.closePort(portId);
             return;
         }
         // Receive first: no new frames from the port enter the ring while forwarding forgets it.
@@ -371,6 +377,7 @@ public final class Switch implements AutoCloseable
         }
         ports.remove(portId);
         forwarding.portRemoved(portId, null == bd ? new int[0] : bd.members());
+        counters.closePort(portId);
         try
         {
             port.io.close();
@@ -411,7 +418,7 @@ public final class Switch implements AutoCloseable
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
         final RouterLeg leg = new RouterLeg("gw-" + bd.name);
-        counters.resetPort(id);
+        counters.openPort(id, leg.name(), bridgeDomainId);
         final int[] oldMembers = bd.members();
         final int[] members = java.util.Arrays.copyOf(oldMembers, oldMembers.length + 1);
         members[oldMembers.length] = id;
@@ -434,7 +441,7 @@ public final class Switch implements AutoCloseable
             }
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
-        counters.resetPort(id);
+        counters.openPort(id, io.name(), 0);
         forwarding.routedPortAdded(id, io);
         try
         {
@@ -573,16 +580,19 @@ public final class Switch implements AutoCloseable
     public synchronized EngineStats engineStats()
     {
         checkOpen();
-        long macEntries = 0;
-        long tableFull = 0;
-        for (final BridgeDomain bd : bridgeDomains.values())
-        {
-            macEntries += counters.bridgeDomain(bd.id, SwitchCounters.BD_MAC_ENTRIES);
-            tableFull += counters.bridgeDomain(bd.id, SwitchCounters.BD_LEARN_TABLE_FULL);
-        }
         return new EngineStats(
-            agentErrors.get(), counters.bridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS), macEntries,
-            macTable.capacity(), tableFull, ring.size(), ring.capacity());
+            agentErrors.get(), counters.bridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS),
+            registry.sum(BridgeDomainCounter.MAC_ENTRIES), macTable.capacity(),
+            registry.sum(BridgeDomainCounter.LEARN_TABLE_FULL), ring.size(), ring.capacity());
+    }
+
+    /**
+     * Every counter of this instance, labelled: the switch's ports and bridge domains, the router, and the records
+     * other components (overlay, macvlan, the resolver) register. Readers may use it from any thread.
+     */
+    public CountersRegistry counters()
+    {
+        return registry;
     }
 
     /** Last exception an agent threw, or null. */

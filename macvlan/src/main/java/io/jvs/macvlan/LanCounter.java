@@ -1,50 +1,68 @@
 package io.jvs.macvlan;
 
+import io.jvs.tap.counters.Counter;
+
 /**
  * Named counters of a {@link LanPort}: frames it dropped (toward the LAN or toward the containers) and LAN frames
  * it left alone because they are not for this network (the parent is promiscuous, so most LAN traffic is not).
  */
-public enum LanCounter
+public enum LanCounter implements Counter
 {
     // ---- toward the LAN (TX thread)
     /** Shorter than a virtio_net_hdr plus an Ethernet header. */
-    TX_TOO_SHORT("tx_too_short"),
+    TX_TOO_SHORT("tx_too_short", Writer.TX),
     /** Source MAC is not one of the network's containers (e.g. the host port's own ARP): never leaks to the LAN. */
-    TX_FOREIGN_SOURCE("tx_foreign_source"),
+    TX_FOREIGN_SOURCE("tx_foreign_source", Writer.TX),
     /** ipvlan l3: broadcast or multicast from a container (l3 sends no broadcast to the LAN). */
-    TX_NO_BROADCAST("tx_no_broadcast"),
+    TX_NO_BROADCAST("tx_no_broadcast", Writer.TX),
     /** ipvlan l3: unicast not addressed to the gateway MAC, or not IPv4. */
-    TX_NOT_ROUTED("tx_not_routed"),
+    TX_NOT_ROUTED("tx_not_routed", Writer.TX),
     /** ipvlan l3: no next hop on the LAN for the destination (no parent default route). */
-    TX_NO_ROUTE("tx_no_route"),
+    TX_NO_ROUTE("tx_no_route", Writer.TX),
     /** ipvlan l3: next hop MAC not known yet; an ARP request went out (rate-limited) and the frame is dropped. */
-    TX_NEIGHBOUR_UNRESOLVED("tx_neighbour_unresolved"),
+    TX_NEIGHBOUR_UNRESOLVED("tx_neighbour_unresolved", Writer.TX),
     /** Frame plus VLAN tag does not fit the scratch buffer / the parent's ring slot. */
-    TX_TOO_LONG("tx_too_long"),
+    TX_TOO_LONG("tx_too_long", Writer.TX),
     /** ARP replies for the gateway could not be queued. */
-    TX_REPLY_QUEUE_FULL("tx_reply_queue_full"),
+    TX_REPLY_QUEUE_FULL("tx_reply_queue_full", Writer.TX),
 
     // ---- toward the containers (RX thread)
     /** Unicast LAN frame whose destination (MAC, or IPv4 address for ipvlan) is no container of the network. */
-    RX_NOT_OURS("rx_not_ours"),
+    RX_NOT_OURS("rx_not_ours", Writer.RX),
     /** LAN frame claiming a container's MAC as its source (a loop or a spoof): dropped so learning stays right. */
-    RX_LOCAL_SOURCE("rx_local_source"),
+    RX_LOCAL_SOURCE("rx_local_source", Writer.RX),
     /** ipvlan: neither ARP nor IPv4. */
-    RX_NOT_IPV4("rx_not_ipv4"),
+    RX_NOT_IPV4("rx_not_ipv4", Writer.RX),
     /** Truncated ARP or IPv4 header. */
-    RX_MALFORMED("rx_malformed"),
+    RX_MALFORMED("rx_malformed", Writer.RX),
     /** A frame for the network while its port is not attached to a switch (nothing receives from it). */
-    RX_DETACHED("rx_detached");
+    RX_DETACHED("rx_detached", Writer.RX);
 
     private final String label;
+    private final int writer;
 
-    LanCounter(final String label)
+    LanCounter(final String label, final int writer)
     {
         this.label = label;
+        this.writer = writer;
     }
 
+    @Override
+    public int writer()
+    {
+        return writer;
+    }
+
+    @Override
     public String label()
     {
         return label;
+    }
+
+    /** The TX thread's counters and the RX thread's are on different cache lines. */
+    private static final class Writer
+    {
+        static final int TX = 0;
+        static final int RX = 1;
     }
 }

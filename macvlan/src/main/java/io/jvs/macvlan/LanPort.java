@@ -9,13 +9,13 @@ import io.jvs.tap.PacketPort;
 import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.StagingRing;
 import io.jvs.tap.VnetHeader;
+import io.jvs.tap.counters.CounterTable;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -76,11 +76,12 @@ public final class LanPort implements SharedLinkPort
     private long txBytes;
     private long arpRequests;
     private long arpReplies;
-    // Each counter has one writer: TX_* the TX thread, RX_* the RX thread.
-    private final long[] counters = new long[LanCounter.values().length];
+    /** One {@link LanCounter} record in the counters registry (key: the VID); TX_* the TX thread's, RX_* the RX's. */
+    private final CounterTable counters;
 
-    LanPort(final ParentLink link, final LanPortConfig config)
+    LanPort(final ParentLink link, final LanPortConfig config, final CounterTable counters)
     {
+        this.counters = counters;
         this.link = link;
         this.parent = link.parent();
         this.config = config;
@@ -187,7 +188,7 @@ public final class LanPort implements SharedLinkPort
     /** A frame that passed the rules while no switch receives from this port. */
     void countDetached()
     {
-        counters[LanCounter.RX_DETACHED.ordinal()]++;
+        counters.incrementCounter(0, LanCounter.RX_DETACHED.ordinal());
     }
 
     void countRx(final int recordLength)
@@ -485,14 +486,14 @@ public final class LanPort implements SharedLinkPort
     /** Counts a frame dropped on the way in. @return false (not delivered). */
     private boolean count(final LanCounter reason)
     {
-        counters[reason.ordinal()]++;
+        counters.incrementCounter(0, reason.ordinal());
         return false;
     }
 
     /** Counts a frame dropped on the way out. @return true (consumed: the switch must not count tx_full). */
     private boolean drop(final LanCounter reason)
     {
-        counters[reason.ordinal()]++;
+        counters.incrementCounter(0, reason.ordinal());
         return true;
     }
 
@@ -500,17 +501,13 @@ public final class LanPort implements SharedLinkPort
 
     public long counter(final LanCounter counter)
     {
-        return counters[counter.ordinal()];
+        return counters.get(0, counter);
     }
 
+    /** From the registry: label to value in declaration order. */
     public Map<String, Long> counters()
     {
-        final Map<String, Long> m = new LinkedHashMap<>();
-        for (final LanCounter c : LanCounter.values())
-        {
-            m.put(c.label(), counters[c.ordinal()]);
-        }
-        return m;
+        return counters.values(0);
     }
 
     public long rxFrames()
@@ -551,7 +548,7 @@ public final class LanPort implements SharedLinkPort
         if (!closed)
         {
             closed = true;
-            link.onPortClosed(this);
+            link.onPortClosed(this, counters);
         }
     }
 

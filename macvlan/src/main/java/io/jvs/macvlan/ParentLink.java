@@ -10,6 +10,9 @@ import io.jvs.tap.RingConfig;
 import io.jvs.tap.SharedLink;
 import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.VnetHeader;
+import io.jvs.tap.counters.Counter;
+import io.jvs.tap.counters.CounterTable;
+import io.jvs.tap.counters.CountersRegistry;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -46,7 +49,7 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
     static final int MAX_RX_RECORD = VnetHeader.LENGTH + 0x1_0000 + 64;
 
     /** LAN frames this link left to the host: no network on their VLAN, or too short to tell. */
-    public enum Ignored
+    public enum Ignored implements Counter
     {
         NO_NETWORK("no_network"), TOO_SHORT("too_short"), OTHER_TPID("other_tpid");
 
@@ -57,6 +60,7 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
             this.label = label;
         }
 
+        @Override
         public String label()
         {
             return label;
@@ -79,26 +83,32 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
     // RX thread.
     private PortFrameHandler handler;
     private int delivered; // handed over: the work count of one read
-    private final long[] ignored = new long[Ignored.values().length];
+    /** One {@link Ignored} record in the counters registry, written by the RX thread. */
+    private final CounterTable ignored;
+    /** Where this link's and its ports' counters are (the switch's registry in the daemon). */
+    private final CountersRegistry counters;
 
-    private ParentLink(final String name, final PacketPort parent, final long parentMac)
+    private ParentLink(
+        final String name, final PacketPort parent, final long parentMac, final CountersRegistry counters)
     {
+        this.counters = counters;
+        this.ignored = counters.newRecord(Ignored.class, "parent " + name, 0, 0);
         this.name = name;
         this.parent = parent;
         this.parentMac = parentMac;
     }
 
-    /** Opens the AF_PACKET socket on the real interface (its MAC from sysfs). */
-    public static ParentLink open(final String interfaceName, final RingConfig ring)
+    /** Opens the AF_PACKET socket on the real interface (its MAC from sysfs); counters go to {@code counters}. */
+    public static ParentLink open(final String interfaceName, final RingConfig ring, final CountersRegistry counters)
     {
         final long mac = MacAddress.parse(readSysfs(interfaceName, "address"));
-        return new ParentLink(interfaceName, PacketSocketPort.open(interfaceName, ring), mac);
+        return new ParentLink(interfaceName, PacketSocketPort.open(interfaceName, ring), mac, counters);
     }
 
-    /** Over any port (tests). */
+    /** Over any port (tests), with counters of its own: room for the link's record and a few hundred ports'. */
     public static ParentLink create(final String name, final PacketPort parent, final long parentMac)
     {
-        return new ParentLink(name, parent, parentMac);
+        return new ParentLink(name, parent, parentMac, new CountersRegistry(512, 512 * 192));
     }
 
     static String readSysfs(final String dev, final String attribute)
@@ -147,15 +157,16 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
             throw new IllegalArgumentException((vid == UNTAGGED ? "untagged traffic" : "VLAN " + vid) + " of " +
                 name + " already belongs to port " + ports[vid].name());
         }
-        final LanPort port = new LanPort(this, config);
+        final LanPort port = new LanPort(this, config, counters.newRecord(LanCounter.class, config.name(), vid, 0));
         ports[vid] = port;
         portCount++;
         publish();
         return port;
     }
 
-    synchronized void onPortClosed(final LanPort port)
+    synchronized void onPortClosed(final LanPort port, final CounterTable portCounters)
     {
+        counters.free(portCounters);
         if (ports[port.vid()] == port)
         {
             ports[port.vid()] = null;
@@ -215,7 +226,7 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
     {
         if (length < VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH)
         {
-            ignored[Ignored.TOO_SHORT.ordinal()]++;
+            ignored.incrementCounter(0, Ignored.TOO_SHORT.ordinal());
             return;
         }
         final int eth = offset + VnetHeader.LENGTH;
@@ -225,25 +236,25 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
         {
             if (length < VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH + VlanTag.LENGTH)
             {
-                ignored[Ignored.TOO_SHORT.ordinal()]++;
+                ignored.incrementCounter(0, Ignored.TOO_SHORT.ordinal());
                 return;
             }
             vid = buffer.getShort(eth + VlanTag.TCI_OFFSET, ByteOrder.BIG_ENDIAN) & VlanTag.VID_MASK;
         }
         else if (type == EthernetHeader.ETHERTYPE_QINQ)
         {
-            ignored[Ignored.OTHER_TPID.ordinal()]++;
+            ignored.incrementCounter(0, Ignored.OTHER_TPID.ordinal());
             return;
         }
         if (vid > VlanTag.MAX_VID)
         {
-            ignored[Ignored.NO_NETWORK.ordinal()]++;
+            ignored.incrementCounter(0, Ignored.NO_NETWORK.ordinal());
             return;
         }
         final LanPort port = byVid[vid];
         if (null == port)
         {
-            ignored[Ignored.NO_NETWORK.ordinal()]++;
+            ignored.incrementCounter(0, Ignored.NO_NETWORK.ordinal());
             return;
         }
         final MutableDirectBuffer b;
@@ -257,7 +268,7 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
         {
             if (length > rxCopy.capacity())
             {
-                ignored[Ignored.TOO_SHORT.ordinal()]++;
+                ignored.incrementCounter(0, Ignored.TOO_SHORT.ordinal());
                 return;
             }
             rxCopy.putBytes(0, buffer, offset, length);
@@ -287,7 +298,7 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
 
     public long ignored(final Ignored reason)
     {
-        return ignored[reason.ordinal()];
+        return ignored.get(0, reason);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -303,6 +314,7 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
         if (!closed)
         {
             closed = true;
+            counters.free(ignored);
             parent.close();
         }
     }

@@ -8,6 +8,7 @@ import io.jvs.dataplane.parse.UdpHeader;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.TxClaim;
 import io.jvs.tap.VnetHeader;
+import io.jvs.tap.counters.CounterTable;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -65,7 +66,7 @@ final class Encapsulator implements InnerFramer.Sink
     /** Whether GSO segments to one peer are batched into UDP GSO super-datagrams (the underlay segments them). */
     private final boolean batching;
     /** The port's TX drop counters (this class counts some of them). */
-    private final long[] txDrops;
+    private final CounterTable txDrops;
 
     private RemoteVtep[] destinations;
     private KeyRing keys;
@@ -90,7 +91,8 @@ final class Encapsulator implements InnerFramer.Sink
     private long txOuterFrames;
     private long txSealed;
 
-    Encapsulator(final Vtep vtep, final int vni, final int innerMtu, final boolean encrypted, final long[] txDrops)
+    Encapsulator(final Vtep vtep, final int vni, final int innerMtu, final boolean encrypted,
+        final CounterTable txDrops)
     {
         final VtepConfig config = vtep.config();
         this.vni = vni;
@@ -167,7 +169,7 @@ final class Encapsulator implements InnerFramer.Sink
         this.keys = null;
         if (null != drop)
         {
-            txDrops[drop.ordinal()]++;
+            txDrops.incrementCounter(0, drop.ordinal());
             return true;
         }
         // "No room" only when nothing left because the underlay was full: the switch counts that as TX_FULL.
@@ -201,7 +203,7 @@ final class Encapsulator implements InnerFramer.Sink
         final long mac = targets[0].nextHop.mac;
         if (mac == Neighbour.UNRESOLVED)
         {
-            txDrops[TxDrop.NEIGHBOUR_UNRESOLVED.ordinal()]++;
+            txDrops.incrementCounter(0, TxDrop.NEIGHBOUR_UNRESOLVED.ordinal());
             return -1;
         }
         final int length = batching ? BATCH_CLAIM_LENGTH : OuterHeaders.INNER_OFFSET + innerLength;
@@ -213,7 +215,7 @@ final class Encapsulator implements InnerFramer.Sink
         if (at < 0)
         {
             underlayFull = true;
-            txDrops[TxDrop.UNDERLAY_FULL.ordinal()]++;
+            txDrops.incrementCounter(0, TxDrop.UNDERLAY_FULL.ordinal());
             return -1;
         }
         claimedMac = mac;
@@ -250,7 +252,7 @@ final class Encapsulator implements InnerFramer.Sink
         final SealKey key = keys.sealing();
         if (null == key)
         {
-            txDrops[TxDrop.NO_KEY.ordinal()]++;
+            txDrops.incrementCounter(0, TxDrop.NO_KEY.ordinal());
             return;
         }
         final UnsafeBuffer out = sealed;
@@ -259,7 +261,7 @@ final class Encapsulator implements InnerFramer.Sink
             OuterHeaders.VXLAN_OFFSET);
         if (length < 0)
         {
-            txDrops[TxDrop.SEAL_FAILED.ordinal()]++;
+            txDrops.incrementCounter(0, TxDrop.SEAL_FAILED.ordinal());
             return;
         }
         txSealed++;
@@ -326,7 +328,7 @@ final class Encapsulator implements InnerFramer.Sink
         else
         {
             underlayFull = true;
-            txDrops[TxDrop.UNDERLAY_FULL.ordinal()]++;
+            txDrops.incrementCounter(0, TxDrop.UNDERLAY_FULL.ordinal());
         }
     }
 
@@ -339,7 +341,7 @@ final class Encapsulator implements InnerFramer.Sink
             final long mac = peer.nextHop.mac;
             if (mac == Neighbour.UNRESOLVED)
             {
-                txDrops[TxDrop.NEIGHBOUR_UNRESOLVED.ordinal()]++;
+                txDrops.incrementCounter(0, TxDrop.NEIGHBOUR_UNRESOLVED.ordinal());
                 continue;
             }
             writeOuter(s, 0, payloadLength, peer.ip, mac, true);
@@ -351,7 +353,7 @@ final class Encapsulator implements InnerFramer.Sink
             else
             {
                 underlayFull = true;
-                txDrops[TxDrop.UNDERLAY_FULL.ordinal()]++;
+                txDrops.incrementCounter(0, TxDrop.UNDERLAY_FULL.ordinal());
             }
         }
     }

@@ -1,10 +1,12 @@
 package io.jvs.vxlan;
 
+import io.jvs.tap.counters.Counter;
+
 /**
  * Why the {@link Vtep} dropped a frame that was addressed to its VXLAN port (local IPv4, UDP, destination
  * {@link VtepConfig#udpPort()}) or looked like it. Each is a counter; nothing is logged per packet.
  */
-public enum RxDrop
+public enum RxDrop implements Counter
 {
     /** Outer headers, VXLAN header or inner Ethernet header cut short. */
     TOO_SHORT("too_short"),
@@ -47,6 +49,7 @@ public enum RxDrop
         this.label = label;
     }
 
+    @Override
     public String label()
     {
         return label;

@@ -1,10 +1,12 @@
 package io.jvs.vxlan;
 
+import io.jvs.tap.counters.Counter;
+
 /**
  * Underlay frames the {@link Vtep} sees (it shares the interface with the host) but that are not VXLAN for it:
  * left to the kernel, counted for diagnostics, not drops.
  */
-public enum RxIgnored
+public enum RxIgnored implements Counter
 {
     /** Neither IPv4 nor ARP (IPv6, LLDP, ...). */
     NOT_IPV4("not_ipv4"),
@@ -26,6 +28,7 @@ public enum RxIgnored
         this.label = label;
     }
 
+    @Override
     public String label()
     {
         return label;

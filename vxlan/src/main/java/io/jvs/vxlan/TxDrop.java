@@ -1,7 +1,9 @@
 package io.jvs.vxlan;
 
+import io.jvs.tap.counters.Counter;
+
 /** Why a {@link VxlanTunnelPort} dropped (part of) a frame the switch offered. Counted per port. */
-public enum TxDrop
+public enum TxDrop implements Counter
 {
     /** Shorter than virtio_net_hdr + Ethernet header. */
     TOO_SHORT("too_short"),
@@ -31,6 +33,7 @@ public enum TxDrop
         this.label = label;
     }
 
+    @Override
     public String label()
     {
         return label;

@@ -11,6 +11,7 @@ import io.jvs.tap.PacketPort;
 import io.jvs.tap.PortFrameHandler;
 import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.VnetHeader;
+import io.jvs.tap.counters.CounterTable;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -57,8 +58,9 @@ final class UnderlayReceiver implements FrameHandler
     private long rxNanos;
     private long polls;
     private long lastHousekeeping = Long.MIN_VALUE / 2;
-    private final long[] rxDrops = new long[RxDrop.values().length];
-    private final long[] ignored = new long[RxIgnored.values().length];
+    /** One {@link RxDrop} record and one {@link RxIgnored} record in the counters registry; this thread writes. */
+    private final CounterTable rxDrops;
+    private final CounterTable ignored;
     private long decapsulated;
     private long rxUdpGsoFrames;
     private long opened;
@@ -67,8 +69,12 @@ final class UnderlayReceiver implements FrameHandler
     private int rxVni = -1;
     private VxlanTunnelPort rxPort;
 
-    UnderlayReceiver(final PacketPort underlay, final UnderlayArp arp, final int localIp, final int udpPort)
+    UnderlayReceiver(
+        final PacketPort underlay, final UnderlayArp arp, final int localIp, final int udpPort,
+        final CounterTable rxDrops, final CounterTable ignored)
     {
+        this.rxDrops = rxDrops;
+        this.ignored = ignored;
         this.underlay = underlay;
         this.arp = arp;
         this.localIp = localIp;
@@ -160,7 +166,7 @@ final class UnderlayReceiver implements FrameHandler
             }
             else
             {
-                ignored[RxIgnored.NOT_IPV4.ordinal()]++;
+                ignore(RxIgnored.NOT_IPV4);
             }
             return;
         }
@@ -175,7 +181,7 @@ final class UnderlayReceiver implements FrameHandler
             }
             else
             {
-                ignored[RxIgnored.NOT_IPV4.ordinal()]++;
+                ignore(RxIgnored.NOT_IPV4);
             }
             return;
         }
@@ -183,13 +189,13 @@ final class UnderlayReceiver implements FrameHandler
         final int destination = buffer.getInt(ip + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
         if (destination != localIp)
         {
-            ignored[RxIgnored.NOT_LOCAL.ordinal()]++;
+            ignore(RxIgnored.NOT_LOCAL);
             return;
         }
         final long ip8 = buffer.getLong(ip + Ipv4Header.TTL_OFFSET, ByteOrder.BIG_ENDIAN);
         if ((int)(ip8 >>> 48 & 0xFF) != Ipv4Header.PROTOCOL_UDP)
         {
-            ignored[RxIgnored.NOT_UDP.ordinal()]++;
+            ignore(RxIgnored.NOT_UDP);
             return;
         }
         final long vnet = buffer.getLong(offset, ByteOrder.LITTLE_ENDIAN);
@@ -236,7 +242,7 @@ final class UnderlayReceiver implements FrameHandler
             }
             else
             {
-                ignored[RxIgnored.LATER_FRAGMENT.ordinal()]++;
+                ignore(RxIgnored.LATER_FRAGMENT);
             }
             return;
         }
@@ -248,7 +254,7 @@ final class UnderlayReceiver implements FrameHandler
         final long udpWord = buffer.getLong(udp, ByteOrder.BIG_ENDIAN);
         if (((int)(udpWord >>> 32) & 0xFFFF) != udpPort)
         {
-            ignored[RxIgnored.OTHER_UDP_PORT.ordinal()]++;
+            ignore(RxIgnored.OTHER_UDP_PORT);
             return;
         }
         final int udpLength = (int)(udpWord >>> 16) & 0xFFFF;
@@ -504,25 +510,30 @@ final class UnderlayReceiver implements FrameHandler
 
     private void onArp(final DirectBuffer buffer, final int arpOffset)
     {
-        ignored[RxIgnored.ARP.ordinal()]++;
+        ignore(RxIgnored.ARP);
         arp.onArp(buffer, arpOffset, rxNanos);
     }
 
     private void drop(final RxDrop reason)
     {
-        rxDrops[reason.ordinal()]++;
+        rxDrops.incrementCounter(0, reason.ordinal());
+    }
+
+    private void ignore(final RxIgnored reason)
+    {
+        ignored.incrementCounter(0, reason.ordinal());
     }
 
     // ---------------------------------------------------------------- stats (any thread; may be stale)
 
     long rxDrops(final RxDrop reason)
     {
-        return rxDrops[reason.ordinal()];
+        return rxDrops.get(0, reason);
     }
 
     long ignored(final RxIgnored reason)
     {
-        return ignored[reason.ordinal()];
+        return ignored.get(0, reason);
     }
 
     long rxUdpGsoFrames()
@@ -550,23 +561,14 @@ final class UnderlayReceiver implements FrameHandler
         return coalescer.flushedFrames();
     }
 
+    /** From the registry: label to value in declaration order. */
     Map<String, Long> rxDropCounts()
     {
-        final Map<String, Long> m = new LinkedHashMap<>();
-        for (final RxDrop r : RxDrop.values())
-        {
-            m.put(r.label(), rxDrops[r.ordinal()]);
-        }
-        return m;
+        return rxDrops.values(0);
     }
 
     Map<String, Long> ignoredCounts()
     {
-        final Map<String, Long> m = new LinkedHashMap<>();
-        for (final RxIgnored r : RxIgnored.values())
-        {
-            m.put(r.label(), ignored[r.ordinal()]);
-        }
-        return m;
+        return ignored.values(0);
     }
 }

@@ -8,6 +8,8 @@ import io.jvs.tap.PacketSocketPort;
 import io.jvs.tap.PortFrameHandler;
 import io.jvs.tap.SharedLink;
 import io.jvs.tap.VnetHeader;
+import io.jvs.tap.counters.CounterTable;
+import io.jvs.tap.counters.CountersRegistry;
 import org.agrona.MutableDirectBuffer;
 
 import java.io.IOException;
@@ -69,6 +71,10 @@ public final class Vtep implements SharedLink, AutoCloseable
     private final UdpSink sink;
     private final UnderlayArp arp;
     private final UnderlayReceiver receiver;
+    /** Where the Vtep's and its tunnel ports' counters are (the switch's registry in the daemon). */
+    private final CountersRegistry counters;
+    private final CounterTable rxDrops;
+    private final CounterTable ignored;
 
     // Control state, guarded by this.
     private final Map<Integer, VxlanTunnelPort> ports = new TreeMap<>();
@@ -79,8 +85,12 @@ public final class Vtep implements SharedLink, AutoCloseable
 
     private Vtep(
         final VtepConfig config, final PacketPort underlay, final long localMac, final ArpTransmitter arp,
-        final UdpSink sink)
+        final UdpSink sink, final CountersRegistry counters)
     {
+        this.counters = counters;
+        final String label = "vtep " + config.underlayInterface();
+        this.rxDrops = counters.newRecord(RxDrop.class, label, config.localIp(), config.udpPort());
+        this.ignored = counters.newRecord(RxIgnored.class, label, config.localIp(), config.udpPort());
         this.config = config;
         this.underlay = underlay;
         this.localMac = localMac;
@@ -89,14 +99,14 @@ public final class Vtep implements SharedLink, AutoCloseable
         this.arpSocket = arp;
         this.sink = sink;
         this.arp = new UnderlayArp(arp, localMac, localIp);
-        this.receiver = new UnderlayReceiver(underlay, this.arp, localIp, udpPort);
+        this.receiver = new UnderlayReceiver(underlay, this.arp, localIp, udpPort, rxDrops, ignored);
     }
 
     /**
      * Opens the underlay AF_PACKET port, the ARP socket and the UDP sink on the real interface. The interface's
-     * MAC is read from sysfs; its MTU must hold inner MTU + 50.
+     * MAC is read from sysfs; its MTU must hold inner MTU + 50. Counters go to {@code counters}.
      */
-    public static Vtep open(final VtepConfig config)
+    public static Vtep open(final VtepConfig config, final CountersRegistry counters)
     {
         final String dev = config.underlayInterface();
         final long mac = MacAddress.parse(readSysfs(dev, "address"));
@@ -114,7 +124,7 @@ public final class Vtep implements SharedLink, AutoCloseable
             final LinkSocket arp = LinkSocket.open(dev);
             opened.add(arp);
             final PacketSocketPort underlay = PacketSocketPort.open(dev, config.underlayRing());
-            return new Vtep(config, underlay, mac, arp, sink);
+            return new Vtep(config, underlay, mac, arp, sink, counters);
         }
         catch (final RuntimeException ex)
         {
@@ -133,11 +143,23 @@ public final class Vtep implements SharedLink, AutoCloseable
         }
     }
 
-    /** A Vtep over any port (tests, benchmarks): no UDP sink, ARP through {@code arp}. */
+    /** {@link #open(VtepConfig, CountersRegistry)} with counters of its own (tests). */
+    public static Vtep open(final VtepConfig config)
+    {
+        return open(config, ownCounters());
+    }
+
+    /** A Vtep over any port (tests, benchmarks): no UDP sink, ARP through {@code arp}, counters of its own. */
     public static Vtep create(
         final VtepConfig config, final PacketPort underlay, final long localMac, final ArpTransmitter arp)
     {
-        return new Vtep(config, underlay, localMac, arp, null);
+        return new Vtep(config, underlay, localMac, arp, null, ownCounters());
+    }
+
+    /** Room for the Vtep's two records and a few hundred tunnel ports'. */
+    private static CountersRegistry ownCounters()
+    {
+        return new CountersRegistry(512, 512 * 128);
     }
 
     private static String readSysfs(final String dev, final String attribute)
@@ -197,7 +219,12 @@ public final class Vtep implements SharedLink, AutoCloseable
         {
             throw new IllegalArgumentException("vni " + vni + " already has port " + ports.get(vni).name());
         }
-        final VxlanTunnelPort port = new VxlanTunnelPort(this, vni, name, encrypted);
+        if (null == name || name.isEmpty())
+        {
+            throw new IllegalArgumentException("name=" + name);
+        }
+        final VxlanTunnelPort port = new VxlanTunnelPort(
+            this, vni, name, encrypted, counters.newRecord(TxDrop.class, name, vni, 0));
         ports.put(vni, port);
         publishPorts();
         return port;
@@ -271,8 +298,9 @@ public final class Vtep implements SharedLink, AutoCloseable
         setPeers(vni, ips);
     }
 
-    synchronized void onPortClosed(final VxlanTunnelPort port)
+    synchronized void onPortClosed(final VxlanTunnelPort port, final CounterTable txDrops)
     {
+        counters.free(txDrops);
         if (ports.get(port.vni()) == port)
         {
             ports.remove(port.vni());
@@ -468,6 +496,8 @@ public final class Vtep implements SharedLink, AutoCloseable
             return;
         }
         closed = true;
+        counters.free(rxDrops);
+        counters.free(ignored);
         RuntimeException failure = null;
         for (final AutoCloseable c : new AutoCloseable[]{underlay, arpSocket, sink})
         {

@@ -9,12 +9,12 @@ import io.jvs.tap.PacketPort;
 import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.TxClaim;
 import io.jvs.tap.VnetHeader;
+import io.jvs.tap.counters.CounterTable;
 import org.agrona.DirectBuffer;
 
 import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -61,7 +61,8 @@ public final class VxlanTunnelPort implements SharedLinkPort
     private volatile boolean closed;
 
     // TX thread.
-    private final long[] txDrops = new long[TxDrop.values().length];
+    /** One {@link TxDrop} record in the counters registry (key: the VNI). */
+    private final CounterTable txDrops;
     private long txFrames;
     private long txFlooded;
     private long txStaticUnicast;
@@ -76,8 +77,10 @@ public final class VxlanTunnelPort implements SharedLinkPort
     private long rxFrames;
     private long rxBytes;
 
-    VxlanTunnelPort(final Vtep vtep, final int vni, final String name, final boolean encrypted)
+    VxlanTunnelPort(
+        final Vtep vtep, final int vni, final String name, final boolean encrypted, final CounterTable txDrops)
     {
+        this.txDrops = txDrops;
         if (null == name || name.isEmpty())
         {
             throw new IllegalArgumentException("name=" + name);
@@ -289,13 +292,13 @@ public final class VxlanTunnelPort implements SharedLinkPort
         txFrames++;
         if (length < VnetHeader.LENGTH + EthernetHeader.HEADER_LENGTH)
         {
-            txDrops[TxDrop.TOO_SHORT.ordinal()]++;
+            txDrops.incrementCounter(0, TxDrop.TOO_SHORT.ordinal());
             return true;
         }
         final int eth = offset + VnetHeader.LENGTH;
         if (isLocalGatewayFrame(buffer, eth, length - VnetHeader.LENGTH))
         {
-            txDrops[TxDrop.LOCAL_GATEWAY.ordinal()]++;
+            txDrops.incrementCounter(0, TxDrop.LOCAL_GATEWAY.ordinal());
             return true;
         }
         // One 8-byte load starting with the destination MAC (the frame holds at least an Ethernet header).
@@ -336,7 +339,7 @@ public final class VxlanTunnelPort implements SharedLinkPort
             destinations = peerSet.flood();
             if (destinations.length == 0)
             {
-                txDrops[TxDrop.NO_PEERS.ordinal()]++;
+                txDrops.incrementCounter(0, TxDrop.NO_PEERS.ordinal());
                 return true;
             }
             txFlooded++;
@@ -353,17 +356,13 @@ public final class VxlanTunnelPort implements SharedLinkPort
 
     public long txDrops(final TxDrop reason)
     {
-        return txDrops[reason.ordinal()];
+        return txDrops.get(0, reason);
     }
 
+    /** From the registry: label to value in declaration order. */
     public Map<String, Long> txDropCounts()
     {
-        final Map<String, Long> m = new LinkedHashMap<>();
-        for (final TxDrop r : TxDrop.values())
-        {
-            m.put(r.label(), txDrops[r.ordinal()]);
-        }
-        return m;
+        return txDrops.values(0);
     }
 
     /** Frames the switch offered. */
@@ -453,7 +452,7 @@ public final class VxlanTunnelPort implements SharedLinkPort
         if (!closed)
         {
             closed = true;
-            vtep.onPortClosed(this);
+            vtep.onPortClosed(this, txDrops);
         }
     }
 

@@ -165,7 +165,7 @@ public final class Daemon implements AutoCloseable
             b.tables = StateTables.open(config.stateDir());
             b.fabric = fabricFactory.get();
             final IpTool ip = new IpTool();
-            b.dns = config.dns().enabled() ? SandboxDns.start(config.dns()) : null;
+            b.dns = config.dns().enabled() ? SandboxDns.start(config.dns(), b.fabric.counters()) : null;
             b.service = new NetworkService(new JournaledNetworkStore(b.tables), b.fabric, ip,
                 new HostsFiles(config.netnsEtc(), b.dns == null ? HostsFiles.Observer.NONE : b.dns),
                 SubnetPool.defaults());

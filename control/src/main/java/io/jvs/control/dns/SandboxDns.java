@@ -4,6 +4,8 @@ import io.jvs.control.common.SelectorThreads;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.tap.NetworkNamespace;
+import io.jvs.tap.counters.CounterTable;
+import io.jvs.tap.counters.CountersRegistry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The sandboxes' resolver at 127.0.0.11:53 (where Docker's embedded DNS listens, and where jvs's resolv.conf points):
@@ -49,15 +50,6 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     private static final int MAX_MESSAGE_BYTES = 65_535;
     private static final int BATCH = 64;
     private static final long SWEEP_MS = 1_000;
-
-    /** Counter indices, for {@link #counter}. */
-    public static final int QUERIES = 0;
-    public static final int ANSWERED = 1;
-    public static final int FORWARDED = 2;
-    public static final int UPSTREAM_ANSWERS = 3;
-    public static final int MALFORMED = 4;
-    public static final int FAILED = 5;
-    private static final int COUNTERS = 6;
 
     /**
      * @param enabled   whether sandboxes get a resolver at all.
@@ -164,7 +156,8 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     private final DatagramChannel upstream;
     private final Thread thread;
     private final Map<String, Listener> listeners = new ConcurrentHashMap<>();
-    private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
+    /** One {@link DnsCounter} record in the instance's registry. */
+    private final CounterTable counters;
     /** Selector thread only. */
     private final Map<Integer, Pending> pending = new HashMap<>();
     private final ByteBuffer buffer = ByteBuffer.allocate(MAX_MESSAGE_BYTES);
@@ -172,9 +165,11 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     private int nextUpstream;
     private volatile boolean running = true;
 
-    private SandboxDns(final Config config, final Selector selector, final DatagramChannel upstream)
+    private SandboxDns(
+        final Config config, final Selector selector, final DatagramChannel upstream, final CountersRegistry registry)
     {
         this.config = config;
+        this.counters = registry.newRecord(DnsCounter.class, "sandbox dns", 0, 0);
         this.selector = selector;
         this.upstream = upstream;
         this.thread = new Thread(this::run, "jvs-dns");
@@ -182,7 +177,8 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         this.nextId = (int)(System.nanoTime() & 0xFFFF);
     }
 
-    public static SandboxDns start(final Config config)
+    /** @param registry where the resolver's counters are registered (the switch's, so stats read one place). */
+    public static SandboxDns start(final Config config, final CountersRegistry registry)
     {
         try
         {
@@ -191,7 +187,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
             upstream.configureBlocking(false);
             upstream.bind(null);
             upstream.register(selector, SelectionKey.OP_READ);
-            final SandboxDns dns = new SandboxDns(config, selector, upstream);
+            final SandboxDns dns = new SandboxDns(config, selector, upstream, registry);
             dns.thread.start();
             return dns;
         }
@@ -206,10 +202,10 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         return config.upstreams();
     }
 
-    /** One of {@link #QUERIES}, {@link #ANSWERED}, ... */
-    public long counter(final int index)
+    /** Any thread: the counter's latest value. */
+    public long counter(final DnsCounter counter)
     {
-        return counters.get(index);
+        return counters.get(0, counter);
     }
 
     /** Sandboxes served now. */
@@ -243,7 +239,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
             catch (final IOException | RuntimeException ex)
             {
                 // The sandbox still resolves its peers through its hosts file; only other names fail. Said, not hidden.
-                counters.incrementAndGet(FAILED);
+                count(DnsCounter.LISTEN_FAILED);
                 System.err.println("jvs: no DNS at " + LISTEN_ADDRESS + " in sandbox " + sandbox + ": " + ex);
                 if (listener != null)
                 {
@@ -370,7 +366,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
             {
                 return;
             }
-            counters.incrementAndGet(QUERIES);
+            count(DnsCounter.QUERIES);
             final int length = buffer.position();
             buffer.limit(length);
             buffer.position(0);
@@ -382,7 +378,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     {
         if (length < DnsWire.HEADER_LENGTH || (DnsWire.flags(buffer) & DnsWire.FLAG_QR) != 0)
         {
-            counters.incrementAndGet(MALFORMED); // too short to answer, or an answer sent to a server: dropped
+            count(DnsCounter.MALFORMED); // too short to answer, or an answer sent to a server: dropped
             return;
         }
         if ((DnsWire.flags(buffer) & DnsWire.OPCODE_MASK) != 0)
@@ -393,7 +389,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         final DnsWire.Question question = DnsWire.questionCount(buffer) == 1 ? DnsWire.question(buffer, length) : null;
         if (question == null)
         {
-            counters.incrementAndGet(MALFORMED);
+            count(DnsCounter.MALFORMED);
             reply(listener, client, DnsWire.HEADER_LENGTH, DnsWire.RCODE_FORMERR);
             return;
         }
@@ -456,12 +452,12 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         try
         {
             upstream.send(buffer, to);
-            counters.incrementAndGet(FORWARDED);
+            count(DnsCounter.FORWARDED);
         }
         catch (final IOException ex)
         {
             pending.remove(id);
-            counters.incrementAndGet(FAILED);
+            count(DnsCounter.FAILED);
         }
     }
 
@@ -477,7 +473,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
             }
             catch (final IOException ex)
             {
-                counters.incrementAndGet(FAILED); // e.g. an ICMP error from an unreachable upstream
+                count(DnsCounter.FAILED); // e.g. an ICMP error from an unreachable upstream
                 return;
             }
             if (from == null)
@@ -487,7 +483,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
             buffer.flip();
             if (buffer.remaining() < DnsWire.HEADER_LENGTH || !config.upstreams().contains(from))
             {
-                counters.incrementAndGet(MALFORMED);
+                count(DnsCounter.MALFORMED);
                 continue;
             }
             final Pending query = pending.remove(DnsWire.id(buffer));
@@ -496,14 +492,14 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
                 continue; // late, after its timeout
             }
             DnsWire.id(buffer, query.clientId());
-            counters.incrementAndGet(UPSTREAM_ANSWERS);
+            count(DnsCounter.UPSTREAM_ANSWERS);
             try
             {
                 query.listener().channel.send(buffer, query.client());
             }
             catch (final IOException ex)
             {
-                counters.incrementAndGet(FAILED);
+                count(DnsCounter.FAILED);
             }
         }
     }
@@ -525,12 +521,18 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         try
         {
             listener.channel.send(buffer, client);
-            counters.incrementAndGet(ANSWERED);
+            count(DnsCounter.ANSWERED);
         }
         catch (final IOException ex)
         {
-            counters.incrementAndGet(FAILED);
+            count(DnsCounter.FAILED);
         }
+    }
+
+    /** Each counter is written by one thread (see {@link DnsCounter}): a plain read and a release write. */
+    private void count(final DnsCounter counter)
+    {
+        counters.increment(counters.offset(0, counter));
     }
 
     private static void closeQuietly(final AutoCloseable closeable)

@@ -6,6 +6,7 @@ import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.dataplane.PortStats;
 import io.jvs.tap.PacketPort;
 import io.jvs.tap.RingConfig;
+import io.jvs.tap.counters.CountersRegistry;
 
 import io.jvs.control.common.JvsException;
 import io.jvs.dataplane.nat.NatEntry;
@@ -103,6 +104,12 @@ public interface Fabric extends AutoCloseable
     {
         return null;
     }
+
+    /**
+     * Every counter of the instance, labelled: the switch's, the router's, and those the control plane registers
+     * (the sandboxes' resolver, overlay and macvlan ports). {@code jvs stats} reads here.
+     */
+    CountersRegistry counters();
 
     /** Router/NAT counters by label; empty without L3. */
     default Map<String, Long> routerCounters()

@@ -18,6 +18,7 @@ import io.jvs.tap.PacketPort;
 import io.jvs.tap.PacketSocketPort;
 import io.jvs.tap.RingConfig;
 import io.jvs.tap.TapPort;
+import io.jvs.tap.counters.CountersRegistry;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -329,6 +330,11 @@ public final class JvsFabric implements Fabric
     public Map<String, String> l3Summary()
     {
         return summary;
+    }
+
+    public CountersRegistry counters()
+    {
+        return sw.counters();
     }
 
     public List<PortStats> portStats()

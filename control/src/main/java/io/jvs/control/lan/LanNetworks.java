@@ -85,7 +85,7 @@ public final class LanNetworks implements AutoCloseable
 
     public LanNetworks(final Fabric fabric, final IpTool ip)
     {
-        this(fabric, ip, parent -> ParentLink.open(parent, fabric.portRings()));
+        this(fabric, ip, parent -> ParentLink.open(parent, fabric.portRings(), fabric.counters()));
     }
 
     LanNetworks(final Fabric fabric, final IpTool ip, final Function<String, ParentLink> linkOpener)

@@ -67,7 +67,7 @@ public final class OverlayRuntime implements AutoCloseable
                 }
                 try
                 {
-                    vtep = Vtep.open(config);
+                    vtep = Vtep.open(config, fabric.counters());
                 }
                 catch (final RuntimeException ex)
                 {

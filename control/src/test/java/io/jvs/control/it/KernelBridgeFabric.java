@@ -5,6 +5,7 @@ import io.jvs.control.netns.Command;
 import io.jvs.dataplane.BridgeDomainStats;
 import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.dataplane.PortStats;
+import io.jvs.tap.counters.CountersRegistry;
 
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,8 @@ final class KernelBridgeFabric implements Fabric
     private final String prefix;
     private final Map<Integer, String> bridges = new HashMap<>();
     private final Map<Integer, String> ports = new HashMap<>();
+    /** The kernel bridge counts its own; this holds what the control plane registers (the resolver's). */
+    private final CountersRegistry counters = new CountersRegistry(16, 4096);
     private int nextId = 1;
 
     KernelBridgeFabric(final String prefix)
@@ -52,6 +55,12 @@ final class KernelBridgeFabric implements Fabric
     public synchronized void detach(final int portId)
     {
         Command.exec(Command.DEFAULT_TIMEOUT, "ip", "link", "set", ports.remove(portId), "nomaster");
+    }
+
+    @Override
+    public CountersRegistry counters()
+    {
+        return counters;
     }
 
     public List<PortStats> portStats()

@@ -1,6 +1,7 @@
 package io.jvs.control.it;
 
 import io.jvs.control.daemon.Daemon;
+import io.jvs.control.dns.DnsCounter;
 import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.Command;
 import io.jvs.control.testing.InProcessCli;
@@ -138,9 +139,9 @@ class SandboxDnsTest
         assertEquals(List.of(), nslookup(c, b), "not a peer of c");
 
         // A malformed query is counted; the resolver goes on answering.
-        final long malformed = daemon.dns().counter(SandboxDns.MALFORMED);
+        final long malformed = daemon.dns().counter(DnsCounter.MALFORMED);
         Command.exec(TIMEOUT, "ip", "netns", "exec", a, "sh", "-c", "printf 'xx' | nc -u -w 1 127.0.0.11 53");
-        assertTrue(daemon.dns().counter(SandboxDns.MALFORMED) > malformed, "malformed query counted");
+        assertTrue(daemon.dns().counter(DnsCounter.MALFORMED) > malformed, "malformed query counted");
         assertEquals(List.of(addressOfB), nslookup(a, b), "still answering");
 
         // Disconnecting b takes its name away from a at once.

@@ -385,7 +385,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
 
     private void publishMacCount(final int bd)
     {
-        counters.set(SwitchCounters.bridgeDomainOffset(bd, SwitchCounters.BD_MAC_ENTRIES), macTable.size(bd));
+        counters.setBridgeDomain(bd, SwitchCounters.BD_MAC_ENTRIES, macTable.size(bd));
     }
 
     public void onAged(final int bridgeDomainId, final long mac, final int portId)

@@ -1,26 +1,28 @@
 package io.jvs.dataplane.engine;
 
-import org.agrona.BitUtil;
-import org.agrona.BufferUtil;
+import io.jvs.tap.counters.CounterLayout;
+import io.jvs.tap.counters.CounterTable;
+import io.jvs.tap.counters.CountersRegistry;
 import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Every counter of the switch in one off-heap buffer. Each counter has exactly one writing thread (the receive
- * agent or the forwarding agent), which increments it with a plain read and an ordered (release) write; the
- * control thread reads with {@link AtomicBuffer#getLongVolatile}. No locks, no atomics on the hot path.
+ * The switch's counters: a table of {@link PortCounter} records by port id and one of {@link BridgeDomainCounter}
+ * records by bridge domain id, both in the instance's {@link CountersRegistry}. Each counter has exactly one
+ * writing thread (the receive agent or the forwarding agent), which increments it with a plain read and a release
+ * write; readers use volatile reads. No locks, no atomics on the hot path.
  * <p>
- * Receive-owned and forwarding-owned counters sit on different cache lines so two threads never share one.
+ * The hot path addresses a counter as {@code id * RECORD_LENGTH + FIELD}: the field offsets below are static
+ * finals taken from the label sets' {@link CounterLayout}, which the JIT folds to constants like literals.
  * <pre>
- *  port p (p in [0, MAX_PORTS)), 128 bytes at p * PORT_RECORD_LENGTH:
+ *  port record (128 bytes):
  *    line 0 (receive agent):    RX_PACKETS RX_BYTES RX_NO_SPACE RX_TOO_LONG RX_RING_FULL . . .
  *    line 1 (forwarding agent): TX_PACKETS TX_BYTES MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG
- *  bridge domain b, 192 bytes at BRIDGE_DOMAINS_OFFSET + b * BD_RECORD_LENGTH:
+ *  bridge domain record (192 bytes):
  *    line 0 (receive agent):    NO_SPACE TOO_LONG RX_RING_FULL . . . . .
  *    line 1 (forwarding agent): FORWARDED FLOODED LEARNED MOVES AGED MAC_ENTRIES LEARN_TABLE_FULL UNKNOWN_INGRESS
  *    line 2 (forwarding agent): MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG . .
  * </pre>
- * Bridge domain record 0 is unused by domains; its line 1 UNKNOWN_INGRESS slot counts frames from ports already
+ * Bridge domain record 0 is unused by domains; its UNKNOWN_INGRESS slot counts frames from ports already
  * removed (in flight in the ring when the port went away).
  */
 public final class SwitchCounters
@@ -29,43 +31,46 @@ public final class SwitchCounters
     public static final int MAX_PORTS = 4096;
     public static final int MAX_BRIDGE_DOMAINS = 4096;
 
-    public static final int PORT_RECORD_LENGTH = 2 * BitUtil.CACHE_LINE_LENGTH;
-    public static final int RX_PACKETS = 0;
-    public static final int RX_BYTES = 8;
-    public static final int RX_NO_SPACE = 16;
-    public static final int RX_TOO_LONG = 24;
-    /** Frames the kernel dropped on the port's RX ring (full) before jvs saw them. */
-    public static final int RX_RING_FULL = 32;
-    public static final int TX_PACKETS = 64;
-    public static final int TX_BYTES = 72;
-    public static final int PORT_MALFORMED = 80;
-    public static final int PORT_INVALID_SOURCE = 88;
-    public static final int PORT_TX_FULL = 96;
-    public static final int PORT_ISOLATION = 104;
-    public static final int PORT_SAME_PORT = 112;
-    public static final int PORT_TX_TOO_LONG = 120;
+    private static final CounterLayout PORT = CounterLayout.of(PortCounter.class);
+    private static final CounterLayout BD = CounterLayout.of(BridgeDomainCounter.class);
 
-    public static final int BD_RECORD_LENGTH = 3 * BitUtil.CACHE_LINE_LENGTH;
-    public static final int BD_NO_SPACE = 0;
-    public static final int BD_RX_TOO_LONG = 8;
-    public static final int BD_RX_RING_FULL = 16;
-    public static final int BD_FORWARDED = 64;
-    public static final int BD_FLOODED = 72;
-    public static final int BD_LEARNED = 80;
-    public static final int BD_MOVES = 88;
-    public static final int BD_AGED = 96;
-    public static final int BD_MAC_ENTRIES = 104;
-    public static final int BD_LEARN_TABLE_FULL = 112;
-    public static final int BD_UNKNOWN_INGRESS = 120;
-    public static final int BD_MALFORMED = 128;
-    public static final int BD_INVALID_SOURCE = 136;
-    public static final int BD_TX_FULL = 144;
-    public static final int BD_ISOLATION = 152;
-    public static final int BD_SAME_PORT = 160;
-    public static final int BD_TX_TOO_LONG = 168;
+    public static final int PORT_RECORD_LENGTH = PORT.length();
+    public static final int RX_PACKETS = PORT.offset(PortCounter.RX_PACKETS);
+    public static final int RX_BYTES = PORT.offset(PortCounter.RX_BYTES);
+    public static final int RX_NO_SPACE = PORT.offset(PortCounter.RX_NO_SPACE);
+    public static final int RX_TOO_LONG = PORT.offset(PortCounter.RX_TOO_LONG);
+    public static final int RX_RING_FULL = PORT.offset(PortCounter.RX_RING_FULL);
+    public static final int TX_PACKETS = PORT.offset(PortCounter.TX_PACKETS);
+    public static final int TX_BYTES = PORT.offset(PortCounter.TX_BYTES);
+    public static final int PORT_MALFORMED = PORT.offset(PortCounter.MALFORMED);
+    public static final int PORT_INVALID_SOURCE = PORT.offset(PortCounter.INVALID_SOURCE);
+    public static final int PORT_TX_FULL = PORT.offset(PortCounter.TX_FULL);
+    public static final int PORT_ISOLATION = PORT.offset(PortCounter.ISOLATION);
+    public static final int PORT_SAME_PORT = PORT.offset(PortCounter.SAME_PORT);
+    public static final int PORT_TX_TOO_LONG = PORT.offset(PortCounter.TX_TOO_LONG);
 
-    public static final int BRIDGE_DOMAINS_OFFSET = MAX_PORTS * PORT_RECORD_LENGTH;
-    public static final int LENGTH = BRIDGE_DOMAINS_OFFSET + MAX_BRIDGE_DOMAINS * BD_RECORD_LENGTH;
+    public static final int BD_RECORD_LENGTH = BD.length();
+    public static final int BD_NO_SPACE = BD.offset(BridgeDomainCounter.NO_SPACE);
+    public static final int BD_RX_TOO_LONG = BD.offset(BridgeDomainCounter.RX_TOO_LONG);
+    public static final int BD_RX_RING_FULL = BD.offset(BridgeDomainCounter.RX_RING_FULL);
+    public static final int BD_FORWARDED = BD.offset(BridgeDomainCounter.FORWARDED);
+    public static final int BD_FLOODED = BD.offset(BridgeDomainCounter.FLOODED);
+    public static final int BD_LEARNED = BD.offset(BridgeDomainCounter.LEARNED);
+    public static final int BD_MOVES = BD.offset(BridgeDomainCounter.MOVES);
+    public static final int BD_AGED = BD.offset(BridgeDomainCounter.AGED);
+    public static final int BD_MAC_ENTRIES = BD.offset(BridgeDomainCounter.MAC_ENTRIES);
+    public static final int BD_LEARN_TABLE_FULL = BD.offset(BridgeDomainCounter.LEARN_TABLE_FULL);
+    public static final int BD_UNKNOWN_INGRESS = BD.offset(BridgeDomainCounter.UNKNOWN_INGRESS);
+    public static final int BD_MALFORMED = BD.offset(BridgeDomainCounter.MALFORMED);
+    public static final int BD_INVALID_SOURCE = BD.offset(BridgeDomainCounter.INVALID_SOURCE);
+    public static final int BD_TX_FULL = BD.offset(BridgeDomainCounter.TX_FULL);
+    public static final int BD_ISOLATION = BD.offset(BridgeDomainCounter.ISOLATION);
+    public static final int BD_SAME_PORT = BD.offset(BridgeDomainCounter.SAME_PORT);
+    public static final int BD_TX_TOO_LONG = BD.offset(BridgeDomainCounter.TX_TOO_LONG);
+
+    /** Records and bytes the two tables take in a registry. */
+    public static final int REGISTRY_RECORDS = MAX_PORTS + MAX_BRIDGE_DOMAINS;
+    public static final int REGISTRY_BYTES = MAX_PORTS * PORT_RECORD_LENGTH + MAX_BRIDGE_DOMAINS * BD_RECORD_LENGTH;
 
     private static final int[] PORT_DROP = new int[DropReason.values().length];
     private static final int[] BD_DROP = new int[DropReason.values().length];
@@ -90,12 +95,27 @@ public final class SwitchCounters
         BD_DROP[DropReason.RX_RING_FULL.ordinal()] = BD_RX_RING_FULL;
     }
 
-    private final AtomicBuffer buffer;
+    private final CounterTable ports;
+    private final CounterTable bridgeDomains;
+    /** The tables' buffers, held here so an increment loads no more than it did before the registry. */
+    private final AtomicBuffer portBuffer;
+    private final AtomicBuffer bdBuffer;
 
+    /** Counters in a registry of their own (agents under test, benchmarks). */
     public SwitchCounters()
     {
-        buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(LENGTH, BitUtil.CACHE_LINE_LENGTH));
+        this(new CountersRegistry(REGISTRY_RECORDS, REGISTRY_BYTES));
     }
+
+    public SwitchCounters(final CountersRegistry registry)
+    {
+        ports = registry.newTable(PortCounter.class, MAX_PORTS);
+        bridgeDomains = registry.newTable(BridgeDomainCounter.class, MAX_BRIDGE_DOMAINS);
+        bridgeDomains.open(0, "(removed ports)", 0, 0);
+        portBuffer = ports.buffer();
+        bdBuffer = bridgeDomains.buffer();
+    }
+
 
     public static int portOffset(final int portId, final int field)
     {
@@ -104,71 +124,56 @@ public final class SwitchCounters
 
     public static int bridgeDomainOffset(final int bridgeDomainId, final int field)
     {
-        return BRIDGE_DOMAINS_OFFSET + bridgeDomainId * BD_RECORD_LENGTH + field;
+        return bridgeDomainId * BD_RECORD_LENGTH + field;
     }
 
     /** Single-writer increment: only the thread owning this counter may call it. */
-    public void increment(final int offset)
+    public void incrementPort(final int portId, final int field)
     {
-        buffer.putLongRelease(offset, buffer.getLong(offset) + 1);
+        CounterTable.increment(portBuffer, portOffset(portId, field));
     }
 
     /** Single-writer add. */
-    public void add(final int offset, final long delta)
-    {
-        buffer.putLongRelease(offset, buffer.getLong(offset) + delta);
-    }
-
-    /** Single-writer set (gauges). */
-    public void set(final int offset, final long value)
-    {
-        buffer.putLongRelease(offset, value);
-    }
-
-    public void incrementPort(final int portId, final int field)
-    {
-        increment(portOffset(portId, field));
-    }
-
     public void addPort(final int portId, final int field, final long delta)
     {
-        add(portOffset(portId, field), delta);
+        CounterTable.add(portBuffer, portOffset(portId, field), delta);
     }
 
     public void incrementBridgeDomain(final int bridgeDomainId, final int field)
     {
-        increment(bridgeDomainOffset(bridgeDomainId, field));
+        CounterTable.increment(bdBuffer, bridgeDomainOffset(bridgeDomainId, field));
+    }
+
+    /** Single-writer set (gauges). */
+    public void setBridgeDomain(final int bridgeDomainId, final int field, final long value)
+    {
+        bdBuffer.putLongRelease(bridgeDomainOffset(bridgeDomainId, field), value);
     }
 
     /** Counts a drop on the port and its bridge domain; the caller must own both counters for that reason. */
     public void drop(final int portId, final int bridgeDomainId, final int portField, final int bdField)
     {
-        increment(portOffset(portId, portField));
-        increment(bridgeDomainOffset(bridgeDomainId, bdField));
+        CounterTable.increment(portBuffer, portOffset(portId, portField));
+        CounterTable.increment(bdBuffer, bridgeDomainOffset(bridgeDomainId, bdField));
     }
 
     /** Counts {@code count} drops at once on the port and its bridge domain (same ownership rule). */
     public void drop(final int portId, final int bridgeDomainId, final int portField, final int bdField,
         final long count)
     {
-        add(portOffset(portId, portField), count);
-        add(bridgeDomainOffset(bridgeDomainId, bdField), count);
+        CounterTable.add(portBuffer, portOffset(portId, portField), count);
+        CounterTable.add(bdBuffer, bridgeDomainOffset(bridgeDomainId, bdField), count);
     }
 
     /** Any thread: the latest value published by the owner. */
-    public long get(final int offset)
-    {
-        return buffer.getLongVolatile(offset);
-    }
-
     public long port(final int portId, final int field)
     {
-        return get(portOffset(portId, field));
+        return portBuffer.getLongVolatile(portOffset(portId, field));
     }
 
     public long bridgeDomain(final int bridgeDomainId, final int field)
     {
-        return get(bridgeDomainOffset(bridgeDomainId, field));
+        return bdBuffer.getLongVolatile(bridgeDomainOffset(bridgeDomainId, field));
     }
 
     /** Drops of a reason on a port, summing the receive and transmit halves of TOO_LONG. */
@@ -185,22 +190,29 @@ public final class SwitchCounters
     }
 
     /**
-     * Zeroes a port's record. Only while no agent owns the port (before it is handed to them): the command queue
-     * hand-off then publishes the zeros.
+     * Zeroes a port's record and lists it in the registry (label: its interface, key: port id, group: bridge
+     * domain). Only while no agent owns the port (before it is handed to them): the command queue hand-off then
+     * publishes the zeros.
      */
-    public void resetPort(final int portId)
+    public void openPort(final int portId, final String name, final int bridgeDomainId)
     {
-        buffer.setMemory(portOffset(portId, 0), PORT_RECORD_LENGTH, (byte)0);
+        ports.open(portId, name, portId, bridgeDomainId);
     }
 
-    /** Zeroes a bridge domain's record; same rule as {@link #resetPort}. */
-    public void resetBridgeDomain(final int bridgeDomainId)
+    /** Unlists a removed port's record (once no agent touches it). */
+    public void closePort(final int portId)
     {
-        buffer.setMemory(bridgeDomainOffset(bridgeDomainId, 0), BD_RECORD_LENGTH, (byte)0);
+        ports.close(portId);
     }
 
-    public AtomicBuffer buffer()
+    /** Zeroes a bridge domain's record and lists it (key: its id); same rule as {@link #openPort}. */
+    public void openBridgeDomain(final int bridgeDomainId, final String name)
     {
-        return buffer;
+        bridgeDomains.open(bridgeDomainId, name, bridgeDomainId, 0);
+    }
+
+    public void closeBridgeDomain(final int bridgeDomainId)
+    {
+        bridgeDomains.close(bridgeDomainId);
     }
 }

@@ -1,12 +1,14 @@
 package io.jvs.dataplane.l3;
 
 import io.jvs.dataplane.parse.FrameParser;
+import io.jvs.tap.counters.Counter;
 
 /**
  * Every event the router and NAT count, under the label shown by {@code jvs stats} / {@code jvs nat ls}.
- * Drops end in their reason; the rest are activity counts.
+ * Drops end in their reason; the rest are activity counts, and the last is a gauge. All written by the thread the
+ * router runs on.
  */
-public enum RouterCounter
+public enum RouterCounter implements Counter
 {
     ROUTED("routed", "IPv4 packets forwarded between interfaces"),
     ARP_REPLIES_SENT("arp_replies_sent", "ARP replies for a router address"),
@@ -44,7 +46,9 @@ public enum RouterCounter
     DROP_MALFORMED_TCP("drop_malformed_tcp", "truncated TCP or data offset < 5"),
     DROP_MALFORMED_UDP("drop_malformed_udp", "truncated UDP or bad length"),
     DROP_MALFORMED_ICMP("drop_malformed_icmp", "truncated ICMP or ICMP error without its inner header"),
-    DROP_TX("drop_tx", "egress port refused the frame (full or too long)");
+    DROP_TX("drop_tx", "egress port refused the frame (full or too long)"),
+    /** Gauge, set rather than counted. */
+    NAT_CONNECTIONS("nat_connections", "live connections");
 
     private final String label;
     private final String description;
@@ -55,6 +59,7 @@ public enum RouterCounter
         this.description = description;
     }
 
+    @Override
     public String label()
     {
         return label;

@@ -1,64 +1,74 @@
 package io.jvs.dataplane.l3;
 
-import org.agrona.BitUtil;
-import org.agrona.BufferUtil;
+import io.jvs.tap.counters.CounterLayout;
+import io.jvs.tap.counters.CounterTable;
+import io.jvs.tap.counters.CountersRegistry;
 import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The router's counters, one long per {@link RouterCounter} plus gauges, in one off-heap buffer. One writer (the
- * forwarding thread, where the router runs) with plain read + release write; readers use volatile reads.
+ * The router's counters: one {@link RouterCounter} record in the instance's {@link CountersRegistry}. One writer
+ * (the forwarding thread, where the router runs) with plain read + release write; readers use volatile reads.
+ * The set has one writer, so a counter is at {@code ordinal * 8}: no table lookup per increment.
  */
 public final class RouterCounters
 {
-    /** Gauges after the counters: live connections. */
-    public static final int GAUGE_CONNECTIONS = RouterCounter.values().length;
-    private static final int SLOTS = GAUGE_CONNECTIONS + 1;
+    private final CounterTable record;
+    private final AtomicBuffer buffer;
 
-    private final AtomicBuffer buffer =
-        new UnsafeBuffer(BufferUtil.allocateDirectAligned(SLOTS * Long.BYTES, BitUtil.CACHE_LINE_LENGTH));
+    /** Counters in a registry of their own (tests, benchmarks). */
+    public RouterCounters()
+    {
+        this(new CountersRegistry(1, CounterLayout.of(RouterCounter.class).length()));
+    }
+
+    public RouterCounters(final CountersRegistry registry)
+    {
+        if (!CounterLayout.of(RouterCounter.class).singleWriter())
+        {
+            throw new IllegalStateException("RouterCounter offsets are ordinal * 8 only with one writer");
+        }
+        record = registry.newRecord(RouterCounter.class, "router", 0, 0);
+        buffer = record.buffer();
+    }
 
     /** Writer thread only. */
     public void increment(final RouterCounter counter)
     {
-        add(counter, 1);
+        CounterTable.increment(buffer, offset(counter));
     }
 
     /** Writer thread only. */
     public void add(final RouterCounter counter, final long delta)
     {
-        final int offset = counter.ordinal() * Long.BYTES;
-        buffer.putLongRelease(offset, buffer.getLong(offset) + delta);
+        CounterTable.add(buffer, offset(counter), delta);
     }
 
     /** Writer thread only. */
     public void setConnections(final long value)
     {
-        buffer.putLongRelease(GAUGE_CONNECTIONS * Long.BYTES, value);
+        buffer.putLongRelease(offset(RouterCounter.NAT_CONNECTIONS), value);
     }
 
     public long get(final RouterCounter counter)
     {
-        return buffer.getLongVolatile(counter.ordinal() * Long.BYTES);
+        return buffer.getLongVolatile(offset(counter));
     }
 
     public long connections()
     {
-        return buffer.getLongVolatile(GAUGE_CONNECTIONS * Long.BYTES);
+        return get(RouterCounter.NAT_CONNECTIONS);
     }
 
-    /** label -> value for every counter (allocates; control path). */
+    /** label -> value for every counter, from the registry (allocates; control path). */
     public Map<String, Long> snapshot()
     {
-        final Map<String, Long> values = new LinkedHashMap<>();
-        for (final RouterCounter counter : RouterCounter.values())
-        {
-            values.put(counter.label(), get(counter));
-        }
-        values.put("nat_connections", connections());
-        return values;
+        return record.values(0);
+    }
+
+    private static int offset(final RouterCounter counter)
+    {
+        return counter.ordinal() * Long.BYTES;
     }
 }

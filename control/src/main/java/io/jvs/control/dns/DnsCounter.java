@@ -1,0 +1,49 @@
+package io.jvs.control.dns;
+
+import io.jvs.tap.counters.Counter;
+
+/** The counters of the sandboxes' resolver ({@link SandboxDns}), one record in the instance's counters registry. */
+public enum DnsCounter implements Counter
+{
+    // ---- the resolver's selector thread
+    QUERIES("queries", Writer.SELECTOR),
+    /** Replies sent to a sandbox, local answers and passed-on upstream answers alike. */
+    ANSWERED("answered", Writer.SELECTOR),
+    FORWARDED("forwarded", Writer.SELECTOR),
+    UPSTREAM_ANSWERS("upstream_answers", Writer.SELECTOR),
+    /** Too short to answer, an answer sent to the resolver, or a malformed upstream answer. */
+    MALFORMED("malformed", Writer.SELECTOR),
+    /** A send that failed, or an upstream that could not be reached. */
+    FAILED("failed", Writer.SELECTOR),
+
+    // ---- the control thread that changes a sandbox's names (they are changed under the network service's lock)
+    /** No socket could be opened in a sandbox: it resolves only the names of its hosts file. */
+    LISTEN_FAILED("listen_failed", Writer.CONTROL);
+
+    private final String label;
+    private final int writer;
+
+    DnsCounter(final String label, final int writer)
+    {
+        this.label = label;
+        this.writer = writer;
+    }
+
+    @Override
+    public String label()
+    {
+        return label;
+    }
+
+    @Override
+    public int writer()
+    {
+        return writer;
+    }
+
+    private static final class Writer
+    {
+        static final int SELECTOR = 0;
+        static final int CONTROL = 1;
+    }
+}

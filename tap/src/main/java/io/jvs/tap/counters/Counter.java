@@ -1,0 +1,27 @@
+package io.jvs.tap.counters;
+
+/**
+ * One counter of a label set. A label set is an enum implementing this interface: the enum is a record type of the
+ * {@link CountersRegistry}, each constant one long in every record of that type, named by {@link #label()} (the
+ * key {@code jvs stats} shows). This is the one way jvs declares counters.
+ * <p>
+ * Counters written by different threads must not share a cache line: constants of one writer are declared next
+ * to each other and give the same {@link #writer()}; {@link CounterLayout} starts each writer's run on a new line.
+ */
+public interface Counter
+{
+    /** The writer of a set whose counters all have one writing thread. */
+    int SINGLE_WRITER = 0;
+
+    /** Stable, lower_snake_case name: the JSON key under which the counter is reported. */
+    String label();
+
+    /** Position in the set (the enum's ordinal). */
+    int ordinal();
+
+    /** Which thread writes this counter, as a small number private to the set. */
+    default int writer()
+    {
+        return SINGLE_WRITER;
+    }
+}
