@@ -441,6 +441,68 @@ class RouterTest
         assertFalse(MacAddress.isMulticast(gwMac));
     }
 
+    /**
+     * The TCP tracking state through a masqueraded connection's life, each with its own timeout, and the port reused
+     * after the close. Found by mutation testing (docs/mutation-testing.md): no test looked at states past SYN_RECV.
+     */
+    @Test
+    void tcpStatesAndTheirTimeoutsThroughAConnectionsLife()
+    {
+        final long s = TimeUnit.SECONDS.toNanos(1);
+        start(new NatConfig(65536, 32768, 60999, 100 * s, 7000 * s, 300 * s, 10 * s, 30 * s, 120 * s, 30 * s, false),
+            false);
+        c1.inject(tcpFromC1(0x02));
+        answerUplinkArp();
+        final int natPort = L3Frames.sport(next(uplink, RouterTest::isIpv4));
+        assertTracked("SYN_SENT", 100);
+        tcpFromOutside(natPort, 0x12); // SYN ACK
+        assertTracked("SYN_RECV", 100);
+        tcpFromC1Sent(0x10); // ACK
+        assertTracked("ESTABLISHED", 7000);
+        tcpFromC1Sent(0x11); // FIN ACK
+        assertTracked("FIN_WAIT", 300);
+        tcpFromOutside(natPort, 0x11);
+        assertTracked("TIME_WAIT", 300);
+
+        tcpFromC1Sent(0x02); // the same ports again: a new connection in the old entry
+        assertTracked("SYN_SENT", 100);
+        tcpFromC1Sent(0x01); // a FIN of one side only, the old FINs forgotten
+        assertTracked("FIN_WAIT", 300);
+        tcpFromOutside(natPort, 0x04); // RST
+        assertTracked("CLOSE", 10);
+        assertEquals(1, routing.natTable().size());
+    }
+
+    private byte[] tcpFromC1(final int flags)
+    {
+        return L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(6, C1, OUT, 64, L3Frames.tcp(40000, 80, flags, 0)));
+    }
+
+    private void tcpFromC1Sent(final int flags)
+    {
+        c1.inject(tcpFromC1(flags));
+        final byte[] sent = next(uplink, RouterTest::isIpv4);
+        assertEquals(flags, sent[IP + 20 + 13] & 0xFF);
+    }
+
+    private void tcpFromOutside(final int natPort, final int flags)
+    {
+        uplink.inject(L3Frames.frame(uplinkMac, OUT_MAC, L3Frames.ipv4(6, OUT, UPLINK, 64,
+            L3Frames.tcp(80, natPort, flags, 0))));
+        final byte[] back = next(c1, RouterTest::isIpv4);
+        assertEquals(40000, L3Frames.dport(back));
+        assertEquals(flags, back[IP + 20 + 13] & 0xFF);
+    }
+
+    /** The one connection's state, and a deadline this state's timeout (give or take 2 s of test time) away. */
+    private void assertTracked(final String state, final long timeoutSeconds)
+    {
+        final NatEntry entry = routing.natTable().get(0);
+        assertEquals(state, entry.state(), entry.toString());
+        assertTrue(entry.expiresInSeconds() <= timeoutSeconds && entry.expiresInSeconds() >= timeoutSeconds - 2,
+            entry.toString());
+    }
+
     private void awaitCounter(final RouterCounter counter, final long atLeast)
     {
         final long deadline = System.nanoTime() + WAIT_NANOS;
