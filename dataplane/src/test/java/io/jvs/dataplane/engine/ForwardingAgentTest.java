@@ -167,7 +167,7 @@ class ForwardingAgentTest
         assertEquals(List.of(), markers(p4));
 
         receive(9, B, A, 6); // never added
-        receive(SwitchCounters.MAX_PORTS + 1, B, A, 7); // not even a port id
+        receive(SwitchCounters.MAX_PORTS, B, A, 7); // not even a port id
         agent.doWork();
         assertEquals(2, counters.bridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS));
         assertEquals(List.of(), markers(p2));
@@ -323,6 +323,7 @@ class ForwardingAgentTest
 
         agent.onBridgeDomainRemoved(BD);
         assertEquals(0, agent.macTable().size(), "static entries go with their domain");
+        assertEquals(0, bd(SwitchCounters.BD_MAC_ENTRIES));
     }
 
     @Test
@@ -345,6 +346,7 @@ class ForwardingAgentTest
         assertArrayEquals(fromOutside, l3.frames.get(0));
         assertEquals(List.of(), markers(leg), "a leg has no device");
         assertEquals(1, counters.port(5, SwitchCounters.TX_PACKETS));
+        assertEquals(FRAME - VnetHeader.LENGTH, counters.port(5, SwitchCounters.TX_BYTES));
         assertEquals(List.of(2), markers(p2));
         assertEquals(List.of(2), markers(p3));
 
@@ -356,6 +358,7 @@ class ForwardingAgentTest
         assertEquals(List.of(3), markers(p2));
         assertEquals(List.of(3), markers(p3));
         assertEquals(2, l3.queued.size(), "not looped back to the router");
+        assertEquals(2, bd(SwitchCounters.BD_FLOODED), "the router's broadcast is a flood too");
         assertEquals(1, counters.port(5, SwitchCounters.RX_PACKETS));
         assertEquals(out.capacity() - VnetHeader.LENGTH, counters.port(5, SwitchCounters.RX_BYTES));
 
@@ -366,6 +369,12 @@ class ForwardingAgentTest
         assertEquals(List.of(), markers(p2));
         assertEquals(1, bd(SwitchCounters.BD_FORWARDED));
         assertEquals(0, agent.macTable().lookup(BD, X), "the router's frames are not learned from");
+
+        agent.onStaticMac(BD, X, 5); // the router's own MAC, on its leg
+        receive(2, X, B, 6);
+        agent.doWork();
+        assertEquals("bridged 5 " + FRAME, l3.queued.get(2), "unicast to the leg");
+        assertEquals(2, bd(SwitchCounters.BD_FORWARDED));
 
         final UnsafeBuffer routed = new UnsafeBuffer(Frames.simple(B, X, 5));
         assertTrue(agent.transmitRouted(6, routed, 0, routed.capacity()));

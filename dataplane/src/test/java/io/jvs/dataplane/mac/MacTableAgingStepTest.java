@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -106,6 +107,26 @@ class MacTableAgingStepTest
         assertEquals(inSlots(slotOf, 0, SLOTS), sorted(aged));
         assertEquals(0, table.size());
         assertEquals(0, table.age(now, handler), "no time, no slots");
+    }
+
+    @Test
+    void afterALongPauseTheSweepGoesOnAtTheNormalPace()
+    {
+        final Map<Long, Integer> slotOf = slots();
+        final List<Long> macs = new ArrayList<>();
+        final MacTable table = spread(macs);
+        table.age(T0, null);
+        final long now = T0 + 100 * AGING;
+        table.age(now, null);
+        assertEquals(0, table.size(), "one full sweep");
+        for (final long mac : macs)
+        {
+            table.learn(1, mac, 1, 0); // back into the same home slots, expired
+        }
+        final List<Long> aged = new ArrayList<>();
+        assertFalse(inSlots(slotOf, 0, 8).isEmpty(), "the check below needs an entry in slots 0..7");
+        table.age(now + 8 * PER_SLOT, (bd, mac, port) -> aged.add(mac));
+        assertEquals(inSlots(slotOf, 0, 8), sorted(aged), "the sweep went on from slot 0, half a sweep's worth");
     }
 
     @Test

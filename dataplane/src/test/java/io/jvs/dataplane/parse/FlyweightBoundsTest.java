@@ -69,6 +69,13 @@ class FlyweightBoundsTest
         assertEquals(ParseResult.OK, ip.wrap(at(bare), AT, bare.length), "a 20-byte packet is a whole packet");
         assertEquals(20, ip.totalLength());
         assertEquals(0, ip.payloadLength());
+        assertFalse(ip.isFragment(), "DF only");
+        assertFalse(ip.isLaterFragment());
+        final byte[] first = bare.clone();
+        first[6] = 0x20; // MF, offset 0: the first fragment
+        assertEquals(ParseResult.OK, ip.wrap(at(first), AT, first.length));
+        assertTrue(ip.isFragment());
+        assertFalse(ip.isLaterFragment());
 
         final byte[] options = Frames.ipv4(6, 0x0A00_0001, 0x0A00_0002, 1, new byte[0]);
         assertEquals(ParseResult.OK, ip.wrap(at(options), AT, options.length), "IHL 6, total 24, 24 given");
@@ -195,6 +202,11 @@ class FlyweightBoundsTest
         assertEquals(17, parser.ipProtocol(), "the header the walk stopped at");
         assertTrue(parser.has(FrameParser.LAYER_IPV6), "the L3 layer stands");
         assertFalse(parser.has(FrameParser.LAYER_UDP));
+
+        final byte[] badUdp = ipv6Chain(1, 8, 17);
+        badUdp[badUdp.length - 8 + 5] = 7; // UDP length 7
+        assertEquals(ParseResult.BAD_HEADER_LENGTH, parser.parse(new UnsafeBuffer(badUdp), 0, badUdp.length));
+        assertEquals(FrameParser.LAYER_UDP, parser.failedLayer(), "an L4 failure after the walk is the result");
     }
 
     @Test
