@@ -435,6 +435,59 @@ class VtepTest
         assertArrayEquals(inner, delivered.get(0));
     }
 
+    /**
+     * Decapsulation at its length edges: an inner frame of just an Ethernet header is delivered (one byte less is
+     * TOO_SHORT), Ethernet padding after the outer IP packet is not part of the inner frame, and the port's RX counters
+     * count what was delivered. Found by mutation testing (docs/mutation-testing.md).
+     */
+    @Test
+    void theSmallestInnerFrameIsDeliveredPaddingIsNotAndRxIsCounted()
+    {
+        final ByteBuffer bare = ByteBuffer.allocate(10 + 14);
+        bare.position(10);
+        putMac(bare, MAC_B);
+        putMac(bare, MAC_A);
+        bare.putShort((short)0x88B5);
+        final byte[] inner = bare.array();
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        final byte[] outer = underA.tx.get(0);
+        final byte[] cut = Arrays.copyOf(outer, outer.length - 1);
+        fixLengths(cut);
+        underB.rx.add(outer.clone()); // decapsulated in place
+        underB.rx.add(Arrays.copyOf(outer, outer.length + 6)); // 6 bytes of Ethernet padding
+        assertEquals(2, portB.receive(this::collect, 10));
+        assertArrayEquals(inner, delivered.get(0));
+        assertArrayEquals(inner, delivered.get(1), "the padding stays outside");
+        assertEquals(2, portB.rxFrames());
+        assertEquals(2 * 14, portB.rxBytes());
+        assertEquals(2, b.decapsulated());
+        delivered.clear();
+        feed(cut, RxDrop.TOO_SHORT);
+    }
+
+    /** An outer IPv4 header with options: summed in full (not by the 20-byte fast path) and skipped. */
+    @Test
+    void anOuterIpv4HeaderWithOptionsIsCheckedAndSkipped()
+    {
+        final byte[] inner = udp4(MAC_B, MAC_A, 0x0A000001, 0x0A000002, new byte[40]);
+        assertTrue(portA.offer(new UnsafeBuffer(inner), 0, inner.length));
+        final byte[] outer = underA.tx.get(0);
+        final int ip = 24;
+        final byte[] options = new byte[outer.length + 4];
+        System.arraycopy(outer, 0, options, 0, ip + 20);
+        Arrays.fill(options, ip + 20, ip + 24, (byte)1); // NOPs
+        System.arraycopy(outer, ip + 20, options, ip + 24, outer.length - ip - 20);
+        options[ip] = 0x46;
+        ByteBuffer.wrap(options).putShort(ip + 2, (short)(options.length - ip)).putShort(ip + 10, (short)0);
+        ByteBuffer.wrap(options).putShort(ip + 10, (short)referenceChecksum(options, ip, 24, 0));
+        final byte[] badSum = mutate(options, ip + 22, 0x02); // an option byte: only a full sum sees it
+        underB.rx.add(options);
+        assertEquals(1, portB.receive(this::collect, 10));
+        assertArrayEquals(inner, delivered.get(0));
+        delivered.clear();
+        feed(badSum, RxDrop.BAD_IP_CHECKSUM);
+    }
+
     private void feed(final byte[] frame, final RxDrop reason)
     {
         final long before = b.rxDrops(reason);

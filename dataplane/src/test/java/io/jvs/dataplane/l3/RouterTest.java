@@ -19,6 +19,7 @@ import java.util.function.Predicate;
 
 import static io.jvs.dataplane.l3.L3Frames.IP;
 import static io.jvs.dataplane.l3.L3Frames.ip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -439,6 +440,106 @@ class RouterTest
         assertEquals(1, routing.publishedPorts().size());
         assertNotEquals(0, gwMac);
         assertFalse(MacAddress.isMulticast(gwMac));
+    }
+
+    /**
+     * The TCP tracking state through a masqueraded connection's life, each with its own timeout, and the port reused
+     * after the close. Found by mutation testing (docs/mutation-testing.md): no test looked at states past SYN_RECV.
+     */
+    @Test
+    void tcpStatesAndTheirTimeoutsThroughAConnectionsLife()
+    {
+        final long s = TimeUnit.SECONDS.toNanos(1);
+        start(new NatConfig(65536, 32768, 60999, 100 * s, 7000 * s, 300 * s, 10 * s, 30 * s, 120 * s, 30 * s, false),
+            false);
+        c1.inject(tcpFromC1(0x02));
+        answerUplinkArp();
+        final int natPort = L3Frames.sport(next(uplink, RouterTest::isIpv4));
+        assertTracked("SYN_SENT", 100);
+        tcpFromOutside(natPort, 0x12); // SYN ACK
+        assertTracked("SYN_RECV", 100);
+        tcpFromC1Sent(0x10); // ACK
+        assertTracked("ESTABLISHED", 7000);
+        tcpFromC1Sent(0x11); // FIN ACK
+        assertTracked("FIN_WAIT", 300);
+        tcpFromOutside(natPort, 0x11);
+        assertTracked("TIME_WAIT", 300);
+
+        tcpFromC1Sent(0x02); // the same ports again: a new connection in the old entry
+        assertTracked("SYN_SENT", 100);
+        tcpFromC1Sent(0x01); // a FIN of one side only, the old FINs forgotten
+        assertTracked("FIN_WAIT", 300);
+        tcpFromOutside(natPort, 0x04); // RST
+        assertTracked("CLOSE", 10);
+        assertEquals(1, routing.natTable().size());
+    }
+
+    /**
+     * ICMP errors about a TCP flow (quote cut right after the TCP checksum) and about a ping: the quoted transport
+     * header comes back exactly as the container sent it (ports or identifier, and the checksum over them). Found by
+     * mutation testing (docs/mutation-testing.md): the UDP test above checked addresses and the source port only.
+     */
+    @Test
+    void icmpErrorsRestoreTheQuotedTransportHeaderAndEchoIdentifier()
+    {
+        start();
+        final byte[] syn = tcpFromC1(0x02);
+        c1.inject(syn);
+        answerUplinkArp();
+        final byte[] sentSyn = next(uplink, RouterTest::isIpv4);
+        // IP header + 18 bytes of TCP: the checksum field is the last thing quoted.
+        final byte[] tcpError = L3Frames.icmpError(3, 1, java.util.Arrays.copyOfRange(sentSyn, IP, sentSyn.length), 38);
+        uplink.inject(L3Frames.frame(uplinkMac, OUT_MAC, L3Frames.ipv4(1, ip("10.77.0.254"), UPLINK, 64, tcpError)));
+        final byte[] tcpBack = next(c1, RouterTest::isIpv4);
+        final int inner = IP + 28;
+        assertEquals(ip("10.77.0.254"), L3Frames.src(tcpBack), "a router on the way complained: its own address");
+        assertEquals(C1, ByteBuffer.wrap(tcpBack).getInt(inner + 12));
+        assertArrayEquals(java.util.Arrays.copyOfRange(syn, IP + 20, IP + 38),
+            java.util.Arrays.copyOfRange(tcpBack, inner + 20, inner + 38), "ports and checksum as sent");
+        assertTrue(L3Frames.l4ChecksumOk(tcpBack));
+
+        final byte[] ping = L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(1, C1, OUT, 64, L3Frames.icmpEcho(8, 4242, 7)));
+        c1.inject(ping);
+        final byte[] sentPing = next(uplink, RouterTest::isIpv4);
+        assertNotEquals(4242, L3Frames.icmpId(sentPing), "translated");
+        final byte[] pingError = L3Frames.icmpError(11, 0, java.util.Arrays.copyOfRange(sentPing, IP, sentPing.length), 28);
+        uplink.inject(L3Frames.frame(uplinkMac, OUT_MAC, L3Frames.ipv4(1, OUT, UPLINK, 64, pingError)));
+        final byte[] pingBack = next(c1, RouterTest::isIpv4);
+        assertEquals(11, L3Frames.icmpType(pingBack));
+        assertArrayEquals(java.util.Arrays.copyOfRange(ping, IP + 20, IP + 28),
+            java.util.Arrays.copyOfRange(pingBack, inner + 20, inner + 28), "type, checksum, identifier as sent");
+        assertTrue(L3Frames.l4ChecksumOk(pingBack));
+        assertEquals(2, counter(RouterCounter.NAT_ICMP_ERRORS));
+    }
+
+    private byte[] tcpFromC1(final int flags)
+    {
+        return L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(6, C1, OUT, 64, L3Frames.tcp(40000, 80, flags, 0)));
+    }
+
+    private void tcpFromC1Sent(final int flags)
+    {
+        c1.inject(tcpFromC1(flags));
+        final byte[] sent = next(uplink, RouterTest::isIpv4);
+        assertEquals(flags, sent[IP + 20 + 13] & 0xFF);
+    }
+
+    private void tcpFromOutside(final int natPort, final int flags)
+    {
+        uplink.inject(L3Frames.frame(uplinkMac, OUT_MAC, L3Frames.ipv4(6, OUT, UPLINK, 64,
+            L3Frames.tcp(80, natPort, flags, 0))));
+        final byte[] back = next(c1, RouterTest::isIpv4);
+        assertEquals(40000, L3Frames.dport(back));
+        assertEquals(flags, back[IP + 20 + 13] & 0xFF);
+    }
+
+    /** The one connection's state, and a deadline this state's timeout (give or take 2 s of test time) away. */
+    private void assertTracked(final String state, final long timeoutSeconds)
+    {
+        final NatEntry entry = routing.natTable().get(0);
+        assertEquals(state, entry.state(), entry.toString());
+        assertTrue(entry.expiresInSeconds() <= timeoutSeconds && entry.expiresInSeconds() >= timeoutSeconds - 2,
+            entry.toString());
     }
 
     private void awaitCounter(final RouterCounter counter, final long atLeast)
