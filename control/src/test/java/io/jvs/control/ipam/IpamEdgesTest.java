@@ -1,6 +1,6 @@
 package io.jvs.control.ipam;
 
-import io.jvs.control.JvsException;
+import io.jvs.control.common.JvsException;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
