@@ -1,7 +1,9 @@
 package io.jvs.tap.netlink;
 
+import io.jvs.tap.Native;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,11 +32,48 @@ public final class Rtnetlink implements AutoCloseable
         }
     }
 
+    /** fcntl.h: how a namespace file is opened to hand its fd to the kernel. */
+    static final int O_RDONLY_CLOEXEC = 0x8_0000;
+
     private final NetlinkSocket socket;
 
     public Rtnetlink(final NetlinkSocket socket)
     {
         this.socket = socket;
+    }
+
+    /** Operations in the calling thread's namespace (the daemon's: the host). */
+    public static Rtnetlink open()
+    {
+        return new Rtnetlink(NetlinkSocket.open());
+    }
+
+    /** Operations in the namespace of {@code namespaceFile}, e.g. /run/netns/NAME (see {@link NetlinkSocket#openIn}). */
+    public static Rtnetlink openIn(final Path namespaceFile)
+    {
+        return new Rtnetlink(NetlinkSocket.openIn(namespaceFile));
+    }
+
+    /**
+     * A veth pair whose peer is born in the namespace of {@code peerNamespace} with its name, MAC and MTU, so nothing
+     * half-made ever shows up in this one.
+     */
+    public void createVeth(final String name, final String peerName, final byte[] peerMac, final int mtu,
+        final Path peerNamespace)
+    {
+        final int fd = Native.libc().open(peerNamespace.toString(), O_RDONLY_CLOEXEC);
+        if (fd < 0)
+        {
+            throw new NetlinkException("RTM_NEWLINK " + name + ": open " + peerNamespace, Native.errno(), null);
+        }
+        try
+        {
+            createVeth(name, peerName, peerMac, mtu, fd);
+        }
+        finally
+        {
+            Native.libc().close(fd);
+        }
     }
 
     /** See {@link RtnetlinkRequests#newVeth}. */
