@@ -48,7 +48,7 @@ public final class Rtnetlink implements AutoCloseable
         return new Rtnetlink(NetlinkSocket.open());
     }
 
-    /** Operations in the namespace of {@code namespaceFile}, e.g. /run/netns/NAME (see {@link NetlinkSocket#openIn}). */
+    /** Operations in the namespace of {@code namespaceFile}, e.g. /run/netns/NAME ({@link NetlinkSocket#openIn}). */
     public static Rtnetlink openIn(final Path namespaceFile)
     {
         return new Rtnetlink(NetlinkSocket.openIn(namespaceFile));

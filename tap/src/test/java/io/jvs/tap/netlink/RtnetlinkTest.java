@@ -30,7 +30,7 @@ final class RtnetlinkTest
         "\"(ifindex|link_index|link_netnsid|link|inet6_addr_gen_mode|gso_max_size|gso_max_segs|tso_max_size|" +
         "tso_max_segs|gro_max_size|gso_ipv4_max_size|gro_ipv4_max_size|parentbus|parentdev)\":(\\d+|\"[^\"]*\"),?");
 
-    private final TestNet net = new TestNet("jn");
+    private final TestNet net = new TestNet("jr");
     private final List<String> hostLinks = new ArrayList<>();
 
     @AfterEach
