@@ -42,7 +42,7 @@ public final class Native
     }
 
     /** errno saved by the last call on this thread that was not marked @IgnoreError. */
-    static int errno()
+    public static int errno()
     {
         return RUNTIME.getLastError();
     }

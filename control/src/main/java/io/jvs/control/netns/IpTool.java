@@ -4,6 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.tap.NativeException;
+import io.jvs.tap.NetworkNamespace;
+import io.jvs.tap.netlink.Errno;
+import io.jvs.tap.netlink.NetlinkException;
+import io.jvs.tap.netlink.Rtnetlink;
+import io.jvs.tap.netlink.RtnetlinkRequests;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,8 +20,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The kernel operations of the control path, done with iproute2's {@code ip} (JSON output where it is parsed).
- * A null namespace means the host (the daemon's own namespace).
+ * The kernel operations of the control path. A null namespace means the host (the daemon's own namespace).
+ * <p>
+ * What a connect and a disconnect do (links, MTU, addresses, default routes, link lists, the IPv6 sysctl) goes
+ * through rtnetlink from Java: one socket for the host, kept open, and one per call for a sandbox, created in its
+ * namespace by a short-lived thread (a socket serves the namespace it was born in). Nothing forks there. Rarely used
+ * operations (namespaces themselves, host routes, host addresses) still run iproute2's {@code ip}, parsing its JSON.
+ * A kernel refusal becomes a {@link JvsException} quoting the errno, e.g. "RTM_NEWLINK jv1234abcd: File exists
+ * (EEXIST)".
  */
 public final class IpTool
 {
@@ -22,6 +35,23 @@ public final class IpTool
     private static final Path PROC_IPV6_CONF = Path.of("/proc/sys/net/ipv6/conf");
 
     private final ObjectMapper json = new ObjectMapper();
+    /** Guards {@link #host}: one request at a time on the shared host socket. */
+    private final Object hostLock = new Object();
+    private Rtnetlink host;
+
+    /** One rtnetlink exchange (or a few) on a socket of the right namespace. */
+    @FunctionalInterface
+    private interface NetlinkCall<T>
+    {
+        T call(Rtnetlink rtnetlink);
+    }
+
+    /** The same, for a change with no answer beyond its ack. */
+    @FunctionalInterface
+    private interface NetlinkChange
+    {
+        void apply(Rtnetlink rtnetlink);
+    }
 
     public List<String> namespaces()
     {
@@ -50,12 +80,15 @@ public final class IpTool
 
     public List<String> linkNames(final String namespace)
     {
-        final List<String> names = new ArrayList<>();
-        for (final JsonNode node : parse(Command.run(ns(namespace, "-j", "link", "show"))))
+        return netlink(namespace, rt ->
         {
-            names.add(node.path("ifname").asText());
-        }
-        return names;
+            final List<String> names = new ArrayList<>();
+            for (final Rtnetlink.Link link : rt.links())
+            {
+                names.add(link.name());
+            }
+            return names;
+        });
     }
 
     public boolean linkExists(final String name)
@@ -69,8 +102,8 @@ public final class IpTool
      */
     public void createVeth(final String hostName, final String peerName, final String peerMac, final String namespace)
     {
-        Command.run(IP, "link", "add", hostName, "type", "veth",
-            "peer", "name", peerName, "address", peerMac, "netns", namespace);
+        change(null, rt -> rt.createVeth(hostName, peerName, Rtnetlink.mac(peerMac), 0,
+            NetworkNamespace.named(namespace)));
     }
 
     /**
@@ -79,68 +112,61 @@ public final class IpTool
      */
     public void createHostVeth(final String hostName, final String peerName, final String peerMac, final int mtu)
     {
-        final List<String> argv = new ArrayList<>(List.of(IP, "link", "add", hostName));
-        if (mtu > 0)
-        {
-            argv.addAll(List.of("mtu", Integer.toString(mtu)));
-        }
-        argv.addAll(List.of("type", "veth", "peer", "name", peerName, "address", peerMac));
-        if (mtu > 0)
-        {
-            argv.addAll(List.of("mtu", Integer.toString(mtu)));
-        }
-        Command.run(Command.argv(argv));
+        change(null, rt -> rt.createVeth(hostName, peerName, Rtnetlink.mac(peerMac), mtu,
+            RtnetlinkRequests.SAME_NAMESPACE));
     }
 
     /** @return the link's MTU. */
     public int mtu(final String namespace, final String name)
     {
-        for (final JsonNode node : parse(Command.run(ns(namespace, "-j", "link", "show", "dev", name))))
+        final Rtnetlink.Link link = netlink(namespace, rt -> rt.link(name));
+        if (link == null)
         {
-            return node.path("mtu").asInt();
+            throw JvsException.notFound("no link " + name);
         }
-        throw JvsException.notFound("no link " + name);
+        return link.mtu();
     }
 
     /** Deletes a link (and so its veth peer). @return false when it did not exist. */
     public boolean deleteLink(final String name)
     {
-        final String[] argv = {IP, "link", "delete", name};
-        final Command.Result result = Command.exec(Command.DEFAULT_TIMEOUT, argv);
-        if (result.ok())
-        {
-            return true;
-        }
-        if (!linkExists(name))
-        {
-            return false;
-        }
-        throw Command.failure(argv, result);
+        return netlink(null, rt -> rt.deleteLink(name));
     }
 
     public void linkUp(final String namespace, final String name)
     {
-        Command.run(ns(namespace, "link", "set", name, "up"));
+        change(namespace, rt -> rt.setUp(name));
     }
 
     public void addAddress(final String namespace, final String device, final String cidr)
     {
-        Command.run(ns(namespace, "address", "add", cidr, "dev", device));
+        final int slash = cidr.indexOf('/');
+        if (slash < 0)
+        {
+            throw JvsException.invalid("not an address/prefix: " + cidr);
+        }
+        final int address = Ipv4.parse(cidr.substring(0, slash));
+        final int prefix = Integer.parseInt(cidr.substring(slash + 1));
+        change(namespace, rt -> rt.addIpv4Address(rt.requireIndex(device), address, prefix,
+            cidr + " dev " + device));
     }
 
     /** @return the device of the namespace's IPv4 default route, if it has one. */
     public Optional<String> defaultRouteDevice(final String namespace)
     {
-        for (final JsonNode node : parse(Command.run(ns(namespace, "-j", "-4", "route", "show", "default"))))
+        return netlink(namespace, rt ->
         {
-            return Optional.of(node.path("dev").asText());
-        }
-        return Optional.empty();
+            final int index = rt.ipv4DefaultRouteIndex();
+            final Rtnetlink.Link link = index == 0 ? null : rt.link(index);
+            return link == null ? Optional.<String>empty() : Optional.of(link.name());
+        });
     }
 
     public void addDefaultRoute(final String namespace, final String gateway, final String device)
     {
-        Command.run(ns(namespace, "route", "add", "default", "via", gateway, "dev", device));
+        final int via = Ipv4.parse(gateway);
+        change(namespace, rt -> rt.addIpv4DefaultRoute(via, rt.requireIndex(device),
+            "default via " + gateway + " dev " + device));
     }
 
     /** Host route {@code cidr via gateway dev device}; fails if the host already routes exactly {@code cidr}. */
@@ -195,13 +221,29 @@ public final class IpTool
         }
     }
 
-    /** Same inside a namespace, as Docker does for containers on IPv4-only networks. */
+    /**
+     * Same inside a namespace, as Docker does for containers on IPv4-only networks: /proc/sys/net shows the namespace
+     * of the thread that opens the file, so a short-lived thread enters the namespace and writes it.
+     */
     public void disableIpv6InNamespace(final String namespace, final String device)
     {
-        if (Files.exists(PROC_IPV6_CONF))
+        if (!Files.exists(PROC_IPV6_CONF))
         {
-            Command.run(IP, "netns", "exec", namespace, "sysctl", "-q", "-w",
-                "net.ipv6.conf." + device + ".disable_ipv6=1");
+            return;
+        }
+        final Path file = PROC_IPV6_CONF.resolve(device).resolve("disable_ipv6");
+        try
+        {
+            NetworkNamespace.call(NetworkNamespace.named(namespace), () -> Files.writeString(file, "1"));
+        }
+        catch (final NativeException ex)
+        {
+            throw namespaceFailure(namespace, ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL, "cannot write " + file + " in network namespace " +
+                namespace + ": " + (ex.getCause() != null ? ex.getCause() : ex), ex);
         }
     }
 
@@ -236,7 +278,7 @@ public final class IpTool
     /** Sets a link's MTU (overlay endpoints get the inner MTU on both veth ends). */
     public void setMtu(final String namespace, final String device, final int mtu)
     {
-        Command.run(ns(namespace, "link", "set", device, "mtu", Integer.toString(mtu)));
+        change(namespace, rt -> rt.setMtu(device, mtu));
     }
 
     /** The gateway of the host's IPv4 default route through {@code device}, if there is one. */
@@ -256,7 +298,7 @@ public final class IpTool
     /** A veth pair with both ends in the host's namespace. */
     public void createVethPair(final String name, final String peer)
     {
-        Command.run(IP, "link", "add", name, "type", "veth", "peer", "name", peer);
+        change(null, rt -> rt.createVeth(name, peer, null, 0, RtnetlinkRequests.SAME_NAMESPACE));
     }
 
     /** {@code ip route replace DST dev DEV [src SRC]} in the namespace (null: the host). */
@@ -275,6 +317,56 @@ public final class IpTool
     public boolean deleteRoute(final String namespace, final String destination, final String device)
     {
         return Command.exec(Command.DEFAULT_TIMEOUT, ns(namespace, "route", "del", destination, "dev", device)).ok();
+    }
+
+    /**
+     * Runs {@code call} on the host's socket ({@code namespace} null) or on a socket made in the namespace for this
+     * call and closed after it (holding one open would keep a namespace deleted behind jvs's back alive).
+     */
+    private <T> T netlink(final String namespace, final NetlinkCall<T> call)
+    {
+        try
+        {
+            if (namespace == null)
+            {
+                synchronized (hostLock)
+                {
+                    if (host == null)
+                    {
+                        host = Rtnetlink.open();
+                    }
+                    return call.call(host);
+                }
+            }
+            try (Rtnetlink rt = Rtnetlink.openIn(NetworkNamespace.named(namespace)))
+            {
+                return call.call(rt);
+            }
+        }
+        catch (final NetlinkException ex)
+        {
+            throw new JvsException(JvsException.Kind.INTERNAL,
+                (namespace == null ? "" : "in network namespace " + namespace + ": ") + ex.getMessage(), ex);
+        }
+        catch (final NativeException ex)
+        {
+            throw namespaceFailure(namespace, ex);
+        }
+    }
+
+    private void change(final String namespace, final NetlinkChange change)
+    {
+        netlink(namespace, rt ->
+        {
+            change.apply(rt);
+            return null;
+        });
+    }
+
+    private static JvsException namespaceFailure(final String namespace, final NativeException ex)
+    {
+        return new JvsException(JvsException.Kind.INTERNAL, "cannot enter network namespace " + namespace + ": " +
+            Errno.describe(ex.errno()), ex);
     }
 
     private static String[] ns(final String namespace, final String... args)
