@@ -455,7 +455,7 @@ class VtepTest
         fixLengths(cut);
         underB.rx.add(outer.clone()); // decapsulated in place
         underB.rx.add(Arrays.copyOf(outer, outer.length + 6)); // 6 bytes of Ethernet padding
-        assertEquals(2, portB.receive(this::collect, 10));
+        assertEquals(2, PortRx.receive(portB, this::collect, 10));
         assertArrayEquals(inner, delivered.get(0));
         assertArrayEquals(inner, delivered.get(1), "the padding stays outside");
         assertEquals(2, portB.rxFrames());
@@ -482,7 +482,7 @@ class VtepTest
         ByteBuffer.wrap(options).putShort(ip + 10, (short)referenceChecksum(options, ip, 24, 0));
         final byte[] badSum = mutate(options, ip + 22, 0x02); // an option byte: only a full sum sees it
         underB.rx.add(options);
-        assertEquals(1, portB.receive(this::collect, 10));
+        assertEquals(1, PortRx.receive(portB, this::collect, 10));
         assertArrayEquals(inner, delivered.get(0));
         delivered.clear();
         feed(badSum, RxDrop.BAD_IP_CHECKSUM);
