@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
@@ -23,6 +24,15 @@ import java.util.function.Supplier;
  */
 final class OverlayAddresses
 {
+    /**
+     * Every address change of a network rewrites the network key (so a concurrent remove fails), so N hosts or
+     * threads allocating on one network at once conflict: each round one wins and the rest retry. They retry after a
+     * random pause that grows with the attempt (at most {@link #MAX_BACKOFF_MILLIS}), so a burst of connects spreads
+     * out instead of colliding again; 64 attempts bound a request to ~1 s of pauses.
+     */
+    private static final int ADDRESS_TXN_ATTEMPTS = 64;
+    private static final int MAX_BACKOFF_MILLIS = 16;
+
     private final ClusterKv kv;
     private final String hostId;
     private final LongSupplier lease;
@@ -57,8 +67,9 @@ final class OverlayAddresses
     int allocate(final String networkId, final String sandbox, final IntFunction<String> mac,
         final int requested, final IntPredicate avoid)
     {
-        for (int attempt = 0; attempt < OverlayControl.TXN_ATTEMPTS; attempt++)
+        for (int attempt = 0; attempt < ADDRESS_TXN_ATTEMPTS; attempt++)
         {
+            backOff(attempt);
             final ClusterState s = state.get();
             final OverlayNetwork network = s.network(networkId).orElseThrow(() ->
                 JvsException.notFound("overlay network " + networkId + " no longer exists in the cluster"));
@@ -186,8 +197,9 @@ final class OverlayAddresses
     {
         final String key = ClusterKeys.endpoint(networkId, Ipv4.format(address));
         final String value = OverlayControl.json(new EndpointRecord(networkId, sandbox, Ipv4.format(address), mac, hostId));
-        for (int attempt = 0; attempt < OverlayControl.TXN_ATTEMPTS; attempt++)
+        for (int attempt = 0; attempt < ADDRESS_TXN_ATTEMPTS; attempt++)
         {
+            backOff(attempt);
             final ClusterState s = state.get();
             final OverlayNetwork network = s.network(networkId).orElse(null);
             if (network == null)
@@ -246,6 +258,23 @@ final class OverlayAddresses
             changed.run();
         }
         return released;
+    }
+
+    private static void backOff(final int attempt)
+    {
+        if (attempt == 0)
+        {
+            return;
+        }
+        try
+        {
+            Thread.sleep(ThreadLocalRandom.current().nextInt(1 + Math.min(attempt, MAX_BACKOFF_MILLIS)));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw JvsException.conflict("interrupted while the cluster kept changing");
+        }
     }
 
     /** The keys a previous daemon of this host held, now under this host's lease (join). */
