@@ -51,20 +51,7 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
     /** LAN frames this link left to the host: no network on their VLAN, or too short to tell. */
     public enum Ignored implements Counter
     {
-        NO_NETWORK("no_network"), TOO_SHORT("too_short"), OTHER_TPID("other_tpid");
-
-        private final String label;
-
-        Ignored(final String label)
-        {
-            this.label = label;
-        }
-
-        @Override
-        public String label()
-        {
-            return label;
-        }
+        NO_NETWORK, TOO_SHORT, OTHER_TPID;
     }
 
     private final String name;

@@ -9,49 +9,36 @@ import io.jvs.tap.counters.Counter;
 public enum RxDrop implements Counter
 {
     /** Outer headers, VXLAN header or inner Ethernet header cut short. */
-    TOO_SHORT("too_short"),
+    TOO_SHORT,
     /** Outer IPv4 header: bad version/IHL, or Total Length beyond the frame. */
-    BAD_IP_HEADER("bad_ip_header"),
-    BAD_IP_CHECKSUM("bad_ip_checksum"),
+    BAD_IP_HEADER,
+    BAD_IP_CHECKSUM,
     /** First fragment of a fragmented datagram to the VXLAN port: jvs never reassembles (nor does Linux vxlan). */
-    IP_FRAGMENT("ip_fragment"),
+    IP_FRAGMENT,
     /** UDP Length shorter than the header or beyond the IP payload. */
-    BAD_UDP_LENGTH("bad_udp_length"),
+    BAD_UDP_LENGTH,
     /** Non-zero UDP checksum that does not verify (zero means "not computed" and is accepted, RFC 768/7348). */
-    BAD_UDP_CHECKSUM("bad_udp_checksum"),
+    BAD_UDP_CHECKSUM,
     /** The I flag is clear. */
-    BAD_FLAGS("bad_flags"),
+    BAD_FLAGS,
     /** No tunnel port for the VNI. */
-    UNKNOWN_VNI("unknown_vni"),
+    UNKNOWN_VNI,
     /** Source IP is not a peer VTEP of the VNI (peers come from the control plane). */
-    UNKNOWN_PEER("unknown_peer"),
+    UNKNOWN_PEER,
     /** A GSO/partial-checksum underlay frame whose offsets do not point into the inner frame. */
-    BAD_OFFLOAD("bad_offload"),
+    BAD_OFFLOAD,
     /** The underlay handed over a GSO type other than TCPv4/TCPv6 (e.g. UDP GSO). */
-    UNSUPPORTED_GSO("unsupported_gso"),
+    UNSUPPORTED_GSO,
     /** The VNI's tunnel port is not attached to a switch (nothing receives from it yet, or any more). */
-    PORT_DETACHED("port_detached"),
+    PORT_DETACHED,
     /** Inner frame to or from the anycast gateway's router MAC, or ARP for the gateway: each host answers its own. */
-    LOCAL_GATEWAY("local_gateway"),
+    LOCAL_GATEWAY,
     /** Plain VXLAN (no {@link SealedVxlan#FLAG_ENCRYPTED}) for an encrypted VNI. */
-    PLAIN_ON_ENCRYPTED("plain_on_encrypted"),
+    PLAIN_ON_ENCRYPTED,
     /** A sealed datagram for a VNI that is not encrypted. */
-    SEALED_ON_PLAIN("sealed_on_plain"),
+    SEALED_ON_PLAIN,
     /** A sealed datagram whose key id this host does not hold (never had it, or it was retired). */
-    UNKNOWN_KEY("unknown_key"),
+    UNKNOWN_KEY,
     /** The GCM tag did not verify (tampered header or ciphertext, wrong key bytes, cut short). */
-    AUTH_FAILED("auth_failed");
-
-    private final String label;
-
-    RxDrop(final String label)
-    {
-        this.label = label;
-    }
-
-    @Override
-    public String label()
-    {
-        return label;
-    }
+    AUTH_FAILED;
 }

@@ -9,28 +9,15 @@ import io.jvs.tap.counters.Counter;
 public enum RxIgnored implements Counter
 {
     /** Neither IPv4 nor ARP (IPv6, LLDP, ...). */
-    NOT_IPV4("not_ipv4"),
+    NOT_IPV4,
     /** IPv4 not addressed to the local VTEP address. */
-    NOT_LOCAL("not_local"),
+    NOT_LOCAL,
     /** IPv4 to the local address but not UDP. */
-    NOT_UDP("not_udp"),
+    NOT_UDP,
     /** UDP to the local address on another destination port (the host's own traffic). */
-    OTHER_UDP_PORT("other_udp_port"),
+    OTHER_UDP_PORT,
     /** Later fragments of any UDP datagram to the local address: no UDP header to tell what they are. */
-    LATER_FRAGMENT("later_fragment"),
+    LATER_FRAGMENT,
     /** ARP frames (used to learn next-hop MACs). */
-    ARP("arp");
-
-    private final String label;
-
-    RxIgnored(final String label)
-    {
-        this.label = label;
-    }
-
-    @Override
-    public String label()
-    {
-        return label;
-    }
+    ARP;
 }

@@ -6,33 +6,25 @@ import io.jvs.tap.counters.Counter;
 public enum DnsCounter implements Counter
 {
     // ---- the resolver's selector thread
-    QUERIES("queries", Writer.SELECTOR),
+    QUERIES(Writer.SELECTOR),
     /** Replies sent to a sandbox, local answers and passed-on upstream answers alike. */
-    ANSWERED("answered", Writer.SELECTOR),
-    FORWARDED("forwarded", Writer.SELECTOR),
-    UPSTREAM_ANSWERS("upstream_answers", Writer.SELECTOR),
+    ANSWERED(Writer.SELECTOR),
+    FORWARDED(Writer.SELECTOR),
+    UPSTREAM_ANSWERS(Writer.SELECTOR),
     /** Too short to answer, an answer sent to the resolver, or a malformed upstream answer. */
-    MALFORMED("malformed", Writer.SELECTOR),
+    MALFORMED(Writer.SELECTOR),
     /** A send that failed, or an upstream that could not be reached. */
-    FAILED("failed", Writer.SELECTOR),
+    FAILED(Writer.SELECTOR),
 
     // ---- the control thread that changes a sandbox's names (they are changed under the network service's lock)
     /** No socket could be opened in a sandbox: it resolves only the names of its hosts file. */
-    LISTEN_FAILED("listen_failed", Writer.CONTROL);
+    LISTEN_FAILED(Writer.CONTROL);
 
-    private final String label;
     private final int writer;
 
-    DnsCounter(final String label, final int writer)
+    DnsCounter(final int writer)
     {
-        this.label = label;
         this.writer = writer;
-    }
-
-    @Override
-    public String label()
-    {
-        return label;
     }
 
     @Override

@@ -8,33 +8,26 @@ import io.jvs.tap.counters.Counter;
  */
 public enum PortCounter implements Counter
 {
-    RX_PACKETS("rx_packets", Writer.RECEIVE),
-    RX_BYTES("rx_bytes", Writer.RECEIVE),
-    RX_NO_SPACE("rx_no_space", Writer.RECEIVE),
-    RX_TOO_LONG("rx_too_long", Writer.RECEIVE),
+    RX_PACKETS(Writer.RECEIVE),
+    RX_BYTES(Writer.RECEIVE),
+    RX_NO_SPACE(Writer.RECEIVE),
+    RX_TOO_LONG(Writer.RECEIVE),
     /** Frames the kernel dropped on the port's RX ring (full) before jvs saw them. */
-    RX_RING_FULL("rx_ring_full", Writer.RECEIVE),
-    TX_PACKETS("tx_packets", Writer.FORWARDING),
-    TX_BYTES("tx_bytes", Writer.FORWARDING),
-    MALFORMED("malformed", Writer.FORWARDING),
-    INVALID_SOURCE("invalid_source", Writer.FORWARDING),
-    TX_FULL("tx_full", Writer.FORWARDING),
-    ISOLATION("isolation", Writer.FORWARDING),
-    SAME_PORT("same_port", Writer.FORWARDING),
-    TX_TOO_LONG("tx_too_long", Writer.FORWARDING);
+    RX_RING_FULL(Writer.RECEIVE),
+    TX_PACKETS(Writer.FORWARDING),
+    TX_BYTES(Writer.FORWARDING),
+    MALFORMED(Writer.FORWARDING),
+    INVALID_SOURCE(Writer.FORWARDING),
+    TX_FULL(Writer.FORWARDING),
+    ISOLATION(Writer.FORWARDING),
+    SAME_PORT(Writer.FORWARDING),
+    TX_TOO_LONG(Writer.FORWARDING);
 
-    private final String label;
     private final int writer;
 
-    PortCounter(final String label, final int writer)
+    PortCounter(final int writer)
     {
-        this.label = label;
         this.writer = writer;
-    }
-
-    public String label()
-    {
-        return label;
     }
 
     public int writer()

@@ -1,5 +1,7 @@
 package io.jvs.tap.counters;
 
+import java.util.Locale;
+
 /**
  * One counter of a label set. A label set is an enum implementing this interface: the enum is a record type of the
  * {@link CountersRegistry}, each constant one long in every record of that type, named by {@link #label()} (the
@@ -13,8 +15,17 @@ public interface Counter
     /** The writer of a set whose counters all have one writing thread. */
     int SINGLE_WRITER = 0;
 
-    /** Stable, lower_snake_case name: the JSON key under which the counter is reported. */
-    String label();
+    /** The enum constant's name ({@link Enum#name()}). */
+    String name();
+
+    /**
+     * Stable, lower_snake_case name: the JSON key under which the counter is reported; the constant's name in lower
+     * case unless a set says otherwise (control path only: it allocates).
+     */
+    default String label()
+    {
+        return name().toLowerCase(Locale.ROOT);
+    }
 
     /** Position in the set (the enum's ordinal). */
     int ordinal();
