@@ -2,6 +2,7 @@ package io.jvs.control.network;
 
 import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
+import io.jvs.control.dns.SandboxNames;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
@@ -60,6 +61,13 @@ public final class NetworkService implements AutoCloseable
     public NetworkService(
         final NetworkStore store, final Fabric fabric, final IpTool ip, final HostsFiles hosts, final SubnetPool pool)
     {
+        this(store, fabric, ip, hosts, pool, new SandboxNames());
+    }
+
+    /** @param names where the peers' names go for the sandboxes' resolver ({@code SandboxDns}) to answer them. */
+    public NetworkService(final NetworkStore store, final Fabric fabric, final IpTool ip, final HostsFiles hosts,
+        final SubnetPool pool, final SandboxNames names)
+    {
         this.store = store;
         this.table = new NetworkTable(store);
         this.fabric = fabric;
@@ -68,7 +76,7 @@ public final class NetworkService implements AutoCloseable
         this.pool = pool;
         this.lan = new LanNetworks(fabric, ip);
         this.naming = new Naming(ip);
-        this.peerNames = new PeerNames(store, hosts, this::remoteEndpoints);
+        this.peerNames = new PeerNames(store, hosts, names);
         this.publisher = new EndpointPublisher(store, fabric);
         final BridgeDriver bridge = new BridgeDriver(fabric);
         final LanDriver lanDriver = new LanDriver(fabric, lan);
@@ -346,7 +354,7 @@ public final class NetworkService implements AutoCloseable
             store.putEndpoint(endpoint);
             driver.onConnect(network, endpoint);
             publisher.publish(network, endpoint, publish);
-            peerNames.rewrite();
+            peerNames.joined(endpoint);
             return endpoint;
         }
         catch (final RuntimeException ex)
@@ -357,7 +365,7 @@ public final class NetworkService implements AutoCloseable
                 Failures.runQuietly(() -> driver.onDisconnect(network, added), ex);
                 publisher.revoke(endpoint, ex);
                 store.removeEndpoint(network.id(), sandbox.name());
-                Failures.runQuietly(peerNames::rewrite, ex);
+                Failures.runQuietly(() -> peerNames.left(added), ex);
             }
             undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
                 ex);
@@ -373,7 +381,6 @@ public final class NetworkService implements AutoCloseable
         final Endpoint endpoint = store.endpoint(network.id(), sandbox.name()).orElseThrow(() ->
             JvsException.notFound("sandbox " + sandbox.name() + " is not connected to network " + network.name()));
         removeEndpoint(network, endpoint);
-        peerNames.rewrite();
         restoreDefaultRoute(sandbox.name());
     }
 
@@ -430,6 +437,7 @@ public final class NetworkService implements AutoCloseable
             final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
                 address, network.subnet().prefix(), portId);
             store.putEndpoint(endpoint);
+            peerNames.joined(endpoint); // jvs sandboxes on the network resolve it by its label (no file: no IO)
             return endpoint;
         }
         catch (final RuntimeException ex)
@@ -453,7 +461,7 @@ public final class NetworkService implements AutoCloseable
     /** The endpoint with this id (ids are unique across networks). */
     public synchronized Optional<Endpoint> findEndpoint(final String endpointId)
     {
-        return store.endpoints().stream().filter(e -> e.id().equals(endpointId)).findFirst();
+        return store.endpointById(endpointId);
     }
 
     // --------------------------------------------------------------------------------------------- published ports
@@ -514,7 +522,7 @@ public final class NetworkService implements AutoCloseable
         {
             createPredefinedNetworks();
         }
-        peerNames.rewrite();
+        peerNames.rebuild();
         return restore.report();
     }
 
@@ -619,7 +627,6 @@ public final class NetworkService implements AutoCloseable
             hosts.create(name);
             final Sandbox sandbox = new Sandbox(name, Instant.now());
             store.putSandbox(sandbox);
-            peerNames.rewrite();
             return sandbox;
         }
         catch (final RuntimeException ex)
@@ -644,7 +651,6 @@ public final class NetworkService implements AutoCloseable
             removeEndpoint(store.network(endpoint.networkId()).orElseThrow(), endpoint);
         }
         store.removeSandbox(name);
-        peerNames.rewrite();
         if (ip.namespaceExists(name))
         {
             ip.deleteNamespace(name);
@@ -727,6 +733,7 @@ public final class NetworkService implements AutoCloseable
         ip.deleteLink(endpoint.hostInterface());
         store.removeEndpoint(network.id(), endpoint.sandbox());
         driver.releaseAddress(network, table.ipam(network.id()), endpoint.address());
+        peerNames.left(endpoint);
     }
 
     /** Undoes what an attach did so far: the switch port, the veth (its peer, address and route go along), the address. */
