@@ -102,6 +102,15 @@ public final class JvsFabric implements Fabric
 
     public static JvsFabric start(final SwitchConfig config, final L3Config l3)
     {
+        return start(config, l3, config.portRings());
+    }
+
+    /**
+     * With other rings for the container ports than {@code config}'s: measurements of many ports on a small host
+     * (docs/scale.md), until the default rings are small enough to have a thousand of them.
+     */
+    public static JvsFabric start(final SwitchConfig config, final L3Config l3, final RingConfig portRings)
+    {
         final IpTool ip = new IpTool();
         final Switch sw = Switch.start(config, l3.nat());
         final LoopbackProxy[] proxy = new LoopbackProxy[1];
@@ -132,7 +141,7 @@ public final class JvsFabric implements Fabric
                 routerHostIp = Ipv4.format(routerIp);
                 sw.routing().setHostPort(tap, routerHostIp + "/" + host.prefix());
             }
-            final JvsFabric fabric = new JvsFabric(sw, ip, l3.hostPort(), routerHostIp, config.portRings());
+            final JvsFabric fabric = new JvsFabric(sw, ip, l3.hostPort(), routerHostIp, portRings);
             if (null != l3.hostPort())
             {
                 proxy[0] = LoopbackProxy.start();
