@@ -171,8 +171,8 @@ final class DaemonCommand implements Callable<Integer>
             "(default: the nameservers of the host's /etc/resolv.conf).")
     String dnsUpstream;
 
-    @Option(names = "--no-dns", description = "No resolver at 127.0.0.11 in sandboxes: peers resolve through their " +
-        "hosts files only, other names fail at once.")
+    @Option(names = "--no-dns", description = "No resolver at 127.0.0.11 in sandboxes: a sandbox resolves only " +
+        "itself (its hosts file), not its peers, and other names fail at once.")
     boolean noDns;
 
     @Option(names = "--no-host-port", description = "No host port: the host does not reach the networks.")
