@@ -114,7 +114,8 @@ public final class Switch implements AutoCloseable
     private final int[] threadCpus;
     private final Histogram latencyTotal = new Histogram(
         1, ForwardingAgent.MAX_LATENCY_NANOS, ForwardingAgent.LATENCY_SIGNIFICANT_DIGITS);
-    private Histogram latencyInterval;
+    /** Per lane: the interval histogram its recorder hands back (a recorder recycles only its own). */
+    private final Histogram[] latencyIntervals;
     private final AtomicLong agentErrors = new AtomicLong();
     private volatile Throwable lastAgentError;
 
@@ -144,6 +145,7 @@ public final class Switch implements AutoCloseable
         handoff = config.lanes() == 1 ? LaneHandoff.single() :
             new LaneHandoff(config.lanes(), LaneHandoff.DEFAULT_RING_BYTES);
         lanes = new Lane[config.lanes()];
+        latencyIntervals = new Histogram[config.lanes()];
         for (int i = 0; i < lanes.length; i++)
         {
             lanes[i] = new Lane(i, config.ringCapacityBytes(), config.batchSize(), macTable, registry,
@@ -751,8 +753,8 @@ public final class Switch implements AutoCloseable
         checkOpen();
         for (final Lane lane : lanes)
         {
-            latencyInterval = lane.latency().getIntervalHistogram(latencyInterval);
-            latencyTotal.add(latencyInterval);
+            latencyIntervals[lane.id()] = lane.latency().getIntervalHistogram(latencyIntervals[lane.id()]);
+            latencyTotal.add(latencyIntervals[lane.id()]);
         }
         final Histogram h = latencyTotal;
         return new LatencySnapshot(
