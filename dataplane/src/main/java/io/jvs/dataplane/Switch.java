@@ -526,7 +526,7 @@ public final class Switch implements AutoCloseable
                 port.id, port.name, port.bridgeDomainId,
                 counters.port(port.id, SwitchCounters.RX_PACKETS), counters.port(port.id, SwitchCounters.RX_BYTES),
                 counters.port(port.id, SwitchCounters.TX_PACKETS), counters.port(port.id, SwitchCounters.TX_BYTES),
-                drops));
+                drops, port.io.ringBytes()));
         }
         return stats;
     }
