@@ -347,7 +347,8 @@ class PacketSocketPortTest
         Sh.run(TestNet.inNsArray(ns, "python3", "-c", "import socket\n" +
             "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n" +
             "s.bind(('" + peer + "', 0))\n" +
-            "f = b'\\xff' * 6 + b'\\x02\\x00\\x00\\x00\\x00\\x77' + b'\\x88\\xb5' + bytes(" + (frameLength - 14) + ")\n" +
+            "f = b'\\xff' * 6 + b'\\x02\\x00\\x00\\x00\\x00\\x77' + b'\\x88\\xb5'\n" +
+            "f += bytes(" + (frameLength - 14) + ")\n" +
             "for i in range(" + frames + "): s.send(f)\n"));
         final int[] whole = new int[1];
         final int[] cut = new int[1];
