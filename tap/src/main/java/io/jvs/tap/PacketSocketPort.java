@@ -389,8 +389,9 @@ public final class PacketSocketPort implements PacketPort, TxClaim
 
     /**
      * A frame longer than its slot (TP_STATUS_COPY): the slot holds its head, the socket queue the whole frame
-     * (tp_len is its length; slots and queue fill in the same order, so the next queued frame is this one). It is read with one recv() straight into room the handler claims ({@link FrameHandler#claim}),
-     * else into the port's own buffer and handed over with onFrame. A VLAN tag the kernel took out is put back
+     * (tp_len is its length; slots and queue fill in the same order, so the next queued frame is this one). It is
+     * read with one recv() straight into room the handler claims ({@link FrameHandler#claim}), else into the
+     * port's own buffer and handed over with onFrame. A VLAN tag the kernel took out is put back
      * in front, in the 4 bytes left free before the frame.
      */
     private int receiveLongFrame(final FrameHandler handler, final UnsafeBuffer ring, final int slot, final int status)

@@ -106,7 +106,7 @@ class FrameSizesTest
         }
         for (final byte[] frame : received)
         {
-            receivedIds.add(((frame[VnetHeader.LENGTH + IP_ID] & 0xFF) << 8) | (frame[VnetHeader.LENGTH + IP_ID + 1] & 0xFF));
+            receivedIds.add(new UnsafeBuffer(frame).getShort(VnetHeader.LENGTH + IP_ID, ByteOrder.BIG_ENDIAN) & 0xFFFF);
         }
         assertEquals(expectedIds, receivedIds, "IPv4 ids in arrival order; sender " + sender + " receiver " + receiver);
         for (int i = 0; i < frames.size(); i++)
@@ -222,7 +222,8 @@ class FrameSizesTest
         {
             b.putByte(VnetHeader.FLAGS_OFFSET, (byte)VnetHeader.FLAG_NEEDS_CSUM);
             b.putByte(VnetHeader.GSO_TYPE_OFFSET, (byte)VnetHeader.GSO_TCPV4);
-            b.putShort(VnetHeader.HDR_LEN_OFFSET, (short)(ETH_HEADER + IP_HEADER + TCP_HEADER), ByteOrder.LITTLE_ENDIAN);
+            final short headers = (short)(ETH_HEADER + IP_HEADER + TCP_HEADER);
+            b.putShort(VnetHeader.HDR_LEN_OFFSET, headers, ByteOrder.LITTLE_ENDIAN);
             b.putShort(VnetHeader.GSO_SIZE_OFFSET, (short)GSO_SIZE, ByteOrder.LITTLE_ENDIAN);
             b.putShort(VnetHeader.CSUM_START_OFFSET, (short)(ETH_HEADER + IP_HEADER), ByteOrder.LITTLE_ENDIAN);
             b.putShort(VnetHeader.CSUM_OFFSET_OFFSET, (short)16, ByteOrder.LITTLE_ENDIAN);

@@ -30,8 +30,8 @@ class StatsCommandTest
             }
         }
         assertTrue(header >= 0, text.toString());
-        assertEquals(String.join(" ", "PORT", "INTERFACE", "SANDBOX", "NETWORK", "RX", "PKTS", "RX", "BYTES", "TX", "PKTS",
-            "TX", "BYTES", "DROPS", "RINGS"), lines[header].replaceAll(" +", " "));
+        assertEquals("PORT INTERFACE SANDBOX NETWORK RX PKTS RX BYTES TX PKTS TX BYTES DROPS RINGS",
+            lines[header].replaceAll(" +", " "));
         assertEquals("1 jv00000001 sb:eth0 net 5 300 7 420 0 1.0M", lines[header + 1].replaceAll(" +", " "));
         assertEquals("768K", last(lines[header + 2]));
         assertEquals("19.0M", last(lines[header + 3]));
