@@ -668,7 +668,7 @@ public final class Switch implements AutoCloseable
                 port.id, port.name, port.bridgeDomainId,
                 portCounter(port.id, SwitchCounters.RX_PACKETS), portCounter(port.id, SwitchCounters.RX_BYTES),
                 portCounter(port.id, SwitchCounters.TX_PACKETS), portCounter(port.id, SwitchCounters.TX_BYTES),
-                drops));
+                drops, port.io.ringBytes(), port.lane));
         }
         return stats;
     }

@@ -37,7 +37,7 @@ public record SwitchConfig(
     public static final int DEFAULT_THREAD_NICE = -10;
     /**
      * SCHED_FIFO priority of the switch threads, 0 = stay a normal (CFS) task with {@link #threadNice}. A normal
-     * task is still preempted for other tasks' time slices (ms), and a port's RX ring (1024 frames) overflows
+     * task is still preempted for other tasks' time slices (ms), and a port's RX ring (384 frames) overflows
      * within a fraction of that at packet rates; SCHED_FIFO removes those preemptions. Only with an idle
      * strategy that blocks (poll): a spinning real-time thread would keep its core from everything else.
      */

@@ -145,7 +145,8 @@ public final class JvsFabric implements Fabric
                 {
                     throw JvsException.invalid("--uplink needs --uplink-address ADDRESS/PREFIX");
                 }
-                final PacketPort uplink = PacketSocketPort.open(l3.uplink(), config.portRings());
+                // One per host, on a NIC: TX slots that hold a GSO frame, as a macvlan parent's.
+                final PacketPort uplink = PacketSocketPort.open(l3.uplink(), config.portRings().withLargeTxSlots());
                 try
                 {
                     sw.routing().setUplink(uplink, l3.uplinkAddress(), l3.uplinkGateway());

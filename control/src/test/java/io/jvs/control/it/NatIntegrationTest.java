@@ -173,7 +173,10 @@ class NatIntegrationTest
         jvs.ok("network", "connect", "--publish", "8080:" + DATA_PORT, run + "n", run + "a");
         final String a = run + "a";
         final String b = run + "b";
-        assertEquals(2, daemon.fabric().switchLanes(), "two lanes");
+        final JsonNode stats = json.readTree(jvs.ok("stats", "--json").out());
+        final java.util.Map<String, Integer> lanes = new java.util.TreeMap<>();
+        stats.path("Ports").forEach(p -> lanes.put(p.path("Sandbox").asText(), p.path("Lane").asInt()));
+        assertEquals(java.util.Map.of(a, 1, b, 0), lanes, "b on lane 0, a on lane 1: " + stats.path("Ports"));
         Transfers.assertIntact("outside -> 10.216.0.2:8080 -> " + a, outside, a, DATA_PORT, "10.216.0.2", 8080);
         Transfers.assertIntact(a + " -> outside, masqueraded", a, outside, DATA_PORT, "10.216.0.1", DATA_PORT);
         Transfers.assertIntact(b + " -> " + a + " across lanes", b, a, DATA_PORT, "10.217.0.3", DATA_PORT);
