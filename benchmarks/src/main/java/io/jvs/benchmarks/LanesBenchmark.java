@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Forwarding lanes on frames in memory: one lane (one thread) against two lanes (two threads, each its own
  * forwarding agent, one shared MAC table), same frames. 8 ports, 4 per lane when there are two; 64 hosts per half.
  * "local": every frame is for a host on a port of the lane that received it; "cross": every frame is for a host on
- * the other half's ports, so with two lanes each frame crosses a hand-off ring and is offered by the other lane.
+ * the other half's ports, so with two lanes each frame crosses a hand-off ring and is offered by the other lane;
+ * "cross-own-tx": the same frames, but every lane has a TX handle of its own on every port (the other design: a TX
+ * socket per lane and port, costing a TX ring per lane on every port), so nothing is handed off.
  * Throughput is frames received per microsecond, summed over the threads (JMH adds them up).
  */
 @BenchmarkMode(Mode.Throughput)
@@ -63,7 +65,7 @@ public class LanesBenchmark
     @State(Scope.Benchmark)
     public static class Shared
     {
-        @Param({ "local", "cross" })
+        @Param({ "local", "cross", "cross-own-tx" })
         public String traffic;
 
         MacTable macTable;
@@ -106,6 +108,7 @@ public class LanesBenchmark
                 null, null, shared.handoff, lane);
             agent.onBridgeDomainCreated(BD);
             final int ports = 2 * PORTS_PER_HALF;
+            final boolean ownTx = "cross-own-tx".equals(shared.traffic);
             final int[] members = new int[ports];
             for (int p = 1; p <= ports; p++)
             {
@@ -113,10 +116,10 @@ public class LanesBenchmark
             }
             for (int p = 1; p <= ports; p++)
             {
-                final int owner = shared.lanes == 1 ? 0 : (p - 1) / PORTS_PER_HALF;
+                final int owner = shared.lanes == 1 || ownTx ? lane : (p - 1) / PORTS_PER_HALF;
                 agent.onPortAdded(p, new SinkPort("sink" + p), BD, members, ForwardingAgent.KIND_BRIDGED, owner);
             }
-            final boolean cross = "cross".equals(shared.traffic);
+            final boolean cross = shared.traffic.startsWith("cross");
             records = new UnsafeBuffer(ByteBuffer.allocateDirect(RECORDS * 128));
             ingress = new int[RECORDS];
             for (int i = 0; i < RECORDS; i++)
