@@ -436,6 +436,69 @@ public final class Switch implements AutoCloseable
             throw new IllegalArgumentException("port " + portId + " belongs to the router: use routing()");
         }
         removePortOfAnyKind(port);
+        rebalance();
+    }
+
+    /**
+     * After a removal: while the fullest lane has two ports more than the emptiest, one of its ports that may move
+     * (not one sharing a socket with others) moves to the emptiest. A move: the old lane stops reading the port,
+     * every lane learns the new owner (the old one first, so the TX ring never has two producers; frames handed to a
+     * lane that has not heard yet are passed on), then the new lane reads it. Frames wait in the port's RX ring
+     * meanwhile; frames already in flight to the port may be reordered once.
+     */
+    private void rebalance()
+    {
+        if (lanes.length == 1)
+        {
+            return;
+        }
+        for (int moves = 0; moves < ports.size(); moves++)
+        {
+            Lane fullest = lanes[0];
+            Lane emptiest = lanes[0];
+            for (final Lane lane : lanes)
+            {
+                fullest = lane.ports() > fullest.ports() ? lane : fullest;
+                emptiest = lane.ports() < emptiest.ports() ? lane : emptiest;
+            }
+            if (fullest.ports() - emptiest.ports() < 2)
+            {
+                return;
+            }
+            Port movable = null;
+            for (final Port port : ports.values())
+            {
+                if (port.lane == fullest.id() && port.kind == ForwardingAgent.KIND_BRIDGED &&
+                    !(port.io instanceof SharedLinkPort))
+                {
+                    movable = port;
+                    break;
+                }
+            }
+            if (null == movable)
+            {
+                return; // what fills it cannot move (lane 0's shared-link ports)
+            }
+            movePort(movable, emptiest);
+        }
+    }
+
+    private void movePort(final Port port, final Lane to)
+    {
+        final Lane from = lanes[port.lane];
+        from.receive().portRemoved(port.id);
+        from.portPlaced(-1);
+        from.forwarding().portMoved(port.id, port.io, to.id());
+        for (final Lane lane : lanes)
+        {
+            if (lane != from)
+            {
+                lane.forwarding().portMoved(port.id, port.io, to.id());
+            }
+        }
+        to.receive().portAdded(port.id, port.io, port.bridgeDomainId);
+        to.portPlaced(1);
+        ports.put(port.id, new Port(port.id, port.io, port.name, port.bridgeDomainId, port.kind, to.id()));
     }
 
     private void removePortOfAnyKind(final Port port)

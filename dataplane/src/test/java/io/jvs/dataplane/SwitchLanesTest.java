@@ -128,7 +128,7 @@ class SwitchLanesTest
         b.inject(Frames.simple(MACS[0], MACS[1], 1));
         await("b's flood", () -> a.sent().size() == 1 && c.sent().size() == 1);
         sw.removePort(pb);
-        assertArrayEquals(new int[] {2, 0}, sw.portsPerLane());
+        assertArrayEquals(new int[] {1, 1}, sw.portsPerLane(), "2 against 0: one of lane 0's ports moved");
         a.inject(Frames.simple(MACS[1], MACS[0], 2));
         await("flooded to c, b being gone", () -> c.sent().size() == 2);
         sw.sync();
@@ -138,6 +138,57 @@ class SwitchLanesTest
         // A new port goes to the emptier lane again.
         sw.addPort(new MemoryPort("d"), bd);
         assertArrayEquals(new int[] {2, 1}, sw.portsPerLane());
+    }
+
+    @Test
+    void aRemovalThatUnbalancesTheLanesMovesAPortAndItKeepsForwarding()
+    {
+        sw = Switch.start(lanes(2, "poll"));
+        final int bd = sw.createBridgeDomain("net");
+        final MemoryPort[] m = new MemoryPort[6];
+        final int[] ids = new int[6];
+        for (int i = 0; i < m.length; i++)
+        {
+            m[i] = new MemoryPort("m" + i);
+            ids[i] = sw.addPort(m[i], bd); // even i: lane 0, odd i: lane 1
+        }
+        assertArrayEquals(new int[] {3, 3}, sw.portsPerLane());
+        sw.removePort(ids[1]);
+        assertArrayEquals(new int[] {3, 2}, sw.portsPerLane(), "one apart: nothing moves");
+        sw.removePort(ids[3]);
+        assertArrayEquals(new int[] {2, 2}, sw.portsPerLane(), "two apart: a port of lane 0 moved to lane 1");
+        final List<Integer> lanesNow = sw.portStats().stream().map(PortStats::lane).toList();
+        assertEquals(2, lanesNow.stream().filter(l -> l == 1).count(), "stats show the move: " + lanesNow);
+
+        // Every remaining pair still talks, the moved port included, in order.
+        final int[] left = {0, 2, 4, 5};
+        for (final int i : left)
+        {
+            m[i].inject(Frames.simple(MacAddress.BROADCAST, MACS[0] + i, 0));
+        }
+        await("every port announced itself", () -> m[0].sent().size() == 3 && m[5].sent().size() == 3);
+        for (final int i : left)
+        {
+            m[i].sent().clear();
+        }
+        final int n = 500;
+        for (int k = 1; k <= n; k++)
+        {
+            for (final int i : left)
+            {
+                final int to = left[(java.util.Arrays.binarySearch(left, i) + 1) % left.length];
+                m[i].inject(Frames.simple(MACS[0] + to, MACS[0] + i, k));
+            }
+        }
+        for (final int i : left)
+        {
+            await("frames to m" + i, () -> m[i].sent().size() == n);
+            int expected = 1;
+            for (final byte[] frame : m[i].sent())
+            {
+                assertEquals(expected++, Frames.marker(frame), "order into m" + i);
+            }
+        }
     }
 
     @Test

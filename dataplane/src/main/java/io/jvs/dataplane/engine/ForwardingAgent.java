@@ -352,11 +352,13 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     private void onHandedOff(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
         final int egress = msgTypeId;
-        if (egress >= SwitchCounters.MAX_PORTS || portLane[egress] != lane || null == portIo[egress])
+        if (egress >= SwitchCounters.MAX_PORTS || null == portName[egress])
         {
             counters.incrementBridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS); // the port left meanwhile
             return;
         }
+        // A port moving to another lane may be handed here before this lane has heard of the move: transmit()
+        // passes it on to whichever lane owns the port in this lane's table.
         currentRxTime = buffer.getLong(index + FrameRecord.RX_TIME_OFFSET);
         if (transmit(egress, portBridgeDomain[egress], buffer, index + FrameRecord.VNET_HEADER_OFFSET,
             length - FrameRecord.HEADER_LENGTH))
@@ -569,6 +571,27 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         }
         portBridgeDomain[portId] = bridgeDomainId;
         bridgeDomainPorts[bridgeDomainId] = members;
+    }
+
+    /**
+     * Command: the port is received and sent by {@code ownerLane} from now on (a rebalance). The old owner sends
+     * what it queued for the port first and then never offers to it again; the Switch tells the old owner before
+     * the new one, so the TX ring never has two producers.
+     */
+    public void onPortMoved(final int portId, final PacketPort io, final int ownerLane)
+    {
+        if (null == portName[portId] || portKind[portId] != KIND_BRIDGED)
+        {
+            throw new IllegalArgumentException("forwarding agent has no bridged port " + portId);
+        }
+        if (dirty[portId] && null != portIo[portId])
+        {
+            portIo[portId].flush();
+        }
+        final boolean owned = ownerLane == lane;
+        portLane[portId] = (byte)ownerLane;
+        portIo[portId] = owned ? io : null;
+        portMaxFrameLength[portId] = owned ? io.maxFrameLength() : 0;
     }
 
     /** Command: the port leaves; its MAC entries (static too) are flushed. After this it is never touched. */

@@ -59,6 +59,12 @@ public final class ForwardingAgentProxy
             () -> agent.onRouterLegAdded(portId, leg, bridgeDomainId, members, oldMembers, routerMac));
     }
 
+    /** The port is received and sent by {@code ownerLane} from now on. */
+    public void portMoved(final int portId, final PacketPort io, final int ownerLane)
+    {
+        commands.run("move port " + portId + " to lane " + ownerLane, () -> agent.onPortMoved(portId, io, ownerLane));
+    }
+
     /** The port leaves; its bridge domain's members become {@code members} (null for a routed port). */
     public void portRemoved(final int portId, final int[] members)
     {
