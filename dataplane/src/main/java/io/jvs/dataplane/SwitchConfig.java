@@ -16,7 +16,8 @@ public record SwitchConfig(
     int threadNice,
     int threadRtPriority,
     int portRxSlots,
-    String switchCpus)
+    String switchCpus,
+    int lanes)
 {
     public enum ThreadingMode
     {
@@ -36,7 +37,7 @@ public record SwitchConfig(
     public static final int DEFAULT_THREAD_NICE = -10;
     /**
      * SCHED_FIFO priority of the switch threads, 0 = stay a normal (CFS) task with {@link #threadNice}. A normal
-     * task is still preempted for other tasks' time slices (ms), and a port's RX ring (1024 frames) overflows
+     * task is still preempted for other tasks' time slices (ms), and a port's RX ring (384 frames) overflows
      * within a fraction of that at packet rates; SCHED_FIFO removes those preemptions. Only with an idle
      * strategy that blocks (poll): a spinning real-time thread would keep its core from everything else.
      */
@@ -52,9 +53,16 @@ public record SwitchConfig(
     /** Placement of the switch threads ({@link SwitchCpus}): a CPU each among the last, the first left to the host. */
     public static final String DEFAULT_SWITCH_CPUS = SwitchCpus.AUTO;
 
+    /** One forwarding lane: every port on one switch thread (what "auto" gives a 2-CPU host). */
+    public static final int DEFAULT_LANES = 1;
+
     public SwitchConfig
     {
         SwitchCpus.validate(switchCpus);
+        if (lanes < 1)
+        {
+            throw new IllegalArgumentException("lanes " + lanes + " must be at least 1");
+        }
         if (portRxSlots < MIN_PORT_RX_SLOTS || portRxSlots > MAX_PORT_RX_SLOTS)
         {
             throw new IllegalArgumentException("port RX slots " + portRxSlots + " not in " + MIN_PORT_RX_SLOTS +
@@ -73,7 +81,21 @@ public record SwitchConfig(
     public SwitchConfig withPortRxSlots(final int slots)
     {
         return new SwitchConfig(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity,
-            macAgingNanos, threadNice, threadRtPriority, slots, switchCpus);
+            macAgingNanos, threadNice, threadRtPriority, slots, switchCpus, lanes);
+    }
+
+    /** This config with {@code count} forwarding lanes. */
+    public SwitchConfig withLanes(final int count)
+    {
+        return new SwitchConfig(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity,
+            macAgingNanos, threadNice, threadRtPriority, portRxSlots, switchCpus, count);
+    }
+
+    /** This config with the switch threads placed as {@code cpus} says ({@link SwitchCpus}). */
+    public SwitchConfig withSwitchCpus(final String cpus)
+    {
+        return new SwitchConfig(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity,
+            macAgingNanos, threadNice, threadRtPriority, portRxSlots, cpus, lanes);
     }
 
     /** Without a thread priority or placement change (nice and CPUs left as inherited). */
@@ -86,13 +108,13 @@ public record SwitchConfig(
         final long macAgingNanos)
     {
         this(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity, macAgingNanos, 0, 0,
-            DEFAULT_PORT_RX_SLOTS, SwitchCpus.NONE);
+            DEFAULT_PORT_RX_SLOTS, SwitchCpus.NONE, DEFAULT_LANES);
     }
 
     public static SwitchConfig defaults()
     {
         return new SwitchConfig(
             ThreadingMode.SHARED, "poll", 16 * 1024 * 1024, 64, 65536, DEFAULT_MAC_AGING_NANOS, DEFAULT_THREAD_NICE,
-            DEFAULT_THREAD_RT_PRIORITY, DEFAULT_PORT_RX_SLOTS, DEFAULT_SWITCH_CPUS);
+            DEFAULT_THREAD_RT_PRIORITY, DEFAULT_PORT_RX_SLOTS, DEFAULT_SWITCH_CPUS, DEFAULT_LANES);
     }
 }

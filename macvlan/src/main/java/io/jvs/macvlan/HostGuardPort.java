@@ -138,6 +138,12 @@ public final class HostGuardPort implements PacketPort, FrameHandler
         return inner.maxFrameLength();
     }
 
+    @Override
+    public long ringBytes()
+    {
+        return inner.ringBytes();
+    }
+
     /** Frames from the host side that were not the host's own (forwarded LAN traffic, IPv6, ...). */
     public long rxNotFromHost()
     {

@@ -85,11 +85,16 @@ public final class ParentLink implements SharedLink, FrameHandler, AutoCloseable
         this.parentMac = parentMac;
     }
 
-    /** Opens the AF_PACKET socket on the real interface (its MAC from sysfs); counters go to {@code counters}. */
+    /**
+     * Opens the AF_PACKET socket on the real interface (its MAC from sysfs) with {@code ring}'s RX ring and TX slots
+     * that hold a GSO frame (one socket for every port on the parent, and a NIC sends from the slot's pages);
+     * counters go to {@code counters}.
+     */
     public static ParentLink open(final String interfaceName, final RingConfig ring, final CountersRegistry counters)
     {
         final long mac = MacAddress.parse(readSysfs(interfaceName, "address"));
-        return new ParentLink(interfaceName, PacketSocketPort.open(interfaceName, ring), mac, counters);
+        return new ParentLink(interfaceName, PacketSocketPort.open(interfaceName, ring.withLargeTxSlots()), mac,
+            counters);
     }
 
     /** Over any port (tests), with counters of its own: room for the link's record and a few hundred ports'. */

@@ -54,6 +54,9 @@ public interface LibC
 
     int poll(Pointer fds, long nfds, int timeoutMillis);
 
+    /** A counter to wake a thread blocked in poll(2) (flags: EFD_NONBLOCK, EFD_CLOEXEC). */
+    int eventfd(int initialValue, int flags);
+
     @IgnoreError
     @ssize_t long recv(int fd, @intptr_t long buf, @size_t long len, int flags);
 

@@ -1,5 +1,9 @@
 package io.jvs.tap;
 
+import jnr.ffi.Pointer;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import static io.jvs.tap.Native.LIBC;
 import static io.jvs.tap.SocketOptions.*;
 
@@ -13,6 +17,10 @@ import static io.jvs.tap.SocketOptions.*;
  * the skb. A socket with a TX ring cannot do that: every sendmsg on it only kicks the ring, hence this second
  * socket. Bound with protocol 0 it receives nothing; PACKET_VNET_HDR and PACKET_QDISC_BYPASS as on the ringed
  * socket, and a send buffer that holds a few dozen 64 KB frames in flight on a NIC.
+ * <p>
+ * write() needs an address: a frame in a heap buffer is first copied into native memory of this sender, made on
+ * first use (the switch's frames are native, in its ring; a heap frame that does not fit a TX slot is rare: a
+ * router's held frame, tests), so a port does not hold 68 KB for it from the start.
  */
 final class LongFrameSender implements AutoCloseable
 {
@@ -20,15 +28,20 @@ final class LongFrameSender implements AutoCloseable
 
     private final int fd;
     private final String name;
+    private final int maxFrameLength;
+    private Pointer stagingPointer;
+    private UnsafeBuffer staging;
     private boolean closed;
 
-    private LongFrameSender(final int fd, final String name)
+    private LongFrameSender(final int fd, final String name, final int maxFrameLength)
     {
         this.fd = fd;
         this.name = name;
+        this.maxFrameLength = maxFrameLength;
     }
 
-    static LongFrameSender open(final String interfaceName, final int ifindex)
+    /** @param maxFrameLength longest frame (virtio_net_hdr included) {@link #send(DirectBuffer, int, int)} copies. */
+    static LongFrameSender open(final String interfaceName, final int ifindex, final int maxFrameLength)
     {
         final int fd = LIBC.socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, 0);
         if (fd < 0)
@@ -42,7 +55,7 @@ final class LongFrameSender implements AutoCloseable
             options.setInt(SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
             options.setBuffer(SO_SNDBUFFORCE, SO_SNDBUF, SEND_BUFFER_BYTES, "SO_SNDBUF");
             options.bindPacket(ifindex, 0);
-            return new LongFrameSender(fd, interfaceName);
+            return new LongFrameSender(fd, interfaceName, maxFrameLength);
         }
         catch (final RuntimeException ex)
         {
@@ -59,6 +72,26 @@ final class LongFrameSender implements AutoCloseable
     boolean send(final long address, final int length)
     {
         return LIBC.write(fd, address, length) == length;
+    }
+
+    /** As {@link #send(long, int)} for a frame in any buffer; a heap buffer's frame is copied to native memory. */
+    boolean send(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (null == buffer.byteArray())
+        {
+            return send(buffer.addressOffset() + offset, length);
+        }
+        if (length > maxFrameLength)
+        {
+            return false;
+        }
+        if (null == staging)
+        {
+            stagingPointer = Native.allocate(maxFrameLength);
+            staging = new UnsafeBuffer(stagingPointer.address(), maxFrameLength);
+        }
+        staging.putBytes(0, buffer, offset, length);
+        return send(staging.addressOffset(), length);
     }
 
     @Override

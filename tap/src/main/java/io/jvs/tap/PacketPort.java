@@ -62,6 +62,15 @@ public interface PacketPort extends AutoCloseable
         return 0;
     }
 
+    /**
+     * Bytes of packet ring this port maps for itself (RX and TX rings of an AF_PACKET socket), for the memory a port
+     * holds ({@code jvs stats}); 0 for a port without rings of its own (a TAP, a port on a shared socket).
+     */
+    default long ringBytes()
+    {
+        return 0;
+    }
+
     /** Largest {@code length} accepted by {@link #offer}. */
     int maxFrameLength();
 

@@ -24,7 +24,7 @@ import static io.jvs.tap.Tpacket2Descriptor.*;
  *  +----------------+----------------+-----+---------------+---------------+-----+----------+-----+
  *   RX slot = [tpacket2_hdr][sockaddr_ll][pad][vnet hdr][frame]      TX slot = [tpacket2_hdr][vnet hdr][frame]
  * </pre>
- * RX slots are small (2 KB by default: an MTU-sized frame fits), 1024 of them, so small frames can queue while
+ * RX slots are small (2 KB by default: an MTU-sized frame fits), 384 of them, so small frames can queue while
  * the switch thread is off its CPU without paying 128 KB of kernel memory per slot, and the ring stays small
  * enough for the CPU caches (see {@link RingConfig}). A longer frame (64 KB GSO,
  * jumbo) does not fit its slot: with PACKET_COPY_THRESH the kernel still takes a slot, in order, writes the
@@ -32,10 +32,15 @@ import static io.jvs.tap.Tpacket2Descriptor.*;
  * with one recv() into a port-owned buffer. The socket's receive buffer (SO_RCVBUFFORCE) bounds that queue;
  * when it is full the kernel truncates instead, which is counted.
  * <p>
- * TX slots hold a 64 KB GSO frame. A frame of up to {@link #LINEAR_FRAME_MAX} bytes (not GSO) is published with
+ * TX slots are small too (2 KB by default, 128 of them). A frame that does not fit one (64 KB GSO, jumbo), and any
+ * frame over {@link #LONG_FRAME_MIN} bytes, leaves with one write() on a second, ringless socket of the port
+ * ({@link LongFrameSender}) once the ring frames offered before it have been kicked out, so the port keeps its
+ * frames in order. A frame of up to {@link #LINEAR_FRAME_MAX} bytes (not GSO) is published with
  * the virtio_net_hdr's hdr_len set to its whole length, so the kernel copies it into the skb's linear part; else
  * tpacket_snd copies only the Ethernet header and attaches the rest as fragments of the ring's pages, which a
  * veth must copy again into a freshly allocated page before its peer may receive them (skb_copy_ubufs).
+ * A port opened with large TX slots ({@link RingConfig#withLargeTxSlots()}) sends frames up to 16 KB, and long
+ * frames the ringless socket refuses, through the ring.
  * <p>
  * Receive walks RX slots while the kernel has marked them TP_STATUS_USER and hands them back with an ordered
  * store of TP_STATUS_KERNEL. Offer copies into the next TX slot whose status is neither SEND_REQUEST nor
@@ -60,6 +65,11 @@ public final class PacketSocketPort implements PacketPort, TxClaim
      * the extra copy of 16 KB and more.
      */
     static final int LONG_FRAME_MIN = 16 * 1024;
+    /**
+     * Longest frame (virtio_net_hdr included) a port sends or receives whatever its slot size: a 64 KB GSO frame
+     * with its headers fits, as in a large TX slot.
+     */
+    static final int LONG_FRAME_MAX = RingConfig.LARGE_TX_FRAME_SIZE - TX_DATA_OFFSET;
     private static final int MAC_LENGTH = 6;
     private static final int VLAN_TAG_LENGTH = 4;
     private static final int ETHERTYPE_VLAN = 0x8100;
@@ -77,6 +87,8 @@ public final class PacketSocketPort implements PacketPort, TxClaim
     private final int[] rxSlotOffsets;
     private final int rxSlots;
     private final int txSlots;
+    /** Longest frame (virtio_net_hdr included) a TX slot holds. */
+    private final int txSlotRoom;
     private final int maxFrameLength;
     private final long mapAddress;
     private final long mapLength;
@@ -130,7 +142,8 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         this.rxSlotOffsets = rx.slotOffsets();
         this.rxSlots = rx.slots();
         this.txSlots = tx.slots();
-        this.maxFrameLength = tx.slotStride() - TX_DATA_OFFSET;
+        this.txSlotRoom = tx.slotStride() - TX_DATA_OFFSET;
+        this.maxFrameLength = maxFrameLength(tx);
         this.mapAddress = mapAddress;
         this.mapLength = mapLength;
         this.rxRing = new UnsafeBuffer(mapAddress, (int)rx.length());
@@ -210,7 +223,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
 
             return new PacketSocketPort(
                 interfaceName, fd, ifindex, rx, tx, mapAddress, mapLength, options,
-                LongFrameSender.open(interfaceName, ifindex));
+                LongFrameSender.open(interfaceName, ifindex, maxFrameLength(tx)));
         }
         catch (final RuntimeException ex)
         {
@@ -274,6 +287,12 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         return RingGeometry.of(config.rxFrameSize(), config.rxFrames(), pageSize);
     }
 
+    /** Longest frame offer takes: what a TX slot holds, and at least {@link #LONG_FRAME_MAX} (the long path). */
+    private static int maxFrameLength(final RingGeometry tx)
+    {
+        return Math.max(tx.slotStride() - TX_DATA_OFFSET, LONG_FRAME_MAX);
+    }
+
     private static RingGeometry txGeometry(final RingConfig config, final int pageSize)
     {
         return RingGeometry.of(config.txFrameSize(), config.txFrames(), pageSize);
@@ -287,6 +306,13 @@ public final class PacketSocketPort implements PacketPort, TxClaim
     public int fd()
     {
         return fd;
+    }
+
+    /** Bytes of RX and TX ring the port maps (as {@link #mappedBytes(RingConfig)} for its config). */
+    @Override
+    public long ringBytes()
+    {
+        return mapLength;
     }
 
     /** Kernel interface index the socket is bound to. */
@@ -362,14 +388,10 @@ public final class PacketSocketPort implements PacketPort, TxClaim
     }
 
     /**
-     * The slot holds only the head of a frame the kernel queued whole on the socket (TP_STATUS_COPY): slots and
-     * queue fill in the same order, so the next queued frame is this one. recv() writes the virtio_net_hdr
-     * then the frame; MSG_TRUNC makes it return the full length, so a frame longer than the buffer is caught.
-     */
-    /**
-     * A frame longer than its slot: the slot holds its head, the socket queue the whole frame (tp_len is its
-     * length). It is read with one recv() straight into room the handler claims ({@link FrameHandler#claim}),
-     * else into the port's own buffer and handed over with onFrame. A VLAN tag the kernel took out is put back
+     * A frame longer than its slot (TP_STATUS_COPY): the slot holds its head, the socket queue the whole frame
+     * (tp_len is its length; slots and queue fill in the same order, so the next queued frame is this one). It is
+     * read with one recv() straight into room the handler claims ({@link FrameHandler#claim}), else into the
+     * port's own buffer and handed over with onFrame. A VLAN tag the kernel took out is put back
      * in front, in the 4 bytes left free before the frame.
      */
     private int receiveLongFrame(final FrameHandler handler, final UnsafeBuffer ring, final int slot, final int status)
@@ -455,10 +477,21 @@ public final class PacketSocketPort implements PacketPort, TxClaim
 
     public boolean offer(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length > LONG_FRAME_MIN && null == buffer.byteArray() && length <= maxFrameLength &&
-            sendLongFrame(buffer.addressOffset() + offset, length))
+        if (length > LONG_FRAME_MIN || length > txSlotRoom)
         {
-            return true;
+            if (length > maxFrameLength)
+            {
+                txRejected++;
+                return false;
+            }
+            if (sendLongFrame(buffer, offset, length))
+            {
+                return true;
+            }
+            if (length > txSlotRoom)
+            {
+                return false; // no slot holds it: the caller counts tx_full
+            }
         }
         final int at = tryClaim(length);
         if (at < 0)
@@ -471,20 +504,26 @@ public final class PacketSocketPort implements PacketPort, TxClaim
 
     /**
      * Sends a long frame now through the ringless socket, once every frame offered before it has left the TX
-     * ring (the kernel sends ring frames in send(), so order is kept); false to take the ring path instead.
+     * ring (the kernel sends ring frames in send(), so order is kept); false (counted in txLongRefused) when the
+     * kernel keeps ring frames back or refuses the frame: the ring path if the frame fits a slot, else a drop.
      */
-    private boolean sendLongFrame(final long address, final int length)
+    private boolean sendLongFrame(final DirectBuffer buffer, final int offset, final int length)
     {
         ensureOpen();
+        if (null != buffer.byteArray() && length <= txSlotRoom)
+        {
+            return false; // the ring copies it; the ringless socket would need a copy to native memory first
+        }
         if (txPending > 0 || kickNeeded)
         {
             flush();
             if (kickNeeded)
             {
+                txLongRefused++;
                 return false;
             }
         }
-        if (!longFrameSender.send(address, length))
+        if (!longFrameSender.send(buffer, offset, length))
         {
             txLongRefused++;
             return false;
@@ -494,7 +533,10 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         return true;
     }
 
-    /** The TX ring itself: claims are built in the slot the kernel sends from. */
+    /**
+     * The TX ring itself: claims are built in the slot the kernel sends from, so a claim is at most a slot long
+     * ({@link #txSlotRoom()}); offer takes longer frames.
+     */
     @Override
     public TxClaim txClaim()
     {
@@ -509,7 +551,7 @@ public final class PacketSocketPort implements PacketPort, TxClaim
     {
         ensureOpen();
         txClaimed = NO_CLAIM;
-        if (length < MIN_FRAME_LENGTH || length > maxFrameLength)
+        if (length < MIN_FRAME_LENGTH || length > txSlotRoom)
         {
             txRejected++;
             return -1;
@@ -605,6 +647,12 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         return maxFrameLength;
     }
 
+    /** Longest frame (virtio_net_hdr included) a TX slot holds: the longest claim; offer takes up to maxFrameLength. */
+    public int txSlotRoom()
+    {
+        return txSlotRoom;
+    }
+
     @Override
     public boolean segmentsUdpGso()
     {
@@ -662,7 +710,11 @@ public final class PacketSocketPort implements PacketPort, TxClaim
         return txLongFrames;
     }
 
-    /** Long frames the ringless socket refused (send buffer full, bad header), sent through the ring instead. */
+    /**
+     * Long frames that could not leave through the ringless socket: it refused them (send buffer full, bad
+     * header) or ring frames offered before them were still waiting for the kernel. Sent through the ring if they
+     * fit a slot, else refused (the switch counts tx_full).
+     */
     public long txLongRefused()
     {
         return txLongRefused;

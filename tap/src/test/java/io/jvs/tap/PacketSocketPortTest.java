@@ -151,7 +151,8 @@ class PacketSocketPortTest
     void txSlotsComeBackSoASmallRingCarriesManyFrames()
     {
         port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 128, 4));
-        assertEquals(2048 - Tpacket2Descriptor.TX_DATA_OFFSET, port.maxFrameLength(), "2 KB slots, two to a page");
+        assertEquals(2048 - Tpacket2Descriptor.TX_DATA_OFFSET, port.txSlotRoom(), "2 KB slots, two to a page");
+        assertEquals(PacketSocketPort.LONG_FRAME_MAX, port.maxFrameLength(), "longer frames take the ringless socket");
         offerUntilSentAndAnswered(40, 1); // a ring of 4 slots must recycle
     }
 
@@ -308,7 +309,7 @@ class PacketSocketPortTest
         port = PacketSocketPort.open(hostEnd);
         final TxClaim claim = port.txClaim();
         assertEquals(-1, claim.tryClaim(PacketSocketPort.MIN_FRAME_LENGTH - 1));
-        assertEquals(-1, claim.tryClaim(port.maxFrameLength() + 1));
+        assertEquals(-1, claim.tryClaim(port.txSlotRoom() + 1));
         assertEquals(2, port.txRejected());
         assertThrows(IllegalStateException.class, () -> claim.commit(PacketSocketPort.MIN_FRAME_LENGTH));
         assertTrue(claim.tryClaim(100) >= 0);
@@ -333,28 +334,44 @@ class PacketSocketPortTest
     }
 
     @Test
-    void tooLongFramesAreCountedAsTruncatedNotHandedOver()
+    void framesTheSocketQueueHasNoRoomForAreCountedAsTruncatedNotHandedOver()
     {
-        // One-page slots: a 3000-byte ping cannot fit once the ring header and vnet header are in front.
-        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 8, 4));
+        // A frame longer than an RX slot waits whole in the socket queue, bounded by COPY_QUEUE_BYTES; beyond it
+        // the kernel writes only the frame's head into the slot. 3000 frames of 5000 bytes, none read while they
+        // arrive: the queue takes the first ~1500, the rest are truncated, and the ring (4096 slots) drops none.
+        final int frames = 3000;
+        final int frameLength = 5000;
+        port = PacketSocketPort.open(hostEnd, new RingConfig(2048, 4096, 4));
         Sh.run("ip", "-n", ns, "link", "set", peer, "mtu", "9000");
         Sh.run("ip", "link", "set", hostEnd, "mtu", "9000");
-        Sh.run("ip", "-n", ns, "neigh", "add", "10.77.0.2", "lladdr", "02:00:00:00:00:77", "dev", peer);
-        background = Sh.start(TestNet.inNs(ns, "ping", "-c", "3", "-i", "0.2", "-s", "5000", "10.77.0.2"));
+        Sh.run(TestNet.inNsArray(ns, "python3", "-c", "import socket\n" +
+            "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n" +
+            "s.bind(('" + peer + "', 0))\n" +
+            "f = b'\\xff' * 6 + b'\\x02\\x00\\x00\\x00\\x00\\x77' + b'\\x88\\xb5'\n" +
+            "f += bytes(" + (frameLength - 14) + ")\n" +
+            "for i in range(" + frames + "): s.send(f)\n"));
+        final int[] whole = new int[1];
+        final int[] cut = new int[1];
         final long deadline = System.nanoTime() + 5_000_000_000L;
-        final int[] big = new int[1];
-        while (port.truncatedFrames() == 0 && System.nanoTime() < deadline)
+        while (whole[0] + port.truncatedFrames() < frames && System.nanoTime() < deadline)
         {
             port.receive((buffer, offset, length) ->
             {
-                if (length > 4096)
+                if (length == VnetHeader.LENGTH + frameLength)
                 {
-                    big[0]++;
+                    whole[0]++;
                 }
-            }, 16);
+                else
+                {
+                    cut[0]++;
+                }
+            }, 64);
         }
-        assertTrue(port.truncatedFrames() > 0, port.toString());
-        assertEquals(0, big[0]);
+        assertTrue(port.truncatedFrames() > 0, "the queue overflowed: " + port);
+        assertTrue(whole[0] > 0, "the queue took frames whole: " + port);
+        assertEquals(frames, whole[0] + port.truncatedFrames(), port.toString());
+        assertEquals(0, cut[0], "no frame is handed over cut short");
+        assertEquals(0, port.kernelDrops());
     }
 
     @Test

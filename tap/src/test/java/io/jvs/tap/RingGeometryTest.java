@@ -18,8 +18,8 @@ class RingGeometryTest
         assertEquals(PAGE, rx.blockSize());
         assertEquals(2, rx.slotsPerBlock());
         assertEquals(2048, rx.slotStride());
-        assertEquals(1024, rx.slots());
-        assertEquals(2L << 20, rx.length(), "1024 x 2 KB");
+        assertEquals(384, rx.slots());
+        assertEquals(768L << 10, rx.length(), "384 x 2 KB");
 
         final RingGeometry odd = RingGeometry.of(1500, 5, PAGE);
         assertEquals(2, odd.slotsPerBlock());
@@ -28,9 +28,31 @@ class RingGeometryTest
     }
 
     @Test
+    void aPortHoldsOneMegabyteOfRingAtTheDefaultsAndATxSlotHoldsAnMtuFrame()
+    {
+        final RingConfig defaults = RingConfig.defaults();
+        final RingGeometry rx = RingGeometry.of(defaults.rxFrameSize(), defaults.rxFrames(), PAGE);
+        final RingGeometry tx = RingGeometry.of(defaults.txFrameSize(), defaults.txFrames(), PAGE);
+        assertEquals(1L << 20, rx.length() + tx.length(), "RX + TX rings of one port");
+        assertEquals(128, tx.slots());
+        assertEquals(PAGE, tx.blockSize());
+        assertEquals(2048, tx.slotStride());
+        final int mtuFrame = VnetHeader.LENGTH + 1514 + 2 * 4; // virtio_net_hdr, Ethernet, two VLAN tags
+        assertTrue(tx.slotStride() - Tpacket2Descriptor.TX_DATA_OFFSET >= mtuFrame,
+            "TX slot room " + (tx.slotStride() - Tpacket2Descriptor.TX_DATA_OFFSET) + " < " + mtuFrame);
+        assertTrue(PacketSocketPort.LINEAR_FRAME_MAX + VnetHeader.LENGTH <= tx.slotStride() -
+            Tpacket2Descriptor.TX_DATA_OFFSET, "every frame sent linear (hdr_len = length) fits a slot");
+
+        final RingConfig large = defaults.withLargeTxSlots();
+        assertEquals(defaults.rxFrames(), large.rxFrames());
+        assertEquals(18L << 20, RingGeometry.of(large.txFrameSize(), large.txFrames(), PAGE).length(),
+            "a NIC's shared socket keeps TX slots that hold a GSO frame");
+    }
+
+    @Test
     void largeSlotsArePackedIntoOneMegabyteBlocksAtAnOddCacheLineStride()
     {
-        final RingGeometry tx = RingGeometry.of(RingConfig.DEFAULT_TX_FRAME_SIZE, RingConfig.DEFAULT_TX_FRAMES, PAGE);
+        final RingGeometry tx = RingGeometry.of(RingConfig.LARGE_TX_FRAME_SIZE, RingConfig.LARGE_TX_FRAMES, PAGE);
         assertEquals(1 << 20, tx.blockSize());
         assertEquals(69632 + 64, tx.slotStride(), "1089 cache lines");
         assertEquals(15, tx.slotsPerBlock());
@@ -38,13 +60,13 @@ class RingGeometryTest
         assertEquals(270, tx.slots(), "256 rounded up to fill the last block");
         assertEquals(18L << 20, tx.length(), "18 MB where one slot per 128 KB block took 32 MB");
         assertTrue(tx.slotsPerBlock() * tx.slotStride() <= tx.blockSize(), "slots fit their block");
-        assertTrue(tx.slotStride() >= RingConfig.DEFAULT_TX_FRAME_SIZE);
+        assertTrue(tx.slotStride() >= RingConfig.LARGE_TX_FRAME_SIZE);
     }
 
     @Test
     void slotOffsetsAreWhereTheKernelPutsThemAndSpreadOverCacheSets()
     {
-        final RingGeometry tx = RingGeometry.of(RingConfig.DEFAULT_TX_FRAME_SIZE, RingConfig.DEFAULT_TX_FRAMES, PAGE);
+        final RingGeometry tx = RingGeometry.of(RingConfig.LARGE_TX_FRAME_SIZE, RingConfig.LARGE_TX_FRAMES, PAGE);
         final int[] offsets = tx.slotOffsets();
         assertEquals(tx.slots(), offsets.length);
         assertEquals(0, offsets[0]);

@@ -321,6 +321,8 @@ public final class JvsApi implements ApiHandler
             out.put("TxPackets", view.stats().txPackets());
             out.put("TxBytes", view.stats().txBytes());
             out.put("Drops", view.stats().drops());
+            out.put("RingBytes", view.stats().ringBytes());
+            out.put("Lane", view.stats().lane());
             ports.add(out);
         }
         final Map<String, Object> out = new LinkedHashMap<>();

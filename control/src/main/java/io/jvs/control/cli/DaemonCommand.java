@@ -10,6 +10,7 @@ import io.jvs.control.overlay.OverlayControl;
 import io.jvs.control.overlay.OverlayOptions;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.dataplane.SwitchCpus;
+import io.jvs.dataplane.SwitchLanes;
 import io.jvs.tap.ThreadAffinity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,6 +77,11 @@ final class DaemonCommand implements Callable<Integer>
         description = "Run the switch threads SCHED_FIFO at this priority (1-99; with --idle poll only), so no " +
             "normal task preempts forwarding; 0: a normal thread at --switch-nice. Default: ${DEFAULT-VALUE}.")
     int switchRtPriority;
+
+    @Option(names = "--lanes", paramLabel = "N|auto", defaultValue = SwitchLanes.AUTO,
+        description = "Forwarding lanes: switch threads that each receive from and send to a share of the ports " +
+            "(auto: half the CPUs this daemon may run on, at least one; at most one per CPU). Default: auto.")
+    String lanes;
 
     @Option(names = "--switch-cpus", paramLabel = "CPUS", defaultValue = SwitchConfig.DEFAULT_SWITCH_CPUS,
         description = "Where the switch threads run: auto (each on a CPU of its own among the last CPUs this daemon " +
@@ -218,11 +224,27 @@ final class DaemonCommand implements Callable<Integer>
         }
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(noHostPort ? null : hostPort,
             noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat);
+        final int laneCount;
+        try
+        {
+            laneCount = threads == Threads.dedicated && SwitchLanes.AUTO.equals(lanes) ? 1 :
+                SwitchLanes.resolve(lanes, ThreadAffinity.allowedCpus().length);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --lanes: " + ex.getMessage());
+        }
+        if (laneCount > 1 && threads == Threads.dedicated)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--threads dedicated splits one lane's receive and forwarding over two threads: use it with " +
+                "--lanes 1 (asked for " + laneCount + " lanes)");
+        }
         final int[] switchThreadCpus;
         try
         {
             switchThreadCpus = SwitchCpus.resolve(
-                switchCpus, threads == Threads.dedicated ? 2 : 1, ThreadAffinity.allowedCpus());
+                switchCpus, threads == Threads.dedicated ? 2 : laneCount, ThreadAffinity.allowedCpus());
         }
         catch (final IllegalArgumentException ex)
         {
@@ -236,7 +258,7 @@ final class DaemonCommand implements Callable<Integer>
             switchConfig = new SwitchConfig(
                 threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
                 idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
-                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots, switchCpus);
+                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots, switchCpus, laneCount);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -286,7 +308,8 @@ final class DaemonCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(hook);
         final String placement = switchThreadCpus.length == 0 ? "unbound" :
             "on CPU " + SwitchCpus.format(java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray());
-        System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", idle " + idle +
+        System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
+            ", idle " + idle +
             ", switch " + placement + ")" +
             (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
             "; " + daemon.overlay().describe() + (daemon.adoptedSandboxes().isEmpty() ? "" :

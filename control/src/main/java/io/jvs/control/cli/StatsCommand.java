@@ -5,11 +5,18 @@ import io.jvs.control.api.ApiClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jvs stats}: per-network and per-port counters of the switch, drops by reason. */
+import java.util.Locale;
+
+/**
+ * {@code jvs stats}: per-network and per-port counters of the switch, drops by reason, and the ring memory each port
+ * maps (RINGS).
+ */
 @Command(name = "stats", description = "Show per-network and per-port counters, drops by reason.",
     mixinStandardHelpOptions = true)
 final class StatsCommand extends ClientCommand
 {
+    private static final long MIB = 1 << 20;
+
     @Option(names = "--json", description = "Print the raw JSON answer.")
     boolean json;
 
@@ -26,6 +33,16 @@ final class StatsCommand extends ClientCommand
         return 0;
     }
 
+    /** Ring memory in one token, so the column splits on spaces: 768K, 1.0M, 18.0M; "-" for a port without rings. */
+    static String memory(final long bytes)
+    {
+        if (bytes <= 0)
+        {
+            return "-";
+        }
+        return bytes < MIB ? (bytes + 1023) / 1024 + "K" : String.format(Locale.ROOT, "%.1fM", (double)bytes / MIB);
+    }
+
     static void print(final JsonNode stats, final java.io.PrintWriter out)
     {
         final Table networks = new Table("NETWORK", "PORTS", "MACS", "FORWARDED", "FLOODED", "LEARNED", "MOVES", "AGED",
@@ -39,14 +56,15 @@ final class StatsCommand extends ClientCommand
         networks.print(out);
         out.println();
         final Table ports = new Table("PORT", "INTERFACE", "SANDBOX", "NETWORK", "RX PKTS", "RX BYTES", "TX PKTS",
-            "TX BYTES", "DROPS");
+            "TX BYTES", "DROPS", "RINGS", "LANE");
         for (final JsonNode p : stats.path("Ports"))
         {
             final String sandbox = p.path("Sandbox").asText();
             ports.row(p.path("Port").asInt(), p.path("Interface").asText(),
                 sandbox.isEmpty() ? "-" : sandbox + ":" + p.path("SandboxInterface").asText(),
                 p.path("Network").asText(), p.path("RxPackets").asLong(), p.path("RxBytes").asLong(),
-                p.path("TxPackets").asLong(), p.path("TxBytes").asLong(), Json.drops(p.path("Drops")));
+                p.path("TxPackets").asLong(), p.path("TxBytes").asLong(), Json.drops(p.path("Drops")),
+                memory(p.path("RingBytes").asLong()), p.path("Lane").asInt());
         }
         ports.print(out);
         if (stats.path("Router").size() > 0)

@@ -30,7 +30,8 @@ public interface Fabric extends AutoCloseable
 
     /**
      * The rings of the AF_PACKET sockets this fabric opens ({@code jvs daemon --port-rx-slots}); the sockets jvs
-     * opens for it elsewhere (a macvlan network's parent and host port) are given the same.
+     * opens for it elsewhere (a macvlan network's parent and host port) are given the same RX ring (the parent, one
+     * socket on a NIC for many ports, keeps TX slots that hold a GSO frame: {@link RingConfig#withLargeTxSlots()}).
      */
     default RingConfig portRings()
     {

@@ -106,8 +106,8 @@ public final class JvsFabric implements Fabric
     }
 
     /**
-     * With other rings for the container ports than {@code config}'s: measurements of many ports on a small host
-     * (docs/scale.md), until the default rings are small enough to have a thousand of them.
+     * With other rings for the container ports than {@code config}'s: measurements that need the same rings on two
+     * versions, or many ports on a small host (docs/scale.md, the attach timings).
      */
     public static JvsFabric start(final SwitchConfig config, final L3Config l3, final RingConfig portRings)
     {
@@ -154,7 +154,8 @@ public final class JvsFabric implements Fabric
                 {
                     throw JvsException.invalid("--uplink needs --uplink-address ADDRESS/PREFIX");
                 }
-                final PacketPort uplink = PacketSocketPort.open(l3.uplink(), config.portRings());
+                // One per host, on a NIC: TX slots that hold a GSO frame, as a macvlan parent's.
+                final PacketPort uplink = PacketSocketPort.open(l3.uplink(), config.portRings().withLargeTxSlots());
                 try
                 {
                     sw.routing().setUplink(uplink, l3.uplinkAddress(), l3.uplinkGateway());

@@ -14,6 +14,7 @@ import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.state.Endpoint;
 import io.jvs.dataplane.SwitchConfig;
+import io.jvs.tap.PacketSocketPort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -417,6 +418,8 @@ class NetworkingIntegrationTest
             {
                 assertTrue(port.path("Sandbox").asText().equals(a) || port.path("Sandbox").asText().equals(b));
                 rx += port.path("RxPackets").asLong();
+                assertEquals(PacketSocketPort.mappedBytes(SwitchConfig.defaults().portRings()),
+                    port.path("RingBytes").asLong(), "ring memory of a container port: " + port);
             }
         }
         assertTrue(rx >= 6, "ports on " + net + " received " + rx + " packets: " + stats);
@@ -425,6 +428,8 @@ class NetworkingIntegrationTest
         assertTrue(stats.path("Latency").path("P99Micros").asDouble() > 0, "p99: " + stats.path("Latency"));
         final String table = ok("stats").out();
         assertTrue(table.contains("NETWORK") && table.contains("PORT") && table.contains(net), table);
+        assertTrue(table.contains("RINGS") && table.contains("1.0M"), "ring memory per port (1 MB at the defaults): " +
+            table);
         assertTrue(table.contains("switch latency, RX ring to TX ring"), table);
         assertTrue(ok("mac").out().contains(macA), "mac table text");
     }

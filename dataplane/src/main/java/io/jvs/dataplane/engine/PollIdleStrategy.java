@@ -42,6 +42,17 @@ public final class PollIdleStrategy implements IdleStrategy
     private int yields;
     private long parkNanos = MIN_PARK_NANOS;
     private long polls;
+    private Doorbell doorbell;
+    private PendingWork pending;
+    private int[] lastFds = new int[0];
+    private int lastCount;
+
+    /** Work the thread's agents have that no watched fd shows (frames other lanes handed over). */
+    @FunctionalInterface
+    public interface PendingWork
+    {
+        boolean pending();
+    }
 
     public PollIdleStrategy()
     {
@@ -58,10 +69,23 @@ public final class PollIdleStrategy implements IdleStrategy
         this.spinNanos = spinNanos;
     }
 
+    /**
+     * Also wake when {@code doorbell} rings (another lane handed this thread frames); {@code pending} is checked
+     * after raising the doorbell's flag and before blocking, so no hand-off waits for the timeout.
+     */
+    public void wakeOn(final Doorbell doorbell, final PendingWork pending)
+    {
+        this.doorbell = doorbell;
+        this.pending = pending;
+        watch(lastFds, lastCount);
+    }
+
     /** Replaces the watched descriptors; negative fds are skipped. Allocates (configuration path). */
     public void watch(final int[] fds, final int count)
     {
-        final int[] pollable = new int[count];
+        lastFds = fds;
+        lastCount = count;
+        final int[] pollable = new int[count + 1];
         int n = 0;
         for (int i = 0; i < count; i++)
         {
@@ -69,6 +93,10 @@ public final class PollIdleStrategy implements IdleStrategy
             {
                 pollable[n++] = fds[i];
             }
+        }
+        if (null != doorbell && n > 0)
+        {
+            pollable[n++] = doorbell.fd(); // without a port to poll the thread parks briefly and looks anyway
         }
         if (n > pollerCapacity && null != poller)
         {
@@ -118,7 +146,19 @@ public final class PollIdleStrategy implements IdleStrategy
         else if (fdCount > 0)
         {
             polls++;
-            poller.await(POLL_TIMEOUT_MILLIS);
+            if (null == doorbell)
+            {
+                poller.await(POLL_TIMEOUT_MILLIS);
+            }
+            else
+            {
+                doorbell.arm();
+                if (!pending.pending())
+                {
+                    poller.await(POLL_TIMEOUT_MILLIS);
+                }
+                doorbell.disarm();
+            }
         }
         else
         {

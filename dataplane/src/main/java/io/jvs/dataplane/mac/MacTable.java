@@ -2,6 +2,10 @@ package io.jvs.dataplane.mac;
 
 import io.jvs.dataplane.parse.MacAddress;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Bounded MAC learning table of every bridge domain: open addressing with linear probing over primitive arrays,
  * keyed by (bridge domain, MAC) packed into one long.
@@ -15,8 +19,15 @@ import io.jvs.dataplane.parse.MacAddress;
  * the time since the last call, so that a full sweep takes a quarter of the aging time and no call scans more
  * than {@link #MAX_SLOTS_PER_AGE_CALL} slots. Static entries never age and are never moved by learning.
  * <p>
- * Not thread safe: one owning thread (the forwarding agent). Lookups and learning do not allocate; the time is
- * passed in by the caller (a clock cached once per duty cycle).
+ * Shared by the forwarding lanes: any lane looks up and learns, one lane (the first) ages, flushes and adds static
+ * entries. Lookups take no lock: a sequence counter (a seqlock) is odd while a writer changes the slots, and a
+ * lookup that overlapped a change probes again. Learning a source already on the same port only refreshes its
+ * time, at most every {@link #refreshNanos()} (so lanes do not write shared cache lines per frame), without a lock;
+ * a new or moved entry, and every removal, takes the writers' spin lock. With one lane the lock is never contended:
+ * one compare-and-set per new MAC. A refresh racing with a removal that shifts entries may stamp the neighbour it
+ * shifted in: that entry lives up to one aging time longer, and the refreshed one is learned again on its next
+ * frame, never sent to a wrong port. Lookups and learning do not allocate; the time is passed in by the caller (a
+ * clock cached once per duty cycle).
  */
 public final class MacTable
 {
@@ -43,6 +54,25 @@ public final class MacTable
     private static final int BRIDGE_DOMAIN_SHIFT = 48;
     private static final long GOLDEN_RATIO = 0x9E37_79B9_7F4A_7C15L;
     private static final int MIN_SLOTS = 16;
+    /** Refreshes of a known source's time are at most this far apart (and at most 1/64 of the aging time). */
+    public static final long MAX_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private static final VarHandle VERSION;
+    private static final VarHandle WRITE_LOCK;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            VERSION = lookup.findVarHandle(MacTable.class, "version", long.class);
+            WRITE_LOCK = lookup.findVarHandle(MacTable.class, "writeLock", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     /** Told about each entry removed by aging. */
     @FunctionalInterface
@@ -68,6 +98,13 @@ public final class MacTable
     private final int hashShift;
     private final long agingNanos;
     private final long sweepPeriodNanos;
+    private final long refreshNanos;
+    /** Seqlock: odd while a writer moves slots. Accessed through {@link #VERSION}. */
+    @SuppressWarnings("unused")
+    private long version;
+    /** 1 while a writer holds the table. Accessed through {@link #WRITE_LOCK}. */
+    @SuppressWarnings("unused")
+    private int writeLock;
     private int size;
     private int ageCursor;
     private long lastAgeNanos;
@@ -104,6 +141,52 @@ public final class MacTable
         this.hashShift = 64 - Integer.numberOfTrailingZeros(slots);
         this.agingNanos = agingNanos;
         this.sweepPeriodNanos = Math.max(1, agingNanos / SWEEPS_PER_AGING_TIME);
+        this.refreshNanos = Math.min(MAX_REFRESH_NANOS, agingNanos >> 6);
+    }
+
+    private void lock()
+    {
+        while (!WRITE_LOCK.compareAndSet(this, 0, 1))
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    private void unlock()
+    {
+        WRITE_LOCK.setRelease(this, 0);
+    }
+
+    /** Under the lock, before slots move: readers that overlap will probe again. */
+    private void beginWrite()
+    {
+        final long v = (long)VERSION.getOpaque(this);
+        VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence();
+    }
+
+    private void endWrite()
+    {
+        final long v = (long)VERSION.getOpaque(this);
+        VERSION.setRelease(this, v + 1);
+    }
+
+    /** A version with no writer in progress, to compare with {@link #validate} after reading slots. */
+    private long readBegin()
+    {
+        long v;
+        while (((v = (long)VERSION.getAcquire(this)) & 1) != 0)
+        {
+            Thread.onSpinWait();
+        }
+        return v;
+    }
+
+    /** Whether no writer moved slots since {@link #readBegin} returned {@code v}. */
+    private boolean validate(final long v)
+    {
+        VarHandle.loadLoadFence();
+        return (long)VERSION.getOpaque(this) == v;
     }
 
     static long key(final int bridgeDomainId, final long mac)
@@ -124,9 +207,11 @@ public final class MacTable
     private int slot(final long key)
     {
         final long[] keys = this.keys;
+        final int mask = this.mask;
         int i = home(key);
         long k;
-        while ((k = keys[i]) != key && k != 0)
+        // Bounded: a lookup racing with writers could otherwise chase moving entries; it is validated anyway.
+        for (int n = 0; (k = keys[i]) != key && k != 0 && n <= mask; n++)
         {
             i = (i + 1) & mask;
         }
@@ -145,8 +230,16 @@ public final class MacTable
     public int lookup(final int bridgeDomainId, final long mac)
     {
         final long key = key(bridgeDomainId, mac);
-        final int i = slot(key);
-        return keys[i] == key ? ports[i] : NO_PORT;
+        while (true)
+        {
+            final long v = readBegin();
+            final int i = slot(key);
+            final int port = keys[i] == key ? ports[i] : NO_PORT;
+            if (validate(v))
+            {
+                return port;
+            }
+        }
     }
 
     /**
@@ -157,38 +250,59 @@ public final class MacTable
     public int learn(final int bridgeDomainId, final long mac, final int portId, final long nowNanos)
     {
         final long key = key(bridgeDomainId, mac);
-        final int i = slot(key);
-        if (keys[i] == 0)
+        final long v = readBegin();
+        final int at = slot(key);
+        if (keys[at] == key && ports[at] == portId && validate(v))
         {
-            if (size >= capacity)
+            if (nowNanos - lastSeen[at] >= refreshNanos)
             {
-                return TABLE_FULL;
+                lastSeen[at] = nowNanos;
             }
-            insertAt(i, key, bridgeDomainId, portId, nowNanos, false);
-            return LEARNED;
-        }
-        if (ports[i] == portId)
-        {
-            lastSeen[i] = nowNanos;
             return REFRESHED;
         }
-        if (statics[i])
+        lock();
+        try
         {
-            return STATIC_HELD;
+            final int i = slot(key);
+            if (keys[i] == 0)
+            {
+                if (size >= capacity)
+                {
+                    return TABLE_FULL;
+                }
+                insertAt(i, key, bridgeDomainId, portId, nowNanos, false);
+                return LEARNED;
+            }
+            if (ports[i] == portId)
+            {
+                lastSeen[i] = nowNanos;
+                return REFRESHED;
+            }
+            if (statics[i])
+            {
+                return STATIC_HELD;
+            }
+            ports[i] = portId; // one int: a reader sees the old port or the new one
+            lastSeen[i] = nowNanos;
+            return MOVED;
         }
-        ports[i] = portId;
-        lastSeen[i] = nowNanos;
-        return MOVED;
+        finally
+        {
+            unlock();
+        }
     }
 
     private void insertAt(
         final int i, final long key, final int bridgeDomainId, final int portId, final long nowNanos,
         final boolean isStatic)
     {
-        keys[i] = key;
+        // The key last: a reader that sees it sees its port (release by endWrite; validated by the reader).
+        beginWrite();
         ports[i] = portId;
         lastSeen[i] = nowNanos;
         statics[i] = isStatic;
+        keys[i] = key;
+        endWrite();
         size++;
         countByBridgeDomain[bridgeDomainId]++;
     }
@@ -202,33 +316,49 @@ public final class MacTable
     {
         checkBridgeDomain(bridgeDomainId);
         final long key = key(bridgeDomainId, mac);
-        final int i = slot(key);
-        if (keys[i] == 0)
+        lock();
+        try
         {
-            if (size >= capacity)
+            final int i = slot(key);
+            if (keys[i] == 0)
             {
-                return false;
+                if (size >= capacity)
+                {
+                    return false;
+                }
+                insertAt(i, key, bridgeDomainId, portId, nowNanos, true);
+                return true;
             }
-            insertAt(i, key, bridgeDomainId, portId, nowNanos, true);
+            ports[i] = portId;
+            lastSeen[i] = nowNanos;
+            statics[i] = true;
             return true;
         }
-        ports[i] = portId;
-        lastSeen[i] = nowNanos;
-        statics[i] = true;
-        return true;
+        finally
+        {
+            unlock();
+        }
     }
 
     /** @return true if the entry existed (static or learned). */
     public boolean remove(final int bridgeDomainId, final long mac)
     {
         final long key = key(bridgeDomainId, mac);
-        final int i = slot(key);
-        if (keys[i] != key)
+        lock();
+        try
         {
-            return false;
+            final int i = slot(key);
+            if (keys[i] != key)
+            {
+                return false;
+            }
+            deleteAt(i);
+            return true;
         }
-        deleteAt(i);
-        return true;
+        finally
+        {
+            unlock();
+        }
     }
 
     /**
@@ -240,6 +370,7 @@ public final class MacTable
         final long[] keys = this.keys;
         countByBridgeDomain[(int)(keys[index] >>> BRIDGE_DOMAIN_SHIFT)]--;
         size--;
+        beginWrite();
 
         int hole = index;
         int j = index;
@@ -266,10 +397,24 @@ public final class MacTable
         ports[hole] = NO_PORT;
         lastSeen[hole] = 0;
         statics[hole] = false;
+        endWrite();
     }
 
     /** Removes every entry (static too) on the port; a port is in one bridge domain. @return entries removed. */
     public int flushPort(final int portId)
+    {
+        lock();
+        try
+        {
+            return flushPortLocked(portId);
+        }
+        finally
+        {
+            unlock();
+        }
+    }
+
+    private int flushPortLocked(final int portId)
     {
         int removed = 0;
         int i = 0;
@@ -293,6 +438,19 @@ public final class MacTable
     public int flushBridgeDomain(final int bridgeDomainId, final boolean includeStatic)
     {
         checkBridgeDomain(bridgeDomainId);
+        lock();
+        try
+        {
+            return flushBridgeDomainLocked(bridgeDomainId, includeStatic);
+        }
+        finally
+        {
+            unlock();
+        }
+    }
+
+    private int flushBridgeDomainLocked(final int bridgeDomainId, final boolean includeStatic)
+    {
         if (countByBridgeDomain[bridgeDomainId] == 0)
         {
             return 0;
@@ -353,6 +511,19 @@ public final class MacTable
     /** Examines the next {@code slots} slots from the aging cursor (wrapping). @return entries removed. */
     public int ageSlots(final long nowNanos, final int slots, final AgedHandler handler)
     {
+        lock();
+        try
+        {
+            return ageSlotsLocked(nowNanos, slots, handler);
+        }
+        finally
+        {
+            unlock();
+        }
+    }
+
+    private int ageSlotsLocked(final long nowNanos, final int slots, final AgedHandler handler)
+    {
         if (size == 0)
         {
             ageCursor = (int)((ageCursor + (long)slots) & mask);
@@ -380,17 +551,36 @@ public final class MacTable
         return removed;
     }
 
-    /** Visits every entry (control path). */
+    /** Visits every entry (control path); each entry is read consistently, the table as a whole is not frozen. */
     public void forEach(final EntryVisitor visitor)
     {
         for (int i = 0; i < keys.length; i++)
         {
-            final long k = keys[i];
+            long k;
+            int port;
+            long seen;
+            boolean isStatic;
+            long v;
+            do
+            {
+                v = readBegin();
+                k = keys[i];
+                port = ports[i];
+                seen = lastSeen[i];
+                isStatic = statics[i];
+            }
+            while (!validate(v));
             if (k != 0)
             {
-                visitor.visit((int)(k >>> BRIDGE_DOMAIN_SHIFT), k & MacAddress.MASK, ports[i], lastSeen[i], statics[i]);
+                visitor.visit((int)(k >>> BRIDGE_DOMAIN_SHIFT), k & MacAddress.MASK, port, seen, isStatic);
             }
         }
+    }
+
+    /** How often a known source's last-seen time is rewritten at most. */
+    public long refreshNanos()
+    {
+        return refreshNanos;
     }
 
     public int size()

@@ -64,7 +64,7 @@ class RouterTest
 
     private void start(final NatConfig nat, final boolean internal)
     {
-        sw = Switch.start(SwitchConfig.defaults(), nat);
+        sw = Switch.start(switchConfig(), nat);
         routing = sw.routing();
         bd = sw.createBridgeDomain("net");
         c1 = new MemoryPort("c1");
@@ -78,6 +78,12 @@ class RouterTest
         // Containers announce themselves the way they do: by asking for the gateway.
         arpForGateway(c1, C1_MAC, C1);
         arpForGateway(c2, C2_MAC, C2);
+    }
+
+    /** The switch under test; {@link RouterOnTwoLanesTest} puts c2 on a second lane. */
+    SwitchConfig switchConfig()
+    {
+        return SwitchConfig.defaults();
     }
 
     private void start()
