@@ -155,6 +155,10 @@ public final class Switch implements AutoCloseable
 
         if (shared)
         {
+            if (null != pollIdle)
+            {
+                forwardingAgent.commands().wakeUp(pollIdle.wakeup()); // one thread: its commands end its sleep too
+            }
             final CompositeAgent both = new CompositeAgent(receiveAgent, forwardingAgent)
             {
                 public String roleName()
