@@ -49,8 +49,9 @@ public final class PollIdleStrategy implements IdleStrategy
     private boolean spinning;
     private int yields;
     private long parkNanos = MIN_PARK_NANOS;
-    private long polls;
-    private long wakeups;
+    /** Written by the agent thread only; volatile so tests and diagnostics on other threads see them. */
+    private volatile long polls;
+    private volatile long wakeups;
 
     public PollIdleStrategy()
     {

@@ -518,6 +518,12 @@ public final class ReceiveAgent implements Agent, FrameHandler, PortFrameHandler
         return activeCount;
     }
 
+    /** The epoll set of the ports' fds, null before the first (for tests). */
+    Epoll epollSet()
+    {
+        return epoll;
+    }
+
     /** Looks at the epoll ready list so far (for tests and diagnostics). */
     long readyChecks()
     {
