@@ -23,8 +23,9 @@ import java.util.Arrays;
  * hands each frame over with its port's id.
  * <p>
  * A duty cycle does not read every port: with thousands attached, most idle, that scan would be the cycle. It reads
- * the <em>active</em> ports, those that had frames in the last {@link #IDLE_AFTER_EMPTY_CHECKS} reads, and learns
- * which of the others have frames from the {@link Epoll} set every port's fd is in: a look at its ready list
+ * the <em>active</em> ports, those that had frames in the last {@link #IDLE_AFTER_EMPTY_CHECKS} reads and since the
+ * thread last slept, and learns which of the others have frames from the {@link Epoll} set every port's fd is in: a
+ * look at its ready list
  * (epoll_wait with timeout 0, a cost of what is ready) on every cycle that found nothing, and every
  * {@link #READY_CHECK_INTERVAL_NANOS} while busy. The set is level-triggered, so a port whose ring holds frames stays
  * on the ready list until it is read: no frame is stranded on an inactive port. Ports without an fd (in-memory ports)
@@ -89,6 +90,8 @@ public final class ReceiveAgent implements Agent, FrameHandler, PortFrameHandler
     private int cyclesSinceDropsCheck;
     private long lastDropsCheckNanos;
     private long lastReadyCheckNanos;
+    /** The idle strategy's sleep count at the last cycle. */
+    private long sleepsSeen;
     private int lastWork;
     private long readyChecks;
 
@@ -136,6 +139,13 @@ public final class ReceiveAgent implements Agent, FrameHandler, PortFrameHandler
     public int doWork()
     {
         int work = commands.drain();
+        if (null != pollIdle && pollIdle.polls() != sleepsSeen)
+        {
+            // The thread slept since the last cycle: every port was idle that long. Counting empty reads would keep
+            // them active for a thousand wakes; the ready list says which have frames now.
+            sleepsSeen = pollIdle.polls();
+            retireAllWithFd();
+        }
         if (activeCount - alwaysActivePorts < watchedPorts &&
             (0 == lastWork || System.nanoTime() - lastReadyCheckNanos >= READY_CHECK_INTERVAL_NANOS))
         {
@@ -237,6 +247,20 @@ public final class ReceiveAgent implements Agent, FrameHandler, PortFrameHandler
             touched[port] = true;
             touchedList[touchedCount++] = port;
         }
+    }
+
+    private void retireAllWithFd()
+    {
+        final int[] activeList = this.activeList;
+        for (int k = 0; k < activeCount; k++)
+        {
+            final int port = activeList[k];
+            if (watchedFd[port] >= 0)
+            {
+                emptyChecks[port] = IDLE_AFTER_EMPTY_CHECKS;
+            }
+        }
+        retireIdle();
     }
 
     /** Drops the ports with an fd that were empty too long from the active set, keeping the others' order. */

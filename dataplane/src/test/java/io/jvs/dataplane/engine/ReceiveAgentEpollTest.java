@@ -181,6 +181,28 @@ class ReceiveAgentEpollTest
     }
 
     @Test
+    void aSleepEmptiesTheActiveSetAndAFrameStillWakesAndReachesTheRing()
+    {
+        final PollIdleStrategy idle = new PollIdleStrategy(0);
+        final ReceiveAgent agent = new ReceiveAgent(ring, counters, 8, idle);
+        final FdPort port = addPort(agent, 6);
+        assertEquals(1, agent.activePorts());
+        while (idle.polls() == 0)
+        {
+            idle.idle(0); // yields, then one sleep of the idle timeout: nothing comes
+        }
+        port.inject(FRAME);
+        assertEquals(1, agent.doWork(), "the frame found through the ready list");
+        assertEquals(1, agent.activePorts());
+        final long polls = idle.polls();
+        idle.idle(0); // the port is readable no more: sleeps the timeout
+        assertEquals(polls + 1, idle.polls());
+        agent.doWork();
+        assertEquals(0, agent.activePorts(), "after a sleep only the ready list makes a port active");
+        agent.onClose();
+    }
+
+    @Test
     void aCommandWakesAnIdleAgentAtOnceNotAtTheSleepTimeout() throws Exception
     {
         final PollIdleStrategy idle = new PollIdleStrategy(0);
