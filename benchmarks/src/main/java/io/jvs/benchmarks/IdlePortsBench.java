@@ -170,6 +170,8 @@ public final class IdlePortsBench
             Thread.sleep(2000);
             final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             final long tid = switchThread(threads);
+            final Path task = switchTask();
+            final long[] switches0 = contextSwitches(task);
             final long cpu0 = threads.getThreadCpuTime(tid);
             final long proc0 = processCpuTicks();
             final long t0 = System.nanoTime();
@@ -177,6 +179,9 @@ public final class IdlePortsBench
             final long wall = System.nanoTime() - t0;
             final long cpu = threads.getThreadCpuTime(tid) - cpu0;
             final long procTicks = processCpuTicks() - proc0;
+            final long[] switches1 = contextSwitches(task);
+            System.out.printf("switch thread context switches per second: %.1f voluntary, %.1f involuntary%n",
+                (switches1[0] - switches0[0]) * 1e9 / wall, (switches1[1] - switches0[1]) * 1e9 / wall);
             long rx = 0;
             for (final PortStats port : sw.portStats())
             {
@@ -216,6 +221,40 @@ public final class IdlePortsBench
             }
         }
         throw new IllegalStateException("no thread " + Switch.SHARED_THREAD_NAME);
+    }
+
+    /** /proc/self/task/TID of the switch thread (its kernel name is the thread's name). */
+    private static Path switchTask() throws Exception
+    {
+        try (var tasks = Files.list(Path.of("/proc/self/task")))
+        {
+            for (final Path task : (Iterable<Path>)tasks::iterator)
+            {
+                if (Files.readString(task.resolve("comm")).trim().equals(Switch.SHARED_THREAD_NAME))
+                {
+                    return task;
+                }
+            }
+        }
+        throw new IllegalStateException("no task " + Switch.SHARED_THREAD_NAME);
+    }
+
+    /** voluntary and involuntary context switches of a task (/proc/.../status). */
+    private static long[] contextSwitches(final Path task) throws Exception
+    {
+        final long[] counts = new long[2];
+        for (final String line : Files.readAllLines(task.resolve("status")))
+        {
+            if (line.startsWith("voluntary_ctxt_switches:"))
+            {
+                counts[0] = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+            else if (line.startsWith("nonvoluntary_ctxt_switches:"))
+            {
+                counts[1] = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        return counts;
     }
 
     /** utime + stime of this process, in clock ticks (/proc/self/stat fields 14 and 15). */
