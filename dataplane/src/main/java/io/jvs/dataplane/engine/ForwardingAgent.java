@@ -225,7 +225,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         finally
         {
             flushPorts();
-            handoff.ringDoorbells(lane);
+            handoff.wakeLanes(lane);
         }
     }
 

@@ -24,7 +24,6 @@ public final class Lane implements AutoCloseable
     private final SwitchCounters counters;
     private final SingleWriterRecorder latency = ForwardingAgent.newLatencyRecorder();
     private final IdleStrategy idle;
-    private final Doorbell doorbell;
     private final ReceiveAgent receiveAgent;
     private final ForwardingAgent forwardingAgent;
     private final ReceiveAgentProxy receive;
@@ -50,15 +49,14 @@ public final class Lane implements AutoCloseable
             ring, counters, macTable, batchSize, new SystemNanoClock(), latency, l3, handoff, id);
         receive = new ReceiveAgentProxy(receiveAgent);
         forwarding = new ForwardingAgentProxy(forwardingAgent);
-        if (handoff.lanes() > 1 && null != pollIdle)
+        if (null != pollIdle)
         {
-            doorbell = new Doorbell();
-            handoff.doorbell(id, doorbell);
-            pollIdle.wakeOn(doorbell, () -> handoff.hasFramesFor(id));
-        }
-        else
-        {
-            doorbell = null;
+            forwardingAgent.commands().wakeUp(pollIdle.wakeup()); // one thread: its commands end its sleep too
+            if (handoff.lanes() > 1)
+            {
+                pollIdle.wakeup().alsoWakeFor(() -> handoff.hasFramesFor(id));
+                handoff.wakeup(id, pollIdle.wakeup());
+            }
         }
     }
 
@@ -118,12 +116,9 @@ public final class Lane implements AutoCloseable
         ports += delta;
     }
 
+    /** Nothing of its own to release: the agents close their idle strategy's eventfd and epoll set. */
     @Override
     public void close()
     {
-        if (null != doorbell)
-        {
-            doorbell.close();
-        }
     }
 }

@@ -13,8 +13,8 @@ import java.nio.ByteBuffer;
  * The rings between forwarding lanes: one single-producer, single-consumer ring per ordered pair of lanes, so a
  * frame for a port another lane owns leaves without a lock. A record is a {@link FrameRecord} (RX time, virtio_net
  * header, frame) whose msgTypeId is the egress port; the owning lane offers it to that port, its bridge domain
- * already decided by the lane that received it. Each lane's {@link Doorbell} is rung once per batch that handed it
- * frames, so a sleeping lane wakes at once.
+ * already decided by the lane that received it. Each lane's {@link AgentWakeup} is told once per batch that handed
+ * it frames, so a sleeping lane wakes at once (and a busy one costs its producers no syscall).
  * <pre>
  *   lane a ForwardingAgent --ring[a][b]--> lane b ForwardingAgent --offer()--> port owned by b
  * </pre>
@@ -37,7 +37,7 @@ public final class LaneHandoff
     private final InPlaceRingReader[][] readers;
     /** [from][to]: frames committed since from's last batch end (written by from's thread only). */
     private final boolean[][] toRing;
-    private final Doorbell[] doorbells;
+    private final AgentWakeup[] wakeups;
 
     /** @param ringBytes capacity of each pair's ring (a power of two). */
     public LaneHandoff(final int lanes, final int ringBytes)
@@ -52,7 +52,7 @@ public final class LaneHandoff
         maxRecordLength = new int[lanes][lanes];
         readers = new InPlaceRingReader[lanes][lanes];
         toRing = new boolean[lanes][lanes];
-        doorbells = new Doorbell[lanes];
+        wakeups = new AgentWakeup[lanes];
         for (int from = 0; from < lanes; from++)
         {
             for (int to = 0; to < lanes; to++)
@@ -81,10 +81,10 @@ public final class LaneHandoff
         return lanes;
     }
 
-    /** The lane's doorbell, rung when frames are handed to it (a lane whose idle strategy never blocks has none). */
-    public void doorbell(final int lane, final Doorbell doorbell)
+    /** What wakes the lane when frames are handed to it (a lane whose idle strategy never blocks has none). */
+    public void wakeup(final int lane, final AgentWakeup wakeup)
     {
-        doorbells[lane] = doorbell;
+        wakeups[lane] = wakeup;
     }
 
     /**
@@ -115,7 +115,7 @@ public final class LaneHandoff
     }
 
     /** Lane {@code from} at the end of a batch: wakes each lane it handed frames to, if that lane sleeps. */
-    void ringDoorbells(final int from)
+    void wakeLanes(final int from)
     {
         if (lanes == 1)
         {
@@ -127,10 +127,10 @@ public final class LaneHandoff
             if (pending[to])
             {
                 pending[to] = false;
-                final Doorbell doorbell = doorbells[to];
-                if (null != doorbell)
+                final AgentWakeup wakeup = wakeups[to];
+                if (null != wakeup)
                 {
-                    doorbell.ring();
+                    wakeup.onWork();
                 }
             }
         }
@@ -156,7 +156,7 @@ public final class LaneHandoff
         return false;
     }
 
-    /** Any thread: waits until every frame committed to any ring before the call has been read (sync barrier). */
+    /** Any thread: whether every frame committed to any ring before {@code producedBefore} was read (sync barrier). */
     public boolean drained(final long[][] producedBefore)
     {
         for (int from = 0; from < lanes; from++)
