@@ -27,8 +27,11 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 public final class SwitchCounters
 {
-    /** Port and bridge domain ids are in [1, MAX_PORTS) and [1, MAX_BRIDGE_DOMAINS). */
-    public static final int MAX_PORTS = 4096;
+    /**
+     * Port and bridge domain ids are in [1, MAX_PORTS) and [1, MAX_BRIDGE_DOMAINS): room for 4,096 containers on one
+     * network beside the router legs, the host port and the uplink.
+     */
+    public static final int MAX_PORTS = 8192;
     public static final int MAX_BRIDGE_DOMAINS = 4096;
 
     private static final CounterLayout PORT = CounterLayout.of(PortCounter.class);
