@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** Forwarding with several lanes: ports spread over lanes, frames crossing between them, one MAC table. */
 class SwitchLanesTest
 {
-    private static final long WAIT_NANOS = 5_000_000_000L;
+    private static final long WAIT_NANOS = 20_000_000_000L; // generous: a loaded 2-CPU machine runs four threads here
     private static final long[] MACS = {
         MacAddress.parse("02:00:00:00:01:01"), MacAddress.parse("02:00:00:00:01:02"),
         MacAddress.parse("02:00:00:00:01:03"), MacAddress.parse("02:00:00:00:01:04") };
