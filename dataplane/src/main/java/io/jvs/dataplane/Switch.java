@@ -337,6 +337,10 @@ public final class Switch implements AutoCloseable
         {
             routing.removeGateway(bridgeDomainId);
         }
+        if (!bd.interContainer)
+        {
+            routing.setInterContainer(bridgeDomainId, true); // a later domain with this id starts open
+        }
         for (final Lane lane : lanes)
         {
             lane.forwarding().bridgeDomainRemoved(bridgeDomainId);
@@ -665,6 +669,7 @@ public final class Switch implements AutoCloseable
         {
             lane.forwarding().interContainer(bridgeDomainId, allowed);
         }
+        routing.setInterContainer(bridgeDomainId, allowed); // nor routed back through the gateway
     }
 
     /** Whether the bridge domain's ports reach each other ({@link #setInterContainer}). */
