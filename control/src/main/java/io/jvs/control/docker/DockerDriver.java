@@ -42,6 +42,9 @@ public final class DockerDriver
     static final String OPTION_MTU = "com.docker.network.driver.mtu";
     static final String OPTION_TYPE = "type";
     static final String OPTION_PORTMAP = "com.docker.network.portmap";
+    static final String BRIDGE_OPTION_PREFIX = "com.docker.network.bridge.";
+    /** Inter-container communication on a bridge network (the bridge driver reads it). */
+    static final String OPTION_ENABLE_ICC = BRIDGE_OPTION_PREFIX + "enable_icc";
     private static final int PROTO_TCP = 6;
     private static final int PROTO_UDP = 17;
     private static final int MAX_PORT = 65535;
@@ -135,8 +138,7 @@ public final class DockerDriver
         }
         else
         {
-            checkBridgeOptions(generic);
-            dockerNetworks.createNetwork(id, pool, gateway, internal);
+            dockerNetworks.createNetwork(id, pool, gateway, internal, bridgeOptions(generic));
             target = id;
         }
         final DockerNetwork network = new DockerNetwork(id, type, mtu, target);
@@ -183,8 +185,12 @@ public final class DockerDriver
         return dockerNetworks.attachOverlay(id, name, pool, gateway, internal, overlayOptions).id();
     }
 
-    /** Overlay options without {@code -o type=overlay} are a mistake worth saying (other options are ignored). */
-    private static void checkBridgeOptions(final JsonNode generic)
+    /**
+     * The bridge options jvs honours ({@code com.docker.network.bridge.enable_icc}); overlay options without
+     * {@code -o type=overlay}, and the other {@code com.docker.network.bridge.*} options (which jvs cannot honour),
+     * are refused rather than ignored. Other options are ignored.
+     */
+    private static Map<String, String> bridgeOptions(final JsonNode generic)
     {
         for (final String key : List.of(OPTION_NAME, "vni", "encrypted"))
         {
@@ -193,6 +199,21 @@ public final class DockerDriver
                 throw JvsException.invalid("option \"" + key + "\" is for overlay networks: add -o type=overlay");
             }
         }
+        final Map<String, String> options = new LinkedHashMap<>();
+        for (final Iterator<Map.Entry<String, JsonNode>> it = generic.fields(); it.hasNext(); )
+        {
+            final Map.Entry<String, JsonNode> option = it.next();
+            if (OPTION_ENABLE_ICC.equals(option.getKey()))
+            {
+                options.put(OPTION_ENABLE_ICC, option.getValue().asText(""));
+            }
+            else if (option.getKey().startsWith(BRIDGE_OPTION_PREFIX))
+            {
+                throw JvsException.invalid("option " + option.getKey() + " is not supported by jvs networks (of " +
+                    BRIDGE_OPTION_PREFIX + "*, jvs honours enable_icc only; docs/docker.md lists them)");
+            }
+        }
+        return options;
     }
 
     public synchronized ObjectNode deleteNetwork(final JsonNode request)
