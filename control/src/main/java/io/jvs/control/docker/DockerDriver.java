@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvs.control.common.JsonFields;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Cidr;
@@ -99,9 +100,11 @@ public final class DockerDriver
     public synchronized ObjectNode createNetwork(final JsonNode request)
     {
         final String id = DockerPluginApi.requiredText(request, "NetworkID");
-        final JsonNode options = request.path("Options");
-        final JsonNode generic = options.path(OPTION_GENERIC);
-        final String type = generic.path(OPTION_TYPE).asText(TYPE_BRIDGE);
+        final JsonNode options = JsonFields.object(request, "", "Options");
+        final JsonNode generic = JsonFields.object(options, "Options", OPTION_GENERIC);
+        final String genericPath = "Options." + OPTION_GENERIC;
+        final String typeOption = JsonFields.text(generic, genericPath, OPTION_TYPE);
+        final String type = null == typeOption ? TYPE_BRIDGE : typeOption;
         if (LanSpec.isLanDriver(type) || generic.has(LanSpec.PARENT))
         {
             // LAN networks need their parent link rebuilt with Docker's endpoints on restart: not done yet
@@ -114,12 +117,13 @@ public final class DockerDriver
             throw JvsException.invalid("unknown network type \"" + type + "\": jvs supports -o type=bridge and " +
                 "-o type=overlay");
         }
-        final int mtu = mtu(generic.path(OPTION_MTU).asText(""));
-        if (options.path(OPTION_IPV6).asBoolean(false) || request.path("IPv6Data").size() > 0)
+        final String mtuOption = JsonFields.text(generic, genericPath, OPTION_MTU);
+        final int mtu = mtu(null == mtuOption ? "" : mtuOption);
+        if (options.path(OPTION_IPV6).asBoolean(false) || !JsonFields.array(request, "", "IPv6Data").isEmpty())
         {
             throw JvsException.invalid("IPv6 is not supported by jvs networks yet");
         }
-        final JsonNode ipv4 = request.path("IPv4Data");
+        final List<JsonNode> ipv4 = JsonFields.objects(request, "", "IPv4Data");
         if (ipv4.size() != 1)
         {
             throw JvsException.invalid("a jvs network needs exactly one IPv4 subnet, Docker sent " + ipv4.size());
@@ -205,7 +209,7 @@ public final class DockerDriver
             final Map.Entry<String, JsonNode> option = it.next();
             if (OPTION_ENABLE_ICC.equals(option.getKey()))
             {
-                options.put(OPTION_ENABLE_ICC, option.getValue().asText(""));
+                options.put(OPTION_ENABLE_ICC, JsonFields.text(generic, "Options." + OPTION_GENERIC, OPTION_ENABLE_ICC));
             }
             else if (option.getKey().startsWith(BRIDGE_OPTION_PREFIX))
             {
