@@ -78,6 +78,8 @@ public final class Switch implements AutoCloseable
         final List<Integer> ports = new ArrayList<>();
         /** The router leg's port id, 0 if the domain has no gateway; a forwarding member, not in {@link #ports}. */
         int legPort;
+        /** Whether its ports reach each other, not only the leg. */
+        boolean interContainer = true;
 
         BridgeDomain(final int id, final String name)
         {
@@ -138,8 +140,7 @@ public final class Switch implements AutoCloseable
             CountersRegistry.DEFAULT_VALUES_CAPACITY + (config.lanes() - 1) * SwitchCounters.REGISTRY_BYTES);
         final Router router = new Router(natConfig, new RouterCounters(registry));
         this.config = config;
-        macTable = new MacTable(
-            config.macTableCapacity(), SwitchCounters.MAX_BRIDGE_DOMAINS - 1, config.macAgingNanos());
+        macTable = newMacTable(config);
 
         final boolean shared = config.threadingMode() == SwitchConfig.ThreadingMode.SHARED;
         handoff = config.lanes() == 1 ? LaneHandoff.single() :
@@ -175,6 +176,27 @@ public final class Switch implements AutoCloseable
                 lanes[0].forwardingAgent()));
         }
         threadCpus = SwitchCpus.resolve(config.switchCpus(), runners.size(), ThreadAffinity.allowedCpus());
+    }
+
+    /** Room kept for static entries (router legs): learning stops this far short of the capacity. */
+    static final int STATIC_RESERVE_SHARE = 16;
+    /** A bridge domain learns at most this share of the table, so one network cannot take it from the others. */
+    static final int BRIDGE_DOMAIN_SHARE = 4;
+
+    /**
+     * The shared MAC table with its learning bounds: each container port {@link SwitchConfig#portMacLimit()}, each
+     * bridge domain a quarter of what may be learned (at least a port's worth), a sixteenth kept for static entries.
+     */
+    private static MacTable newMacTable(final SwitchConfig config)
+    {
+        final int capacity = config.macTableCapacity();
+        final int reserve = capacity / STATIC_RESERVE_SHARE;
+        final int portLimit = config.portMacLimit() == SwitchConfig.NO_PORT_MAC_LIMIT ? MacTable.UNLIMITED :
+            Math.min(config.portMacLimit(), capacity - reserve);
+        final int bridgeDomainLimit = Math.max(Math.min(portLimit, capacity - reserve),
+            (capacity - reserve) / BRIDGE_DOMAIN_SHARE);
+        return new MacTable(capacity, SwitchCounters.MAX_BRIDGE_DOMAINS - 1, SwitchCounters.MAX_PORTS - 1,
+            config.macAgingNanos(), portLimit, bridgeDomainLimit, reserve);
     }
 
     private static void validate(final SwitchConfig config)
@@ -315,6 +337,10 @@ public final class Switch implements AutoCloseable
         {
             routing.removeGateway(bridgeDomainId);
         }
+        if (!bd.interContainer)
+        {
+            routing.setInterContainer(bridgeDomainId, true); // a later domain with this id starts open
+        }
         for (final Lane lane : lanes)
         {
             lane.forwarding().bridgeDomainRemoved(bridgeDomainId);
@@ -348,6 +374,8 @@ public final class Switch implements AutoCloseable
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
         final Lane owner = placeOnLane(io);
+        // A tunnel or LAN port stands for many stations; a container port for one (or a few).
+        macTable.setPortLimit(id, io instanceof SharedLinkPort ? MacTable.UNLIMITED : macTable.portLimit());
         final Port port = new Port(id, io, io.name(), bridgeDomainId, ForwardingAgent.KIND_BRIDGED, owner.id());
         openPortCounters(id, port.name, bridgeDomainId);
 
@@ -690,6 +718,28 @@ public final class Switch implements AutoCloseable
             throw new IllegalStateException("sync: " + failure + " within " + COMMAND_TIMEOUT_MILLIS + " ms");
         }
         Thread.yield();
+    }
+
+    /**
+     * Whether the bridge domain's ports reach each other (Docker's {@code enable_icc}, on by default); off, each
+     * reaches only the domain's router leg (gateway, NAT, published ports), frames between them dropped {@code icc}.
+     */
+    public synchronized void setInterContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        checkOpen();
+        bridgeDomain(bridgeDomainId).interContainer = allowed;
+        for (final Lane lane : lanes)
+        {
+            lane.forwarding().interContainer(bridgeDomainId, allowed);
+        }
+        routing.setInterContainer(bridgeDomainId, allowed); // nor routed back through the gateway
+    }
+
+    /** Whether the bridge domain's ports reach each other ({@link #setInterContainer}). */
+    public synchronized boolean interContainer(final int bridgeDomainId)
+    {
+        checkOpen();
+        return bridgeDomain(bridgeDomainId).interContainer;
     }
 
     /** Removes the bridge domain's learned MAC entries; static entries stay until their port is removed. */

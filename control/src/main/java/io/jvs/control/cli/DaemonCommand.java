@@ -97,6 +97,12 @@ final class DaemonCommand implements Callable<Integer>
             SwitchConfig.MIN_PORT_RX_SLOTS + ".." + SwitchConfig.MAX_PORT_RX_SLOTS + ").")
     int portRxSlots;
 
+    @Option(names = "--port-mac-limit", paramLabel = "N", defaultValue = "" + SwitchConfig.DEFAULT_PORT_MAC_LIMIT,
+        description = "MAC addresses a container port learns at most; frames from further source MACs are dropped " +
+            "(counted mac_limit), so one sandbox cannot fill the MAC table for the others. 0: no limit per port. " +
+            "Default: ${DEFAULT-VALUE}.")
+    int portMacLimit;
+
     @Option(names = "--underlay", paramLabel = "IFACE",
         description = "Interface carrying overlay (VXLAN) traffic to other hosts; without it overlay networks stay on this host.")
     String underlay;
@@ -258,11 +264,13 @@ final class DaemonCommand implements Callable<Integer>
             switchConfig = new SwitchConfig(
                 threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
                 idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
-                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots, switchCpus, laneCount);
+                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots, switchCpus, laneCount,
+                portMacLimit);
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --port-rx-slots: " + ex.getMessage());
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "bad --port-rx-slots or --port-mac-limit: " + ex.getMessage());
         }
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         final EtcdTls etcdTls;

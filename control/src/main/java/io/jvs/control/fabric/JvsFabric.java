@@ -192,6 +192,11 @@ public final class JvsFabric implements Fabric
         return sw.createBridgeDomain(name);
     }
 
+    public void setInterContainer(final int networkId, final boolean allowed)
+    {
+        sw.setInterContainer(networkId, allowed);
+    }
+
     public void setGateway(final int networkId, final int gateway, final int subnet, final int prefixLength,
         final boolean internal)
     {

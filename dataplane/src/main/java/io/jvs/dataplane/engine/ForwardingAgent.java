@@ -23,12 +23,14 @@ import java.util.List;
  *   ingress port unknown (removed while in flight)   -> counted as unknown ingress
  *   Ethernet header malformed                         -> drop MALFORMED
  *   source MAC multicast or zero                      -> drop INVALID_SOURCE
- *   learn (bridge domain, source) -> ingress port
+ *   learn (bridge domain, source) -> ingress port     (the port's learning limit reached: drop MAC_LIMIT)
  *   destination unicast and known
  *       port outside the bridge domain                -> drop ISOLATION
  *       port == ingress                               -> drop SAME_PORT
+ *       another container port, domain without ICC    -> drop ICC
  *       else                                          -> offer to that port (false: drop TX_FULL)
  *   else (unknown unicast, broadcast, multicast)      -> flood to every other port of the bridge domain
+ *                                                        (without ICC: to its router leg only)
  * </pre>
  * Every port that got frames is flushed once at the end of the batch; then the batch's RX-to-TX latencies are
  * recorded and the MAC table ages by one incremental step. The clock is read once per duty cycle.
@@ -75,6 +77,8 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     private final byte[] portKind = new byte[SwitchCounters.MAX_PORTS];
     private final L3Handler l3;
     private final int[][] bridgeDomainPorts = new int[SwitchCounters.MAX_BRIDGE_DOMAINS][];
+    /** Domains whose container ports reach their router leg only, not each other (enable_icc=false). */
+    private final boolean[] noInterContainer = new boolean[SwitchCounters.MAX_BRIDGE_DOMAINS];
 
     /** The lane that owns each port: the only one that transmits on it. */
     private final byte[] portLane = new byte[SwitchCounters.MAX_PORTS];
@@ -302,7 +306,11 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             counters.drop(ingress, bd, SwitchCounters.PORT_INVALID_SOURCE, SwitchCounters.BD_INVALID_SOURCE);
             return;
         }
-        learn(bd, source, ingress);
+        if (!learn(bd, source, ingress))
+        {
+            counters.drop(ingress, bd, SwitchCounters.PORT_MAC_LIMIT, SwitchCounters.BD_MAC_LIMIT);
+            return;
+        }
 
         final long destination = ethernet.destination();
         if (!MacAddress.isMulticast(destination))
@@ -318,6 +326,10 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
                 {
                     counters.drop(ingress, bd, SwitchCounters.PORT_SAME_PORT, SwitchCounters.BD_SAME_PORT);
                 }
+                else if (noInterContainer[bd] && portKind[egress] != KIND_LEG)
+                {
+                    counters.drop(ingress, bd, SwitchCounters.PORT_ICC, SwitchCounters.BD_ICC);
+                }
                 else if (transmit(egress, bd, buffer, frameOffset, frameLength))
                 {
                     counters.incrementBridgeDomain(bd, SwitchCounters.BD_FORWARDED);
@@ -326,6 +338,11 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             }
         }
 
+        if (noInterContainer[bd])
+        {
+            floodToLeg(ingress, bd, buffer, frameOffset, frameLength);
+            return;
+        }
         final int[] members = bridgeDomainPorts[bd];
         for (final int port : members)
         {
@@ -335,6 +352,32 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             }
         }
         counters.incrementBridgeDomain(bd, SwitchCounters.BD_FLOODED);
+    }
+
+    /**
+     * A flood from a container port of a domain without inter-container communication: only the router leg gets it
+     * (ARP for the gateway, DHCP-like broadcasts); withheld from the other containers, it counts as one ICC drop.
+     */
+    private void floodToLeg(
+        final int ingress, final int bd, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        boolean withheld = false;
+        for (final int port : bridgeDomainPorts[bd])
+        {
+            if (portKind[port] == KIND_LEG)
+            {
+                transmit(port, bd, buffer, offset, length);
+            }
+            else if (port != ingress)
+            {
+                withheld = true;
+            }
+        }
+        counters.incrementBridgeDomain(bd, SwitchCounters.BD_FLOODED);
+        if (withheld)
+        {
+            counters.drop(ingress, bd, SwitchCounters.PORT_ICC, SwitchCounters.BD_ICC);
+        }
     }
 
     /**
@@ -369,13 +412,16 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         }
     }
 
-    private void learn(final int bd, final long source, final int ingress)
+    /** @return false if the source may not be learned on the port (its limit): the frame is dropped. */
+    private boolean learn(final int bd, final long source, final int ingress)
     {
         switch (macTable.learn(bd, source, ingress, nowNanos))
         {
             case MacTable.REFRESHED:
             case MacTable.STATIC_HELD:
                 break;
+            case MacTable.PORT_LIMIT:
+                return false;
             case MacTable.LEARNED:
                 counters.incrementBridgeDomain(bd, SwitchCounters.BD_LEARNED);
                 publishMacCount(bd);
@@ -389,6 +435,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             default:
                 break;
         }
+        return true;
     }
 
     /**
@@ -509,10 +556,24 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         publishMacCount(bridgeDomainId);
     }
 
-    /** Command: a new, empty bridge domain. */
+    /**
+     * Command: whether the domain's container ports reach each other; off, they reach only the router leg (the
+     * gateway, NAT, published ports), as Docker's {@code enable_icc=false}.
+     */
+    public void onInterContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        if (null == bridgeDomainPorts[bridgeDomainId])
+        {
+            throw new IllegalArgumentException("forwarding agent has no bridge domain " + bridgeDomainId);
+        }
+        noInterContainer[bridgeDomainId] = !allowed;
+    }
+
+    /** Command: a new, empty bridge domain (inter-container communication on). */
     public void onBridgeDomainCreated(final int bridgeDomainId)
     {
         bridgeDomainPorts[bridgeDomainId] = NO_PORTS;
+        noInterContainer[bridgeDomainId] = false;
         publishMacCount(bridgeDomainId);
     }
 
@@ -662,7 +723,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         if (!macTable.putStatic(bridgeDomainId, mac, portId, nowNanos))
         {
             throw new IllegalArgumentException(
-                "MAC table full (" + macTable.capacity() + " entries): static " + MacAddress.toString(mac) +
+                "MAC table full of static entries (" + macTable.capacity() + "): static " + MacAddress.toString(mac) +
                 " not added");
         }
         publishMacCount(bridgeDomainId);

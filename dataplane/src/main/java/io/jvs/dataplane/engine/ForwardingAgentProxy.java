@@ -71,6 +71,13 @@ public final class ForwardingAgentProxy
         commands.run("remove port " + portId + " from forwarding", () -> agent.onPortRemoved(portId, members));
     }
 
+    /** Whether the bridge domain's container ports reach each other or only its router leg. */
+    public void interContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        commands.run("inter-container " + allowed + " in bridge domain " + bridgeDomainId,
+            () -> agent.onInterContainer(bridgeDomainId, allowed));
+    }
+
     public void staticMac(final int bridgeDomainId, final long mac, final int portId)
     {
         commands.run("add static MAC", () -> agent.onStaticMac(bridgeDomainId, mac, portId));

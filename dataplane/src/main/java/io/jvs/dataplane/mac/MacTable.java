@@ -28,6 +28,15 @@ import java.util.concurrent.TimeUnit;
  * shifted in: that entry lives up to one aging time longer, and the refreshed one is learned again on its next
  * frame, never sent to a wrong port. Lookups and learning do not allocate; the time is passed in by the caller (a
  * clock cached once per duty cycle).
+ * <p>
+ * Learning is bounded so one port cannot take the table from the others (a sandbox sending from random source
+ * MACs): a port learns at most {@link #portLimit()} entries ({@link #PORT_LIMIT} beyond, nothing learned), a bridge
+ * domain at most {@link #bridgeDomainLimit()}, and learned entries together at most {@link #learnLimit()}, which
+ * leaves room for static entries (router legs). A static entry is never refused for lack of room while any entry is
+ * learned: one of the port with most learned entries makes way. The per-port and per-domain learned counts change
+ * only under the writers' lock (insert, move, delete), so they stay exact with several lanes learning; a port at
+ * its limit is refused before the lock is taken (a racy read, checked again under the lock), so a flood of new
+ * sources does not contend the lock.
  */
 public final class MacTable
 {
@@ -44,6 +53,13 @@ public final class MacTable
     public static final int TABLE_FULL = 4;
     /** A static entry exists on another port: kept as configured. */
     public static final int STATIC_HELD = 5;
+    /** Not known (or known on another port) and the port has learned {@link #portLimit()} entries: nothing done. */
+    public static final int PORT_LIMIT = 6;
+
+    /** Highest port id of a table built without one (the switch's port ids are below 4096). */
+    public static final int DEFAULT_MAX_PORT_ID = 4095;
+    /** No limit beyond the capacity (tables built without limits). */
+    public static final int UNLIMITED = Integer.MAX_VALUE;
 
     public static final int MAX_BRIDGE_DOMAIN_ID = 0xFFFF;
     public static final int MAX_CAPACITY = 1 << 28;
@@ -93,7 +109,15 @@ public final class MacTable
     private final long[] lastSeen;
     private final boolean[] statics;
     private final int[] countByBridgeDomain;
+    /** Learned (not static) entries per port and per bridge domain: changed under the writers' lock only. */
+    private final int[] learnedByPort;
+    private final int[] learnedByBridgeDomain;
+    /** Each port's learning limit: {@link #portLimit()} unless set ({@link #setPortLimit}) when the port came. */
+    private final int[] limitByPort;
     private final int capacity;
+    private final int portLimit;
+    private final int bridgeDomainLimit;
+    private final int learnLimit;
     private final int mask;
     private final int hashShift;
     private final long agingNanos;
@@ -106,16 +130,32 @@ public final class MacTable
     @SuppressWarnings("unused")
     private int writeLock;
     private int size;
+    private int learned;
     private int ageCursor;
     private long lastAgeNanos;
     private boolean agingStarted;
 
     /**
+     * A table without learning limits (beyond its capacity) for port ids up to {@link #DEFAULT_MAX_PORT_ID}.
+     *
      * @param capacity            most entries held.
      * @param maxBridgeDomainId   highest bridge domain id used (sizes the per-domain entry counts).
      * @param agingNanos          an entry not refreshed for this long is removed.
      */
     public MacTable(final int capacity, final int maxBridgeDomainId, final long agingNanos)
+    {
+        this(capacity, maxBridgeDomainId, DEFAULT_MAX_PORT_ID, agingNanos, UNLIMITED, UNLIMITED, 0);
+    }
+
+    /**
+     * @param maxPortId         highest port id used (sizes the per-port learned counts).
+     * @param portLimit         most entries one port learns ({@link #UNLIMITED}: no limit of its own).
+     * @param bridgeDomainLimit most entries one bridge domain learns ({@link #UNLIMITED}: the capacity).
+     * @param staticReserve     entries learning leaves free for static ones (less than the capacity).
+     */
+    public MacTable(
+        final int capacity, final int maxBridgeDomainId, final int maxPortId, final long agingNanos,
+        final int portLimit, final int bridgeDomainLimit, final int staticReserve)
     {
         if (capacity < 1 || capacity > MAX_CAPACITY)
         {
@@ -130,13 +170,26 @@ public final class MacTable
         {
             throw new IllegalArgumentException("agingNanos=" + agingNanos + " must be > 0");
         }
+        if (maxPortId < 1 || portLimit < 1 || bridgeDomainLimit < 1 || staticReserve < 0 || staticReserve >= capacity)
+        {
+            throw new IllegalArgumentException("maxPortId=" + maxPortId + " portLimit=" + portLimit +
+                " bridgeDomainLimit=" + bridgeDomainLimit + " staticReserve=" + staticReserve + " (capacity " +
+                capacity + "): limits must be >= 1, the reserve below the capacity");
+        }
         final int slots = Math.max(MIN_SLOTS, Integer.highestOneBit(capacity * 2 - 1) << 1);
         this.keys = new long[slots];
         this.ports = new int[slots];
         this.lastSeen = new long[slots];
         this.statics = new boolean[slots];
         this.countByBridgeDomain = new int[maxBridgeDomainId + 1];
+        this.learnedByPort = new int[maxPortId + 1];
+        this.learnedByBridgeDomain = new int[maxBridgeDomainId + 1];
         this.capacity = capacity;
+        this.learnLimit = capacity - staticReserve;
+        this.portLimit = portLimit;
+        this.limitByPort = new int[maxPortId + 1];
+        java.util.Arrays.fill(limitByPort, this.portLimit);
+        this.bridgeDomainLimit = Math.min(bridgeDomainLimit, learnLimit);
         this.mask = slots - 1;
         this.hashShift = 64 - Integer.numberOfTrailingZeros(slots);
         this.agingNanos = agingNanos;
@@ -245,20 +298,31 @@ public final class MacTable
     /**
      * Learns that mac was seen as a source on port.
      *
-     * @return {@link #LEARNED}, {@link #REFRESHED}, {@link #MOVED}, {@link #TABLE_FULL} or {@link #STATIC_HELD}.
+     * @return {@link #LEARNED}, {@link #REFRESHED}, {@link #MOVED}, {@link #TABLE_FULL} (no room left for
+     * learning in the table or the bridge domain), {@link #PORT_LIMIT} or {@link #STATIC_HELD}.
      */
     public int learn(final int bridgeDomainId, final long mac, final int portId, final long nowNanos)
     {
         final long key = key(bridgeDomainId, mac);
         final long v = readBegin();
         final int at = slot(key);
-        if (keys[at] == key && ports[at] == portId && validate(v))
+        final long found = keys[at];
+        final boolean samePort = ports[at] == portId;
+        final boolean isStatic = statics[at];
+        if (validate(v))
         {
-            if (nowNanos - lastSeen[at] >= refreshNanos)
+            if (found == key && samePort)
             {
-                lastSeen[at] = nowNanos;
+                if (nowNanos - lastSeen[at] >= refreshNanos)
+                {
+                    lastSeen[at] = nowNanos;
+                }
+                return REFRESHED;
             }
-            return REFRESHED;
+            if (learnedByPort[portId] >= limitByPort[portId] && (found == 0 || !isStatic))
+            {
+                return PORT_LIMIT; // racy read, so a flood of new sources does not take the lock per frame
+            }
         }
         lock();
         try
@@ -266,7 +330,12 @@ public final class MacTable
             final int i = slot(key);
             if (keys[i] == 0)
             {
-                if (size >= capacity)
+                if (learnedByPort[portId] >= limitByPort[portId])
+                {
+                    return PORT_LIMIT;
+                }
+                if (size >= capacity || learned >= learnLimit ||
+                    learnedByBridgeDomain[bridgeDomainId] >= bridgeDomainLimit)
                 {
                     return TABLE_FULL;
                 }
@@ -282,6 +351,12 @@ public final class MacTable
             {
                 return STATIC_HELD;
             }
+            if (learnedByPort[portId] >= limitByPort[portId])
+            {
+                return PORT_LIMIT;
+            }
+            learnedByPort[ports[i]]--;
+            learnedByPort[portId]++;
             ports[i] = portId; // one int: a reader sees the old port or the new one
             lastSeen[i] = nowNanos;
             return MOVED;
@@ -305,12 +380,24 @@ public final class MacTable
         endWrite();
         size++;
         countByBridgeDomain[bridgeDomainId]++;
+        if (!isStatic)
+        {
+            countLearned(bridgeDomainId, portId, 1);
+        }
+    }
+
+    private void countLearned(final int bridgeDomainId, final int portId, final int delta)
+    {
+        learned += delta;
+        learnedByPort[portId] += delta;
+        learnedByBridgeDomain[bridgeDomainId] += delta;
     }
 
     /**
-     * Adds or replaces a static entry (turning a learned entry static).
+     * Adds or replaces a static entry (turning a learned entry static). In a full table a learned entry of the port
+     * with most learned entries makes way.
      *
-     * @return false if the table is full and the entry was not there.
+     * @return false if the entry was not there and every entry of the full table is static.
      */
     public boolean putStatic(final int bridgeDomainId, final long mac, final int portId, final long nowNanos)
     {
@@ -319,15 +406,23 @@ public final class MacTable
         lock();
         try
         {
-            final int i = slot(key);
+            int i = slot(key);
             if (keys[i] == 0)
             {
                 if (size >= capacity)
                 {
-                    return false;
+                    if (!evictLearned())
+                    {
+                        return false;
+                    }
+                    i = slot(key); // the eviction may have shifted entries
                 }
                 insertAt(i, key, bridgeDomainId, portId, nowNanos, true);
                 return true;
+            }
+            if (!statics[i])
+            {
+                countLearned(bridgeDomainId, ports[i], -1);
             }
             ports[i] = portId;
             lastSeen[i] = nowNanos;
@@ -338,6 +433,53 @@ public final class MacTable
         {
             unlock();
         }
+    }
+
+    /**
+     * The learning limit of a port about to join (before any lane learns on it; the command that adds it publishes
+     * the value): {@link #UNLIMITED} for a port that stands for many stations (an overlay tunnel, a LAN).
+     */
+    public void setPortLimit(final int portId, final int limit)
+    {
+        if (portId < 1 || portId >= limitByPort.length || limit < 1)
+        {
+            throw new IllegalArgumentException("port " + portId + " limit " + limit);
+        }
+        lock();
+        try
+        {
+            limitByPort[portId] = limit;
+        }
+        finally
+        {
+            unlock();
+        }
+    }
+
+    /** Under the lock: removes a learned entry of the port with most of them. @return false if none is learned. */
+    private boolean evictLearned()
+    {
+        if (learned == 0)
+        {
+            return false;
+        }
+        int busiest = 0;
+        for (int p = 1; p < learnedByPort.length; p++)
+        {
+            if (learnedByPort[p] > learnedByPort[busiest])
+            {
+                busiest = p;
+            }
+        }
+        for (int i = 0; i < keys.length; i++)
+        {
+            if (keys[i] != 0 && !statics[i] && ports[i] == busiest)
+            {
+                deleteAt(i);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return true if the entry existed (static or learned). */
@@ -368,8 +510,13 @@ public final class MacTable
     private void deleteAt(final int index)
     {
         final long[] keys = this.keys;
-        countByBridgeDomain[(int)(keys[index] >>> BRIDGE_DOMAIN_SHIFT)]--;
+        final int bridgeDomainId = (int)(keys[index] >>> BRIDGE_DOMAIN_SHIFT);
+        countByBridgeDomain[bridgeDomainId]--;
         size--;
+        if (!statics[index])
+        {
+            countLearned(bridgeDomainId, ports[index], -1);
+        }
         beginWrite();
 
         int hole = index;
@@ -600,11 +747,55 @@ public final class MacTable
         return capacity;
     }
 
+    /** Learned (not static) entries of every port and domain. */
+    public int learned()
+    {
+        return learned;
+    }
+
+    /** Learned entries of one port (0 for an id out of range). */
+    public int learned(final int portId)
+    {
+        return portId > 0 && portId < learnedByPort.length ? learnedByPort[portId] : 0;
+    }
+
+    /** Learned entries of one bridge domain. */
+    public int learnedInBridgeDomain(final int bridgeDomainId)
+    {
+        return bridgeDomainId > 0 && bridgeDomainId < learnedByBridgeDomain.length ?
+            learnedByBridgeDomain[bridgeDomainId] : 0;
+    }
+
+    /** Most entries one port learns unless {@link #setPortLimit} said otherwise. */
+    public int portLimit()
+    {
+        return portLimit;
+    }
+
+    /** Most entries this port learns. */
+    public int portLimit(final int portId)
+    {
+        return limitByPort[portId];
+    }
+
+    /** Most entries one bridge domain learns. */
+    public int bridgeDomainLimit()
+    {
+        return bridgeDomainLimit;
+    }
+
+    /** Most learned entries in all: the capacity less the room kept for static entries. */
+    public int learnLimit()
+    {
+        return learnLimit;
+    }
+
     /** Bytes of the slot arrays (keys, ports, last seen, static flags) and per-domain counts, fixed at construction. */
     public long memoryBytes()
     {
         final long slots = mask + 1L;
-        return slots * (Long.BYTES + Integer.BYTES + Long.BYTES + 1) + (long)countByBridgeDomain.length * Integer.BYTES;
+        return slots * (Long.BYTES + Integer.BYTES + Long.BYTES + 1) +
+            (2L * countByBridgeDomain.length + 2L * learnedByPort.length) * Integer.BYTES;
     }
 
     /** Length of the slot arrays (a power of two, at least 2 x capacity). */

@@ -97,6 +97,13 @@ class MacTableConcurrencyTest
         table.forEach((bd, mac, port, lastSeen, isStatic) -> seen[0]++);
         counted = seen[0];
         assertEquals(table.size(), counted, "the size matches the entries after the race");
+        final int[] perPort = new int[MacTable.DEFAULT_MAX_PORT_ID + 1];
+        table.forEach((bd, mac, port, lastSeen, isStatic) -> perPort[port]++);
+        for (int port = 1; port < perPort.length; port++)
+        {
+            assertEquals(perPort[port], table.learned(port), "learned count of port " + port + " after the race");
+        }
+        assertEquals(counted, table.learned());
         assertTrue(table.maxProbeLength() < table.slots(), "probe chains intact");
     }
 }
