@@ -166,7 +166,11 @@ class SwitchLanesTest
         {
             m[i].inject(Frames.simple(MacAddress.BROADCAST, MACS[0] + i, 0));
         }
-        await("every port announced itself", () -> m[0].sent().size() == 3 && m[5].sent().size() == 3);
+        // Each of the four gets the other three's broadcasts; wait for all of them before clearing, or a late one
+        // would land among the counted frames.
+        await("every port announced itself", () -> m[0].sent().size() == 3 && m[2].sent().size() == 3 &&
+            m[4].sent().size() == 3 && m[5].sent().size() == 3);
+        sw.sync();
         for (final int i : left)
         {
             m[i].sent().clear();
