@@ -193,8 +193,9 @@ public final class Switch implements AutoCloseable
         final int reserve = capacity / STATIC_RESERVE_SHARE;
         final int portLimit = config.portMacLimit() == SwitchConfig.NO_PORT_MAC_LIMIT ? MacTable.UNLIMITED :
             Math.min(config.portMacLimit(), capacity - reserve);
-        final int bridgeDomainLimit = Math.max(Math.min(portLimit, capacity - reserve),
-            (capacity - reserve) / BRIDGE_DOMAIN_SHARE);
+        final int share = Math.max(1, (capacity - reserve) / BRIDGE_DOMAIN_SHARE);
+        final int bridgeDomainLimit = portLimit == MacTable.UNLIMITED ? share :
+            Math.max(Math.min(portLimit, capacity - reserve), share);
         return new MacTable(capacity, SwitchCounters.MAX_BRIDGE_DOMAINS - 1, SwitchCounters.MAX_PORTS - 1,
             config.macAgingNanos(), portLimit, bridgeDomainLimit, reserve);
     }

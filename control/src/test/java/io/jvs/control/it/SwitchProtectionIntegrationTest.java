@@ -176,7 +176,8 @@ class SwitchProtectionIntegrationTest
             unicast.size());
         assertTrue(frames.stream().anyMatch(f -> f.contains(macB + " > ff:ff:ff:ff:ff:ff") && f.contains("ARP")),
             "the capture works: b's ARP broadcast reached the attacker, as it must " + frames);
-        assertEquals(List.of(), unicast, "the attacker saw b and c's unicast");
+        assertEquals(0, unicast.size(), "the attacker saw b and c's unicast, e.g. " +
+            unicast.subList(0, Math.min(2, unicast.size())));
         assertTrue(networkStats(net).path("MacEntries").asLong() <= PORT_MAC_LIMIT + 3, "the flooder's share");
         network(); // network create (a static router MAC) still works
     }
