@@ -149,6 +149,7 @@ progress() { printf '[scale %s %s] %s\n' "$(date +%H:%M:%S)" "$CURRENT" "$*" >&2
 warn() { printf 'scale: warning: %s: %s\n' "$CURRENT" "$*" >&2; }
 
 usec() { local t="${EPOCHREALTIME/[.,]/}"; printf '%s' "$((10#$t))"; }   # no fork: bash's clock
+seconds_since() { awk -v a="$1" -v b="$(usec)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
 
 # Median and p90 (nearest rank) of a file of microseconds, as "MEDIAN P90" in ms.
 ms_stats() {
@@ -289,18 +290,20 @@ attach_progress() {
     local i="$1" n="$2" file="$3" started="$4" med p90
     ((i == n || i % ((n + 7) / 8) == 0)) || return 0
     read -r med p90 < <(ms_stats "$file") || return 0
-    progress "attached $i/$n (attach median $med ms, p90 $p90 ms; $((SECONDS - started)) s so far)"
+    progress "attached $i/$n (attach median $med ms, p90 $p90 ms; $(seconds_since "$started") s so far)"
 }
 
 # ---------------------------------------------------------------------------------------------------------
 # Kernel bridge: a bridge in a private "switch" namespace (STP off), gateway address on it, /16 network.
 # ---------------------------------------------------------------------------------------------------------
 readonly BR_NET=10.76 BR_GW=10.76.0.1
+BRIDGE_MAX_PORTS=""                       # set when `master` was refused: the bridge's port limit, as found
+BRIDGE_LIMIT_AT=""
 
 br_ip() { local h=$(($1 + 2)); printf '%s.%d.%d' "$BR_NET" $((h / 256)) $((h % 256)); }
 
 run_bridge() {
-    local n="$1" f=bridge sw="${PREFIX}bw" br="${PREFIX}br" i ns port t0 t1 step started=$SECONDS
+    local n="$1" f=bridge sw="${PREFIX}bw" br="${PREFIX}br" i ns port t0 t1 step started
     local create="$WORK_DIR/$n-$f-create.us" attach="$WORK_DIR/$n-$f-attach.us"
     local detach="$WORK_DIR/$n-$f-detach.us" remove="$WORK_DIR/$n-$f-remove.us" err="$WORK_DIR/ip.err"
     : >"$create"; : >"$attach"; : >"$detach"; : >"$remove"
@@ -309,6 +312,7 @@ run_bridge() {
     ip netns add "$sw" && OWNED_NS+=("$sw") && ip -n "$sw" link set lo up &&
     ip -n "$sw" link add "$br" type bridge && ip -n "$sw" addr add "$BR_GW/16" dev "$br" && ip -n "$sw" link set "$br" up ||
         { put "$n" "$f" ports "error: cannot create the bridge"; teardown; return 1; }
+    started=$(usec)
     local note=""
     for ((i = 0; i < n; i++)); do
         ns="${PREFIX}b$i"; port="${PREFIX}p$i"
@@ -328,6 +332,7 @@ run_bridge() {
         step="eth0 up" && ip -n "$ns" link set eth0 up 2>>"$err" &&
         step="route" && ip -n "$ns" route add default via "$BR_GW" 2>>"$err" || {
             note="port $((i + 1)): \`ip $step\` failed: $(tr '\n' ' ' <"$err" | head -c 160)"
+            [[ "$step" == master ]] && { BRIDGE_MAX_PORTS=$i; BRIDGE_LIMIT_AT=$n; }
             ip netns del "$ns" 2>/dev/null          # its veth goes with it
             break
         }
@@ -342,12 +347,12 @@ run_bridge() {
     put "$n" "$f" mem "n/a (kernel)"
     measure_tcp "$n" "$f"
     progress "detaching ${#NSES[@]} ports and removing the namespaces ..."
-    started=$SECONDS
+    started=$(usec)
     for ns in "${NSES[@]}"; do
         t0=$(usec); ip -n "$ns" link del eth0 2>/dev/null; t1=$(usec); echo $((t1 - t0)) >>"$detach"
         t0=$(usec); ip netns del "$ns" 2>/dev/null; t1=$(usec); echo $((t1 - t0)) >>"$remove"
     done
-    put "$n" "$f" teardown_s "$((SECONDS - started))"
+    put "$n" "$f" teardown_s "$(seconds_since "$started")"
     put_times "$n" "$f" detach "$detach"; put_times "$n" "$f" remove "$remove"
     teardown
 }
@@ -355,7 +360,7 @@ run_bridge() {
 # Records the attach results; fails (the fabric is skipped) when fewer than two ports came up.
 finish_attach() {
     local n="$1" f="$2" started="$3" note="$4" create="$5" attach="$6"
-    put "$n" "$f" setup_s "$((SECONDS - started))"
+    put "$n" "$f" setup_s "$(seconds_since "$started")"
     put_times "$n" "$f" create "$create"; put_times "$n" "$f" attach "$attach"
     if [[ -n "$note" ]]; then
         put "$n" "$f" ports "${#NSES[@]} of $n; $note"
@@ -377,7 +382,7 @@ rings_kb() {                     # resident bytes of the AF_PACKET ring mappings
 }
 
 run_jvs() {
-    local n="$1" f="$2" idx="$3" i sb started=$SECONDS net="${PREFIX}n" rss0 rss1 rings
+    local n="$1" f="$2" idx="$3" i sb started net="${PREFIX}n" rss0 rss1 rings
     local create="$WORK_DIR/$n-$f-create.us" attach="$WORK_DIR/$n-$f-attach.us"
     local detach="$WORK_DIR/$n-$f-detach.us" remove="$WORK_DIR/$n-$f-remove.us"
     : >"$create"; : >"$attach"; : >"$detach"; : >"$remove"
@@ -395,7 +400,7 @@ run_jvs() {
         { put "$n" "$f" ports "error: network create: $(api_error)"; teardown; return 1; }
     sleep 1
     rss0="$(rss_kb "$pid")"
-    started=$SECONDS
+    started=$(usec)
     local note=""
     for ((i = 0; i < n; i++)); do
         sb="${PREFIX}${idx}$i"
@@ -418,7 +423,7 @@ run_jvs() {
     measure_idle "$n" "$f" "$pid"
     measure_tcp "$n" "$f"
     progress "detaching $ports ports and removing the sandboxes ..."
-    started=$SECONDS
+    started=$(usec)
     for sb in "${NSES[@]}"; do
         if api POST "/networks/$net/disconnect" 60 "{\"Container\":\"$sb\"}"; then
             echo "$API_US" >>"$detach"
@@ -427,7 +432,7 @@ run_jvs() {
         fi
         api DELETE "/sandboxes/$sb" 60 && echo "$API_US" >>"$remove" || warn "sandbox rm $sb: $(api_error)"
     done
-    put "$n" "$f" teardown_s "$((SECONDS - started))"
+    put "$n" "$f" teardown_s "$(seconds_since "$started")"
     put_times "$n" "$f" detach "$detach"; put_times "$n" "$f" remove "$remove"
     api DELETE "/networks/$net" 60 || warn "network rm: $(api_error)"
     teardown
@@ -628,7 +633,15 @@ main() {
         for f in "${FAB_IDS[@]}"; do
             CURRENT="N=$n ${FAB_TITLE[$f]}"
             progress "start (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-            if [[ "$f" == bridge ]]; then run_bridge "$n"; else run_jvs "$n" "$f" "${FAB_LETTER[$f]}"; fi
+            if [[ "$f" != bridge ]]; then
+                run_jvs "$n" "$f" "${FAB_LETTER[$f]}"
+            elif [[ -n "$BRIDGE_MAX_PORTS" ]] && ((n > BRIDGE_MAX_PORTS)); then
+                # Beyond its port limit the bridge would only repeat the last size's figures.
+                progress "not run: the bridge took $BRIDGE_MAX_PORTS ports at N=$BRIDGE_LIMIT_AT"
+                put "$n" bridge ports "not run: the bridge took at most $BRIDGE_MAX_PORTS (at N=$BRIDGE_LIMIT_AT)"
+            else
+                run_bridge "$n"
+            fi
             progress "done in the run's $(((SECONDS - RUN_STARTED) / 60)) min so far"
         done
     done
