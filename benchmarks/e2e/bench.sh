@@ -66,6 +66,8 @@ Usage: bin/jvs bench [options]      (or benchmarks/e2e/bench.sh [options]; needs
   --jvs PATH           jvs launcher (default \$JVS_BIN or bin/jvs)
   --jvs-opts "OPTS"    extra options for \`jvs daemon\`, e.g. "--threads dedicated --idle busy"
   --out FILE           where the Markdown report goes (default docs/benchmarks.md)
+  --scale              the scale benchmark instead: N containers on one network, kernel bridge and jvs
+                       (benchmarks/e2e/scale.sh; \`bin/jvs bench --scale --help\` lists its options)
   -h, --help           this text
 EOF
 }

@@ -621,8 +621,11 @@ declare -A FAB_LETTER
 main() {
     parse_args "$@"
     check_prerequisites
-    COMMAND_LINE="bin/jvs bench${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
-    [[ "$ORIGINAL_ARGS" == *--scale* ]] || COMMAND_LINE="benchmarks/e2e/scale.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
+    # The command as run, without where the report went (--out FILE).
+    local shown
+    shown="$(sed -E 's/(^| )--out [^ ]+//' <<<"$ORIGINAL_ARGS")"
+    COMMAND_LINE="bin/jvs bench${shown:+ $shown}"
+    [[ "$ORIGINAL_ARGS" == *--scale* ]] || COMMAND_LINE="benchmarks/e2e/scale.sh${shown:+ $shown}"
     RUN_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
     LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
     RUN_STARTED=$SECONDS
