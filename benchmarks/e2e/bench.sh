@@ -109,17 +109,7 @@ readonly WORK_DIR="/tmp/$PREFIX-bench"
 OWNED_NS=()                               # namespaces to delete
 OWNED_PIDS=()                             # process-group leaders (started with setsid) to kill
 OWNED_LINKS=()                            # host-namespace links (underlay, uplink veths) to delete
-CLEANED=0
-
-cleanup() {
-    [[ $CLEANED -eq 1 ]] && return
-    CLEANED=1
-    teardown_fabric
-    rm -rf -- "$WORK_DIR"
-}
-on_signal() { echo "bench: interrupted, cleaning up" >&2; cleanup; exit 130; }
-trap cleanup EXIT
-trap on_signal INT TERM
+install_cleanup bench teardown_fabric
 
 add_ns() {
     ip netns add "$1" || return 1
@@ -553,9 +543,6 @@ run_fabric() {
 # ---------------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------------
-ratio() {                        # ratio VALUE BASE -> "1.23x" or "–"
-    awk -v v="${1:-}" -v b="${2:-}" 'BEGIN { if (v == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2fx\n", v / b }'
-}
 cell() { printf '%s' "${1:-–}"; }
 loss_cell() { [[ -n "${1:-}" ]] && awk -v l="$1" 'BEGIN { printf "%.2f %%", l * 100 }' || printf '–'; }
 

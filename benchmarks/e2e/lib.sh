@@ -7,6 +7,20 @@
 #   JVS_DAEMONS=()   "pid socket" per daemon (start_jvs_daemon appends)
 # shellcheck shell=bash
 
+# install_cleanup TOOL TEARDOWN: on exit, and on INT or TERM (exit 130), runs the function TEARDOWN once, then
+# removes WORK_DIR.
+install_cleanup() {
+    CLEANUP_TOOL="$1"; CLEANUP_FN="$2"; CLEANED=0
+    trap run_cleanup EXIT
+    trap 'echo "$CLEANUP_TOOL: interrupted, cleaning up" >&2; run_cleanup; exit 130' INT TERM
+}
+run_cleanup() {
+    [[ $CLEANED -eq 1 ]] && return
+    CLEANED=1
+    "$CLEANUP_FN"
+    rm -rf -- "$WORK_DIR"
+}
+
 # Stops a process group we started with setsid: TERM, up to 3 s grace, then KILL.
 stop_pid() {
     local pid="$1" i
@@ -34,6 +48,9 @@ forget_pid() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 now_ns() { date +%s%N; }
+ratio() {                        # ratio VALUE BASE -> "1.23x" or "–"
+    awk -v v="${1:-}" -v b="${2:-}" 'BEGIN { if (v == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2fx\n", v / b }'
+}
 
 wait_for_port() {                # wait_for_port NS PROTO(t|u) PORT  (up to 5 s)
     local i

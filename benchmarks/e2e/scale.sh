@@ -106,17 +106,7 @@ OWNED_PIDS=()
 JVS_DAEMONS=()
 JVS_SANDBOXES=()                          # sandboxes of the running daemon (JVS_SOCKET)
 JVS_SOCKET=""
-CLEANED=0
-
-cleanup() {
-    [[ $CLEANED -eq 1 ]] && return
-    CLEANED=1
-    teardown
-    rm -rf -- "$WORK_DIR"
-}
-on_signal() { echo "scale: interrupted, cleaning up" >&2; cleanup; exit 130; }
-trap cleanup EXIT
-trap on_signal INT TERM
+install_cleanup scale teardown
 
 # Removes what a fabric run left: the daemon's sandboxes through its API (bounded: 2 minutes), processes by PID,
 # namespaces by exact name (whatever the daemon did not remove), and jvs's /etc/netns/NAME files.
@@ -457,9 +447,6 @@ declare -A METRIC_TITLE=(
     [tcpk]="TCP, $PAIRS pairs at once, Gbit/s (sum)"
 )
 
-ratio() {                        # ratio VALUE BASE -> "1.23x" or "–"
-    awk -v v="${1:-}" -v b="${2:-}" 'BEGIN { if (v == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2fx\n", v / b }'
-}
 
 has_bridge() { [[ ",$FABRICS," == *,bridge,* ]]; }
 
