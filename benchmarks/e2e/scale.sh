@@ -299,7 +299,9 @@ run_bridge() {
     : >"$create"; : >"$attach"; : >"$detach"; : >"$remove"
     NSES=(); NS_IP=()
     progress "setting up the bridge ..."
+    # The switch namespace without IPv6 too: its ports carry no link-local addresses, DAD or MLD.
     ip netns add "$sw" && OWNED_NS+=("$sw") && ip -n "$sw" link set lo up &&
+    ip netns exec "$sw" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
     ip -n "$sw" link add "$br" type bridge && ip -n "$sw" addr add "$BR_GW/16" dev "$br" && ip -n "$sw" link set "$br" up ||
         { put "$n" "$f" ports "error: cannot create the bridge"; teardown; return 1; }
     started=$(usec)
