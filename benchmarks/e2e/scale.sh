@@ -343,7 +343,7 @@ run_bridge() {
         step="address" && ip -n "$ns" addr add "$(br_ip "$i")/16" dev eth0 2>>"$err" &&
         step="eth0 up" && ip -n "$ns" link set eth0 up 2>>"$err" &&
         step="route" && ip -n "$ns" route add default via "$BR_GW" 2>>"$err" || {
-            note="port $((i + 1)): \`ip $step\` failed: $(tr '\n' ' ' <"$err" | head -c 160)"
+            note="port $((i + 1)): \`ip $step\` failed: $(tr '\n' ' ' <"$err" | head -c 160 | sed 's/ *$//')"
             [[ "$step" == master ]] && { BRIDGE_MAX_PORTS=$i; BRIDGE_LIMIT_AT=$n; }
             ip netns del "$ns" 2>/dev/null          # its veth goes with it
             break
@@ -409,7 +409,6 @@ run_jvs() {
     if ! start_jvs_daemon "$f-$n" "${lane_opts[@]+"${lane_opts[@]}"}"; then
         put "$n" "$f" ports "error: $SKIP_REASON"; teardown; return 1
     fi
-    JVS_DAEMON_BANNER="$JVS_BANNER"
     local pid="$JVS_PID"
     api POST /networks/create 60 "{\"Name\":\"$net\",\"IPAM\":{\"Config\":[{\"Subnet\":\"$JVS_SUBNET\"}]}}" ||
         { put "$n" "$f" ports "error: network create: $(api_error)"; teardown; return 1; }
@@ -429,6 +428,8 @@ run_jvs() {
         attach_progress $((i + 1)) "$n" "$attach" "$started"
     done
     [[ -n "$note" ]] && progress "stopped at: $note"
+    # The daemon may log its banner after its socket is up (start_jvs_daemon looked right then).
+    JVS_DAEMON_BANNER="$(grep -m1 'listening' "$JVS_LOG" | sed "s:$WORK_DIR/::")" || true
     finish_attach "$n" "$f" "$started" "$note" "$create" "$attach" || { teardown; return 1; }
     sleep 2                                     # ring pages touched, the heap settled
     rss1="$(rss_kb "$pid")"; rings="$(rings_kb "$pid")"
