@@ -533,6 +533,7 @@ target_row() {
 
 targets_table() {
     local f header="| target (issue 15) | at N |" rule="|---|---:|" big
+    [[ ",$FABRICS," == *,jvs,* ]] || return 0
     for f in "${FAB_IDS[@]}"; do [[ "$f" == bridge ]] || { header+=" ${FAB_TITLE[$f]} |"; rule+="---|"; }; done
     echo "$header"; echo "$rule"
     big="${SIZE_LIST[-1]}"
