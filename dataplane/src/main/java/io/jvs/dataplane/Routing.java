@@ -115,6 +115,12 @@ public final class Routing
         }
     }
 
+    /** Whether containers of the bridge domain may reach each other routed through its gateway ({@link Switch}). */
+    void setInterContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        router.setInterContainer(bridgeDomainId, allowed);
+    }
+
     /** Removes the gateway; connections of its subnet go with it. */
     public void removeGateway(final int bridgeDomainId)
     {

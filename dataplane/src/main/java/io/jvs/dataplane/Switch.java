@@ -7,8 +7,9 @@ import io.jvs.dataplane.engine.ForwardingAgent;
 import io.jvs.dataplane.engine.BridgeDomainCounter;
 import io.jvs.dataplane.engine.ForwardingAgentProxy;
 import io.jvs.dataplane.engine.IdleStrategies;
+import io.jvs.dataplane.engine.Lane;
+import io.jvs.dataplane.engine.LaneHandoff;
 import io.jvs.dataplane.engine.PollIdleStrategy;
-import io.jvs.dataplane.engine.ReceiveAgent;
 import io.jvs.dataplane.engine.ReceiveAgentProxy;
 import io.jvs.dataplane.engine.SwitchCounters;
 import io.jvs.dataplane.l3.Router;
@@ -20,22 +21,16 @@ import io.jvs.dataplane.mac.MacTable;
 import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.tap.NativeException;
 import io.jvs.tap.PacketPort;
+import io.jvs.tap.SharedLinkPort;
 import io.jvs.tap.ThreadAffinity;
 import io.jvs.tap.ThreadPriority;
 import io.jvs.tap.counters.CountersRegistry;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
-import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.SystemNanoClock;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +53,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *                            ^                                                              ^
  *                            +------------- commands (ManyToOneConcurrentArrayQueue) -------+---- Switch (control thread)
  * </pre>
+ * With several lanes ({@link SwitchConfig#lanes()}) each lane is that picture on a thread of its own, owning a
+ * share of the ports (a new port goes to the lane with fewest); frames for another lane's port cross a
+ * {@link LaneHandoff} ring. Lane 0 owns the router and the ports several share a socket with ({@link SharedLinkPort}).
+ * The MAC table is one, shared; counters are per lane and summed here.
  */
 public final class Switch implements AutoCloseable
 {
@@ -79,6 +78,8 @@ public final class Switch implements AutoCloseable
         final List<Integer> ports = new ArrayList<>();
         /** The router leg's port id, 0 if the domain has no gateway; a forwarding member, not in {@link #ports}. */
         int legPort;
+        /** Whether its ports reach each other, not only the leg. */
+        boolean interContainer = true;
 
         BridgeDomain(final int id, final String name)
         {
@@ -99,26 +100,24 @@ public final class Switch implements AutoCloseable
         }
     }
 
-    private record Port(int id, PacketPort io, String name, int bridgeDomainId, byte kind)
+    private record Port(int id, PacketPort io, String name, int bridgeDomainId, byte kind, int lane)
     {
     }
 
     private final SwitchConfig config;
     /** Every counter of this instance (switch, router, what the control plane adds): where stats read. */
-    private final CountersRegistry registry = new CountersRegistry();
-    private final SwitchCounters counters = new SwitchCounters(registry);
-    private final RingBuffer ring;
+    private final CountersRegistry registry;
+    private final Lane[] lanes;
+    private final LaneHandoff handoff;
     private final MacTable macTable;
-    private final ReceiveAgentProxy receive;
-    private final ForwardingAgentProxy forwarding;
     private final Routing routing;
     private final List<AgentRunner> runners = new ArrayList<>();
     /** CPU of each runner's thread, in runner order; empty when the threads are left to the scheduler. */
     private final int[] threadCpus;
-    private final SingleWriterRecorder latencyRecorder = ForwardingAgent.newLatencyRecorder();
     private final Histogram latencyTotal = new Histogram(
         1, ForwardingAgent.MAX_LATENCY_NANOS, ForwardingAgent.LATENCY_SIGNIFICANT_DIGITS);
-    private Histogram latencyInterval;
+    /** Per lane: the interval histogram its recorder hands back (a recorder recycles only its own). */
+    private final Histogram[] latencyIntervals;
     private final AtomicLong agentErrors = new AtomicLong();
     private volatile Throwable lastAgentError;
 
@@ -135,42 +134,69 @@ public final class Switch implements AutoCloseable
         {
             throw new IllegalArgumentException("natConfig is null");
         }
+        // Room for every lane's switch counters beside the rest (router, overlay, LAN, resolver).
+        registry = new CountersRegistry(
+            CountersRegistry.DEFAULT_MAX_RECORDS + (config.lanes() - 1) * SwitchCounters.REGISTRY_RECORDS,
+            CountersRegistry.DEFAULT_VALUES_CAPACITY + (config.lanes() - 1) * SwitchCounters.REGISTRY_BYTES);
         final Router router = new Router(natConfig, new RouterCounters(registry));
         this.config = config;
-        final ByteBuffer ringMemory = ByteBuffer.allocateDirect(
-            config.ringCapacityBytes() + RingBufferDescriptor.TRAILER_LENGTH);
-        ring = new OneToOneRingBuffer(new UnsafeBuffer(ringMemory));
-        macTable = new MacTable(
-            config.macTableCapacity(), SwitchCounters.MAX_BRIDGE_DOMAINS - 1, config.macAgingNanos());
+        macTable = newMacTable(config);
 
         final boolean shared = config.threadingMode() == SwitchConfig.ThreadingMode.SHARED;
-        final IdleStrategy receiveIdle = IdleStrategies.create(config.idleStrategy(), true);
-        final PollIdleStrategy pollIdle = receiveIdle instanceof PollIdleStrategy ? (PollIdleStrategy)receiveIdle : null;
-        final ReceiveAgent receiveAgent = new ReceiveAgent(ring, counters, config.batchSize(), pollIdle);
-        final ForwardingAgent forwardingAgent = new ForwardingAgent(
-            ring, counters, macTable, config.batchSize(), new SystemNanoClock(), latencyRecorder, router);
-        receive = new ReceiveAgentProxy(receiveAgent);
-        forwarding = new ForwardingAgentProxy(forwardingAgent);
-        routing = new Routing(this, new Ports(), new RouterProxy(forwardingAgent.commands(), router));
+        handoff = config.lanes() == 1 ? LaneHandoff.single() :
+            new LaneHandoff(config.lanes(), LaneHandoff.DEFAULT_RING_BYTES);
+        lanes = new Lane[config.lanes()];
+        latencyIntervals = new Histogram[config.lanes()];
+        for (int i = 0; i < lanes.length; i++)
+        {
+            lanes[i] = new Lane(i, config.ringCapacityBytes(), config.batchSize(), macTable, registry,
+                IdleStrategies.create(config.idleStrategy(), true), i == 0 ? router : null, handoff);
+        }
+        routing = new Routing(this, new Ports(), new RouterProxy(lanes[0].forwardingAgent().commands(), router));
 
         if (shared)
         {
-            final CompositeAgent both = new CompositeAgent(receiveAgent, forwardingAgent)
+            for (final Lane lane : lanes)
             {
-                public String roleName()
+                final String name = lane.id() == 0 ? SHARED_THREAD_NAME : SHARED_THREAD_NAME + "-" + lane.id();
+                final CompositeAgent both = new CompositeAgent(lane.receiveAgent(), lane.forwardingAgent())
                 {
-                    return SHARED_THREAD_NAME; // AgentRunner names the thread after the role
-                }
-            };
-            runners.add(new AgentRunner(receiveIdle, this::onAgentError, null, both));
+                    public String roleName()
+                    {
+                        return name; // AgentRunner names the thread after the role
+                    }
+                };
+                runners.add(new AgentRunner(lane.idle(), this::onAgentError, null, both));
+            }
         }
         else
         {
-            runners.add(new AgentRunner(receiveIdle, this::onAgentError, null, receiveAgent));
-            runners.add(new AgentRunner(
-                IdleStrategies.create(config.idleStrategy(), false), this::onAgentError, null, forwardingAgent));
+            runners.add(new AgentRunner(lanes[0].idle(), this::onAgentError, null, lanes[0].receiveAgent()));
+            runners.add(new AgentRunner(IdleStrategies.create(config.idleStrategy(), false), this::onAgentError, null,
+                lanes[0].forwardingAgent()));
         }
         threadCpus = SwitchCpus.resolve(config.switchCpus(), runners.size(), ThreadAffinity.allowedCpus());
+    }
+
+    /** Room kept for static entries (router legs): learning stops this far short of the capacity. */
+    static final int STATIC_RESERVE_SHARE = 16;
+    /** A bridge domain learns at most this share of the table, so one network cannot take it from the others. */
+    static final int BRIDGE_DOMAIN_SHARE = 4;
+
+    /**
+     * The shared MAC table with its learning bounds: each container port {@link SwitchConfig#portMacLimit()}, each
+     * bridge domain a quarter of what may be learned (at least a port's worth), a sixteenth kept for static entries.
+     */
+    private static MacTable newMacTable(final SwitchConfig config)
+    {
+        final int capacity = config.macTableCapacity();
+        final int reserve = capacity / STATIC_RESERVE_SHARE;
+        final int portLimit = config.portMacLimit() == SwitchConfig.NO_PORT_MAC_LIMIT ? MacTable.UNLIMITED :
+            Math.min(config.portMacLimit(), capacity - reserve);
+        final int bridgeDomainLimit = Math.max(Math.min(portLimit, capacity - reserve),
+            (capacity - reserve) / BRIDGE_DOMAIN_SHARE);
+        return new MacTable(capacity, SwitchCounters.MAX_BRIDGE_DOMAINS - 1, SwitchCounters.MAX_PORTS - 1,
+            config.macAgingNanos(), portLimit, bridgeDomainLimit, reserve);
     }
 
     private static void validate(final SwitchConfig config)
@@ -217,6 +243,15 @@ public final class Switch implements AutoCloseable
         if (config.macAgingNanos() <= 0)
         {
             throw new IllegalArgumentException("macAgingNanos=" + config.macAgingNanos() + " must be > 0");
+        }
+        if (config.lanes() < 1 || config.lanes() > LaneHandoff.MAX_LANES)
+        {
+            throw new IllegalArgumentException("lanes=" + config.lanes() + " not in [1, " + LaneHandoff.MAX_LANES + "]");
+        }
+        if (config.lanes() > 1 && config.threadingMode() != SwitchConfig.ThreadingMode.SHARED)
+        {
+            throw new IllegalArgumentException("dedicated threads split one lane's receive and forwarding: " +
+                "use them with one lane, not " + config.lanes());
         }
     }
 
@@ -275,8 +310,14 @@ public final class Switch implements AutoCloseable
             }
         }
         final int id = allocateId(nextBridgeDomainId, SwitchCounters.MAX_BRIDGE_DOMAINS, bridgeDomains, "bridge domains");
-        counters.openBridgeDomain(id, name);
-        forwarding.bridgeDomainCreated(id);
+        for (final Lane lane : lanes)
+        {
+            lane.counters().openBridgeDomain(id, name);
+        }
+        for (final Lane lane : lanes)
+        {
+            lane.forwarding().bridgeDomainCreated(id);
+        }
         bridgeDomains.put(id, new BridgeDomain(id, name));
         nextBridgeDomainId = id + 1;
         return id;
@@ -296,9 +337,19 @@ public final class Switch implements AutoCloseable
         {
             routing.removeGateway(bridgeDomainId);
         }
-        forwarding.bridgeDomainRemoved(bridgeDomainId);
+        if (!bd.interContainer)
+        {
+            routing.setInterContainer(bridgeDomainId, true); // a later domain with this id starts open
+        }
+        for (final Lane lane : lanes)
+        {
+            lane.forwarding().bridgeDomainRemoved(bridgeDomainId);
+        }
         bridgeDomains.remove(bridgeDomainId);
-        counters.closeBridgeDomain(bridgeDomainId);
+        for (final Lane lane : lanes)
+        {
+            lane.counters().closeBridgeDomain(bridgeDomainId);
+        }
     }
 
     /**
@@ -322,27 +373,85 @@ public final class Switch implements AutoCloseable
             }
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
-        final Port port = new Port(id, io, io.name(), bridgeDomainId, ForwardingAgent.KIND_BRIDGED);
-        counters.openPort(id, port.name, bridgeDomainId);
+        final Lane owner = placeOnLane(io);
+        // A tunnel or LAN port stands for many stations; a container port for one (or a few).
+        macTable.setPortLimit(id, io instanceof SharedLinkPort ? MacTable.UNLIMITED : macTable.portLimit());
+        final Port port = new Port(id, io, io.name(), bridgeDomainId, ForwardingAgent.KIND_BRIDGED, owner.id());
+        openPortCounters(id, port.name, bridgeDomainId);
 
         final int[] oldMembersWithLeg = bd.members();
         final int[] members = java.util.Arrays.copyOf(oldMembersWithLeg, oldMembersWithLeg.length + 1);
         members[oldMembersWithLeg.length] = id;
-        // Forwarding first, so it knows the port before the first frame from it can reach the ring.
-        forwarding.portAdded(id, io, bridgeDomainId, members);
+        // Forwarding first (every lane), so each knows the port before the first frame from it can reach a ring.
+        int added = 0;
         try
         {
-            receive.portAdded(id, io, bridgeDomainId);
+            for (; added < lanes.length; added++)
+            {
+                lanes[added].forwarding().portAdded(id, io, bridgeDomainId, members, owner.id());
+            }
+            owner.receive().portAdded(id, io, bridgeDomainId);
         }
         catch (final RuntimeException ex)
         {
-            forwarding.portRemoved(id, bd.members());
+            for (int i = added - 1; i >= 0; i--)
+            {
+                lanes[i].forwarding().portRemoved(id, oldMembersWithLeg);
+            }
+            closePortCounters(id);
             throw ex;
         }
+        owner.portPlaced(1);
         bd.ports.add(id);
         ports.put(id, port);
         nextPortId = id + 1;
         return id;
+    }
+
+    /**
+     * The lane a new port is received and sent by: the one with fewest ports; a port that shares a socket with
+     * others (an overlay tunnel, a macvlan/ipvlan member) goes where its link is read, lane 0.
+     */
+    private Lane placeOnLane(final PacketPort io)
+    {
+        if (io instanceof SharedLinkPort)
+        {
+            return lanes[0];
+        }
+        Lane best = lanes[0];
+        for (final Lane lane : lanes)
+        {
+            if (lane.ports() < best.ports())
+            {
+                best = lane;
+            }
+        }
+        return best;
+    }
+
+    private void openPortCounters(final int portId, final String name, final int bridgeDomainId)
+    {
+        for (final Lane lane : lanes)
+        {
+            lane.counters().openPort(portId, name, bridgeDomainId);
+        }
+    }
+
+    private void closePortCounters(final int portId)
+    {
+        for (final Lane lane : lanes)
+        {
+            lane.counters().closePort(portId);
+        }
+    }
+
+    /** Every lane forgets the port, lane 0 last: it flushes the port's MACs once no lane can learn them again. */
+    private void removeFromForwarding(final int portId, final int[] members)
+    {
+        for (int i = lanes.length - 1; i >= 0; i--)
+        {
+            lanes[i].forwarding().portRemoved(portId, members);
+        }
     }
 
     /** Detaches and closes a port and flushes the MACs learned on it. */
@@ -355,6 +464,69 @@ public final class Switch implements AutoCloseable
             throw new IllegalArgumentException("port " + portId + " belongs to the router: use routing()");
         }
         removePortOfAnyKind(port);
+        rebalance();
+    }
+
+    /**
+     * After a removal: while the fullest lane has two ports more than the emptiest, one of its ports that may move
+     * (not one sharing a socket with others) moves to the emptiest. A move: the old lane stops reading the port,
+     * every lane learns the new owner (the old one first, so the TX ring never has two producers; frames handed to a
+     * lane that has not heard yet are passed on), then the new lane reads it. Frames wait in the port's RX ring
+     * meanwhile; frames already in flight to the port may be reordered once.
+     */
+    private void rebalance()
+    {
+        if (lanes.length == 1)
+        {
+            return;
+        }
+        for (int moves = 0; moves < ports.size(); moves++)
+        {
+            Lane fullest = lanes[0];
+            Lane emptiest = lanes[0];
+            for (final Lane lane : lanes)
+            {
+                fullest = lane.ports() > fullest.ports() ? lane : fullest;
+                emptiest = lane.ports() < emptiest.ports() ? lane : emptiest;
+            }
+            if (fullest.ports() - emptiest.ports() < 2)
+            {
+                return;
+            }
+            Port movable = null;
+            for (final Port port : ports.values())
+            {
+                if (port.lane == fullest.id() && port.kind == ForwardingAgent.KIND_BRIDGED &&
+                    !(port.io instanceof SharedLinkPort))
+                {
+                    movable = port;
+                    break;
+                }
+            }
+            if (null == movable)
+            {
+                return; // what fills it cannot move (lane 0's shared-link ports)
+            }
+            movePort(movable, emptiest);
+        }
+    }
+
+    private void movePort(final Port port, final Lane to)
+    {
+        final Lane from = lanes[port.lane];
+        from.receive().portRemoved(port.id);
+        from.portPlaced(-1);
+        from.forwarding().portMoved(port.id, port.io, to.id());
+        for (final Lane lane : lanes)
+        {
+            if (lane != from)
+            {
+                lane.forwarding().portMoved(port.id, port.io, to.id());
+            }
+        }
+        to.receive().portAdded(port.id, port.io, port.bridgeDomainId);
+        to.portPlaced(1);
+        ports.put(port.id, new Port(port.id, port.io, port.name, port.bridgeDomainId, port.kind, to.id()));
     }
 
     private void removePortOfAnyKind(final Port port)
@@ -365,19 +537,28 @@ public final class Switch implements AutoCloseable
         {
             bd.legPort = 0;
             ports.remove(portId);
-            forwarding.portRemoved(portId, bd.members());
-            counters.closePort(portId);
+            removeFromForwarding(portId, bd.members());
+            closePortCounters(portId);
             return;
         }
         // Receive first: no new frames from the port enter the ring while forwarding forgets it.
-        receive.portRemoved(portId);
-        if (null != bd)
+        lanes[port.lane].receive().portRemoved(portId);
+        if (port.kind == ForwardingAgent.KIND_ROUTED)
         {
-            bd.ports.remove(Integer.valueOf(portId));
+            ports.remove(portId);
+            lanes[0].forwarding().portRemoved(portId, null); // only lane 0 knows a routed port
         }
-        ports.remove(portId);
-        forwarding.portRemoved(portId, null == bd ? new int[0] : bd.members());
-        counters.closePort(portId);
+        else
+        {
+            lanes[port.lane].portPlaced(-1);
+            if (null != bd)
+            {
+                bd.ports.remove(Integer.valueOf(portId));
+            }
+            ports.remove(portId);
+            removeFromForwarding(portId, null == bd ? new int[0] : bd.members());
+        }
+        closePortCounters(portId);
         try
         {
             port.io.close();
@@ -404,7 +585,7 @@ public final class Switch implements AutoCloseable
             throw new IllegalArgumentException(
                 "static MAC must be a unicast, non-zero 48-bit address: " + Long.toHexString(mac));
         }
-        forwarding.staticMac(bridgeDomainId, mac, portId);
+        lanes[0].forwarding().staticMac(bridgeDomainId, mac, portId);
     }
 
     /** A bridge domain's router leg (virtual port, router MAC static on it). @return its port id. */
@@ -418,13 +599,29 @@ public final class Switch implements AutoCloseable
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
         final RouterLeg leg = new RouterLeg("gw-" + bd.name);
-        counters.openPort(id, leg.name(), bridgeDomainId);
+        openPortCounters(id, leg.name(), bridgeDomainId);
         final int[] oldMembers = bd.members();
         final int[] members = java.util.Arrays.copyOf(oldMembers, oldMembers.length + 1);
         members[oldMembers.length] = id;
-        forwarding.routerLegAdded(id, leg, bridgeDomainId, members, oldMembers, routerMac);
+        try
+        {
+            // Lane 0 first: it adds the router's static MAC, the one step that can be refused.
+            for (final Lane lane : lanes)
+            {
+                lane.forwarding().routerLegAdded(id, leg, bridgeDomainId, members, oldMembers, routerMac);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            for (int i = lanes.length - 1; i >= 1; i--)
+            {
+                lanes[i].forwarding().portRemoved(id, oldMembers);
+            }
+            closePortCounters(id);
+            throw ex;
+        }
         bd.legPort = id;
-        ports.put(id, new Port(id, leg, leg.name(), bridgeDomainId, ForwardingAgent.KIND_LEG));
+        ports.put(id, new Port(id, leg, leg.name(), bridgeDomainId, ForwardingAgent.KIND_LEG, 0));
         nextPortId = id + 1;
         return id;
     }
@@ -441,18 +638,19 @@ public final class Switch implements AutoCloseable
             }
         }
         final int id = allocateId(nextPortId, SwitchCounters.MAX_PORTS, ports, "ports");
-        counters.openPort(id, io.name(), 0);
-        forwarding.routedPortAdded(id, io);
+        openPortCounters(id, io.name(), 0);
+        lanes[0].forwarding().routedPortAdded(id, io);
         try
         {
-            receive.portAdded(id, io, 0);
+            lanes[0].receive().portAdded(id, io, 0);
         }
         catch (final RuntimeException ex)
         {
-            forwarding.portRemoved(id, null);
+            lanes[0].forwarding().portRemoved(id, null);
+            closePortCounters(id);
             throw ex;
         }
-        ports.put(id, new Port(id, io, io.name(), 0, ForwardingAgent.KIND_ROUTED));
+        ports.put(id, new Port(id, io, io.name(), 0, ForwardingAgent.KIND_ROUTED, 0));
         nextPortId = id + 1;
         return id;
     }
@@ -476,20 +674,72 @@ public final class Switch implements AutoCloseable
     public synchronized void sync()
     {
         checkOpen();
-        // A receive-agent command runs between two polls, so every frame taken from a port before it is in the ring.
-        final long produced = receive.producerPosition(ring);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMMAND_TIMEOUT_MILLIS);
-        while (ring.consumerPosition() < produced)
+        for (final Lane lane : lanes)
         {
-            if (System.nanoTime() > deadline)
+            // A receive-agent command runs between two polls, so every frame taken from a port before it is in
+            // the ring.
+            final RingBuffer ring = lane.ring();
+            final long produced = lane.receive().producerPosition(ring);
+            while (ring.consumerPosition() < produced)
             {
-                throw new IllegalStateException("sync: forwarding agent did not drain the ring within " +
-                    COMMAND_TIMEOUT_MILLIS + " ms");
+                awaitUntil(deadline, "the forwarding agent did not drain its ring");
             }
-            Thread.yield();
         }
         // A forwarding-agent command runs at the start of a duty cycle, after the previous batch was flushed.
-        forwarding.sync();
+        syncForwarding();
+        if (lanes.length > 1)
+        {
+            // Frames handed to other lanes, then what those produced (a frame routed back): two rounds.
+            for (int round = 0; round < 2; round++)
+            {
+                final long[][] produced = handoff.producerPositions();
+                while (!handoff.drained(produced))
+                {
+                    awaitUntil(deadline, "a lane did not drain its hand-off rings");
+                }
+                syncForwarding();
+            }
+        }
+    }
+
+    private void syncForwarding()
+    {
+        for (final Lane lane : lanes)
+        {
+            lane.forwarding().sync();
+        }
+    }
+
+    private static void awaitUntil(final long deadline, final String failure)
+    {
+        if (System.nanoTime() > deadline)
+        {
+            throw new IllegalStateException("sync: " + failure + " within " + COMMAND_TIMEOUT_MILLIS + " ms");
+        }
+        Thread.yield();
+    }
+
+    /**
+     * Whether the bridge domain's ports reach each other (Docker's {@code enable_icc}, on by default); off, each
+     * reaches only the domain's router leg (gateway, NAT, published ports), frames between them dropped {@code icc}.
+     */
+    public synchronized void setInterContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        checkOpen();
+        bridgeDomain(bridgeDomainId).interContainer = allowed;
+        for (final Lane lane : lanes)
+        {
+            lane.forwarding().interContainer(bridgeDomainId, allowed);
+        }
+        routing.setInterContainer(bridgeDomainId, allowed); // nor routed back through the gateway
+    }
+
+    /** Whether the bridge domain's ports reach each other ({@link #setInterContainer}). */
+    public synchronized boolean interContainer(final int bridgeDomainId)
+    {
+        checkOpen();
+        return bridgeDomain(bridgeDomainId).interContainer;
     }
 
     /** Removes the bridge domain's learned MAC entries; static entries stay until their port is removed. */
@@ -497,7 +747,7 @@ public final class Switch implements AutoCloseable
     {
         checkOpen();
         bridgeDomain(bridgeDomainId);
-        forwarding.flushMacs(bridgeDomainId);
+        lanes[0].forwarding().flushMacs(bridgeDomainId);
     }
 
     /** Bridged ports (kernel devices in bridge domains); the router's ports are in {@link Routing#portStats()}. */
@@ -520,13 +770,18 @@ public final class Switch implements AutoCloseable
             final Map<String, Long> drops = new LinkedHashMap<>();
             for (final DropReason reason : DropReason.values())
             {
-                drops.put(reason.label(), counters.portDrops(port.id, reason));
+                long sum = 0;
+                for (final Lane lane : lanes)
+                {
+                    sum += lane.counters().portDrops(port.id, reason);
+                }
+                drops.put(reason.label(), sum);
             }
             stats.add(new PortStats(
                 port.id, port.name, port.bridgeDomainId,
-                counters.port(port.id, SwitchCounters.RX_PACKETS), counters.port(port.id, SwitchCounters.RX_BYTES),
-                counters.port(port.id, SwitchCounters.TX_PACKETS), counters.port(port.id, SwitchCounters.TX_BYTES),
-                drops, port.io.ringBytes()));
+                portCounter(port.id, SwitchCounters.RX_PACKETS), portCounter(port.id, SwitchCounters.RX_BYTES),
+                portCounter(port.id, SwitchCounters.TX_PACKETS), portCounter(port.id, SwitchCounters.TX_BYTES),
+                drops, port.io.ringBytes(), port.lane));
         }
         return stats;
     }
@@ -540,34 +795,80 @@ public final class Switch implements AutoCloseable
             final Map<String, Long> drops = new LinkedHashMap<>();
             for (final DropReason reason : DropReason.values())
             {
-                drops.put(reason.label(), counters.bridgeDomainDrops(bd.id, reason));
+                long sum = 0;
+                for (final Lane lane : lanes)
+                {
+                    sum += lane.counters().bridgeDomainDrops(bd.id, reason);
+                }
+                drops.put(reason.label(), sum);
             }
             stats.add(new BridgeDomainStats(
                 bd.id, bd.name, bd.ports.size(),
-                (int)counters.bridgeDomain(bd.id, SwitchCounters.BD_MAC_ENTRIES),
-                counters.bridgeDomain(bd.id, SwitchCounters.BD_FORWARDED),
-                counters.bridgeDomain(bd.id, SwitchCounters.BD_FLOODED),
-                counters.bridgeDomain(bd.id, SwitchCounters.BD_LEARNED),
-                counters.bridgeDomain(bd.id, SwitchCounters.BD_MOVES),
-                counters.bridgeDomain(bd.id, SwitchCounters.BD_AGED),
+                macTable.size(bd.id), // the table's own count: every lane learns, one publishes the gauge
+                bridgeDomainCounter(bd.id, SwitchCounters.BD_FORWARDED),
+                bridgeDomainCounter(bd.id, SwitchCounters.BD_FLOODED),
+                bridgeDomainCounter(bd.id, SwitchCounters.BD_LEARNED),
+                bridgeDomainCounter(bd.id, SwitchCounters.BD_MOVES),
+                bridgeDomainCounter(bd.id, SwitchCounters.BD_AGED),
                 drops));
         }
         return stats;
+    }
+
+    /** A port counter summed over the lanes (each lane writes its own). */
+    private long portCounter(final int portId, final int field)
+    {
+        long sum = 0;
+        for (final Lane lane : lanes)
+        {
+            sum += lane.counters().port(portId, field);
+        }
+        return sum;
+    }
+
+    private long bridgeDomainCounter(final int bridgeDomainId, final int field)
+    {
+        long sum = 0;
+        for (final Lane lane : lanes)
+        {
+            sum += lane.counters().bridgeDomain(bridgeDomainId, field);
+        }
+        return sum;
     }
 
     /** Every MAC entry of every bridge domain. */
     public synchronized List<MacEntry> macTable()
     {
         checkOpen();
-        return forwarding.macTable();
+        return lanes[0].forwarding().macTable();
+    }
+
+    /** Forwarding lanes (threads that receive and forward), see {@link SwitchConfig#lanes()}. */
+    public int lanes()
+    {
+        return lanes.length;
+    }
+
+    /** Per lane: the ports it receives from and sends to (bridged ports only; the router's are lane 0's). */
+    public synchronized int[] portsPerLane()
+    {
+        final int[] counts = new int[lanes.length];
+        for (final Lane lane : lanes)
+        {
+            counts[lane.id()] = lane.ports();
+        }
+        return counts;
     }
 
     /** RX-to-TX latency of every forwarded frame since start. */
     public synchronized LatencySnapshot latency()
     {
         checkOpen();
-        latencyInterval = latencyRecorder.getIntervalHistogram(latencyInterval);
-        latencyTotal.add(latencyInterval);
+        for (final Lane lane : lanes)
+        {
+            latencyIntervals[lane.id()] = lane.latency().getIntervalHistogram(latencyIntervals[lane.id()]);
+            latencyTotal.add(latencyIntervals[lane.id()]);
+        }
         final Histogram h = latencyTotal;
         return new LatencySnapshot(
             h.getTotalCount(),
@@ -580,10 +881,18 @@ public final class Switch implements AutoCloseable
     public synchronized EngineStats engineStats()
     {
         checkOpen();
+        long ringSize = 0;
+        long ringCapacity = 0;
+        for (final Lane lane : lanes)
+        {
+            ringSize += lane.ring().size();
+            ringCapacity += lane.ring().capacity();
+        }
         return new EngineStats(
-            agentErrors.get(), counters.bridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS),
-            registry.sum(BridgeDomainCounter.MAC_ENTRIES), macTable.capacity(),
-            registry.sum(BridgeDomainCounter.LEARN_TABLE_FULL), ring.size(), ring.capacity());
+            agentErrors.get(), bridgeDomainCounter(0, SwitchCounters.BD_UNKNOWN_INGRESS),
+            macTable.size(), macTable.capacity(),
+            registry.sum(BridgeDomainCounter.LEARN_TABLE_FULL), (int)Math.min(Integer.MAX_VALUE, ringSize),
+            (int)Math.min(Integer.MAX_VALUE, ringCapacity));
     }
 
     /**
@@ -609,11 +918,18 @@ public final class Switch implements AutoCloseable
             return;
         }
         closed = true;
-        receive.close("switch is closed");
-        forwarding.close("switch is closed");
+        for (final Lane lane : lanes)
+        {
+            lane.receive().close("switch is closed");
+            lane.forwarding().close("switch is closed");
+        }
         for (final AgentRunner runner : runners)
         {
             runner.close();
+        }
+        for (final Lane lane : lanes)
+        {
+            lane.close();
         }
         for (final Port port : ports.values())
         {

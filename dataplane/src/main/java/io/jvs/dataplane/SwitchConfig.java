@@ -16,7 +16,9 @@ public record SwitchConfig(
     int threadNice,
     int threadRtPriority,
     int portRxSlots,
-    String switchCpus)
+    String switchCpus,
+    int lanes,
+    int portMacLimit)
 {
     public enum ThreadingMode
     {
@@ -52,9 +54,30 @@ public record SwitchConfig(
     /** Placement of the switch threads ({@link SwitchCpus}): a CPU each among the last, the first left to the host. */
     public static final String DEFAULT_SWITCH_CPUS = SwitchCpus.AUTO;
 
+    /** One forwarding lane: every port on one switch thread (what "auto" gives a 2-CPU host). */
+    public static final int DEFAULT_LANES = 1;
+    /**
+     * MAC addresses a container port learns at most ({@link #portMacLimit}); frames from further source MACs are
+     * dropped ({@code mac_limit}). A container has one MAC; a bridge, VM or macvlan inside one a few more. 256 leaves
+     * room for those while one sandbox sending from random MACs takes at most 256 of the 65,536 entries (it would
+     * take 60 such ports to exhaust a network's share, 240 the table's). Overlay tunnels and LAN ports, which stand
+     * for many stations, have no limit.
+     */
+    public static final int DEFAULT_PORT_MAC_LIMIT = 256;
+    /** {@link #portMacLimit} for no limit per port (the table's own bounds still hold). */
+    public static final int NO_PORT_MAC_LIMIT = 0;
+
     public SwitchConfig
     {
         SwitchCpus.validate(switchCpus);
+        if (portMacLimit < 0)
+        {
+            throw new IllegalArgumentException("port MAC limit " + portMacLimit + " must be >= 0 (0: none)");
+        }
+        if (lanes < 1)
+        {
+            throw new IllegalArgumentException("lanes " + lanes + " must be at least 1");
+        }
         if (portRxSlots < MIN_PORT_RX_SLOTS || portRxSlots > MAX_PORT_RX_SLOTS)
         {
             throw new IllegalArgumentException("port RX slots " + portRxSlots + " not in " + MIN_PORT_RX_SLOTS +
@@ -73,7 +96,46 @@ public record SwitchConfig(
     public SwitchConfig withPortRxSlots(final int slots)
     {
         return new SwitchConfig(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity,
-            macAgingNanos, threadNice, threadRtPriority, slots, switchCpus);
+            macAgingNanos, threadNice, threadRtPriority, slots, switchCpus, lanes, portMacLimit);
+    }
+
+    /** This config with {@code count} forwarding lanes. */
+    public SwitchConfig withLanes(final int count)
+    {
+        return new SwitchConfig(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity,
+            macAgingNanos, threadNice, threadRtPriority, portRxSlots, switchCpus, count, portMacLimit);
+    }
+
+    /** This config with the switch threads placed as {@code cpus} says ({@link SwitchCpus}). */
+    public SwitchConfig withSwitchCpus(final String cpus)
+    {
+        return new SwitchConfig(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity,
+            macAgingNanos, threadNice, threadRtPriority, portRxSlots, cpus, lanes, portMacLimit);
+    }
+
+    /** This config with each container port learning at most {@code limit} MACs ({@link #NO_PORT_MAC_LIMIT}: none). */
+    public SwitchConfig withPortMacLimit(final int limit)
+    {
+        return new SwitchConfig(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity,
+            macAgingNanos, threadNice, threadRtPriority, portRxSlots, switchCpus, lanes, limit);
+    }
+
+    /** With the default {@link #DEFAULT_PORT_MAC_LIMIT}. */
+    public SwitchConfig(
+        final ThreadingMode threadingMode,
+        final String idleStrategy,
+        final int ringCapacityBytes,
+        final int batchSize,
+        final int macTableCapacity,
+        final long macAgingNanos,
+        final int threadNice,
+        final int threadRtPriority,
+        final int portRxSlots,
+        final String switchCpus,
+        final int lanes)
+    {
+        this(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity, macAgingNanos, threadNice,
+            threadRtPriority, portRxSlots, switchCpus, lanes, DEFAULT_PORT_MAC_LIMIT);
     }
 
     /** Without a thread priority or placement change (nice and CPUs left as inherited). */
@@ -86,13 +148,13 @@ public record SwitchConfig(
         final long macAgingNanos)
     {
         this(threadingMode, idleStrategy, ringCapacityBytes, batchSize, macTableCapacity, macAgingNanos, 0, 0,
-            DEFAULT_PORT_RX_SLOTS, SwitchCpus.NONE);
+            DEFAULT_PORT_RX_SLOTS, SwitchCpus.NONE, DEFAULT_LANES, DEFAULT_PORT_MAC_LIMIT);
     }
 
     public static SwitchConfig defaults()
     {
         return new SwitchConfig(
             ThreadingMode.SHARED, "poll", 16 * 1024 * 1024, 64, 65536, DEFAULT_MAC_AGING_NANOS, DEFAULT_THREAD_NICE,
-            DEFAULT_THREAD_RT_PRIORITY, DEFAULT_PORT_RX_SLOTS, DEFAULT_SWITCH_CPUS);
+            DEFAULT_THREAD_RT_PRIORITY, DEFAULT_PORT_RX_SLOTS, DEFAULT_SWITCH_CPUS, DEFAULT_LANES, DEFAULT_PORT_MAC_LIMIT);
     }
 }

@@ -71,7 +71,7 @@ class SwitchCpusTest
         for (final SwitchConfig.ThreadingMode mode : SwitchConfig.ThreadingMode.values())
         {
             final SwitchConfig config = new SwitchConfig(mode, d.idleStrategy(), 1 << 20, d.batchSize(), 1024,
-                d.macAgingNanos(), 0, 0, d.portRxSlots(), Integer.toString(last));
+                d.macAgingNanos(), 0, 0, d.portRxSlots(), Integer.toString(last), 1);
             try (Switch sw = Switch.start(config, NatConfig.defaults()))
             {
                 final int threads = mode == SwitchConfig.ThreadingMode.SHARED ? 1 : 2;

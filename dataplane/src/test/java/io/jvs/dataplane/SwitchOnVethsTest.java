@@ -5,7 +5,8 @@ import io.jvs.tap.Sh;
 import io.jvs.tap.TestNet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.regex.Matcher;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The real Switch between real namespaces: veth host ends opened as AF_PACKET ports, default offloads on.
  * Three namespaces in one bridge domain, a fourth (same subnet) in another: ping and TCP work inside the
- * domain, nothing crosses to the other.
+ * domain, nothing crosses to the other. With two lanes a and c are lane 0's, b and d lane 1's: a to b crosses lanes.
  */
 class SwitchOnVethsTest
 {
@@ -33,7 +34,6 @@ class SwitchOnVethsTest
     void setUp()
     {
         net = new TestNet();
-        sw = Switch.start(SwitchConfig.defaults());
     }
 
     @AfterEach
@@ -42,7 +42,10 @@ class SwitchOnVethsTest
         Sh.stop(server);
         try
         {
-            sw.close();
+            if (null != sw)
+            {
+                sw.close();
+            }
         }
         finally
         {
@@ -58,9 +61,11 @@ class SwitchOnVethsTest
         return ns;
     }
 
-    @Test
-    void pingAndTcpInsideBridgeDomainNothingAcross()
+    @ParameterizedTest(name = "lanes {0}")
+    @ValueSource(ints = {1, 2})
+    void pingAndTcpInsideBridgeDomainNothingAcross(final int lanes)
     {
+        sw = Switch.start(SwitchConfig.defaults().withLanes(lanes).withSwitchCpus(SwitchCpus.NONE));
         final int red = sw.createBridgeDomain("red");
         final int blue = sw.createBridgeDomain("blue");
         final String a = sandbox("a", "10.79.0.1", red);
@@ -92,6 +97,10 @@ class SwitchOnVethsTest
         assertEquals(0, d.txPackets(), "nothing from red reaches blue's port: " + d);
         final long redMacs = sw.macTable().stream().filter(e -> e.bridgeDomainId() == red).count();
         assertTrue(redMacs >= 2, "learned a and b at least: " + sw.macTable());
+        if (lanes == 2)
+        {
+            assertEquals(List.of(2, 2), java.util.Arrays.stream(sw.portsPerLane()).boxed().toList());
+        }
         System.out.println("latency " + sw.latency());
         ports.forEach(System.out::println);
     }

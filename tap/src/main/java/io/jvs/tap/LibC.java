@@ -54,6 +54,16 @@ public interface LibC
 
     int poll(Pointer fds, long nfds, int timeoutMillis);
 
+    int epoll_create1(int flags);
+
+    /** event: a struct epoll_event ({@link EpollEventDescriptor}); ignored for EPOLL_CTL_DEL. */
+    int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+    /** events: an array of maxEvents struct epoll_event ({@link EpollEventDescriptor}). */
+    int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis);
+
+    int eventfd(int initval, int flags);
+
     @IgnoreError
     @ssize_t long recv(int fd, @intptr_t long buf, @size_t long len, int flags);
 

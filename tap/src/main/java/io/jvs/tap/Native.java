@@ -17,7 +17,9 @@ public final class Native
     static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
     // errno values (asm-generic/errno-base.h, errno.h).
+    static final int ENOENT = 2;
     static final int EINTR = 4;
+    static final int EBADF = 9;
     static final int EAGAIN = 11;
     static final int EINVAL = 22;
     static final int ENOBUFS = 105;

@@ -6,6 +6,8 @@ import io.jvs.control.network.NetworkViews;
 import io.jvs.control.network.CreateNetworkRequest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import io.jvs.control.common.JsonFields;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.network.NetworkService;
@@ -121,11 +123,14 @@ public final class JvsApi implements ApiHandler
             if ("create".equals(ref) && "POST".equals(method))
             {
                 final JsonNode body = body(request);
-                final JsonNode config = body.path("IPAM").path("Config").path(0);
+                final List<JsonNode> configs = JsonFields.objects(JsonFields.object(body, "", "IPAM"), "IPAM", "Config");
+                final JsonNode config = configs.isEmpty() ? MissingNode.getInstance() : configs.get(0);
+                final String at = "IPAM.Config[0]";
                 final Network network = service.createNetwork(new CreateNetworkRequest(
-                    text(body, "Name"), text(body, "Driver"), text(config, "Subnet"), text(config, "Gateway"),
-                    body.path("Internal").asBoolean(false), strings(body.path("Options")), text(config, "IPRange"),
-                    strings(config.path("AuxiliaryAddresses"))));
+                    text(body, "Name"), text(body, "Driver"), JsonFields.text(config, at, "Subnet"),
+                    JsonFields.text(config, at, "Gateway"), JsonFields.bool(body, "", "Internal", false),
+                    JsonFields.strings(body, "", "Options"), JsonFields.text(config, at, "IPRange"),
+                    JsonFields.strings(config, at, "AuxiliaryAddresses")));
                 final Map<String, Object> created = new LinkedHashMap<>();
                 created.put("Id", network.id());
                 created.put("Warning", "");
@@ -151,7 +156,8 @@ public final class JvsApi implements ApiHandler
             return notFound(request);
         }
         final JsonNode body = body(request);
-        final String sandbox = text(body, "Container") != null ? text(body, "Container") : text(body, "Sandbox");
+        final String container = text(body, "Container");
+        final String sandbox = container != null ? container : text(body, "Sandbox");
         if (sandbox == null || sandbox.isEmpty())
         {
             throw JvsException.invalid("the request names no sandbox (\"Container\")");
@@ -160,7 +166,7 @@ public final class JvsApi implements ApiHandler
         {
             case "connect":
                 final List<PortMapping> publish = new ArrayList<>();
-                body.path("Publish").forEach(p -> publish.add(PortMapping.parse(p.asText())));
+                JsonFields.texts(body, "", "Publish").forEach(p -> publish.add(PortMapping.parse(p)));
                 return ok(endpoint(service.connect(ref, sandbox, publish)));
             case "disconnect":
                 service.disconnect(ref, sandbox);
@@ -322,6 +328,7 @@ public final class JvsApi implements ApiHandler
             out.put("TxBytes", view.stats().txBytes());
             out.put("Drops", view.stats().drops());
             out.put("RingBytes", view.stats().ringBytes());
+            out.put("Lane", view.stats().lane());
             ports.add(out);
         }
         final Map<String, Object> out = new LinkedHashMap<>();
@@ -418,21 +425,10 @@ public final class JvsApi implements ApiHandler
         }
     }
 
-    /** A JSON object of strings as a map (Docker's {@code Options}, {@code AuxiliaryAddresses}); empty if absent. */
-    private static Map<String, String> strings(final JsonNode node)
-    {
-        final Map<String, String> map = new LinkedHashMap<>();
-        if (node != null && node.isObject())
-        {
-            node.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
-        }
-        return map;
-    }
-
+    /** A top-level string field of the body: null if absent, refused (400, naming it) if not a string. */
     private static String text(final JsonNode node, final String field)
     {
-        final JsonNode value = node.get(field);
-        return value == null || value.isNull() ? null : value.asText();
+        return JsonFields.text(node, "", field);
     }
 
     private ApiResponse ok(final Object body)

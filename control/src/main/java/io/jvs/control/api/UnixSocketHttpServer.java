@@ -117,17 +117,17 @@ public final class UnixSocketHttpServer implements AutoCloseable
             ApiResponse answer;
             try
             {
-                final long length = request.getLength();
-                if (length > MAX_BODY_BYTES)
+                // Read at most one byte past the limit, whatever the transfer encoding: a chunked body has no length
+                // to check up front.
+                final byte[] bytes = request.getLength() > MAX_BODY_BYTES ? null :
+                    Content.Source.asInputStream(request).readNBytes(MAX_BODY_BYTES + 1);
+                if (null == bytes || bytes.length > MAX_BODY_BYTES)
                 {
-                    answer = ApiResponse.json(413, "{\"message\":\"request body too large\"}"
-                        .getBytes(StandardCharsets.UTF_8));
+                    answer = ApiResponse.json(413, ("{\"message\":\"request body too large (more than " +
+                        MAX_BODY_BYTES + " bytes)\"}").getBytes(StandardCharsets.UTF_8));
                 }
                 else
                 {
-                    final ByteBuffer body = Content.Source.asByteBuffer(request);
-                    final byte[] bytes = new byte[body.remaining()];
-                    body.get(bytes);
                     final Map<String, String> query = new LinkedHashMap<>();
                     final Fields fields = Request.extractQueryParameters(request);
                     fields.forEach(field -> query.put(field.getName(), field.getValue()));

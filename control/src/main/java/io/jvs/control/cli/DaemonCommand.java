@@ -10,6 +10,7 @@ import io.jvs.control.overlay.OverlayControl;
 import io.jvs.control.overlay.OverlayOptions;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.dataplane.SwitchCpus;
+import io.jvs.dataplane.SwitchLanes;
 import io.jvs.tap.ThreadAffinity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,6 +78,11 @@ final class DaemonCommand implements Callable<Integer>
             "normal task preempts forwarding; 0: a normal thread at --switch-nice. Default: ${DEFAULT-VALUE}.")
     int switchRtPriority;
 
+    @Option(names = "--lanes", paramLabel = "N|auto", defaultValue = SwitchLanes.AUTO,
+        description = "Forwarding lanes: switch threads that each receive from and send to a share of the ports " +
+            "(auto: half the CPUs this daemon may run on, at least one; at most one per CPU). Default: auto.")
+    String lanes;
+
     @Option(names = "--switch-cpus", paramLabel = "CPUS", defaultValue = SwitchConfig.DEFAULT_SWITCH_CPUS,
         description = "Where the switch threads run: auto (each on a CPU of its own among the last CPUs this daemon " +
             "may use, the first left to the containers and the host; unbound if there are too few), none (left to " +
@@ -90,6 +96,12 @@ final class DaemonCommand implements Callable<Integer>
             "switch is often descheduled, fewer to keep the rings in the CPU caches (default: ${DEFAULT-VALUE}, " +
             SwitchConfig.MIN_PORT_RX_SLOTS + ".." + SwitchConfig.MAX_PORT_RX_SLOTS + ").")
     int portRxSlots;
+
+    @Option(names = "--port-mac-limit", paramLabel = "N", defaultValue = "" + SwitchConfig.DEFAULT_PORT_MAC_LIMIT,
+        description = "MAC addresses a container port learns at most; frames from further source MACs are dropped " +
+            "(counted mac_limit), so one sandbox cannot fill the MAC table for the others. 0: no limit per port. " +
+            "Default: ${DEFAULT-VALUE}.")
+    int portMacLimit;
 
     @Option(names = "--underlay", paramLabel = "IFACE",
         description = "Interface carrying overlay (VXLAN) traffic to other hosts; without it overlay networks stay on this host.")
@@ -171,8 +183,8 @@ final class DaemonCommand implements Callable<Integer>
             "(default: the nameservers of the host's /etc/resolv.conf).")
     String dnsUpstream;
 
-    @Option(names = "--no-dns", description = "No resolver at 127.0.0.11 in sandboxes: peers resolve through their " +
-        "hosts files only, other names fail at once.")
+    @Option(names = "--no-dns", description = "No resolver at 127.0.0.11 in sandboxes: a sandbox resolves only " +
+        "itself (its hosts file), not its peers, and other names fail at once.")
     boolean noDns;
 
     @Option(names = "--no-host-port", description = "No host port: the host does not reach the networks.")
@@ -218,11 +230,27 @@ final class DaemonCommand implements Callable<Integer>
         }
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(noHostPort ? null : hostPort,
             noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat);
+        final int laneCount;
+        try
+        {
+            laneCount = threads == Threads.dedicated && SwitchLanes.AUTO.equals(lanes) ? 1 :
+                SwitchLanes.resolve(lanes, ThreadAffinity.allowedCpus().length);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --lanes: " + ex.getMessage());
+        }
+        if (laneCount > 1 && threads == Threads.dedicated)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--threads dedicated splits one lane's receive and forwarding over two threads: use it with " +
+                "--lanes 1 (asked for " + laneCount + " lanes)");
+        }
         final int[] switchThreadCpus;
         try
         {
             switchThreadCpus = SwitchCpus.resolve(
-                switchCpus, threads == Threads.dedicated ? 2 : 1, ThreadAffinity.allowedCpus());
+                switchCpus, threads == Threads.dedicated ? 2 : laneCount, ThreadAffinity.allowedCpus());
         }
         catch (final IllegalArgumentException ex)
         {
@@ -236,11 +264,13 @@ final class DaemonCommand implements Callable<Integer>
             switchConfig = new SwitchConfig(
                 threads == Threads.dedicated ? SwitchConfig.ThreadingMode.DEDICATED : SwitchConfig.ThreadingMode.SHARED,
                 idle, defaults.ringCapacityBytes(), defaults.batchSize(), defaults.macTableCapacity(),
-                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots, switchCpus);
+                defaults.macAgingNanos(), switchNice, switchRtPriority, portRxSlots, switchCpus, laneCount,
+                portMacLimit);
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --port-rx-slots: " + ex.getMessage());
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "bad --port-rx-slots or --port-mac-limit: " + ex.getMessage());
         }
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         final EtcdTls etcdTls;
@@ -286,7 +316,8 @@ final class DaemonCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(hook);
         final String placement = switchThreadCpus.length == 0 ? "unbound" :
             "on CPU " + SwitchCpus.format(java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray());
-        System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", idle " + idle +
+        System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
+            ", idle " + idle +
             ", switch " + placement + ")" +
             (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
             "; " + daemon.overlay().describe() + (daemon.adoptedSandboxes().isEmpty() ? "" :

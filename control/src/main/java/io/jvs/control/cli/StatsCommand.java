@@ -56,7 +56,7 @@ final class StatsCommand extends ClientCommand
         networks.print(out);
         out.println();
         final Table ports = new Table("PORT", "INTERFACE", "SANDBOX", "NETWORK", "RX PKTS", "RX BYTES", "TX PKTS",
-            "TX BYTES", "DROPS", "RINGS");
+            "TX BYTES", "DROPS", "RINGS", "LANE");
         for (final JsonNode p : stats.path("Ports"))
         {
             final String sandbox = p.path("Sandbox").asText();
@@ -64,7 +64,7 @@ final class StatsCommand extends ClientCommand
                 sandbox.isEmpty() ? "-" : sandbox + ":" + p.path("SandboxInterface").asText(),
                 p.path("Network").asText(), p.path("RxPackets").asLong(), p.path("RxBytes").asLong(),
                 p.path("TxPackets").asLong(), p.path("TxBytes").asLong(), Json.drops(p.path("Drops")),
-                memory(p.path("RingBytes").asLong()));
+                memory(p.path("RingBytes").asLong()), p.path("Lane").asInt());
         }
         ports.print(out);
         if (stats.path("Router").size() > 0)

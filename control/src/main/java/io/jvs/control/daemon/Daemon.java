@@ -12,6 +12,7 @@ import io.jvs.control.fabric.Fabric;
 import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.ipam.SubnetPool;
 import io.jvs.control.dns.SandboxDns;
+import io.jvs.control.dns.SandboxNames;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.network.NetworkService;
 import io.jvs.control.network.RestoreReport;
@@ -165,10 +166,11 @@ public final class Daemon implements AutoCloseable
             b.tables = StateTables.open(config.stateDir());
             b.fabric = fabricFactory.get();
             final IpTool ip = new IpTool();
-            b.dns = config.dns().enabled() ? SandboxDns.start(config.dns(), b.fabric.counters()) : null;
+            final SandboxNames names = new SandboxNames();
+            b.dns = config.dns().enabled() ? SandboxDns.start(config.dns(), names, b.fabric.counters()) : null;
             b.service = new NetworkService(new JournaledNetworkStore(b.tables), b.fabric, ip,
                 new HostsFiles(config.netnsEtc(), b.dns == null ? HostsFiles.Observer.NONE : b.dns),
-                SubnetPool.defaults());
+                SubnetPool.defaults(), names);
             b.restored = b.service.restore();
             b.adopted = config.adoptSandboxes() ? b.service.adoptSandboxes() : List.of();
             b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip, b.tables);

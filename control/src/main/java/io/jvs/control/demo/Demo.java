@@ -125,7 +125,7 @@ public final class Demo
             connect(api, blue, name);
         }
 
-        section("Ping by name: the sandboxes resolve each other (jvs writes their /etc/hosts)");
+        section("Ping by name: the sandboxes resolve each other (jvs's resolver at 127.0.0.11)");
         failures += expect(ping(alpha, beta), true, alpha + " -> " + beta);
         failures += expect(ping(gamma, alpha), true, gamma + " -> " + alpha);
 

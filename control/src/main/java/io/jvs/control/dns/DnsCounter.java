@@ -17,7 +17,7 @@ public enum DnsCounter implements Counter
     FAILED(Writer.SELECTOR),
 
     // ---- the control thread that changes a sandbox's names (they are changed under the network service's lock)
-    /** No socket could be opened in a sandbox: it resolves only the names of its hosts file. */
+    /** No socket could be opened in a sandbox: it resolves only its own name (its hosts file), no peers'. */
     LISTEN_FAILED(Writer.CONTROL);
 
     private final int writer;

@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,9 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The sandboxes' resolver at 127.0.0.11:53 (where Docker's embedded DNS listens, and where jvs's resolv.conf points):
  * one UDP socket inside each sandbox's namespace, all served by one selector thread in the daemon.
  * <p>
- * Names of the sandbox itself and of the peers it shares a network with (the same list as its hosts file, so a
- * tool that asks DNS directly gets the same answer as one that reads /etc/hosts) are answered at once: A, PTR for
- * their addresses, and an empty NOERROR for other types. Every other query is forwarded from the daemon's own
+ * Names of the sandbox itself and of the peers it shares a network with ({@link SandboxNames}, kept per network so
+ * an attach costs O(1); the sandbox's hosts file holds only its own name, as Docker's on user-defined networks) are
+ * answered at once: A, PTR for their addresses, and an empty NOERROR for other types. Every other query is forwarded from the daemon's own
  * namespace to the upstream servers (by default the host's resolv.conf, loopback ones included: the daemon can
  * reach them where the sandbox cannot) under a fresh ID, and the answer is passed back. Without upstreams, such
  * queries get SERVFAIL at once. Malformed queries are counted and answered FORMERR when their header can carry it.
@@ -131,13 +130,11 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         }
     }
 
-    /** One sandbox's socket and the names it may resolve. */
+    /** One sandbox's socket. */
     private static final class Listener
     {
         final String sandbox;
         final DatagramChannel channel;
-        volatile Map<String, Integer> byName = Map.of();
-        volatile Map<Integer, String> byAddress = Map.of();
 
         Listener(final String sandbox, final DatagramChannel channel)
         {
@@ -152,6 +149,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     }
 
     private final Config config;
+    private final SandboxNames names;
     private final Selector selector;
     private final DatagramChannel upstream;
     private final Thread thread;
@@ -165,10 +163,11 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     private int nextUpstream;
     private volatile boolean running = true;
 
-    private SandboxDns(
-        final Config config, final Selector selector, final DatagramChannel upstream, final CountersRegistry registry)
+    private SandboxDns(final Config config, final SandboxNames names, final Selector selector,
+        final DatagramChannel upstream, final CountersRegistry registry)
     {
         this.config = config;
+        this.names = names;
         this.counters = registry.newRecord(DnsCounter.class, "sandbox dns", 0, 0);
         this.selector = selector;
         this.upstream = upstream;
@@ -177,8 +176,11 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         this.nextId = (int)(System.nanoTime() & 0xFFFF);
     }
 
-    /** @param registry where the resolver's counters are registered (the switch's, so stats read one place). */
-    public static SandboxDns start(final Config config, final CountersRegistry registry)
+    /**
+     * @param names    what each sandbox resolves (the control plane keeps it).
+     * @param registry where the resolver's counters are registered (the switch's, so stats read one place).
+     */
+    public static SandboxDns start(final Config config, final SandboxNames names, final CountersRegistry registry)
     {
         try
         {
@@ -187,7 +189,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
             upstream.configureBlocking(false);
             upstream.bind(null);
             upstream.register(selector, SelectionKey.OP_READ);
-            final SandboxDns dns = new SandboxDns(config, selector, upstream, registry);
+            final SandboxDns dns = new SandboxDns(config, names, selector, upstream, registry);
             dns.thread.start();
             return dns;
         }
@@ -217,49 +219,36 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     // ---------------------------------------------------------------------------------- HostsFiles.Observer
 
     /**
-     * The sandbox's names changed (or it was just created, or the daemon restarted): listen in its namespace if not
-     * yet, and answer with these names from now on. A namespace that does not exist under /run/netns is not a jvs
-     * sandbox this resolver can serve, and is left alone.
+     * The sandbox's files were written (it was just created, connected or disconnected, or the daemon restarted):
+     * listen in its namespace if not yet; its names come from {@link SandboxNames}. A namespace that does not exist
+     * under /run/netns is not a jvs sandbox this resolver can serve, and is left alone.
      */
     @Override
-    public void namesChanged(final String sandbox, final List<HostsFiles.HostEntry> entries)
+    public void written(final String sandbox)
     {
-        Listener listener = listeners.get(sandbox);
-        if (listener == null)
+        if (listeners.containsKey(sandbox) || !running || !Files.exists(NetworkNamespace.named(sandbox)))
         {
-            if (!running || !Files.exists(NetworkNamespace.named(sandbox)))
-            {
-                return;
-            }
-            try
-            {
-                listener = new Listener(sandbox, listenIn(sandbox));
-                listener.channel.register(selector, SelectionKey.OP_READ, listener);
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                // The sandbox still resolves its peers through its hosts file; only other names fail. Said, not hidden.
-                count(DnsCounter.LISTEN_FAILED);
-                System.err.println("jvs: no DNS at " + LISTEN_ADDRESS + " in sandbox " + sandbox + ": " + ex);
-                if (listener != null)
-                {
-                    closeQuietly(listener.channel);
-                }
-                return;
-            }
-            listeners.put(sandbox, listener);
-            selector.wakeup();
+            return;
         }
-        final Map<String, Integer> byName = new HashMap<>();
-        final Map<Integer, String> byAddress = new HashMap<>();
-        for (final HostsFiles.HostEntry entry : entries)
+        Listener listener = null;
+        try
         {
-            final int address = Ipv4.parse(entry.address());
-            byName.put(entry.name().toLowerCase(Locale.ROOT), address);
-            byAddress.putIfAbsent(address, entry.name());
+            listener = new Listener(sandbox, listenIn(sandbox));
+            listener.channel.register(selector, SelectionKey.OP_READ, listener);
         }
-        listener.byAddress = Map.copyOf(byAddress);
-        listener.byName = Map.copyOf(byName);
+        catch (final IOException | RuntimeException ex)
+        {
+            // The sandbox still resolves itself through its hosts file; peers' and other names fail. Said, not hidden.
+            count(DnsCounter.LISTEN_FAILED);
+            System.err.println("jvs: no DNS at " + LISTEN_ADDRESS + " in sandbox " + sandbox + ": " + ex);
+            if (listener != null)
+            {
+                closeQuietly(listener.channel);
+            }
+            return;
+        }
+        listeners.put(sandbox, listener);
+        selector.wakeup();
     }
 
     @Override
@@ -405,7 +394,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         final DnsWire.Question question)
     {
         final String name = question.name();
-        final Integer address = listener.byName.get(name);
+        final Integer address = names.address(listener.sandbox, name);
         if (address != null)
         {
             DnsWire.startResponse(buffer, question.end(), DnsWire.RCODE_NOERROR);
@@ -419,7 +408,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         if (question.type() == DnsWire.TYPE_PTR)
         {
             final Integer reverse = DnsWire.reverseAddress(name);
-            final String owner = reverse == null ? null : listener.byAddress.get(reverse);
+            final String owner = reverse == null ? null : names.owner(listener.sandbox, reverse);
             if (owner != null)
             {
                 DnsWire.startResponse(buffer, question.end(), DnsWire.RCODE_NOERROR);

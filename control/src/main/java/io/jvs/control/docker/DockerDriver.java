@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvs.control.common.JsonFields;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Cidr;
@@ -42,6 +43,9 @@ public final class DockerDriver
     static final String OPTION_MTU = "com.docker.network.driver.mtu";
     static final String OPTION_TYPE = "type";
     static final String OPTION_PORTMAP = "com.docker.network.portmap";
+    static final String BRIDGE_OPTION_PREFIX = "com.docker.network.bridge.";
+    /** Inter-container communication on a bridge network (the bridge driver reads it). */
+    static final String OPTION_ENABLE_ICC = BRIDGE_OPTION_PREFIX + "enable_icc";
     private static final int PROTO_TCP = 6;
     private static final int PROTO_UDP = 17;
     private static final int MAX_PORT = 65535;
@@ -96,9 +100,11 @@ public final class DockerDriver
     public synchronized ObjectNode createNetwork(final JsonNode request)
     {
         final String id = DockerPluginApi.requiredText(request, "NetworkID");
-        final JsonNode options = request.path("Options");
-        final JsonNode generic = options.path(OPTION_GENERIC);
-        final String type = generic.path(OPTION_TYPE).asText(TYPE_BRIDGE);
+        final JsonNode options = JsonFields.object(request, "", "Options");
+        final JsonNode generic = JsonFields.object(options, "Options", OPTION_GENERIC);
+        final String genericPath = "Options." + OPTION_GENERIC;
+        final String typeOption = JsonFields.text(generic, genericPath, OPTION_TYPE);
+        final String type = null == typeOption ? TYPE_BRIDGE : typeOption;
         if (LanSpec.isLanDriver(type) || generic.has(LanSpec.PARENT))
         {
             // LAN networks need their parent link rebuilt with Docker's endpoints on restart: not done yet
@@ -111,12 +117,13 @@ public final class DockerDriver
             throw JvsException.invalid("unknown network type \"" + type + "\": jvs supports -o type=bridge and " +
                 "-o type=overlay");
         }
-        final int mtu = mtu(generic.path(OPTION_MTU).asText(""));
-        if (options.path(OPTION_IPV6).asBoolean(false) || request.path("IPv6Data").size() > 0)
+        final String mtuOption = JsonFields.text(generic, genericPath, OPTION_MTU);
+        final int mtu = mtu(null == mtuOption ? "" : mtuOption);
+        if (options.path(OPTION_IPV6).asBoolean(false) || !JsonFields.array(request, "", "IPv6Data").isEmpty())
         {
             throw JvsException.invalid("IPv6 is not supported by jvs networks yet");
         }
-        final JsonNode ipv4 = request.path("IPv4Data");
+        final List<JsonNode> ipv4 = JsonFields.objects(request, "", "IPv4Data");
         if (ipv4.size() != 1)
         {
             throw JvsException.invalid("a jvs network needs exactly one IPv4 subnet, Docker sent " + ipv4.size());
@@ -135,8 +142,7 @@ public final class DockerDriver
         }
         else
         {
-            checkBridgeOptions(generic);
-            dockerNetworks.createNetwork(id, pool, gateway, internal);
+            dockerNetworks.createNetwork(id, pool, gateway, internal, bridgeOptions(generic));
             target = id;
         }
         final DockerNetwork network = new DockerNetwork(id, type, mtu, target);
@@ -183,8 +189,12 @@ public final class DockerDriver
         return dockerNetworks.attachOverlay(id, name, pool, gateway, internal, overlayOptions).id();
     }
 
-    /** Overlay options without {@code -o type=overlay} are a mistake worth saying (other options are ignored). */
-    private static void checkBridgeOptions(final JsonNode generic)
+    /**
+     * The bridge options jvs honours ({@code com.docker.network.bridge.enable_icc}); overlay options without
+     * {@code -o type=overlay}, and the other {@code com.docker.network.bridge.*} options (which jvs cannot honour),
+     * are refused rather than ignored. Other options are ignored.
+     */
+    private static Map<String, String> bridgeOptions(final JsonNode generic)
     {
         for (final String key : List.of(OPTION_NAME, "vni", "encrypted"))
         {
@@ -193,6 +203,21 @@ public final class DockerDriver
                 throw JvsException.invalid("option \"" + key + "\" is for overlay networks: add -o type=overlay");
             }
         }
+        final Map<String, String> options = new LinkedHashMap<>();
+        for (final Iterator<Map.Entry<String, JsonNode>> it = generic.fields(); it.hasNext(); )
+        {
+            final Map.Entry<String, JsonNode> option = it.next();
+            if (OPTION_ENABLE_ICC.equals(option.getKey()))
+            {
+                options.put(OPTION_ENABLE_ICC, JsonFields.text(generic, "Options." + OPTION_GENERIC, OPTION_ENABLE_ICC));
+            }
+            else if (option.getKey().startsWith(BRIDGE_OPTION_PREFIX))
+            {
+                throw JvsException.invalid("option " + option.getKey() + " is not supported by jvs networks (of " +
+                    BRIDGE_OPTION_PREFIX + "*, jvs honours enable_icc only; docs/docker.md lists them)");
+            }
+        }
+        return options;
     }
 
     public synchronized ObjectNode deleteNetwork(final JsonNode request)

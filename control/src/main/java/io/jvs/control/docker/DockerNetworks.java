@@ -39,6 +39,13 @@ public final class DockerNetworks
      */
     public Network createNetwork(final String id, final String subnet, final String gateway, final boolean internal)
     {
+        return createNetwork(id, subnet, gateway, internal, Map.of());
+    }
+
+    /** As above, with bridge driver options ({@code com.docker.network.bridge.enable_icc}). */
+    public Network createNetwork(final String id, final String subnet, final String gateway, final boolean internal,
+        final Map<String, String> options)
+    {
         if (id == null || !DOCKER_ID.matcher(id).matches())
         {
             throw JvsException.invalid("invalid network id \"" + id + "\": expected 12 to 64 hex digits");
@@ -48,7 +55,7 @@ public final class DockerNetworks
             throw JvsException.invalid("network " + id + " has no IPv4 subnet: jvs networks need one");
         }
         return service.createRuntimeNetwork(id, new CreateNetworkRequest(id.substring(0, DOCKER_SHORT_ID),
-            Network.DRIVER_DOCKER, subnet, gateway, internal));
+            Network.DRIVER_DOCKER, subnet, gateway, internal, options, null, Map.of()));
     }
 
     /** Removes a network Docker created; refused while it has endpoints. */

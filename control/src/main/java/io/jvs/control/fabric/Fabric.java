@@ -69,6 +69,18 @@ public interface Fabric extends AutoCloseable
     }
 
     /**
+     * Whether the network's containers reach each other (Docker's {@code enable_icc}); off, they reach only the
+     * gateway (and through it the outside and published ports). A fabric that cannot isolate them refuses off.
+     */
+    default void setInterContainer(final int networkId, final boolean allowed)
+    {
+        if (!allowed)
+        {
+            throw JvsException.invalid("this fabric cannot isolate containers (enable_icc=false)");
+        }
+    }
+
+    /**
      * Where a port published on {@code hostIp} ("" for everywhere) is reached; refused (invalid) for an address this
      * fabric does not serve. Checked before anything is published.
      */

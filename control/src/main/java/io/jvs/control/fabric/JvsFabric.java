@@ -102,6 +102,15 @@ public final class JvsFabric implements Fabric
 
     public static JvsFabric start(final SwitchConfig config, final L3Config l3)
     {
+        return start(config, l3, config.portRings());
+    }
+
+    /**
+     * With other rings for the container ports than {@code config}'s: measurements that need the same rings on two
+     * versions, or many ports on a small host (docs/scale.md, the attach timings).
+     */
+    public static JvsFabric start(final SwitchConfig config, final L3Config l3, final RingConfig portRings)
+    {
         final IpTool ip = new IpTool();
         final Switch sw = Switch.start(config, l3.nat());
         final LoopbackProxy[] proxy = new LoopbackProxy[1];
@@ -132,7 +141,7 @@ public final class JvsFabric implements Fabric
                 routerHostIp = Ipv4.format(routerIp);
                 sw.routing().setHostPort(tap, routerHostIp + "/" + host.prefix());
             }
-            final JvsFabric fabric = new JvsFabric(sw, ip, l3.hostPort(), routerHostIp, config.portRings());
+            final JvsFabric fabric = new JvsFabric(sw, ip, l3.hostPort(), routerHostIp, portRings);
             if (null != l3.hostPort())
             {
                 proxy[0] = LoopbackProxy.start();
@@ -181,6 +190,11 @@ public final class JvsFabric implements Fabric
     public int createNetwork(final String name)
     {
         return sw.createBridgeDomain(name);
+    }
+
+    public void setInterContainer(final int networkId, final boolean allowed)
+    {
+        sw.setInterContainer(networkId, allowed);
     }
 
     public void setGateway(final int networkId, final int gateway, final int subnet, final int prefixLength,

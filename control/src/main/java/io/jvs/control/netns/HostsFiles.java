@@ -12,17 +12,18 @@ import java.util.stream.Stream;
 
 /**
  * Name resolution for sandboxes through {@code /etc/netns/<sandbox>/}: {@code ip netns exec} bind-mounts each file
- * there over its namesake in /etc. The hosts file lists the sandbox itself and the peers it shares a network with;
- * resolv.conf points at 127.0.0.11 (Docker's embedded DNS address), where the daemon's resolver
- * ({@code io.jvs.control.dns.SandboxDns}, an {@link Observer} of these files) answers the same names and forwards
- * the rest to the host's resolvers, which a sandbox cannot reach itself. Without it other names fail at once.
+ * there over its namesake in /etc. As Docker's on user-defined networks, the hosts file names localhost and the
+ * sandbox itself only (so an attach rewrites one small file, not every sandbox's); resolv.conf points at 127.0.0.11
+ * (Docker's embedded DNS address), where the daemon's resolver ({@code io.jvs.control.dns.SandboxDns}, an
+ * {@link Observer} of these files) answers the peers' names and forwards the rest to the host's resolvers, which a
+ * sandbox cannot reach itself. Without it, peers' and other names fail at once.
  */
 public final class HostsFiles
 {
     public static final Path DEFAULT_ROOT = Path.of("/etc/netns");
 
     private static final String HEADER =
-        "# Written by jvs: this sandbox and the sandboxes sharing a network with it. Rewritten on every change.\n" +
+        "# Written by jvs: this sandbox's own name. Peers resolve through jvs's resolver at 127.0.0.11.\n" +
         "127.0.0.1\tlocalhost\n" +
         "::1\tlocalhost ip6-localhost ip6-loopback\n";
     private static final String RESOLV_CONF =
@@ -35,14 +36,14 @@ public final class HostsFiles
     {
     }
 
-    /** Told after each sandbox's names are written and after its files are removed. */
+    /** Told after a sandbox's hosts file is written and after its files are removed. */
     public interface Observer
     {
         Observer NONE = new Observer()
         {
         };
 
-        default void namesChanged(final String sandbox, final List<HostEntry> entries)
+        default void written(final String sandbox)
         {
         }
 
@@ -106,7 +107,7 @@ public final class HostsFiles
         {
             throw new JvsException(JvsException.Kind.INTERNAL, "cannot write " + file + ": " + ex.getMessage(), ex);
         }
-        observer.namesChanged(sandbox, entries);
+        observer.written(sandbox);
     }
 
     /** @return whether the sandbox's files were written by jvs (so a namespace of that name is jvs's to adopt). */

@@ -4,6 +4,9 @@ import io.jvs.control.common.Failures;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.state.Network;
 
+import io.jvs.control.common.JvsException;
+
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -19,10 +22,37 @@ final class BridgeDriver implements NetworkDriver
         this.fabric = fabric;
     }
 
+    /** Docker's option for inter-container communication; the only one a bridge network takes. */
+    public static final String OPTION_ENABLE_ICC = "com.docker.network.bridge.enable_icc";
+
     @Override
     public Map<String, String> checkOptions(final CreateNetworkRequest request)
     {
-        return NetworkDriver.noOptions(Network.DRIVER_BRIDGE, request.options());
+        final Map<String, String> options = new LinkedHashMap<>(request.options());
+        final String icc = options.remove(OPTION_ENABLE_ICC);
+        NetworkDriver.noOptions(Network.DRIVER_BRIDGE, options);
+        if (null == icc)
+        {
+            return Map.of();
+        }
+        return Map.of(OPTION_ENABLE_ICC, Boolean.toString(parseBoolean(OPTION_ENABLE_ICC, icc)));
+    }
+
+    /** Docker's spellings of a boolean option (strconv.ParseBool); anything else is refused. */
+    static boolean parseBoolean(final String option, final String value)
+    {
+        return switch (value)
+        {
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> throw JvsException.invalid("option " + option + " takes true or false, not \"" + value + "\"");
+        };
+    }
+
+    /** Whether the network's containers reach each other (on unless {@code enable_icc=false}). */
+    static boolean interContainer(final Network network)
+    {
+        return !"false".equals(network.options().get(OPTION_ENABLE_ICC));
     }
 
     @Override
@@ -35,6 +65,10 @@ final class BridgeDriver implements NetworkDriver
             {
                 fabric.setGateway(bridgeDomain, network.gateway(), network.subnet().network(),
                     network.subnet().prefix(), network.internal());
+            }
+            if (!interContainer(network))
+            {
+                fabric.setInterContainer(bridgeDomain, false);
             }
         }
         catch (final RuntimeException ex)

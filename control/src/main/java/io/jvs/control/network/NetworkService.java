@@ -2,6 +2,7 @@ package io.jvs.control.network;
 
 import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
+import io.jvs.control.dns.SandboxNames;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
@@ -50,15 +51,24 @@ public final class NetworkService implements AutoCloseable
     private final LanNetworks lan;
     private final Naming naming;
     private final PeerNames peerNames;
+    private final SandboxLink link;
     private final EndpointPublisher publisher;
     /** Driver name -> its kind of network; overlay joins once {@link #enableOverlay} ran. */
     private final Map<String, NetworkDriver> drivers = new HashMap<>();
     /** Null until {@link #enableOverlay}: then {@code -d overlay} networks span the hosts of the cluster. */
     private OverlayDriver overlay;
+    private AttachProbe probe = AttachProbe.NONE;
     private boolean closed;
 
     public NetworkService(
         final NetworkStore store, final Fabric fabric, final IpTool ip, final HostsFiles hosts, final SubnetPool pool)
+    {
+        this(store, fabric, ip, hosts, pool, new SandboxNames());
+    }
+
+    /** @param names where the peers' names go for the sandboxes' resolver ({@code SandboxDns}) to answer them. */
+    public NetworkService(final NetworkStore store, final Fabric fabric, final IpTool ip, final HostsFiles hosts,
+        final SubnetPool pool, final SandboxNames names)
     {
         this.store = store;
         this.table = new NetworkTable(store);
@@ -68,7 +78,8 @@ public final class NetworkService implements AutoCloseable
         this.pool = pool;
         this.lan = new LanNetworks(fabric, ip);
         this.naming = new Naming(ip);
-        this.peerNames = new PeerNames(store, hosts, this::remoteEndpoints);
+        this.peerNames = new PeerNames(store, hosts, names);
+        this.link = new SandboxLink(ip, store);
         this.publisher = new EndpointPublisher(store, fabric);
         final BridgeDriver bridge = new BridgeDriver(fabric);
         final LanDriver lanDriver = new LanDriver(fabric, lan);
@@ -301,6 +312,7 @@ public final class NetworkService implements AutoCloseable
             throw JvsException.conflict("the network namespace of sandbox " + sandbox.name() +
                 " is gone (deleted outside jvs?): remove the sandbox with `jvs sandbox rm " + sandbox.name() + "`");
         }
+        probe.after(AttachStep.CHECKED);
 
         final Ipam ipam = table.ipam(network.id());
         final int address = driver.allocateAddress(network, ipam, sandbox.name());
@@ -308,8 +320,10 @@ public final class NetworkService implements AutoCloseable
         final String sandboxInterface;
         try
         {
+            probe.after(AttachStep.ADDRESS);
             hostInterface = naming.newHostInterfaceName();
             sandboxInterface = naming.nextSandboxInterface(sandbox.name());
+            probe.after(AttachStep.INTERFACE_NAMES);
         }
         catch (final RuntimeException ex)
         {
@@ -325,28 +339,21 @@ public final class NetworkService implements AutoCloseable
         {
             ip.createVeth(hostInterface, sandboxInterface, mac, sandbox.name());
             linkCreated = true;
-            final int mtu = driver.linkMtu(network, 0);
-            if (mtu > 0)
-            {
-                ip.setMtu(sandbox.name(), sandboxInterface, mtu);
-                ip.setMtu(null, hostInterface, mtu);
-            }
-            ip.disableIpv6InNamespace(sandbox.name(), sandboxInterface);
-            ip.addAddress(sandbox.name(), sandboxInterface, Ipv4.format(address) + "/" + prefix);
-            ip.linkUp(sandbox.name(), sandboxInterface);
-            if (!network.internal() && ip.defaultRouteDevice(sandbox.name()).isEmpty())
-            {
-                ip.addDefaultRoute(sandbox.name(), Ipv4.format(network.gateway()), sandboxInterface);
-            }
-            ip.disableIpv6OnHost(hostInterface);
-            ip.linkUp(null, hostInterface);
+            probe.after(AttachStep.VETH);
+            link.configure(network, sandbox.name(), sandboxInterface, hostInterface, driver.linkMtu(network, 0),
+                address, probe);
             portId = fabric.attach(hostInterface, network.bridgeDomainId());
+            probe.after(AttachStep.PORT);
             endpoint = new Endpoint(naming.newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
                 address, prefix, portId);
             store.putEndpoint(endpoint);
+            probe.after(AttachStep.JOURNAL);
             driver.onConnect(network, endpoint);
+            probe.after(AttachStep.DRIVER);
             publisher.publish(network, endpoint, publish);
-            peerNames.rewrite();
+            probe.after(AttachStep.PUBLISH);
+            peerNames.joined(endpoint);
+            probe.after(AttachStep.PEER_NAMES);
             return endpoint;
         }
         catch (final RuntimeException ex)
@@ -355,9 +362,9 @@ public final class NetworkService implements AutoCloseable
             {
                 final Endpoint added = endpoint;
                 Failures.runQuietly(() -> driver.onDisconnect(network, added), ex);
-                publisher.revoke(endpoint, ex);
-                store.removeEndpoint(network.id(), sandbox.name());
-                Failures.runQuietly(peerNames::rewrite, ex);
+                Failures.runQuietly(() -> publisher.revoke(added, ex), ex);
+                Failures.runQuietly(() -> store.removeEndpoint(network.id(), sandbox.name()), ex);
+                Failures.runQuietly(() -> peerNames.left(added), ex);
             }
             undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
                 ex);
@@ -373,8 +380,14 @@ public final class NetworkService implements AutoCloseable
         final Endpoint endpoint = store.endpoint(network.id(), sandbox.name()).orElseThrow(() ->
             JvsException.notFound("sandbox " + sandbox.name() + " is not connected to network " + network.name()));
         removeEndpoint(network, endpoint);
-        peerNames.rewrite();
-        restoreDefaultRoute(sandbox.name());
+        link.restoreDefaultRoute(sandbox.name());
+        probe.after(AttachStep.ROUTE_RESTORED);
+    }
+
+    /** Told after each step of a connect or disconnect from now on ({@link AttachProbe#NONE}: nobody). */
+    public synchronized void probe(final AttachProbe attachProbe)
+    {
+        this.probe = attachProbe;
     }
 
     /**
@@ -430,6 +443,7 @@ public final class NetworkService implements AutoCloseable
             final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
                 address, network.subnet().prefix(), portId);
             store.putEndpoint(endpoint);
+            peerNames.joined(endpoint); // jvs sandboxes on the network resolve it by its label (no file: no IO)
             return endpoint;
         }
         catch (final RuntimeException ex)
@@ -453,7 +467,7 @@ public final class NetworkService implements AutoCloseable
     /** The endpoint with this id (ids are unique across networks). */
     public synchronized Optional<Endpoint> findEndpoint(final String endpointId)
     {
-        return store.endpoints().stream().filter(e -> e.id().equals(endpointId)).findFirst();
+        return store.endpointById(endpointId);
     }
 
     // --------------------------------------------------------------------------------------------- published ports
@@ -514,7 +528,7 @@ public final class NetworkService implements AutoCloseable
         {
             createPredefinedNetworks();
         }
-        peerNames.rewrite();
+        peerNames.rebuild();
         return restore.report();
     }
 
@@ -619,7 +633,6 @@ public final class NetworkService implements AutoCloseable
             hosts.create(name);
             final Sandbox sandbox = new Sandbox(name, Instant.now());
             store.putSandbox(sandbox);
-            peerNames.rewrite();
             return sandbox;
         }
         catch (final RuntimeException ex)
@@ -644,7 +657,6 @@ public final class NetworkService implements AutoCloseable
             removeEndpoint(store.network(endpoint.networkId()).orElseThrow(), endpoint);
         }
         store.removeSandbox(name);
-        peerNames.rewrite();
         if (ip.namespaceExists(name))
         {
             ip.deleteNamespace(name);
@@ -720,13 +732,19 @@ public final class NetworkService implements AutoCloseable
         final NetworkDriver driver = driverOf(network);
         driver.onDisconnect(network, endpoint);
         publisher.revoke(endpoint, null);
+        probe.after(AttachStep.UNPUBLISHED);
         if (endpoint.portId() != Endpoint.NO_PORT)
         {
             fabric.detach(endpoint.portId());
         }
+        probe.after(AttachStep.PORT_DETACHED);
         ip.deleteLink(endpoint.hostInterface());
+        probe.after(AttachStep.LINK_DELETED);
         store.removeEndpoint(network.id(), endpoint.sandbox());
         driver.releaseAddress(network, table.ipam(network.id()), endpoint.address());
+        probe.after(AttachStep.FORGOTTEN);
+        peerNames.left(endpoint);
+        probe.after(AttachStep.NAMES_LEFT);
     }
 
     /** Undoes what an attach did so far: the switch port, the veth (its peer, address and route go along), the address. */
@@ -742,24 +760,6 @@ public final class NetworkService implements AutoCloseable
             Failures.runQuietly(() -> ip.deleteLink(hostInterface), failure);
         }
         Failures.runQuietly(releaseAddress, failure);
-    }
-
-    /** After a disconnect took the default route away, Docker-like: route via another (non-internal) network. */
-    private void restoreDefaultRoute(final String sandbox)
-    {
-        if (ip.defaultRouteDevice(sandbox).isPresent())
-        {
-            return;
-        }
-        for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
-        {
-            final Network network = store.network(endpoint.networkId()).orElseThrow();
-            if (!network.internal())
-            {
-                ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
-                return;
-            }
-        }
     }
 
     private NetworkDriver driverOf(final Network network)

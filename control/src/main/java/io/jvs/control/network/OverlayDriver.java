@@ -362,10 +362,6 @@ public final class OverlayDriver implements NetworkDriver
             }
         }
         overlay.releaseUnclaimed();
-        if (reattached > 0 || !dropped.isEmpty())
-        {
-            peerNames.rewrite();
-        }
         return new RestoreReport(networks, reattached, 0, dropped);
     }
 
@@ -396,13 +392,16 @@ public final class OverlayDriver implements NetworkDriver
             claimed = true;
             ipam.reserve(address);
             ip.linkUp(null, stored.hostInterface());
-            store.putEndpoint(stored.withPort(fabric.attach(stored.hostInterface(), network.bridgeDomainId())));
+            final Endpoint endpoint = stored.withPort(fabric.attach(stored.hostInterface(), network.bridgeDomainId()));
+            store.putEndpoint(endpoint);
+            peerNames.joined(endpoint);
             return null;
         }
         catch (final RuntimeException ex)
         {
             // The sandbox keeps no interface with an address the cluster may hand to someone else.
             store.removeEndpoint(stored.networkId(), stored.sandbox());
+            Failures.runQuietly(() -> peerNames.left(stored), ex);
             Failures.runQuietly(() -> ip.deleteLink(stored.hostInterface()), ex);
             if (claimed)
             {
@@ -416,8 +415,8 @@ public final class OverlayDriver implements NetworkDriver
 
     /**
      * Follows the cluster (on the overlay thread, under the service's lock): installs overlay networks defined
-     * elsewhere, removes those removed elsewhere (unless sandboxes here still use them), rewrites hosts files when
-     * remote endpoints changed.
+     * elsewhere, removes those removed elsewhere (unless sandboxes here still use them), and tells the peers' names
+     * ({@link PeerNames}) the remote endpoints of each network whose list changed.
      */
     void sync(final ClusterState state)
     {
@@ -467,8 +466,21 @@ public final class OverlayDriver implements NetworkDriver
         }
         if (!remote.equals(remoteEndpointsWritten))
         {
+            for (final String id : remoteEndpointsWritten.keySet())
+            {
+                if (!remote.containsKey(id))
+                {
+                    peerNames.remoteChanged(id, List.of());
+                }
+            }
+            remote.forEach((id, records) ->
+            {
+                if (!records.equals(remoteEndpointsWritten.get(id)))
+                {
+                    peerNames.remoteChanged(id, records);
+                }
+            });
             remoteEndpointsWritten = remote;
-            peerNames.rewrite();
         }
     }
 

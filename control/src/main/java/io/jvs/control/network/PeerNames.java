@@ -1,69 +1,93 @@
 package io.jvs.control.network;
 
+import io.jvs.control.dns.SandboxNames;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.overlay.EndpointRecord;
 import io.jvs.control.state.Endpoint;
+import io.jvs.control.state.Network;
 import io.jvs.control.state.NetworkStore;
 import io.jvs.control.state.Sandbox;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
- * Name resolution between sandboxes: each sandbox's hosts file names itself, then each peer sharing a network with
- * it (at its address there), including the peers behind other hosts' VTEPs on overlay networks.
+ * Name resolution between sandboxes, as Docker's on user-defined networks: the resolver at 127.0.0.11 answers the
+ * peers' names from {@link SandboxNames} (each network's members, overlay members behind other hosts included), and a
+ * sandbox's hosts file names only itself. So an endpoint coming or going costs O(1): one entry in the table and the
+ * attaching sandbox's own hosts file, never every sandbox's.
  */
 final class PeerNames
 {
     private final NetworkStore store;
     private final HostsFiles hosts;
-    private final Function<String, List<EndpointRecord>> remoteEndpoints;
+    private final SandboxNames names;
 
-    /** @param remoteEndpoints network id -> its endpoints on other hosts (empty for local networks). */
-    PeerNames(final NetworkStore store, final HostsFiles hosts,
-        final Function<String, List<EndpointRecord>> remoteEndpoints)
+    PeerNames(final NetworkStore store, final HostsFiles hosts, final SandboxNames names)
     {
         this.store = store;
         this.hosts = hosts;
-        this.remoteEndpoints = remoteEndpoints;
+        this.names = names;
     }
 
-    /** Rewrites every sandbox's hosts file from the store. */
-    void rewrite()
+    /** The endpoint is on its network: its peers resolve its name there, and (a jvs sandbox) its hosts file says so. */
+    void joined(final Endpoint endpoint)
     {
-        final List<Endpoint> all = store.endpoints();
+        names.join(endpoint.networkId(), endpoint.sandbox(), endpoint.sandboxInterface(), endpoint.address());
+        writeOwn(endpoint.sandbox());
+    }
+
+    /** The endpoint left its network; quiet if it was never in the table. */
+    void left(final Endpoint endpoint)
+    {
+        names.leave(endpoint.networkId(), endpoint.sandbox());
+        writeOwn(endpoint.sandbox());
+    }
+
+    /** The overlay network's members on other hosts now; replaces the last ones. */
+    void remoteChanged(final String networkId, final List<EndpointRecord> remote)
+    {
+        final Map<String, Integer> byName = new HashMap<>();
+        for (final EndpointRecord record : remote)
+        {
+            byName.putIfAbsent(record.sandbox(), Ipv4.parse(record.address()));
+        }
+        names.setRemote(networkId, byName);
+    }
+
+    /**
+     * After a restart: the table from the store's endpoints (overlay ones excepted: {@link OverlayDriver#restore}
+     * joins those it brings back) and every sandbox's hosts file once. O(endpoints + sandboxes).
+     */
+    void rebuild()
+    {
+        names.clear();
+        for (final Endpoint endpoint : store.endpoints())
+        {
+            final boolean overlay = store.network(endpoint.networkId())
+                .map(n -> Network.DRIVER_OVERLAY.equals(n.driver())).orElse(true);
+            if (!overlay)
+            {
+                names.join(endpoint.networkId(), endpoint.sandbox(), endpoint.sandboxInterface(), endpoint.address());
+            }
+        }
         for (final Sandbox sandbox : store.sandboxes())
         {
-            final Map<String, String> names = new LinkedHashMap<>();
-            all.stream().filter(e -> e.sandbox().equals(sandbox.name()))
-                .min(Comparator.comparing(Endpoint::sandboxInterface)) // eth0 names the sandbox itself
-                .ifPresent(own -> names.put(sandbox.name(), Ipv4.format(own.address())));
-            for (final Endpoint own : all)
-            {
-                if (!own.sandbox().equals(sandbox.name()))
-                {
-                    continue;
-                }
-                for (final Endpoint peer : all)
-                {
-                    if (peer.networkId().equals(own.networkId()) && !peer.sandbox().equals(sandbox.name()))
-                    {
-                        names.putIfAbsent(peer.sandbox(), Ipv4.format(peer.address()));
-                    }
-                }
-                for (final EndpointRecord remote : remoteEndpoints.apply(own.networkId()))
-                {
-                    names.putIfAbsent(remote.sandbox(), remote.address());
-                }
-            }
-            final List<HostsFiles.HostEntry> entries = new ArrayList<>();
-            names.forEach((name, address) -> entries.add(new HostsFiles.HostEntry(address, name)));
-            hosts.write(sandbox.name(), entries);
+            writeOwn(sandbox.name());
         }
+    }
+
+    /** The sandbox's hosts file: localhost and its own name at its first interface's address (none: no network). */
+    private void writeOwn(final String sandbox)
+    {
+        if (store.sandbox(sandbox).isEmpty())
+        {
+            return; // a runtime's endpoint (Docker's): its files are the runtime's
+        }
+        hosts.write(sandbox, names.ownAddress(sandbox)
+            .map(address -> List.of(new HostsFiles.HostEntry(Ipv4.format(address), sandbox)))
+            .orElse(List.of()));
     }
 }

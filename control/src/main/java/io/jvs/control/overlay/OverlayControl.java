@@ -37,7 +37,7 @@ import java.util.function.IntPredicate;
  * <li>reconciliation: on every change under {@link ClusterKeys#ROOT} (watch) and every {@link #RESYNC_MILLIS} the
  *     whole state is read again, peers and each network's flood list (hosts with an endpoint on it) go to
  *     {@link OverlayTunnels#setPeers} and the state to the listener
- *     (the network service installs networks, rewrites hosts files).</li>
+ *     (the network service installs networks and updates the remote endpoints' names).</li>
  * </ul>
  * One thread ("jvs-overlay") renews and reconciles; API threads call the create/allocate methods. The listener
  * is called on the overlay thread without any lock of this class held.

@@ -8,13 +8,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** The store for now: maps in memory, lost when the daemon stops. */
+/**
+ * Maps in memory, lost when the daemon stops ({@link JournaledNetworkStore} keeps one as its view). Endpoints are
+ * indexed by network, by sandbox and by id, so the lookups of a connect or disconnect do not grow with the number of
+ * endpoints; only the full, sorted lists do.
+ */
 public final class InMemoryNetworkStore implements NetworkStore
 {
     private final Map<String, Network> networksById = new HashMap<>();
     private final Map<String, Sandbox> sandboxesByName = new TreeMap<>();
     /** Keyed by networkId + '/' + sandbox. */
     private final Map<String, Endpoint> endpoints = new HashMap<>();
+    /** networkId -> sandbox -> endpoint. */
+    private final Map<String, Map<String, Endpoint>> byNetwork = new HashMap<>();
+    /** sandbox -> networkId -> endpoint. */
+    private final Map<String, Map<String, Endpoint>> bySandbox = new HashMap<>();
+    private final Map<String, Endpoint> byId = new HashMap<>();
     private final Map<String, List<String>> published = new TreeMap<>();
 
     public List<Network> networks()
@@ -74,12 +83,60 @@ public final class InMemoryNetworkStore implements NetworkStore
 
     public void putEndpoint(final Endpoint endpoint)
     {
-        endpoints.put(endpoint.networkId() + '/' + endpoint.sandbox(), endpoint);
+        final Endpoint old = endpoints.put(endpoint.networkId() + '/' + endpoint.sandbox(), endpoint);
+        if (old != null)
+        {
+            byId.remove(old.id());
+        }
+        byNetwork.computeIfAbsent(endpoint.networkId(), k -> new HashMap<>()).put(endpoint.sandbox(), endpoint);
+        bySandbox.computeIfAbsent(endpoint.sandbox(), k -> new HashMap<>()).put(endpoint.networkId(), endpoint);
+        byId.put(endpoint.id(), endpoint);
     }
 
     public void removeEndpoint(final String networkId, final String sandbox)
     {
-        endpoints.remove(networkId + '/' + sandbox);
+        final Endpoint old = endpoints.remove(networkId + '/' + sandbox);
+        if (old == null)
+        {
+            return;
+        }
+        byId.remove(old.id());
+        removeFrom(byNetwork, networkId, sandbox);
+        removeFrom(bySandbox, sandbox, networkId);
+    }
+
+    public List<Endpoint> endpointsOfNetwork(final String networkId)
+    {
+        final List<Endpoint> list = new ArrayList<>(byNetwork.getOrDefault(networkId, Map.of()).values());
+        list.sort(Comparator.comparing(Endpoint::sandbox));
+        return list;
+    }
+
+    public List<Endpoint> endpointsOfSandbox(final String sandbox)
+    {
+        final List<Endpoint> list = new ArrayList<>(bySandbox.getOrDefault(sandbox, Map.of()).values());
+        list.sort(Comparator.comparing(e -> networksById.containsKey(e.networkId()) ?
+            networksById.get(e.networkId()).name() : e.networkId()));
+        return list;
+    }
+
+    public Optional<Endpoint> endpointById(final String id)
+    {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    private static void removeFrom(final Map<String, Map<String, Endpoint>> index, final String outer,
+        final String inner)
+    {
+        final Map<String, Endpoint> map = index.get(outer);
+        if (map != null)
+        {
+            map.remove(inner);
+            if (map.isEmpty())
+            {
+                index.remove(outer);
+            }
+        }
     }
 
     public Map<String, List<String>> publishedPorts()

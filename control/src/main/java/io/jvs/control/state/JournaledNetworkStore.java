@@ -98,6 +98,21 @@ public final class JournaledNetworkStore implements NetworkStore
         return memory.endpoint(networkId, sandbox);
     }
 
+    public List<Endpoint> endpointsOfNetwork(final String networkId)
+    {
+        return memory.endpointsOfNetwork(networkId);
+    }
+
+    public List<Endpoint> endpointsOfSandbox(final String sandbox)
+    {
+        return memory.endpointsOfSandbox(sandbox);
+    }
+
+    public Optional<Endpoint> endpointById(final String id)
+    {
+        return memory.endpointById(id);
+    }
+
     public void putEndpoint(final Endpoint endpoint)
     {
         tables.put(ENDPOINTS, endpoint.networkId() + '/' + endpoint.sandbox(), row(endpoint));

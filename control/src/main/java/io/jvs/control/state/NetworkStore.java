@@ -41,13 +41,12 @@ public interface NetworkStore
     /** Records an endpoint's published ranges; an empty list removes the record. */
     void putPublishedPorts(String endpointId, List<String> ranges);
 
-    default List<Endpoint> endpointsOfNetwork(final String networkId)
-    {
-        return endpoints().stream().filter(e -> e.networkId().equals(networkId)).toList();
-    }
+    /** By sandbox name. */
+    List<Endpoint> endpointsOfNetwork(String networkId);
 
-    default List<Endpoint> endpointsOfSandbox(final String sandbox)
-    {
-        return endpoints().stream().filter(e -> e.sandbox().equals(sandbox)).toList();
-    }
+    /** By network name. */
+    List<Endpoint> endpointsOfSandbox(String sandbox);
+
+    /** The endpoint with this id (ids are unique across networks). */
+    Optional<Endpoint> endpointById(String id);
 }

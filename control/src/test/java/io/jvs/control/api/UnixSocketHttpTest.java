@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,6 +67,42 @@ class UnixSocketHttpTest
         assertTrue(curl.waitFor(10, TimeUnit.SECONDS));
         assertEquals("{\"method\":\"GET\",\"path\":\"/networks\",\"q\":\"\",\"length\":0}",
             new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    /** curl over the socket: the status, then the body. */
+    private String curl(final String... args) throws Exception
+    {
+        final List<String> argv = new ArrayList<>(List.of("curl", "-s", "-w", "\n%{http_code}", "--unix-socket",
+            socket.toString()));
+        argv.addAll(List.of(args));
+        final Process curl = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        final String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
+        return out;
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIsRefusedWhileReadingAndOneWithinItPasses() throws Exception
+    {
+        final Path big = dir.resolve("big");
+        Files.write(big, new byte[10 * 1024 * 1024]);
+        final String refused = curl("-H", "Transfer-Encoding: chunked", "--data-binary", "@" + big,
+            "http://jvs/networks/create");
+        assertTrue(refused.endsWith("\n413"), refused);
+        assertTrue(refused.contains("request body too large"), refused);
+
+        final Path small = dir.resolve("small");
+        Files.write(small, new byte[100_000]);
+        final String passed = curl("-H", "Transfer-Encoding: chunked", "--data-binary", "@" + small,
+            "http://jvs/networks/create");
+        assertTrue(passed.endsWith("\"length\":100000}\n200"), passed);
+
+        final Path limit = dir.resolve("limit");
+        Files.write(limit, new byte[1 << 20]);
+        assertTrue(curl("-H", "Transfer-Encoding: chunked", "--data-binary", "@" + limit, "http://jvs/x")
+            .endsWith("\n200"), "exactly the limit passes");
+        Files.write(limit, new byte[(1 << 20) + 1]);
+        assertTrue(curl("--data-binary", "@" + limit, "http://jvs/x").endsWith("\n413"), "one more with a length");
     }
 
     @Test

@@ -37,11 +37,11 @@ class PortRxSlotsOptionTest
         assertEquals(RingConfig.defaults(), d.portRings());
         final SwitchConfig config = new SwitchConfig(d.threadingMode(), d.idleStrategy(), d.ringCapacityBytes(),
             d.batchSize(), d.macTableCapacity(), d.macAgingNanos(), d.threadNice(), d.threadRtPriority(), 4096,
-            d.switchCpus());
+            d.switchCpus(), d.lanes());
         assertEquals(new RingConfig(RingConfig.DEFAULT_RX_FRAME_SIZE, 4096, RingConfig.DEFAULT_TX_FRAME_SIZE,
             RingConfig.DEFAULT_TX_FRAMES), config.portRings());
         assertThrows(IllegalArgumentException.class, () -> new SwitchConfig(d.threadingMode(), d.idleStrategy(),
             d.ringCapacityBytes(), d.batchSize(), d.macTableCapacity(), d.macAgingNanos(), 0, 0, 63,
-            d.switchCpus()));
+            d.switchCpus(), d.lanes()));
     }
 }

@@ -30,24 +30,26 @@ class StatsCommandTest
             }
         }
         assertTrue(header >= 0, text.toString());
-        assertEquals("PORT INTERFACE SANDBOX NETWORK RX PKTS RX BYTES TX PKTS TX BYTES DROPS RINGS",
+        assertEquals("PORT INTERFACE SANDBOX NETWORK RX PKTS RX BYTES TX PKTS TX BYTES DROPS RINGS LANE",
             lines[header].replaceAll(" +", " "));
-        assertEquals("1 jv00000001 sb:eth0 net 5 300 7 420 0 1.0M", lines[header + 1].replaceAll(" +", " "));
-        assertEquals("768K", last(lines[header + 2]));
-        assertEquals("19.0M", last(lines[header + 3]));
-        assertEquals("-", last(lines[header + 4]), "a port without rings of its own");
+        assertEquals("1 jv00000001 sb:eth0 net 5 300 7 420 0 1.0M 1", lines[header + 1].replaceAll(" +", " "));
+        assertEquals("768K", cell(lines[header + 2], 1));
+        assertEquals("19.0M", cell(lines[header + 3], 1));
+        assertEquals("-", cell(lines[header + 4], 1), "a port without rings of its own");
+        assertEquals("0", cell(lines[header + 4], 0), "the port's lane");
     }
 
-    private static String last(final String line)
+    /** The cell {@code fromEnd} places before the last (0: the last). */
+    private static String cell(final String line, final int fromEnd)
     {
         final String[] cells = line.trim().split(" +");
-        return cells[cells.length - 1];
+        return cells[cells.length - 1 - fromEnd];
     }
 
     private static String port(final int id, final String name, final long ringBytes)
     {
         return "{\"Port\": " + id + ", \"Interface\": \"" + name + "\", \"Network\": \"net\", \"Sandbox\": \"sb\", " +
             "\"SandboxInterface\": \"eth0\", \"RxPackets\": 5, \"RxBytes\": 300, \"TxPackets\": 7, \"TxBytes\": 420, " +
-            "\"Drops\": {\"tx_full\": 0}, \"RingBytes\": " + ringBytes + "}";
+            "\"Drops\": {\"tx_full\": 0}, \"RingBytes\": " + ringBytes + ", \"Lane\": " + (id % 2) + "}";
     }
 }

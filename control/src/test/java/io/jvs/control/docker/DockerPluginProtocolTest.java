@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -219,6 +220,24 @@ class DockerPluginProtocolTest
     }
 
     @Test
+    void enableIccFalseReachesTheNetworkAndShowsInItsInspect() throws Exception
+    {
+        final JsonNode pool = docker.ok("IpamDriver.RequestPool", body("AddressSpace", "jvs-local", "Pool", ""));
+        pools.add(pool.path("PoolID").asText());
+        final String id = newId();
+        docker.ok("NetworkDriver.CreateNetwork", networkBody(id, pool.path("Pool").asText(), false, null, null)
+            .replace("\"com.docker.network.generic\":{", "\"com.docker.network.generic\":{" +
+                "\"com.docker.network.bridge.enable_icc\":\"false\""));
+        networks.add(0, id);
+        assertEquals("false", jvs.network(id).path("Options").path("com.docker.network.bridge.enable_icc").asText());
+        final String other = newId();
+        assertEquals("option com.docker.network.bridge.enable_icc takes true or false, not \"maybe\"",
+            docker.call("NetworkDriver.CreateNetwork", networkBody(other, "10.77.9.0/24", false, null, null)
+                .replace("\"com.docker.network.generic\":{", "\"com.docker.network.generic\":{" +
+                    "\"com.docker.network.bridge.enable_icc\":\"maybe\"")).err());
+    }
+
+    @Test
     void internalNetworksGetNoGateway() throws Exception
     {
         final String networkId = newId();
@@ -269,6 +288,28 @@ class DockerPluginProtocolTest
             networkBody(other, "10.77.7.0/24", false, "big", null)).err().contains("not a number"));
         assertTrue(docker.call("NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" + other + "\",\"IPv4Data\":[]}")
             .err().contains("exactly one IPv4 subnet"));
+
+        final String wrongType = "{\"NetworkID\":\"" + other + "\",";
+        assertEquals("Options must be an object, not a number",
+            docker.call("NetworkDriver.CreateNetwork", wrongType + "\"Options\":5}").err());
+        assertEquals("IPv4Data must be an array, not an object",
+            docker.call("NetworkDriver.CreateNetwork", wrongType + "\"IPv4Data\":{}}").err());
+        assertEquals("Options.com.docker.network.generic.com.docker.network.driver.mtu must be a string, not a number",
+            docker.call("NetworkDriver.CreateNetwork", networkBody(other, "10.77.7.0/24", false, null, null)
+                .replace("\"com.docker.network.generic\":{", "\"com.docker.network.generic\":{" +
+                    "\"com.docker.network.driver.mtu\":1400")).err());
+        assertTrue(docker.call("NetworkDriver.CreateNetwork", networkBody(other, "10.77.7.0/24", false, null, null)
+            .replace("\"com.docker.network.generic\":{", "\"com.docker.network.generic\":{" +
+                "\"com.docker.network.bridge.name\":\"br0\"")).err()
+            .startsWith("option com.docker.network.bridge.name is not supported by jvs networks"));
+        final Path big = Files.createTempFile(dir, "big", ".json");
+        Files.write(big, new byte[10 * 1024 * 1024]);
+        final Process curl = new ProcessBuilder("curl", "-s", "-w", "\n%{http_code}", "--unix-socket",
+            daemon.dockerPluginSocket().toString(), "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + big,
+            "http://docker/NetworkDriver.CreateNetwork").redirectErrorStream(true).start();
+        final String chunked = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(chunked.contains("request body too large") && chunked.endsWith("\n400"), chunked);
 
         final String nope = newId();
         for (final String method : List.of("DeleteEndpoint", "EndpointOperInfo", "Leave", "ProgramExternalConnectivity",

@@ -13,10 +13,12 @@ import io.jvs.control.fabric.JvsFabric;
 import io.jvs.control.netns.Command;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.dataplane.SwitchConfig;
+import io.jvs.dataplane.SwitchCpus;
 import io.jvs.dataplane.nat.NatConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -58,7 +60,7 @@ class NatIntegrationTest
     private String outside;
 
     @BeforeEach
-    void start() throws Exception
+    void start(final TestInfo test) throws Exception
     {
         outside = run + "o";
         OutsideWire.create(outside, run + "u", run + "p", "10.216.0.1/24");
@@ -68,7 +70,10 @@ class NatIntegrationTest
         jvs = InProcessCli.socketAfterCommand(socket);
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(run + "h", "169.254.216.1/30", run + "u",
             "10.216.0.2/24", null, NatConfig.defaults());
-        daemon = Daemon.start(new Daemon.Config(socket, dir.resolve("state"), SwitchConfig.defaults(),
+        // A test named "onTwoLanes..." gets two forwarding lanes: its first sandbox is lane 0's, the second lane 1's.
+        final SwitchConfig switchConfig = test.getTestMethod().orElseThrow().getName().startsWith("onTwoLanes") ?
+            SwitchConfig.defaults().withLanes(2).withSwitchCpus(SwitchCpus.NONE) : SwitchConfig.defaults();
+        daemon = Daemon.start(new Daemon.Config(socket, dir.resolve("state"), switchConfig,
             HostsFiles.DEFAULT_ROOT, false, l3, null));
     }
 
@@ -152,6 +157,31 @@ class NatIntegrationTest
         final JsonNode nat = json.readTree(jvs.ok("nat", "ls", "--json").out());
         assertTrue(nat.path("Translations").findValuesAsText("Kind").containsAll(List.of("dnat", "snat")),
             "both went through a translation: " + nat);
+    }
+
+    /**
+     * Two lanes: b is lane 0's (with the router), a lane 1's. Into a through its published port (router on lane 0,
+     * handed to lane 1), out of a masqueraded (handed to lane 0's router), and b to a bridged across the lanes.
+     */
+    @Test
+    void onTwoLanesPublishedPortMasqueradeAndBridgingCarryDataIntact() throws Exception
+    {
+        jvs.ok("network", "create", "--subnet", "10.217.0.0/24", run + "n");
+        jvs.ok("sandbox", "create", run + "b");
+        jvs.ok("network", "connect", run + "n", run + "b");
+        jvs.ok("sandbox", "create", run + "a");
+        jvs.ok("network", "connect", "--publish", "8080:" + DATA_PORT, run + "n", run + "a");
+        final String a = run + "a";
+        final String b = run + "b";
+        final JsonNode stats = json.readTree(jvs.ok("stats", "--json").out());
+        final java.util.Map<String, Integer> lanes = new java.util.TreeMap<>();
+        stats.path("Ports").forEach(p -> lanes.put(p.path("Sandbox").asText(), p.path("Lane").asInt()));
+        assertEquals(java.util.Map.of(a, 1, b, 0), lanes, "b on lane 0, a on lane 1: " + stats.path("Ports"));
+        Transfers.assertIntact("outside -> 10.216.0.2:8080 -> " + a, outside, a, DATA_PORT, "10.216.0.2", 8080);
+        Transfers.assertIntact(a + " -> outside, masqueraded", a, outside, DATA_PORT, "10.216.0.1", DATA_PORT);
+        Transfers.assertIntact(b + " -> " + a + " across lanes", b, a, DATA_PORT, "10.217.0.3", DATA_PORT);
+        Transfers.assertIntact(a + " -> " + b + " across lanes", a, b, DATA_PORT, "10.217.0.2", DATA_PORT);
+        assertTrue(exec(a, "ping", "-c", "2", "-W", "2", "10.217.0.1").ok(), "gateway answers lane 1");
     }
 
     @Test

@@ -117,6 +117,13 @@ class SandboxDnsTest
         jvs.ok("network", "connect", run + "n2", c);
         final String addressOfB = addressOf(b);
 
+        // As Docker's on user-defined networks: the hosts file names the sandbox itself only, peers come from the
+        // resolver, and glibc (files, then dns through the sandbox's resolv.conf) finds them right after the connect.
+        final String hostsOfA = read(Path.of("/etc/netns", a, "hosts"));
+        assertTrue(hostsOfA.contains(addressOf(a) + "\t" + a + "\n"), hostsOfA);
+        assertFalse(hostsOfA.contains(b), "no peers in the hosts file: " + hostsOfA);
+        assertTrue(getentHosts(a, b).contains(addressOfB), "getent hosts of a peer");
+
         // A peer, straight from the resolver (not the hosts file), by name and by address.
         assertEquals(List.of(addressOfB), nslookup(a, b), "A of a peer");
         assertEquals(List.of(addressOfB), nslookup(a, b.toUpperCase()), "names are case-insensitive");
@@ -147,6 +154,12 @@ class SandboxDnsTest
         // Disconnecting b takes its name away from a at once.
         jvs.ok("network", "disconnect", run + "n1", b);
         assertEquals(List.of(), nslookup(a, b), "b gone from a's names");
+        assertEquals("", getentHosts(a, b), "b gone for glibc too");
+        assertEquals(List.of(), nslookup(c, b), "c does not share a network with b yet");
+        jvs.ok("network", "connect", run + "n2", b);
+        assertEquals(List.of(addressOf(b)), nslookup(c, b), "b's name on its new network, at once");
+        assertTrue(read(Path.of("/etc/netns", b, "hosts")).contains(addressOf(b) + "\t" + b + "\n"),
+            "b's own hosts file follows its new address");
         assertEquals(3, daemon.dns().sandboxes());
     }
 
@@ -187,6 +200,24 @@ class SandboxDnsTest
     }
 
     // --------------------------------------------------------------------------------------------------- helpers
+
+    /** What {@code getent hosts NAME} prints in the sandbox (glibc: its hosts file, then 127.0.0.11); "" if none. */
+    private static String getentHosts(final String sandbox, final String name)
+    {
+        return Command.exec(TIMEOUT, "ip", "netns", "exec", sandbox, "getent", "hosts", name).stdout().strip();
+    }
+
+    private static String read(final Path file)
+    {
+        try
+        {
+            return Files.readString(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
 
     private String addressOf(final String sandbox)
     {

@@ -26,7 +26,9 @@ public enum BridgeDomainCounter implements Counter
     TX_FULL(PortCounter.Writer.FORWARDING),
     ISOLATION(PortCounter.Writer.FORWARDING),
     SAME_PORT(PortCounter.Writer.FORWARDING),
-    TX_TOO_LONG(PortCounter.Writer.FORWARDING);
+    TX_TOO_LONG(PortCounter.Writer.FORWARDING),
+    MAC_LIMIT(PortCounter.Writer.FORWARDING),
+    ICC(PortCounter.Writer.FORWARDING);
 
     private final int writer;
 

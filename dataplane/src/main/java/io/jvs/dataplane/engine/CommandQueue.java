@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * Configuration changes and snapshots for one agent, Aeron-conductor style: any thread submits, the owning
  * agent runs them between batches in its own thread, so the agent's state needs no locks. Each submission
  * completes a future with the action's result, or exceptionally with what it threw; {@link #call} and
- * {@link #run} wait for it, for the typed proxies of the agents' commands.
+ * {@link #run} wait for it, for the typed proxies of the agents' commands. With an {@link AgentWakeup} the agent's
+ * thread, asleep in epoll_wait, is woken by the submission instead of at the wait's timeout.
  */
 public final class CommandQueue
 {
@@ -50,10 +51,18 @@ public final class CommandQueue
     private final Consumer<Command> runner = Command::run;
     /** Set once the agent no longer runs: what submissions then fail with, at once. */
     private volatile String closedReason;
+    private volatile AgentWakeup wakeup;
 
     public CommandQueue(final int capacity)
     {
         queue = new ManyToOneConcurrentArrayQueue<>(capacity);
+    }
+
+    /** Setup, before the agent runs: submissions wake the agent's thread through {@code wakeup}. */
+    public void wakeUp(final AgentWakeup wakeup)
+    {
+        wakeup.register(this);
+        this.wakeup = wakeup;
     }
 
     /**
@@ -73,6 +82,11 @@ public final class CommandQueue
         if (!queue.offer(command))
         {
             throw new IllegalStateException("command queue full: agent not responding");
+        }
+        final AgentWakeup wakeup = this.wakeup;
+        if (null != wakeup)
+        {
+            wakeup.onCommand(); // after the offer: see AgentWakeup for why that order loses no wake-up
         }
         return (CompletableFuture<T>)(CompletableFuture<?>)command.future;
     }
@@ -102,6 +116,11 @@ public final class CommandQueue
     public void close(final String reason)
     {
         closedReason = reason;
+        final AgentWakeup wakeup = this.wakeup;
+        if (null != wakeup)
+        {
+            wakeup.stop();
+        }
     }
 
     private static <T> T await(final CompletableFuture<T> future, final String what)
@@ -129,6 +148,12 @@ public final class CommandQueue
             Thread.currentThread().interrupt();
             throw new IllegalStateException(what + ": interrupted", ex);
         }
+    }
+
+    /** Whether a command waits (any thread; a volatile read of the queue's positions). */
+    boolean hasQueued()
+    {
+        return !queue.isEmpty();
     }
 
     /** Agent thread: runs waiting commands. @return commands run. */

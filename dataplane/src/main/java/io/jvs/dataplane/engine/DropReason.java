@@ -11,7 +11,11 @@ public enum DropReason
     SAME_PORT("same_port"),
     TOO_LONG("too_long"),
     /** Dropped by the kernel on the port's RX ring (full) before jvs could read it. */
-    RX_RING_FULL("rx_ring_full");
+    RX_RING_FULL("rx_ring_full"),
+    /** From a source MAC the ingress port may not learn: it has learned its limit of MACs already. */
+    MAC_LIMIT("mac_limit"),
+    /** Between two container ports of a network without inter-container communication (enable_icc=false). */
+    ICC("icc");
 
     private final String label;
 

@@ -23,18 +23,25 @@ import java.util.List;
  *   ingress port unknown (removed while in flight)   -> counted as unknown ingress
  *   Ethernet header malformed                         -> drop MALFORMED
  *   source MAC multicast or zero                      -> drop INVALID_SOURCE
- *   learn (bridge domain, source) -> ingress port
+ *   learn (bridge domain, source) -> ingress port     (the port's learning limit reached: drop MAC_LIMIT)
  *   destination unicast and known
  *       port outside the bridge domain                -> drop ISOLATION
  *       port == ingress                               -> drop SAME_PORT
+ *       another container port, domain without ICC    -> drop ICC
  *       else                                          -> offer to that port (false: drop TX_FULL)
  *   else (unknown unicast, broadcast, multicast)      -> flood to every other port of the bridge domain
+ *                                                        (without ICC: to its router leg only)
  * </pre>
  * Every port that got frames is flushed once at the end of the batch; then the batch's RX-to-TX latencies are
  * recorded and the MAC table ages by one incremental step. The clock is read once per duty cycle.
  * <p>
  * Ports, bridge domains and static MACs change only through {@link #commands()}, run on this agent's thread;
  * the on* methods are for those commands (or a single-threaded caller such as a benchmark).
+ * <p>
+ * One agent per forwarding lane ({@link LaneHandoff}). Every lane knows every port and domain; a port is owned by
+ * one lane, the only one that offers to it (a TX ring has one producer). A frame for a port of another lane is
+ * copied into that lane's hand-off ring and leaves from there; the first lane owns the router (legs and routed
+ * ports), the shared links, MAC aging and static entries. With one lane nothing is handed off.
  */
 public final class ForwardingAgent implements Agent, MessageHandler, MacTable.AgedHandler, L3Output
 {
@@ -70,6 +77,19 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     private final byte[] portKind = new byte[SwitchCounters.MAX_PORTS];
     private final L3Handler l3;
     private final int[][] bridgeDomainPorts = new int[SwitchCounters.MAX_BRIDGE_DOMAINS][];
+    /** Domains whose container ports reach their router leg only, not each other (enable_icc=false). */
+    private final boolean[] noInterContainer = new boolean[SwitchCounters.MAX_BRIDGE_DOMAINS];
+
+    /** The lane that owns each port: the only one that transmits on it. */
+    private final byte[] portLane = new byte[SwitchCounters.MAX_PORTS];
+    private final String[] portName = new String[SwitchCounters.MAX_PORTS];
+    private final int lane;
+    private final LaneHandoff handoff;
+    private final MessageHandler handoffHandler = this::onHandedOff;
+    /** RX time of the frame being forwarded; 0 for frames the router makes (not sampled). */
+    private long currentRxTime;
+    /** A copy of the frame being forwarded left from this lane (its latency is sampled once). */
+    private boolean sentHere;
 
     private final boolean[] dirty = new boolean[SwitchCounters.MAX_PORTS];
     private final int[] dirtyPorts = new int[SwitchCounters.MAX_PORTS];
@@ -96,6 +116,28 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         final RingBuffer ring, final SwitchCounters counters, final MacTable macTable, final int batchSize,
         final NanoClock clock, final SingleWriterRecorder latency, final L3Handler l3)
     {
+        this(ring, counters, macTable, batchSize, clock, latency, l3, LaneHandoff.single(), 0);
+    }
+
+    /**
+     * @param handoff the lanes' hand-off rings.
+     * @param lane    this agent's lane; lane 0 must have the router (or none has one).
+     */
+    public ForwardingAgent(
+        final RingBuffer ring, final SwitchCounters counters, final MacTable macTable, final int batchSize,
+        final NanoClock clock, final SingleWriterRecorder latency, final L3Handler l3, final LaneHandoff handoff,
+        final int lane)
+    {
+        if (lane < 0 || lane >= handoff.lanes())
+        {
+            throw new IllegalArgumentException("lane " + lane + " not in [0, " + handoff.lanes() + ")");
+        }
+        if (null != l3 && lane != 0)
+        {
+            throw new IllegalArgumentException("the router runs on lane 0, not " + lane);
+        }
+        this.lane = lane;
+        this.handoff = handoff;
         this.l3 = l3;
         if (null != l3)
         {
@@ -149,7 +191,28 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
                 break;
             }
         }
-        work += macTable.age(nowNanos, this);
+        final InPlaceRingReader[] inbound = handoff.readers(lane);
+        for (int from = 0; from < inbound.length; from++)
+        {
+            final InPlaceRingReader handedOff = inbound[from];
+            if (null == handedOff)
+            {
+                continue;
+            }
+            for (int i = 0; i < MAX_BATCHES_PER_CYCLE; i++)
+            {
+                final int read = handedOff.read(handoffHandler, batchSize, onBatchEnd);
+                work += read;
+                if (read < batchSize)
+                {
+                    break;
+                }
+            }
+        }
+        if (lane == 0)
+        {
+            work += macTable.age(nowNanos, this);
+        }
         return work;
     }
 
@@ -166,6 +229,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         finally
         {
             flushPorts();
+            handoff.wakeLanes(lane);
         }
     }
 
@@ -201,6 +265,17 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     /** Handles one {@link FrameRecord}; msgTypeId is the ingress port id. */
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        currentRxTime = buffer.getLong(index + FrameRecord.RX_TIME_OFFSET);
+        sentHere = false;
+        forward(msgTypeId, buffer, index, length);
+        if (sentHere)
+        {
+            noteRxTime(currentRxTime);
+        }
+    }
+
+    private void forward(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
         final int ingress = msgTypeId;
         if (ingress < SwitchCounters.MAX_PORTS && portKind[ingress] == KIND_ROUTED)
         {
@@ -231,12 +306,16 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             counters.drop(ingress, bd, SwitchCounters.PORT_INVALID_SOURCE, SwitchCounters.BD_INVALID_SOURCE);
             return;
         }
-        learn(bd, source, ingress);
+        if (!learn(bd, source, ingress))
+        {
+            counters.drop(ingress, bd, SwitchCounters.PORT_MAC_LIMIT, SwitchCounters.BD_MAC_LIMIT);
+            return;
+        }
 
         final long destination = ethernet.destination();
         if (!MacAddress.isMulticast(destination))
         {
-            final int egress = macTable.lookup(bd, destination);
+            final int egress = knownEgress(bd, destination);
             if (egress != MacTable.NO_PORT)
             {
                 if (egress >= SwitchCounters.MAX_PORTS || portBridgeDomain[egress] != bd)
@@ -247,38 +326,102 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
                 {
                     counters.drop(ingress, bd, SwitchCounters.PORT_SAME_PORT, SwitchCounters.BD_SAME_PORT);
                 }
+                else if (noInterContainer[bd] && portKind[egress] != KIND_LEG)
+                {
+                    counters.drop(ingress, bd, SwitchCounters.PORT_ICC, SwitchCounters.BD_ICC);
+                }
                 else if (transmit(egress, bd, buffer, frameOffset, frameLength))
                 {
                     counters.incrementBridgeDomain(bd, SwitchCounters.BD_FORWARDED);
-                    noteRxTime(buffer.getLong(index + FrameRecord.RX_TIME_OFFSET));
                 }
                 return;
             }
         }
 
+        if (noInterContainer[bd])
+        {
+            floodToLeg(ingress, bd, buffer, frameOffset, frameLength);
+            return;
+        }
         final int[] members = bridgeDomainPorts[bd];
-        boolean sent = false;
         for (final int port : members)
         {
             if (port != ingress)
             {
-                sent |= transmit(port, bd, buffer, frameOffset, frameLength);
+                transmit(port, bd, buffer, frameOffset, frameLength);
             }
         }
         counters.incrementBridgeDomain(bd, SwitchCounters.BD_FLOODED);
-        if (sent)
+    }
+
+    /**
+     * A flood from a container port of a domain without inter-container communication: only the router leg gets it
+     * (ARP for the gateway, DHCP-like broadcasts); withheld from the other containers, it counts as one ICC drop.
+     */
+    private void floodToLeg(
+        final int ingress, final int bd, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        boolean withheld = false;
+        for (final int port : bridgeDomainPorts[bd])
         {
-            noteRxTime(buffer.getLong(index + FrameRecord.RX_TIME_OFFSET));
+            if (portKind[port] == KIND_LEG)
+            {
+                transmit(port, bd, buffer, offset, length);
+            }
+            else if (port != ingress)
+            {
+                withheld = true;
+            }
+        }
+        counters.incrementBridgeDomain(bd, SwitchCounters.BD_FLOODED);
+        if (withheld)
+        {
+            counters.drop(ingress, bd, SwitchCounters.PORT_ICC, SwitchCounters.BD_ICC);
         }
     }
 
-    private void learn(final int bd, final long source, final int ingress)
+    /**
+     * The MAC table's port for the destination, or none when that port has just left: between a port's removal
+     * on this lane and the flush of its MACs by lane 0, its frames are flooded rather than counted as isolation.
+     */
+    private int knownEgress(final int bd, final long destination)
+    {
+        final int egress = macTable.lookup(bd, destination);
+        return egress != MacTable.NO_PORT && egress < SwitchCounters.MAX_PORTS && portBridgeDomain[egress] == 0 &&
+            portKind[egress] != KIND_ROUTED ? MacTable.NO_PORT : egress;
+    }
+
+    /** A frame another lane handed over for a port of this lane (msgTypeId = egress port). */
+    private void onHandedOff(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final int egress = msgTypeId;
+        if (egress >= SwitchCounters.MAX_PORTS || null == portName[egress])
+        {
+            counters.incrementBridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS); // the port left meanwhile
+            return;
+        }
+        // A port moving to another lane may be handed here before this lane has heard of the move: transmit()
+        // passes it on to whichever lane owns the port in this lane's table.
+        currentRxTime = buffer.getLong(index + FrameRecord.RX_TIME_OFFSET);
+        if (transmit(egress, portBridgeDomain[egress], buffer, index + FrameRecord.VNET_HEADER_OFFSET,
+            length - FrameRecord.HEADER_LENGTH))
+        {
+            // A copy handed over is sampled where it leaves, RX to this lane's flush; a flood over several
+            // lanes is sampled once per lane it left from.
+            noteRxTime(currentRxTime);
+        }
+    }
+
+    /** @return false if the source may not be learned on the port (its limit): the frame is dropped. */
+    private boolean learn(final int bd, final long source, final int ingress)
     {
         switch (macTable.learn(bd, source, ingress, nowNanos))
         {
             case MacTable.REFRESHED:
             case MacTable.STATIC_HELD:
                 break;
+            case MacTable.PORT_LIMIT:
+                return false;
             case MacTable.LEARNED:
                 counters.incrementBridgeDomain(bd, SwitchCounters.BD_LEARNED);
                 publishMacCount(bd);
@@ -292,6 +435,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             default:
                 break;
         }
+        return true;
     }
 
     /**
@@ -300,6 +444,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
      */
     public void injectBridged(final int legPort, final MutableDirectBuffer buffer, final int offset, final int length)
     {
+        currentRxTime = 0;
         final int bd = portBridgeDomain[legPort];
         if (bd == 0 || length < VnetHeader.LENGTH ||
             ethernet.wrap(buffer, offset + VnetHeader.LENGTH, length - VnetHeader.LENGTH) != ParseResult.OK)
@@ -312,7 +457,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         final long destination = ethernet.destination();
         if (!MacAddress.isMulticast(destination))
         {
-            final int egress = macTable.lookup(bd, destination);
+            final int egress = knownEgress(bd, destination);
             if (egress != MacTable.NO_PORT)
             {
                 if (egress >= SwitchCounters.MAX_PORTS || portBridgeDomain[egress] != bd)
@@ -342,17 +487,28 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
 
     public boolean transmitRouted(final int port, final MutableDirectBuffer buffer, final int offset, final int length)
     {
+        currentRxTime = 0;
         return portKind[port] == KIND_ROUTED && transmit(port, 0, buffer, offset, length);
     }
 
     private boolean transmit(
         final int egress, final int bd, final MutableDirectBuffer buffer, final int offset, final int length)
     {
+        if (portLane[egress] != lane)
+        {
+            if (handoff.offer(lane, portLane[egress], egress, currentRxTime, buffer, offset, length))
+            {
+                return true;
+            }
+            counters.drop(egress, bd, SwitchCounters.PORT_TX_FULL, SwitchCounters.BD_TX_FULL);
+            return false;
+        }
         if (portKind[egress] == KIND_LEG)
         {
             counters.incrementPort(egress, SwitchCounters.TX_PACKETS);
             counters.addPort(egress, SwitchCounters.TX_BYTES, length - VnetHeader.LENGTH);
             l3.queueFrame(false, egress, buffer, offset, length);
+            sentHere = true;
             return true;
         }
         if (length > portMaxFrameLength[egress])
@@ -372,19 +528,25 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             dirty[egress] = true;
             dirtyPorts[dirtyCount++] = egress;
         }
+        sentHere = true;
         return true;
     }
 
     private void noteRxTime(final long rxTime)
     {
-        if (rxTimeCount < rxTimes.length)
+        if (rxTime != 0 && rxTimeCount < rxTimes.length)
         {
             rxTimes[rxTimeCount++] = rxTime;
         }
     }
 
+    /** The gauge has one writer, lane 0; other lanes' learning shows in the table's own count (Switch reads it). */
     private void publishMacCount(final int bd)
     {
+        if (lane != 0)
+        {
+            return;
+        }
         counters.setBridgeDomain(bd, SwitchCounters.BD_MAC_ENTRIES, macTable.size(bd));
     }
 
@@ -394,17 +556,34 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         publishMacCount(bridgeDomainId);
     }
 
-    /** Command: a new, empty bridge domain. */
+    /**
+     * Command: whether the domain's container ports reach each other; off, they reach only the router leg (the
+     * gateway, NAT, published ports), as Docker's {@code enable_icc=false}.
+     */
+    public void onInterContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        if (null == bridgeDomainPorts[bridgeDomainId])
+        {
+            throw new IllegalArgumentException("forwarding agent has no bridge domain " + bridgeDomainId);
+        }
+        noInterContainer[bridgeDomainId] = !allowed;
+    }
+
+    /** Command: a new, empty bridge domain (inter-container communication on). */
     public void onBridgeDomainCreated(final int bridgeDomainId)
     {
         bridgeDomainPorts[bridgeDomainId] = NO_PORTS;
+        noInterContainer[bridgeDomainId] = false;
         publishMacCount(bridgeDomainId);
     }
 
     /** Command: the bridge domain (already without ports) goes away with its MAC entries. */
     public void onBridgeDomainRemoved(final int bridgeDomainId)
     {
-        macTable.flushBridgeDomain(bridgeDomainId, true);
+        if (lane == 0)
+        {
+            macTable.flushBridgeDomain(bridgeDomainId, true);
+        }
         bridgeDomainPorts[bridgeDomainId] = null;
         publishMacCount(bridgeDomainId);
     }
@@ -422,27 +601,64 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     public void onPortAdded(
         final int portId, final PacketPort io, final int bridgeDomainId, final int[] members, final byte kind)
     {
-        if (kind != KIND_BRIDGED && null == l3)
+        onPortAdded(portId, io, bridgeDomainId, members, kind, lane);
+    }
+
+    /**
+     * Command: a port owned by {@code ownerLane}; this agent keeps its io only if it is the owner (the others hand
+     * its frames over). A router leg or routed port is owned by the router's lane.
+     */
+    public void onPortAdded(final int portId, final PacketPort io, final int bridgeDomainId, final int[] members,
+        final byte kind, final int ownerLane)
+    {
+        if (ownerLane < 0 || ownerLane >= handoff.lanes())
+        {
+            throw new IllegalArgumentException("lane " + ownerLane + " not in [0, " + handoff.lanes() + ")");
+        }
+        final boolean owned = ownerLane == lane;
+        if (kind != KIND_BRIDGED && (owned ? null == l3 : ownerLane != 0))
         {
             throw new IllegalArgumentException("no L3 handler: cannot add a router leg or routed port");
         }
         portKind[portId] = kind;
+        portLane[portId] = (byte)ownerLane;
+        portName[portId] = io.name();
+        portIo[portId] = owned ? io : null;
+        portMaxFrameLength[portId] = owned ? io.maxFrameLength() : 0;
         if (kind == KIND_ROUTED)
         {
-            portIo[portId] = io;
-            portMaxFrameLength[portId] = io.maxFrameLength();
             portBridgeDomain[portId] = 0;
             return;
         }
-        portIo[portId] = io;
-        portMaxFrameLength[portId] = io.maxFrameLength();
         portBridgeDomain[portId] = bridgeDomainId;
         bridgeDomainPorts[bridgeDomainId] = members;
+    }
+
+    /**
+     * Command: the port is received and sent by {@code ownerLane} from now on (a rebalance). The old owner sends
+     * what it queued for the port first and then never offers to it again; the Switch tells the old owner before
+     * the new one, so the TX ring never has two producers.
+     */
+    public void onPortMoved(final int portId, final PacketPort io, final int ownerLane)
+    {
+        if (null == portName[portId] || portKind[portId] != KIND_BRIDGED)
+        {
+            throw new IllegalArgumentException("forwarding agent has no bridged port " + portId);
+        }
+        if (dirty[portId] && null != portIo[portId])
+        {
+            portIo[portId].flush();
+        }
+        final boolean owned = ownerLane == lane;
+        portLane[portId] = (byte)ownerLane;
+        portIo[portId] = owned ? io : null;
+        portMaxFrameLength[portId] = owned ? io.maxFrameLength() : 0;
     }
 
     /** Command: the port leaves; its MAC entries (static too) are flushed. After this it is never touched. */
     public void onPortRemoved(final int portId, final int[] members)
     {
+        portName[portId] = null;
         if (portKind[portId] == KIND_ROUTED)
         {
             if (dirty[portId])
@@ -452,6 +668,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
             portIo[portId] = null;
             portMaxFrameLength[portId] = 0;
             portKind[portId] = KIND_BRIDGED;
+            portLane[portId] = 0;
             return;
         }
         final int bd = portBridgeDomain[portId];
@@ -467,16 +684,24 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         portBridgeDomain[portId] = 0;
         portMaxFrameLength[portId] = 0;
         portKind[portId] = KIND_BRIDGED;
+        portLane[portId] = 0;
         bridgeDomainPorts[bd] = members;
-        macTable.flushPort(portId);
-        publishMacCount(bd);
+        if (lane == 0)
+        {
+            macTable.flushPort(portId); // the Switch removes a port from lane 0 last: no lane learns it after this
+            publishMacCount(bd);
+        }
     }
 
     /** Command: a bridge domain's router leg, with the router's MAC static on it; all or nothing. */
     public void onRouterLegAdded(final int portId, final PacketPort leg, final int bridgeDomainId,
         final int[] members, final int[] oldMembers, final long routerMac)
     {
-        onPortAdded(portId, leg, bridgeDomainId, members, KIND_LEG);
+        onPortAdded(portId, leg, bridgeDomainId, members, KIND_LEG, 0);
+        if (lane != 0)
+        {
+            return; // the static entry is lane 0's to add
+        }
         try
         {
             onStaticMac(bridgeDomainId, routerMac, portId);
@@ -498,7 +723,7 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         if (!macTable.putStatic(bridgeDomainId, mac, portId, nowNanos))
         {
             throw new IllegalArgumentException(
-                "MAC table full (" + macTable.capacity() + " entries): static " + MacAddress.toString(mac) +
+                "MAC table full of static entries (" + macTable.capacity() + "): static " + MacAddress.toString(mac) +
                 " not added");
         }
         publishMacCount(bridgeDomainId);
@@ -519,9 +744,9 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         final List<MacEntry> entries = new ArrayList<>(macTable.size());
         macTable.forEach((bd, mac, port, lastSeen, isStatic) ->
         {
-            final PacketPort io = port < SwitchCounters.MAX_PORTS ? portIo[port] : null;
+            final String name = port < SwitchCounters.MAX_PORTS ? portName[port] : null;
             entries.add(new MacEntry(
-                bd, MacAddress.toString(mac), port, null == io ? "?" : io.name(),
+                bd, MacAddress.toString(mac), port, null == name ? "?" : name,
                 isStatic ? 0 : Math.max(0, (now - lastSeen) / 1_000_000_000L), isStatic));
         });
         return entries;
@@ -530,6 +755,11 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
     public MacTable macTable()
     {
         return macTable;
+    }
+
+    public int lane()
+    {
+        return lane;
     }
 
     /** The cached time of the current duty cycle. */

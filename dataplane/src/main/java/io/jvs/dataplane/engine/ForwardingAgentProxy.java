@@ -34,15 +34,22 @@ public final class ForwardingAgentProxy
     /** A bridged port; its bridge domain's members become {@code members}. */
     public void portAdded(final int portId, final PacketPort io, final int bridgeDomainId, final int[] members)
     {
-        commands.run("add port " + portId + " to forwarding",
-            () -> agent.onPortAdded(portId, io, bridgeDomainId, members));
+        portAdded(portId, io, bridgeDomainId, members, agent.lane());
     }
 
-    /** A port outside every bridge domain whose frames all go to the router. */
+    /** A bridged port owned by {@code ownerLane} (this agent transmits on it only if it is that lane's). */
+    public void portAdded(
+        final int portId, final PacketPort io, final int bridgeDomainId, final int[] members, final int ownerLane)
+    {
+        commands.run("add port " + portId + " to forwarding",
+            () -> agent.onPortAdded(portId, io, bridgeDomainId, members, ForwardingAgent.KIND_BRIDGED, ownerLane));
+    }
+
+    /** A port outside every bridge domain whose frames all go to the router (lane 0's). */
     public void routedPortAdded(final int portId, final PacketPort io)
     {
         commands.run("add routed port " + portId,
-            () -> agent.onPortAdded(portId, io, 0, null, ForwardingAgent.KIND_ROUTED));
+            () -> agent.onPortAdded(portId, io, 0, null, ForwardingAgent.KIND_ROUTED, 0));
     }
 
     public void routerLegAdded(final int portId, final PacketPort leg, final int bridgeDomainId, final int[] members,
@@ -52,10 +59,23 @@ public final class ForwardingAgentProxy
             () -> agent.onRouterLegAdded(portId, leg, bridgeDomainId, members, oldMembers, routerMac));
     }
 
+    /** The port is received and sent by {@code ownerLane} from now on. */
+    public void portMoved(final int portId, final PacketPort io, final int ownerLane)
+    {
+        commands.run("move port " + portId + " to lane " + ownerLane, () -> agent.onPortMoved(portId, io, ownerLane));
+    }
+
     /** The port leaves; its bridge domain's members become {@code members} (null for a routed port). */
     public void portRemoved(final int portId, final int[] members)
     {
         commands.run("remove port " + portId + " from forwarding", () -> agent.onPortRemoved(portId, members));
+    }
+
+    /** Whether the bridge domain's container ports reach each other or only its router leg. */
+    public void interContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        commands.run("inter-container " + allowed + " in bridge domain " + bridgeDomainId,
+            () -> agent.onInterContainer(bridgeDomainId, allowed));
     }
 
     public void staticMac(final int bridgeDomainId, final long mac, final int portId)

@@ -21,7 +21,9 @@ public enum PortCounter implements Counter
     TX_FULL(Writer.FORWARDING),
     ISOLATION(Writer.FORWARDING),
     SAME_PORT(Writer.FORWARDING),
-    TX_TOO_LONG(Writer.FORWARDING);
+    TX_TOO_LONG(Writer.FORWARDING),
+    MAC_LIMIT(Writer.FORWARDING),
+    ICC(Writer.FORWARDING);
 
     private final int writer;
 

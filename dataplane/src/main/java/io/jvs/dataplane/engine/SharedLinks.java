@@ -21,7 +21,8 @@ final class SharedLinks
         return links;
     }
 
-    void add(final int portId, final SharedLinkPort port)
+    /** @return true if the port is its link's first: the link is read from now on. */
+    boolean add(final int portId, final SharedLinkPort port)
     {
         final SharedLink link = port.sharedLink();
         port.bindReceive(portId);
@@ -29,7 +30,7 @@ final class SharedLinks
         if (at >= 0)
         {
             ports[at]++;
-            return;
+            return false;
         }
         final int n = links.length;
         final SharedLink[] newLinks = Arrays.copyOf(links, n + 1);
@@ -38,15 +39,17 @@ final class SharedLinks
         newPorts[n] = 1;
         links = newLinks;
         ports = newPorts;
+        return true;
     }
 
-    void remove(final SharedLinkPort port)
+    /** @return true if the port was its link's last: the link is no longer read. */
+    boolean remove(final SharedLinkPort port)
     {
         port.bindReceive(SharedLinkPort.UNBOUND);
         final int at = indexOf(port.sharedLink());
         if (at < 0 || --ports[at] > 0)
         {
-            return;
+            return false;
         }
         final int n = links.length;
         final SharedLink[] newLinks = new SharedLink[n - 1];
@@ -62,6 +65,12 @@ final class SharedLinks
         }
         links = newLinks;
         ports = newPorts;
+        return true;
+    }
+
+    boolean has(final SharedLink link)
+    {
+        return indexOf(link) >= 0;
     }
 
     private int indexOf(final SharedLink link)

@@ -14,21 +14,25 @@ import org.agrona.concurrent.AtomicBuffer;
  * The hot path addresses a counter as {@code id * RECORD_LENGTH + FIELD}: the field offsets below are static
  * finals taken from the label sets' {@link CounterLayout}, which the JIT folds to constants like literals.
  * <pre>
- *  port record (128 bytes):
+ *  port record (192 bytes):
  *    line 0 (receive agent):    RX_PACKETS RX_BYTES RX_NO_SPACE RX_TOO_LONG RX_RING_FULL . . .
  *    line 1 (forwarding agent): TX_PACKETS TX_BYTES MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG
+ *    line 2 (forwarding agent): MAC_LIMIT ICC . . . . . .
  *  bridge domain record (192 bytes):
  *    line 0 (receive agent):    NO_SPACE TOO_LONG RX_RING_FULL . . . . .
  *    line 1 (forwarding agent): FORWARDED FLOODED LEARNED MOVES AGED MAC_ENTRIES LEARN_TABLE_FULL UNKNOWN_INGRESS
- *    line 2 (forwarding agent): MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG . .
+ *    line 2 (forwarding agent): MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG MAC_LIMIT ICC
  * </pre>
  * Bridge domain record 0 is unused by domains; its UNKNOWN_INGRESS slot counts frames from ports already
  * removed (in flight in the ring when the port went away).
  */
 public final class SwitchCounters
 {
-    /** Port and bridge domain ids are in [1, MAX_PORTS) and [1, MAX_BRIDGE_DOMAINS). */
-    public static final int MAX_PORTS = 4096;
+    /**
+     * Port and bridge domain ids are in [1, MAX_PORTS) and [1, MAX_BRIDGE_DOMAINS): room for 4,096 containers on one
+     * network beside the router legs, the host port and the uplink.
+     */
+    public static final int MAX_PORTS = 8192;
     public static final int MAX_BRIDGE_DOMAINS = 4096;
 
     private static final CounterLayout PORT = CounterLayout.of(PortCounter.class);
@@ -48,6 +52,8 @@ public final class SwitchCounters
     public static final int PORT_ISOLATION = PORT.offset(PortCounter.ISOLATION);
     public static final int PORT_SAME_PORT = PORT.offset(PortCounter.SAME_PORT);
     public static final int PORT_TX_TOO_LONG = PORT.offset(PortCounter.TX_TOO_LONG);
+    public static final int PORT_MAC_LIMIT = PORT.offset(PortCounter.MAC_LIMIT);
+    public static final int PORT_ICC = PORT.offset(PortCounter.ICC);
 
     public static final int BD_RECORD_LENGTH = BD.length();
     public static final int BD_NO_SPACE = BD.offset(BridgeDomainCounter.NO_SPACE);
@@ -67,6 +73,8 @@ public final class SwitchCounters
     public static final int BD_ISOLATION = BD.offset(BridgeDomainCounter.ISOLATION);
     public static final int BD_SAME_PORT = BD.offset(BridgeDomainCounter.SAME_PORT);
     public static final int BD_TX_TOO_LONG = BD.offset(BridgeDomainCounter.TX_TOO_LONG);
+    public static final int BD_MAC_LIMIT = BD.offset(BridgeDomainCounter.MAC_LIMIT);
+    public static final int BD_ICC = BD.offset(BridgeDomainCounter.ICC);
 
     /** Records and bytes the two tables take in a registry. */
     public static final int REGISTRY_RECORDS = MAX_PORTS + MAX_BRIDGE_DOMAINS;
@@ -85,6 +93,8 @@ public final class SwitchCounters
         PORT_DROP[DropReason.SAME_PORT.ordinal()] = PORT_SAME_PORT;
         PORT_DROP[DropReason.TOO_LONG.ordinal()] = RX_TOO_LONG;
         PORT_DROP[DropReason.RX_RING_FULL.ordinal()] = RX_RING_FULL;
+        PORT_DROP[DropReason.MAC_LIMIT.ordinal()] = PORT_MAC_LIMIT;
+        PORT_DROP[DropReason.ICC.ordinal()] = PORT_ICC;
         BD_DROP[DropReason.MALFORMED.ordinal()] = BD_MALFORMED;
         BD_DROP[DropReason.INVALID_SOURCE.ordinal()] = BD_INVALID_SOURCE;
         BD_DROP[DropReason.NO_SPACE.ordinal()] = BD_NO_SPACE;
@@ -93,6 +103,8 @@ public final class SwitchCounters
         BD_DROP[DropReason.SAME_PORT.ordinal()] = BD_SAME_PORT;
         BD_DROP[DropReason.TOO_LONG.ordinal()] = BD_RX_TOO_LONG;
         BD_DROP[DropReason.RX_RING_FULL.ordinal()] = BD_RX_RING_FULL;
+        BD_DROP[DropReason.MAC_LIMIT.ordinal()] = BD_MAC_LIMIT;
+        BD_DROP[DropReason.ICC.ordinal()] = BD_ICC;
     }
 
     private final CounterTable ports;

@@ -35,6 +35,7 @@ import java.util.List;
  *   LEG       outside (uplink)       SNAT (masquerade) to the uplink address; not for --internal networks
  *   LEG       HOST link              routed as is
  *   LEG       other LEG              dropped (networks are isolated, as Docker does)
+ *   LEG       the same LEG           routed back, unless the network has inter-container communication off
  *   HOST      LEG                    routed as is (internal networks too)
  *   any       uplink/host address    published port -> DNAT to the container (from a LEG also SNAT: hairpin)
  *   any       router address         ICMP echo answered; anything else dropped
@@ -104,6 +105,8 @@ public final class Router implements L3Handler
     private long routed;
     private long translated;
     private boolean inBatch;
+    /** Legs (by bridge domain) whose containers may not reach each other, not even routed through the gateway. */
+    private final boolean[] noInterContainer = new boolean[Interfaces.HOST];
 
     public Router(final NatConfig natConfig, final RouterCounters counters)
     {
@@ -388,6 +391,11 @@ public final class Router implements L3Handler
                 counters.increment(RouterCounter.DROP_NO_ROUTE);
                 return;
             }
+            if (egress == iface && noInterContainer[iface])
+            {
+                counters.increment(RouterCounter.DROP_ICC);
+                return;
+            }
         }
         else if (iface != HOST || !Interfaces.isLeg(egress))
         {
@@ -561,6 +569,16 @@ public final class Router implements L3Handler
         final int prefixLength, final boolean internal)
     {
         interfaces.addLeg(bridgeDomainId, legPort, mac, ip, prefixLength, internal);
+    }
+
+    /** Command: whether containers of the bridge domain may reach each other through its gateway. */
+    public void setInterContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        if (bridgeDomainId <= 0 || bridgeDomainId >= Interfaces.HOST)
+        {
+            throw new IllegalArgumentException("bridge domain " + bridgeDomainId);
+        }
+        noInterContainer[bridgeDomainId] = !allowed;
     }
 
     /** Command: removes the gateway, its neighbours and the connections of its subnet. */

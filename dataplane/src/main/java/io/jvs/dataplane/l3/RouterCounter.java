@@ -47,6 +47,10 @@ public enum RouterCounter implements Counter
     DROP_MALFORMED_UDP("drop_malformed_udp", "truncated UDP or bad length"),
     DROP_MALFORMED_ICMP("drop_malformed_icmp", "truncated ICMP or ICMP error without its inner header"),
     DROP_TX("drop_tx", "egress port refused the frame (full or too long)"),
+    DROP_ICC("drop_icc", "routed back into its own network, which has inter-container communication off"),
+    DROP_ECHO_BAD_SOURCE("drop_echo_bad_source",
+        "echo request from 0.0.0.0/8, loopback, multicast, a broadcast address: not answered"),
+    DROP_BAD_CHECKSUM("drop_bad_checksum", "echo request to the router with a bad IPv4 header or ICMP checksum"),
     /** Gauge, set rather than counted. */
     NAT_CONNECTIONS("nat_connections", "live connections");
 

@@ -35,6 +35,13 @@ public final class RouterProxy
             () -> router.addLeg(bridgeDomainId, legPort, mac, ip, prefixLength, internal));
     }
 
+    /** Whether the bridge domain's containers may reach each other routed through its gateway. */
+    public void setInterContainer(final int bridgeDomainId, final boolean allowed)
+    {
+        commands.run("inter-container " + allowed + " through the gateway of bridge domain " + bridgeDomainId,
+            () -> router.setInterContainer(bridgeDomainId, allowed));
+    }
+
     public void removeGateway(final int bridgeDomainId)
     {
         commands.run("remove gateway of bridge domain " + bridgeDomainId, () -> router.removeLeg(bridgeDomainId));

@@ -2,6 +2,10 @@ package io.jvs.dataplane.mac;
 
 import io.jvs.dataplane.parse.MacAddress;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Bounded MAC learning table of every bridge domain: open addressing with linear probing over primitive arrays,
  * keyed by (bridge domain, MAC) packed into one long.
@@ -15,8 +19,24 @@ import io.jvs.dataplane.parse.MacAddress;
  * the time since the last call, so that a full sweep takes a quarter of the aging time and no call scans more
  * than {@link #MAX_SLOTS_PER_AGE_CALL} slots. Static entries never age and are never moved by learning.
  * <p>
- * Not thread safe: one owning thread (the forwarding agent). Lookups and learning do not allocate; the time is
- * passed in by the caller (a clock cached once per duty cycle).
+ * Shared by the forwarding lanes: any lane looks up and learns, one lane (the first) ages, flushes and adds static
+ * entries. Lookups take no lock: a sequence counter (a seqlock) is odd while a writer changes the slots, and a
+ * lookup that overlapped a change probes again. Learning a source already on the same port only refreshes its
+ * time, at most every {@link #refreshNanos()} (so lanes do not write shared cache lines per frame), without a lock;
+ * a new or moved entry, and every removal, takes the writers' spin lock. With one lane the lock is never contended:
+ * one compare-and-set per new MAC. A refresh racing with a removal that shifts entries may stamp the neighbour it
+ * shifted in: that entry lives up to one aging time longer, and the refreshed one is learned again on its next
+ * frame, never sent to a wrong port. Lookups and learning do not allocate; the time is passed in by the caller (a
+ * clock cached once per duty cycle).
+ * <p>
+ * Learning is bounded so one port cannot take the table from the others (a sandbox sending from random source
+ * MACs): a port learns at most {@link #portLimit()} entries ({@link #PORT_LIMIT} beyond, nothing learned), a bridge
+ * domain at most {@link #bridgeDomainLimit()}, and learned entries together at most {@link #learnLimit()}, which
+ * leaves room for static entries (router legs). A static entry is never refused for lack of room while any entry is
+ * learned: one of the port with most learned entries makes way. The per-port and per-domain learned counts change
+ * only under the writers' lock (insert, move, delete), so they stay exact with several lanes learning; a port at
+ * its limit is refused before the lock is taken (a racy read, checked again under the lock), so a flood of new
+ * sources does not contend the lock.
  */
 public final class MacTable
 {
@@ -33,6 +53,13 @@ public final class MacTable
     public static final int TABLE_FULL = 4;
     /** A static entry exists on another port: kept as configured. */
     public static final int STATIC_HELD = 5;
+    /** Not known (or known on another port) and the port has learned {@link #portLimit()} entries: nothing done. */
+    public static final int PORT_LIMIT = 6;
+
+    /** Highest port id of a table built without one (the switch's port ids are below 4096). */
+    public static final int DEFAULT_MAX_PORT_ID = 4095;
+    /** No limit beyond the capacity (tables built without limits). */
+    public static final int UNLIMITED = Integer.MAX_VALUE;
 
     public static final int MAX_BRIDGE_DOMAIN_ID = 0xFFFF;
     public static final int MAX_CAPACITY = 1 << 28;
@@ -43,6 +70,25 @@ public final class MacTable
     private static final int BRIDGE_DOMAIN_SHIFT = 48;
     private static final long GOLDEN_RATIO = 0x9E37_79B9_7F4A_7C15L;
     private static final int MIN_SLOTS = 16;
+    /** Refreshes of a known source's time are at most this far apart (and at most 1/64 of the aging time). */
+    public static final long MAX_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private static final VarHandle VERSION;
+    private static final VarHandle WRITE_LOCK;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            VERSION = lookup.findVarHandle(MacTable.class, "version", long.class);
+            WRITE_LOCK = lookup.findVarHandle(MacTable.class, "writeLock", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     /** Told about each entry removed by aging. */
     @FunctionalInterface
@@ -63,22 +109,53 @@ public final class MacTable
     private final long[] lastSeen;
     private final boolean[] statics;
     private final int[] countByBridgeDomain;
+    /** Learned (not static) entries per port and per bridge domain: changed under the writers' lock only. */
+    private final int[] learnedByPort;
+    private final int[] learnedByBridgeDomain;
+    /** Each port's learning limit: {@link #portLimit()} unless set ({@link #setPortLimit}) when the port came. */
+    private final int[] limitByPort;
     private final int capacity;
+    private final int portLimit;
+    private final int bridgeDomainLimit;
+    private final int learnLimit;
     private final int mask;
     private final int hashShift;
     private final long agingNanos;
     private final long sweepPeriodNanos;
+    private final long refreshNanos;
+    /** Seqlock: odd while a writer moves slots. Accessed through {@link #VERSION}. */
+    @SuppressWarnings("unused")
+    private long version;
+    /** 1 while a writer holds the table. Accessed through {@link #WRITE_LOCK}. */
+    @SuppressWarnings("unused")
+    private int writeLock;
     private int size;
+    private int learned;
     private int ageCursor;
     private long lastAgeNanos;
     private boolean agingStarted;
 
     /**
+     * A table without learning limits (beyond its capacity) for port ids up to {@link #DEFAULT_MAX_PORT_ID}.
+     *
      * @param capacity            most entries held.
      * @param maxBridgeDomainId   highest bridge domain id used (sizes the per-domain entry counts).
      * @param agingNanos          an entry not refreshed for this long is removed.
      */
     public MacTable(final int capacity, final int maxBridgeDomainId, final long agingNanos)
+    {
+        this(capacity, maxBridgeDomainId, DEFAULT_MAX_PORT_ID, agingNanos, UNLIMITED, UNLIMITED, 0);
+    }
+
+    /**
+     * @param maxPortId         highest port id used (sizes the per-port learned counts).
+     * @param portLimit         most entries one port learns ({@link #UNLIMITED}: no limit of its own).
+     * @param bridgeDomainLimit most entries one bridge domain learns ({@link #UNLIMITED}: the capacity).
+     * @param staticReserve     entries learning leaves free for static ones (less than the capacity).
+     */
+    public MacTable(
+        final int capacity, final int maxBridgeDomainId, final int maxPortId, final long agingNanos,
+        final int portLimit, final int bridgeDomainLimit, final int staticReserve)
     {
         if (capacity < 1 || capacity > MAX_CAPACITY)
         {
@@ -93,17 +170,76 @@ public final class MacTable
         {
             throw new IllegalArgumentException("agingNanos=" + agingNanos + " must be > 0");
         }
+        if (maxPortId < 1 || portLimit < 1 || bridgeDomainLimit < 1 || staticReserve < 0 || staticReserve >= capacity)
+        {
+            throw new IllegalArgumentException("maxPortId=" + maxPortId + " portLimit=" + portLimit +
+                " bridgeDomainLimit=" + bridgeDomainLimit + " staticReserve=" + staticReserve + " (capacity " +
+                capacity + "): limits must be >= 1, the reserve below the capacity");
+        }
         final int slots = Math.max(MIN_SLOTS, Integer.highestOneBit(capacity * 2 - 1) << 1);
         this.keys = new long[slots];
         this.ports = new int[slots];
         this.lastSeen = new long[slots];
         this.statics = new boolean[slots];
         this.countByBridgeDomain = new int[maxBridgeDomainId + 1];
+        this.learnedByPort = new int[maxPortId + 1];
+        this.learnedByBridgeDomain = new int[maxBridgeDomainId + 1];
         this.capacity = capacity;
+        this.learnLimit = capacity - staticReserve;
+        this.portLimit = portLimit;
+        this.limitByPort = new int[maxPortId + 1];
+        java.util.Arrays.fill(limitByPort, this.portLimit);
+        this.bridgeDomainLimit = Math.min(bridgeDomainLimit, learnLimit);
         this.mask = slots - 1;
         this.hashShift = 64 - Integer.numberOfTrailingZeros(slots);
         this.agingNanos = agingNanos;
         this.sweepPeriodNanos = Math.max(1, agingNanos / SWEEPS_PER_AGING_TIME);
+        this.refreshNanos = Math.min(MAX_REFRESH_NANOS, agingNanos >> 6);
+    }
+
+    private void lock()
+    {
+        while (!WRITE_LOCK.compareAndSet(this, 0, 1))
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    private void unlock()
+    {
+        WRITE_LOCK.setRelease(this, 0);
+    }
+
+    /** Under the lock, before slots move: readers that overlap will probe again. */
+    private void beginWrite()
+    {
+        final long v = (long)VERSION.getOpaque(this);
+        VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence();
+    }
+
+    private void endWrite()
+    {
+        final long v = (long)VERSION.getOpaque(this);
+        VERSION.setRelease(this, v + 1);
+    }
+
+    /** A version with no writer in progress, to compare with {@link #validate} after reading slots. */
+    private long readBegin()
+    {
+        long v;
+        while (((v = (long)VERSION.getAcquire(this)) & 1) != 0)
+        {
+            Thread.onSpinWait();
+        }
+        return v;
+    }
+
+    /** Whether no writer moved slots since {@link #readBegin} returned {@code v}. */
+    private boolean validate(final long v)
+    {
+        VarHandle.loadLoadFence();
+        return (long)VERSION.getOpaque(this) == v;
     }
 
     static long key(final int bridgeDomainId, final long mac)
@@ -124,9 +260,11 @@ public final class MacTable
     private int slot(final long key)
     {
         final long[] keys = this.keys;
+        final int mask = this.mask;
         int i = home(key);
         long k;
-        while ((k = keys[i]) != key && k != 0)
+        // Bounded: a lookup racing with writers could otherwise chase moving entries; it is validated anyway.
+        for (int n = 0; (k = keys[i]) != key && k != 0 && n <= mask; n++)
         {
             i = (i + 1) & mask;
         }
@@ -145,90 +283,224 @@ public final class MacTable
     public int lookup(final int bridgeDomainId, final long mac)
     {
         final long key = key(bridgeDomainId, mac);
-        final int i = slot(key);
-        return keys[i] == key ? ports[i] : NO_PORT;
+        while (true)
+        {
+            final long v = readBegin();
+            final int i = slot(key);
+            final int port = keys[i] == key ? ports[i] : NO_PORT;
+            if (validate(v))
+            {
+                return port;
+            }
+        }
     }
 
     /**
      * Learns that mac was seen as a source on port.
      *
-     * @return {@link #LEARNED}, {@link #REFRESHED}, {@link #MOVED}, {@link #TABLE_FULL} or {@link #STATIC_HELD}.
+     * @return {@link #LEARNED}, {@link #REFRESHED}, {@link #MOVED}, {@link #TABLE_FULL} (no room left for
+     * learning in the table or the bridge domain), {@link #PORT_LIMIT} or {@link #STATIC_HELD}.
      */
     public int learn(final int bridgeDomainId, final long mac, final int portId, final long nowNanos)
     {
         final long key = key(bridgeDomainId, mac);
-        final int i = slot(key);
-        if (keys[i] == 0)
+        final long v = readBegin();
+        final int at = slot(key);
+        final long found = keys[at];
+        final boolean samePort = ports[at] == portId;
+        final boolean isStatic = statics[at];
+        if (validate(v))
         {
-            if (size >= capacity)
+            if (found == key && samePort)
             {
-                return TABLE_FULL;
+                if (nowNanos - lastSeen[at] >= refreshNanos)
+                {
+                    lastSeen[at] = nowNanos;
+                }
+                return REFRESHED;
             }
-            insertAt(i, key, bridgeDomainId, portId, nowNanos, false);
-            return LEARNED;
+            if (learnedByPort[portId] >= limitByPort[portId] && (found == 0 || !isStatic))
+            {
+                return PORT_LIMIT; // racy read, so a flood of new sources does not take the lock per frame
+            }
         }
-        if (ports[i] == portId)
+        lock();
+        try
         {
+            final int i = slot(key);
+            if (keys[i] == 0)
+            {
+                if (learnedByPort[portId] >= limitByPort[portId])
+                {
+                    return PORT_LIMIT;
+                }
+                if (size >= capacity || learned >= learnLimit ||
+                    learnedByBridgeDomain[bridgeDomainId] >= bridgeDomainLimit)
+                {
+                    return TABLE_FULL;
+                }
+                insertAt(i, key, bridgeDomainId, portId, nowNanos, false);
+                return LEARNED;
+            }
+            if (ports[i] == portId)
+            {
+                lastSeen[i] = nowNanos;
+                return REFRESHED;
+            }
+            if (statics[i])
+            {
+                return STATIC_HELD;
+            }
+            if (learnedByPort[portId] >= limitByPort[portId])
+            {
+                return PORT_LIMIT;
+            }
+            learnedByPort[ports[i]]--;
+            learnedByPort[portId]++;
+            ports[i] = portId; // one int: a reader sees the old port or the new one
             lastSeen[i] = nowNanos;
-            return REFRESHED;
+            return MOVED;
         }
-        if (statics[i])
+        finally
         {
-            return STATIC_HELD;
+            unlock();
         }
-        ports[i] = portId;
-        lastSeen[i] = nowNanos;
-        return MOVED;
     }
 
     private void insertAt(
         final int i, final long key, final int bridgeDomainId, final int portId, final long nowNanos,
         final boolean isStatic)
     {
-        keys[i] = key;
+        // The key last: a reader that sees it sees its port (release by endWrite; validated by the reader).
+        beginWrite();
         ports[i] = portId;
         lastSeen[i] = nowNanos;
         statics[i] = isStatic;
+        keys[i] = key;
+        endWrite();
         size++;
         countByBridgeDomain[bridgeDomainId]++;
+        if (!isStatic)
+        {
+            countLearned(bridgeDomainId, portId, 1);
+        }
+    }
+
+    private void countLearned(final int bridgeDomainId, final int portId, final int delta)
+    {
+        learned += delta;
+        learnedByPort[portId] += delta;
+        learnedByBridgeDomain[bridgeDomainId] += delta;
     }
 
     /**
-     * Adds or replaces a static entry (turning a learned entry static).
+     * Adds or replaces a static entry (turning a learned entry static). In a full table a learned entry of the port
+     * with most learned entries makes way.
      *
-     * @return false if the table is full and the entry was not there.
+     * @return false if the entry was not there and every entry of the full table is static.
      */
     public boolean putStatic(final int bridgeDomainId, final long mac, final int portId, final long nowNanos)
     {
         checkBridgeDomain(bridgeDomainId);
         final long key = key(bridgeDomainId, mac);
-        final int i = slot(key);
-        if (keys[i] == 0)
+        lock();
+        try
         {
-            if (size >= capacity)
+            int i = slot(key);
+            if (keys[i] == 0)
             {
-                return false;
+                if (size >= capacity)
+                {
+                    if (!evictLearned())
+                    {
+                        return false;
+                    }
+                    i = slot(key); // the eviction may have shifted entries
+                }
+                insertAt(i, key, bridgeDomainId, portId, nowNanos, true);
+                return true;
             }
-            insertAt(i, key, bridgeDomainId, portId, nowNanos, true);
+            if (!statics[i])
+            {
+                countLearned(bridgeDomainId, ports[i], -1);
+            }
+            ports[i] = portId;
+            lastSeen[i] = nowNanos;
+            statics[i] = true;
             return true;
         }
-        ports[i] = portId;
-        lastSeen[i] = nowNanos;
-        statics[i] = true;
-        return true;
+        finally
+        {
+            unlock();
+        }
+    }
+
+    /**
+     * The learning limit of a port about to join (before any lane learns on it; the command that adds it publishes
+     * the value): {@link #UNLIMITED} for a port that stands for many stations (an overlay tunnel, a LAN).
+     */
+    public void setPortLimit(final int portId, final int limit)
+    {
+        if (portId < 1 || portId >= limitByPort.length || limit < 1)
+        {
+            throw new IllegalArgumentException("port " + portId + " limit " + limit);
+        }
+        lock();
+        try
+        {
+            limitByPort[portId] = limit;
+        }
+        finally
+        {
+            unlock();
+        }
+    }
+
+    /** Under the lock: removes a learned entry of the port with most of them. @return false if none is learned. */
+    private boolean evictLearned()
+    {
+        if (learned == 0)
+        {
+            return false;
+        }
+        int busiest = 0;
+        for (int p = 1; p < learnedByPort.length; p++)
+        {
+            if (learnedByPort[p] > learnedByPort[busiest])
+            {
+                busiest = p;
+            }
+        }
+        for (int i = 0; i < keys.length; i++)
+        {
+            if (keys[i] != 0 && !statics[i] && ports[i] == busiest)
+            {
+                deleteAt(i);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return true if the entry existed (static or learned). */
     public boolean remove(final int bridgeDomainId, final long mac)
     {
         final long key = key(bridgeDomainId, mac);
-        final int i = slot(key);
-        if (keys[i] != key)
+        lock();
+        try
         {
-            return false;
+            final int i = slot(key);
+            if (keys[i] != key)
+            {
+                return false;
+            }
+            deleteAt(i);
+            return true;
         }
-        deleteAt(i);
-        return true;
+        finally
+        {
+            unlock();
+        }
     }
 
     /**
@@ -238,8 +510,14 @@ public final class MacTable
     private void deleteAt(final int index)
     {
         final long[] keys = this.keys;
-        countByBridgeDomain[(int)(keys[index] >>> BRIDGE_DOMAIN_SHIFT)]--;
+        final int bridgeDomainId = (int)(keys[index] >>> BRIDGE_DOMAIN_SHIFT);
+        countByBridgeDomain[bridgeDomainId]--;
         size--;
+        if (!statics[index])
+        {
+            countLearned(bridgeDomainId, ports[index], -1);
+        }
+        beginWrite();
 
         int hole = index;
         int j = index;
@@ -266,10 +544,24 @@ public final class MacTable
         ports[hole] = NO_PORT;
         lastSeen[hole] = 0;
         statics[hole] = false;
+        endWrite();
     }
 
     /** Removes every entry (static too) on the port; a port is in one bridge domain. @return entries removed. */
     public int flushPort(final int portId)
+    {
+        lock();
+        try
+        {
+            return flushPortLocked(portId);
+        }
+        finally
+        {
+            unlock();
+        }
+    }
+
+    private int flushPortLocked(final int portId)
     {
         int removed = 0;
         int i = 0;
@@ -293,6 +585,19 @@ public final class MacTable
     public int flushBridgeDomain(final int bridgeDomainId, final boolean includeStatic)
     {
         checkBridgeDomain(bridgeDomainId);
+        lock();
+        try
+        {
+            return flushBridgeDomainLocked(bridgeDomainId, includeStatic);
+        }
+        finally
+        {
+            unlock();
+        }
+    }
+
+    private int flushBridgeDomainLocked(final int bridgeDomainId, final boolean includeStatic)
+    {
         if (countByBridgeDomain[bridgeDomainId] == 0)
         {
             return 0;
@@ -353,6 +658,19 @@ public final class MacTable
     /** Examines the next {@code slots} slots from the aging cursor (wrapping). @return entries removed. */
     public int ageSlots(final long nowNanos, final int slots, final AgedHandler handler)
     {
+        lock();
+        try
+        {
+            return ageSlotsLocked(nowNanos, slots, handler);
+        }
+        finally
+        {
+            unlock();
+        }
+    }
+
+    private int ageSlotsLocked(final long nowNanos, final int slots, final AgedHandler handler)
+    {
         if (size == 0)
         {
             ageCursor = (int)((ageCursor + (long)slots) & mask);
@@ -380,17 +698,36 @@ public final class MacTable
         return removed;
     }
 
-    /** Visits every entry (control path). */
+    /** Visits every entry (control path); each entry is read consistently, the table as a whole is not frozen. */
     public void forEach(final EntryVisitor visitor)
     {
         for (int i = 0; i < keys.length; i++)
         {
-            final long k = keys[i];
+            long k;
+            int port;
+            long seen;
+            boolean isStatic;
+            long v;
+            do
+            {
+                v = readBegin();
+                k = keys[i];
+                port = ports[i];
+                seen = lastSeen[i];
+                isStatic = statics[i];
+            }
+            while (!validate(v));
             if (k != 0)
             {
-                visitor.visit((int)(k >>> BRIDGE_DOMAIN_SHIFT), k & MacAddress.MASK, ports[i], lastSeen[i], statics[i]);
+                visitor.visit((int)(k >>> BRIDGE_DOMAIN_SHIFT), k & MacAddress.MASK, port, seen, isStatic);
             }
         }
+    }
+
+    /** How often a known source's last-seen time is rewritten at most. */
+    public long refreshNanos()
+    {
+        return refreshNanos;
     }
 
     public int size()
@@ -410,11 +747,55 @@ public final class MacTable
         return capacity;
     }
 
+    /** Learned (not static) entries of every port and domain. */
+    public int learned()
+    {
+        return learned;
+    }
+
+    /** Learned entries of one port (0 for an id out of range). */
+    public int learned(final int portId)
+    {
+        return portId > 0 && portId < learnedByPort.length ? learnedByPort[portId] : 0;
+    }
+
+    /** Learned entries of one bridge domain. */
+    public int learnedInBridgeDomain(final int bridgeDomainId)
+    {
+        return bridgeDomainId > 0 && bridgeDomainId < learnedByBridgeDomain.length ?
+            learnedByBridgeDomain[bridgeDomainId] : 0;
+    }
+
+    /** Most entries one port learns unless {@link #setPortLimit} said otherwise. */
+    public int portLimit()
+    {
+        return portLimit;
+    }
+
+    /** Most entries this port learns. */
+    public int portLimit(final int portId)
+    {
+        return limitByPort[portId];
+    }
+
+    /** Most entries one bridge domain learns. */
+    public int bridgeDomainLimit()
+    {
+        return bridgeDomainLimit;
+    }
+
+    /** Most learned entries in all: the capacity less the room kept for static entries. */
+    public int learnLimit()
+    {
+        return learnLimit;
+    }
+
     /** Bytes of the slot arrays (keys, ports, last seen, static flags) and per-domain counts, fixed at construction. */
     public long memoryBytes()
     {
         final long slots = mask + 1L;
-        return slots * (Long.BYTES + Integer.BYTES + Long.BYTES + 1) + (long)countByBridgeDomain.length * Integer.BYTES;
+        return slots * (Long.BYTES + Integer.BYTES + Long.BYTES + 1) +
+            (2L * countByBridgeDomain.length + 2L * learnedByPort.length) * Integer.BYTES;
     }
 
     /** Length of the slot arrays (a power of two, at least 2 x capacity). */

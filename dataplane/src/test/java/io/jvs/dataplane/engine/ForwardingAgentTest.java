@@ -314,7 +314,13 @@ class ForwardingAgentTest
         receive(1, B, A, 1);
         agent.doWork();
         assertEquals(2, bd(SwitchCounters.BD_MAC_ENTRIES));
-        assertThrows(IllegalArgumentException.class, () -> agent.onStaticMac(BD, C, 3), "table full");
+        agent.onStaticMac(BD, C, 3); // full: the learned entry makes way for the static one
+        assertEquals(MacTable.NO_PORT, agent.macTable().lookup(BD, A));
+        assertEquals(3, agent.macTable().lookup(BD, C));
+        assertThrows(IllegalArgumentException.class, () -> agent.onStaticMac(BD, A, 3), "full of static entries");
+        agent.macTable().remove(BD, C);
+        receive(1, B, A, 1);
+        agent.doWork();
 
         assertEquals(1, agent.onFlush(BD), "the learned one");
         assertEquals(1, bd(SwitchCounters.BD_MAC_ENTRIES));
@@ -392,6 +398,74 @@ class ForwardingAgentTest
         agent.doWork();
         assertEquals(2, counters.bridgeDomain(0, SwitchCounters.BD_UNKNOWN_INGRESS),
             "a removed routed port is an unknown ingress");
+    }
+
+    @Test
+    void sourcesBeyondAPortsLimitAreDroppedAndCountedWhileOtherPortsStillLearn()
+    {
+        final MacTable table = new MacTable(64, 16, 16, AGING, 2, MacTable.UNLIMITED, 8);
+        final ForwardingAgent agent = new ForwardingAgent(ring, counters, table, BATCH, () -> now, latency, null);
+        agent.onBridgeDomainCreated(BD);
+        agent.onPortAdded(1, p1, BD, new int[] {1});
+        agent.onPortAdded(2, p2, BD, new int[] {1, 2});
+        agent.onPortAdded(3, p3, BD, new int[] {1, 2, 3});
+        receive(1, MacAddress.BROADCAST, A, 1);
+        receive(1, MacAddress.BROADCAST, B, 2);
+        receive(1, MacAddress.BROADCAST, C, 3); // port 1's third MAC: over its limit of 2
+        receive(1, MacAddress.BROADCAST, A, 4); // a known one still passes
+        receive(2, A, X, 5); // another port learns and reaches A
+        agent.doWork();
+        assertEquals(List.of(1, 2, 4), markers(p2), "the frame from the third MAC is dropped, not flooded");
+        assertEquals(List.of(1, 2, 4), markers(p3));
+        assertEquals(List.of(5), markers(p1));
+        assertEquals(1, counters.port(1, SwitchCounters.PORT_MAC_LIMIT));
+        assertEquals(1, bd(SwitchCounters.BD_MAC_LIMIT));
+        assertEquals(1, counters.portDrops(1, DropReason.MAC_LIMIT));
+        assertEquals(MacTable.NO_PORT, table.lookup(BD, C));
+        assertEquals(2, table.learned(1));
+        assertEquals(1, table.learned(2));
+        assertEquals(0, bd(SwitchCounters.BD_LEARN_TABLE_FULL), "not a full table: the port's own limit");
+
+        agent.onPortRemoved(1, new int[] {2, 3});
+        assertEquals(0, table.learned(1), "a removed port's entries and count go");
+    }
+
+    @Test
+    void withoutInterContainerCommunicationContainersReachOnlyTheLeg()
+    {
+        final RecordingL3 l3 = new RecordingL3();
+        final ForwardingAgent agent = agent(64, l3);
+        final MemoryPort leg = new MemoryPort("leg");
+        agent.onPortAdded(5, leg, BD, new int[] {1, 2, 3, 5}, ForwardingAgent.KIND_LEG);
+        agent.onStaticMac(BD, X, 5);
+        agent.onInterContainer(BD, false);
+        receive(1, MacAddress.BROADCAST, A, 1); // ARP-like broadcast: the leg only
+        receive(2, MacAddress.BROADCAST, B, 2);
+        receive(1, B, A, 3); // known unicast to another container: dropped
+        receive(1, C, A, 4); // unknown unicast: the leg only
+        receive(1, X, A, 5); // to the gateway
+        agent.doWork();
+        assertEquals(List.of(), markers(p1));
+        assertEquals(List.of(), markers(p2));
+        assertEquals(List.of(), markers(p3));
+        assertEquals(4, l3.queued.size(), "both broadcasts, the unknown unicast and the one to the gateway");
+        assertEquals(4, counters.bridgeDomainDrops(BD, DropReason.ICC), "two broadcasts, the unicast, the unknown");
+        assertEquals(3, counters.port(1, SwitchCounters.PORT_ICC));
+
+        final UnsafeBuffer fromRouter = new UnsafeBuffer(Frames.simple(A, X, 6));
+        agent.injectBridged(5, fromRouter, 0, fromRouter.capacity());
+        final UnsafeBuffer flood = new UnsafeBuffer(Frames.simple(MacAddress.BROADCAST, X, 7));
+        agent.injectBridged(5, flood, 0, flood.capacity());
+        agent.endBatch();
+        assertEquals(List.of(6, 7), markers(p1), "the gateway still reaches every container");
+        assertEquals(List.of(7), markers(p2));
+
+        agent.onInterContainer(BD, true);
+        receive(1, B, A, 8);
+        agent.doWork();
+        assertEquals(List.of(8), markers(p2), "on again: containers talk");
+        assertEquals(List.of(), markers(p4), "never another domain");
+        assertThrows(IllegalArgumentException.class, () -> agent.onInterContainer(9, false), "no such domain");
     }
 
     @Test

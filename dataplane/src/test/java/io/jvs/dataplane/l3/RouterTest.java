@@ -11,6 +11,8 @@ import io.jvs.tap.VnetHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -64,7 +66,7 @@ class RouterTest
 
     private void start(final NatConfig nat, final boolean internal)
     {
-        sw = Switch.start(SwitchConfig.defaults(), nat);
+        sw = Switch.start(switchConfig(), nat);
         routing = sw.routing();
         bd = sw.createBridgeDomain("net");
         c1 = new MemoryPort("c1");
@@ -78,6 +80,12 @@ class RouterTest
         // Containers announce themselves the way they do: by asking for the gateway.
         arpForGateway(c1, C1_MAC, C1);
         arpForGateway(c2, C2_MAC, C2);
+    }
+
+    /** The switch under test; {@link RouterOnTwoLanesTest} puts c2 on a second lane. */
+    SwitchConfig switchConfig()
+    {
+        return SwitchConfig.defaults();
     }
 
     private void start()
@@ -153,6 +161,64 @@ class RouterTest
         assertTrue(L3Frames.ipChecksumOk(reply));
         assertTrue(L3Frames.l4ChecksumOk(reply));
         assertEquals(1, counter(RouterCounter.ICMP_ECHO_REPLIES));
+    }
+
+    @Test
+    void echoRepliesHaveAValidHeaderChecksumAndInvalidSourcesOrChecksumsGetNone()
+    {
+        start();
+        final int[] badSources = {0, ip("0.1.2.3"), ip("255.255.255.255"), ip("224.0.0.1"), ip("127.0.0.1"),
+            ip("10.78.0.255")};
+        for (final int source : badSources)
+        {
+            c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(1, source, GW, 64, L3Frames.icmpEcho(8, 1, 1))));
+        }
+        final byte[] badHeader = L3Frames.ipv4(1, C1, GW, 64, L3Frames.icmpEcho(8, 2, 1));
+        badHeader[10] ^= 0x01;
+        c1.inject(L3Frames.frame(gwMac, C1_MAC, badHeader));
+        final byte[] badIcmp = L3Frames.ipv4(1, C1, GW, 64, L3Frames.icmpEcho(8, 3, 1));
+        badIcmp[20 + 2] ^= 0x01;
+        c1.inject(L3Frames.frame(gwMac, C1_MAC, badIcmp));
+        c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(1, C1, GW, 9, L3Frames.icmpEcho(8, 99, 1))));
+
+        // Frames are handled in order: the first IPv4 frame back is the answer to the last, valid request.
+        final byte[] reply = next(c1, RouterTest::isIpv4);
+        assertEquals(99, L3Frames.icmpId(reply));
+        final UnsafeBuffer frame = new UnsafeBuffer(reply);
+        assertEquals(0, Checksum.compute(frame, IP, 20), "the reply's IPv4 header checksum verifies");
+        assertEquals(0x45, reply[IP] & 0xFF);
+        assertEquals(Router.LOCAL_TTL, L3Frames.ttl(reply));
+        assertTrue(L3Frames.ipChecksumOk(reply));
+        assertTrue(L3Frames.l4ChecksumOk(reply));
+        assertEquals(1, counter(RouterCounter.ICMP_ECHO_REPLIES));
+        assertEquals(badSources.length, counter(RouterCounter.DROP_ECHO_BAD_SOURCE));
+        assertEquals(2, counter(RouterCounter.DROP_BAD_CHECKSUM));
+    }
+
+    @Test
+    void withoutInterContainerCommunicationContainersReachTheGatewayButNotEachOther()
+    {
+        start();
+        sw.setInterContainer(bd, false);
+        assertFalse(sw.interContainer(bd));
+        c1.inject(L3Frames.frame(C2_MAC, C1_MAC, L3Frames.ipv4(17, C1, C2, 64, L3Frames.udp(1000, 2000, 4))));
+        c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, C2, 64, L3Frames.udp(1001, 2000, 4))));
+        c1.inject(L3Frames.arp(1, C1_MAC, C1, 0, C2, MacAddress.BROADCAST));
+        c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(1, C1, GW, 64, L3Frames.icmpEcho(8, 5, 1))));
+        final byte[] reply = next(c1, RouterTest::isIpv4);
+        assertEquals(5, L3Frames.icmpId(reply), "the gateway still answers");
+        sw.sync();
+        assertNull(c2.sent().poll(), "nothing of c1's reached c2: not switched, not routed, no ARP");
+        assertEquals(1, counter(RouterCounter.DROP_ICC), "routed back into the network through the gateway");
+        final long icc = sw.bridgeDomainStats().stream().filter(s -> s.bridgeDomainId() == bd).findFirst()
+            .orElseThrow().drops().get("icc");
+        assertEquals(2, icc, "the direct unicast and the ARP broadcast (the leg got it, c2 not)");
+
+        sw.setInterContainer(bd, true); // the positive control: the same frames pass
+        c1.inject(L3Frames.frame(C2_MAC, C1_MAC, L3Frames.ipv4(17, C1, C2, 64, L3Frames.udp(1000, 2000, 4))));
+        c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, C2, 64, L3Frames.udp(1001, 2000, 4))));
+        assertEquals(1000, L3Frames.sport(next(c2, RouterTest::isIpv4)));
+        assertEquals(1001, L3Frames.sport(next(c2, RouterTest::isIpv4)), "routed through the gateway");
     }
 
     @Test

@@ -165,10 +165,12 @@ class MacTableAgingStepTest
         final long now = AGING;
         final long[] fresh = new long[1];
         table.forEach((bd, mac, port, lastSeen, isStatic) -> fresh[0] = mac);
-        table.learn(1, fresh[0], 1, 1); // aged exactly AGING - 1 at `now`
+        // Refreshed at the first time a refresh is written (they are at most refreshNanos apart): not aged at `now`.
+        table.learn(1, fresh[0], 1, table.refreshNanos());
         assertEquals(CAPACITY - 1, table.ageSlots(now, SLOTS, null));
         assertEquals(1, table.lookup(1, fresh[0]));
-        assertEquals(1, table.ageSlots(now + 1, SLOTS, null), "exactly the aging time: gone");
+        assertEquals(0, table.ageSlots(now + table.refreshNanos() - 1, SLOTS, null), "just under the aging time");
+        assertEquals(1, table.ageSlots(now + table.refreshNanos(), SLOTS, null), "exactly the aging time: gone");
 
         final MacTable statics = spread(new ArrayList<>());
         final long[] one = new long[1];

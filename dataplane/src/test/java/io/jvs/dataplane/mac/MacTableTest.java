@@ -10,6 +10,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MacTableTest
@@ -71,12 +72,79 @@ class MacTableTest
         assertEquals(MacTable.LEARNED, table.learn(1, B, 1, 0));
         assertEquals(MacTable.LEARNED, table.learn(2, C, 1, 0));
         assertEquals(MacTable.TABLE_FULL, table.learn(1, C, 1, 0));
-        assertFalse(table.putStatic(3, A, 1, 0));
         assertEquals(MacTable.NO_PORT, table.lookup(1, C));
         assertEquals(3, table.size());
         assertEquals(MacTable.MOVED, table.learn(1, A, 2, 0), "known entries still update when full");
         assertTrue(table.remove(1, B));
         assertEquals(MacTable.LEARNED, table.learn(1, C, 1, 0));
+        assertTrue(table.putStatic(3, A, 9, 0), "a static entry is never refused while any entry is learned");
+        assertEquals(3, table.size());
+        assertEquals(2, table.learned());
+        assertEquals(1, table.learned(1), "port 1, the busiest (1:C, 2:C; port 2 has 1:A), gave one up");
+        assertEquals(2, table.lookup(1, A));
+        assertTrue(table.putStatic(3, B, 9, 0));
+        assertTrue(table.putStatic(3, C, 9, 0));
+        assertFalse(table.putStatic(4, A, 9, 0), "only when every entry is static");
+        assertEquals(0, table.learned());
+    }
+
+    @Test
+    void aPortLearnsUpToItsLimitAndCountsStayExactThroughMovesAgingAndFlushes()
+    {
+        final MacTable table = new MacTable(100, 10, 20, 10 * SECOND, 3, MacTable.UNLIMITED, 10);
+        assertEquals(90, table.learnLimit());
+        for (int i = 1; i <= 3; i++)
+        {
+            assertEquals(MacTable.LEARNED, table.learn(1, 0x0200_0000_0000L + i, 5, 0));
+        }
+        assertEquals(MacTable.PORT_LIMIT, table.learn(1, A, 5, 0));
+        assertEquals(MacTable.PORT_LIMIT, table.learn(2, A, 5, 0), "the limit is the port's, in any domain");
+        assertEquals(MacTable.REFRESHED, table.learn(1, 0x0200_0000_0001L, 5, 1), "known sources still refresh");
+        assertEquals(MacTable.LEARNED, table.learn(1, A, 6, 0), "another port learns");
+        assertEquals(MacTable.PORT_LIMIT, table.learn(1, A, 5, 0), "no move onto a port at its limit");
+        assertEquals(6, table.lookup(1, A));
+        assertEquals(MacTable.MOVED, table.learn(1, 0x0200_0000_0001L, 6, 2), "a move frees room on the old port");
+        assertEquals(2, table.learned(5));
+        assertEquals(2, table.learned(6));
+        assertEquals(MacTable.LEARNED, table.learn(1, B, 5, 3));
+        assertTrue(table.putStatic(1, B, 5, 3), "a static entry does not count against learning");
+        assertEquals(2, table.learned(5));
+        assertEquals(MacTable.LEARNED, table.learn(1, C, 5, 3));
+        assertEquals(6, table.size(1));
+        assertEquals(5, table.learnedInBridgeDomain(1), "one of them static");
+
+        table.setPortLimit(7, MacTable.UNLIMITED);
+        assertEquals(MacTable.UNLIMITED, table.portLimit(7), "a tunnel or LAN port");
+        assertEquals(3, table.portLimit(8));
+
+        assertEquals(2, table.flushPort(6));
+        assertEquals(0, table.learned(6));
+        table.ageSlots(100 * SECOND, table.slots(), null);
+        assertEquals(0, table.learned(5), "aged entries leave the count");
+        assertEquals(0, table.learned());
+        assertEquals(1, table.size(), "the static entry stays");
+    }
+
+    @Test
+    void aBridgeDomainAndAllLearningAreBoundedSoStaticEntriesKeepTheirRoom()
+    {
+        final MacTable table = new MacTable(8, 4, 20, 300 * SECOND, MacTable.UNLIMITED, 4, 2);
+        for (int i = 1; i <= 4; i++)
+        {
+            assertEquals(MacTable.LEARNED, table.learn(1, 0x0200_0000_0000L + i, i, 0));
+        }
+        assertEquals(MacTable.TABLE_FULL, table.learn(1, A, 9, 0), "domain 1 has its 4");
+        assertEquals(MacTable.LEARNED, table.learn(2, A, 9, 0));
+        assertEquals(MacTable.LEARNED, table.learn(3, A, 9, 0));
+        assertEquals(MacTable.TABLE_FULL, table.learn(4, A, 9, 0), "6 learned: the table's learning room");
+        assertEquals(4, table.learnedInBridgeDomain(1));
+        assertTrue(table.putStatic(4, A, 10, 0));
+        assertTrue(table.putStatic(4, B, 10, 0));
+        assertEquals(8, table.size());
+        assertTrue(table.putStatic(4, C, 10, 0), "full: a learned entry of the busiest port (9) makes way");
+        assertEquals(1, table.learned(9));
+        assertEquals(8, table.size());
+        assertThrows(IllegalArgumentException.class, () -> new MacTable(8, 4, 20, SECOND, 1, 1, 8));
     }
 
     @Test

@@ -1,0 +1,71 @@
+package io.jvs.control.network;
+
+import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.netns.IpTool;
+import io.jvs.control.state.Endpoint;
+import io.jvs.control.state.Network;
+import io.jvs.control.state.NetworkStore;
+
+/**
+ * The kernel side of a sandbox's endpoint once its veth exists: MTU, IPv6 off, address, up, the default route, the
+ * host end up; and, after a disconnect, a default route through another network. Nothing here undoes itself: deleting
+ * the veth takes the address and routes along ({@code NetworkService} does).
+ */
+final class SandboxLink
+{
+    private final IpTool ip;
+    private final NetworkStore store;
+
+    SandboxLink(final IpTool ip, final NetworkStore store)
+    {
+        this.ip = ip;
+        this.store = store;
+    }
+
+    /**
+     * @param mtu     both ends' MTU; 0 keeps the kernel's.
+     * @param address the sandbox end's address, in {@code network}'s subnet.
+     */
+    void configure(final Network network, final String sandbox, final String sandboxInterface,
+        final String hostInterface, final int mtu, final int address, final AttachProbe probe)
+    {
+        if (mtu > 0)
+        {
+            ip.setMtu(sandbox, sandboxInterface, mtu);
+            ip.setMtu(null, hostInterface, mtu);
+        }
+        probe.after(AttachStep.MTU);
+        ip.disableIpv6InNamespace(sandbox, sandboxInterface);
+        probe.after(AttachStep.IPV6_OFF);
+        ip.addAddress(sandbox, sandboxInterface, Ipv4.format(address) + "/" + network.subnet().prefix());
+        probe.after(AttachStep.ADDRESS_ADDED);
+        ip.linkUp(sandbox, sandboxInterface);
+        probe.after(AttachStep.LINK_UP);
+        if (!network.internal() && ip.defaultRouteDevice(sandbox).isEmpty())
+        {
+            ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), sandboxInterface);
+        }
+        probe.after(AttachStep.ROUTE);
+        ip.disableIpv6OnHost(hostInterface);
+        ip.linkUp(null, hostInterface);
+        probe.after(AttachStep.HOST_LINK);
+    }
+
+    /** After a disconnect took the default route away, Docker-like: route via another (non-internal) network. */
+    void restoreDefaultRoute(final String sandbox)
+    {
+        if (ip.defaultRouteDevice(sandbox).isPresent())
+        {
+            return;
+        }
+        for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
+        {
+            final Network network = store.network(endpoint.networkId()).orElseThrow();
+            if (!network.internal())
+            {
+                ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
+                return;
+            }
+        }
+    }
+}

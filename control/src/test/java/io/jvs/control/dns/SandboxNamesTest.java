@@ -1,0 +1,63 @@
+package io.jvs.control.dns;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class SandboxNamesTest
+{
+    private static final int A1 = 0x0A000002;
+    private static final int B1 = 0x0A000003;
+    private static final int C2 = 0x0A010002;
+    private static final int A2 = 0x0A010003;
+
+    private final SandboxNames names = new SandboxNames();
+
+    @Test
+    void aSandboxResolvesTheMembersOfItsNetworksOnly()
+    {
+        names.join("n1", "a", "eth0", A1);
+        names.join("n1", "B", "eth0", B1);
+        names.join("n2", "c", "eth0", C2);
+        assertEquals(B1, names.address("a", "b"), "peer, case-insensitive");
+        assertEquals(A1, names.address("a", "a"), "itself");
+        assertNull(names.address("a", "c"), "not on a shared network");
+        assertNull(names.address("c", "a"));
+        assertEquals("B", names.owner("a", B1), "PTR keeps the name as given");
+        assertNull(names.owner("c", B1));
+        assertNull(names.address("nobody", "a"), "not a member of anything");
+    }
+
+    @Test
+    void leavingTakesTheNameAwayAndTheOwnNameIsTheLowestInterfaces()
+    {
+        names.join("n2", "a", "eth10", A2);
+        names.join("n1", "a", "eth2", A1);
+        names.join("n1", "b", "eth0", B1);
+        assertEquals(Optional.of(A1), names.ownAddress("a"), "eth2 before eth10");
+        assertEquals(A1, names.address("a", "a"));
+        names.leave("n1", "a");
+        assertEquals(Optional.of(A2), names.ownAddress("a"));
+        assertNull(names.address("b", "a"), "b no longer shares a network with a");
+        assertNull(names.owner("b", A1));
+        names.leave("n2", "a");
+        assertEquals(Optional.empty(), names.ownAddress("a"));
+        names.leave("n2", "a"); // quiet
+    }
+
+    @Test
+    void remoteMembersResolveAfterLocalOnesAndAreReplacedWhole()
+    {
+        names.join("ov", "a", "eth0", A1);
+        names.setRemote("ov", Map.of("far", C2, "a", A2));
+        assertEquals(C2, names.address("a", "far"));
+        assertEquals("far", names.owner("a", C2));
+        assertEquals(A1, names.address("a", "a"), "the local member wins");
+        names.setRemote("ov", Map.of());
+        assertNull(names.address("a", "far"), "gone from the cluster");
+    }
+}
