@@ -42,7 +42,7 @@ JVS_DAEMON_OPTS=""
 OUT_FILE="$REPO_ROOT/docs/benchmarks.md"
 JVS_BIN="${JVS_BIN:-$REPO_ROOT/bin/jvs}"
 readonly ORIGINAL_ARGS="$*"
-readonly MAX_SIZE=4096                    # the switch's port table (SwitchCounters.MAX_PORTS)
+readonly MAX_SIZE=4096                    # issue 15's largest size (the switch takes more ports)
 
 usage() {
     cat <<EOF
