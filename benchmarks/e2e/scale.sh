@@ -474,7 +474,7 @@ declare -A METRIC_TITLE=(
     [busy]="whole machine busy in that idle window, % of a core"
     [reach]="first container pings the second (backlog drops meanwhile)"
     [tcp1]="TCP, 1 pair, Gbit/s"
-    [tcpk]="TCP, $PAIRS pairs at once, Gbit/s (sum)"
+    [tcpk]="TCP, K pairs at once, Gbit/s (sum)"       # K: --pairs, set in main
 )
 
 
@@ -645,6 +645,7 @@ declare -A FAB_LETTER
 main() {
     parse_args "$@"
     check_prerequisites
+    METRIC_TITLE[tcpk]="TCP, $PAIRS pairs at once, Gbit/s (sum)"
     # The command as run, without where the report went (--out FILE).
     local shown
     shown="$(sed -E 's/(^| )--out [^ ]+//' <<<"$ORIGINAL_ARGS")"
