@@ -20,6 +20,11 @@ set -uo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 readonly SCRIPT_DIR REPO_ROOT
+# shellcheck source=benchmarks/e2e/lib.sh
+source "$SCRIPT_DIR/lib.sh"
+
+# `bin/jvs bench --scale ...`: N containers on one network, the other script (scale.sh).
+for arg in "$@"; do [[ "$arg" == --scale ]] && exec "$SCRIPT_DIR/scale.sh" "$@"; done
 
 # ---------------------------------------------------------------------------------------------------------
 # Options
@@ -61,6 +66,8 @@ Usage: bin/jvs bench [options]      (or benchmarks/e2e/bench.sh [options]; needs
   --jvs PATH           jvs launcher (default \$JVS_BIN or bin/jvs)
   --jvs-opts "OPTS"    extra options for \`jvs daemon\`, e.g. "--threads dedicated --idle busy"
   --out FILE           where the Markdown report goes (default docs/benchmarks.md)
+  --scale              the scale benchmark instead: N containers on one network, kernel bridge and jvs
+                       (benchmarks/e2e/scale.sh; \`bin/jvs bench --scale --help\` lists its options)
   -h, --help           this text
 EOF
 }
@@ -102,42 +109,7 @@ readonly WORK_DIR="/tmp/$PREFIX-bench"
 OWNED_NS=()                               # namespaces to delete
 OWNED_PIDS=()                             # process-group leaders (started with setsid) to kill
 OWNED_LINKS=()                            # host-namespace links (underlay, uplink veths) to delete
-CLEANED=0
-
-cleanup() {
-    [[ $CLEANED -eq 1 ]] && return
-    CLEANED=1
-    teardown_fabric
-    rm -rf -- "$WORK_DIR"
-}
-on_signal() { echo "bench: interrupted, cleaning up" >&2; cleanup; exit 130; }
-trap cleanup EXIT
-trap on_signal INT TERM
-
-# Stops a process group we started with setsid: TERM, up to 3 s grace, then KILL.
-stop_pid() {
-    local pid="$1" i
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 30); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
-
-# Starts "$@" in the background in its own process group; sets LAST_PID and records it for cleanup.
-start_bg() {
-    local log="$1"; shift
-    setsid "$@" >"$log" 2>&1 </dev/null &
-    LAST_PID=$!
-    OWNED_PIDS+=("$LAST_PID")
-}
-
-forget_pid() {
-    local pid="$1" i
-    stop_pid "$pid"
-    for i in "${!OWNED_PIDS[@]}"; do [[ "${OWNED_PIDS[$i]}" == "$pid" ]] && unset 'OWNED_PIDS[i]'; done
-}
+install_cleanup bench teardown_fabric
 
 add_ns() {
     ip netns add "$1" || return 1
@@ -155,24 +127,12 @@ TOTAL_STEPS=0
 progress() { printf '[%d/%d] %s\n' "$STEP" "$TOTAL_STEPS" "$*" >&2; }
 warn() { printf 'bench: warning: %s\n' "$*" >&2; }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-now_ns() { date +%s%N; }
-
 counter() {                      # counter NS IF NAME  -> value of /sys/class/net/IF/statistics/NAME in NS
     ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }
 
 mac_of() { ip -n "$1" -j link show dev "$2" | jq -r '.[0].address'; }
 ipv4_of() { ip -n "$1" -4 -o addr show dev "$2" | awk '{ split($4, a, "/"); print a[1]; exit }'; }
-
-wait_for_port() {                # wait_for_port NS PROTO(t|u) PORT  (up to 5 s)
-    local i
-    for i in $(seq 50); do
-        ip netns exec "$1" ss -Hln"$2" "sport = :$3" 2>/dev/null | grep -q . && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
 # ---------------------------------------------------------------------------------------------------------
 # Topologies. Each setup_* sets CLI_NS CLI_IF CLI_IP SRV_NS SRV_IF SRV_IP, or sets SKIP_REASON and fails.
@@ -282,40 +242,6 @@ JVS_NET="${PREFIX}n"
 
 jvs_cli() { local socket="$1"; shift; timeout 30 "$JVS_BIN" "$@" --socket "$socket"; }
 
-# start_jvs_daemon LABEL [daemon options...]: starts one daemon, sets JVS_SOCKET and JVS_LOG, or fails.
-start_jvs_daemon() {
-    local label="$1" help i pid; shift
-    local socket="$WORK_DIR/$label.sock"
-    JVS_LOG="$WORK_DIR/$label-daemon.log"
-    local -a daemon_opts=(--socket "$socket")
-    local -a extra_opts=()
-    read -r -a extra_opts <<<"$JVS_DAEMON_OPTS"
-    [[ -x "$JVS_BIN" ]] || { SKIP_REASON="no executable jvs launcher (${JVS_BIN#"$REPO_ROOT"/})"; return 1; }
-    # Also builds the jar if a source is newer (bin/jvs does that), so it gets a generous bound.
-    if ! help="$(timeout 900 "$JVS_BIN" daemon --help 2>&1)"; then
-        SKIP_REASON="'jvs daemon --help' failed: $(printf '%s' "$help" | tail -n 2 | tr '\n' ' ' | cut -c1-200)"
-        return 1
-    fi
-    # A private state directory, so the run neither replays nor changes the machine's /var/lib/jvs.
-    grep -q -- '--state-dir' <<<"$help" && daemon_opts+=(--state-dir "$WORK_DIR/$label-state")
-    # Machine-wide names (Docker's plugin socket, the host TAP jvs0) belong to the host's own jvs, if it runs one.
-    grep -q -- '--no-docker-plugin' <<<"$help" && daemon_opts+=(--no-docker-plugin)
-    grep -q -- '--no-host-port' <<<"$help" && daemon_opts+=(--no-host-port)
-    daemon_opts+=("$@" "${extra_opts[@]+"${extra_opts[@]}"}")
-    start_bg "$JVS_LOG" "$JVS_BIN" daemon "${daemon_opts[@]}"
-    pid=$LAST_PID
-    JVS_DAEMONS+=("$pid $socket")
-    for i in $(seq 300); do                     # up to 30 s for the JVM to come up
-        [[ -S "$socket" ]] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    [[ -S "$socket" ]] || { SKIP_REASON="daemon did not open its socket ($(jvs_log_tail "$JVS_LOG"))"; return 1; }
-    JVS_SOCKET="$socket"
-    JVS_BANNER="$(grep -m1 'listening' "$JVS_LOG" | sed "s:$WORK_DIR/::")" || JVS_BANNER=""
-    return 0
-}
-
 # jvs_sandbox NAME NETWORK: a sandbox of the daemon on JVS_SOCKET, connected to NETWORK.
 jvs_sandbox() {
     local sb="$1" net="$2"
@@ -399,8 +325,6 @@ jvs_step() {
     fi
     printf '$ jvs %s\n%s\n' "$*" "$out" >>"$JVS_LOG.cli"
 }
-
-jvs_log_tail() { tail -n 3 "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-200; }
 
 jvs_teardown_sandboxes() {
     local entry socket sb
@@ -619,9 +543,6 @@ run_fabric() {
 # ---------------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------------
-ratio() {                        # ratio VALUE BASE -> "1.23x" or "–"
-    awk -v v="${1:-}" -v b="${2:-}" 'BEGIN { if (v == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2fx\n", v / b }'
-}
 cell() { printf '%s' "${1:-–}"; }
 loss_cell() { [[ -n "${1:-}" ]] && awk -v l="$1" 'BEGIN { printf "%.2f %%", l * 100 }' || printf '–'; }
 
@@ -714,13 +635,7 @@ target_row() {
 }
 
 machine_description() {
-    local cpu jdk
-    cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-    jdk="$(java -version 2>&1 | head -n 1)"
-    echo "- date: $RUN_DATE"
-    echo "- machine: $(nproc) CPUs, ${cpu:-unknown CPU}, kernel $(uname -r), $(awk -F= '$1 == "PRETTY_NAME" { gsub(/"/, "", $2); print $2 }' /etc/os-release 2>/dev/null)"
-    echo "- JDK: ${jdk:-not found}"
-    echo "- load average at start / end: $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)"
+    machine_lines
     echo "- tools: $(iperf3 --version 2>/dev/null | head -n 1 | cut -d' ' -f1-2), $(trafgen --version 2>/dev/null | head -n 1 | cut -d' ' -f1-2), sockperf $(sockperf --version 2>/dev/null | awk '/version/ { print $NF; exit }' | tr -d '#')"
     echo "- bridge-nf-call-iptables in the bridge's namespace: ${BRIDGE_NF:-not measured}"
 }
@@ -731,17 +646,9 @@ readonly REPORT_BEGIN="<!-- bench.sh: e2e report begin -->"
 readonly REPORT_END="<!-- bench.sh: e2e report end -->"
 
 write_report() {
-    mkdir -p "$(dirname "$OUT_FILE")"
     local block="$WORK_DIR/report.md"
     report_block >"$block"
-    if [[ -f "$OUT_FILE" ]] && grep -qF "$REPORT_BEGIN" "$OUT_FILE" && grep -qF "$REPORT_END" "$OUT_FILE"; then
-        awk -v b="$REPORT_BEGIN" -v e="$REPORT_END" -v f="$block" '
-            $0 == b { while ((getline line < f) > 0) print line; skip = 1; next }
-            $0 == e { skip = 0; next }
-            !skip' "$OUT_FILE" >"$OUT_FILE.tmp" && mv -- "$OUT_FILE.tmp" "$OUT_FILE"
-    else
-        cp -- "$block" "$OUT_FILE"
-    fi
+    replace_report_block "$OUT_FILE" "$REPORT_BEGIN" "$REPORT_END" "$block" replace
 }
 
 report_block() {
