@@ -145,6 +145,9 @@ public final class ReceiveAgent implements Agent, FrameHandler, PortFrameHandler
             // them active for a thousand wakes; the ready list says which have frames now.
             sleepsSeen = pollIdle.polls();
             retireAllWithFd();
+            // An idle switch runs one cycle per wake (100 ms): count the kernel's drops on time anyway, not after
+            // 256 wakes (the frames a burst lost on its RX ring would show up ~25 s late).
+            cyclesSinceDropsCheck = KERNEL_DROPS_CHECK_CYCLES;
         }
         if (activeCount - alwaysActivePorts < watchedPorts &&
             (0 == lastWork || System.nanoTime() - lastReadyCheckNanos >= READY_CHECK_INTERVAL_NANOS))
