@@ -52,6 +52,9 @@ import static io.jvs.tap.Tpacket2Descriptor.*;
  * parking the kernel's TX head on it, which would stall the ring until the producer wraps round.
  * <p>
  * Counters are plain fields written by the owning thread(s); reads from other threads may be stale.
+ * <p>
+ * Just over 800 lines, not split yet: ring set-up and geometry (open, validate, setRing) is the seam, beside
+ * {@link RingGeometry}; the frame paths (receive, offer, flush, long frames) stay here.
  */
 public final class PacketSocketPort implements PacketPort, TxClaim
 {

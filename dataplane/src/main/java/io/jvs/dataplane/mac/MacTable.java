@@ -37,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  * only under the writers' lock (insert, move, delete), so they stay exact with several lanes learning; a port at
  * its limit is refused before the lock is taken (a racy read, checked again under the lock), so a flood of new
  * sources does not contend the lock.
+ * <p>
+ * Over 800 lines, not split yet: the per-port and per-domain learning bounds (with their eviction) are the seam for
+ * a class of their own; they share the slot arrays and the writers' lock, so the split needs the lock made explicit.
  */
 public final class MacTable
 {
