@@ -7,6 +7,7 @@ import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.overlay.EtcdTls;
 import io.jvs.control.overlay.OverlayControl;
+import io.jvs.control.metrics.MetricsEndpoint;
 import io.jvs.control.overlay.OverlayOptions;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.dataplane.SwitchCpus;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -202,9 +204,14 @@ final class DaemonCommand implements Callable<Integer>
         description = "Count packets per connection for `nat ls` (a cache miss per packet with many flows).")
     boolean natAccounting;
 
+    @Option(names = "--metrics", paramLabel = "[ADDR:]PORT",
+        description = "Serve Prometheus metrics at http://ADDR:PORT/metrics (127.0.0.1 if only a port); off by default.")
+    String metrics;
+
     @Override
     public Integer call()
     {
+        final InetSocketAddress metricsAddress = MetricsOption.parse(spec, metrics);
         if ((uplinkAddress != null || uplinkGateway != null) && uplink == null)
         {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -300,12 +307,17 @@ final class DaemonCommand implements Callable<Integer>
             new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3,
                 noDockerPlugin ? null : dockerPlugin, dns),
             overlay);
+        final MetricsEndpoint metricsEndpoint = MetricsOption.start(metricsAddress, daemon);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {
             System.err.println("jvs: shutting down: detaching ports, stopping the switch (veths and state stay)");
             try
             {
+                if (metricsEndpoint != null)
+                {
+                    metricsEndpoint.close();
+                }
                 daemon.close();
             }
             finally
@@ -320,6 +332,7 @@ final class DaemonCommand implements Callable<Integer>
             ", idle " + idle +
             ", switch " + placement + ")" +
             (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
+            MetricsOption.describe(metricsEndpoint, metricsAddress) +
             "; " + daemon.overlay().describe() + (daemon.adoptedSandboxes().isEmpty() ? "" :
             "; adopted sandboxes " + String.join(", ", daemon.adoptedSandboxes())));
         final var restored = daemon.restored();

@@ -1,0 +1,62 @@
+package io.jvs.control.cli;
+
+import io.jvs.control.daemon.Daemon;
+import io.jvs.control.metrics.DaemonMetrics;
+import io.jvs.control.metrics.MetricsEndpoint;
+import picocli.CommandLine;
+
+import java.net.InetSocketAddress;
+
+/** {@code jvs daemon --metrics [ADDR:]PORT}: parsed before the daemon starts, served once it runs. */
+final class MetricsOption
+{
+    private MetricsOption()
+    {
+    }
+
+    /** @return null when the option is absent (metrics off). */
+    static InetSocketAddress parse(final CommandLine.Model.CommandSpec spec, final String value)
+    {
+        if (value == null)
+        {
+            return null;
+        }
+        try
+        {
+            return MetricsEndpoint.parse(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "bad --metrics: " + ex.getMessage());
+        }
+    }
+
+    /** Starts the endpoint; on failure closes the daemon and rethrows (the port taken, say). */
+    static MetricsEndpoint start(final InetSocketAddress address, final Daemon daemon)
+    {
+        if (address == null)
+        {
+            return null;
+        }
+        if (!address.getAddress().isLoopbackAddress())
+        {
+            System.err.println("jvs: warning: metrics on " + MetricsEndpoint.format(address) + " are not on loopback: " +
+                "whoever reaches that address reads every network's, port's and sandbox's counters");
+        }
+        try
+        {
+            return MetricsEndpoint.start(address, new DaemonMetrics(daemon));
+        }
+        catch (final RuntimeException ex)
+        {
+            daemon.close();
+            throw ex;
+        }
+    }
+
+    static String describe(final MetricsEndpoint endpoint, final InetSocketAddress asked)
+    {
+        return endpoint == null ? "" :
+            "; metrics on http://" + MetricsEndpoint.format(endpoint.address(asked)) + "/metrics";
+    }
+}
