@@ -194,6 +194,22 @@ public final class ApiClient
         return call("POST", "/overlay/rotate-key", json.createObjectNode().put("Network", network));
     }
 
+    public JsonNode logLevels() throws IOException
+    {
+        return call("GET", "/log", null);
+    }
+
+    /** @param logger null: jvs's own loggers. */
+    public JsonNode setLogLevel(final String level, final String logger) throws IOException
+    {
+        final var body = json.createObjectNode().put("Level", level);
+        if (logger != null)
+        {
+            body.put("Logger", logger);
+        }
+        return call("POST", "/log", body);
+    }
+
     private JsonNode call(final String method, final String path, final JsonNode body) throws IOException
     {
         final ApiResponse response = http.send(method, path, body == null ? null : json.writeValueAsBytes(body));

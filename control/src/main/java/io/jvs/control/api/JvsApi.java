@@ -14,6 +14,9 @@ import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.state.Endpoint;
 import io.jvs.control.state.Network;
+import io.jvs.control.logging.Logs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +44,8 @@ import java.util.Map;
  * GET    /stats                         {"Networks": [...], "Ports": [...]}
  * GET    /mac                           [mac entry...]
  * GET    /overlay                       {"Host", "Store", "Vtep", "Hosts", "Peers", "Networks": [...]}
+ * GET    /log                           {"Levels": {logger: level}}
+ * POST   /log                           {"Level", "Logger" (default io.jvs)} -> {"Logger", "Level", "Previous"}
  * POST   /overlay/rotate-key            {"Network"} -> {"Network", "KeyId", "SealingFrom", "PreviousKeyId", ...}
  * GET    /nat                           {"Translations": [...], "Published": [...], "Counters": {...}, "L3": {...}}
  * </pre>
@@ -48,6 +53,7 @@ import java.util.Map;
 public final class JvsApi implements ApiHandler
 {
     private static final byte[] NO_BODY = new byte[0];
+    private static final Logger LOG = LoggerFactory.getLogger(JvsApi.class);
 
     private final NetworkService service;
     private final ObjectMapper json = new ObjectMapper();
@@ -60,16 +66,27 @@ public final class JvsApi implements ApiHandler
     @Override
     public ApiResponse handle(final ApiRequest request)
     {
+        LOG.debug("api: {} {}", request.method(), request.path());
         try
         {
             return route(request);
         }
         catch (final JvsException ex)
         {
-            return error(ex.kind().httpStatus(), ex.getMessage());
+            final int status = ex.kind().httpStatus();
+            if (status >= 500 || ex.getCause() != null)
+            {
+                LOG.warn("api: {} {} -> {}: {}", request.method(), request.path(), status, ex.getMessage(), ex);
+            }
+            else
+            {
+                LOG.info("api: {} {} -> {}: {}", request.method(), request.path(), status, ex.getMessage());
+            }
+            return error(status, ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
+            LOG.error("api: {} {} -> 500", request.method(), request.path(), ex);
             return error(500, ex.getClass().getSimpleName() + ": " + ex.getMessage());
         }
     }
@@ -104,11 +121,37 @@ public final class JvsApi implements ApiHandler
                 }
                 return "rotate-key".equals(ref) && "POST".equals(method) ?
                     ok(service.rotateOverlayKey(text(body(request), "Network"))) : notFound(request);
+            case "log":
+                return ref == null ? log(request, method) : notFound(request);
             case "nat":
                 return ref == null && "GET".equals(method) ? ok(nat()) : notFound(request);
             default:
                 return notFound(request);
         }
+    }
+
+    /** The daemon's log levels; a POST sets one ({@code jvs log set}). */
+    private ApiResponse log(final ApiRequest request, final String method)
+    {
+        if ("GET".equals(method))
+        {
+            return ok(Map.of("Levels", Logs.levels()));
+        }
+        if (!"POST".equals(method))
+        {
+            return notFound(request);
+        }
+        final JsonNode body = body(request);
+        final String logger = JsonFields.text(body, "", "Logger");
+        final String name = logger == null || logger.isEmpty() ? Logs.JVS : logger;
+        final String level = text(body, "Level");
+        final String previous = Logs.set(name, level);
+        LOG.info("log level of {} set to {} (was {})", name, level, previous);
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Logger", name);
+        out.put("Level", level.toLowerCase(java.util.Locale.ROOT));
+        out.put("Previous", previous);
+        return ok(out);
     }
 
     private ApiResponse networks(final ApiRequest request, final String method, final String ref, final String action)

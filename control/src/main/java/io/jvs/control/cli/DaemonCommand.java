@@ -7,6 +7,7 @@ import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.overlay.EtcdTls;
 import io.jvs.control.overlay.OverlayControl;
+import io.jvs.control.logging.Logs;
 import io.jvs.control.metrics.MetricsEndpoint;
 import io.jvs.control.overlay.OverlayOptions;
 import io.jvs.dataplane.SwitchConfig;
@@ -208,9 +209,18 @@ final class DaemonCommand implements Callable<Integer>
         description = "Serve Prometheus metrics at http://ADDR:PORT/metrics (127.0.0.1 if only a port); off by default.")
     String metrics;
 
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+        description = "jvs's log level: error, warn, info, debug or trace (libraries log at warn; `jvs log set`).")
+    String logLevel;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+        description = "Log lines on stderr as text or json (one JSON object per line).")
+    Logs.Format logFormat;
+
     @Override
     public Integer call()
     {
+        DaemonLogging.configure(spec, logLevel, logFormat);
         final InetSocketAddress metricsAddress = MetricsOption.parse(spec, metrics);
         if ((uplinkAddress != null || uplinkGateway != null) && uplink == null)
         {
@@ -311,7 +321,8 @@ final class DaemonCommand implements Callable<Integer>
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {
-            System.err.println("jvs: shutting down: detaching ports, stopping the switch (veths and state stay)");
+            DaemonLogging.say(logFormat,
+                "jvs: shutting down: detaching ports, stopping the switch (veths and state stay)");
             try
             {
                 if (metricsEndpoint != null)
@@ -328,7 +339,8 @@ final class DaemonCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(hook);
         final String placement = switchThreadCpus.length == 0 ? "unbound" :
             "on CPU " + SwitchCpus.format(java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray());
-        System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
+        DaemonLogging.say(logFormat, "jvs: daemon listening on " + daemon.socket() + " (threads " + threads +
+            ", lanes " + laneCount +
             ", idle " + idle +
             ", switch " + placement + ")" +
             (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
@@ -338,7 +350,7 @@ final class DaemonCommand implements Callable<Integer>
         final var restored = daemon.restored();
         if (restored.reattached() + restored.detached() > 0 || !restored.dropped().isEmpty())
         {
-            System.err.println("jvs: restored from " + stateDir + ": " + restored.networks() + " networks, " +
+            DaemonLogging.say(logFormat, "jvs: restored from " + stateDir + ": " + restored.networks() + " networks, " +
                 restored.reattached() + " endpoints re-attached, " + restored.detached() + " without their veth" +
                 (restored.dropped().isEmpty() ? "" : "; dropped " + String.join(", ", restored.dropped())));
         }

@@ -1,5 +1,7 @@
 package io.jvs.control.cli;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.jvs.control.daemon.Daemon;
 import io.jvs.control.metrics.DaemonMetrics;
 import io.jvs.control.metrics.MetricsEndpoint;
@@ -10,6 +12,8 @@ import java.net.InetSocketAddress;
 /** {@code jvs daemon --metrics [ADDR:]PORT}: parsed before the daemon starts, served once it runs. */
 final class MetricsOption
 {
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsOption.class);
+
     private MetricsOption()
     {
     }
@@ -40,8 +44,8 @@ final class MetricsOption
         }
         if (!address.getAddress().isLoopbackAddress())
         {
-            System.err.println("jvs: warning: metrics on " + MetricsEndpoint.format(address) + " are not on loopback: " +
-                "whoever reaches that address reads every network's, port's and sandbox's counters");
+            LOG.warn("metrics on {} are not on loopback: whoever reaches that address reads every network's, " +
+                "port's and sandbox's counters", MetricsEndpoint.format(address));
         }
         try
         {
