@@ -194,6 +194,17 @@ public final class ApiClient
         return call("POST", "/overlay/rotate-key", json.createObjectNode().put("Network", network));
     }
 
+    /** @param port a port id, interface, sandbox or SANDBOX:IFACE. @return {"Cleared": [port ids]}. */
+    public JsonNode clearStats(final String port) throws IOException
+    {
+        return call("POST", "/stats/clear", json.createObjectNode().put("Port", port));
+    }
+
+    public JsonNode latency() throws IOException
+    {
+        return call("GET", "/stats/latency", null);
+    }
+
     public JsonNode logLevels() throws IOException
     {
         return call("GET", "/log", null);

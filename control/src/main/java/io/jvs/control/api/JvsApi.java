@@ -42,6 +42,8 @@ import java.util.Map;
  * GET    /sandboxes/{name}              sandbox
  * DELETE /sandboxes/{name}              204
  * GET    /stats                         {"Networks": [...], "Ports": [...]}
+ * POST   /stats/clear                   {"Port": id|interface|sandbox|sandbox:iface} -> {"Cleared": [port ids]}
+ * GET    /stats/latency                 {"Frames", "Buckets": [{"UpToMicros", "Frames"}...]}
  * GET    /mac                           [mac entry...]
  * GET    /overlay                       {"Host", "Store", "Vtep", "Hosts", "Peers", "Networks": [...]}
  * GET    /log                           {"Levels": {logger: level}}
@@ -57,6 +59,7 @@ public final class JvsApi implements ApiHandler
 
     private final NetworkService service;
     private final ObjectMapper json = new ObjectMapper();
+    private final StatsBaselines baselines = new StatsBaselines();
 
     public JvsApi(final NetworkService service)
     {
@@ -111,7 +114,7 @@ public final class JvsApi implements ApiHandler
             case "sandboxes":
                 return sandboxes(request, method, ref, action);
             case "stats":
-                return ref == null && "GET".equals(method) ? ok(stats()) : notFound(request);
+                return stats(request, method, ref);
             case "mac":
                 return ref == null && "GET".equals(method) ? ok(macTable()) : notFound(request);
             case "overlay":
@@ -337,9 +340,33 @@ public final class JvsApi implements ApiHandler
         return out;
     }
 
+    /** {@code GET /stats}, {@code POST /stats/clear {"Port"}}, {@code GET /stats/latency}. */
+    private ApiResponse stats(final ApiRequest request, final String method, final String ref)
+    {
+        if (ref == null && "GET".equals(method))
+        {
+            return ok(stats());
+        }
+        if ("clear".equals(ref) && "POST".equals(method))
+        {
+            final String port = text(body(request), "Port");
+            if (port == null || port.isEmpty())
+            {
+                throw JvsException.invalid("Port is missing: a port id, interface, sandbox or SANDBOX:IFACE");
+            }
+            return ok(Map.of("Cleared", baselines.clear(port, service.stats().ports())));
+        }
+        if ("latency".equals(ref) && "GET".equals(method))
+        {
+            return ok(LatencyView.of(service.latencyHistogram()));
+        }
+        return notFound(request);
+    }
+
     private Map<String, Object> stats()
     {
         final NetworkViews.Stats stats = service.stats();
+        baselines.retain(stats.ports());
         final List<Object> networks = new ArrayList<>();
         for (final NetworkViews.NetworkStatsView view : stats.networks())
         {
@@ -357,8 +384,10 @@ public final class JvsApi implements ApiHandler
             networks.add(out);
         }
         final List<Object> ports = new ArrayList<>();
-        for (final NetworkViews.PortView view : stats.ports())
+        for (final NetworkViews.PortView raw : stats.ports())
         {
+            final NetworkViews.PortView view = new NetworkViews.PortView(baselines.since(raw.stats()), raw.network(),
+                raw.sandbox(), raw.sandboxInterface());
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("Port", view.stats().portId());
             out.put("Interface", view.stats().name());
@@ -372,6 +401,11 @@ public final class JvsApi implements ApiHandler
             out.put("Drops", view.stats().drops());
             out.put("RingBytes", view.stats().ringBytes());
             out.put("Lane", view.stats().lane());
+            final java.time.Instant cleared = baselines.clearedAt(view.stats().portId());
+            if (cleared != null)
+            {
+                out.put("ClearedAt", cleared.toString());
+            }
             ports.add(out);
         }
         final Map<String, Object> out = new LinkedHashMap<>();

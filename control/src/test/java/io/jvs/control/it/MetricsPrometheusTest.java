@@ -2,9 +2,6 @@ package io.jvs.control.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jvs.control.testing.InProcessCli;
-import io.jvs.control.testing.SandboxLeftovers;
-import io.jvs.control.testing.TempDirs;
 import io.jvs.control.testing.Wait;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,11 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,13 +33,9 @@ class MetricsPrometheusTest
     private static final int PEER_PINGS = 5;
     private static final Duration SCRAPED = Duration.ofSeconds(60);
 
-    private final String run = "obs" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<String> sandboxes = new ArrayList<>();
-    private Path dir;
-    private InProcessCli jvs;
-    private DaemonProcess daemon;
+    private TwoSandboxes setup;
     private Process prometheus;
 
     @AfterEach
@@ -60,19 +49,9 @@ class MetricsPrometheusTest
                 prometheus.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
-        if (daemon != null && daemon.isAlive())
+        if (setup != null)
         {
-            for (final String sandbox : sandboxes)
-            {
-                jvs.run("sandbox", "rm", sandbox);
-            }
-            jvs.run("network", "rm", run + "n");
-            daemon.stop();
-        }
-        SandboxLeftovers.remove(sandboxes);
-        if (dir != null)
-        {
-            TempDirs.deleteTree(dir);
+            setup.close();
         }
     }
 
@@ -81,28 +60,19 @@ class MetricsPrometheusTest
     {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/prometheus")),
             "needs Debian's prometheus package (bin/install-deps --test)");
-        dir = Files.createTempDirectory(Path.of("/tmp"), run + "-");
-        final Path socket = dir.resolve("jvs.sock");
-        jvs = InProcessCli.socketBeforeCommand(socket);
-        daemon = new DaemonProcess(dir, socket, null);
-        daemon.networkArgs(List.of("--no-host-port", "--metrics", "127.0.0.1:" + METRICS_PORT));
-        daemon.start();
-        assertTrue(daemon.log().contains("metrics on http://127.0.0.1:" + METRICS_PORT + "/metrics"), daemon.log());
-
-        final String net = run + "n";
-        jvs.ok("network", "create", "--subnet", "10.195.77.0/24", net);
-        final String a = sandbox("a");
-        final String b = sandbox("b");
-        jvs.ok("network", "connect", net, a);
-        jvs.ok("network", "connect", net, b);
-        final JsonNode containers = json.readTree(jvs.ok("network", "inspect", net).out()).get(0).path("Containers");
-        final String addressB = containers.path(b).path("IPv4Address").asText().split("/")[0];
+        setup = new TwoSandboxes(METRICS_PORT, "10.195.77.0/24");
+        assertTrue(setup.daemon.log().contains("metrics on http://127.0.0.1:" + METRICS_PORT + "/metrics"),
+            setup.daemon.log());
+        final String a = setup.a;
+        final String b = setup.b;
+        final String net = setup.network;
+        final Path dir = setup.dir;
 
         // The router answers pings to the gateway and counts each reply: an exact number to find in Prometheus.
-        ping(a, "10.195.77.1", GATEWAY_PINGS);
-        ping(a, addressB, PEER_PINGS);
+        TwoSandboxes.ping(a, "10.195.77.1", GATEWAY_PINGS);
+        TwoSandboxes.ping(a, setup.addressB, PEER_PINGS);
 
-        prometheus = startPrometheus();
+        prometheus = startPrometheus(dir);
         final String echo = "jvs_router_icmp_echo_replies_total";
         Wait.until(() -> Integer.toString(GATEWAY_PINGS).equals(value(echo)), SCRAPED,
             "Prometheus has " + echo + " = " + GATEWAY_PINGS + " (last: " + value(echo) + ")");
@@ -126,24 +96,7 @@ class MetricsPrometheusTest
         assertEquals("1", value("up{job=\"jvs\"}"));
     }
 
-    private String sandbox(final String suffix)
-    {
-        final String name = run + suffix;
-        sandboxes.add(name);
-        jvs.ok("sandbox", "create", name);
-        return name;
-    }
-
-    private static void ping(final String namespace, final String address, final int count) throws Exception
-    {
-        final Process ping = new ProcessBuilder("ip", "netns", "exec", namespace, "ping", "-c", Integer.toString(count),
-            "-i", "0.2", "-W", "2", address).redirectErrorStream(true).start();
-        final String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(ping.waitFor(30, TimeUnit.SECONDS), "ping did not finish");
-        assertTrue(out.contains(count + " packets transmitted, " + count + " received"), out);
-    }
-
-    private Process startPrometheus() throws Exception
+    private Process startPrometheus(final Path dir) throws Exception
     {
         final Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, String.join("\n",
@@ -173,7 +126,8 @@ class MetricsPrometheusTest
         }
         catch (final java.io.IOException ex)
         {
-            assertTrue(prometheus.isAlive(), "prometheus exited: " + Files.readString(dir.resolve("prometheus.log")));
+            assertTrue(prometheus.isAlive(), "prometheus exited: " +
+                Files.readString(setup.dir.resolve("prometheus.log")));
             return "";
         }
         final JsonNode result = json.readTree(response.body()).path("data").path("result");
