@@ -113,8 +113,8 @@ final class StatsCommand extends ClientCommand
             final long n = b.path("Frames").asLong();
             final String range = b.path("UpToMicros").isNull() ? String.format(Locale.ROOT, "> %s", micros(lower)) :
                 String.format(Locale.ROOT, "%s - %s", micros(lower), micros(b.path("UpToMicros").asDouble()));
-            out.printf(Locale.ROOT, "%-20s %10d %5.1f%%  %s%n", range, n, frames == 0 ? 0.0 : 100.0 * n / frames,
-                "#".repeat((int)(40 * n / most)));
+            out.println(String.format(Locale.ROOT, "%-20s %10d %5.1f%%  %s", range, n,
+                frames == 0 ? 0.0 : 100.0 * n / frames, "#".repeat((int)(40 * n / most))).stripTrailing());
             lower = b.path("UpToMicros").asDouble();
         }
     }
