@@ -19,6 +19,7 @@ import io.jvs.control.network.RestoreReport;
 import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.netns.IpTool;
+import io.jvs.control.netns.MountPropagation;
 import io.jvs.control.state.JournaledNetworkStore;
 import io.jvs.control.state.StateTables;
 import io.jvs.control.overlay.OverlayOptions;
@@ -151,6 +152,7 @@ public final class Daemon implements AutoCloseable
             throw new JvsException(JvsException.Kind.CONFLICT,
                 "something is already serving Docker plugins on " + config.dockerPluginSocket());
         }
+        MountPropagation.requireSandboxesReachHost();
         try
         {
             Files.createDirectories(config.stateDir());

@@ -3,6 +3,7 @@ package io.jvs.control.it;
 import io.jvs.control.api.ApiClient;
 
 import java.io.File;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ final class DaemonProcess
     private Process process;
     private int starts;
     private List<String> networkArgs = List.of("--no-host-port");
+    private List<String> launcher = List.of();
 
     /** @param pluginSocket the Docker plugin socket; null: {@code --no-docker-plugin}. */
     DaemonProcess(final Path dir, final Path socket, final Path pluginSocket)
@@ -43,6 +45,12 @@ final class DaemonProcess
         networkArgs = List.copyOf(args);
     }
 
+    /** A command the daemon runs under, e.g. {@code ip netns exec NS} (none by default). */
+    void launcher(final List<String> command)
+    {
+        launcher = List.copyOf(command);
+    }
+
     Path socket()
     {
         return socket;
@@ -51,7 +59,40 @@ final class DaemonProcess
     /** Starts and waits until the API answers. */
     void start() throws Exception
     {
-        final List<String> argv = new ArrayList<>();
+        final File log = launch();
+        final ApiClient api = new ApiClient(socket);
+        final long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!api.ping() && process.isAlive())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("daemon did not answer within " + START_TIMEOUT + ": " +
+                    Files.readString(log.toPath()));
+            }
+            Thread.sleep(100);
+        }
+        if (!process.isAlive())
+        {
+            throw new AssertionError("daemon died at start: " + Files.readString(log.toPath()));
+        }
+    }
+
+    /** Starts a daemon that must refuse to run: waits for it to exit. @return its exit status and output. */
+    String startRefused() throws Exception
+    {
+        final File log = launch();
+        if (!process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+        {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("daemon still running after " + START_TIMEOUT + ": " +
+                Files.readString(log.toPath()));
+        }
+        return "exit " + process.exitValue() + ": " + Files.readString(log.toPath());
+    }
+
+    private File launch() throws IOException
+    {
+        final List<String> argv = new ArrayList<>(launcher);
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
         {
@@ -69,21 +110,7 @@ final class DaemonProcess
             List.of("--docker-plugin", pluginSocket.toString()));
         final File log = dir.resolve("daemon-" + (++starts) + ".log").toFile();
         process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log).start();
-        final ApiClient api = new ApiClient(socket);
-        final long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (!api.ping() && process.isAlive())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError("daemon did not answer within " + START_TIMEOUT + ": " +
-                    Files.readString(log.toPath()));
-            }
-            Thread.sleep(100);
-        }
-        if (!process.isAlive())
-        {
-            throw new AssertionError("daemon died at start: " + Files.readString(log.toPath()));
-        }
+        return log;
     }
 
     /** SIGKILL by PID, then waits for the process to be gone. */
