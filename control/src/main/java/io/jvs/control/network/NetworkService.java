@@ -212,7 +212,16 @@ public final class NetworkService implements AutoCloseable
         final Ipam ipam = NetworkTable.newIpam(subnet, gateway, range, aux);
         final Network network = driver.install(new Network(id, request.name(), request.driver(), request.internal(),
             subnet, gateway, false, Instant.now(), 0, options, range, aux));
-        table.put(network, ipam);
+        try
+        {
+            table.put(network, ipam);
+        }
+        catch (final RuntimeException ex)
+        {
+            // Not journaled (a full state volume, say): a network the state does not know must not stay installed.
+            Failures.runQuietly(() -> driver.uninstall(network), ex);
+            throw ex;
+        }
         return network;
     }
 

@@ -68,7 +68,21 @@ public final class StateTables implements AutoCloseable
         this.journal = journal;
         this.lockFile = lockFile;
         replayed = journal.replay(this::apply);
-        journal.compact(snapshot());
+        if (journal.droppedTailBytes() > 0)
+        {
+            System.err.println("jvs: warning: the state journal ended in " + journal.droppedTailBytes() +
+                " bytes of a torn or damaged record (a crash or power cut during a write): cut off, " + replayed +
+                " whole records kept");
+        }
+        try
+        {
+            journal.compact(snapshot());
+        }
+        catch (final JvsException ex)
+        {
+            // Optional: the uncompacted journal is whole. A full volume must not stop the switch from starting.
+            System.err.println("jvs: warning: " + ex.getMessage() + "; running on the uncompacted journal");
+        }
     }
 
     /**
@@ -136,8 +150,13 @@ public final class StateTables implements AutoCloseable
         return Collections.unmodifiableMap(new LinkedHashMap<>(tables.getOrDefault(table, Map.of())));
     }
 
+    /** Journals and applies a row; a row equal to the live one is not written again (a restart re-puts many). */
     public synchronized void put(final String table, final String key, final JsonNode row)
     {
+        if (row.equals(tables.getOrDefault(table, Map.of()).get(key)))
+        {
+            return;
+        }
         final ObjectNode record = json.createObjectNode().put(TABLE, table).put(KEY, key);
         record.set(VALUE, row);
         journal.append(PUT, record.toString());
