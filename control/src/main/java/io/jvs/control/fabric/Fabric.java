@@ -81,6 +81,15 @@ public interface Fabric extends AutoCloseable
     }
 
     /**
+     * Port security: the port sends only from {@code mac} and {@code ipv4} (its endpoint's); other frames are dropped
+     * and counted as spoofed. A fabric that cannot enforce it refuses.
+     */
+    default void securePort(final int portId, final String mac, final int ipv4)
+    {
+        throw JvsException.invalid("this fabric cannot enforce port security");
+    }
+
+    /**
      * Where a port published on {@code hostIp} ("" for everywhere) is reached; refused (invalid) for an address this
      * fabric does not serve. Checked before anything is published.
      */

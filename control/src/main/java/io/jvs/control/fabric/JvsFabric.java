@@ -11,6 +11,7 @@ import io.jvs.dataplane.mac.MacEntry;
 import io.jvs.dataplane.PortStats;
 import io.jvs.dataplane.Routing;
 import io.jvs.dataplane.Switch;
+import io.jvs.dataplane.parse.MacAddress;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.dataplane.nat.NatEntry;
@@ -195,6 +196,12 @@ public final class JvsFabric implements Fabric
     public void setInterContainer(final int networkId, final boolean allowed)
     {
         sw.setInterContainer(networkId, allowed);
+    }
+
+    @Override
+    public void securePort(final int portId, final String mac, final int ipv4)
+    {
+        sw.securePort(portId, MacAddress.parse(mac), ipv4, 0, 0);
     }
 
     public void setGateway(final int networkId, final int gateway, final int subnet, final int prefixLength,

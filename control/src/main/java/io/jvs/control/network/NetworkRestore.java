@@ -132,6 +132,7 @@ final class NetworkRestore
         ipam.reserve(stored.address());
         ip.linkUp(null, stored.hostInterface());
         final Endpoint endpoint = stored.withPort(fabric.attach(stored.hostInterface(), network.bridgeDomainId()));
+        drivers.apply(network.driver()).onPortAttached(network, endpoint);
         store.putEndpoint(endpoint);
         try
         {

@@ -355,6 +355,7 @@ public final class NetworkService implements AutoCloseable
             probe.after(AttachStep.PORT);
             endpoint = new Endpoint(naming.newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
                 address, prefix, portId);
+            driver.onPortAttached(network, endpoint);
             store.putEndpoint(endpoint);
             probe.after(AttachStep.JOURNAL);
             driver.onConnect(network, endpoint);
@@ -451,6 +452,7 @@ public final class NetworkService implements AutoCloseable
             portId = fabric.attach(hostInterface, network.bridgeDomainId());
             final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
                 address, network.subnet().prefix(), portId);
+            driverOf(network).onPortAttached(network, endpoint);
             store.putEndpoint(endpoint);
             peerNames.joined(endpoint); // jvs sandboxes on the network resolve it by its label (no file: no IO)
             return endpoint;
