@@ -46,6 +46,8 @@ public final class DockerDriver
     static final String BRIDGE_OPTION_PREFIX = "com.docker.network.bridge.";
     /** Inter-container communication on a bridge network (the bridge driver reads it). */
     static final String OPTION_ENABLE_ICC = BRIDGE_OPTION_PREFIX + "enable_icc";
+    /** jvs's anti-spoofing option (docs/cli.md): passed on to the bridge driver. */
+    static final String OPTION_PORT_SECURITY = "port_security";
     private static final int PROTO_TCP = 6;
     private static final int PROTO_UDP = 17;
     private static final int MAX_PORT = 65535;
@@ -190,7 +192,7 @@ public final class DockerDriver
     }
 
     /**
-     * The bridge options jvs honours ({@code com.docker.network.bridge.enable_icc}); overlay options without
+     * The bridge options jvs honours ({@code com.docker.network.bridge.enable_icc}, jvs's {@code port_security}); overlay options without
      * {@code -o type=overlay}, and the other {@code com.docker.network.bridge.*} options (which jvs cannot honour),
      * are refused rather than ignored. Other options are ignored.
      */
@@ -207,9 +209,9 @@ public final class DockerDriver
         for (final Iterator<Map.Entry<String, JsonNode>> it = generic.fields(); it.hasNext(); )
         {
             final Map.Entry<String, JsonNode> option = it.next();
-            if (OPTION_ENABLE_ICC.equals(option.getKey()))
+            if (OPTION_ENABLE_ICC.equals(option.getKey()) || OPTION_PORT_SECURITY.equals(option.getKey()))
             {
-                options.put(OPTION_ENABLE_ICC, JsonFields.text(generic, "Options." + OPTION_GENERIC, OPTION_ENABLE_ICC));
+                options.put(option.getKey(), JsonFields.text(generic, "Options." + OPTION_GENERIC, option.getKey()));
             }
             else if (option.getKey().startsWith(BRIDGE_OPTION_PREFIX))
             {

@@ -227,9 +227,10 @@ class DockerPluginProtocolTest
         final String id = newId();
         docker.ok("NetworkDriver.CreateNetwork", networkBody(id, pool.path("Pool").asText(), false, null, null)
             .replace("\"com.docker.network.generic\":{", "\"com.docker.network.generic\":{" +
-                "\"com.docker.network.bridge.enable_icc\":\"false\""));
+                "\"com.docker.network.bridge.enable_icc\":\"false\",\"port_security\":\"true\""));
         networks.add(0, id);
         assertEquals("false", jvs.network(id).path("Options").path("com.docker.network.bridge.enable_icc").asText());
+        assertEquals("true", jvs.network(id).path("Options").path("port_security").asText(), "jvs's own option too");
         final String other = newId();
         assertEquals("option com.docker.network.bridge.enable_icc takes true or false, not \"maybe\"",
             docker.call("NetworkDriver.CreateNetwork", networkBody(other, "10.77.9.0/24", false, null, null)
