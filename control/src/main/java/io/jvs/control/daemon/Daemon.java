@@ -173,6 +173,7 @@ public final class Daemon implements AutoCloseable
             b.service = new NetworkService(new JournaledNetworkStore(b.tables), b.fabric, ip,
                 new HostsFiles(config.netnsEtc(), b.dns == null ? HostsFiles.Observer.NONE : b.dns),
                 SubnetPool.defaults(), names);
+            FaultInjection.fromSystemProperties().ifPresent(b.service::probe);
             b.restored = b.service.restore();
             b.adopted = config.adoptSandboxes() ? b.service.adoptSandboxes() : List.of();
             b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip, b.tables);

@@ -153,6 +153,15 @@ final class NetworkRestore
         return dropped;
     }
 
+    /** Connects a crash cut short, undone before the rebuild: reported among the dropped. */
+    void noteUndoneAttaches(final List<String> hostInterfaces)
+    {
+        for (final String hostInterface : hostInterfaces)
+        {
+            dropped.add("a connect cut short by a crash (its veth " + hostInterface + " deleted)");
+        }
+    }
+
     RestoreReport report()
     {
         return new RestoreReport(networks, reattached, detached, List.copyOf(dropped));

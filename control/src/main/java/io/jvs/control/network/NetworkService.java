@@ -333,6 +333,8 @@ public final class NetworkService implements AutoCloseable
             hostInterface = naming.newHostInterfaceName();
             sandboxInterface = naming.nextSandboxInterface(sandbox.name());
             probe.after(AttachStep.INTERFACE_NAMES);
+            store.putAttachIntent(hostInterface);
+            probe.after(AttachStep.INTENT);
         }
         catch (final RuntimeException ex)
         {
@@ -378,6 +380,7 @@ public final class NetworkService implements AutoCloseable
             }
             undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
                 ex);
+            forgetIntent(hostInterface, ex);
             throw ex;
         }
     }
@@ -445,6 +448,7 @@ public final class NetworkService implements AutoCloseable
         int portId = Endpoint.NO_PORT;
         try
         {
+            store.putAttachIntent(hostInterface);
             ip.createHostVeth(hostInterface, peerInterface, mac, linkMtu);
             linkCreated = true;
             ip.disableIpv6OnHost(hostInterface);
@@ -461,6 +465,7 @@ public final class NetworkService implements AutoCloseable
         {
             undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
                 ex);
+            forgetIntent(hostInterface, ex);
             throw ex;
         }
     }
@@ -530,7 +535,9 @@ public final class NetworkService implements AutoCloseable
     public synchronized RestoreReport restore()
     {
         checkOpen();
+        final List<String> interrupted = undoInterruptedAttaches();
         final NetworkRestore restore = new NetworkRestore(table, fabric, ip, hosts, this::driver, this::removeEndpoint);
+        restore.noteUndoneAttaches(interrupted);
         restore.rebuildNetworks();
         restore.dropVanishedSandboxes();
         restore.reattachEndpoints();
@@ -756,6 +763,37 @@ public final class NetworkService implements AutoCloseable
         probe.after(AttachStep.FORGOTTEN);
         peerNames.left(endpoint);
         probe.after(AttachStep.NAMES_LEFT);
+    }
+
+    /** The attach intent goes once its veth is gone; kept otherwise, for the next start to finish the undo. */
+    private void forgetIntent(final String hostInterface, final RuntimeException failure)
+    {
+        Failures.runQuietly(() ->
+        {
+            if (!ip.linkExists(hostInterface))
+            {
+                store.removeAttachIntent(hostInterface);
+            }
+        }, failure);
+    }
+
+    /** Connects a crash cut short (their intents outlived them): their veths go, and with them any address. */
+    private List<String> undoInterruptedAttaches()
+    {
+        final List<String> undone = new ArrayList<>();
+        for (final String hostInterface : store.attachIntents())
+        {
+            if (store.endpoints().stream().noneMatch(e -> e.hostInterface().equals(hostInterface)))
+            {
+                if (ip.linkExists(hostInterface))
+                {
+                    ip.deleteLink(hostInterface);
+                }
+                undone.add(hostInterface);
+            }
+            store.removeAttachIntent(hostInterface);
+        }
+        return undone;
     }
 
     /** Undoes what an attach did so far: the switch port, the veth (its peer, address and route go along), the address. */

@@ -24,6 +24,7 @@ public final class JournaledNetworkStore implements NetworkStore
     static final String SANDBOXES = "sandbox";
     static final String ENDPOINTS = "endpoint";
     static final String PUBLISHED = "published";
+    static final String ATTACH_INTENTS = "attach-intent";
 
     private final StateTables tables;
     private final InMemoryNetworkStore memory = new InMemoryNetworkStore();
@@ -33,6 +34,7 @@ public final class JournaledNetworkStore implements NetworkStore
     {
         this.tables = tables;
         tables.rows(NETWORKS).values().forEach(row -> memory.putNetwork(network(row)));
+        tables.rows(ATTACH_INTENTS).keySet().forEach(memory::putAttachIntent);
         tables.rows(SANDBOXES).values().forEach(row -> memory.putSandbox(sandbox(row)));
         tables.rows(ENDPOINTS).values().forEach(row -> memory.putEndpoint(endpoint(row)));
         tables.rows(PUBLISHED).forEach((id, row) ->
@@ -115,8 +117,34 @@ public final class JournaledNetworkStore implements NetworkStore
 
     public void putEndpoint(final Endpoint endpoint)
     {
-        tables.put(ENDPOINTS, endpoint.networkId() + '/' + endpoint.sandbox(), row(endpoint));
+        final String key = endpoint.networkId() + '/' + endpoint.sandbox();
+        if (memory.attachIntents().contains(endpoint.hostInterface()))
+        {
+            tables.apply(List.of(new StateTables.Change(ENDPOINTS, key, row(endpoint)),
+                StateTables.Change.remove(ATTACH_INTENTS, endpoint.hostInterface())));
+        }
+        else
+        {
+            tables.put(ENDPOINTS, key, row(endpoint));
+        }
         memory.putEndpoint(endpoint);
+    }
+
+    public List<String> attachIntents()
+    {
+        return memory.attachIntents();
+    }
+
+    public void putAttachIntent(final String hostInterface)
+    {
+        tables.put(ATTACH_INTENTS, hostInterface, json.createObjectNode());
+        memory.putAttachIntent(hostInterface);
+    }
+
+    public void removeAttachIntent(final String hostInterface)
+    {
+        tables.remove(ATTACH_INTENTS, hostInterface);
+        memory.removeAttachIntent(hostInterface);
     }
 
     public void removeEndpoint(final String networkId, final String sandbox)

@@ -96,8 +96,9 @@ class ConnectUndoTest
     }
 
     @ParameterizedTest
-    @EnumSource(value = AttachStep.class, names = {"CHECKED", "ADDRESS", "INTERFACE_NAMES", "VETH", "MTU", "IPV6_OFF",
-        "ADDRESS_ADDED", "LINK_UP", "ROUTE", "HOST_LINK", "PORT", "JOURNAL", "DRIVER", "PUBLISH", "PEER_NAMES"})
+    @EnumSource(value = AttachStep.class, names = {"CHECKED", "ADDRESS", "INTERFACE_NAMES", "INTENT", "VETH", "MTU",
+        "IPV6_OFF", "ADDRESS_ADDED", "LINK_UP", "ROUTE", "HOST_LINK", "PORT", "JOURNAL", "DRIVER", "PUBLISH",
+        "PEER_NAMES"})
     void aConnectFailingAfterAStepUndoesEveryStepBeforeIt(final AttachStep failAfter) throws Exception
     {
         assertEquals(PEER_ADDRESS, peerAddress(), "the peer is on the network");

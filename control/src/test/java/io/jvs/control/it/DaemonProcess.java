@@ -27,6 +27,7 @@ final class DaemonProcess
     private int starts;
     private List<String> networkArgs = List.of("--no-host-port");
     private List<String> launcher = List.of();
+    private List<String> jvmArgs = List.of();
 
     /** @param pluginSocket the Docker plugin socket; null: {@code --no-docker-plugin}. */
     DaemonProcess(final Path dir, final Path socket, final Path pluginSocket)
@@ -43,6 +44,22 @@ final class DaemonProcess
     void networkArgs(final List<String> args)
     {
         networkArgs = List.copyOf(args);
+    }
+
+    /** JVM options for the next starts (e.g. {@code -Djvs.faultInjection.haltAfter=VETH}); none by default. */
+    void jvmArgs(final List<String> args)
+    {
+        jvmArgs = List.copyOf(args);
+    }
+
+    /** Waits for a daemon that is to stop by itself (a fault injected). @return its exit status. */
+    int awaitExit() throws Exception
+    {
+        if (!process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+        {
+            throw new AssertionError("daemon " + process.pid() + " still running after " + START_TIMEOUT);
+        }
+        return process.exitValue();
     }
 
     /** A command the daemon runs under, e.g. {@code ip netns exec NS} (none by default). */
@@ -102,6 +119,7 @@ final class DaemonProcess
                 argv.add(flag);
             }
         }
+        argv.addAll(jvmArgs);
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvs.control.cli.Main", "daemon",
             "--socket", socket.toString(), "--state-dir", dir.resolve("state").toString(),
             "--no-adopt"));
