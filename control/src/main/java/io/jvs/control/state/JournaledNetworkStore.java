@@ -1,5 +1,7 @@
 package io.jvs.control.state;
 
+import io.jvs.control.common.JvsException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,15 +35,32 @@ public final class JournaledNetworkStore implements NetworkStore
     public JournaledNetworkStore(final StateTables tables)
     {
         this.tables = tables;
-        tables.rows(NETWORKS).values().forEach(row -> memory.putNetwork(network(row)));
+        load(NETWORKS, (key, row) -> memory.putNetwork(network(row)));
         tables.rows(ATTACH_INTENTS).keySet().forEach(memory::putAttachIntent);
-        tables.rows(SANDBOXES).values().forEach(row -> memory.putSandbox(sandbox(row)));
-        tables.rows(ENDPOINTS).values().forEach(row -> memory.putEndpoint(endpoint(row)));
-        tables.rows(PUBLISHED).forEach((id, row) ->
+        load(SANDBOXES, (key, row) -> memory.putSandbox(sandbox(row)));
+        load(ENDPOINTS, (key, row) -> memory.putEndpoint(endpoint(row)));
+        load(PUBLISHED, (id, row) ->
         {
             final List<String> ranges = new ArrayList<>();
             row.path("ranges").forEach(range -> ranges.add(range.asText()));
             memory.putPublishedPorts(id, ranges);
+        });
+    }
+
+    /** Decodes one table's rows; a row that does not decode refuses the start with where it is, changing nothing. */
+    private void load(final String table, final java.util.function.BiConsumer<String, JsonNode> decode)
+    {
+        tables.rows(table).forEach((key, row) ->
+        {
+            try
+            {
+                decode.accept(key, row);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw JvsException.invalid("the state journal's " + table + " \"" + key + "\" cannot be read (" +
+                    ex + "): run the jvs that wrote it, or move the state directory away to start empty");
+            }
         });
     }
 

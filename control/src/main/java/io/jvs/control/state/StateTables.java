@@ -1,5 +1,6 @@
 package io.jvs.control.state;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -107,12 +108,18 @@ public final class StateTables implements AutoCloseable
         {
             throw new UncheckedIOException("cannot lock the state directory " + stateDir, ex);
         }
+        StateJournal journal = null;
         try
         {
-            return new StateTables(StateJournal.open(stateDir), lock);
+            journal = StateJournal.open(stateDir);
+            return new StateTables(journal, lock);
         }
         catch (final RuntimeException ex)
         {
+            if (journal != null)
+            {
+                journal.close();
+            }
             try
             {
                 lock.close();
@@ -234,16 +241,27 @@ public final class StateTables implements AutoCloseable
         {
             record = json.readTree(text);
         }
-        catch (final IOException ex)
+        catch (final JsonProcessingException ex)
         {
-            throw new UncheckedIOException("corrupt journal record " + type + ": " + text, ex);
+            throw unreadable("a record of type \"" + type + "\" that is not JSON (" + ex.getOriginalMessage() + ")");
+        }
+        if (record == null || !record.isObject())
+        {
+            throw unreadable("a record of type \"" + type + "\" that is not a JSON object");
         }
         switch (type)
         {
             case PUT, REMOVE -> applyOne(record, PUT.equals(type));
             case BATCH -> applyChanges(record);
-            default -> throw new IllegalStateException("unknown journal record type " + type);
+            default -> throw unreadable("a record of unknown type \"" + type + "\" (written by a newer jvs?)");
         }
+    }
+
+    /** The journal's checksums hold but its content does not: nothing is changed, the start is refused. */
+    private static JvsException unreadable(final String what)
+    {
+        return JvsException.invalid("the state journal holds " + what + ": run the jvs that wrote it, or move " +
+            "the state directory away to start empty");
     }
 
     private void applyChanges(final JsonNode batch)
