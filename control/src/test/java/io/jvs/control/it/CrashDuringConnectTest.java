@@ -97,6 +97,10 @@ class CrashDuringConnectTest
     {
         final String sandbox = run + "s" + step.ordinal();
         sandboxes.add(sandbox);
+        if (daemon.isAlive())
+        {
+            daemon.stop(); // an earlier case failed before its stop: each case starts from a stopped daemon
+        }
         daemon.jvmArgs(List.of());
         daemon.start();
         jvs.ok("sandbox", "create", sandbox);
