@@ -316,7 +316,7 @@ final class DaemonCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(hook);
         final String placement = switchThreadCpus.length == 0 ? "unbound" :
             "on CPU " + SwitchCpus.format(java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray());
-        System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
+        System.err.println("jvs: daemon " + io.jvs.control.common.JvsVersion.version() + " listening on " + daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
             ", idle " + idle +
             ", switch " + placement + ")" +
             (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
