@@ -52,6 +52,13 @@ final class DaemonProcess
     void start() throws Exception
     {
         final List<String> argv = new ArrayList<>();
+        // e.g. -Djvs.it.daemonPrefix="setpriv --bounding-set -all,+net_admin,... --": the daemon alone runs with the
+        // capabilities packaging/jvs.service gives it, the test and dockerd with root's (docs/install.md).
+        final String prefix = System.getProperty("jvs.it.daemonPrefix", "").strip();
+        if (!prefix.isEmpty())
+        {
+            argv.addAll(List.of(prefix.split("\\s+")));
+        }
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
         {
