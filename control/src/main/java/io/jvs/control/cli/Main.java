@@ -84,6 +84,10 @@ public final class Main
         if (named != null && !"help".equals(named))
         {
             cli.addSubcommand(named, SUBCOMMANDS.get(named).get());
+            if ("daemon".equals(named))
+            {
+                DaemonCommand.useConfigFile(cli.getSubcommands().get(named), args);
+            }
         }
         else
         {

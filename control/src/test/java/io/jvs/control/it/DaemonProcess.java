@@ -70,7 +70,7 @@ final class DaemonProcess
         }
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvs.control.cli.Main", "daemon",
             "--socket", socket.toString(), "--state-dir", dir.resolve("state").toString(),
-            "--no-adopt"));
+            "--no-adopt", "--config", "none"));
         argv.addAll(networkArgs);
         argv.addAll(pluginSocket == null ? List.of("--no-docker-plugin") :
             List.of("--docker-plugin", pluginSocket.toString()));
