@@ -77,6 +77,8 @@ public final class StateTables implements AutoCloseable
      */
     public static StateTables open(final Path stateDir)
     {
+        // Before anything is written there: a newer or unreadable state is refused as it is.
+        StateFormat.check(stateDir);
         final FileChannel lock;
         try
         {
@@ -95,6 +97,7 @@ public final class StateTables implements AutoCloseable
         }
         try
         {
+            StateFormat.stamp(stateDir);
             return new StateTables(StateJournal.open(stateDir), lock);
         }
         catch (final RuntimeException ex)
