@@ -119,6 +119,11 @@ final class DaemonProcess
         return clean;
     }
 
+    long pid()
+    {
+        return process.pid();
+    }
+
     boolean isAlive()
     {
         return process != null && process.isAlive();
