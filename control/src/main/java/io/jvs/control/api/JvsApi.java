@@ -27,6 +27,7 @@ import java.util.Map;
  * errors with 400/403/404/409/500):
  * <pre>
  * GET    /_ping                         "OK"
+ * GET    /version                       {"Version"}: the daemon's build (the pom's version, as `jvs --version`)
  * GET    /networks                      [network...]
  * POST   /networks/create               {"Name", "Driver", "Internal", "IPAM": {"Config": [{"Subnet", "Gateway"}]}}
  * GET    /networks/{id|name|id-prefix}  network, as docker network inspect
@@ -89,6 +90,9 @@ public final class JvsApi implements ApiHandler
         {
             case "_ping":
                 return new ApiResponse(200, "text/plain", "OK".getBytes(StandardCharsets.UTF_8));
+            case "version":
+                return ref == null && "GET".equals(method) ?
+                    ok(Map.of("Version", io.jvs.control.common.JvsVersion.version())) : notFound(request);
             case "networks":
                 return networks(request, method, ref, action);
             case "sandboxes":

@@ -34,6 +34,18 @@ final class DaemonCommand implements Callable<Integer>
     @Mixin
     SocketOption socket;
 
+    @Option(names = DaemonConfigFile.CONFIG_OPTION, paramLabel = "FILE",
+        description = "Settings file: `key = value` lines named like these options without --; a flag overrides " +
+            "its key (default: /etc/jvs/jvs.conf if it exists; none: no file).")
+    String config;
+
+    @Option(names = "--print-config", description = "Print the settings in force and where each comes from " +
+        "(command line, config file, default), then exit.")
+    boolean printConfig;
+
+    /** Set by Main before parsing: the default values it serves are the file's entries. */
+    DaemonConfigFile configFile = DaemonConfigFile.none();
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -202,9 +214,32 @@ final class DaemonCommand implements Callable<Integer>
         description = "Count packets per connection for `nat ls` (a cache miss per packet with many flows).")
     boolean natAccounting;
 
+    /** Makes {@code daemon} take its default values from the config file {@code args} name (or the default one). */
+    static void useConfigFile(final picocli.CommandLine daemon, final String... args)
+    {
+        final DaemonConfigFile file = DaemonConfigFile.forCommandLine(args);
+        ((DaemonCommand)daemon.getCommand()).configFile = file;
+        daemon.setDefaultValueProvider(file);
+    }
+
     @Override
     public Integer call()
     {
+        if (!configFile.errors().isEmpty())
+        {
+            // Every bad entry at once, one line each, before anything starts.
+            configFile.errors().forEach(error -> spec.commandLine().getErr().println("jvs: " + error));
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+        if (printConfig)
+        {
+            // The socket in force may come from `jvs --socket P daemon` or $JVS_SOCKET: show that one.
+            socket.socket = socket.resolve(spec);
+            configFile.describe(spec).forEach(spec.commandLine().getOut()::println);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         if ((uplinkAddress != null || uplinkGateway != null) && uplink == null)
         {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -316,7 +351,7 @@ final class DaemonCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(hook);
         final String placement = switchThreadCpus.length == 0 ? "unbound" :
             "on CPU " + SwitchCpus.format(java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray());
-        System.err.println("jvs: daemon listening on " + daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
+        System.err.println("jvs: daemon " + io.jvs.control.common.JvsVersion.version() + " listening on " + daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
             ", idle " + idle +
             ", switch " + placement + ")" +
             (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +

@@ -92,6 +92,8 @@ public final class StateTables implements AutoCloseable
      */
     public static StateTables open(final Path stateDir)
     {
+        // Before anything is written there: a newer or unreadable state is refused as it is.
+        StateFormat.check(stateDir);
         final FileChannel lock;
         try
         {
@@ -111,6 +113,7 @@ public final class StateTables implements AutoCloseable
         StateJournal journal = null;
         try
         {
+            StateFormat.stamp(stateDir);
             journal = StateJournal.open(stateDir);
             return new StateTables(journal, lock);
         }

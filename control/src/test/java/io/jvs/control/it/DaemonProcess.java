@@ -110,6 +110,13 @@ final class DaemonProcess
     private File launch() throws IOException
     {
         final List<String> argv = new ArrayList<>(launcher);
+        // e.g. -Djvs.it.daemonPrefix="setpriv --bounding-set -all,+net_admin,... --": the daemon alone runs with the
+        // capabilities packaging/jvs.service gives it, the test and dockerd with root's (docs/install.md).
+        final String prefix = System.getProperty("jvs.it.daemonPrefix", "").strip();
+        if (!prefix.isEmpty())
+        {
+            argv.addAll(List.of(prefix.split("\\s+")));
+        }
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
         {
@@ -122,7 +129,7 @@ final class DaemonProcess
         argv.addAll(jvmArgs);
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvs.control.cli.Main", "daemon",
             "--socket", socket.toString(), "--state-dir", dir.resolve("state").toString(),
-            "--no-adopt"));
+            "--no-adopt", "--config", "none"));
         argv.addAll(networkArgs);
         argv.addAll(pluginSocket == null ? List.of("--no-docker-plugin") :
             List.of("--docker-plugin", pluginSocket.toString()));
@@ -155,6 +162,11 @@ final class DaemonProcess
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         return clean;
+    }
+
+    long pid()
+    {
+        return process.pid();
     }
 
     boolean isAlive()
