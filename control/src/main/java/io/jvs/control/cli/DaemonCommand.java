@@ -70,6 +70,11 @@ final class DaemonCommand implements Callable<Integer>
     @Option(names = "--no-adopt", hidden = true, description = "The default; kept for scripts.")
     boolean noAdopt;
 
+    @Option(names = "--no-sandboxes", description = "Serve Docker only: refuse jvs sandboxes. For a daemon whose " +
+        "mounts do not reach the host's (a service with its own mount namespace, as packaging/jvs.service's " +
+        "ProtectSystem= gives), where a sandbox could not be entered.")
+    boolean noSandboxes;
+
     @Option(names = "--threads", paramLabel = "MODE", defaultValue = "shared",
         description = "shared: one thread receives and forwards; dedicated: a thread each (default: ${DEFAULT-VALUE}).")
     Threads threads;
@@ -331,10 +336,9 @@ final class DaemonCommand implements Callable<Integer>
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --dns-upstream: " +
                 ex.getMessage());
         }
-        final Daemon daemon = Daemon.start(
-            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3,
-                noDockerPlugin ? null : dockerPlugin, dns),
-            overlay);
+        final Daemon.Config config = new Daemon.Config(socket.resolve(spec), stateDir, switchConfig,
+            HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3, noDockerPlugin ? null : dockerPlugin, dns);
+        final Daemon daemon = Daemon.start(noSandboxes ? config.withoutSandboxes() : config, overlay);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {

@@ -52,10 +52,20 @@ public final class Daemon implements AutoCloseable
      * @param dockerPluginSocket where Docker's plugin API is served (the driver's name is the file name without
      *                           ".sock"); null serves none.
      * @param dns                the sandboxes' resolver at 127.0.0.11 and where it forwards.
+     * @param sandboxes          whether jvs sandboxes (network namespaces under /run/netns) are served; off
+     *                           ({@code --no-sandboxes}) for a daemon whose mounts do not reach the host.
      */
     public record Config(Path socket, Path stateDir, SwitchConfig switchConfig, Path netnsEtc, boolean adoptSandboxes,
-        JvsFabric.L3Config l3, Path dockerPluginSocket, SandboxDns.Config dns)
+        JvsFabric.L3Config l3, Path dockerPluginSocket, SandboxDns.Config dns, boolean sandboxes)
     {
+        /** Serving sandboxes. */
+        public Config(final Path socket, final Path stateDir, final SwitchConfig switchConfig, final Path netnsEtc,
+            final boolean adoptSandboxes, final JvsFabric.L3Config l3, final Path dockerPluginSocket,
+            final SandboxDns.Config dns)
+        {
+            this(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, dockerPluginSocket, dns, true);
+        }
+
         public static final Path DEFAULT_SOCKET = Path.of("/run/jvs/jvs.sock");
         public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/jvs");
         public static final Path DEFAULT_DOCKER_PLUGIN_SOCKET = Path.of("/run/docker/plugins/jvs.sock");
@@ -83,13 +93,20 @@ public final class Daemon implements AutoCloseable
 
         public Config withDockerPlugin(final Path pluginSocket)
         {
-            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket, dns);
+            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket, dns,
+                sandboxes);
+        }
+
+        /** Docker only: sandboxes refused (see {@link MountPropagation}). */
+        public Config withoutSandboxes()
+        {
+            return new Config(socket, stateDir, switchConfig, netnsEtc, false, l3, dockerPluginSocket, dns, false);
         }
 
         public Config withDns(final SandboxDns.Config sandboxDns)
         {
             return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, dockerPluginSocket,
-                sandboxDns);
+                sandboxDns, sandboxes);
         }
     }
 
@@ -152,7 +169,10 @@ public final class Daemon implements AutoCloseable
             throw new JvsException(JvsException.Kind.CONFLICT,
                 "something is already serving Docker plugins on " + config.dockerPluginSocket());
         }
-        MountPropagation.requireSandboxesReachHost();
+        if (config.sandboxes())
+        {
+            MountPropagation.requireSandboxesReachHost();
+        }
         try
         {
             Files.createDirectories(config.stateDir());
@@ -174,6 +194,10 @@ public final class Daemon implements AutoCloseable
                 new HostsFiles(config.netnsEtc(), b.dns == null ? HostsFiles.Observer.NONE : b.dns),
                 SubnetPool.defaults(), names);
             FaultInjection.fromSystemProperties().ifPresent(b.service::probe);
+            if (!config.sandboxes())
+            {
+                b.service.refuseSandboxes();
+            }
             b.restored = b.service.restore();
             b.adopted = config.adoptSandboxes() ? b.service.adoptSandboxes() : List.of();
             b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip, b.tables);

@@ -87,7 +87,8 @@ public final class MountPropagation
             " is " + (group == null ? "not shared" : "shared only with other private namespaces") + ", as under " +
             "'ip netns exec'): the sandboxes it made in " + dir + " could not be entered from the host. Start jvs " +
             "in the host's mount namespace; to run it inside a network namespace use " +
-            "'nsenter --net=/run/netns/NS unshare -m --propagation unchanged jvs daemon ...' (docs/cli.md)";
+            "'nsenter --net=/run/netns/NS unshare -m --propagation unchanged jvs daemon ...'; or add --no-sandboxes " +
+            "to serve Docker only (docs/cli.md)";
     }
 
     /** The mountinfo fields of the mount that holds {@code dir}: the longest mount point that is dir or above it. */

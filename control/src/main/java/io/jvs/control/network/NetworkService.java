@@ -55,6 +55,7 @@ public final class NetworkService implements AutoCloseable
     private final EndpointPublisher publisher;
     /** Driver name -> its kind of network; overlay joins once {@link #enableOverlay} ran. */
     private final Map<String, NetworkDriver> drivers = new HashMap<>();
+    private boolean sandboxesRefused;
     /** Null until {@link #enableOverlay}: then {@code -d overlay} networks span the hosts of the cluster. */
     private OverlayDriver overlay;
     private AttachProbe probe = AttachProbe.NONE;
@@ -630,9 +631,24 @@ public final class NetworkService implements AutoCloseable
     }
 
     /** {@code ip netns add NAME}, lo up, hosts and resolv.conf under /etc/netns/NAME. */
+    /**
+     * From now on jvs sandboxes are refused ({@code jvs daemon --no-sandboxes}): this daemon's mounts do not reach
+     * the host, so a namespace it made under /run/netns could not be entered there. Docker's containers still work.
+     */
+    public synchronized void refuseSandboxes()
+    {
+        sandboxesRefused = true;
+    }
+
     public synchronized Sandbox createSandbox(final String name)
     {
         checkOpen();
+        if (sandboxesRefused)
+        {
+            throw JvsException.forbidden("this daemon serves Docker only (--no-sandboxes): its mounts do not reach " +
+                "the host, so a sandbox made here could not be entered; run `jvs daemon` without it in the host's " +
+                "mount namespace for sandboxes");
+        }
         Naming.checkName("sandbox", name);
         if (store.sandbox(name).isPresent())
         {

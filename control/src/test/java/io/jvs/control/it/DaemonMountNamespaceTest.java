@@ -1,6 +1,7 @@
 package io.jvs.control.it;
 
 import io.jvs.control.netns.Command;
+import io.jvs.control.testing.InProcessCli;
 import io.jvs.control.testing.TempDirs;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,17 @@ class DaemonMountNamespaceTest
             assertTrue(refused.contains("ip netns exec") && refused.contains("unshare -m --propagation unchanged"),
                 refused);
             assertFalse(Files.exists(dir.resolve("state")), "refused before the state directory was made");
+
+            // --no-sandboxes: it serves Docker only there, and refuses a sandbox with why.
+            daemon.networkArgs(List.of("--no-host-port", "--no-sandboxes"));
+            daemon.start();
+            final InProcessCli jvs = InProcessCli.socketBeforeCommand(daemon.socket());
+            final InProcessCli.Result sandbox = jvs.run("sandbox", "create", netns + "s");
+            assertFalse(sandbox.exit() == 0, "sandbox refused: " + sandbox);
+            assertTrue(sandbox.err().contains("--no-sandboxes"), sandbox.err());
+            assertFalse(Files.exists(Path.of("/run/netns", netns + "s")), "no namespace made");
+            assertTrue(daemon.stop(), "clean stop");
+            daemon.networkArgs(List.of("--no-host-port"));
 
             // Positive control: the launcher the message suggests gives a daemon that starts.
             daemon.launcher(List.of("nsenter", "--net=/run/netns/" + netns, "unshare", "-m", "--propagation",
