@@ -1,6 +1,7 @@
 package io.jvs.dataplane;
 
 import io.jvs.dataplane.l3.Ipv4Addresses;
+import io.jvs.dataplane.l3.Ipv6Addresses;
 import io.jvs.dataplane.l3.Router;
 import io.jvs.dataplane.l3.RouterCounters;
 import io.jvs.dataplane.l3.RouterProxy;
@@ -40,6 +41,18 @@ public final class Routing
     {
     }
 
+    /** The IPv6 gateway of a bridge domain: its address and its link-local one (fe80:: + EUI-64 of the MAC). */
+    public record Ipv6Gateway(int bridgeDomainId, String address, int prefixLength, String linkLocal, String mac)
+    {
+    }
+
+    /**
+     * The router's IPv6 address on the host link by default ({@code jvs0}): a ULA of jvs's own (fd6a:7673 is
+     * "jvs" in ASCII), /64. The host side takes {@link #DEFAULT_HOST_LINK_IPV6_HOST}.
+     */
+    public static final String DEFAULT_HOST_LINK_IPV6 = "fd6a:7673:0:1::2/64";
+    public static final String DEFAULT_HOST_LINK_IPV6_HOST = "fd6a:7673:0:1::1/64";
+
     private static final long MAC_PREFIX = 0x0242_0000_0000L;
     private static final long IPV4_MASK = 0xFFFF_FFFFL;
 
@@ -49,12 +62,16 @@ public final class Routing
     private final RouterProxy router;
     private final Map<Integer, Gateway> gateways = new TreeMap<>();
     private final Map<Integer, Integer> legPorts = new TreeMap<>();
+    /** The MAC of each leg: the IPv4 gateway's scheme, or for a leg made by an IPv6 gateway alone its own. */
+    private final Map<Integer, Long> legMacs = new TreeMap<>();
+    private final Map<Integer, Ipv6Gateway> ipv6Gateways = new TreeMap<>();
     private final Map<Integer, PublishedPort> publishedPorts = new TreeMap<>();
     private int nextRule = 1;
     private int uplinkPort;
     private String uplinkAddress;
     private int hostPort;
     private String hostAddress;
+    private String hostIpv6Address;
 
     Routing(final Object lock, final RouterPorts ports, final RouterProxy router)
     {
@@ -68,12 +85,12 @@ public final class Routing
     {
         synchronized (lock)
         {
-            final Gateway gateway = gateways.get(bridgeDomainId);
-            if (null == gateway)
+            final Long mac = legMacs.get(bridgeDomainId);
+            if (null == mac)
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
             }
-            return routerMac(Ipv4Addresses.parse(gateway.address()));
+            return mac;
         }
     }
 
@@ -98,18 +115,23 @@ public final class Routing
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
             }
-            final long mac = routerMac(ip);
-            final int legPort = ports.addLeg(bridgeDomainId, mac);
+            final boolean newLeg = !legPorts.containsKey(bridgeDomainId);
+            final long mac = newLeg ? routerMac(ip) : legMacs.get(bridgeDomainId);
+            final int legPort = newLeg ? ports.addLeg(bridgeDomainId, mac) : legPorts.get(bridgeDomainId);
             try
             {
                 router.addGateway(bridgeDomainId, legPort, mac, ip, prefixLength, internal);
             }
             catch (final RuntimeException ex)
             {
-                ports.remove(legPort);
+                if (newLeg)
+                {
+                    ports.remove(legPort);
+                }
                 throw ex;
             }
             legPorts.put(bridgeDomainId, legPort);
+            legMacs.put(bridgeDomainId, mac);
             gateways.put(bridgeDomainId,
                 new Gateway(bridgeDomainId, address, prefixLength, internal, MacAddress.toString(mac)));
         }
@@ -126,15 +148,89 @@ public final class Routing
     {
         synchronized (lock)
         {
-            final Integer legPort = legPorts.get(bridgeDomainId);
-            if (null == legPort)
+            if (!gateways.containsKey(bridgeDomainId))
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
             }
             router.removeGateway(bridgeDomainId);
-            ports.remove(legPort);
-            legPorts.remove(bridgeDomainId);
             gateways.remove(bridgeDomainId);
+            removeLegIfUnused(bridgeDomainId);
+        }
+    }
+
+    /** The leg goes with the last gateway (IPv4 or IPv6) of its bridge domain. */
+    private void removeLegIfUnused(final int bridgeDomainId)
+    {
+        if (!gateways.containsKey(bridgeDomainId) && !ipv6Gateways.containsKey(bridgeDomainId))
+        {
+            ports.remove(legPorts.remove(bridgeDomainId));
+            legMacs.remove(bridgeDomainId);
+        }
+    }
+
+    /**
+     * Makes the router the bridge domain's IPv6 gateway: answers neighbour solicitations and ping for
+     * {@code address} and for its link-local address (fe80:: + EUI-64 of the gateway MAC), routes the prefix
+     * {@code address/prefixLength} to and from the host link. A domain with an IPv4 gateway keeps its leg and MAC;
+     * an IPv6-only one gets a leg with MAC 02:42 + the address's last 32 bits.
+     */
+    public void setIpv6Gateway(final int bridgeDomainId, final String address, final int prefixLength)
+    {
+        synchronized (lock)
+        {
+            final byte[] bytes = Ipv6Addresses.parse(address);
+            if (prefixLength < 1 || prefixLength > 128)
+            {
+                throw new IllegalArgumentException("IPv6 prefix length " + prefixLength + " not in [1, 128]");
+            }
+            if (ipv6Gateways.containsKey(bridgeDomainId))
+            {
+                throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has an IPv6 gateway");
+            }
+            final long high = Ipv6Addresses.high(bytes);
+            final long low = Ipv6Addresses.low(bytes);
+            final boolean newLeg = !legPorts.containsKey(bridgeDomainId);
+            final long mac = newLeg ? routerMac((int)low) : legMacs.get(bridgeDomainId);
+            final int legPort = newLeg ? ports.addLeg(bridgeDomainId, mac) : legPorts.get(bridgeDomainId);
+            try
+            {
+                router.addIpv6Gateway(bridgeDomainId, legPort, mac, high, low, prefixLength);
+            }
+            catch (final RuntimeException ex)
+            {
+                if (newLeg)
+                {
+                    ports.remove(legPort);
+                }
+                throw ex;
+            }
+            legPorts.put(bridgeDomainId, legPort);
+            legMacs.put(bridgeDomainId, mac);
+            ipv6Gateways.put(bridgeDomainId, new Ipv6Gateway(bridgeDomainId, Ipv6Addresses.format(high, low),
+                prefixLength, Ipv6Addresses.linkLocal(mac), MacAddress.toString(mac)));
+        }
+    }
+
+    /** Removes the IPv6 gateway; the leg stays while the IPv4 gateway does. */
+    public void removeIpv6Gateway(final int bridgeDomainId)
+    {
+        synchronized (lock)
+        {
+            if (!ipv6Gateways.containsKey(bridgeDomainId))
+            {
+                throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no IPv6 gateway");
+            }
+            router.removeIpv6Gateway(bridgeDomainId);
+            ipv6Gateways.remove(bridgeDomainId);
+            removeLegIfUnused(bridgeDomainId);
+        }
+    }
+
+    public List<Ipv6Gateway> ipv6Gateways()
+    {
+        synchronized (lock)
+        {
+            return new ArrayList<>(ipv6Gateways.values());
         }
     }
 
@@ -299,6 +395,54 @@ public final class Routing
             ports.remove(hostPort);
             hostPort = 0;
             hostAddress = null;
+            hostIpv6Address = null;
+        }
+    }
+
+    /**
+     * Gives the router an IPv6 address on the host link (the host port must be attached): the host routes each
+     * network's IPv6 prefix via it ({@link #DEFAULT_HOST_LINK_IPV6} by default in the daemon).
+     *
+     * @param routerAddressCidr e.g. "fd6a:7673:0:1::2/64".
+     */
+    public void setHostPortIpv6(final String routerAddressCidr)
+    {
+        synchronized (lock)
+        {
+            if (hostPort == 0)
+            {
+                throw new IllegalArgumentException("no host port");
+            }
+            if (null != hostIpv6Address)
+            {
+                throw new IllegalArgumentException("the host port has IPv6 already: " + hostIpv6Address);
+            }
+            final byte[] bytes = Ipv6Addresses.parse(address(routerAddressCidr));
+            final int prefix = ipv6Prefix(routerAddressCidr);
+            router.setHostIpv6(Ipv6Addresses.high(bytes), Ipv6Addresses.low(bytes), prefix);
+            hostIpv6Address = routerAddressCidr;
+        }
+    }
+
+    public void removeHostPortIpv6()
+    {
+        synchronized (lock)
+        {
+            if (null == hostIpv6Address)
+            {
+                throw new IllegalArgumentException("the host port has no IPv6");
+            }
+            router.clearHostIpv6();
+            hostIpv6Address = null;
+        }
+    }
+
+    /** The router's IPv6 address on the host link ("addr/n"), or null. */
+    public String hostPortIpv6Address()
+    {
+        synchronized (lock)
+        {
+            return hostIpv6Address;
         }
     }
 
@@ -411,6 +555,23 @@ public final class Routing
         if (prefixLength < 1 || prefixLength > 32)
         {
             throw new IllegalArgumentException("prefix length " + prefixLength + " not in [1, 32]");
+        }
+    }
+
+    private static int ipv6Prefix(final String cidr)
+    {
+        try
+        {
+            final int prefix = Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1));
+            if (prefix < 1 || prefix > 128)
+            {
+                throw new IllegalArgumentException("IPv6 prefix length " + prefix + " not in [1, 128]");
+            }
+            return prefix;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("bad prefix length in " + cidr);
         }
     }
 
