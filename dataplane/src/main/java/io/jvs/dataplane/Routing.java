@@ -115,23 +115,8 @@ public final class Routing
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
             }
-            final boolean newLeg = !legPorts.containsKey(bridgeDomainId);
-            final long mac = newLeg ? routerMac(ip) : legMacs.get(bridgeDomainId);
-            final int legPort = newLeg ? ports.addLeg(bridgeDomainId, mac) : legPorts.get(bridgeDomainId);
-            try
-            {
-                router.addGateway(bridgeDomainId, legPort, mac, ip, prefixLength, internal);
-            }
-            catch (final RuntimeException ex)
-            {
-                if (newLeg)
-                {
-                    ports.remove(legPort);
-                }
-                throw ex;
-            }
-            legPorts.put(bridgeDomainId, legPort);
-            legMacs.put(bridgeDomainId, mac);
+            final long mac = withLeg(bridgeDomainId, routerMac(ip),
+                (legPort, legMac) -> router.addGateway(bridgeDomainId, legPort, legMac, ip, prefixLength, internal));
             gateways.put(bridgeDomainId,
                 new Gateway(bridgeDomainId, address, prefixLength, internal, MacAddress.toString(mac)));
         }
@@ -156,6 +141,39 @@ public final class Routing
             gateways.remove(bridgeDomainId);
             removeLegIfUnused(bridgeDomainId);
         }
+    }
+
+    /** What a gateway of one family does with its domain's leg (control thread, under the lock). */
+    @FunctionalInterface
+    private interface LegUser
+    {
+        void use(int legPort, long mac);
+    }
+
+    /**
+     * Runs {@code user} with the bridge domain's leg: the one it has (its other family's gateway's, same port and
+     * MAC), else a new one with {@code newMac}, removed again if {@code user} fails. @return the leg's MAC.
+     */
+    private long withLeg(final int bridgeDomainId, final long newMac, final LegUser user)
+    {
+        final boolean newLeg = !legPorts.containsKey(bridgeDomainId);
+        final long mac = newLeg ? newMac : legMacs.get(bridgeDomainId);
+        final int legPort = newLeg ? ports.addLeg(bridgeDomainId, mac) : legPorts.get(bridgeDomainId);
+        try
+        {
+            user.use(legPort, mac);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (newLeg)
+            {
+                ports.remove(legPort);
+            }
+            throw ex;
+        }
+        legPorts.put(bridgeDomainId, legPort);
+        legMacs.put(bridgeDomainId, mac);
+        return mac;
     }
 
     /** The leg goes with the last gateway (IPv4 or IPv6) of its bridge domain. */
@@ -189,23 +207,8 @@ public final class Routing
             }
             final long high = Ipv6Addresses.high(bytes);
             final long low = Ipv6Addresses.low(bytes);
-            final boolean newLeg = !legPorts.containsKey(bridgeDomainId);
-            final long mac = newLeg ? routerMac((int)low) : legMacs.get(bridgeDomainId);
-            final int legPort = newLeg ? ports.addLeg(bridgeDomainId, mac) : legPorts.get(bridgeDomainId);
-            try
-            {
-                router.addIpv6Gateway(bridgeDomainId, legPort, mac, high, low, prefixLength);
-            }
-            catch (final RuntimeException ex)
-            {
-                if (newLeg)
-                {
-                    ports.remove(legPort);
-                }
-                throw ex;
-            }
-            legPorts.put(bridgeDomainId, legPort);
-            legMacs.put(bridgeDomainId, mac);
+            final long mac = withLeg(bridgeDomainId, routerMac((int)low),
+                (legPort, legMac) -> router.addIpv6Gateway(bridgeDomainId, legPort, legMac, high, low, prefixLength));
             ipv6Gateways.put(bridgeDomainId, new Ipv6Gateway(bridgeDomainId, Ipv6Addresses.format(high, low),
                 prefixLength, Ipv6Addresses.linkLocal(mac), MacAddress.toString(mac)));
         }

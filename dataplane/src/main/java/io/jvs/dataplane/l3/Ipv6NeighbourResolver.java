@@ -43,14 +43,27 @@ final class Ipv6NeighbourResolver
     private final Neighbour6Table.Prober prober = this::probe;
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[Ipv6Frames.ICMP_OFFSET + RA_LENGTH]);
 
-    private final UnsafeBuffer pendingFrames = new UnsafeBuffer(new byte[PENDING_SLOTS * PENDING_SLOT_LENGTH]);
-    private final int[] pendingIface = new int[PENDING_SLOTS];
-    private final int[] pendingIngress = new int[PENDING_SLOTS];
-    private final long[] pendingHigh = new long[PENDING_SLOTS];
-    private final long[] pendingLow = new long[PENDING_SLOTS];
-    private final int[] pendingLength = new int[PENDING_SLOTS];
-    private final long[] pendingDeadline = new long[PENDING_SLOTS];
-    private int pendingCount;
+    private final HeldPackets pending =
+        new HeldPackets(PENDING_SLOTS, PENDING_SLOT_LENGTH, NeighbourResolver.PENDING_TIMEOUT_NANOS);
+    private final HeldPackets.Timers timers = new HeldPackets.Timers()
+    {
+        public void expired(final int iface, final long high, final long low, final int ingress,
+            final MutableDirectBuffer frames, final int offset, final int length)
+        {
+            counters.increment(RouterCounter.DROP_NDP_UNRESOLVED);
+            forgetFailed(iface, high, low);
+            unresolved.onUnresolved(ingress, frames, offset, length);
+        }
+
+        public void waiting(final int iface, final long high, final long low)
+        {
+            final int slot = neighbours.find(iface, high, low);
+            if (slot != Neighbour6Table.NOT_FOUND && neighbours.mac(slot) == Neighbour6Table.UNRESOLVED)
+            {
+                requestIfDue(slot, iface, high, low);
+            }
+        }
+    };
     private long now;
 
     Ipv6NeighbourResolver(final FrameParser parser, final Interfaces interfaces, final Ipv6Interfaces ipv6,
@@ -163,9 +176,9 @@ final class Ipv6NeighbourResolver
 
     private void learn(final int iface, final int slot, final long high, final long low, final long mac)
     {
-        if (neighbours.resolve(slot, mac, now) && pendingCount > 0)
+        if (neighbours.resolve(slot, mac, now) && pending.count() > 0)
         {
-            release(iface, high, low, mac);
+            pending.release(iface, high, low, mac, interfaces.mac(iface), transmitter);
         }
     }
 
@@ -320,7 +333,10 @@ final class Ipv6NeighbourResolver
         final long mac = neighbours.mac(slot);
         if (mac == Neighbour6Table.UNRESOLVED)
         {
-            hold(egress, high, low, ingress, buffer, offset, length);
+            if (!pending.hold(egress, high, low, ingress, buffer, offset, length, now))
+            {
+                counters.increment(RouterCounter.DROP_NDP_QUEUE_FULL);
+            }
             requestIfDue(slot, egress, high, low);
             return;
         }
@@ -337,25 +353,14 @@ final class Ipv6NeighbourResolver
     int doWork(final long nowNanos)
     {
         now = nowNanos;
-        int work = 0;
-        if (pendingCount > 0)
-        {
-            work += service();
-        }
+        final int work = pending.count() > 0 ? pending.service(nowNanos, timers) : 0;
         return work + neighbours.sweep(nowNanos, prober);
     }
 
     void forget(final int iface)
     {
         neighbours.flushInterface(iface);
-        for (int i = 0; i < PENDING_SLOTS; i++)
-        {
-            if (pendingLength[i] != 0 && pendingIface[i] == iface)
-            {
-                pendingLength[i] = 0;
-                pendingCount--;
-            }
-        }
+        pending.forget(iface);
     }
 
     /** "iface address mac" lines (allocates). */
@@ -382,77 +387,6 @@ final class Ipv6NeighbourResolver
     private void probe(final int iface, final long high, final long low, final long mac)
     {
         solicit(iface, high, low, mac);
-    }
-
-    private void hold(final int iface, final long high, final long low, final int ingress,
-        final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        if (length > PENDING_SLOT_LENGTH || pendingCount == PENDING_SLOTS)
-        {
-            counters.increment(RouterCounter.DROP_NDP_QUEUE_FULL);
-            return;
-        }
-        for (int i = 0; i < PENDING_SLOTS; i++)
-        {
-            if (pendingLength[i] == 0)
-            {
-                pendingFrames.putBytes(i * PENDING_SLOT_LENGTH, buffer, offset, length);
-                pendingIface[i] = iface;
-                pendingIngress[i] = ingress;
-                pendingHigh[i] = high;
-                pendingLow[i] = low;
-                pendingLength[i] = length;
-                pendingDeadline[i] = now + NeighbourResolver.PENDING_TIMEOUT_NANOS;
-                pendingCount++;
-                return;
-            }
-        }
-    }
-
-    private void release(final int iface, final long high, final long low, final long mac)
-    {
-        for (int i = 0; i < PENDING_SLOTS && pendingCount > 0; i++)
-        {
-            if (pendingLength[i] != 0 && pendingIface[i] == iface && pendingHigh[i] == high && pendingLow[i] == low)
-            {
-                final int offset = i * PENDING_SLOT_LENGTH;
-                MacAddress.writePair(pendingFrames, offset + VnetHeader.LENGTH + EthernetHeader.DESTINATION_OFFSET,
-                    mac, interfaces.mac(iface));
-                final int length = pendingLength[i];
-                pendingLength[i] = 0;
-                pendingCount--;
-                transmitter.emit(iface, pendingFrames, offset, length);
-            }
-        }
-    }
-
-    private int service()
-    {
-        int work = 0;
-        for (int i = 0; i < PENDING_SLOTS; i++)
-        {
-            if (pendingLength[i] == 0)
-            {
-                continue;
-            }
-            if (pendingDeadline[i] - now <= 0)
-            {
-                final int length = pendingLength[i];
-                pendingLength[i] = 0;
-                pendingCount--;
-                counters.increment(RouterCounter.DROP_NDP_UNRESOLVED);
-                forgetFailed(pendingIface[i], pendingHigh[i], pendingLow[i]);
-                unresolved.onUnresolved(pendingIngress[i], pendingFrames, i * PENDING_SLOT_LENGTH, length);
-                work++;
-                continue;
-            }
-            final int slot = neighbours.find(pendingIface[i], pendingHigh[i], pendingLow[i]);
-            if (slot != Neighbour6Table.NOT_FOUND && neighbours.mac(slot) == Neighbour6Table.UNRESOLVED)
-            {
-                requestIfDue(slot, pendingIface[i], pendingHigh[i], pendingLow[i]);
-            }
-        }
-        return work;
     }
 
     private void forgetFailed(final int iface, final long high, final long low)
