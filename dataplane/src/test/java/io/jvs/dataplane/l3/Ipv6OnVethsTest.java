@@ -253,7 +253,7 @@ class Ipv6OnVethsTest
         files.add(capture);
         final Process tcpdump = start(TestNet.inNs(a, "tcpdump", "-i", net.name("pa"), "--immediate-mode", "-U",
             "-n", "-w", capture.toString(), "icmp6"));
-        awaitOutput(tcpdump, "listening on", 10);
+        RouterWaits.awaitOutput(tcpdump, "listening on", 10);
 
         final Sh.Result traceroute = inNs(a, 60, "traceroute6", "-n", "-q", "1", "-w", "2", "-m", "5", HOST);
         System.out.println(traceroute.output());
@@ -292,22 +292,4 @@ class Ipv6OnVethsTest
         assertNoAgentErrors();
     }
 
-    private static void awaitOutput(final Process process, final String text, final int seconds) throws Exception
-    {
-        final StringBuilder seen = new StringBuilder();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (seen.indexOf(text) < 0)
-        {
-            assertTrue(process.isAlive() && System.nanoTime() < deadline, "no '" + text + "' yet: " + seen);
-            final int available = process.getInputStream().available();
-            if (available > 0)
-            {
-                seen.append(new String(process.getInputStream().readNBytes(available)));
-            }
-            else
-            {
-                Thread.sleep(50);
-            }
-        }
-    }
 }

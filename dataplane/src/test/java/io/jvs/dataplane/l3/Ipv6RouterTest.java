@@ -10,18 +10,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static io.jvs.dataplane.l3.V6Frames.IP;
 import static io.jvs.dataplane.l3.V6Frames.L4;
 import static io.jvs.dataplane.l3.V6Frames.addr;
+import static io.jvs.dataplane.l3.RouterWaits.awaitCounter;
+import static io.jvs.dataplane.l3.RouterWaits.next;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The router's IPv6 path through the real agents, with in-memory ports: a dual-stack network (2001:db8:78::/64,
@@ -38,7 +38,6 @@ class Ipv6RouterTest
     private static final byte[] C2 = addr("2001:db8:78::3");
     private static final byte[] HOST = addr("fd6a:7673:0:1::1");
     private static final byte[] ROUTER_HOST = addr("fd6a:7673:0:1::2");
-    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private Switch sw;
     private Routing routing;
@@ -91,26 +90,6 @@ class Ipv6RouterTest
         return a;
     }
 
-    private static byte[] next(final MemoryPort port, final Predicate<byte[]> match)
-    {
-        final long deadline = System.nanoTime() + WAIT_NANOS;
-        while (System.nanoTime() < deadline)
-        {
-            final byte[] f = port.sent().poll();
-            if (null == f)
-            {
-                Thread.onSpinWait();
-                continue;
-            }
-            if (match.test(f))
-            {
-                return f;
-            }
-        }
-        fail("no matching frame on " + port.name());
-        return null;
-    }
-
     private static Predicate<byte[]> icmpv6(final int type)
     {
         return f -> V6Frames.isIpv6(f) && V6Frames.nextHeader(f) == 58 && V6Frames.icmpType(f) == type;
@@ -119,20 +98,6 @@ class Ipv6RouterTest
     private long counter(final RouterCounter counter)
     {
         return routing.routerCounters().get(counter);
-    }
-
-    private void awaitCounter(final RouterCounter counter, final long atLeast)
-    {
-        final long deadline = System.nanoTime() + WAIT_NANOS;
-        while (counter(counter) < atLeast)
-        {
-            if (System.nanoTime() > deadline)
-            {
-                fail(counter.label() + " = " + counter(counter) + ", expected >= " + atLeast + "; all: " +
-                    routing.counters());
-            }
-            Thread.onSpinWait();
-        }
     }
 
     /** The container asks for the gateway's MAC, as the kernel does before its first packet. */
@@ -187,7 +152,7 @@ class Ipv6RouterTest
             V6Frames.icmpv6(C1, GW, 135, 0, V6Frames.ndBody(0, GW, 1, C1_MAC))));
         badSum[L4 + 10] ^= 1;
         c1.inject(badSum);
-        awaitCounter(RouterCounter.DROP_BAD_ICMPV6_CHECKSUM, 1);
+        awaitCounter(routing, RouterCounter.DROP_BAD_ICMPV6_CHECKSUM, 1);
         assertEquals(1, counter(RouterCounter.DROP_NDP_INVALID));
         assertEquals(3, counter(RouterCounter.NDP_ADVERTS_SENT));
         assertEquals(0, sw.engineStats().agentErrors(), String.valueOf(sw.lastAgentError()));
@@ -247,7 +212,7 @@ class Ipv6RouterTest
         final byte[] bad = V6Frames.ethernet(gwMac, C1_MAC, echo(C1, GW, 64, 3));
         bad[L4 + 20] ^= 0x40;
         c1.inject(bad);
-        awaitCounter(RouterCounter.DROP_BAD_ICMPV6_CHECKSUM, 1);
+        awaitCounter(routing, RouterCounter.DROP_BAD_ICMPV6_CHECKSUM, 1);
         assertEquals(2, counter(RouterCounter.DROP_ECHO_BAD_SOURCE));
         assertEquals(2, counter(RouterCounter.ICMPV6_ECHO_REPLIES));
     }
@@ -348,12 +313,12 @@ class Ipv6RouterTest
         final long drops = counter(RouterCounter.DROP_NO_ROUTE);
         c1.inject(V6Frames.ethernet(gwMac, C1_MAC, V6Frames.ipv6(C1, addr("2001:db8:79::5"), 17, 64,
             V6Frames.udp(1, 2, 4))));
-        awaitCounter(RouterCounter.DROP_NO_ROUTE, drops + 1);
+        awaitCounter(routing, RouterCounter.DROP_NO_ROUTE, drops + 1);
 
         // Without inter-container communication, a container cannot reach another through the gateway either.
         sw.setInterContainer(bd, false);
         c1.inject(V6Frames.ethernet(gwMac, C1_MAC, V6Frames.ipv6(C1, C2, 17, 64, V6Frames.udp(1, 2, 4))));
-        awaitCounter(RouterCounter.DROP_ICC, 1);
+        awaitCounter(routing, RouterCounter.DROP_ICC, 1);
         sw.sync();
         assertNull(c3.sent().poll(), "nothing crossed into the other network");
         assertEquals(0, counter(RouterCounter.ROUTED_IPV6));
@@ -379,9 +344,9 @@ class Ipv6RouterTest
             chain[i * 8] = (byte)(i == 8 ? 58 : 60);
         }
         c1.inject(V6Frames.ethernet(gwMac, C1_MAC, V6Frames.ipv6(C1, GW, 60, 64, chain)));
-        awaitCounter(RouterCounter.DROP_MALFORMED_IPV6, 4);
+        awaitCounter(routing, RouterCounter.DROP_MALFORMED_IPV6, 4);
         c1.inject(V6Frames.ethernet(gwMac, C1_MAC, V6Frames.ipv6(C1, GW, 58, 64, new byte[3]))); // ICMPv6 cut short
-        awaitCounter(RouterCounter.DROP_MALFORMED_ICMP, 1);
+        awaitCounter(routing, RouterCounter.DROP_MALFORMED_ICMP, 1);
         // Still answering afterwards.
         c1.inject(good);
         next(c1, icmpv6(129));
@@ -404,7 +369,7 @@ class Ipv6RouterTest
         assertArrayEquals(src, V6Frames.dst(next(c4, icmpv6(129))));
         c4.inject(L3Frames.frame(mac, c4Mac, L3Frames.ipv4(1, L3Frames.ip("10.99.0.2"), L3Frames.ip("10.78.0.1"), 64,
             L3Frames.icmpEcho(8, 1, 1))));
-        awaitCounter(RouterCounter.DROP_NO_ADDRESS_FAMILY, 1);
+        awaitCounter(routing, RouterCounter.DROP_NO_ADDRESS_FAMILY, 1);
         assertThrows(IllegalArgumentException.class, () -> routing.setIpv6Gateway(v6only, "fd00:4::9", 64));
         assertThrows(IllegalArgumentException.class, () -> routing.setIpv6Gateway(v6only + 7, "fe80::1", 64));
         assertThrows(IllegalArgumentException.class, () -> routing.setIpv6Gateway(v6only, "10.0.0.1", 64));
