@@ -386,4 +386,36 @@ class Ipv6RouterTest
         assertEquals(legs - 2, routing.portStats().size());
         assertTrue(routing.ipv6Gateways().isEmpty());
     }
+
+    @Test
+    void invalidRequestsAreRefusedAndChangeNothing()
+    {
+        start();
+        final int other = sw.createBridgeDomain("other");
+        final int legs = routing.portStats().size();
+        for (final String bad : new String[] {"ff02::1", "::", "::1", "fe80::1", "10.0.0.1", "fd00::1/64", "nonsense"})
+        {
+            assertThrows(IllegalArgumentException.class, () -> routing.setIpv6Gateway(other, bad, 64), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> routing.setIpv6Gateway(other, "fd00:9::1", 0));
+        assertThrows(IllegalArgumentException.class, () -> routing.setIpv6Gateway(other, "fd00:9::1", 129));
+        assertThrows(IllegalArgumentException.class, () -> routing.setIpv6Gateway(bd, "fd00:9::1", 64),
+            "one IPv6 gateway per network");
+        assertThrows(IllegalArgumentException.class, () -> routing.removeIpv6Gateway(other));
+        assertThrows(IllegalArgumentException.class, () -> routing.setHostPortIpv6("fd6a:7673:0:2::2/64"),
+            "the host port has one already");
+        assertThrows(IllegalArgumentException.class, () -> routing.setHostPortIpv6("fd6a:7673:0:2::2"));
+        assertEquals(legs, routing.portStats().size(), "no leg left behind");
+        assertEquals(1, routing.ipv6Gateways().size());
+        assertEquals("fd6a:7673:0:1::2/64", routing.hostPortIpv6Address());
+
+        routing.removeHostPortIpv6();
+        assertNull(routing.hostPortIpv6Address());
+        routing.setHostPortIpv6("fd6a:7673:0:2::2/64");
+        routing.removeHostPort();
+        assertNull(routing.hostPortIpv6Address(), "IPv6 goes with the host port");
+        assertThrows(IllegalArgumentException.class, () -> routing.setHostPortIpv6("fd6a:7673:0:2::2/64"),
+            "no host port");
+        assertEquals(0, sw.engineStats().agentErrors(), String.valueOf(sw.lastAgentError()));
+    }
 }
