@@ -176,6 +176,22 @@ public final class Routing
         return mac;
     }
 
+    /** Every gateway of the bridge domain (IPv4, IPv6) and so its leg: the domain is being removed ({@link Switch}). */
+    void removeGateways(final int bridgeDomainId)
+    {
+        synchronized (lock)
+        {
+            if (ipv6Gateways.containsKey(bridgeDomainId))
+            {
+                removeIpv6Gateway(bridgeDomainId);
+            }
+            if (gateways.containsKey(bridgeDomainId))
+            {
+                removeGateway(bridgeDomainId);
+            }
+        }
+    }
+
     /** The leg goes with the last gateway (IPv4 or IPv6) of its bridge domain. */
     private void removeLegIfUnused(final int bridgeDomainId)
     {

@@ -388,6 +388,29 @@ class Ipv6RouterTest
     }
 
     @Test
+    void removingANetworkTakesBothGatewaysAndTheLegAlong()
+    {
+        start();
+        final int v6only = sw.createBridgeDomain("v6only");
+        routing.setIpv6Gateway(v6only, "fd00:4::1", 64);
+        final int legs = routing.portStats().size();
+        sw.removeBridgeDomain(v6only);
+        assertEquals(legs - 1, routing.portStats().size());
+        sw.removePort(sw.portStats().stream().filter(p -> p.name().equals("c1")).findFirst().orElseThrow().portId());
+        sw.removePort(sw.portStats().stream().filter(p -> p.name().equals("c2")).findFirst().orElseThrow().portId());
+        sw.removeBridgeDomain(bd); // dual stack
+        assertEquals(legs - 2, routing.portStats().size());
+        assertTrue(routing.ipv6Gateways().isEmpty());
+        assertTrue(routing.gateways().isEmpty());
+        // The ids can take gateways again.
+        final int again = sw.createBridgeDomain("again");
+        routing.setIpv6Gateway(again, "fd00:4::1", 64);
+        routing.setGateway(again, "10.78.0.1", 24, false);
+        assertEquals(1, routing.ipv6Gateways().size());
+        assertEquals(0, sw.engineStats().agentErrors(), String.valueOf(sw.lastAgentError()));
+    }
+
+    @Test
     void invalidRequestsAreRefusedAndChangeNothing()
     {
         start();
