@@ -328,12 +328,15 @@ public final class Routing
         }
     }
 
-    /** Sets the egress MTU of a bridge domain's gateway (default {@link Router#DEFAULT_MTU}). */
+    /**
+     * Sets the egress MTU of a bridge domain's gateway (default {@link Router#DEFAULT_MTU}), for both families: larger
+     * packets get fragmentation needed (IPv4 with DF) or packet too big (IPv6). Below 1280 IPv6 cannot work (RFC 8200).
+     */
     public void setGatewayMtu(final int bridgeDomainId, final int mtu)
     {
         synchronized (lock)
         {
-            if (!gateways.containsKey(bridgeDomainId))
+            if (!legPorts.containsKey(bridgeDomainId)) // an IPv4 or an IPv6 gateway: the link is the same
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
             }

@@ -367,6 +367,7 @@ class Ipv6RouterTest
         final long c4Mac = MacAddress.parse("02:00:00:00:00:04");
         c4.inject(V6Frames.ethernet(mac, c4Mac, echo(src, addr("fd00:4::1"), 64, 9)));
         assertArrayEquals(src, V6Frames.dst(next(c4, icmpv6(129))));
+        routing.setGatewayMtu(v6only, 1400); // an IPv6-only network's link has an MTU too
         c4.inject(L3Frames.frame(mac, c4Mac, L3Frames.ipv4(1, L3Frames.ip("10.99.0.2"), L3Frames.ip("10.78.0.1"), 64,
             L3Frames.icmpEcho(8, 1, 1))));
         awaitCounter(routing, RouterCounter.DROP_NO_ADDRESS_FAMILY, 1);
