@@ -72,6 +72,7 @@ public final class Routing
     private int hostPort;
     private String hostAddress;
     private String hostIpv6Address;
+    private String uplinkIpv6Address;
 
     Routing(final Object lock, final RouterPorts ports, final RouterProxy router)
     {
@@ -309,7 +310,66 @@ public final class Routing
             ports.remove(uplinkPort);
             uplinkPort = 0;
             uplinkAddress = null;
+            uplinkIpv6Address = null;
         }
+    }
+
+    /**
+     * Gives the uplink an IPv6 address (the uplink must be attached): the networks' IPv6 traffic to the outside is
+     * masqueraded to it (NAT66, Docker's default with ip6tables); the router answers neighbour discovery and ping on
+     * it.
+     *
+     * @param addressCidr e.g. "2001:db8:77::2/64".
+     * @param gateway     next hop for destinations off that prefix, or null for none.
+     */
+    public void setUplinkIpv6(final String addressCidr, final String gateway)
+    {
+        synchronized (lock)
+        {
+            if (uplinkPort == 0)
+            {
+                throw new IllegalArgumentException("no uplink");
+            }
+            if (null != uplinkIpv6Address)
+            {
+                throw new IllegalArgumentException("the uplink has IPv6 already: " + uplinkIpv6Address);
+            }
+            final byte[] bytes = Ipv6Addresses.parse(address(addressCidr));
+            final int prefix = ipv6Prefix(addressCidr);
+            final byte[] gw = null == gateway || gateway.isBlank() ? new byte[Ipv6Addresses.LENGTH] :
+                Ipv6Addresses.parse(gateway);
+            router.setUplinkIpv6(Ipv6Addresses.high(bytes), Ipv6Addresses.low(bytes), prefix, Ipv6Addresses.high(gw),
+                Ipv6Addresses.low(gw));
+            uplinkIpv6Address = addressCidr;
+        }
+    }
+
+    public void removeUplinkIpv6()
+    {
+        synchronized (lock)
+        {
+            if (null == uplinkIpv6Address)
+            {
+                throw new IllegalArgumentException("the uplink has no IPv6");
+            }
+            router.clearUplinkIpv6();
+            uplinkIpv6Address = null;
+        }
+    }
+
+    /** "addr/n" of the uplink's IPv6 address, or null. */
+    public String uplinkIpv6Address()
+    {
+        synchronized (lock)
+        {
+            return uplinkIpv6Address;
+        }
+    }
+
+    /** IPv6 connections masqueraded to the uplink (NAT66). */
+    public int ipv6Connections()
+    {
+        return router.ipv6Connections();
     }
 
     /**

@@ -18,6 +18,9 @@ final class Ipv6Interfaces
     private final int[] prefixLength = new int[Interfaces.COUNT];
     private final long[] linkLocalLow = new long[Interfaces.COUNT];
     private int[] legs = new int[0];
+    /** The uplink's IPv6 next hop for destinations off its prefix (0:0 for none: on-link). */
+    private long uplinkGatewayHigh;
+    private long uplinkGatewayLow;
 
     Ipv6Interfaces(final Interfaces interfaces)
     {
@@ -59,7 +62,7 @@ final class Ipv6Interfaces
     /** The global address of some interface of the router (its link-local ones are only answered on their link). */
     boolean isRouterAddress(final long addressHigh, final long addressLow)
     {
-        if (isGlobal(Interfaces.HOST, addressHigh, addressLow))
+        if (isGlobal(Interfaces.HOST, addressHigh, addressLow) || isGlobal(Interfaces.UPLINK, addressHigh, addressLow))
         {
             return true;
         }
@@ -73,12 +76,15 @@ final class Ipv6Interfaces
         return false;
     }
 
-    private boolean isGlobal(final int iface, final long addressHigh, final long addressLow)
+    boolean isGlobal(final int iface, final long addressHigh, final long addressLow)
     {
         return isSet(iface) && high[iface] == addressHigh && low[iface] == addressLow;
     }
 
-    /** Interface towards {@code address}: a network's prefix, the host link's, else {@link Interfaces#NONE}. */
+    /**
+     * Interface towards {@code address}: a network's prefix, the host link's, else the uplink if it has IPv6 (default
+     * route), else {@link Interfaces#NONE}.
+     */
     int egressFor(final long addressHigh, final long addressLow)
     {
         for (final int leg : legs)
@@ -88,11 +94,46 @@ final class Ipv6Interfaces
                 return leg;
             }
         }
-        return isSet(Interfaces.HOST) && inPrefix(Interfaces.HOST, addressHigh, addressLow) ?
-            Interfaces.HOST : Interfaces.NONE;
+        if (isSet(Interfaces.HOST) && inPrefix(Interfaces.HOST, addressHigh, addressLow))
+        {
+            return Interfaces.HOST;
+        }
+        return isSet(Interfaces.UPLINK) ? Interfaces.UPLINK : Interfaces.NONE;
     }
 
-    private boolean inPrefix(final int iface, final long addressHigh, final long addressLow)
+    /** Whether the uplink's next hop towards {@code address} is its gateway (off the uplink's prefix, one set). */
+    boolean viaUplinkGateway(final long addressHigh, final long addressLow)
+    {
+        return (uplinkGatewayHigh | uplinkGatewayLow) != 0 && !inPrefix(Interfaces.UPLINK, addressHigh, addressLow);
+    }
+
+    long uplinkGatewayHigh()
+    {
+        return uplinkGatewayHigh;
+    }
+
+    long uplinkGatewayLow()
+    {
+        return uplinkGatewayLow;
+    }
+
+    void uplinkGateway(final long high, final long low)
+    {
+        uplinkGatewayHigh = high;
+        uplinkGatewayLow = low;
+    }
+
+    long maskHigh(final int iface)
+    {
+        return maskHigh[iface];
+    }
+
+    long maskLow(final int iface)
+    {
+        return maskLow[iface];
+    }
+
+    boolean inPrefix(final int iface, final long addressHigh, final long addressLow)
     {
         return ((addressHigh ^ high[iface]) & maskHigh[iface]) == 0 && ((addressLow ^ low[iface]) & maskLow[iface]) == 0;
     }

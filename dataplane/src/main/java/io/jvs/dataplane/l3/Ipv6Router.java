@@ -1,5 +1,6 @@
 package io.jvs.dataplane.l3;
 
+import io.jvs.dataplane.nat.NatConfig;
 import io.jvs.dataplane.parse.EthernetHeader;
 import io.jvs.dataplane.parse.FrameParser;
 import io.jvs.dataplane.parse.IcmpHeader;
@@ -12,7 +13,8 @@ import java.nio.ByteOrder;
 
 /**
  * The router's IPv6 path, per packet the {@link Router} has parsed: neighbor discovery and echo for its own
- * addresses, forwarding between a network's gateway and the host link, ICMPv6 errors. No NAT66 and no uplink yet.
+ * addresses, forwarding between a network's gateway and the host link, masquerade (NAT66, {@link Nat66}) to the
+ * uplink when it has an IPv6 address, ICMPv6 errors.
  * <pre>
  *   from      to                       what happens
  *   LEG       HOST link prefix         routed (hop limit - 1)
@@ -20,7 +22,10 @@ import java.nio.ByteOrder;
  *   LEG       other LEG                dropped drop_no_route, silently (networks are isolated)
  *   HOST      LEG prefix               routed
  *   any       a router address         echo answered; NS/NA/RS handled; UDP: port unreachable; else dropped
- *   any       anything else            destination unreachable (no route); link-local is never forwarded
+ *   LEG       anything else            NAT66 to the uplink's address if it has one (not internal networks), else
+ *                                      destination unreachable (no route); link-local is never forwarded
+ *   UPLINK    uplink address           replies of masqueraded connections back to their sandbox; echo, NDP
+ *   UPLINK    anything else            dropped
  * </pre>
  * Hop limit 1 or less: time exceeded. Larger than the egress MTU (a GSO frame measured by its segments): packet too
  * big with that MTU; IPv6 routers never fragment. Forwarding thread only; no allocation per packet.
@@ -35,6 +40,7 @@ final class Ipv6Router
     private final EgressAdmission admission;
     private final Ipv6NeighbourResolver resolver;
     private final Icmpv6ErrorSender errors;
+    private final Nat66 nat;
     /** The router's own table of legs without inter-container communication (shared, read only here). */
     private final boolean[] noInterContainer;
     private int ingress;
@@ -42,9 +48,11 @@ final class Ipv6Router
     /** Forwarded packets, published with the router's other per-batch counts ({@link #publishCounts}). */
     private long routed;
 
-    Ipv6Router(final FrameParser parser, final Interfaces interfaces, final Transmitter transmitter,
-        final RouterCounters counters, final EgressAdmission admission, final boolean[] noInterContainer)
+    Ipv6Router(final NatConfig natConfig, final FrameParser parser, final Interfaces interfaces,
+        final Transmitter transmitter, final RouterCounters counters, final EgressAdmission admission,
+        final boolean[] noInterContainer)
     {
+        this.nat = new Nat66(natConfig, parser, counters);
         this.parser = parser;
         this.interfaces = interfaces;
         this.ipv6 = new Ipv6Interfaces(interfaces);
@@ -99,6 +107,11 @@ final class Ipv6Router
         {
             return;
         }
+        if (iface == Interfaces.UPLINK)
+        {
+            fromUplink(buffer, offset, length, dstHigh, dstLow);
+            return;
+        }
         if (ipv6.isOwn(iface, dstHigh, dstLow) || ipv6.isRouterAddress(dstHigh, dstLow))
         {
             toRouter(iface, buffer, offset, length, dstHigh, dstLow);
@@ -125,6 +138,11 @@ final class Ipv6Router
         }
         if (Interfaces.isLeg(iface))
         {
+            if (egress == Interfaces.UPLINK)
+            {
+                toUplink(iface, buffer, offset, length, l3, dstHigh, dstLow);
+                return;
+            }
             if (egress != Interfaces.HOST && egress != iface)
             {
                 counters.increment(RouterCounter.DROP_NO_ROUTE); // another network: isolated, silently
@@ -147,22 +165,90 @@ final class Ipv6Router
     private void forward(final int egress, final MutableDirectBuffer buffer, final int offset, final int length,
         final int l3, final long dstHigh, final long dstLow)
     {
-        final int hopLimit = buffer.getByte(l3 + Ipv6Header.HOP_LIMIT_OFFSET) & 0xFF;
-        if (hopLimit <= 1)
+        if (admit(egress, buffer, offset, l3))
+        {
+            send(egress, buffer, offset, length, l3, dstHigh, dstLow);
+        }
+    }
+
+    /** Hop limit and egress MTU, with their ICMPv6 errors; before any rewrite, so errors quote the packet as sent. */
+    private boolean admit(final int egress, final MutableDirectBuffer buffer, final int offset, final int l3)
+    {
+        if ((buffer.getByte(l3 + Ipv6Header.HOP_LIMIT_OFFSET) & 0xFF) <= 1)
         {
             counters.increment(RouterCounter.DROP_TTL);
             error(buffer, Icmpv6.TYPE_TIME_EXCEEDED, Icmpv6.CODE_HOP_LIMIT_EXCEEDED, 0);
-            return;
+            return false;
         }
         if (!admission.fits(egress, buffer, offset))
         {
             counters.increment(RouterCounter.DROP_TOO_BIG);
             error(buffer, Icmpv6.TYPE_PACKET_TOO_BIG, 0, interfaces.mtu(egress));
+            return false;
+        }
+        return true;
+    }
+
+    /** Decrements the hop limit (no header checksum in IPv6) and hands the packet to its next hop. */
+    private void send(final int egress, final MutableDirectBuffer buffer, final int offset, final int length,
+        final int l3, final long dstHigh, final long dstLow)
+    {
+        buffer.putByte(l3 + Ipv6Header.HOP_LIMIT_OFFSET, (byte)(buffer.getByte(l3 + Ipv6Header.HOP_LIMIT_OFFSET) - 1));
+        routed++;
+        final boolean viaGateway = egress == Interfaces.UPLINK && ipv6.viaUplinkGateway(dstHigh, dstLow);
+        resolver.send(egress, viaGateway ? ipv6.uplinkGatewayHigh() : dstHigh,
+            viaGateway ? ipv6.uplinkGatewayLow() : dstLow, ingress, buffer, offset, length, now);
+    }
+
+    /** A network's packet to the outside: masqueraded to the uplink's address (NAT66), not from internal networks. */
+    private void toUplink(final int iface, final MutableDirectBuffer buffer, final int offset, final int length,
+        final int l3, final long dstHigh, final long dstLow)
+    {
+        if (interfaces.isInternal(iface))
+        {
+            counters.increment(RouterCounter.DROP_NO_ROUTE);
+            error(buffer, Icmpv6.TYPE_DEST_UNREACHABLE, Icmpv6.CODE_NO_ROUTE, 0);
             return;
         }
-        buffer.putByte(l3 + Ipv6Header.HOP_LIMIT_OFFSET, (byte)(hopLimit - 1)); // no header checksum in IPv6
-        routed++;
-        resolver.send(egress, dstHigh, dstLow, ingress, buffer, offset, length, now);
+        if (admit(Interfaces.UPLINK, buffer, offset, l3) &&
+            nat.outbound(buffer, offset, ipv6.high(Interfaces.UPLINK), ipv6.low(Interfaces.UPLINK), now))
+        {
+            send(Interfaces.UPLINK, buffer, offset, length, l3, dstHigh, dstLow);
+        }
+    }
+
+    /**
+     * From the outside: replies of masqueraded connections go back to their sandbox; the router's own address is
+     * answered (echo, neighbour discovery); anything else is dropped, as Docker drops unsolicited traffic.
+     */
+    private void fromUplink(final MutableDirectBuffer buffer, final int offset, final int length, final long dstHigh,
+        final long dstLow)
+    {
+        final long uplinkHigh = ipv6.high(Interfaces.UPLINK);
+        final long uplinkLow = ipv6.low(Interfaces.UPLINK);
+        if (dstHigh == uplinkHigh && dstLow == uplinkLow && nat.inbound(buffer, offset, uplinkHigh, uplinkLow, now))
+        {
+            final int l3 = parser.l3Offset();
+            final long toHigh = buffer.getLong(l3 + Ipv6Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+            final long toLow = buffer.getLong(l3 + Ipv6Header.DESTINATION_OFFSET + 8, ByteOrder.BIG_ENDIAN);
+            final int egress = ipv6.egressFor(toHigh, toLow);
+            // Translated already: an error now would tell the outside the sandbox's address; dropped silently.
+            if (!Interfaces.isLeg(egress) || (buffer.getByte(l3 + Ipv6Header.HOP_LIMIT_OFFSET) & 0xFF) <= 1 ||
+                !admission.fits(egress, buffer, offset))
+            {
+                counters.increment(RouterCounter.DROP_NO_ROUTE);
+                return;
+            }
+            send(egress, buffer, offset, length, l3, toHigh, toLow);
+            return;
+        }
+        if (ipv6.isOwn(Interfaces.UPLINK, dstHigh, dstLow) && parser.has(FrameParser.LAYER_ICMP))
+        {
+            toRouter(Interfaces.UPLINK, buffer, offset, length, dstHigh, dstLow); // echo, neighbour discovery
+            return;
+        }
+        counters.increment(dstHigh == uplinkHigh && dstLow == uplinkLow ? RouterCounter.DROP_NAT_MISS :
+            RouterCounter.DROP_NO_ROUTE);
     }
 
     /** To one of the router's addresses: echo, neighbor discovery; UDP gets port unreachable; the rest is dropped. */
@@ -267,7 +353,12 @@ final class Ipv6Router
     int doWork(final long nowNanos)
     {
         now = nowNanos;
-        return resolver.doWork(nowNanos);
+        return resolver.doWork(nowNanos) + nat.expire(nowNanos);
+    }
+
+    int connections()
+    {
+        return nat.conns().size();
     }
 
     void publishCounts()
@@ -295,6 +386,8 @@ final class Ipv6Router
         {
             throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no IPv6 gateway");
         }
+        nat.conns().removeSandboxes(ipv6.high(bridgeDomainId), ipv6.low(bridgeDomainId),
+            ipv6.maskHigh(bridgeDomainId), ipv6.maskLow(bridgeDomainId));
         ipv6.removeLeg(bridgeDomainId);
         resolver.forget(bridgeDomainId);
         interfaces.removeIpv6(bridgeDomainId);
@@ -305,6 +398,29 @@ final class Ipv6Router
         Ipv6Interfaces.check(high, low, prefixLength);
         interfaces.addIpv6(Interfaces.HOST);
         ipv6.set(Interfaces.HOST, high, low, prefixLength);
+    }
+
+    /** The uplink's IPv6 address (masquerade target) and gateway ({@code 0:0}: none, destinations on-link). */
+    void setUplink(final long high, final long low, final int prefixLength, final long gatewayHigh,
+        final long gatewayLow)
+    {
+        Ipv6Interfaces.check(high, low, prefixLength);
+        interfaces.addIpv6(Interfaces.UPLINK);
+        ipv6.set(Interfaces.UPLINK, high, low, prefixLength);
+        ipv6.uplinkGateway(gatewayHigh, gatewayLow);
+    }
+
+    /** IPv6 off the uplink (before the uplink itself goes, or alone): its masqueraded connections go too. */
+    void clearUplink()
+    {
+        if (ipv6.isSet(Interfaces.UPLINK))
+        {
+            nat.conns().removeSandboxes(0, 0, 0, 0);
+            ipv6.clear(Interfaces.UPLINK);
+            ipv6.uplinkGateway(0, 0);
+            resolver.forget(Interfaces.UPLINK);
+            interfaces.removeIpv6(Interfaces.UPLINK);
+        }
     }
 
     /** IPv6 off the host port (before the host port itself goes, or alone). */

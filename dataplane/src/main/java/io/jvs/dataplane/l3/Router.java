@@ -123,7 +123,7 @@ public final class Router implements L3Handler
         this.echo = new EchoResponder(parser, interfaces, transmitter, counters);
         this.nat = new NatEngine(natConfig, counters, parser, interfaces);
         this.translator = new NatTranslator(parser, counters, nat);
-        this.ipv6 = new Ipv6Router(parser, interfaces, transmitter, counters, admission, noInterContainer);
+        this.ipv6 = new Ipv6Router(natConfig, parser, interfaces, transmitter, counters, admission, noInterContainer);
     }
 
     public void output(final L3Output output)
@@ -616,6 +616,7 @@ public final class Router implements L3Handler
     public void clearUplink()
     {
         interfaces.checkUplink();
+        ipv6.clearUplink();
         nat.removeUplinkAddress(interfaces.ip(UPLINK));
         interfaces.clearUplink();
         resolver.forget(UPLINK);
@@ -650,6 +651,27 @@ public final class Router implements L3Handler
     public void removeIpv6Leg(final int bridgeDomainId)
     {
         ipv6.removeLeg(bridgeDomainId);
+    }
+
+    /**
+     * Command: the uplink's IPv6 address, which networks are masqueraded to (NAT66), and its gateway for destinations
+     * off its prefix ({@code 0, 0} for none). The uplink must be set.
+     */
+    public void setUplinkIpv6(final long high, final long low, final int prefixLength, final long gatewayHigh,
+        final long gatewayLow)
+    {
+        ipv6.setUplink(high, low, prefixLength, gatewayHigh, gatewayLow);
+    }
+
+    public void clearUplinkIpv6()
+    {
+        ipv6.clearUplink();
+    }
+
+    /** IPv6 connections masqueraded to the uplink. */
+    public int ipv6Connections()
+    {
+        return ipv6.connections();
     }
 
     /** Command: the router's IPv6 address on the host link (the host port must be set). */

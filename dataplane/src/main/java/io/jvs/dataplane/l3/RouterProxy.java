@@ -60,6 +60,23 @@ public final class RouterProxy
             () -> router.removeIpv6Leg(bridgeDomainId));
     }
 
+    public void setUplinkIpv6(final long high, final long low, final int prefixLength, final long gatewayHigh,
+        final long gatewayLow)
+    {
+        commands.run("IPv6 on the uplink", () -> router.setUplinkIpv6(high, low, prefixLength, gatewayHigh,
+            gatewayLow));
+    }
+
+    public void clearUplinkIpv6()
+    {
+        commands.run("remove IPv6 from the uplink", router::clearUplinkIpv6);
+    }
+
+    public int ipv6Connections()
+    {
+        return commands.call("IPv6 connections", router::ipv6Connections);
+    }
+
     /** The router's IPv6 address on the host link. */
     public void setHostIpv6(final long high, final long low, final int prefixLength)
     {

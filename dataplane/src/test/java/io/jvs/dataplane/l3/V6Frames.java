@@ -118,6 +118,41 @@ final class V6Frames
         return b.array();
     }
 
+    /** A TCP segment (20-byte header, {@code payload} bytes) with its checksum over the IPv6 pseudo-header. */
+    static byte[] tcp(final byte[] src, final byte[] dst, final int sport, final int dport, final int flags,
+        final int payload)
+    {
+        final ByteBuffer b = ByteBuffer.allocate(20 + payload);
+        b.putShort((short)sport).putShort((short)dport).putInt(1000).putInt(0);
+        b.put((byte)0x50).put((byte)flags).putShort((short)65535).putShort((short)0).putShort((short)0);
+        final byte[] m = b.array();
+        final int sum = referenceSum(src, dst, 6, m, 0, m.length);
+        m[16] = (byte)(~sum >>> 8);
+        m[17] = (byte)~sum;
+        return m;
+    }
+
+    /** UDP with its checksum over the IPv6 pseudo-header (mandatory in IPv6). */
+    static byte[] udp(final byte[] src, final byte[] dst, final int sport, final int dport, final int payload)
+    {
+        final byte[] m = udp(sport, dport, payload);
+        final int sum = referenceSum(src, dst, 17, m, 0, m.length);
+        m[6] = (byte)(~sum >>> 8);
+        m[7] = (byte)~sum;
+        return m;
+    }
+
+    /** The L4 checksum (TCP, UDP, ICMPv6; no extension headers) verifies by the reference sum. */
+    static boolean l4ChecksumOk(final byte[] f)
+    {
+        return referenceSum(src(f), dst(f), nextHeader(f), f, L4, payloadLength(f)) == 0xFFFF;
+    }
+
+    static int u16(final byte[] f, final int at)
+    {
+        return ((f[at] & 0xFF) << 8) | (f[at + 1] & 0xFF);
+    }
+
     /** Solicited-node group ff02::1:ffXX:XXXX of an address. */
     static byte[] solicitedNode(final byte[] address)
     {
