@@ -32,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   ns "b" fd00:d2::2/64 (IPv6 only)       --veth-- bridge domain "net2", gateway fd00:d2::1/64 only
  *   host: TAP "h" 10.233.0.1/30 + fd6a:7673:0:d6::1/64, MTU 1400; the router is .2 / ::2 on it;
  *         fd00:d1::/64 and fd00:d2::/64 via fd6a:7673:0:d6::2
+ *   uplink "u" (AF_PACKET), jvs fd00:77::2/64 (and 10.234.0.2/24) --veth-- ns "o" fd00:77::1/64 (the outside)
  * </pre>
  * Needs ping, tracepath, traceroute6, tshark, nc (OpenBSD), sha256sum, tcpdump. Names start with "v6d".
  */
@@ -43,6 +44,8 @@ class Ipv6OnVethsTest
     private static final String HOST = "fd6a:7673:0:d6::1";
     private static final String ROUTER_HOST = "fd6a:7673:0:d6::2";
     private static final int HOST_MTU = 1400;
+    private static final String OUTSIDE = "fd00:77::1";
+    private static final String UPLINK = "fd00:77::2";
 
     private TestNet net;
     private Switch sw;
@@ -50,6 +53,7 @@ class Ipv6OnVethsTest
     private String a;
     private String b;
     private String tap;
+    private String o;
     private final List<Process> background = new ArrayList<>();
     private final List<Path> files = new ArrayList<>();
 
@@ -80,6 +84,15 @@ class Ipv6OnVethsTest
         routing.setHostPortIpv6(ROUTER_HOST + "/64");
         Sh.run("ip", "-6", "route", "replace", "fd00:d1::/64", "via", ROUTER_HOST, "dev", tap);
         Sh.run("ip", "-6", "route", "replace", "fd00:d2::/64", "via", ROUTER_HOST, "dev", tap);
+
+        o = net.namespace("o");
+        Sh.run("ip", "netns", "exec", o, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0",
+            "net.ipv6.conf.default.disable_ipv6=0");
+        net.veth(net.name("u"), net.name("po"), o, "10.234.0.1/24");
+        Sh.run("ip", "netns", "exec", o, "sysctl", "-q", "-w", "net.ipv6.conf." + net.name("po") + ".disable_ipv6=0");
+        Sh.run("ip", "-n", o, "-6", "addr", "add", OUTSIDE + "/64", "dev", net.name("po"), "nodad");
+        routing.setUplink(PacketSocketPort.open(net.name("u")), "10.234.0.2/24", null);
+        routing.setUplinkIpv6(UPLINK + "/64", null);
     }
 
     /** A namespace with IPv6 on (TestNet turns it off), a static address (nodad) and a default route. */
@@ -215,10 +228,17 @@ class Ipv6OnVethsTest
     private String transfer(final String serverNs, final String address, final int port, final String clientNs,
         final Path data) throws Exception
     {
+        return transfer(serverNs, address, port, clientNs, data, Path.of("/dev/null"));
+    }
+
+    /** As above; the listener's verbose lines (its peer's address) go to {@code peer}. */
+    private String transfer(final String serverNs, final String address, final int port, final String clientNs,
+        final Path data, final Path peer) throws Exception
+    {
         final Path digest = Files.createTempFile("v6d-sum", ".txt");
         files.add(digest);
         final List<String> server = List.of("sh", "-c",
-            "nc -6 -l -N " + address + " " + port + " | sha256sum > " + digest);
+            "nc -6 -n -v -l -N " + address + " " + port + " 2> " + peer + " | sha256sum > " + digest);
         final Process listener = start(null == serverNs ? server : TestNet.inNs(serverNs, server.toArray(String[]::new)));
         awaitListening(serverNs, port);
         final List<String> client = List.of("sh", "-c", "nc -6 -N -w 10 " + address + " " + port + " < " + data);
@@ -244,6 +264,37 @@ class Ipv6OnVethsTest
             Thread.sleep(20);
         }
         throw new AssertionError("nothing listens on " + port);
+    }
+
+    @Test
+    void bothNetworksReachTheOutsideMasqueradedToTheUplinkAddress() throws Exception
+    {
+        for (final String ns : List.of(a, b))
+        {
+            final Sh.Result ping = inNs(ns, 15, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", OUTSIDE);
+            System.out.println(ping.output());
+            assertEquals(0, ping.exitCode(), ping.output());
+        }
+        // Nothing from the outside reaches a sandbox unasked, not even with a route to it.
+        Sh.run("ip", "-n", o, "-6", "route", "add", "fd00:d1::/64", "via", UPLINK);
+        assertNotEquals(0, inNs(o, 10, "ping", "-6", "-c", "1", "-W", "1", A).exitCode());
+        assertTrue(counter("drop_no_route") >= 1, routing.counters().toString());
+
+        final Path data = Files.createTempFile("v6d-data", ".bin");
+        files.add(data);
+        final byte[] bytes = new byte[16 << 20];
+        new Random(66).nextBytes(bytes);
+        Files.write(data, bytes);
+        final String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        final Path peer = Files.createTempFile("v6d-peer", ".txt");
+        files.add(peer);
+        assertEquals(expected, transfer(o, OUTSIDE, 7003, a, data, peer), "sandbox -> outside, through NAT66");
+        final String seen = Files.readString(peer);
+        System.out.println("the outside's listener: " + seen);
+        assertTrue(seen.contains(UPLINK), "the outside sees the uplink's address: " + seen);
+        assertTrue(counter("nat_created") >= 3, routing.counters().toString());
+        System.out.println(routing.counters());
+        assertNoAgentErrors();
     }
 
     @Test
