@@ -60,6 +60,14 @@ public class Ipv6RouterBenchmark
     static final int NS_FRAME_LENGTH = L4 + ND_LENGTH;
     static final int BATCH = 64;
     static final int SLOT = 256;
+    static final int UPLINK_PORT = 2;
+    static final long UPLINK_MAC = 0x0242_0A4D_0002L;
+    static final long OUTSIDE_MAC = 0x0200_0000_0099L;
+    static final long UPLINK_HIGH = 0x2001_0DB8_0077_0000L;   // 2001:db8:77::2/64, gateway ::1
+    static final long REMOTE_HIGH = 0x2001_0DB8_FFFF_0000L;   // remote endpoints 2001:db8:ffff::/64
+    /** Masqueraded flows set up, probed in random order by {@code nat66Outbound}. */
+    static final int FLOWS = 1024;
+    static final int PROBES = 1 << 14;
 
     private Router router;
     private final Sink sink = new Sink();
@@ -67,6 +75,10 @@ public class Ipv6RouterBenchmark
     private final UnsafeBuffer nsTemplate = new UnsafeBuffer(new byte[NS_FRAME_LENGTH]);
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[2048]);
     private final UnsafeBuffer frames = new UnsafeBuffer(new byte[BATCH * SLOT]);
+    private final UnsafeBuffer tcpTemplate = new UnsafeBuffer(new byte[TCP_FRAME_LENGTH]);
+    private final int[] probes = new int[PROBES];
+    private int next;
+    static final int TCP_FRAME_LENGTH = L4 + 20;
 
     static final class Sink implements L3Output
     {
@@ -106,9 +118,30 @@ public class Ipv6RouterBenchmark
         solicitation(hostNs, HOST_ROUTER_MAC, HOST_MAC, HOST_HIGH, HOST_LOW, HOST_HIGH, ROUTER_HOST_LOW);
         router.onRoutedFrame(HOST_PORT, hostNs, 0, NS_FRAME_LENGTH);
         udp(udpTemplate);
+
+        router.setUplink(UPLINK_PORT, UPLINK_MAC, 0x0A4D_0002, 24, 0x0A4D_0001);
+        router.setUplinkIpv6(UPLINK_HIGH, 2, 64, UPLINK_HIGH, 1);
+        final UnsafeBuffer gatewayNs = new UnsafeBuffer(new byte[NS_FRAME_LENGTH]);
+        solicitation(gatewayNs, UPLINK_MAC, OUTSIDE_MAC, UPLINK_HIGH, 1, UPLINK_HIGH, 2);
+        router.onRoutedFrame(UPLINK_PORT, gatewayNs, 0, NS_FRAME_LENGTH);
+        tcp(tcpTemplate);
+        for (int flow = 0; flow < FLOWS; flow++)
+        {
+            nat66(flow);
+        }
+        if (router.ipv6Connections() != FLOWS)
+        {
+            throw new IllegalStateException("flows: " + router.ipv6Connections() + " " + router.counters().snapshot());
+        }
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        for (int i = 0; i < PROBES; i++)
+        {
+            probes[i] = random.nextInt(FLOWS);
+        }
         final long before = sink.frames;
+        final long routed = router.counters().snapshot().get("routed_ipv6");
         forwardToHost();
-        if (sink.frames != before + 1 || router.counters().snapshot().get("routed_ipv6") != 1)
+        if (sink.frames != before + 1 || router.counters().snapshot().get("routed_ipv6") != routed + 1)
         {
             throw new IllegalStateException("not forwarded: " + router.counters().snapshot());
         }
@@ -169,6 +202,36 @@ public class Ipv6RouterBenchmark
         f.putShort(L4 + 2, (short)7, ByteOrder.BIG_ENDIAN);
         f.putShort(L4 + 4, (short)40, ByteOrder.BIG_ENDIAN);
         f.putShort(L4 + 6, (short)0x1234, ByteOrder.BIG_ENDIAN);
+    }
+
+    /** An ACK from the sandbox to a remote endpoint (checksum not verified by the router, updated incrementally). */
+    private static void tcp(final UnsafeBuffer f)
+    {
+        ethernet(f, GW_MAC, CONTAINER_MAC);
+        ipv6(f, 20, 6, 64, GW_HIGH, CONTAINER_LOW, REMOTE_HIGH, 0);
+        f.putShort(L4, (short)40000, ByteOrder.BIG_ENDIAN);
+        f.putShort(L4 + 2, (short)443, ByteOrder.BIG_ENDIAN);
+        f.putByte(L4 + 12, (byte)0x50);
+        f.putByte(L4 + 13, (byte)0x10);
+        f.putShort(L4 + 16, (short)0x5678, ByteOrder.BIG_ENDIAN);
+    }
+
+    private void nat66(final int flow)
+    {
+        frame.putBytes(0, tcpTemplate, 0, TCP_FRAME_LENGTH);
+        frame.putLong(IP + 32, flow + 1, ByteOrder.BIG_ENDIAN); // remote 2001:db8:ffff::<flow + 1>
+        router.onBridgedFrame(LEG_PORT, frame, 0, TCP_FRAME_LENGTH);
+    }
+
+    /**
+     * One packet of an established masqueraded flow ({@value #FLOWS} flows, random order): parse, NAT66 lookup,
+     * source rewrite with the 128-bit pseudo-header checksum update, state, hop limit, neighbour, Ethernet.
+     */
+    @Benchmark
+    public long nat66Outbound()
+    {
+        nat66(probes[next++ & (PROBES - 1)]);
+        return sink.frames;
     }
 
     @Benchmark

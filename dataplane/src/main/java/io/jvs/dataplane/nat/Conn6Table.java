@@ -67,22 +67,30 @@ public final class Conn6Table
         freeCount = capacity;
     }
 
+    /** Murmur3's 64-bit finaliser: every input bit reaches the low bits the index uses. */
     private static int mix(final long h)
     {
-        final long m = h * 0x9E37_79B9_7F4A_7C15L;
-        return (int)(m ^ (m >>> 32));
+        long k = h;
+        k ^= k >>> 33;
+        k *= 0xFF51_AFD7_ED55_8CCDL;
+        k ^= k >>> 33;
+        k *= 0xC4CE_B9FE_1A85_EC53L;
+        k ^= k >>> 33;
+        return (int)k;
     }
 
     private static int outHash(final int proto, final long sh, final long sl, final int sport, final long rh,
         final long rl, final int rport)
     {
-        return mix(sh ^ Long.rotateLeft(sl, 17) ^ Long.rotateLeft(rh, 31) ^ Long.rotateLeft(rl, 47) ^
-            ((long)proto << 32 | (long)sport << 16 | rport));
+        // Odd multipliers keep each half's low bits in the low bits; the finaliser spreads them.
+        return mix(sl ^ rl * 0x9E37_79B9_7F4A_7C15L ^ sh * 0xC2B2_AE3D_27D4_EB4FL ^ rh * 0x1656_67B1_9E37_79F9L ^
+            ((long)proto << 32 | (long)sport << 16 | rport) * 0x27D4_EB2F_1656_67C5L);
     }
 
     private static int inHash(final int proto, final long rh, final long rl, final int rport, final int nport)
     {
-        return mix(rh ^ Long.rotateLeft(rl, 23) ^ ((long)proto << 40 | (long)rport << 16 | nport));
+        return mix(rl ^ rh * 0xC2B2_AE3D_27D4_EB4FL ^
+            ((long)proto << 32 | (long)rport << 16 | nport) * 0x9E37_79B9_7F4A_7C15L);
     }
 
     private int outHomeOf(final int h)
