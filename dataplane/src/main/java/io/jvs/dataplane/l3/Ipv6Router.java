@@ -189,6 +189,23 @@ final class Ipv6Router
         return true;
     }
 
+    /** A packet from the outside translated back: to its sandbox's network, if it can still be delivered. */
+    private void toSandbox(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final int l3 = parser.l3Offset();
+        final long toHigh = buffer.getLong(l3 + Ipv6Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        final long toLow = buffer.getLong(l3 + Ipv6Header.DESTINATION_OFFSET + 8, ByteOrder.BIG_ENDIAN);
+        final int egress = ipv6.egressFor(toHigh, toLow);
+        // Translated already: an error now would tell the outside the sandbox's address; dropped silently.
+        if (!Interfaces.isLeg(egress) || (buffer.getByte(l3 + Ipv6Header.HOP_LIMIT_OFFSET) & 0xFF) <= 1 ||
+            !admission.fits(egress, buffer, offset))
+        {
+            counters.increment(RouterCounter.DROP_NO_ROUTE);
+            return;
+        }
+        send(egress, buffer, offset, length, l3, toHigh, toLow);
+    }
+
     /** Decrements the hop limit (no header checksum in IPv6) and hands the packet to its next hop. */
     private void send(final int egress, final MutableDirectBuffer buffer, final int offset, final int length,
         final int l3, final long dstHigh, final long dstLow)
@@ -226,20 +243,26 @@ final class Ipv6Router
     {
         final long uplinkHigh = ipv6.high(Interfaces.UPLINK);
         final long uplinkLow = ipv6.low(Interfaces.UPLINK);
-        if (dstHigh == uplinkHigh && dstLow == uplinkLow && nat.inbound(buffer, offset, uplinkHigh, uplinkLow, now))
+        final boolean toUplinkAddress = dstHigh == uplinkHigh && dstLow == uplinkLow;
+        if (toUplinkAddress && nat.inbound(buffer, offset, uplinkHigh, uplinkLow, now))
         {
-            final int l3 = parser.l3Offset();
-            final long toHigh = buffer.getLong(l3 + Ipv6Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
-            final long toLow = buffer.getLong(l3 + Ipv6Header.DESTINATION_OFFSET + 8, ByteOrder.BIG_ENDIAN);
-            final int egress = ipv6.egressFor(toHigh, toLow);
-            // Translated already: an error now would tell the outside the sandbox's address; dropped silently.
-            if (!Interfaces.isLeg(egress) || (buffer.getByte(l3 + Ipv6Header.HOP_LIMIT_OFFSET) & 0xFF) <= 1 ||
-                !admission.fits(egress, buffer, offset))
+            toSandbox(buffer, offset, length);
+            return;
+        }
+        if (toUplinkAddress && parser.has(FrameParser.LAYER_ICMP) && Icmpv6.isError(parser.icmp().type()))
+        {
+            if (!checksumOk(buffer, offset))
             {
-                counters.increment(RouterCounter.DROP_NO_ROUTE);
-                return;
+                return; // counted; it would be recomputed by the translation
             }
-            send(egress, buffer, offset, length, l3, toHigh, toLow);
+            if (nat.inboundError(buffer, uplinkHigh, uplinkLow))
+            {
+                toSandbox(buffer, offset, length);
+            }
+            else
+            {
+                counters.increment(RouterCounter.DROP_NAT_MISS);
+            }
             return;
         }
         if (ipv6.isOwn(Interfaces.UPLINK, dstHigh, dstLow) && parser.has(FrameParser.LAYER_ICMP))

@@ -20,7 +20,8 @@ import java.nio.ByteOrder;
  * 16-bit word changes (RFC 1624), the port change too for a finished checksum, only the address for a
  * CHECKSUM_PARTIAL one. Connections in {@link Conn6Table}; ports as {@link io.jvs.dataplane.nat.PortAllocator} picks
  * them (round robin, a port is free towards a remote endpoint it is not used with). Forwarding thread only; no
- * allocation per packet. Not done: ICMPv6 errors about translated flows, published ports, fragments (dropped).
+ * allocation per packet. ICMPv6 errors from outside about a translated packet are translated back
+ * ({@link #inboundError}). Not done: published ports; fragments are dropped.
  */
 final class Nat66
 {
@@ -156,6 +157,82 @@ final class Nat66
             return true; // dropped, counted
         }
         track(handle, buffer, false, now);
+        return true;
+    }
+
+    /**
+     * An ICMPv6 error from the outside (a router on the way, or the remote end) about a masqueraded packet, sent to
+     * the uplink address: translated back so the sandbox sees its own packet quoted. The quote must hold the inner
+     * fixed header and the first 4 bytes of a TCP/UDP header or the echo identifier, with no extension headers.
+     * Outer destination, quoted source address and port (identifier) are rewritten; the quoted L4 checksum is
+     * updated if it is within the quote; the error's own checksum is computed again (errors are rare and short).
+     *
+     * @return whether it was translated (the outer destination is then the sandbox).
+     */
+    boolean inboundError(final MutableDirectBuffer buffer, final long uplinkHigh, final long uplinkLow)
+    {
+        final int l3 = parser.l3Offset();
+        final int l4 = parser.l4Offset();
+        final int quote = l4 + Icmpv6.ERROR_HEADER_LENGTH;
+        final int available = parser.l4Length() - Icmpv6.ERROR_HEADER_LENGTH;
+        if (parser.isFragment() || available < Ipv6Header.HEADER_LENGTH + IcmpHeader.HEADER_LENGTH)
+        {
+            return false;
+        }
+        final int innerProtocol = buffer.getByte(quote + Ipv6Header.NEXT_HEADER_OFFSET) & 0xFF;
+        final int innerL4 = quote + Ipv6Header.HEADER_LENGTH;
+        final int localAt;
+        final int remotePortValue;
+        final int checksumField;
+        if (innerProtocol == Ipv6Header.NEXT_HEADER_TCP || innerProtocol == Ipv6Header.NEXT_HEADER_UDP)
+        {
+            localAt = innerL4 + TcpHeader.SOURCE_PORT_OFFSET;
+            remotePortValue = buffer.getShort(innerL4 + TcpHeader.DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            checksumField = innerProtocol == Ipv6Header.NEXT_HEADER_TCP ? TcpHeader.CHECKSUM_OFFSET :
+                UdpHeader.CHECKSUM_OFFSET;
+        }
+        else if (innerProtocol == Ipv6Header.NEXT_HEADER_ICMPV6 &&
+            (buffer.getByte(innerL4 + IcmpHeader.TYPE_OFFSET) & 0xFF) == Icmpv6.TYPE_ECHO_REQUEST)
+        {
+            localAt = innerL4 + IcmpHeader.IDENTIFIER_OFFSET;
+            remotePortValue = 0;
+            checksumField = IcmpHeader.CHECKSUM_OFFSET;
+        }
+        else
+        {
+            return false;
+        }
+        final int innerSource = quote + Ipv6Header.SOURCE_OFFSET;
+        if (buffer.getLong(innerSource, ByteOrder.BIG_ENDIAN) != uplinkHigh ||
+            buffer.getLong(innerSource + 8, ByteOrder.BIG_ENDIAN) != uplinkLow)
+        {
+            return false;
+        }
+        final int innerDestination = quote + Ipv6Header.DESTINATION_OFFSET;
+        final int nport = buffer.getShort(localAt, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int handle = conns.findInbound(innerProtocol, buffer.getLong(innerDestination, ByteOrder.BIG_ENDIAN),
+            buffer.getLong(innerDestination + 8, ByteOrder.BIG_ENDIAN), remotePortValue, nport);
+        if (handle == Conn6Table.NOT_FOUND)
+        {
+            return false;
+        }
+        final long sandboxHigh = conns.sandboxHigh(handle);
+        final long sandboxLow = conns.sandboxLow(handle);
+        final int sandboxPort = conns.sandboxPort(handle);
+        if (innerL4 + checksumField + 2 <= quote + available)
+        {
+            final int old = buffer.getShort(innerL4 + checksumField, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            buffer.putShort(innerL4 + checksumField, (short)(~Checksum.fold((~old & 0xFFFF) +
+                change64(uplinkHigh, sandboxHigh) + change64(uplinkLow, sandboxLow) +
+                Checksum.change16(nport, sandboxPort)) & 0xFFFF), ByteOrder.BIG_ENDIAN);
+        }
+        buffer.putLong(innerSource, sandboxHigh, ByteOrder.BIG_ENDIAN);
+        buffer.putLong(innerSource + 8, sandboxLow, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(localAt, (short)sandboxPort, ByteOrder.BIG_ENDIAN);
+        buffer.putLong(l3 + Ipv6Header.DESTINATION_OFFSET, sandboxHigh, ByteOrder.BIG_ENDIAN);
+        buffer.putLong(l3 + Ipv6Header.DESTINATION_OFFSET + 8, sandboxLow, ByteOrder.BIG_ENDIAN);
+        Ipv6Frames.icmpChecksum(buffer, l3, l4, parser.l4Length());
+        counters.increment(RouterCounter.NAT_ICMP_ERRORS);
         return true;
     }
 

@@ -194,6 +194,42 @@ class Nat66Test
         assertEquals(0, routing.ipv6Connections(), "connections go with the uplink's address");
     }
 
+    @Test
+    void errorsFromOutsideRoutersAboutMasqueradedPacketsAreTranslatedBack()
+    {
+        start();
+        final byte[] sent = V6Frames.ipv6(C1, REMOTE, 6, 64, V6Frames.tcp(C1, REMOTE, 40002, 443, 0x18, 1400));
+        c1.inject(V6Frames.ethernet(gwMac, C1_MAC, sent));
+        answerGatewaySolicitation();
+        final byte[] out = next(uplink, isProtocol(6));
+        final int natPort = V6Frames.u16(out, L4);
+        // A router beyond the uplink has a smaller MTU: packet too big, quoting as much of the packet as it left the
+        // uplink as fits in 1280 bytes.
+        final byte[] quoted = Arrays.copyOfRange(out, V6Frames.IP, V6Frames.IP + 1280 - 48);
+        final byte[] body = new byte[4 + quoted.length];
+        ByteBuffer.wrap(body).putInt(1280).put(quoted);
+        final byte[] router = addr("2001:db8:77::9");
+        uplink.inject(V6Frames.ethernet(uplinkMac, OUT_MAC, V6Frames.ipv6(router, UPLINK, 58, 63,
+            V6Frames.icmpv6(router, UPLINK, 2, 0, body))));
+        final byte[] ptb = next(c1, isIcmpv6(2));
+        assertArrayEquals(C1, V6Frames.dst(ptb), "to the sandbox");
+        assertArrayEquals(router, V6Frames.src(ptb));
+        assertEquals(1280, V6Frames.u32(ptb, L4 + 4), "the MTU kept");
+        assertTrue(V6Frames.l4ChecksumOk(ptb), "the error's checksum, computed again");
+        final int inner = L4 + 8;
+        assertArrayEquals(C1, Arrays.copyOfRange(ptb, inner + 8, inner + 24), "the sandbox sees its own packet");
+        assertEquals(40002, V6Frames.u16(ptb, inner + 40));
+        assertEquals(V6Frames.u16(sent, 40 + 16), V6Frames.u16(ptb, inner + 40 + 16), "quoted TCP checksum restored");
+        assertEquals(1, routing.routerCounters().get(RouterCounter.NAT_ICMP_ERRORS));
+
+        // An error about a port no connection has is not delivered.
+        ByteBuffer.wrap(body).putShort(4 + 40, (short)(natPort + 1));
+        final long misses = routing.routerCounters().get(RouterCounter.DROP_NAT_MISS);
+        uplink.inject(V6Frames.ethernet(uplinkMac, OUT_MAC, V6Frames.ipv6(router, UPLINK, 58, 63,
+            V6Frames.icmpv6(router, UPLINK, 2, 0, body))));
+        awaitCounter(routing, RouterCounter.DROP_NAT_MISS, misses + 1);
+    }
+
     private static int fold(final int sum)
     {
         int s = sum;
