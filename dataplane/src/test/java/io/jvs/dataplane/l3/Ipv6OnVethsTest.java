@@ -92,7 +92,7 @@ class Ipv6OnVethsTest
         Sh.run("ip", "netns", "exec", o, "sysctl", "-q", "-w", "net.ipv6.conf." + net.name("po") + ".disable_ipv6=0");
         Sh.run("ip", "-n", o, "-6", "addr", "add", OUTSIDE + "/64", "dev", net.name("po"), "nodad");
         routing.setUplink(PacketSocketPort.open(net.name("u")), "10.234.0.2/24", null);
-        routing.setUplinkIpv6(UPLINK + "/64", null);
+        routing.setUplinkIpv6(UPLINK + "/64", OUTSIDE); // "o" is also the way to fd00:78::/64 (test below)
     }
 
     /** A namespace with IPv6 on (TestNet turns it off), a static address (nodad) and a default route. */
@@ -294,6 +294,77 @@ class Ipv6OnVethsTest
         assertTrue(seen.contains(UPLINK), "the outside sees the uplink's address: " + seen);
         assertTrue(counter("nat_created") >= 3, routing.counters().toString());
         System.out.println(routing.counters());
+        assertNoAgentErrors();
+    }
+
+    /**
+     * Behind the outside namespace, a Linux router, a far host on a 1300-byte link ("f" fd00:78::2): its time
+     * exceeded and packet too big reach the uplink address and are translated back to the sandbox.
+     */
+    @Test
+    void pathMtuAndTracerouteBeyondTheUplinkThroughNat66() throws Exception
+    {
+        final String f = net.namespace("f");
+        Sh.run("ip", "netns", "exec", f, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0",
+            "net.ipv6.conf.default.disable_ipv6=0");
+        Sh.run("ip", "link", "add", net.name("of"), "netns", o, "mtu", "1300", "type", "veth", "peer", "name",
+            net.name("pf"), "netns", f, "mtu", "1300");
+        // No DAD on the new link's link-local addresses either: a tentative one made the first packets vanish.
+        Sh.run("ip", "netns", "exec", o, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1",
+            "net.ipv6.conf." + net.name("of") + ".disable_ipv6=0", "net.ipv6.conf." + net.name("of") + ".accept_dad=0");
+        Sh.run("ip", "netns", "exec", f, "sysctl", "-q", "-w", "net.ipv6.conf." + net.name("pf") + ".disable_ipv6=0",
+            "net.ipv6.conf." + net.name("pf") + ".accept_dad=0");
+        Sh.run("ip", "-n", o, "-6", "addr", "add", "fd00:78::1/64", "dev", net.name("of"), "nodad");
+        Sh.run("ip", "-n", f, "-6", "addr", "add", "fd00:78::2/64", "dev", net.name("pf"), "nodad");
+        Sh.run("ip", "-n", o, "link", "set", net.name("of"), "up");
+        Sh.run("ip", "-n", f, "link", "set", net.name("pf"), "up");
+        Sh.run("ip", "-n", f, "-6", "route", "add", "default", "via", "fd00:78::1");
+
+        // The far host's port unreachable about a masqueraded UDP datagram comes back translated.
+        final Sh.Result udp = inNs(a, 10, "/usr/bin/python3", "-c", String.join("\n",
+            "import socket",
+            "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)",
+            "s.settimeout(3)",
+            "s.connect(('fd00:78::2', 9))",
+            "s.send(b'x')",
+            "try:",
+            "    s.recv(100)",
+            "    print('answered')",
+            "except ConnectionRefusedError:",
+            "    print('refused')",
+            "except socket.timeout:",
+            "    print('timeout')"));
+        assertEquals("refused", udp.output().trim(), "port unreachable from beyond the uplink");
+        final Sh.Result ping = inNs(a, 10, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "fd00:78::2");
+        System.out.println(ping.output());
+        assertTrue(ping.output().contains(" 0% packet loss") || ping.output().contains(" 50% packet loss"),
+            ping.output());
+
+        // One probe at a time: the far host rate-limits its errors per destination (net.ipv6.icmp.ratelimit).
+        final Sh.Result traceroute = inNs(a, 60, "traceroute6", "-n", "-N", "1", "-q", "1", "-w", "2", "-m", "5",
+            "fd00:78::2");
+        System.out.println(traceroute.output());
+        System.out.println(routing.counters());
+        assertTrue(traceroute.output().matches("(?s).*\\n 1 +" + GW1 + " .*"), "hop 1 the gateway");
+        assertTrue(traceroute.output().matches("(?s).*\\n 2 +" + OUTSIDE + " .*"),
+            "hop 2's time exceeded translated back by NAT66");
+        assertTrue(traceroute.output().matches("(?s).*\\n 3 +fd00:78::2 .*"), "hop 3 the far host");
+
+        final Sh.Result tracepath = inNs(a, 60, "tracepath", "-6", "-n", "-m", "5", "fd00:78::2");
+        System.out.println(tracepath.output());
+        assertTrue(tracepath.output().contains("pmtu 1300"), "PMTU beyond the uplink: " + tracepath.output());
+
+        // TCP learns the 1300 bytes by itself (PMTU cache flushed first) and gets its data across.
+        Sh.run("ip", "-n", a, "-6", "route", "flush", "cache");
+        final Path data = Files.createTempFile("v6d-data", ".bin");
+        files.add(data);
+        final byte[] bytes = new byte[4 << 20];
+        new Random(78).nextBytes(bytes);
+        Files.write(data, bytes);
+        final String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        assertEquals(expected, transfer(f, "fd00:78::2", 7004, a, data), "sandbox -> far host across PMTU 1300");
+        assertTrue(counter("nat_icmp_errors") >= 3, routing.counters().toString());
+        System.out.println("route get: " + Sh.run("ip", "-n", a, "-6", "route", "get", "fd00:78::2"));
         assertNoAgentErrors();
     }
 
