@@ -342,7 +342,7 @@ public final class Switch implements AutoCloseable
         }
         if (bd.legPort != 0)
         {
-            routing.removeGateway(bridgeDomainId);
+            routing.removeGateways(bridgeDomainId);
         }
         if (!bd.interContainer)
         {
