@@ -185,6 +185,21 @@ final class DaemonCommand implements Callable<Integer>
         description = "Next hop on the uplink for destinations outside the uplink subnet.")
     String uplinkGateway;
 
+    @Option(names = "--uplink-ipv6-address", paramLabel = "CIDR",
+        description = "IPv6 address jvs answers (NDP, ping) on the uplink and masquerades IPv6 to (NAT66), " +
+            "e.g. 2001:db8::10/64.")
+    String uplinkIpv6Address;
+
+    @Option(names = "--uplink-ipv6-gateway", paramLabel = "IP",
+        description = "IPv6 next hop on the uplink for destinations outside the uplink's prefix.")
+    String uplinkIpv6Gateway;
+
+    @Option(names = "--host-ipv6-address", paramLabel = "CIDR|none",
+        defaultValue = JvsFabric.L3Config.DEFAULT_HOST_IPV6_ADDRESS,
+        description = "The host's IPv6 address on the host port (the router takes the next one), through which " +
+            "the host reaches IPv6 networks; none: IPv6 off on the host port (default: ${DEFAULT-VALUE}).")
+    String hostIpv6Address;
+
     @Option(names = "--host-port", paramLabel = "NAME", defaultValue = JvsFabric.L3Config.DEFAULT_HOST_PORT,
         description = "TAP in the host namespace through which the host and the networks reach each other " +
             "(default: ${DEFAULT-VALUE}).")
@@ -268,8 +283,20 @@ final class DaemonCommand implements Callable<Integer>
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                 "bad --nat-ports/--nat-capacity: " + ex.getMessage());
         }
+        if ((uplinkIpv6Address != null || uplinkIpv6Gateway != null) && uplink == null)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--uplink-ipv6-address and --uplink-ipv6-gateway need --uplink IFACE");
+        }
+        if (uplinkIpv6Gateway != null && uplinkIpv6Address == null)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--uplink-ipv6-gateway needs --uplink-ipv6-address");
+        }
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(noHostPort ? null : hostPort,
-            noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat);
+            noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat,
+            noHostPort || "none".equals(hostIpv6Address) ? null : hostIpv6Address)
+            .withUplinkIpv6(uplinkIpv6Address, uplinkIpv6Gateway);
         final int laneCount;
         try
         {

@@ -50,7 +50,8 @@ public final class JvsFabric implements Fabric
      *                        next address. Null: no IPv6 on the host link (the TAP's IPv6 stays off).
      */
     public record L3Config(String hostPort, String hostAddress, String uplink, String uplinkAddress,
-        String uplinkGateway, NatConfig nat, String hostIpv6Address)
+        String uplinkGateway, NatConfig nat, String hostIpv6Address, String uplinkIpv6Address,
+        String uplinkIpv6Gateway)
     {
         public static final String DEFAULT_HOST_PORT = "jvs0";
         public static final String DEFAULT_HOST_ADDRESS = "169.254.77.1/30";
@@ -67,9 +68,24 @@ public final class JvsFabric implements Fabric
             this(hostPort, hostAddress, uplink, uplinkAddress, uplinkGateway, nat, null);
         }
 
+        /** With the host link's IPv6 address; no IPv6 on the uplink. */
+        public L3Config(final String hostPort, final String hostAddress, final String uplink,
+            final String uplinkAddress, final String uplinkGateway, final NatConfig nat, final String hostIpv6Address)
+        {
+            this(hostPort, hostAddress, uplink, uplinkAddress, uplinkGateway, nat, hostIpv6Address, null, null);
+        }
+
         public L3Config withHostIpv6Address(final String cidr)
         {
-            return new L3Config(hostPort, hostAddress, uplink, uplinkAddress, uplinkGateway, nat, cidr);
+            return new L3Config(hostPort, hostAddress, uplink, uplinkAddress, uplinkGateway, nat, cidr,
+                uplinkIpv6Address, uplinkIpv6Gateway);
+        }
+
+        /** IPv6 on the uplink: the address IPv6 is masqueraded to (NAT66) and the next hop beyond it (or null). */
+        public L3Config withUplinkIpv6(final String cidr, final String gateway)
+        {
+            return new L3Config(hostPort, hostAddress, uplink, uplinkAddress, uplinkGateway, nat, hostIpv6Address,
+                cidr, gateway);
         }
 
         public static L3Config defaults()
@@ -204,8 +220,21 @@ public final class JvsFabric implements Fabric
                     uplink.close();
                     throw JvsException.invalid(ex.getMessage());
                 }
+                if (null != l3.uplinkIpv6Address())
+                {
+                    try
+                    {
+                        sw.routing().setUplinkIpv6(l3.uplinkIpv6Address(), l3.uplinkIpv6Gateway());
+                    }
+                    catch (final IllegalArgumentException ex)
+                    {
+                        throw JvsException.invalid(ex.getMessage());
+                    }
+                }
                 fabric.summary.put("Uplink", l3.uplink() + " " + l3.uplinkAddress() +
-                    (null == l3.uplinkGateway() ? "" : " via " + l3.uplinkGateway()));
+                    (null == l3.uplinkGateway() ? "" : " via " + l3.uplinkGateway()) +
+                    (null == l3.uplinkIpv6Address() ? "" : ", " + l3.uplinkIpv6Address() +
+                    (null == l3.uplinkIpv6Gateway() ? "" : " via " + l3.uplinkIpv6Gateway())));
                 if (null != routerHostIp)
                 {
                     // The host reaches published ports at the uplink address through the router, not the wire.
