@@ -69,6 +69,20 @@ public interface Fabric extends AutoCloseable
     }
 
     /**
+     * Makes the fabric the network's IPv6 gateway for {@code address} (text, "2001:db8::1") in a prefix of
+     * {@code prefixLength}: neighbour discovery for the address, routing off the network. A fabric without an IPv6
+     * router does nothing: the gateway stays unanswered, and IPv6 works only between the network's own sandboxes.
+     */
+    default void setIpv6Gateway(final int networkId, final String address, final int prefixLength)
+    {
+    }
+
+    /** Undoes {@link #setIpv6Gateway} before the network goes; nothing without an IPv6 router. */
+    default void removeIpv6Gateway(final int networkId)
+    {
+    }
+
+    /**
      * Whether the network's containers reach each other (Docker's {@code enable_icc}); off, they reach only the
      * gateway (and through it the outside and published ports). A fabric that cannot isolate them refuses off.
      */

@@ -66,6 +66,11 @@ final class BridgeDriver implements NetworkDriver
                 fabric.setGateway(bridgeDomain, network.gateway(), network.subnet().network(),
                     network.subnet().prefix(), network.internal());
             }
+            if (network.hasIpv6())
+            {
+                fabric.setIpv6Gateway(bridgeDomain, network.ipv6().gateway().toString(),
+                    network.ipv6().subnet().prefix());
+            }
             if (!interContainer(network))
             {
                 fabric.setInterContainer(bridgeDomain, false);
@@ -82,6 +87,10 @@ final class BridgeDriver implements NetworkDriver
     @Override
     public void uninstall(final Network network)
     {
+        if (network.hasIpv6())
+        {
+            fabric.removeIpv6Gateway(network.bridgeDomainId());
+        }
         fabric.removeNetwork(network.bridgeDomainId());
     }
 }

@@ -6,8 +6,12 @@ import io.jvs.control.dns.SandboxNames;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
+import io.jvs.control.ipam.Ipam6;
+import io.jvs.control.ipam.Ipv6Address;
+import io.jvs.control.ipam.Ipv6Subnet;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.ipam.SubnetPool;
+import io.jvs.control.ipam.SubnetPool6;
 import io.jvs.control.lan.LanNetworks;
 import io.jvs.control.lan.LanSpec;
 import io.jvs.control.netns.HostsFiles;
@@ -48,6 +52,8 @@ public final class NetworkService implements AutoCloseable
     private final IpTool ip;
     private final HostsFiles hosts;
     private final SubnetPool pool;
+    /** Where dual-stack networks without an IPv6 subnet get their /64 ({@code jvs daemon --default-ipv6-pool}). */
+    private SubnetPool6 pool6 = SubnetPool6.defaults();
     private final LanNetworks lan;
     private final Naming naming;
     private final PeerNames peerNames;
@@ -90,6 +96,12 @@ public final class NetworkService implements AutoCloseable
         drivers.put(Network.DRIVER_NULL, none);
         drivers.put(LanSpec.DRIVER_MACVLAN, lanDriver);
         drivers.put(LanSpec.DRIVER_IPVLAN, lanDriver);
+    }
+
+    /** The pool of IPv6 prefixes for {@code --ipv6} networks without an IPv6 subnet, from now on. */
+    public synchronized void ipv6Pool(final SubnetPool6 pool)
+    {
+        this.pool6 = pool;
     }
 
     /** Creates the predefined networks {@code bridge}, {@code host} and {@code none} as Docker has them. */
@@ -144,11 +156,11 @@ public final class NetworkService implements AutoCloseable
         Naming.checkName("network", request.name());
         final String driver = request.driver() == null || request.driver().isEmpty() ?
             Network.DRIVER_BRIDGE : request.driver();
-        final CreateNetworkRequest normalized = new CreateNetworkRequest(request.name(), driver, request.subnet(),
-            request.gateway(), request.internal(), request.options() == null ? Map.of() : request.options(),
-            request.ipRange(), request.auxAddresses());
+        final CreateNetworkRequest normalized = request.withDriver(driver,
+            request.options() == null ? Map.of() : request.options());
         if (Network.DRIVER_OVERLAY.equals(driver))
         {
+            refuseIpv6(normalized);
             return overlayDriver().create(normalized);
         }
         if (Network.DRIVER_DOCKER.equals(driver) || !drivers.containsKey(driver))
@@ -181,6 +193,10 @@ public final class NetworkService implements AutoCloseable
             throw JvsException.conflict("network with name " + request.name() + " already exists");
         }
         final NetworkDriver driver = driver(request.driver());
+        if (!(driver instanceof BridgeDriver))
+        {
+            refuseIpv6(request);
+        }
         final Map<String, String> options = driver.checkOptions(request);
         final boolean hasGateway = request.gateway() != null && !request.gateway().isEmpty();
         final Cidr subnet;
@@ -210,10 +226,21 @@ public final class NetworkService implements AutoCloseable
             Cidr.parse(request.ipRange());
         final Map<String, String> aux = request.auxAddresses() == null ? Map.of() : request.auxAddresses();
         final Ipam ipam = NetworkTable.newIpam(subnet, gateway, range, aux);
+        final Ipv6Subnet ipv6 = table.ipv6Of(request, pool6);
         final Network network = driver.install(new Network(id, request.name(), request.driver(), request.internal(),
-            subnet, gateway, false, Instant.now(), 0, options, range, aux));
+            subnet, gateway, false, Instant.now(), 0, options, range, aux, ipv6));
         table.put(network, ipam);
         return network;
+    }
+
+    /** IPv6 is the bridge driver's for now (jvs's own and Docker's networks); overlay and LAN networks refuse it. */
+    private static void refuseIpv6(final CreateNetworkRequest request)
+    {
+        if (request.ipv6() || (request.subnet6() != null && !request.subnet6().isEmpty()))
+        {
+            throw JvsException.invalid("driver \"" + request.driver() + "\" does not support IPv6 yet: --ipv6 " +
+                "works on bridge networks");
+        }
     }
 
     /** Removes one network; refused for predefined networks, runtime networks and networks with endpoints. */
@@ -316,8 +343,20 @@ public final class NetworkService implements AutoCloseable
 
         final Ipam ipam = table.ipam(network.id());
         final int address = driver.allocateAddress(network, ipam, sandbox.name());
+        final Ipam6 ipam6 = table.ipam6(network.id());
+        final Ipv6Address address6;
         final String hostInterface;
         final String sandboxInterface;
+        try
+        {
+            address6 = ipam6 == null ? null : ipam6.allocate();
+        }
+        catch (final RuntimeException ex)
+        {
+            driver.releaseAddress(network, ipam, address);
+            throw ex;
+        }
+        final Runnable releaseAddresses = () -> releaseAddresses(network, ipam, address, address6);
         try
         {
             probe.after(AttachStep.ADDRESS);
@@ -327,7 +366,7 @@ public final class NetworkService implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            driver.releaseAddress(network, ipam, address);
+            releaseAddresses.run();
             throw ex;
         }
         final String mac = Ipv4.dockerMac(address);
@@ -341,11 +380,11 @@ public final class NetworkService implements AutoCloseable
             linkCreated = true;
             probe.after(AttachStep.VETH);
             link.configure(network, sandbox.name(), sandboxInterface, hostInterface, driver.linkMtu(network, 0),
-                address, probe);
+                address, address6, probe);
             portId = fabric.attach(hostInterface, network.bridgeDomainId());
             probe.after(AttachStep.PORT);
             endpoint = new Endpoint(naming.newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
-                address, prefix, portId);
+                address, prefix, portId, address6, address6 == null ? 0 : network.ipv6().subnet().prefix());
             store.putEndpoint(endpoint);
             probe.after(AttachStep.JOURNAL);
             driver.onConnect(network, endpoint);
@@ -366,9 +405,25 @@ public final class NetworkService implements AutoCloseable
                 Failures.runQuietly(() -> store.removeEndpoint(network.id(), sandbox.name()), ex);
                 Failures.runQuietly(() -> peerNames.left(added), ex);
             }
-            undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
-                ex);
+            undoAttach(portId, linkCreated ? hostInterface : null, releaseAddresses, ex);
             throw ex;
+        }
+    }
+
+    /** Frees an endpoint's IPv4 address and, on a dual-stack network, its IPv6 address. */
+    private void releaseAddresses(final Network network, final Ipam ipam, final int address,
+        final Ipv6Address address6)
+    {
+        try
+        {
+            driverOf(network).releaseAddress(network, ipam, address);
+        }
+        finally
+        {
+            if (address6 != null)
+            {
+                table.ipam6(network.id()).release(address6);
+            }
         }
     }
 
@@ -402,6 +457,17 @@ public final class NetworkService implements AutoCloseable
     public synchronized Endpoint createRuntimeEndpoint(final String networkId, final String endpointId,
         final String label, final int requestedAddress, final String requestedMac, final int mtu)
     {
+        return createRuntimeEndpoint(networkId, endpointId, label, requestedAddress, null, requestedMac, mtu);
+    }
+
+    /**
+     * The same on a dual-stack network: {@code requestedAddress6} is the runtime's IPv6 choice (null: the next free
+     * one; ignored on an IPv4-only network).
+     */
+    public synchronized Endpoint createRuntimeEndpoint(final String networkId, final String endpointId,
+        final String label, final int requestedAddress, final Ipv6Address requestedAddress6, final String requestedMac,
+        final int mtu)
+    {
         checkOpen();
         final Network network = store.network(networkId).orElseThrow(() ->
             JvsException.notFound("network " + networkId + " not found"));
@@ -420,16 +486,28 @@ public final class NetworkService implements AutoCloseable
             givenMac != null ? givenMac : Ipv4.dockerMac(requestedAddress));
         final String mac = givenMac != null ? givenMac : Ipv4.dockerMac(address);
         final int linkMtu = driver.linkMtu(network, mtu);
+        final Ipam6 ipam6 = table.ipam6(network.id());
+        Ipv6Address claimed6 = null;
         final String hostInterface;
         try
         {
+            if (ipam6 != null)
+            {
+                claimed6 = requestedAddress6 == null ? ipam6.allocate() : requestedAddress6;
+                if (requestedAddress6 != null)
+                {
+                    ipam6.reserve(requestedAddress6);
+                }
+            }
             hostInterface = naming.newHostInterfaceName();
         }
         catch (final RuntimeException ex)
         {
-            driver.releaseAddress(network, ipam, address);
+            final Ipv6Address taken = claimed6 != null && ipam6.isAllocated(claimed6) ? claimed6 : null;
+            releaseAddresses(network, ipam, address, taken);
             throw ex;
         }
+        final Ipv6Address address6 = claimed6;
         final String peerInterface = hostInterface + Naming.HOST_PEER_SUFFIX;
         boolean linkCreated = false;
         int portId = Endpoint.NO_PORT;
@@ -441,15 +519,16 @@ public final class NetworkService implements AutoCloseable
             ip.linkUp(null, hostInterface);
             portId = fabric.attach(hostInterface, network.bridgeDomainId());
             final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
-                address, network.subnet().prefix(), portId);
+                address, network.subnet().prefix(), portId, address6,
+                address6 == null ? 0 : network.ipv6().subnet().prefix());
             store.putEndpoint(endpoint);
             peerNames.joined(endpoint); // jvs sandboxes on the network resolve it by its label (no file: no IO)
             return endpoint;
         }
         catch (final RuntimeException ex)
         {
-            undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
-                ex);
+            undoAttach(portId, linkCreated ? hostInterface : null,
+                () -> releaseAddresses(network, ipam, address, address6), ex);
             throw ex;
         }
     }
@@ -741,7 +820,7 @@ public final class NetworkService implements AutoCloseable
         ip.deleteLink(endpoint.hostInterface());
         probe.after(AttachStep.LINK_DELETED);
         store.removeEndpoint(network.id(), endpoint.sandbox());
-        driver.releaseAddress(network, table.ipam(network.id()), endpoint.address());
+        releaseAddresses(network, table.ipam(network.id()), endpoint.address(), endpoint.address6());
         probe.after(AttachStep.FORGOTTEN);
         peerNames.left(endpoint);
         probe.after(AttachStep.NAMES_LEFT);

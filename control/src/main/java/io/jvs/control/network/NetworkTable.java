@@ -3,7 +3,11 @@ package io.jvs.control.network;
 import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Cidr6;
 import io.jvs.control.ipam.Ipam;
+import io.jvs.control.ipam.Ipam6;
+import io.jvs.control.ipam.Ipv6Subnet;
+import io.jvs.control.ipam.SubnetPool6;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.IpTool;
 import io.jvs.control.state.Endpoint;
@@ -25,6 +29,8 @@ final class NetworkTable
 {
     private final NetworkStore store;
     private final Map<String, Ipam> ipams = new HashMap<>();
+    /** The IPv6 allocators of dual-stack networks. */
+    private final Map<String, Ipam6> ipams6 = new HashMap<>();
 
     NetworkTable(final NetworkStore store)
     {
@@ -41,11 +47,26 @@ final class NetworkTable
         return ipams.get(networkId);
     }
 
-    /** Journals the network with its allocator. */
+    /** The network's IPv6 allocator; null on an IPv4-only network. */
+    Ipam6 ipam6(final String networkId)
+    {
+        return ipams6.get(networkId);
+    }
+
+    /** Journals the network with its allocator (and a fresh IPv6 one when it is dual-stack). */
     void put(final Network network, final Ipam ipam)
     {
         store.putNetwork(network);
         ipams.put(network.id(), ipam);
+        putIpam6(network);
+    }
+
+    private void putIpam6(final Network network)
+    {
+        if (network.hasIpv6())
+        {
+            ipams6.put(network.id(), new Ipam6(network.ipv6()));
+        }
     }
 
     /** Journals the network with a fresh allocator over its whole subnet (none without a subnet). */
@@ -56,6 +77,7 @@ final class NetworkTable
         {
             ipams.put(network.id(), new Ipam(network.subnet(), network.gateway()));
         }
+        putIpam6(network);
     }
 
     /** Forgets the network (its endpoints must be gone). */
@@ -63,6 +85,7 @@ final class NetworkTable
     {
         store.removeNetwork(network.id());
         ipams.remove(network.id());
+        ipams6.remove(network.id());
     }
 
     Optional<Network> byName(final String name)
@@ -106,6 +129,54 @@ final class NetworkTable
         final List<Cidr> taken = new ArrayList<>(hostRoutes);
         store.networks().stream().filter(n -> n.subnet() != null && counted.test(n)).forEach(n -> taken.add(n.subnet()));
         return taken;
+    }
+
+    /** The IPv6 prefixes of every network: where a new one must not be. */
+    List<Cidr6> ipv6SubnetsTaken()
+    {
+        return store.networks().stream().filter(Network::hasIpv6).map(n -> n.ipv6().subnet()).toList();
+    }
+
+    /**
+     * Checks a dual-stack request's IPv6 side and picks its prefix (the user's, or a /64 of {@code pool}).
+     * @return null when the request is IPv4-only.
+     */
+    Ipv6Subnet ipv6Of(final CreateNetworkRequest request, final SubnetPool6 pool)
+    {
+        final boolean hasSubnet = given(request.subnet6());
+        if (!request.ipv6())
+        {
+            if (hasSubnet || given(request.gateway6()) || given(request.ipRange6()))
+            {
+                throw JvsException.invalid("an IPv6 subnet, gateway or ip-range needs --ipv6");
+            }
+            return null;
+        }
+        if (!hasSubnet)
+        {
+            if (given(request.gateway6()) || given(request.ipRange6()))
+            {
+                throw JvsException.invalid("an IPv6 --gateway or --ip-range needs an IPv6 --subnet");
+            }
+            final Cidr6 prefix = pool.next(ipv6SubnetsTaken());
+            return new Ipv6Subnet(prefix, Ipam6.defaultGateway(prefix), null);
+        }
+        final Ipv6Subnet ipv6 = Ipv6Subnet.parse(request.subnet6(), request.gateway6(), request.ipRange6());
+        for (final Network other : store.networks())
+        {
+            if (other.hasIpv6() && other.ipv6().subnet().overlaps(ipv6.subnet()))
+            {
+                throw JvsException.conflict("subnet " + ipv6.subnet() + " overlaps with network " + other.name() +
+                    " (" + other.ipv6().subnet() + ")");
+            }
+        }
+        new Ipam6(ipv6); // a range without a host address is refused here, before anything is made
+        return ipv6;
+    }
+
+    private static boolean given(final String text)
+    {
+        return text != null && !text.isEmpty();
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.jvs.control.state;
 
+import io.jvs.control.ipam.Ipv6Address;
+
 /**
  * One sandbox's attachment to one network: a veth pair whose host end is a switch port.
  *
@@ -8,17 +10,34 @@ package io.jvs.control.state;
  * @param address          IPv4 address of the sandbox interface.
  * @param prefix           prefix length of the network's subnet.
  * @param portId           the switch port id.
+ * @param address6         IPv6 address of the sandbox interface on a dual-stack network; null otherwise.
+ * @param prefix6          prefix length of the network's IPv6 subnet; 0 without IPv6.
  */
 public record Endpoint(
     String id, String networkId, String sandbox, String hostInterface, String sandboxInterface,
-    String macAddress, int address, int prefix, int portId)
+    String macAddress, int address, int prefix, int portId, Ipv6Address address6, int prefix6)
 {
     /** Port id of an endpoint that is not a switch port (its veth is gone, or not yet re-attached). */
     public static final int NO_PORT = 0;
 
+    /** An endpoint without IPv6. */
+    public Endpoint(
+        final String id, final String networkId, final String sandbox, final String hostInterface,
+        final String sandboxInterface, final String macAddress, final int address, final int prefix, final int portId)
+    {
+        this(id, networkId, sandbox, hostInterface, sandboxInterface, macAddress, address, prefix, portId, null, 0);
+    }
+
     /** The same endpoint on another switch port. */
     public Endpoint withPort(final int port)
     {
-        return new Endpoint(id, networkId, sandbox, hostInterface, sandboxInterface, macAddress, address, prefix, port);
+        return new Endpoint(id, networkId, sandbox, hostInterface, sandboxInterface, macAddress, address, prefix, port,
+            address6, prefix6);
+    }
+
+    /** "2001:db8::2/64", or "" without IPv6 (as Docker's inspect shows it). */
+    public String ipv6Cidr()
+    {
+        return address6 == null ? "" : address6 + "/" + prefix6;
     }
 }
