@@ -122,6 +122,16 @@ class Ipv6NetworksTest
         assertTrue(ping6(b, ula + "1::2"), "b -> a over IPv6");
         Transfers.assertIntact("TCP over IPv6 a -> b", a, b, 5201, ula + "1::3", 5201);
 
+        // names: the resolver answers AAAA for peers on the dual-stack network, the hosts file has the own address
+        assertTrue(in(a, "getent", "ahostsv6", b).startsWith(ula + "1::3 "), in(a, "getent", "ahostsv6", b));
+        assertTrue(Files.readString(Path.of("/etc/netns", a, "hosts")).contains(ula + "1::2\t" + a));
+        assertTrue(ping6(a, b), "a -> b over IPv6 by name");
+        assertTrue(ping6(b, a), "b -> a over IPv6 by name");
+        jvs.ok("network", "connect", netV4, a);
+        final String ipv4Only = Command.exec(TIMEOUT, "ip", "netns", "exec", d, "getent", "ahostsv6", a).stdout();
+        assertFalse(ipv4Only.contains(ula), "d shares only an IPv4 network with a: no AAAA " + ipv4Only);
+        jvs.ok("network", "disconnect", netV4, a);
+
         // isolation: a is told c's prefix is on its link, so it asks for c by neighbour discovery in network A
         in(a, "ip", "-6", "route", "add", "fd4a:7c5e:91b3::/64", "dev", "eth0");
         assertFalse(ping6(a, addressC), "network A must not reach network B's sandbox at L2");
