@@ -48,6 +48,7 @@ public final class DockerIpam
     private final SubnetPool defaults;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Pool> pools = new LinkedHashMap<>();
+    private final DockerIpam6 ipv6;
 
     public DockerIpam(final StateTables tables, final NetworkService service, final IpTool ip, final SubnetPool defaults)
     {
@@ -56,8 +57,14 @@ public final class DockerIpam
         this.networks = new DockerNetworks(service);
         this.ip = ip;
         this.defaults = defaults;
+        this.ipv6 = new DockerIpam6(tables, service);
         for (final JsonNode row : tables.rows(TABLE).values())
         {
+            if (DockerIpam6.isIpv6Pool(row.path("id").asText()))
+            {
+                ipv6.load(row);
+                continue;
+            }
             final TreeSet<Integer> addresses = new TreeSet<>();
             row.path("addresses").forEach(a -> addresses.add(a.asInt()));
             final Pool pool = new Pool(row.path("id").asText(), Cidr.parse(row.path("subnet").asText()), addresses);
@@ -77,19 +84,22 @@ public final class DockerIpam
             .put("GlobalDefaultAddressSpace", GLOBAL_ADDRESS_SPACE);
     }
 
-    /** RequestPool: the subnet Docker names ({@code --subnet}) or the first free /24 of jvs's default pool. */
+    /**
+     * RequestPool: the subnet Docker names ({@code --subnet}) or the first free /24 of jvs's default pool; with
+     * {@code "V6": true} an IPv6 prefix, Docker's or a /64 of the daemon's IPv6 pool.
+     */
     public synchronized ObjectNode requestPool(final JsonNode request)
     {
-        if (request.path("V6").asBoolean(false))
-        {
-            throw JvsException.invalid("IPv6 pools are not supported by the jvs IPAM driver");
-        }
         final String subPool = DockerPluginApi.optionalText(request, "SubPool");
         if (subPool != null && !subPool.isEmpty())
         {
             throw JvsException.invalid("--ip-range (sub-pool " + subPool + ") is not supported by the jvs IPAM driver");
         }
         final String requested = DockerPluginApi.optionalText(request, "Pool");
+        if (request.path("V6").asBoolean(false))
+        {
+            return ipv6.requestPool(requested);
+        }
         final Cidr exactOverlay = requested == null || requested.isEmpty() ? null :
             networks.overlayNetworkWithSubnet(Cidr.parse(requested)).map(n -> n.subnet()).orElse(null);
         final List<Cidr> taken = new ArrayList<>();
@@ -127,7 +137,13 @@ public final class DockerIpam
     /** ReleasePool: forgets the pool and whatever addresses Docker did not release first. */
     public synchronized ObjectNode releasePool(final JsonNode request)
     {
-        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        final String id = DockerPluginApi.requiredText(request, "PoolID");
+        if (DockerIpam6.isIpv6Pool(id))
+        {
+            ipv6.releasePool(id);
+            return json.createObjectNode();
+        }
+        final Pool pool = pool(id);
         tables.remove(TABLE, pool.id());
         pools.remove(pool.id());
         return json.createObjectNode();
@@ -136,8 +152,13 @@ public final class DockerIpam
     /** RequestAddress: the named address if free, else the lowest free one (the gateway too). */
     public synchronized ObjectNode requestAddress(final JsonNode request)
     {
-        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        final String id = DockerPluginApi.requiredText(request, "PoolID");
         final String wanted = DockerPluginApi.optionalText(request, "Address");
+        if (DockerIpam6.isIpv6Pool(id))
+        {
+            return ipv6.requestAddress(id, wanted);
+        }
+        final Pool pool = pool(id);
         final boolean gateway = GATEWAY_REQUEST.equals(request.path("Options").path(ADDRESS_TYPE_OPTION).asText());
         final Cidr subnet = pool.subnet();
         final String overlay = gateway ? null : overlayOf(pool);
@@ -178,7 +199,13 @@ public final class DockerIpam
 
     public synchronized ObjectNode releaseAddress(final JsonNode request)
     {
-        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        final String id = DockerPluginApi.requiredText(request, "PoolID");
+        if (DockerIpam6.isIpv6Pool(id))
+        {
+            ipv6.releaseAddress(id, DockerPluginApi.requiredText(request, "Address"));
+            return json.createObjectNode();
+        }
+        final Pool pool = pool(id);
         final int address = Ipv4.parse(DockerPluginApi.requiredText(request, "Address"));
         if (!pool.addresses().contains(address))
         {
@@ -216,7 +243,9 @@ public final class DockerIpam
 
     public synchronized List<String> poolIds()
     {
-        return List.copyOf(pools.keySet());
+        final List<String> ids = new ArrayList<>(pools.keySet());
+        ids.addAll(ipv6.poolIds());
+        return ids;
     }
 
     private Pool pool(final String id)

@@ -104,6 +104,12 @@ public final class NetworkService implements AutoCloseable
         this.pool6 = pool;
     }
 
+    /** Where {@code --ipv6} networks without an IPv6 subnet get their /64 (Docker's IPAM plugin too). */
+    public synchronized SubnetPool6 ipv6Pool()
+    {
+        return pool6;
+    }
+
     /** Creates the predefined networks {@code bridge}, {@code host} and {@code none} as Docker has them. */
     public synchronized void createPredefinedNetworks()
     {
