@@ -79,7 +79,7 @@ public final class ApiClient
         final java.util.Map<String, String> options, final String ipRange, final java.util.Map<String, String> aux)
         throws IOException
     {
-        return createNetwork(name, driver, internal, options, aux, false, listOf(subnet), listOf(gateway),
+        return createNetwork(name, driver, internal, options, aux, false, true, listOf(subnet), listOf(gateway),
             listOf(ipRange));
     }
 
@@ -94,10 +94,11 @@ public final class ApiClient
      * IPv4 one.
      *
      * @param ipv6 {@code --ipv6}: an IPv6 subnet too (a /64 of the daemon's IPv6 pool when none is given).
+     * @param ipv4 {@code --ipv4}: false for an IPv6-only network.
      */
     public String createNetwork(
         final String name, final String driver, final boolean internal, final java.util.Map<String, String> options,
-        final java.util.Map<String, String> aux, final boolean ipv6, final List<String> subnets,
+        final java.util.Map<String, String> aux, final boolean ipv6, final boolean ipv4, final List<String> subnets,
         final List<String> gateways, final List<String> ipRanges) throws IOException
     {
         final ObjectNode body = json.createObjectNode();
@@ -115,6 +116,10 @@ public final class ApiClient
         if (ipv6)
         {
             body.put("EnableIPv6", true);
+        }
+        if (!ipv4)
+        {
+            body.put("EnableIPv4", false);
         }
         final List<ObjectNode> configs = new ArrayList<>();
         subnets.forEach(subnet -> configs.add(json.createObjectNode().put("Subnet", subnet)));

@@ -206,7 +206,7 @@ public final class JvsApi implements ApiHandler
         out.put("Created", n.created().toString());
         out.put("Scope", Network.DRIVER_OVERLAY.equals(n.driver()) ? "global" : Network.SCOPE);
         out.put("Driver", n.driver());
-        out.put("EnableIPv4", true);
+        out.put("EnableIPv4", n.hasIpv4() || !n.hasIpv6());
         out.put("EnableIPv6", n.hasIpv6());
         final Map<String, Object> ipam = new LinkedHashMap<>();
         ipam.put("Driver", "default");
@@ -274,7 +274,7 @@ public final class JvsApi implements ApiHandler
         out.put("Name", e.sandbox());
         out.put("EndpointID", e.id());
         out.put("MacAddress", e.macAddress());
-        out.put("IPv4Address", Ipv4.format(e.address()) + "/" + e.prefix());
+        out.put("IPv4Address", e.ipv4Cidr());
         out.put("IPv6Address", e.ipv6Cidr());
         out.put("Interface", e.sandboxInterface());
         out.put("HostInterface", e.hostInterface());

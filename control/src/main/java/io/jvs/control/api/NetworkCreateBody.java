@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * {@code POST /networks/create} as Docker's API shapes it: {@code IPAM.Config} holds at most one IPv4 and one IPv6
  * entry (told apart by the family of the Subnet, else of the Gateway or IPRange), {@code EnableIPv6} asks for the
- * IPv6 side (a /64 of the pool when no IPv6 entry names a subnet), {@code EnableIPv4: false} is refused for now.
+ * IPv6 side (a /64 of the pool when no IPv6 entry names a subnet), {@code EnableIPv4: false} makes it IPv6-only.
  */
 final class NetworkCreateBody
 {
@@ -53,10 +53,6 @@ final class NetworkCreateBody
             }
         }
         final boolean enableIpv6 = JsonFields.bool(body, "", "EnableIPv6", false);
-        if (!JsonFields.bool(body, "", "EnableIPv4", true))
-        {
-            throw JvsException.invalid("IPv6-only networks (EnableIPv4 false, --ipv4=false) are not supported yet");
-        }
         if (v6 != null && !enableIpv6)
         {
             throw JvsException.invalid("an IPv6 subnet needs --ipv6 (EnableIPv6)");
@@ -67,7 +63,8 @@ final class NetworkCreateBody
             text(v4, at4, "Subnet"), text(v4, at4, "Gateway"), JsonFields.bool(body, "", "Internal", false),
             JsonFields.strings(body, "", "Options"), text(v4, at4, "IPRange"),
             v4 == null ? Map.of() : JsonFields.strings(v4, at4, "AuxiliaryAddresses"),
-            enableIpv6, text(v6, at6, "Subnet"), text(v6, at6, "Gateway"), text(v6, at6, "IPRange"));
+            enableIpv6, text(v6, at6, "Subnet"), text(v6, at6, "Gateway"), text(v6, at6, "IPRange"),
+            JsonFields.bool(body, "", "EnableIPv4", true));
     }
 
     private static boolean isIpv6(final JsonNode config, final String at)

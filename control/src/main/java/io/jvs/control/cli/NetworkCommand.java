@@ -66,7 +66,7 @@ final class NetworkCommand
         boolean ipv6;
 
         @Option(names = "--ipv4", arity = "1", defaultValue = "true", paramLabel = "BOOL", description = "IPv4 on " +
-            "the network (default true); --ipv4=false (IPv6-only) is not supported yet.")
+            "the network (default true); --ipv4=false with --ipv6 makes an IPv6-only network (Docker 28's flag).")
         boolean ipv4;
 
         @Option(names = "--internal", description = "No default route for sandboxes on this network.")
@@ -86,12 +86,8 @@ final class NetworkCommand
                     options.put(eq < 0 ? opt : opt.substring(0, eq), eq < 0 ? "" : opt.substring(eq + 1));
                 }
             }
-            if (!ipv4)
-            {
-                throw JvsException.invalid("IPv6-only networks (--ipv4=false) are not supported yet");
-            }
-            out().println(api.createNetwork(name, driver, internal, options, auxAddresses, ipv6, subnets, gateways,
-                ipRanges));
+            out().println(api.createNetwork(name, driver, internal, options, auxAddresses, ipv6, ipv4, subnets,
+                gateways, ipRanges));
             return 0;
         }
     }

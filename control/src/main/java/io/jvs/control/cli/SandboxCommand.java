@@ -52,8 +52,9 @@ final class SandboxCommand
                 {
                     networks.add(network.getKey());
                     final String ipv6 = network.getValue().path("IPv6Address").asText();
-                    interfaces.add(network.getValue().path("Interface").asText() + "=" +
-                        network.getValue().path("IPv4Address").asText() + (ipv6.isEmpty() ? "" : "+" + ipv6));
+                    final String ipv4 = network.getValue().path("IPv4Address").asText();
+                    interfaces.add(network.getValue().path("Interface").asText() + "=" + ipv4 +
+                        (ipv6.isEmpty() ? "" : (ipv4.isEmpty() ? "" : "+") + ipv6));
                 }
                 table.row(sandbox.path("Name").asText(), networks.isEmpty() ? "-" : String.join(",", networks),
                     interfaces.isEmpty() ? "-" : String.join(",", interfaces));

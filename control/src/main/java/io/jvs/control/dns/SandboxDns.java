@@ -397,20 +397,18 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     {
         final String name = question.name();
         final Integer address = names.address(listener.sandbox, name);
-        if (address != null)
+        final Ipv6Address address6 = names.address6(listener.sandbox, name);
+        if (address != null || address6 != null)
         {
+            // a peer without one of the families (IPv4-only, IPv6-only networks): NOERROR without that record
             DnsWire.startResponse(buffer, question.end(), DnsWire.RCODE_NOERROR);
-            if (question.type() == DnsWire.TYPE_A || question.type() == DnsWire.TYPE_ANY)
+            if (address != null && (question.type() == DnsWire.TYPE_A || question.type() == DnsWire.TYPE_ANY))
             {
                 DnsWire.appendA(buffer, address);
             }
-            if (question.type() == DnsWire.TYPE_AAAA || question.type() == DnsWire.TYPE_ANY)
+            if (address6 != null && (question.type() == DnsWire.TYPE_AAAA || question.type() == DnsWire.TYPE_ANY))
             {
-                final Ipv6Address address6 = names.address6(listener.sandbox, name);
-                if (address6 != null)
-                {
-                    DnsWire.appendAaaa(buffer, address6.toBytes()); // a peer without IPv6: NOERROR, no record
-                }
+                DnsWire.appendAaaa(buffer, address6.toBytes());
             }
             send(listener, client);
             return true;

@@ -51,7 +51,7 @@ public final class SandboxNames
 
         boolean isEmpty()
         {
-            return byName.isEmpty() && remoteByName.isEmpty();
+            return byName.isEmpty() && byName6.isEmpty() && remoteByName.isEmpty();
         }
     }
 
@@ -60,6 +60,9 @@ public final class SandboxNames
         Members members)
     {
     }
+
+    /** The IPv4 address of a member of an IPv6-only network: it has none. */
+    public static final int NO_ADDRESS = 0;
 
     private final Map<String, Members> networks = new ConcurrentHashMap<>();
     /** Sandbox -> its memberships, lowest interface first (eth0 names the sandbox itself, as its hosts file does). */
@@ -76,8 +79,11 @@ public final class SandboxNames
         final Ipv6Address address6)
     {
         final Members members = networks.computeIfAbsent(networkId, id -> new Members());
-        members.byName.put(sandbox.toLowerCase(Locale.ROOT), address);
-        members.byAddress.put(address, sandbox);
+        if (address != NO_ADDRESS)
+        {
+            members.byName.put(sandbox.toLowerCase(Locale.ROOT), address);
+            members.byAddress.put(address, sandbox);
+        }
         if (address6 != null)
         {
             members.byName6.put(sandbox.toLowerCase(Locale.ROOT), address6);
@@ -143,7 +149,8 @@ public final class SandboxNames
     public Optional<Integer> ownAddress(final String sandbox)
     {
         final List<Membership> list = sandboxes.get(sandbox);
-        return list == null ? Optional.empty() : Optional.of(list.get(0).address());
+        return list == null ? Optional.empty() : list.stream().map(Membership::address).filter(a -> a != NO_ADDRESS)
+            .findFirst();
     }
 
     /** The sandbox's own IPv6 address: the one on its lowest interface that has one. */
@@ -190,7 +197,7 @@ public final class SandboxNames
         }
         if (lowerCaseName.equalsIgnoreCase(sandbox))
         {
-            return list.get(0).address();
+            return ownAddress(sandbox).orElse(null);
         }
         for (final Membership membership : list)
         {

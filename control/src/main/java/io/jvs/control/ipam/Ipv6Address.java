@@ -88,6 +88,16 @@ public record Ipv6Address(long high, long low) implements Comparable<Ipv6Address
         return bytes;
     }
 
+    /**
+     * A MAC for an IPv6-only endpoint, in the style of Docker's for IPv4 ({@code 02:42} and the address's last four
+     * bytes): unique on a network whose addresses differ in their low 32 bits, as sequential ones do.
+     */
+    public String dockerMac()
+    {
+        return String.format("02:42:%02x:%02x:%02x:%02x", (low >>> 24) & 0xff, (low >>> 16) & 0xff,
+            (low >>> 8) & 0xff, low & 0xff);
+    }
+
     /** This address plus {@code n} (n >= 0), carrying into the high half; wraps past ffff:...:ffff. */
     public Ipv6Address plus(final long n)
     {

@@ -57,7 +57,7 @@ final class NetworkRestore
     {
         for (final Network stored : store.networks())
         {
-            if (Network.DRIVER_OVERLAY.equals(stored.driver()) || stored.subnet() == null)
+            if (Network.DRIVER_OVERLAY.equals(stored.driver()) || (!stored.hasIpv4() && !stored.hasIpv6()))
             {
                 continue; // overlay: rebuilt with the cluster's definition once the overlay runs
             }
@@ -72,8 +72,8 @@ final class NetworkRestore
                     " (options " + stored.options() + ")") + " cannot be rebuilt: " + ex.getMessage(), dropped, ip);
                 continue;
             }
-            table.put(network, NetworkTable.newIpam(network.subnet(), network.gateway(), network.ipRange(),
-                network.auxAddresses()));
+            table.put(network, network.hasIpv4() ? NetworkTable.newIpam(network.subnet(), network.gateway(),
+                network.ipRange(), network.auxAddresses()) : null); // IPv6-only: its IPv6 allocator only
             networks++;
         }
     }
@@ -103,13 +103,14 @@ final class NetworkRestore
             }
             final Ipam ipam = network.map(n -> table.ipam(n.id())).orElse(null);
             final Ipam6 ipam6 = network.map(n -> table.ipam6(n.id())).orElse(null);
-            final String twice = ipam == null ? null : ipam.isAllocated(stored.address()) ?
-                Ipv4.format(stored.address()) : stored.address6() != null && ipam6 != null &&
-                ipam6.isAllocated(stored.address6()) ? stored.address6().toString() : null;
-            if (ipam == null || twice != null)
+            final boolean known = ipam != null || ipam6 != null;
+            final String twice = ipam != null && ipam.isAllocated(stored.address()) ? Ipv4.format(stored.address()) :
+                stored.address6() != null && ipam6 != null && ipam6.isAllocated(stored.address6()) ?
+                stored.address6().toString() : null;
+            if (!known || twice != null)
             {
                 store.removeEndpoint(stored.networkId(), stored.sandbox());
-                dropped.add("endpoint " + stored.sandbox() + " (" + (ipam == null ? "no such network" :
+                dropped.add("endpoint " + stored.sandbox() + " (" + (!known ? "no such network" :
                     "address " + twice + " taken twice") + ")");
                 continue;
             }
@@ -132,10 +133,13 @@ final class NetworkRestore
         }
     }
 
-    /** The endpoint's addresses are taken again; its IPv6 one only while the network is still dual-stack. */
+    /** The endpoint's addresses are taken again (IPv4 unless the network is IPv6-only; IPv6 if it has IPv6). */
     private static void reserve(final Ipam ipam, final Ipam6 ipam6, final Endpoint stored)
     {
-        ipam.reserve(stored.address());
+        if (ipam != null)
+        {
+            ipam.reserve(stored.address());
+        }
         if (ipam6 != null && stored.address6() != null)
         {
             ipam6.reserve(stored.address6());

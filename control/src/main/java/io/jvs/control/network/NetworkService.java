@@ -6,7 +6,6 @@ import io.jvs.control.dns.SandboxNames;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
-import io.jvs.control.ipam.Ipam6;
 import io.jvs.control.ipam.Ipv6Address;
 import io.jvs.control.ipam.Ipv6Subnet;
 import io.jvs.control.ipam.Ipv4;
@@ -59,6 +58,7 @@ public final class NetworkService implements AutoCloseable
     private final PeerNames peerNames;
     private final SandboxLink link;
     private final EndpointPublisher publisher;
+    private final EndpointAddresses addresses;
     /** Driver name -> its kind of network; overlay joins once {@link #enableOverlay} ran. */
     private final Map<String, NetworkDriver> drivers = new HashMap<>();
     /** Null until {@link #enableOverlay}: then {@code -d overlay} networks span the hosts of the cluster. */
@@ -87,6 +87,7 @@ public final class NetworkService implements AutoCloseable
         this.peerNames = new PeerNames(store, hosts, names);
         this.link = new SandboxLink(ip, store);
         this.publisher = new EndpointPublisher(store, fabric);
+        this.addresses = new EndpointAddresses(table);
         final BridgeDriver bridge = new BridgeDriver(fabric);
         final LanDriver lanDriver = new LanDriver(fabric, lan);
         final NoNetworkDriver none = new NoNetworkDriver();
@@ -166,7 +167,7 @@ public final class NetworkService implements AutoCloseable
             request.options() == null ? Map.of() : request.options());
         if (Network.DRIVER_OVERLAY.equals(driver))
         {
-            refuseIpv6(normalized);
+            NetworkTable.refuseIpv6(normalized);
             return overlayDriver().create(normalized);
         }
         if (Network.DRIVER_DOCKER.equals(driver) || !drivers.containsKey(driver))
@@ -201,52 +202,15 @@ public final class NetworkService implements AutoCloseable
         final NetworkDriver driver = driver(request.driver());
         if (!(driver instanceof BridgeDriver))
         {
-            refuseIpv6(request);
+            NetworkTable.refuseIpv6(request);
         }
         final Map<String, String> options = driver.checkOptions(request);
-        final boolean hasGateway = request.gateway() != null && !request.gateway().isEmpty();
-        final Cidr subnet;
-        if (request.subnet() != null && !request.subnet().isEmpty())
-        {
-            subnet = Cidr.parse(request.subnet());
-            Ipam.checkUsable(subnet);
-            for (final Network other : store.networks())
-            {
-                if (other.subnet() != null && other.subnet().overlaps(subnet))
-                {
-                    throw JvsException.conflict("subnet " + subnet + " overlaps with network " + other.name() +
-                        " (" + other.subnet() + ")");
-                }
-            }
-        }
-        else
-        {
-            if (hasGateway)
-            {
-                throw JvsException.invalid("--gateway needs --subnet: the gateway must be in a subnet you choose");
-            }
-            subnet = pool.next(table.subnetsTaken(ip.hostRoutes(), n -> true));
-        }
-        final int gateway = hasGateway ? Ipv4.parse(request.gateway()) : Ipam.defaultGateway(subnet);
-        final Cidr range = request.ipRange() == null || request.ipRange().isEmpty() ? null :
-            Cidr.parse(request.ipRange());
-        final Map<String, String> aux = request.auxAddresses() == null ? Map.of() : request.auxAddresses();
-        final Ipam ipam = NetworkTable.newIpam(subnet, gateway, range, aux);
+        final NetworkTable.Ipv4Side v4 = table.ipv4Of(request, pool, ip);
         final Ipv6Subnet ipv6 = table.ipv6Of(request, pool6);
         final Network network = driver.install(new Network(id, request.name(), request.driver(), request.internal(),
-            subnet, gateway, false, Instant.now(), 0, options, range, aux, ipv6));
-        table.put(network, ipam);
+            v4.subnet(), v4.gateway(), false, Instant.now(), 0, options, v4.range(), v4.aux(), ipv6));
+        table.put(network, v4.ipam());
         return network;
-    }
-
-    /** IPv6 is the bridge driver's for now (jvs's own and Docker's networks); overlay and LAN networks refuse it. */
-    private static void refuseIpv6(final CreateNetworkRequest request)
-    {
-        if (request.ipv6() || (request.subnet6() != null && !request.subnet6().isEmpty()))
-        {
-            throw JvsException.invalid("driver \"" + request.driver() + "\" does not support IPv6 yet: --ipv6 " +
-                "works on bridge networks");
-        }
     }
 
     /** Removes one network; refused for predefined networks, runtime networks and networks with endpoints. */
@@ -347,22 +311,10 @@ public final class NetworkService implements AutoCloseable
         }
         probe.after(AttachStep.CHECKED);
 
-        final Ipam ipam = table.ipam(network.id());
-        final int address = driver.allocateAddress(network, ipam, sandbox.name());
-        final Ipam6 ipam6 = table.ipam6(network.id());
-        final Ipv6Address address6;
+        final EndpointAddresses.Held held = addresses.allocate(network, driver, sandbox.name());
+        final Runnable releaseAddresses = () -> addresses.release(network, driver, held);
         final String hostInterface;
         final String sandboxInterface;
-        try
-        {
-            address6 = ipam6 == null ? null : ipam6.allocate();
-        }
-        catch (final RuntimeException ex)
-        {
-            driver.releaseAddress(network, ipam, address);
-            throw ex;
-        }
-        final Runnable releaseAddresses = () -> releaseAddresses(network, ipam, address, address6);
         try
         {
             probe.after(AttachStep.ADDRESS);
@@ -375,8 +327,7 @@ public final class NetworkService implements AutoCloseable
             releaseAddresses.run();
             throw ex;
         }
-        final String mac = Ipv4.dockerMac(address);
-        final int prefix = network.subnet().prefix();
+        final String mac = held.dockerMac();
         boolean linkCreated = false;
         int portId = 0;
         Endpoint endpoint = null;
@@ -386,11 +337,11 @@ public final class NetworkService implements AutoCloseable
             linkCreated = true;
             probe.after(AttachStep.VETH);
             link.configure(network, sandbox.name(), sandboxInterface, hostInterface, driver.linkMtu(network, 0),
-                address, address6, probe);
+                held.address(), held.address6(), probe);
             portId = fabric.attach(hostInterface, network.bridgeDomainId());
             probe.after(AttachStep.PORT);
             endpoint = new Endpoint(naming.newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
-                address, prefix, portId, address6, address6 == null ? 0 : network.ipv6().subnet().prefix());
+                held.address(), held.prefix(network), portId, held.address6(), held.prefix6(network));
             store.putEndpoint(endpoint);
             probe.after(AttachStep.JOURNAL);
             driver.onConnect(network, endpoint);
@@ -413,23 +364,6 @@ public final class NetworkService implements AutoCloseable
             }
             undoAttach(portId, linkCreated ? hostInterface : null, releaseAddresses, ex);
             throw ex;
-        }
-    }
-
-    /** Frees an endpoint's IPv4 address and, on a dual-stack network, its IPv6 address. */
-    private void releaseAddresses(final Network network, final Ipam ipam, final int address,
-        final Ipv6Address address6)
-    {
-        try
-        {
-            driverOf(network).releaseAddress(network, ipam, address);
-        }
-        finally
-        {
-            if (address6 != null)
-            {
-                table.ipam6(network.id()).release(address6);
-            }
         }
     }
 
@@ -477,43 +411,31 @@ public final class NetworkService implements AutoCloseable
         checkOpen();
         final Network network = store.network(networkId).orElseThrow(() ->
             JvsException.notFound("network " + networkId + " not found"));
-        if (!network.hasBridgeDomain())
+        if (!network.hasBridgeDomain() || !network.hasIpv4())
         {
-            throw JvsException.forbidden("network " + network.name() + " has no switch segment to attach to");
+            throw JvsException.forbidden("network " + network.name() + (network.hasBridgeDomain() ?
+                " is IPv6-only: container runtimes need an IPv4 subnet" : " has no switch segment to attach to"));
         }
         if (findEndpoint(endpointId).isPresent() || store.endpoint(network.id(), label).isPresent())
         {
             throw JvsException.conflict("endpoint " + endpointId + " already exists");
         }
         final NetworkDriver driver = driverOf(network);
-        final Ipam ipam = table.ipam(network.id());
         final String givenMac = requestedMac == null || requestedMac.isEmpty() ? null : requestedMac;
-        final int address = driver.claimAddress(network, ipam, label, requestedAddress,
-            givenMac != null ? givenMac : Ipv4.dockerMac(requestedAddress));
-        final String mac = givenMac != null ? givenMac : Ipv4.dockerMac(address);
+        final EndpointAddresses.Held held = addresses.claim(network, driver, label, requestedAddress,
+            requestedAddress6, givenMac);
+        final String mac = givenMac != null ? givenMac : held.dockerMac();
         final int linkMtu = driver.linkMtu(network, mtu);
-        final Ipam6 ipam6 = table.ipam6(network.id());
-        Ipv6Address claimed6 = null;
         final String hostInterface;
         try
         {
-            if (ipam6 != null)
-            {
-                claimed6 = requestedAddress6 == null ? ipam6.allocate() : requestedAddress6;
-                if (requestedAddress6 != null)
-                {
-                    ipam6.reserve(requestedAddress6);
-                }
-            }
             hostInterface = naming.newHostInterfaceName();
         }
         catch (final RuntimeException ex)
         {
-            final Ipv6Address taken = claimed6 != null && ipam6.isAllocated(claimed6) ? claimed6 : null;
-            releaseAddresses(network, ipam, address, taken);
+            addresses.release(network, driver, held);
             throw ex;
         }
-        final Ipv6Address address6 = claimed6;
         final String peerInterface = hostInterface + Naming.HOST_PEER_SUFFIX;
         boolean linkCreated = false;
         int portId = Endpoint.NO_PORT;
@@ -525,16 +447,14 @@ public final class NetworkService implements AutoCloseable
             ip.linkUp(null, hostInterface);
             portId = fabric.attach(hostInterface, network.bridgeDomainId());
             final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
-                address, network.subnet().prefix(), portId, address6,
-                address6 == null ? 0 : network.ipv6().subnet().prefix());
+                held.address(), held.prefix(network), portId, held.address6(), held.prefix6(network));
             store.putEndpoint(endpoint);
             peerNames.joined(endpoint); // jvs sandboxes on the network resolve it by its label (no file: no IO)
             return endpoint;
         }
         catch (final RuntimeException ex)
         {
-            undoAttach(portId, linkCreated ? hostInterface : null,
-                () -> releaseAddresses(network, ipam, address, address6), ex);
+            undoAttach(portId, linkCreated ? hostInterface : null, () -> addresses.release(network, driver, held), ex);
             throw ex;
         }
     }
@@ -826,7 +746,7 @@ public final class NetworkService implements AutoCloseable
         ip.deleteLink(endpoint.hostInterface());
         probe.after(AttachStep.LINK_DELETED);
         store.removeEndpoint(network.id(), endpoint.sandbox());
-        releaseAddresses(network, table.ipam(network.id()), endpoint.address(), endpoint.address6());
+        addresses.release(network, driver, new EndpointAddresses.Held(endpoint.address(), endpoint.address6()));
         probe.after(AttachStep.FORGOTTEN);
         peerNames.left(endpoint);
         probe.after(AttachStep.NAMES_LEFT);

@@ -7,6 +7,7 @@ import io.jvs.control.ipam.Cidr6;
 import io.jvs.control.ipam.Ipam;
 import io.jvs.control.ipam.Ipam6;
 import io.jvs.control.ipam.Ipv6Subnet;
+import io.jvs.control.ipam.SubnetPool;
 import io.jvs.control.ipam.SubnetPool6;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.IpTool;
@@ -53,11 +54,14 @@ final class NetworkTable
         return ipams6.get(networkId);
     }
 
-    /** Journals the network with its allocator (and a fresh IPv6 one when it is dual-stack). */
+    /** Journals the network with its allocator (null: IPv6-only), and a fresh IPv6 one when it has IPv6. */
     void put(final Network network, final Ipam ipam)
     {
         store.putNetwork(network);
-        ipams.put(network.id(), ipam);
+        if (ipam != null)
+        {
+            ipams.put(network.id(), ipam);
+        }
         putIpam6(network);
     }
 
@@ -129,6 +133,72 @@ final class NetworkTable
         final List<Cidr> taken = new ArrayList<>(hostRoutes);
         store.networks().stream().filter(n -> n.subnet() != null && counted.test(n)).forEach(n -> taken.add(n.subnet()));
         return taken;
+    }
+
+    /**
+     * A request's IPv4 side, checked, with its allocator; all empty (null, 0) on an IPv6-only network.
+     *
+     * @param aux {@code --aux-address}: reserved in {@code ipam}.
+     */
+    record Ipv4Side(Cidr subnet, int gateway, Cidr range, Map<String, String> aux, Ipam ipam)
+    {
+        static final Ipv4Side NONE = new Ipv4Side(null, 0, null, Map.of(), null);
+    }
+
+    /** Checks a request's IPv4 side and picks its subnet (the user's, or a free one of {@code pool}). */
+    Ipv4Side ipv4Of(final CreateNetworkRequest request, final SubnetPool pool, final IpTool ip)
+    {
+        final boolean hasGateway = given(request.gateway());
+        if (!request.ipv4())
+        {
+            if (!request.ipv6())
+            {
+                throw JvsException.invalid("an IPv6-only network (--ipv4=false) needs --ipv6");
+            }
+            if (given(request.subnet()) || hasGateway || given(request.ipRange()) ||
+                (request.auxAddresses() != null && !request.auxAddresses().isEmpty()))
+            {
+                throw JvsException.invalid("an IPv6-only network (--ipv4=false) takes no IPv4 subnet, gateway, " +
+                    "ip-range or aux-address");
+            }
+            return Ipv4Side.NONE;
+        }
+        final Cidr subnet;
+        if (given(request.subnet()))
+        {
+            subnet = Cidr.parse(request.subnet());
+            Ipam.checkUsable(subnet);
+            for (final Network other : store.networks())
+            {
+                if (other.subnet() != null && other.subnet().overlaps(subnet))
+                {
+                    throw JvsException.conflict("subnet " + subnet + " overlaps with network " + other.name() +
+                        " (" + other.subnet() + ")");
+                }
+            }
+        }
+        else
+        {
+            if (hasGateway)
+            {
+                throw JvsException.invalid("--gateway needs --subnet: the gateway must be in a subnet you choose");
+            }
+            subnet = pool.next(subnetsTaken(ip.hostRoutes(), n -> true));
+        }
+        final int gateway = hasGateway ? Ipv4.parse(request.gateway()) : Ipam.defaultGateway(subnet);
+        final Cidr range = given(request.ipRange()) ? Cidr.parse(request.ipRange()) : null;
+        final Map<String, String> aux = request.auxAddresses() == null ? Map.of() : request.auxAddresses();
+        return new Ipv4Side(subnet, gateway, range, aux, newIpam(subnet, gateway, range, aux));
+    }
+
+    /** IPv6 is the bridge driver's for now (jvs's own and Docker's networks); overlay and LAN networks refuse it. */
+    static void refuseIpv6(final CreateNetworkRequest request)
+    {
+        if (request.ipv6() || !request.ipv4() || (request.subnet6() != null && !request.subnet6().isEmpty()))
+        {
+            throw JvsException.invalid("driver \"" + request.driver() + "\" does not support IPv6 yet: --ipv6 " +
+                "works on bridge networks");
+        }
     }
 
     /** The IPv6 prefixes of every network: where a new one must not be. */

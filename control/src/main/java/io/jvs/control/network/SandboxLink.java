@@ -49,11 +49,14 @@ final class SandboxLink
             ip.enableIpv6InNamespace(sandbox, sandboxInterface);
         }
         probe.after(AttachStep.IPV6_OFF);
-        ip.addAddress(sandbox, sandboxInterface, Ipv4.format(address) + "/" + network.subnet().prefix());
+        if (network.hasIpv4())
+        {
+            ip.addAddress(sandbox, sandboxInterface, Ipv4.format(address) + "/" + network.subnet().prefix());
+        }
         probe.after(AttachStep.ADDRESS_ADDED);
         ip.linkUp(sandbox, sandboxInterface);
         probe.after(AttachStep.LINK_UP);
-        if (!network.internal() && ip.defaultRouteDevice(sandbox).isEmpty())
+        if (network.hasIpv4() && !network.internal() && ip.defaultRouteDevice(sandbox).isEmpty())
         {
             ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), sandboxInterface);
         }
@@ -72,24 +75,25 @@ final class SandboxLink
         probe.after(AttachStep.HOST_LINK);
     }
 
-    /** After a disconnect took the default route away, Docker-like: route via another (non-internal) network. */
+    /**
+     * After a disconnect took a default route away, Docker-like: route via another (non-internal) network, for IPv4
+     * and for IPv6 each.
+     */
     void restoreDefaultRoute(final String sandbox)
     {
-        if (ip.defaultRouteDevice(sandbox).isPresent())
+        if (ip.defaultRouteDevice(sandbox).isEmpty())
         {
-            restoreIpv6DefaultRoute(sandbox);
-            return;
-        }
-        for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
-        {
-            final Network network = store.network(endpoint.networkId()).orElseThrow();
-            if (!network.internal())
+            for (final Endpoint endpoint : store.endpointsOfSandbox(sandbox))
             {
-                ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
-                restoreIpv6DefaultRoute(sandbox);
-                return;
+                final Network network = store.network(endpoint.networkId()).orElseThrow();
+                if (!network.internal() && network.hasIpv4())
+                {
+                    ip.addDefaultRoute(sandbox, Ipv4.format(network.gateway()), endpoint.sandboxInterface());
+                    break;
+                }
             }
         }
+        restoreIpv6DefaultRoute(sandbox);
     }
 
     /** The same for IPv6: the default route via another dual-stack, non-internal network, if there is one. */

@@ -7,8 +7,8 @@ import io.jvs.control.ipam.Ipv6Address;
  *
  * @param hostInterface    host end of the veth, opened as a switch port ("jv" + 8 hex digits).
  * @param sandboxInterface the peer inside the sandbox ("eth0", "eth1", ...).
- * @param address          IPv4 address of the sandbox interface.
- * @param prefix           prefix length of the network's subnet.
+ * @param address          IPv4 address of the sandbox interface; 0 on an IPv6-only network.
+ * @param prefix           prefix length of the network's subnet; 0 on an IPv6-only network.
  * @param portId           the switch port id.
  * @param address6         IPv6 address of the sandbox interface on a dual-stack network; null otherwise.
  * @param prefix6          prefix length of the network's IPv6 subnet; 0 without IPv6.
@@ -33,6 +33,12 @@ public record Endpoint(
     {
         return new Endpoint(id, networkId, sandbox, hostInterface, sandboxInterface, macAddress, address, prefix, port,
             address6, prefix6);
+    }
+
+    /** "10.0.0.2/24", or "" on an IPv6-only network (as Docker's inspect shows it). */
+    public String ipv4Cidr()
+    {
+        return address == 0 ? "" : io.jvs.control.ipam.Ipv4.format(address) + "/" + prefix;
     }
 
     /** "2001:db8::2/64", or "" without IPv6 (as Docker's inspect shows it). */

@@ -12,7 +12,7 @@ import java.util.Map;
  * A network as the user defined it. Predefined networks ({@code bridge}, {@code host}, {@code none}) cannot be
  * removed; only networks with driver {@code bridge} have a subnet and a bridge domain in the switch.
  *
- * @param subnet         null for {@code host} and {@code none}.
+ * @param subnet         null for {@code host}, {@code none} and IPv6-only networks.
  * @param gateway        reserved gateway address; 0 when there is no subnet.
  * @param bridgeDomainId the switch's bridge domain; 0 when there is none.
  * @param options        driver options as given ({@code -o parent=eth0.10}); empty for the bridge driver. Kept so
@@ -77,6 +77,12 @@ public record Network(
     {
         return new Network(this.id, name, driver, internal, subnet, gateway, predefined, created, id, options, ipRange,
             auxAddresses, ipv6);
+    }
+
+    /** Sandboxes get an IPv4 address (false: an IPv6-only network, or {@code host}/{@code none}). */
+    public boolean hasIpv4()
+    {
+        return subnet != null;
     }
 
     /** Dual-stack: sandboxes get an IPv6 address too (Docker's {@code EnableIPv6}). */

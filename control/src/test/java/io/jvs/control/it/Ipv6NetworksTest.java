@@ -157,11 +157,16 @@ class Ipv6NetworksTest
         assertEquals(ula + "2::100", address6(net, a), "from the IPv6 --ip-range");
         assertEquals(ula + "2::101", address6(net, b));
         assertEquals(ula + "2::100/120", inspect(net).path("IPAM").path("Config").path(1).path("IPRange").asText());
-        final String before = inspect(net).path("Containers").toString();
+        final String only6 = run + "o";
+        jvs.ok("network", "create", "--ipv6", "--ipv4=false", only6);
+        jvs.ok("network", "connect", only6, a);
+        final String before = withoutPorts(inspect(net).path("Containers"));
+        final String beforeOnly6 = withoutPorts(inspect(only6));
 
         daemon.kill();
         daemon.start();
-        assertEquals(before, inspect(net).path("Containers").toString(), "the same endpoints after the restart");
+        assertEquals(before, withoutPorts(inspect(net).path("Containers")), "the same endpoints after the restart");
+        assertEquals(beforeOnly6, withoutPorts(inspect(only6)), "the IPv6-only network comes back as it was");
         assertTrue(ping6(a, ula + "2::101"), "a -> b over IPv6 after the restart");
         final String c = sandbox("c");
         jvs.ok("network", "connect", net, c);
@@ -187,7 +192,10 @@ class Ipv6NetworksTest
         jvs.refuse("needs --ipv6", "network", "create", "--subnet", ula + "3::/64", run + "y");
         jvs.refuse("only one IPv6 subnet", "network", "create", "--ipv6", "--subnet", ula + "3::/64", "--subnet",
             ula + "4::/64", run + "y");
-        jvs.refuse("not supported yet", "network", "create", "--ipv4=false", "--ipv6", run + "y");
+        jvs.refuse("an IPv6-only network (--ipv4=false) needs --ipv6", "network", "create", "--ipv4=false",
+            run + "y");
+        jvs.refuse("takes no IPv4 subnet", "network", "create", "--ipv4=false", "--ipv6", "--subnet", "10.199.0.0/24",
+            run + "y");
         jvs.refuse("does not support IPv6", "network", "create", "-d", "macvlan", "-o", "parent=lo", "--ipv6",
             run + "y");
         assertEquals(networksBefore, jvs.ok("network", "ls", "-q").out(), "nothing created");
@@ -215,6 +223,36 @@ class Ipv6NetworksTest
         assertTrue(ipv4.endsWith(".2/24"), "the refused connect gave its IPv4 address back: " + ipv4);
     }
 
+    @Test
+    void ipv6OnlyNetworkGivesIpv6AndNoIpv4() throws Exception
+    {
+        startDaemon();
+        final String net = run + "6";
+        jvs.ok("network", "create", "--ipv6", "--ipv4=false", "--subnet", ula + "6::/64", net);
+        final String a = sandbox("a");
+        final String b = sandbox("b");
+        jvs.ok("network", "connect", net, a);
+        jvs.ok("network", "connect", net, b);
+        final JsonNode inspect = inspect(net);
+        assertFalse(inspect.path("EnableIPv4").asBoolean(true), inspect.toString());
+        assertTrue(inspect.path("EnableIPv6").asBoolean(), inspect.toString());
+        assertEquals(1, inspect.path("IPAM").path("Config").size(), "one IPAM entry, the IPv6 one: " + inspect);
+        final JsonNode endpointB = inspect.path("Containers").path(b);
+        assertEquals("", endpointB.path("IPv4Address").asText());
+        assertEquals(ula + "6::3/64", endpointB.path("IPv6Address").asText());
+        assertEquals("02:42:00:00:00:03", endpointB.path("MacAddress").asText(), "from the IPv6 address");
+
+        assertEquals("", in(a, "ip", "-4", "-o", "addr", "show", "dev", "eth0").strip(), "no IPv4 address");
+        assertEquals("", in(a, "ip", "-4", "route", "show").strip(), "no IPv4 route");
+        assertTrue(ping6(a, b), "a -> b over IPv6 by name");
+        assertTrue(ping6(b, ula + "6::2"), "b -> a by address");
+        final String hosts = Files.readString(Path.of("/etc/netns", a, "hosts"));
+        assertTrue(hosts.contains(ula + "6::2\t" + a), hosts);
+        assertFalse(Command.exec(TIMEOUT, "ip", "netns", "exec", a, "getent", "ahostsv4", b).ok(),
+            "b has no IPv4 address to resolve");
+        jvs.refuse("is IPv6-only", "network", "connect", "-p", "8080:80", net, sandbox("c"));
+    }
+
     private String sandbox(final String suffix)
     {
         final String name = run + suffix;
@@ -226,6 +264,12 @@ class Ipv6NetworksTest
     private JsonNode inspect(final String network) throws Exception
     {
         return json.readTree(jvs.ok("network", "inspect", network).out()).path(0);
+    }
+
+    /** The switch numbers its ports anew after a restart. */
+    private static String withoutPorts(final JsonNode node)
+    {
+        return node.toString().replaceAll("\"PortId\":\\d+", "");
     }
 
     private String address6(final String network, final String sandbox) throws Exception
