@@ -94,7 +94,8 @@ public final class Daemon implements AutoCloseable
 
         public Config withDockerPlugin(final Path pluginSocket)
         {
-            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket, dns, ipv6Pool);
+            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket, dns,
+                ipv6Pool);
         }
 
         public Config withDns(final SandboxDns.Config sandboxDns)

@@ -8,6 +8,7 @@ import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr6;
 import io.jvs.control.ipam.Ipam6;
 import io.jvs.control.ipam.Ipv6Address;
+import io.jvs.control.ipam.Ipv6Subnet;
 import io.jvs.control.network.NetworkService;
 import io.jvs.control.state.Network;
 import io.jvs.control.state.StateTables;
@@ -28,8 +29,8 @@ final class DockerIpam6
 {
     private static final String POOL_ID_PREFIX = "jvs/";
 
-    /** One pool: its prefix and the addresses handed out (gateway included). */
-    private record Pool(String id, Cidr6 subnet, TreeSet<Ipv6Address> addresses)
+    /** One pool: its prefix, the addresses handed out (gateway included) and its SubPool (null: none). */
+    private record Pool(String id, Cidr6 subnet, TreeSet<Ipv6Address> addresses, Cidr6 range)
     {
     }
 
@@ -55,11 +56,13 @@ final class DockerIpam6
     {
         final TreeSet<Ipv6Address> addresses = new TreeSet<>();
         row.path("addresses").forEach(a -> addresses.add(Ipv6Address.parse(a.asText())));
-        final Pool pool = new Pool(row.path("id").asText(), Cidr6.parse(row.path("subnet").asText()), addresses);
+        final Pool pool = new Pool(row.path("id").asText(), Cidr6.parse(row.path("subnet").asText()), addresses,
+            row.hasNonNull("range") ? Cidr6.parse(row.path("range").asText()) : null);
         pools.put(pool.id(), pool);
     }
 
-    ObjectNode requestPool(final String requested)
+    /** @param subPool {@code --ip-range} inside {@code requested}; null for none. */
+    ObjectNode requestPool(final String requested, final String subPool)
     {
         final List<Cidr6> taken = new ArrayList<>();
         service.networks().stream().map(d -> d.network()).filter(Network::hasIpv6)
@@ -82,7 +85,12 @@ final class DockerIpam6
                 }
             }
         }
-        final Pool pool = new Pool(POOL_ID_PREFIX + subnet, subnet, new TreeSet<>());
+        final Cidr6 range = subPool == null ? null : Cidr6.parse(subPool);
+        if (range != null)
+        {
+            new Ipam6(new Ipv6Subnet(subnet, Ipam6.defaultGateway(subnet), range)); // inside, with host addresses
+        }
+        final Pool pool = new Pool(POOL_ID_PREFIX + subnet, subnet, new TreeSet<>(), range);
         save(pool);
         final ObjectNode response = json.createObjectNode().put("PoolID", pool.id()).put("Pool", subnet.toString());
         response.putObject("Data");
@@ -120,7 +128,7 @@ final class DockerIpam6
         }
         final TreeSet<Ipv6Address> next = new TreeSet<>(pool.addresses());
         next.add(address);
-        save(new Pool(pool.id(), subnet, next));
+        save(new Pool(pool.id(), subnet, next, pool.range()));
         final ObjectNode response = json.createObjectNode().put("Address", address + "/" + subnet.prefix());
         response.putObject("Data");
         return response;
@@ -136,7 +144,7 @@ final class DockerIpam6
         }
         final TreeSet<Ipv6Address> next = new TreeSet<>(pool.addresses());
         next.remove(address);
-        save(new Pool(pool.id(), pool.subnet(), next));
+        save(new Pool(pool.id(), pool.subnet(), next, pool.range()));
     }
 
     List<String> poolIds()
@@ -154,9 +162,12 @@ final class DockerIpam6
         return pool;
     }
 
+    /** The lowest free address of the pool's range (the whole prefix without one), never the prefix's own. */
     private static Ipv6Address lowestFree(final Pool pool)
     {
-        Ipv6Address candidate = pool.subnet().network().plus(1);
+        final Cidr6 range = pool.range() == null ? pool.subnet() : pool.range();
+        Ipv6Address candidate = range.network().equals(pool.subnet().network()) ? range.network().plus(1) :
+            range.network();
         for (final Ipv6Address used : pool.addresses().tailSet(candidate))
         {
             if (used.compareTo(candidate) > 0)
@@ -165,9 +176,10 @@ final class DockerIpam6
             }
             candidate = used.plus(1);
         }
-        if (!pool.subnet().contains(candidate) || candidate.equals(pool.subnet().network()))
+        if (!range.contains(candidate) || candidate.equals(pool.subnet().network()))
         {
-            throw JvsException.conflict("no available IPv6 addresses in pool " + pool.subnet());
+            throw JvsException.conflict("no available IPv6 addresses in pool " + pool.subnet() +
+                (pool.range() == null ? "" : " range " + pool.range()));
         }
         return candidate;
     }
@@ -176,6 +188,10 @@ final class DockerIpam6
     {
         final ObjectNode row = json.createObjectNode().put("id", pool.id()).put("subnet", pool.subnet().toString())
             .put("v6", true);
+        if (pool.range() != null)
+        {
+            row.put("range", pool.range().toString());
+        }
         final ArrayNode addresses = row.putArray("addresses");
         pool.addresses().forEach(a -> addresses.add(a.toString()));
         tables.put(DockerIpam.TABLE, pool.id(), row);

@@ -70,24 +70,31 @@ class DockerIpv6Test
 
         final String net = run + "-ds";
         docker.ok("network", "create", "-d", run, "--ipam-driver", run, "--ipv6", "--subnet", "10.198.9.0/24",
-            "--subnet", ula + "::/64", net);
+            "--subnet", ula + "::/64", "--ip-range", "10.198.9.64/26", "--ip-range", ula + "::100/120", net);
         final JsonNode inspect = json.readTree(docker.ok("network", "inspect", net)).get(0);
         assertTrue(inspect.path("EnableIPv6").asBoolean(), inspect.toString());
         assertTrue(inspect.path("IPAM").path("Config").toString().contains(ula + "::/64"), inspect.toString());
         final JsonNode mine = json.readTree(InProcessCli.socketBeforeCommand(jvs.socket())
             .ok("network", "inspect", inspect.path("Id").asText()).out()).get(0);
         assertTrue(mine.path("EnableIPv6").asBoolean(), "jvs's network is dual-stack: " + mine);
-        assertEquals(ula + "::1", mine.path("IPAM").path("Config").path(1).path("Gateway").asText());
+        assertEquals(ula + "::100", mine.path("IPAM").path("Config").path(1).path("Gateway").asText(),
+            "the first address of the IPv6 --ip-range, as Docker's IPAM hands it out");
 
         for (final String name : new String[]{"a", "b"})
         {
             docker.ok("run", "-d", "--name", run + name, "--network", net, image, "sleep", "300");
         }
         final String addressB = ipv6Of(run + "b", net);
-        assertTrue(addressB.startsWith(ula + "::"), addressB);
+        assertTrue(addressB.startsWith(ula + "::1"), "from the IPv6 --ip-range: " + addressB);
+        final String ipv4B = docker.ok("inspect", "-f", "{{(index .NetworkSettings.Networks \"" + net +
+            "\").IPAddress}}", run + "b").strip();
+        final int lastByte = Integer.parseInt(ipv4B.substring(ipv4B.lastIndexOf('.') + 1));
+        assertTrue(ipv4B.startsWith("10.198.9.") && lastByte >= 64 && lastByte < 128, "from the IPv4 --ip-range: " +
+            ipv4B);
         assertFalse(addressB.equals(ipv6Of(run + "a", net)));
         final String routes = docker.ok("exec", run + "a", "ip", "-6", "route");
-        assertTrue(routes.contains("default via " + ula + "::1"), "GatewayIPv6 from Join: " + routes);
+        assertTrue(routes.contains("default via " + ula + "::100"), "GatewayIPv6 from Join (the range's first " +
+            "address, as Docker's IPAM gives it): " + routes);
 
         final String byAddress = docker.ok("exec", run + "a", "ping", "-6", "-c", "3", "-W", "2", addressB);
         assertTrue(byAddress.contains("3 packets received"), byAddress);

@@ -113,7 +113,8 @@ class StateTablesTest
         final Endpoint endpoint = new Endpoint("e6".repeat(32), dual.id(), "s1", "jv76543210", "eth0",
             "02:42:0a:09:07:02", 0x0a090702, 24, 3, Ipv6Address.parse("fd00:9:7::100"), 64);
         // a row as a daemon before IPv6 wrote it: no ipv6, address6 or prefix6 fields
-        final ObjectNode oldNetwork = JsonNodeFactory.instance.objectNode().put("id", "c4".repeat(32)).put("name", "old")
+        final ObjectNode oldNetwork = JsonNodeFactory.instance.objectNode().put("id", "c4".repeat(32))
+            .put("name", "old")
             .put("driver", "bridge").put("internal", false).put("subnet", "10.9.6.0/24").put("gateway", 0x0a090601)
             .put("predefined", false).put("created", "2026-01-01T00:00:00Z").put("bridgeDomain", 2);
         try (StateTables tables = StateTables.open(dir))
