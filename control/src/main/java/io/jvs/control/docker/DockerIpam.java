@@ -60,7 +60,7 @@ public final class DockerIpam
         this.networks = new DockerNetworks(service);
         this.ip = ip;
         this.defaults = defaults;
-        this.ipv6 = new DockerIpam6(tables, service);
+        this.ipv6 = new DockerIpam6(tables, service, ip);
         for (final JsonNode row : tables.rows(TABLE).values())
         {
             if (DockerIpam6.isIpv6Pool(row.path("id").asText()))

@@ -9,6 +9,7 @@ import io.jvs.control.ipam.Cidr6;
 import io.jvs.control.ipam.Ipam6;
 import io.jvs.control.ipam.Ipv6Address;
 import io.jvs.control.ipam.Ipv6Subnet;
+import io.jvs.control.netns.IpTool;
 import io.jvs.control.network.NetworkService;
 import io.jvs.control.state.Network;
 import io.jvs.control.state.StateTables;
@@ -21,8 +22,9 @@ import java.util.TreeSet;
 
 /**
  * The IPv6 pools of Docker's IPAM driver API ({@code RequestPool} with {@code "V6": true}): the prefix Docker names
- * or a /64 of the daemon's IPv6 pool, never overlapping another IPv6 pool or a jvs network's IPv6 prefix; addresses
- * handed out lowest first (the gateway is what Docker asks for first: the prefix's ::1). Rows share
+ * or a /64 of the daemon's IPv6 pool (none a host route covers), never overlapping another IPv6 pool or a jvs
+ * network's IPv6 prefix; addresses handed out lowest first (the gateway is what Docker asks for first: the prefix's
+ * ::1, or the SubPool's first address). Rows share
  * {@link DockerIpam}'s table; a pool's id is {@code "jvs/" + prefix}, so an IPv6 pool's id has a colon.
  */
 final class DockerIpam6
@@ -36,13 +38,15 @@ final class DockerIpam6
 
     private final StateTables tables;
     private final NetworkService service;
+    private final IpTool ip;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Pool> pools = new LinkedHashMap<>();
 
-    DockerIpam6(final StateTables tables, final NetworkService service)
+    DockerIpam6(final StateTables tables, final NetworkService service, final IpTool ip)
     {
         this.tables = tables;
         this.service = service;
+        this.ip = ip;
     }
 
     /** Whether a pool id names an IPv6 pool. */
@@ -71,6 +75,7 @@ final class DockerIpam6
         final Cidr6 subnet;
         if (requested == null || requested.isEmpty())
         {
+            taken.addAll(ip.hostRoutes6());
             subnet = service.ipv6Pool().next(taken);
         }
         else

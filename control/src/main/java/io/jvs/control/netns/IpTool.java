@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Cidr6;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.ipam.Ipv6Address;
 import io.jvs.tap.NativeException;
@@ -219,6 +220,24 @@ public final class IpTool
             if (!dst.isEmpty() && !"default".equals(dst))
             {
                 routes.add(Cidr.parseLenient(dst));
+            }
+        }
+        return routes;
+    }
+
+    /** IPv6 destinations routed by the host's main table, default route excluded (where a pool's /64 must not be). */
+    public List<Cidr6> hostRoutes6()
+    {
+        final List<Cidr6> routes = new ArrayList<>();
+        for (final JsonNode node : parse(Command.run(IP, "-j", "-6", "route", "show")))
+        {
+            final String dst = node.path("dst").asText();
+            final int slash = dst.indexOf('/');
+            final Ipv6Address address = Ipv6Address.tryParse(slash < 0 ? dst : dst.substring(0, slash));
+            if (address != null)
+            {
+                final int prefix = slash < 0 ? Ipv6Address.BITS : Integer.parseInt(dst.substring(slash + 1));
+                routes.add(new Cidr6(address.masked(prefix), prefix));
             }
         }
         return routes;

@@ -206,7 +206,7 @@ public final class NetworkService implements AutoCloseable
         }
         final Map<String, String> options = driver.checkOptions(request);
         final NetworkTable.Ipv4Side v4 = table.ipv4Of(request, pool, ip);
-        final Ipv6Subnet ipv6 = table.ipv6Of(request, pool6);
+        final Ipv6Subnet ipv6 = table.ipv6Of(request, pool6, ip);
         final Network network = driver.install(new Network(id, request.name(), request.driver(), request.internal(),
             v4.subnet(), v4.gateway(), false, Instant.now(), 0, options, v4.range(), v4.aux(), ipv6));
         table.put(network, v4.ipam());

@@ -208,10 +208,11 @@ final class NetworkTable
     }
 
     /**
-     * Checks a dual-stack request's IPv6 side and picks its prefix (the user's, or a /64 of {@code pool}).
+     * Checks a dual-stack request's IPv6 side and picks its prefix (the user's, or a /64 of {@code pool} that
+     * overlaps no network and no route of the host, as {@link #ipv4Of} for IPv4).
      * @return null when the request is IPv4-only.
      */
-    Ipv6Subnet ipv6Of(final CreateNetworkRequest request, final SubnetPool6 pool)
+    Ipv6Subnet ipv6Of(final CreateNetworkRequest request, final SubnetPool6 pool, final IpTool ip)
     {
         final boolean hasSubnet = given(request.subnet6());
         if (!request.ipv6())
@@ -228,7 +229,9 @@ final class NetworkTable
             {
                 throw JvsException.invalid("an IPv6 --gateway or --ip-range needs an IPv6 --subnet");
             }
-            final Cidr6 prefix = pool.next(ipv6SubnetsTaken());
+            final List<Cidr6> taken = new ArrayList<>(ipv6SubnetsTaken());
+            taken.addAll(ip.hostRoutes6());
+            final Cidr6 prefix = pool.next(taken);
             return new Ipv6Subnet(prefix, Ipam6.defaultGateway(prefix), null);
         }
         final Ipv6Subnet ipv6 = Ipv6Subnet.parse(request.subnet6(), request.gateway6(), request.ipRange6());
