@@ -63,6 +63,11 @@ final class DaemonCommand implements Callable<Integer>
 
     // Off by default: the journal brings back this daemon's own sandboxes; adopting every jvs-marked namespace on
     // the machine would take over those of another daemon (another state directory) running beside this one.
+    @Option(names = "--default-ipv6-pool", paramLabel = "CIDR", description = "Where --ipv6 networks without an " +
+        "IPv6 --subnet get a /64 (Docker's default-address-pools for IPv6); default fd4a:7c5e:91b3::/48, a unique " +
+        "local prefix.")
+    String defaultIpv6Pool;
+
     @Option(names = "--adopt", description = "Also take over jvs-marked namespaces the state does not know " +
         "(left by a daemon whose state directory is lost).")
     boolean adopt;
@@ -352,6 +357,7 @@ final class DaemonCommand implements Callable<Integer>
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd, etcdTls,
             peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu,
             underlayRxFrames, keyRotation);
+        ipv6Pool(); // a bad --default-ipv6-pool is a usage error, before anything starts
         final SandboxDns.Config dns;
         try
         {
@@ -364,7 +370,7 @@ final class DaemonCommand implements Callable<Integer>
                 ex.getMessage());
         }
         final Daemon.Config config = new Daemon.Config(socket.resolve(spec), stateDir, switchConfig,
-            HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3, noDockerPlugin ? null : dockerPlugin, dns);
+            HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3, noDockerPlugin ? null : dockerPlugin, dns, ipv6Pool());
         final Daemon daemon = Daemon.start(noSandboxes ? config.withoutSandboxes() : config, overlay);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
@@ -404,5 +410,25 @@ final class DaemonCommand implements Callable<Integer>
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** {@code --default-ipv6-pool}, checked: null for the default. */
+    private io.jvs.control.ipam.Cidr6 ipv6Pool()
+    {
+        if (defaultIpv6Pool == null)
+        {
+            return null;
+        }
+        try
+        {
+            final io.jvs.control.ipam.Cidr6 pool = io.jvs.control.ipam.Cidr6.parse(defaultIpv6Pool);
+            new io.jvs.control.ipam.SubnetPool6(pool, io.jvs.control.ipam.SubnetPool6.DEFAULT_PREFIX);
+            return pool;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --default-ipv6-pool: " +
+                ex.getMessage());
+        }
     }
 }

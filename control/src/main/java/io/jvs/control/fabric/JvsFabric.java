@@ -266,9 +266,10 @@ public final class JvsFabric implements Fabric
     }
 
     @Override
-    public void securePort(final int portId, final String mac, final int ipv4)
+    public void securePort(final int portId, final String mac, final int ipv4, final long ipv6High,
+        final long ipv6Low)
     {
-        sw.securePort(portId, MacAddress.parse(mac), ipv4, 0, 0);
+        sw.securePort(portId, MacAddress.parse(mac), ipv4, ipv6High, ipv6Low);
     }
 
     public void setGateway(final int networkId, final int gateway, final int subnet, final int prefixLength,
@@ -318,6 +319,7 @@ public final class JvsFabric implements Fabric
      * link-local address) and routes the prefix to and from the host, which gets a route for it via the router.
      * (The {@link Fabric} method of the control side's IPv6 work is to call this.)
      */
+    @Override
     public void setIpv6Gateway(final int networkId, final String gateway, final int prefixLength)
     {
         try
@@ -344,6 +346,7 @@ public final class JvsFabric implements Fabric
         }
     }
 
+    @Override
     public void removeIpv6Gateway(final int networkId)
     {
         try

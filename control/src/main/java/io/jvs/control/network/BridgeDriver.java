@@ -2,6 +2,7 @@ package io.jvs.control.network;
 
 import io.jvs.control.common.Failures;
 import io.jvs.control.fabric.Fabric;
+import io.jvs.control.ipam.Ipv6Address;
 import io.jvs.control.state.Endpoint;
 import io.jvs.control.state.Network;
 
@@ -75,7 +76,9 @@ final class BridgeDriver implements NetworkDriver
     {
         if (portSecurity(network))
         {
-            fabric.securePort(endpoint.portId(), endpoint.macAddress(), endpoint.address());
+            final Ipv6Address ipv6 = endpoint.address6();
+            fabric.securePort(endpoint.portId(), endpoint.macAddress(), endpoint.address(),
+                null == ipv6 ? 0 : ipv6.high(), null == ipv6 ? 0 : ipv6.low());
         }
     }
 
@@ -89,6 +92,11 @@ final class BridgeDriver implements NetworkDriver
             {
                 fabric.setGateway(bridgeDomain, network.gateway(), network.subnet().network(),
                     network.subnet().prefix(), network.internal());
+            }
+            if (network.hasIpv6())
+            {
+                fabric.setIpv6Gateway(bridgeDomain, network.ipv6().gateway().toString(),
+                    network.ipv6().subnet().prefix());
             }
             if (!interContainer(network))
             {
@@ -106,6 +114,10 @@ final class BridgeDriver implements NetworkDriver
     @Override
     public void uninstall(final Network network)
     {
+        if (network.hasIpv6())
+        {
+            fabric.removeIpv6Gateway(network.bridgeDomainId());
+        }
         fabric.removeNetwork(network.bridgeDomainId());
     }
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv6Address;
+import io.jvs.control.ipam.Ipv6Subnet;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -222,6 +224,16 @@ public final class JournaledNetworkStore implements NetworkStore
         {
             n.auxAddresses().forEach(row.putObject("auxAddresses")::put);
         }
+        if (n.hasIpv6())
+        {
+            final ObjectNode ipv6 = row.putObject("ipv6")
+                .put("subnet", n.ipv6().subnet().toString())
+                .put("gateway", n.ipv6().gateway().toString());
+            if (n.ipv6().range() != null)
+            {
+                ipv6.put("ipRange", n.ipv6().range().toString());
+            }
+        }
         return row;
     }
 
@@ -233,7 +245,14 @@ public final class JournaledNetworkStore implements NetworkStore
             row.path("gateway").asInt(), row.path("predefined").asBoolean(),
             Instant.parse(row.path("created").asText()), row.path("bridgeDomain").asInt(), strings(row.path("options")),
             row.hasNonNull("ipRange") ? Cidr.parse(row.path("ipRange").asText()) : null,
-            strings(row.path("auxAddresses")));
+            strings(row.path("auxAddresses")), ipv6(row.get("ipv6")));
+    }
+
+    /** Null for rows without IPv6 (every row an older daemon wrote). */
+    private static Ipv6Subnet ipv6(final JsonNode ipv6)
+    {
+        return ipv6 == null || ipv6.isNull() ? null : Ipv6Subnet.parse(ipv6.path("subnet").asText(),
+            ipv6.path("gateway").asText(), ipv6.hasNonNull("ipRange") ? ipv6.path("ipRange").asText() : null);
     }
 
     private static Map<String, String> strings(final JsonNode node)
@@ -250,7 +269,7 @@ public final class JournaledNetworkStore implements NetworkStore
 
     private ObjectNode row(final Endpoint e)
     {
-        return json.createObjectNode()
+        final ObjectNode row = json.createObjectNode()
             .put("id", e.id())
             .put("networkId", e.networkId())
             .put("sandbox", e.sandbox())
@@ -260,12 +279,19 @@ public final class JournaledNetworkStore implements NetworkStore
             .put("address", e.address())
             .put("prefix", e.prefix())
             .put("port", e.portId());
+        if (e.address6() != null)
+        {
+            row.put("address6", e.address6().toString()).put("prefix6", e.prefix6());
+        }
+        return row;
     }
 
     private static Endpoint endpoint(final JsonNode row)
     {
         return new Endpoint(row.path("id").asText(), row.path("networkId").asText(), row.path("sandbox").asText(),
             row.path("hostInterface").asText(), row.path("sandboxInterface").asText(), row.path("mac").asText(),
-            row.path("address").asInt(), row.path("prefix").asInt(), row.path("port").asInt());
+            row.path("address").asInt(), row.path("prefix").asInt(), row.path("port").asInt(),
+            row.hasNonNull("address6") ? Ipv6Address.parse(row.path("address6").asText()) : null,
+            row.path("prefix6").asInt());
     }
 }
