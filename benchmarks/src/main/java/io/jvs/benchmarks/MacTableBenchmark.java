@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
-/** MAC table lookups (hits, in random order) and refreshing learns at 1k, 100k and 1M entries. */
+/** MAC table lookups (hits, in random order), refreshing learns and station moves at 1k, 100k and 1M entries. */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -33,6 +33,7 @@ public class MacTableBenchmark
     private MacTable table;
     private long[] probeMacs;
     private int[] probeBridgeDomains;
+    private int[] probePorts;
     private int next;
 
     @Setup
@@ -42,6 +43,7 @@ public class MacTableBenchmark
         table = new MacTable(entries, 16, 300_000_000_000L);
         final long[] macs = new long[entries];
         final int[] bds = new int[entries];
+        final int[] ports = new int[entries];
         for (int i = 0; i < entries; i++)
         {
             long mac;
@@ -49,17 +51,20 @@ public class MacTableBenchmark
             {
                 mac = random.nextLong() & 0xFEFF_FFFF_FFFFL; // unicast
                 bds[i] = 1 + random.nextInt(8);
+                ports[i] = 1 + random.nextInt(64);
             }
-            while (table.learn(bds[i], mac, 1 + random.nextInt(64), 0) != MacTable.LEARNED);
+            while (table.learn(bds[i], mac, ports[i], 0) != MacTable.LEARNED);
             macs[i] = mac;
         }
         probeMacs = new long[PROBES];
         probeBridgeDomains = new int[PROBES];
+        probePorts = new int[PROBES];
         for (int i = 0; i < PROBES; i++)
         {
             final int pick = random.nextInt(entries);
             probeMacs[i] = macs[pick];
             probeBridgeDomains[i] = bds[pick];
+            probePorts[i] = ports[pick];
         }
     }
 
@@ -71,8 +76,22 @@ public class MacTableBenchmark
         return table.lookup(probeBridgeDomains[i], probeMacs[i]);
     }
 
+    /** A known source on the port it was learned on: the per-frame case (lock-free, refreshes rarely). */
     @Benchmark
     public int learnKnown()
+    {
+        final int i = next;
+        next = (i + 1) & (PROBES - 1);
+        return table.learn(probeBridgeDomains[i], probeMacs[i], probePorts[i], i);
+    }
+
+    /**
+     * A known source seen on another port (a station move: 63 of 64 probes), which takes the writers' lock. Until
+     * 2026-12-08 this was what {@code learnKnown} measured, by mistake: its probes used a port unrelated to the
+     * learned one.
+     */
+    @Benchmark
+    public int learnMoved()
     {
         final int i = next;
         next = (i + 1) & (PROBES - 1);

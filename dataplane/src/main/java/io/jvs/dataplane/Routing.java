@@ -1,6 +1,7 @@
 package io.jvs.dataplane;
 
 import io.jvs.dataplane.l3.Ipv4Addresses;
+import io.jvs.dataplane.l3.Ipv6Addresses;
 import io.jvs.dataplane.l3.Router;
 import io.jvs.dataplane.l3.RouterCounters;
 import io.jvs.dataplane.l3.RouterProxy;
@@ -40,6 +41,18 @@ public final class Routing
     {
     }
 
+    /** The IPv6 gateway of a bridge domain: its address and its link-local one (fe80:: + EUI-64 of the MAC). */
+    public record Ipv6Gateway(int bridgeDomainId, String address, int prefixLength, String linkLocal, String mac)
+    {
+    }
+
+    /**
+     * The router's IPv6 address on the host link by default ({@code jvs0}): a ULA of jvs's own (fd6a:7673 is
+     * "jvs" in ASCII), /64. The host side takes {@link #DEFAULT_HOST_LINK_IPV6_HOST}.
+     */
+    public static final String DEFAULT_HOST_LINK_IPV6 = "fd6a:7673:0:1::2/64";
+    public static final String DEFAULT_HOST_LINK_IPV6_HOST = "fd6a:7673:0:1::1/64";
+
     private static final long MAC_PREFIX = 0x0242_0000_0000L;
     private static final long IPV4_MASK = 0xFFFF_FFFFL;
 
@@ -49,12 +62,17 @@ public final class Routing
     private final RouterProxy router;
     private final Map<Integer, Gateway> gateways = new TreeMap<>();
     private final Map<Integer, Integer> legPorts = new TreeMap<>();
+    /** The MAC of each leg: the IPv4 gateway's scheme, or for a leg made by an IPv6 gateway alone its own. */
+    private final Map<Integer, Long> legMacs = new TreeMap<>();
+    private final Map<Integer, Ipv6Gateway> ipv6Gateways = new TreeMap<>();
     private final Map<Integer, PublishedPort> publishedPorts = new TreeMap<>();
     private int nextRule = 1;
     private int uplinkPort;
     private String uplinkAddress;
     private int hostPort;
     private String hostAddress;
+    private String hostIpv6Address;
+    private String uplinkIpv6Address;
 
     Routing(final Object lock, final RouterPorts ports, final RouterProxy router)
     {
@@ -68,12 +86,12 @@ public final class Routing
     {
         synchronized (lock)
         {
-            final Gateway gateway = gateways.get(bridgeDomainId);
-            if (null == gateway)
+            final Long mac = legMacs.get(bridgeDomainId);
+            if (null == mac)
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
             }
-            return routerMac(Ipv4Addresses.parse(gateway.address()));
+            return mac;
         }
     }
 
@@ -98,18 +116,8 @@ public final class Routing
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
             }
-            final long mac = routerMac(ip);
-            final int legPort = ports.addLeg(bridgeDomainId, mac);
-            try
-            {
-                router.addGateway(bridgeDomainId, legPort, mac, ip, prefixLength, internal);
-            }
-            catch (final RuntimeException ex)
-            {
-                ports.remove(legPort);
-                throw ex;
-            }
-            legPorts.put(bridgeDomainId, legPort);
+            final long mac = withLeg(bridgeDomainId, routerMac(ip),
+                (legPort, legMac) -> router.addGateway(bridgeDomainId, legPort, legMac, ip, prefixLength, internal));
             gateways.put(bridgeDomainId,
                 new Gateway(bridgeDomainId, address, prefixLength, internal, MacAddress.toString(mac)));
         }
@@ -126,15 +134,123 @@ public final class Routing
     {
         synchronized (lock)
         {
-            final Integer legPort = legPorts.get(bridgeDomainId);
-            if (null == legPort)
+            if (!gateways.containsKey(bridgeDomainId))
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
             }
             router.removeGateway(bridgeDomainId);
-            ports.remove(legPort);
-            legPorts.remove(bridgeDomainId);
             gateways.remove(bridgeDomainId);
+            removeLegIfUnused(bridgeDomainId);
+        }
+    }
+
+    /** What a gateway of one family does with its domain's leg (control thread, under the lock). */
+    @FunctionalInterface
+    private interface LegUser
+    {
+        void use(int legPort, long mac);
+    }
+
+    /**
+     * Runs {@code user} with the bridge domain's leg: the one it has (its other family's gateway's, same port and
+     * MAC), else a new one with {@code newMac}, removed again if {@code user} fails. @return the leg's MAC.
+     */
+    private long withLeg(final int bridgeDomainId, final long newMac, final LegUser user)
+    {
+        final boolean newLeg = !legPorts.containsKey(bridgeDomainId);
+        final long mac = newLeg ? newMac : legMacs.get(bridgeDomainId);
+        final int legPort = newLeg ? ports.addLeg(bridgeDomainId, mac) : legPorts.get(bridgeDomainId);
+        try
+        {
+            user.use(legPort, mac);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (newLeg)
+            {
+                ports.remove(legPort);
+            }
+            throw ex;
+        }
+        legPorts.put(bridgeDomainId, legPort);
+        legMacs.put(bridgeDomainId, mac);
+        return mac;
+    }
+
+    /** Every gateway of the bridge domain (IPv4, IPv6) and so its leg: the domain is being removed ({@link Switch}). */
+    void removeGateways(final int bridgeDomainId)
+    {
+        synchronized (lock)
+        {
+            if (ipv6Gateways.containsKey(bridgeDomainId))
+            {
+                removeIpv6Gateway(bridgeDomainId);
+            }
+            if (gateways.containsKey(bridgeDomainId))
+            {
+                removeGateway(bridgeDomainId);
+            }
+        }
+    }
+
+    /** The leg goes with the last gateway (IPv4 or IPv6) of its bridge domain. */
+    private void removeLegIfUnused(final int bridgeDomainId)
+    {
+        if (!gateways.containsKey(bridgeDomainId) && !ipv6Gateways.containsKey(bridgeDomainId))
+        {
+            ports.remove(legPorts.remove(bridgeDomainId));
+            legMacs.remove(bridgeDomainId);
+        }
+    }
+
+    /**
+     * Makes the router the bridge domain's IPv6 gateway: answers neighbour solicitations and ping for
+     * {@code address} and for its link-local address (fe80:: + EUI-64 of the gateway MAC), routes the prefix
+     * {@code address/prefixLength} to and from the host link. A domain with an IPv4 gateway keeps its leg and MAC;
+     * an IPv6-only one gets a leg with MAC 02:42 + the address's last 32 bits.
+     */
+    public void setIpv6Gateway(final int bridgeDomainId, final String address, final int prefixLength)
+    {
+        synchronized (lock)
+        {
+            final byte[] bytes = Ipv6Addresses.parse(address);
+            if (prefixLength < 1 || prefixLength > 128)
+            {
+                throw new IllegalArgumentException("IPv6 prefix length " + prefixLength + " not in [1, 128]");
+            }
+            if (ipv6Gateways.containsKey(bridgeDomainId))
+            {
+                throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has an IPv6 gateway");
+            }
+            final long high = Ipv6Addresses.high(bytes);
+            final long low = Ipv6Addresses.low(bytes);
+            final long mac = withLeg(bridgeDomainId, routerMac((int)low),
+                (legPort, legMac) -> router.addIpv6Gateway(bridgeDomainId, legPort, legMac, high, low, prefixLength));
+            ipv6Gateways.put(bridgeDomainId, new Ipv6Gateway(bridgeDomainId, Ipv6Addresses.format(high, low),
+                prefixLength, Ipv6Addresses.linkLocal(mac), MacAddress.toString(mac)));
+        }
+    }
+
+    /** Removes the IPv6 gateway; the leg stays while the IPv4 gateway does. */
+    public void removeIpv6Gateway(final int bridgeDomainId)
+    {
+        synchronized (lock)
+        {
+            if (!ipv6Gateways.containsKey(bridgeDomainId))
+            {
+                throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no IPv6 gateway");
+            }
+            router.removeIpv6Gateway(bridgeDomainId);
+            ipv6Gateways.remove(bridgeDomainId);
+            removeLegIfUnused(bridgeDomainId);
+        }
+    }
+
+    public List<Ipv6Gateway> ipv6Gateways()
+    {
+        synchronized (lock)
+        {
+            return new ArrayList<>(ipv6Gateways.values());
         }
     }
 
@@ -194,7 +310,66 @@ public final class Routing
             ports.remove(uplinkPort);
             uplinkPort = 0;
             uplinkAddress = null;
+            uplinkIpv6Address = null;
         }
+    }
+
+    /**
+     * Gives the uplink an IPv6 address (the uplink must be attached): the networks' IPv6 traffic to the outside is
+     * masqueraded to it (NAT66, Docker's default with ip6tables); the router answers neighbour discovery and ping on
+     * it.
+     *
+     * @param addressCidr e.g. "2001:db8:77::2/64".
+     * @param gateway     next hop for destinations off that prefix, or null for none.
+     */
+    public void setUplinkIpv6(final String addressCidr, final String gateway)
+    {
+        synchronized (lock)
+        {
+            if (uplinkPort == 0)
+            {
+                throw new IllegalArgumentException("no uplink");
+            }
+            if (null != uplinkIpv6Address)
+            {
+                throw new IllegalArgumentException("the uplink has IPv6 already: " + uplinkIpv6Address);
+            }
+            final byte[] bytes = Ipv6Addresses.parse(address(addressCidr));
+            final int prefix = ipv6Prefix(addressCidr);
+            final byte[] gw = null == gateway || gateway.isBlank() ? new byte[Ipv6Addresses.LENGTH] :
+                Ipv6Addresses.parse(gateway);
+            router.setUplinkIpv6(Ipv6Addresses.high(bytes), Ipv6Addresses.low(bytes), prefix, Ipv6Addresses.high(gw),
+                Ipv6Addresses.low(gw));
+            uplinkIpv6Address = addressCidr;
+        }
+    }
+
+    public void removeUplinkIpv6()
+    {
+        synchronized (lock)
+        {
+            if (null == uplinkIpv6Address)
+            {
+                throw new IllegalArgumentException("the uplink has no IPv6");
+            }
+            router.clearUplinkIpv6();
+            uplinkIpv6Address = null;
+        }
+    }
+
+    /** "addr/n" of the uplink's IPv6 address, or null. */
+    public String uplinkIpv6Address()
+    {
+        synchronized (lock)
+        {
+            return uplinkIpv6Address;
+        }
+    }
+
+    /** IPv6 connections masqueraded to the uplink (NAT66). */
+    public int ipv6Connections()
+    {
+        return router.ipv6Connections();
     }
 
     /**
@@ -213,12 +388,15 @@ public final class Routing
         }
     }
 
-    /** Sets the egress MTU of a bridge domain's gateway (default {@link Router#DEFAULT_MTU}). */
+    /**
+     * Sets the egress MTU of a bridge domain's gateway (default {@link Router#DEFAULT_MTU}), for both families: larger
+     * packets get fragmentation needed (IPv4 with DF) or packet too big (IPv6). Below 1280 IPv6 cannot work (RFC 8200).
+     */
     public void setGatewayMtu(final int bridgeDomainId, final int mtu)
     {
         synchronized (lock)
         {
-            if (!gateways.containsKey(bridgeDomainId))
+            if (!legPorts.containsKey(bridgeDomainId)) // an IPv4 or an IPv6 gateway: the link is the same
             {
                 throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
             }
@@ -299,6 +477,54 @@ public final class Routing
             ports.remove(hostPort);
             hostPort = 0;
             hostAddress = null;
+            hostIpv6Address = null;
+        }
+    }
+
+    /**
+     * Gives the router an IPv6 address on the host link (the host port must be attached): the host routes each
+     * network's IPv6 prefix via it ({@link #DEFAULT_HOST_LINK_IPV6} by default in the daemon).
+     *
+     * @param routerAddressCidr e.g. "fd6a:7673:0:1::2/64".
+     */
+    public void setHostPortIpv6(final String routerAddressCidr)
+    {
+        synchronized (lock)
+        {
+            if (hostPort == 0)
+            {
+                throw new IllegalArgumentException("no host port");
+            }
+            if (null != hostIpv6Address)
+            {
+                throw new IllegalArgumentException("the host port has IPv6 already: " + hostIpv6Address);
+            }
+            final byte[] bytes = Ipv6Addresses.parse(address(routerAddressCidr));
+            final int prefix = ipv6Prefix(routerAddressCidr);
+            router.setHostIpv6(Ipv6Addresses.high(bytes), Ipv6Addresses.low(bytes), prefix);
+            hostIpv6Address = routerAddressCidr;
+        }
+    }
+
+    public void removeHostPortIpv6()
+    {
+        synchronized (lock)
+        {
+            if (null == hostIpv6Address)
+            {
+                throw new IllegalArgumentException("the host port has no IPv6");
+            }
+            router.clearHostIpv6();
+            hostIpv6Address = null;
+        }
+    }
+
+    /** The router's IPv6 address on the host link ("addr/n"), or null. */
+    public String hostPortIpv6Address()
+    {
+        synchronized (lock)
+        {
+            return hostIpv6Address;
         }
     }
 
@@ -411,6 +637,23 @@ public final class Routing
         if (prefixLength < 1 || prefixLength > 32)
         {
             throw new IllegalArgumentException("prefix length " + prefixLength + " not in [1, 32]");
+        }
+    }
+
+    private static int ipv6Prefix(final String cidr)
+    {
+        try
+        {
+            final int prefix = Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1));
+            if (prefix < 1 || prefix > 128)
+            {
+                throw new IllegalArgumentException("IPv6 prefix length " + prefix + " not in [1, 128]");
+            }
+            return prefix;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("bad prefix length in " + cidr);
         }
     }
 

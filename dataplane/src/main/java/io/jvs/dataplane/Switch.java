@@ -10,6 +10,7 @@ import io.jvs.dataplane.engine.IdleStrategies;
 import io.jvs.dataplane.engine.Lane;
 import io.jvs.dataplane.engine.LaneHandoff;
 import io.jvs.dataplane.engine.PollIdleStrategy;
+import io.jvs.dataplane.engine.PortSecurity;
 import io.jvs.dataplane.engine.ReceiveAgentProxy;
 import io.jvs.dataplane.engine.SwitchCounters;
 import io.jvs.dataplane.l3.Router;
@@ -114,6 +115,7 @@ public final class Switch implements AutoCloseable
     private final Lane[] lanes;
     private final LaneHandoff handoff;
     private final MacTable macTable;
+    private final PortSecurity portSecurity = new PortSecurity(SwitchCounters.MAX_PORTS);
     private final Routing routing;
     private final List<AgentRunner> runners = new ArrayList<>();
     /** CPU of each runner's thread, in runner order; empty when the threads are left to the scheduler. */
@@ -154,7 +156,7 @@ public final class Switch implements AutoCloseable
         for (int i = 0; i < lanes.length; i++)
         {
             lanes[i] = new Lane(i, config.ringCapacityBytes(), config.batchSize(), macTable, registry,
-                IdleStrategies.create(config.idleStrategy(), true), i == 0 ? router : null, handoff);
+                IdleStrategies.create(config.idleStrategy(), true), i == 0 ? router : null, handoff, portSecurity);
         }
         routing = new Routing(this, new Ports(), new RouterProxy(lanes[0].forwardingAgent().commands(), router));
 
@@ -340,7 +342,7 @@ public final class Switch implements AutoCloseable
         }
         if (bd.legPort != 0)
         {
-            routing.removeGateway(bridgeDomainId);
+            routing.removeGateways(bridgeDomainId);
         }
         if (!bd.interContainer)
         {
@@ -459,6 +461,28 @@ public final class Switch implements AutoCloseable
         }
     }
 
+    /**
+     * Port security (anti-spoofing): from now on the port sends only from {@code mac}, IPv4 {@code ipv4} and IPv6
+     * {@code ipv6High:ipv6Low} (0:0: link-local only); other frames are dropped and counted as spoofed. Until the port
+     * is removed. See {@link PortSecurity}.
+     */
+    public synchronized void securePort(final int portId, final long mac, final int ipv4, final long ipv6High,
+        final long ipv6Low)
+    {
+        checkOpen();
+        if (port(portId).kind != ForwardingAgent.KIND_BRIDGED)
+        {
+            throw new IllegalArgumentException("port " + portId + " belongs to the router: only bridged ports are secured");
+        }
+        portSecurity.secure(portId, mac, ipv4, ipv6High, ipv6Low);
+    }
+
+    /** Whether {@link #securePort} holds for the port. */
+    public synchronized boolean isSecured(final int portId)
+    {
+        return portSecurity.isSecured(portId);
+    }
+
     /** Detaches and closes a port and flushes the MACs learned on it. */
     public synchronized void removePort(final int portId)
     {
@@ -537,6 +561,7 @@ public final class Switch implements AutoCloseable
     private void removePortOfAnyKind(final Port port)
     {
         final int portId = port.id;
+        portSecurity.clear(portId); // a later port with this id starts unsecured
         final BridgeDomain bd = bridgeDomains.get(port.bridgeDomainId);
         if (port.kind == ForwardingAgent.KIND_LEG)
         {

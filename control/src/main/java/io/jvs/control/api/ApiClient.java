@@ -79,6 +79,28 @@ public final class ApiClient
         final java.util.Map<String, String> options, final String ipRange, final java.util.Map<String, String> aux)
         throws IOException
     {
+        return createNetwork(name, driver, internal, options, aux, false, true, listOf(subnet), listOf(gateway),
+            listOf(ipRange));
+    }
+
+    private static List<String> listOf(final String text)
+    {
+        return text == null ? List.of() : List.of(text);
+    }
+
+    /**
+     * A network with at most one subnet, gateway and ip-range per address family ({@code --subnet} given twice for
+     * dual-stack, as with Docker): each goes to the IPAM config entry of its family, the auxiliary addresses to the
+     * IPv4 one.
+     *
+     * @param ipv6 {@code --ipv6}: an IPv6 subnet too (a /64 of the daemon's IPv6 pool when none is given).
+     * @param ipv4 {@code --ipv4}: false for an IPv6-only network.
+     */
+    public String createNetwork(
+        final String name, final String driver, final boolean internal, final java.util.Map<String, String> options,
+        final java.util.Map<String, String> aux, final boolean ipv6, final boolean ipv4, final List<String> subnets,
+        final List<String> gateways, final List<String> ipRanges) throws IOException
+    {
         final ObjectNode body = json.createObjectNode();
         if (options != null && !options.isEmpty())
         {
@@ -91,28 +113,50 @@ public final class ApiClient
             body.put("Driver", driver);
         }
         body.put("Internal", internal);
-        if (subnet != null || gateway != null || ipRange != null || (aux != null && !aux.isEmpty()))
+        if (ipv6)
         {
-            final ObjectNode config = body.putObject("IPAM").putArray("Config").addObject();
-            if (ipRange != null)
-            {
-                config.put("IPRange", ipRange);
-            }
-            if (aux != null && !aux.isEmpty())
-            {
-                final ObjectNode auxNode = config.putObject("AuxiliaryAddresses");
-                aux.forEach(auxNode::put);
-            }
-            if (subnet != null)
-            {
-                config.put("Subnet", subnet);
-            }
-            if (gateway != null)
-            {
-                config.put("Gateway", gateway);
-            }
+            body.put("EnableIPv6", true);
+        }
+        if (!ipv4)
+        {
+            body.put("EnableIPv4", false);
+        }
+        final List<ObjectNode> configs = new ArrayList<>();
+        subnets.forEach(subnet -> configs.add(json.createObjectNode().put("Subnet", subnet)));
+        gateways.forEach(gateway -> configOf(configs, gateway, "Gateway").put("Gateway", gateway));
+        ipRanges.forEach(range -> configOf(configs, range, "IPRange").put("IPRange", range));
+        if (aux != null && !aux.isEmpty())
+        {
+            final ObjectNode auxNode = configOf(configs, "0.0.0.0", "AuxiliaryAddresses").putObject(
+                "AuxiliaryAddresses");
+            aux.forEach(auxNode::put);
+        }
+        if (!configs.isEmpty())
+        {
+            configs.forEach(body.putObject("IPAM").putArray("Config")::add);
         }
         return call("POST", "/networks/create", body).path("Id").asText();
+    }
+
+    /**
+     * The first IPAM config entry of {@code address}'s family without {@code field}; a new one when there is none
+     * (the daemon refuses a second subnet of one family, so a second one is sent as given).
+     */
+    private ObjectNode configOf(final List<ObjectNode> configs, final String address, final String field)
+    {
+        final boolean ipv6 = address.indexOf(':') >= 0;
+        for (final ObjectNode config : configs)
+        {
+            final String family = config.path("Subnet").asText(config.path("Gateway").asText(
+                config.path("IPRange").asText("0.0.0.0")));
+            if ((family.indexOf(':') >= 0) == ipv6 && !config.has(field))
+            {
+                return config;
+            }
+        }
+        final ObjectNode config = json.createObjectNode();
+        configs.add(config);
+        return config;
     }
 
     public void removeNetwork(final String ref) throws IOException

@@ -3,10 +3,8 @@ package io.jvs.control.api;
 import io.jvs.control.publish.Publication;
 import io.jvs.control.publish.PortMapping;
 import io.jvs.control.network.NetworkViews;
-import io.jvs.control.network.CreateNetworkRequest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import io.jvs.control.common.JsonFields;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.common.JvsException;
@@ -30,6 +28,7 @@ import java.util.Map;
  * errors with 400/403/404/409/500):
  * <pre>
  * GET    /_ping                         "OK"
+ * GET    /version                       {"Version"}: the daemon's build (the pom's version, as `jvs --version`)
  * GET    /networks                      [network...]
  * POST   /networks/create               {"Name", "Driver", "Internal", "IPAM": {"Config": [{"Subnet", "Gateway"}]}}
  * GET    /networks/{id|name|id-prefix}  network, as docker network inspect
@@ -109,6 +108,9 @@ public final class JvsApi implements ApiHandler
         {
             case "_ping":
                 return new ApiResponse(200, "text/plain", "OK".getBytes(StandardCharsets.UTF_8));
+            case "version":
+                return ref == null && "GET".equals(method) ?
+                    ok(Map.of("Version", io.jvs.control.common.JvsVersion.version())) : notFound(request);
             case "networks":
                 return networks(request, method, ref, action);
             case "sandboxes":
@@ -168,15 +170,7 @@ public final class JvsApi implements ApiHandler
         {
             if ("create".equals(ref) && "POST".equals(method))
             {
-                final JsonNode body = body(request);
-                final List<JsonNode> configs = JsonFields.objects(JsonFields.object(body, "", "IPAM"), "IPAM", "Config");
-                final JsonNode config = configs.isEmpty() ? MissingNode.getInstance() : configs.get(0);
-                final String at = "IPAM.Config[0]";
-                final Network network = service.createNetwork(new CreateNetworkRequest(
-                    text(body, "Name"), text(body, "Driver"), JsonFields.text(config, at, "Subnet"),
-                    JsonFields.text(config, at, "Gateway"), JsonFields.bool(body, "", "Internal", false),
-                    JsonFields.strings(body, "", "Options"), JsonFields.text(config, at, "IPRange"),
-                    JsonFields.strings(config, at, "AuxiliaryAddresses")));
+                final Network network = service.createNetwork(NetworkCreateBody.parse(body(request)));
                 final Map<String, Object> created = new LinkedHashMap<>();
                 created.put("Id", network.id());
                 created.put("Warning", "");
@@ -262,7 +256,8 @@ public final class JvsApi implements ApiHandler
         out.put("Created", n.created().toString());
         out.put("Scope", Network.DRIVER_OVERLAY.equals(n.driver()) ? "global" : Network.SCOPE);
         out.put("Driver", n.driver());
-        out.put("EnableIPv6", false);
+        out.put("EnableIPv4", n.hasIpv4() || !n.hasIpv6());
+        out.put("EnableIPv6", n.hasIpv6());
         final Map<String, Object> ipam = new LinkedHashMap<>();
         ipam.put("Driver", "default");
         ipam.put("Options", null);
@@ -279,6 +274,17 @@ public final class JvsApi implements ApiHandler
             if (!n.auxAddresses().isEmpty())
             {
                 entry.put("AuxiliaryAddresses", n.auxAddresses());
+            }
+            config.add(entry);
+        }
+        if (n.hasIpv6())
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("Subnet", n.ipv6().subnet().toString());
+            entry.put("Gateway", n.ipv6().gateway().toString());
+            if (n.ipv6().range() != null)
+            {
+                entry.put("IPRange", n.ipv6().range().toString());
             }
             config.add(entry);
         }
@@ -318,8 +324,8 @@ public final class JvsApi implements ApiHandler
         out.put("Name", e.sandbox());
         out.put("EndpointID", e.id());
         out.put("MacAddress", e.macAddress());
-        out.put("IPv4Address", Ipv4.format(e.address()) + "/" + e.prefix());
-        out.put("IPv6Address", "");
+        out.put("IPv4Address", e.ipv4Cidr());
+        out.put("IPv6Address", e.ipv6Cidr());
         out.put("Interface", e.sandboxInterface());
         out.put("HostInterface", e.hostInterface());
         out.put("PortId", e.portId());

@@ -37,6 +37,18 @@ final class DaemonCommand implements Callable<Integer>
     @Mixin
     SocketOption socket;
 
+    @Option(names = DaemonConfigFile.CONFIG_OPTION, paramLabel = "FILE",
+        description = "Settings file: `key = value` lines named like these options without --; a flag overrides " +
+            "its key (default: /etc/jvs/jvs.conf if it exists; none: no file).")
+    String config;
+
+    @Option(names = "--print-config", description = "Print the settings in force and where each comes from " +
+        "(command line, config file, default), then exit.")
+    boolean printConfig;
+
+    /** Set by Main before parsing: the default values it serves are the file's entries. */
+    DaemonConfigFile configFile = DaemonConfigFile.none();
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -54,12 +66,22 @@ final class DaemonCommand implements Callable<Integer>
 
     // Off by default: the journal brings back this daemon's own sandboxes; adopting every jvs-marked namespace on
     // the machine would take over those of another daemon (another state directory) running beside this one.
+    @Option(names = "--default-ipv6-pool", paramLabel = "CIDR", description = "Where --ipv6 networks without an " +
+        "IPv6 --subnet get a /64 (Docker's default-address-pools for IPv6); default fd4a:7c5e:91b3::/48, a unique " +
+        "local prefix.")
+    String defaultIpv6Pool;
+
     @Option(names = "--adopt", description = "Also take over jvs-marked namespaces the state does not know " +
         "(left by a daemon whose state directory is lost).")
     boolean adopt;
 
     @Option(names = "--no-adopt", hidden = true, description = "The default; kept for scripts.")
     boolean noAdopt;
+
+    @Option(names = "--no-sandboxes", description = "Serve Docker only: refuse jvs sandboxes. For a daemon whose " +
+        "mounts do not reach the host's (a service with its own mount namespace, as packaging/jvs.service's " +
+        "ProtectSystem= gives), where a sandbox could not be entered.")
+    boolean noSandboxes;
 
     @Option(names = "--threads", paramLabel = "MODE", defaultValue = "shared",
         description = "shared: one thread receives and forwards; dedicated: a thread each (default: ${DEFAULT-VALUE}).")
@@ -171,6 +193,21 @@ final class DaemonCommand implements Callable<Integer>
         description = "Next hop on the uplink for destinations outside the uplink subnet.")
     String uplinkGateway;
 
+    @Option(names = "--uplink-ipv6-address", paramLabel = "CIDR",
+        description = "IPv6 address jvs answers (NDP, ping) on the uplink and masquerades IPv6 to (NAT66), " +
+            "e.g. 2001:db8::10/64.")
+    String uplinkIpv6Address;
+
+    @Option(names = "--uplink-ipv6-gateway", paramLabel = "IP",
+        description = "IPv6 next hop on the uplink for destinations outside the uplink's prefix.")
+    String uplinkIpv6Gateway;
+
+    @Option(names = "--host-ipv6-address", paramLabel = "CIDR|none",
+        defaultValue = JvsFabric.L3Config.DEFAULT_HOST_IPV6_ADDRESS,
+        description = "The host's IPv6 address on the host port (the router takes the next one), through which " +
+            "the host reaches IPv6 networks; none: IPv6 off on the host port (default: ${DEFAULT-VALUE}).")
+    String hostIpv6Address;
+
     @Option(names = "--host-port", paramLabel = "NAME", defaultValue = JvsFabric.L3Config.DEFAULT_HOST_PORT,
         description = "TAP in the host namespace through which the host and the networks reach each other " +
             "(default: ${DEFAULT-VALUE}).")
@@ -217,9 +254,32 @@ final class DaemonCommand implements Callable<Integer>
         description = "Log lines on stderr as text or json (one JSON object per line).")
     Logs.Format logFormat;
 
+    /** Makes {@code daemon} take its default values from the config file {@code args} name (or the default one). */
+    static void useConfigFile(final picocli.CommandLine daemon, final String... args)
+    {
+        final DaemonConfigFile file = DaemonConfigFile.forCommandLine(args);
+        ((DaemonCommand)daemon.getCommand()).configFile = file;
+        daemon.setDefaultValueProvider(file);
+    }
+
     @Override
     public Integer call()
     {
+        if (!configFile.errors().isEmpty())
+        {
+            // Every bad entry at once, one line each, before anything starts.
+            configFile.errors().forEach(error -> spec.commandLine().getErr().println("jvs: " + error));
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+        if (printConfig)
+        {
+            // The socket in force may come from `jvs --socket P daemon` or $JVS_SOCKET: show that one.
+            socket.socket = socket.resolve(spec);
+            configFile.describe(spec).forEach(spec.commandLine().getOut()::println);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         DaemonLogging.configure(spec, logLevel, logFormat);
         final InetSocketAddress metricsAddress = MetricsOption.parse(spec, metrics);
         if ((uplinkAddress != null || uplinkGateway != null) && uplink == null)
@@ -245,8 +305,20 @@ final class DaemonCommand implements Callable<Integer>
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                 "bad --nat-ports/--nat-capacity: " + ex.getMessage());
         }
+        if ((uplinkIpv6Address != null || uplinkIpv6Gateway != null) && uplink == null)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--uplink-ipv6-address and --uplink-ipv6-gateway need --uplink IFACE");
+        }
+        if (uplinkIpv6Gateway != null && uplinkIpv6Address == null)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--uplink-ipv6-gateway needs --uplink-ipv6-address");
+        }
         final JvsFabric.L3Config l3 = new JvsFabric.L3Config(noHostPort ? null : hostPort,
-            noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat);
+            noHostPort ? null : hostAddress, uplink, uplinkAddress, uplinkGateway, nat,
+            noHostPort || "none".equals(hostIpv6Address) ? null : hostIpv6Address)
+            .withUplinkIpv6(uplinkIpv6Address, uplinkIpv6Gateway);
         final int laneCount;
         try
         {
@@ -302,6 +374,7 @@ final class DaemonCommand implements Callable<Integer>
         final OverlayOptions overlay = new OverlayOptions(underlay, underlayAddress, underlayGateway, etcd, etcdTls,
             peers == null ? List.of() : List.copyOf(peers), leaseTtl, overlayMtu,
             underlayRxFrames, keyRotation);
+        ipv6Pool(); // a bad --default-ipv6-pool is a usage error, before anything starts
         final SandboxDns.Config dns;
         try
         {
@@ -313,10 +386,9 @@ final class DaemonCommand implements Callable<Integer>
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --dns-upstream: " +
                 ex.getMessage());
         }
-        final Daemon daemon = Daemon.start(
-            new Daemon.Config(socket.resolve(spec), stateDir, switchConfig, HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3,
-                noDockerPlugin ? null : dockerPlugin, dns),
-            overlay);
+        final Daemon.Config config = new Daemon.Config(socket.resolve(spec), stateDir, switchConfig,
+            HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3, noDockerPlugin ? null : dockerPlugin, dns, ipv6Pool());
+        final Daemon daemon = Daemon.start(noSandboxes ? config.withoutSandboxes() : config, overlay);
         final MetricsEndpoint metricsEndpoint = MetricsOption.start(metricsAddress, daemon);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
@@ -339,8 +411,8 @@ final class DaemonCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(hook);
         final String placement = switchThreadCpus.length == 0 ? "unbound" :
             "on CPU " + SwitchCpus.format(java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray());
-        DaemonLogging.say(logFormat, "jvs: daemon listening on " + daemon.socket() + " (threads " + threads +
-            ", lanes " + laneCount +
+        DaemonLogging.say(logFormat, "jvs: daemon " + io.jvs.control.common.JvsVersion.version() + " listening on " +
+            daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
             ", idle " + idle +
             ", switch " + placement + ")" +
             (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
@@ -363,5 +435,25 @@ final class DaemonCommand implements Callable<Integer>
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** {@code --default-ipv6-pool}, checked: null for the default. */
+    private io.jvs.control.ipam.Cidr6 ipv6Pool()
+    {
+        if (defaultIpv6Pool == null)
+        {
+            return null;
+        }
+        try
+        {
+            final io.jvs.control.ipam.Cidr6 pool = io.jvs.control.ipam.Cidr6.parse(defaultIpv6Pool);
+            new io.jvs.control.ipam.SubnetPool6(pool, io.jvs.control.ipam.SubnetPool6.DEFAULT_PREFIX);
+            return pool;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bad --default-ipv6-pool: " +
+                ex.getMessage());
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.jvs.control.cli;
 
 import io.jvs.control.common.JvsException;
+import io.jvs.control.common.JvsVersion;
 import io.jvs.control.api.UnixHttpClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
 @Command(
     name = "jvs",
     mixinStandardHelpOptions = true,
-    version = "jvs 0.1.0",
+    versionProvider = Main.Version.class,
     description = "A userspace virtual switch for container networking.")
 public final class Main
 {
@@ -42,6 +43,16 @@ public final class Main
     @picocli.CommandLine.Option(names = "--socket", paramLabel = "PATH",
         description = "Daemon API socket (default: $JVS_SOCKET or /run/jvs/jvs.sock).")
     java.nio.file.Path socket;
+
+    /** {@code jvs --version}: the pom's version, as GET /version and the package report it. */
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            return new String[] {"jvs " + JvsVersion.version()};
+        }
+    }
 
     public static void main(final String[] args)
     {
@@ -74,6 +85,10 @@ public final class Main
         if (named != null && !"help".equals(named))
         {
             cli.addSubcommand(named, SUBCOMMANDS.get(named).get());
+            if ("daemon".equals(named))
+            {
+                DaemonCommand.useConfigFile(cli.getSubcommands().get(named), args);
+            }
         }
         else
         {

@@ -50,17 +50,29 @@ final class NetworkCommand
                 "overlay: vni=N (default: lowest free from 4096), encrypted.")
         List<String> opts;
 
-        @Option(names = "--ip-range", paramLabel = "CIDR", description = "Allocate sandbox addresses from this range of the subnet.")
-        String ipRange;
+        @Option(names = "--ip-range", paramLabel = "CIDR", description = "Allocate sandbox addresses from this " +
+            "range of the subnet; once per address family.")
+        List<String> ipRanges = new java.util.ArrayList<>();
 
         @Option(names = "--aux-address", paramLabel = "NAME=IP", description = "An address of the subnet never handed to a sandbox.")
         java.util.Map<String, String> auxAddresses = new java.util.LinkedHashMap<>();
 
-        @Option(names = "--subnet", paramLabel = "CIDR", description = "Subnet, e.g. 10.10.0.0/24 (default: a free /24 of 10.231.0.0/16).")
-        String subnet;
+        @Option(names = "--subnet", paramLabel = "CIDR", description = "Subnet, e.g. 10.10.0.0/24 (default: a free " +
+            "/24 of 10.231.0.0/16); give it twice, once per family, for dual-stack (with --ipv6): " +
+            "--subnet 10.10.0.0/24 --subnet 2001:db8:1::/64.")
+        List<String> subnets = new java.util.ArrayList<>();
 
-        @Option(names = "--gateway", paramLabel = "IP", description = "Gateway address inside the subnet (default: the first address).")
-        String gateway;
+        @Option(names = "--gateway", paramLabel = "IP", description = "Gateway address inside the subnet (default: " +
+            "the first address); once per address family.")
+        List<String> gateways = new java.util.ArrayList<>();
+
+        @Option(names = "--ipv6", description = "Dual-stack: sandboxes get an IPv6 address too, from the IPv6 " +
+            "--subnet or else a /64 of the daemon's IPv6 pool (fd4a:7c5e:91b3::/48 by default). Bridge networks only.")
+        boolean ipv6;
+
+        @Option(names = "--ipv4", arity = "1", defaultValue = "true", paramLabel = "BOOL", description = "IPv4 on " +
+            "the network (default true); --ipv4=false with --ipv6 makes an IPv6-only network (Docker 28's flag).")
+        boolean ipv4;
 
         @Option(names = "--internal", description = "No default route for sandboxes on this network.")
         boolean internal;
@@ -79,7 +91,8 @@ final class NetworkCommand
                     options.put(eq < 0 ? opt : opt.substring(0, eq), eq < 0 ? "" : opt.substring(eq + 1));
                 }
             }
-            out().println(api.createNetwork(name, driver, subnet, gateway, internal, options, ipRange, auxAddresses));
+            out().println(api.createNetwork(name, driver, internal, options, auxAddresses, ipv6, ipv4, subnets,
+                gateways, ipRanges));
             return 0;
         }
     }

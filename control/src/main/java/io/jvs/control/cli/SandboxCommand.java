@@ -63,8 +63,10 @@ final class SandboxCommand
                 for (final Map.Entry<String, JsonNode> network : sandbox.path("Networks").properties())
                 {
                     networks.add(network.getKey());
-                    interfaces.add(network.getValue().path("Interface").asText() + "=" +
-                        network.getValue().path("IPv4Address").asText());
+                    final String ipv6 = network.getValue().path("IPv6Address").asText();
+                    final String ipv4 = network.getValue().path("IPv4Address").asText();
+                    interfaces.add(network.getValue().path("Interface").asText() + "=" + ipv4 +
+                        (ipv6.isEmpty() ? "" : (ipv4.isEmpty() ? "" : "+") + ipv6));
                 }
                 final ObjectNode row = Json.mapper().createObjectNode()
                     .put("Name", sandbox.path("Name").asText())

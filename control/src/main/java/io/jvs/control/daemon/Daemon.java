@@ -10,7 +10,9 @@ import io.jvs.control.docker.DockerPluginApi;
 import io.jvs.control.docker.PluginSocketServer;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.fabric.JvsFabric;
+import io.jvs.control.ipam.Cidr6;
 import io.jvs.control.ipam.SubnetPool;
+import io.jvs.control.ipam.SubnetPool6;
 import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.dns.SandboxNames;
 import io.jvs.control.netns.HostsFiles;
@@ -19,6 +21,7 @@ import io.jvs.control.network.RestoreReport;
 import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.netns.IpTool;
+import io.jvs.control.netns.MountPropagation;
 import io.jvs.control.state.JournaledNetworkStore;
 import io.jvs.control.state.StateTables;
 import io.jvs.control.overlay.OverlayOptions;
@@ -51,13 +54,33 @@ public final class Daemon implements AutoCloseable
      * @param dockerPluginSocket where Docker's plugin API is served (the driver's name is the file name without
      *                           ".sock"); null serves none.
      * @param dns                the sandboxes' resolver at 127.0.0.11 and where it forwards.
+     * @param ipv6Pool           where {@code --ipv6} networks without an IPv6 subnet get a /64
+     *                           ({@code --default-ipv6-pool}); null for {@link SubnetPool6#DEFAULT_POOL}.
+     * @param sandboxes          whether jvs sandboxes (network namespaces under /run/netns) are served; off
+     *                           ({@code --no-sandboxes}) for a daemon whose mounts do not reach the host.
      */
     public record Config(Path socket, Path stateDir, SwitchConfig switchConfig, Path netnsEtc, boolean adoptSandboxes,
-        JvsFabric.L3Config l3, Path dockerPluginSocket, SandboxDns.Config dns)
+        JvsFabric.L3Config l3, Path dockerPluginSocket, SandboxDns.Config dns, Cidr6 ipv6Pool, boolean sandboxes)
     {
         public static final Path DEFAULT_SOCKET = Path.of("/run/jvs/jvs.sock");
         public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/jvs");
         public static final Path DEFAULT_DOCKER_PLUGIN_SOCKET = Path.of("/run/docker/plugins/jvs.sock");
+
+        /** Serving sandboxes. */
+        public Config(final Path socket, final Path stateDir, final SwitchConfig switchConfig, final Path netnsEtc,
+            final boolean adoptSandboxes, final JvsFabric.L3Config l3, final Path dockerPluginSocket,
+            final SandboxDns.Config dns, final Cidr6 ipv6Pool)
+        {
+            this(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, dockerPluginSocket, dns, ipv6Pool, true);
+        }
+
+        /** With the default IPv6 pool, serving sandboxes. */
+        public Config(final Path socket, final Path stateDir, final SwitchConfig switchConfig, final Path netnsEtc,
+            final boolean adoptSandboxes, final JvsFabric.L3Config l3, final Path dockerPluginSocket,
+            final SandboxDns.Config dns)
+        {
+            this(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, dockerPluginSocket, dns, null, true);
+        }
 
         /** With the sandboxes' resolver forwarding to the host's resolvers. */
         public Config(final Path socket, final Path stateDir, final SwitchConfig switchConfig, final Path netnsEtc,
@@ -82,13 +105,34 @@ public final class Daemon implements AutoCloseable
 
         public Config withDockerPlugin(final Path pluginSocket)
         {
-            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket, dns);
+            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, pluginSocket, dns,
+                ipv6Pool, sandboxes);
         }
 
         public Config withDns(final SandboxDns.Config sandboxDns)
         {
             return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, dockerPluginSocket,
-                sandboxDns);
+                sandboxDns, ipv6Pool, sandboxes);
+        }
+
+        /** The /64s of {@code --ipv6} networks without an IPv6 subnet come from {@code pool}. */
+        public Config withIpv6Pool(final Cidr6 pool)
+        {
+            return new Config(socket, stateDir, switchConfig, netnsEtc, adoptSandboxes, l3, dockerPluginSocket, dns,
+                pool, sandboxes);
+        }
+
+        /** Docker only: sandboxes refused (see {@link MountPropagation}). */
+        public Config withoutSandboxes()
+        {
+            return new Config(socket, stateDir, switchConfig, netnsEtc, false, l3, dockerPluginSocket, dns, ipv6Pool,
+                false);
+        }
+
+        /** The IPv6 pool, cut into /64s. */
+        public SubnetPool6 ipv6Subnets()
+        {
+            return ipv6Pool == null ? SubnetPool6.defaults() : new SubnetPool6(ipv6Pool, SubnetPool6.DEFAULT_PREFIX);
         }
     }
 
@@ -151,6 +195,10 @@ public final class Daemon implements AutoCloseable
             throw new JvsException(JvsException.Kind.CONFLICT,
                 "something is already serving Docker plugins on " + config.dockerPluginSocket());
         }
+        if (config.sandboxes())
+        {
+            MountPropagation.requireSandboxesReachHost();
+        }
         try
         {
             Files.createDirectories(config.stateDir());
@@ -171,6 +219,12 @@ public final class Daemon implements AutoCloseable
             b.service = new NetworkService(new JournaledNetworkStore(b.tables), b.fabric, ip,
                 new HostsFiles(config.netnsEtc(), b.dns == null ? HostsFiles.Observer.NONE : b.dns),
                 SubnetPool.defaults(), names);
+            FaultInjection.fromSystemProperties().ifPresent(b.service::probe);
+            if (!config.sandboxes())
+            {
+                b.service.refuseSandboxes();
+            }
+            b.service.ipv6Pool(config.ipv6Subnets());
             b.restored = b.service.restore();
             b.adopted = config.adoptSandboxes() ? b.service.adoptSandboxes() : List.of();
             b.overlay = OverlayRuntime.start(overlayOptions, b.fabric, ip, b.tables);

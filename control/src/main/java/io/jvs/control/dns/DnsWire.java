@@ -154,6 +154,13 @@ final class DnsWire
         message.putInt(address);
     }
 
+    /** Appends an AAAA record for the question's name. */
+    static void appendAaaa(final ByteBuffer message, final byte[] address)
+    {
+        appendAnswerHeader(message, TYPE_AAAA, address.length);
+        message.put(address);
+    }
+
     /** Appends a PTR record for the question's name pointing at {@code name}. */
     static void appendPtr(final ByteBuffer message, final String name)
     {

@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.jvs.control.common.SelectorThreads;
 import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.ipam.Ipv6Address;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.tap.NetworkNamespace;
 import io.jvs.tap.counters.CounterTable;
@@ -33,7 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>
  * Names of the sandbox itself and of the peers it shares a network with ({@link SandboxNames}, kept per network so
  * an attach costs O(1); the sandbox's hosts file holds only its own name, as Docker's on user-defined networks) are
- * answered at once: A, PTR for their addresses, and an empty NOERROR for other types. Every other query is forwarded from the daemon's own
+ * answered at once: A, AAAA (a peer's IPv6 address on a dual-stack network both are on), PTR for their IPv4
+ * addresses, and an empty NOERROR for other types. Every other query (AAAA included) is forwarded from the daemon's own
  * namespace to the upstream servers (by default the host's resolv.conf, loopback ones included: the daemon can
  * reach them where the sandbox cannot) under a fresh ID, and the answer is passed back. Without upstreams, such
  * queries get SERVFAIL at once. Malformed queries are counted and answered FORMERR when their header can carry it.
@@ -399,12 +401,18 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
     {
         final String name = question.name();
         final Integer address = names.address(listener.sandbox, name);
-        if (address != null)
+        final Ipv6Address address6 = names.address6(listener.sandbox, name);
+        if (address != null || address6 != null)
         {
+            // a peer without one of the families (IPv4-only, IPv6-only networks): NOERROR without that record
             DnsWire.startResponse(buffer, question.end(), DnsWire.RCODE_NOERROR);
-            if (question.type() == DnsWire.TYPE_A || question.type() == DnsWire.TYPE_ANY)
+            if (address != null && (question.type() == DnsWire.TYPE_A || question.type() == DnsWire.TYPE_ANY))
             {
                 DnsWire.appendA(buffer, address);
+            }
+            if (address6 != null && (question.type() == DnsWire.TYPE_AAAA || question.type() == DnsWire.TYPE_ANY))
+            {
+                DnsWire.appendAaaa(buffer, address6.toBytes());
             }
             send(listener, client);
             return true;

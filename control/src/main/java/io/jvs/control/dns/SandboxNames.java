@@ -1,5 +1,7 @@
 package io.jvs.control.dns;
 
+import io.jvs.control.ipam.Ipv6Address;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -30,6 +32,8 @@ public final class SandboxNames
     {
         final Map<String, Integer> byName = new ConcurrentHashMap<>();
         final Map<Integer, String> byAddress = new ConcurrentHashMap<>();
+        /** The members with an IPv6 address (dual-stack networks; this host's endpoints only). */
+        final Map<String, Ipv6Address> byName6 = new ConcurrentHashMap<>();
         volatile Map<String, Integer> remoteByName = Map.of();
         volatile Map<Integer, String> remoteByAddress = Map.of();
 
@@ -47,14 +51,18 @@ public final class SandboxNames
 
         boolean isEmpty()
         {
-            return byName.isEmpty() && remoteByName.isEmpty();
+            return byName.isEmpty() && byName6.isEmpty() && remoteByName.isEmpty();
         }
     }
 
     /** A sandbox on a network, through its interface there. */
-    private record Membership(String networkId, String sandboxInterface, int address, Members members)
+    private record Membership(String networkId, String sandboxInterface, int address, Ipv6Address address6,
+        Members members)
     {
     }
+
+    /** The IPv4 address of a member of an IPv6-only network: it has none. */
+    public static final int NO_ADDRESS = 0;
 
     private final Map<String, Members> networks = new ConcurrentHashMap<>();
     /** Sandbox -> its memberships, lowest interface first (eth0 names the sandbox itself, as its hosts file does). */
@@ -63,14 +71,28 @@ public final class SandboxNames
     /** {@code sandbox} is on {@code networkId} at {@code address} through {@code sandboxInterface}. */
     public void join(final String networkId, final String sandbox, final String sandboxInterface, final int address)
     {
+        join(networkId, sandbox, sandboxInterface, address, null);
+    }
+
+    /** The same on a dual-stack network: {@code address6} is its IPv6 address there (null: none). */
+    public void join(final String networkId, final String sandbox, final String sandboxInterface, final int address,
+        final Ipv6Address address6)
+    {
         final Members members = networks.computeIfAbsent(networkId, id -> new Members());
-        members.byName.put(sandbox.toLowerCase(Locale.ROOT), address);
-        members.byAddress.put(address, sandbox);
+        if (address != NO_ADDRESS)
+        {
+            members.byName.put(sandbox.toLowerCase(Locale.ROOT), address);
+            members.byAddress.put(address, sandbox);
+        }
+        if (address6 != null)
+        {
+            members.byName6.put(sandbox.toLowerCase(Locale.ROOT), address6);
+        }
         sandboxes.compute(sandbox, (name, old) ->
         {
             final List<Membership> list = new ArrayList<>(old == null ? List.of() : old);
             list.removeIf(m -> m.networkId().equals(networkId));
-            list.add(new Membership(networkId, sandboxInterface, address, members));
+            list.add(new Membership(networkId, sandboxInterface, address, address6, members));
             list.sort(BY_INTERFACE);
             return List.copyOf(list);
         });
@@ -87,6 +109,7 @@ public final class SandboxNames
             {
                 members.byAddress.remove(address, sandbox);
             }
+            members.byName6.remove(sandbox.toLowerCase(Locale.ROOT));
             if (members.isEmpty())
             {
                 networks.remove(networkId, members);
@@ -126,7 +149,42 @@ public final class SandboxNames
     public Optional<Integer> ownAddress(final String sandbox)
     {
         final List<Membership> list = sandboxes.get(sandbox);
-        return list == null ? Optional.empty() : Optional.of(list.get(0).address());
+        return list == null ? Optional.empty() : list.stream().map(Membership::address).filter(a -> a != NO_ADDRESS)
+            .findFirst();
+    }
+
+    /** The sandbox's own IPv6 address: the one on its lowest interface that has one. */
+    public Optional<Ipv6Address> ownAddress6(final String sandbox)
+    {
+        final List<Membership> list = sandboxes.get(sandbox);
+        return list == null ? Optional.empty() :
+            list.stream().map(Membership::address6).filter(a -> a != null).findFirst();
+    }
+
+    /**
+     * Any thread: the IPv6 address {@code name} (lower case) has for {@code sandbox} on a dual-stack network they
+     * share, or null (no such peer, or no IPv6 between them).
+     */
+    public Ipv6Address address6(final String sandbox, final String lowerCaseName)
+    {
+        final List<Membership> list = sandboxes.get(sandbox);
+        if (list == null)
+        {
+            return null;
+        }
+        if (lowerCaseName.equalsIgnoreCase(sandbox))
+        {
+            return ownAddress6(sandbox).orElse(null);
+        }
+        for (final Membership membership : list)
+        {
+            final Ipv6Address address = membership.members().byName6.get(lowerCaseName);
+            if (address != null)
+            {
+                return address;
+            }
+        }
+        return null;
     }
 
     /** Any thread: the address {@code name} (lower case) has for {@code sandbox}, or null if it is no peer's. */
@@ -139,7 +197,7 @@ public final class SandboxNames
         }
         if (lowerCaseName.equalsIgnoreCase(sandbox))
         {
-            return list.get(0).address();
+            return ownAddress(sandbox).orElse(null);
         }
         for (final Membership membership : list)
         {

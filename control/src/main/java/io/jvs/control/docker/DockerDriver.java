@@ -12,6 +12,7 @@ import io.jvs.control.common.JvsException;
 import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.ipam.Ipv6Address;
 import io.jvs.control.lan.LanSpec;
 import io.jvs.control.state.Endpoint;
 import io.jvs.control.state.Network;
@@ -46,6 +47,8 @@ public final class DockerDriver
     static final String BRIDGE_OPTION_PREFIX = "com.docker.network.bridge.";
     /** Inter-container communication on a bridge network (the bridge driver reads it). */
     static final String OPTION_ENABLE_ICC = BRIDGE_OPTION_PREFIX + "enable_icc";
+    /** jvs's anti-spoofing option (docs/cli.md): passed on to the bridge driver. */
+    static final String OPTION_PORT_SECURITY = "port_security";
     private static final int PROTO_TCP = 6;
     private static final int PROTO_UDP = 17;
     private static final int MAX_PORT = 65535;
@@ -119,9 +122,18 @@ public final class DockerDriver
         }
         final String mtuOption = JsonFields.text(generic, genericPath, OPTION_MTU);
         final int mtu = mtu(null == mtuOption ? "" : mtuOption);
-        if (options.path(OPTION_IPV6).asBoolean(false) || !JsonFields.array(request, "", "IPv6Data").isEmpty())
+        final List<JsonNode> ipv6 = JsonFields.objects(request, "", "IPv6Data");
+        if (ipv6.size() > 1)
         {
-            throw JvsException.invalid("IPv6 is not supported by jvs networks yet");
+            throw JvsException.invalid("a jvs network takes at most one IPv6 subnet, Docker sent " + ipv6.size());
+        }
+        if (options.path(OPTION_IPV6).asBoolean(false) && ipv6.isEmpty())
+        {
+            throw JvsException.invalid("--ipv6 without an IPv6 pool: Docker sent no IPv6Data");
+        }
+        if (!ipv6.isEmpty() && TYPE_OVERLAY.equals(type))
+        {
+            throw JvsException.invalid("IPv6 is not supported on overlay networks yet");
         }
         final List<JsonNode> ipv4 = JsonFields.objects(request, "", "IPv4Data");
         if (ipv4.size() != 1)
@@ -142,7 +154,9 @@ public final class DockerDriver
         }
         else
         {
-            dockerNetworks.createNetwork(id, pool, gateway, internal, bridgeOptions(generic));
+            dockerNetworks.createNetwork(id, pool, gateway, internal, bridgeOptions(generic),
+                ipv6.isEmpty() ? null : DockerPluginApi.requiredText(ipv6.get(0), "Pool"),
+                ipv6.isEmpty() ? null : prefixLess(DockerPluginApi.optionalText(ipv6.get(0), "Gateway")));
             target = id;
         }
         final DockerNetwork network = new DockerNetwork(id, type, mtu, target);
@@ -190,7 +204,7 @@ public final class DockerDriver
     }
 
     /**
-     * The bridge options jvs honours ({@code com.docker.network.bridge.enable_icc}); overlay options without
+     * The bridge options jvs honours ({@code com.docker.network.bridge.enable_icc}, jvs's {@code port_security}); overlay options without
      * {@code -o type=overlay}, and the other {@code com.docker.network.bridge.*} options (which jvs cannot honour),
      * are refused rather than ignored. Other options are ignored.
      */
@@ -207,9 +221,9 @@ public final class DockerDriver
         for (final Iterator<Map.Entry<String, JsonNode>> it = generic.fields(); it.hasNext(); )
         {
             final Map.Entry<String, JsonNode> option = it.next();
-            if (OPTION_ENABLE_ICC.equals(option.getKey()))
+            if (OPTION_ENABLE_ICC.equals(option.getKey()) || OPTION_PORT_SECURITY.equals(option.getKey()))
             {
-                options.put(OPTION_ENABLE_ICC, JsonFields.text(generic, "Options." + OPTION_GENERIC, OPTION_ENABLE_ICC));
+                options.put(option.getKey(), JsonFields.text(generic, "Options." + OPTION_GENERIC, option.getKey()));
             }
             else if (option.getKey().startsWith(BRIDGE_OPTION_PREFIX))
             {
@@ -253,10 +267,8 @@ public final class DockerDriver
             throw JvsException.conflict("endpoint " + endpointId + " already exists");
         }
         final JsonNode iface = request.path("Interface");
-        if (DockerPluginApi.hasText(iface, "AddressIPv6"))
-        {
-            throw JvsException.invalid("IPv6 addresses are not supported by jvs networks yet");
-        }
+        final String cidr6 = DockerPluginApi.optionalText(iface, "AddressIPv6");
+        final Ipv6Address address6 = cidr6 == null || cidr6.isEmpty() ? null : Ipv6Address.parse(prefixLess(cidr6));
         final String cidr = DockerPluginApi.optionalText(iface, "Address");
         final int address = cidr == null || cidr.isEmpty() ? 0 : Ipv4.parse(addressOnly(cidr));
         final String mac = DockerPluginApi.optionalText(iface, "MacAddress");
@@ -265,7 +277,7 @@ public final class DockerDriver
         {
             throw JvsException.invalid("invalid MAC address \"" + mac + "\"");
         }
-        final Endpoint endpoint = dockerNetworks.createEndpoint(network.target(), endpointId, address,
+        final Endpoint endpoint = dockerNetworks.createEndpoint(network.target(), endpointId, address, address6,
             macGiven ? mac.toLowerCase() : null, network.mtu());
         saveEndpoint(endpointId, "");
         final ObjectNode response = json.createObjectNode();
@@ -277,6 +289,10 @@ public final class DockerDriver
         if (address == 0)
         {
             answer.put("Address", Ipv4.format(endpoint.address()) + "/" + endpoint.prefix());
+        }
+        if (address6 == null && endpoint.address6() != null)
+        {
+            answer.put("AddressIPv6", endpoint.ipv6Cidr());
         }
         if (!answer.isEmpty())
         {
@@ -332,6 +348,10 @@ public final class DockerDriver
         {
             // Owning the gateway keeps Docker from adding a docker_gwbridge interface for the default route.
             response.put("Gateway", Ipv4.format(network.gateway()));
+            if (network.hasIpv6())
+            {
+                response.put("GatewayIPv6", network.ipv6().gateway().toString());
+            }
         }
         response.putArray("StaticRoutes");
         response.put("DisableGatewayService", false);
@@ -551,6 +571,17 @@ public final class DockerDriver
             throw JvsException.invalid("invalid " + OPTION_MTU + " " + mtu + ": must be " + MIN_MTU + ".." + MAX_MTU);
         }
         return mtu;
+    }
+
+    /** "fd00::1/64" -> "fd00::1" (Docker sends IPv6 gateways and addresses with their prefix length). */
+    private static String prefixLess(final String cidr)
+    {
+        if (cidr == null)
+        {
+            return null;
+        }
+        final int slash = cidr.indexOf('/');
+        return slash < 0 ? cidr : cidr.substring(0, slash);
     }
 
     /** "10.0.0.1/24" to "10.0.0.1" (Docker sends gateways and addresses with the pool's prefix). */

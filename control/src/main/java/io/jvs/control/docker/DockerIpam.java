@@ -36,8 +36,11 @@ public final class DockerIpam
     private static final String GATEWAY_REQUEST = "com.docker.network.gateway";
     private static final String ADDRESS_TYPE_OPTION = "RequestAddressType";
 
-    /** One pool: its subnet and the addresses handed out (gateway included). */
-    private record Pool(String id, Cidr subnet, TreeSet<Integer> addresses)
+    /**
+     * One pool: its subnet, the addresses handed out (gateway included) and {@code range}, Docker's
+     * {@code --ip-range} (SubPool): where addresses Docker does not name come from; null for the whole subnet.
+     */
+    private record Pool(String id, Cidr subnet, TreeSet<Integer> addresses, Cidr range)
     {
     }
 
@@ -48,6 +51,7 @@ public final class DockerIpam
     private final SubnetPool defaults;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Pool> pools = new LinkedHashMap<>();
+    private final DockerIpam6 ipv6;
 
     public DockerIpam(final StateTables tables, final NetworkService service, final IpTool ip, final SubnetPool defaults)
     {
@@ -56,11 +60,18 @@ public final class DockerIpam
         this.networks = new DockerNetworks(service);
         this.ip = ip;
         this.defaults = defaults;
+        this.ipv6 = new DockerIpam6(tables, service, ip);
         for (final JsonNode row : tables.rows(TABLE).values())
         {
+            if (DockerIpam6.isIpv6Pool(row.path("id").asText()))
+            {
+                ipv6.load(row);
+                continue;
+            }
             final TreeSet<Integer> addresses = new TreeSet<>();
             row.path("addresses").forEach(a -> addresses.add(a.asInt()));
-            final Pool pool = new Pool(row.path("id").asText(), Cidr.parse(row.path("subnet").asText()), addresses);
+            final Pool pool = new Pool(row.path("id").asText(), Cidr.parse(row.path("subnet").asText()), addresses,
+                row.hasNonNull("range") ? Cidr.parse(row.path("range").asText()) : null);
             pools.put(pool.id(), pool);
         }
     }
@@ -77,19 +88,24 @@ public final class DockerIpam
             .put("GlobalDefaultAddressSpace", GLOBAL_ADDRESS_SPACE);
     }
 
-    /** RequestPool: the subnet Docker names ({@code --subnet}) or the first free /24 of jvs's default pool. */
+    /**
+     * RequestPool: the subnet Docker names ({@code --subnet}) or the first free /24 of jvs's default pool; with
+     * {@code "V6": true} an IPv6 prefix, Docker's or a /64 of the daemon's IPv6 pool. A SubPool ({@code --ip-range})
+     * is where the addresses Docker does not name come from, the gateway's included, as with Docker's default IPAM.
+     */
     public synchronized ObjectNode requestPool(final JsonNode request)
     {
+        final String subPool = DockerPluginApi.optionalText(request, "SubPool");
+        final String requested = DockerPluginApi.optionalText(request, "Pool");
+        final boolean hasRange = subPool != null && !subPool.isEmpty();
+        if (hasRange && (requested == null || requested.isEmpty()))
+        {
+            throw JvsException.invalid("--ip-range " + subPool + " needs --subnet");
+        }
         if (request.path("V6").asBoolean(false))
         {
-            throw JvsException.invalid("IPv6 pools are not supported by the jvs IPAM driver");
+            return ipv6.requestPool(requested, hasRange ? subPool : null);
         }
-        final String subPool = DockerPluginApi.optionalText(request, "SubPool");
-        if (subPool != null && !subPool.isEmpty())
-        {
-            throw JvsException.invalid("--ip-range (sub-pool " + subPool + ") is not supported by the jvs IPAM driver");
-        }
-        final String requested = DockerPluginApi.optionalText(request, "Pool");
         final Cidr exactOverlay = requested == null || requested.isEmpty() ? null :
             networks.overlayNetworkWithSubnet(Cidr.parse(requested)).map(n -> n.subnet()).orElse(null);
         final List<Cidr> taken = new ArrayList<>();
@@ -116,7 +132,16 @@ public final class DockerIpam
                 }
             }
         }
-        final Pool pool = new Pool(POOL_ID_PREFIX + subnet, subnet, new TreeSet<>());
+        final Cidr range = hasRange ? Cidr.parse(subPool) : null;
+        if (range != null)
+        {
+            if (exactOverlay != null)
+            {
+                throw JvsException.invalid("--ip-range is not supported on overlay networks");
+            }
+            new Ipam(subnet, subnet.network() + 1, range); // refuses a range outside the subnet, or without hosts
+        }
+        final Pool pool = new Pool(POOL_ID_PREFIX + subnet, subnet, new TreeSet<>(), range);
         save(pool);
         pools.put(pool.id(), pool);
         final ObjectNode response = json.createObjectNode().put("PoolID", pool.id()).put("Pool", subnet.toString());
@@ -127,7 +152,13 @@ public final class DockerIpam
     /** ReleasePool: forgets the pool and whatever addresses Docker did not release first. */
     public synchronized ObjectNode releasePool(final JsonNode request)
     {
-        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        final String id = DockerPluginApi.requiredText(request, "PoolID");
+        if (DockerIpam6.isIpv6Pool(id))
+        {
+            ipv6.releasePool(id);
+            return json.createObjectNode();
+        }
+        final Pool pool = pool(id);
         tables.remove(TABLE, pool.id());
         pools.remove(pool.id());
         return json.createObjectNode();
@@ -136,8 +167,13 @@ public final class DockerIpam
     /** RequestAddress: the named address if free, else the lowest free one (the gateway too). */
     public synchronized ObjectNode requestAddress(final JsonNode request)
     {
-        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        final String id = DockerPluginApi.requiredText(request, "PoolID");
         final String wanted = DockerPluginApi.optionalText(request, "Address");
+        if (DockerIpam6.isIpv6Pool(id))
+        {
+            return ipv6.requestAddress(id, wanted);
+        }
+        final Pool pool = pool(id);
         final boolean gateway = GATEWAY_REQUEST.equals(request.path("Options").path(ADDRESS_TYPE_OPTION).asText());
         final Cidr subnet = pool.subnet();
         final String overlay = gateway ? null : overlayOf(pool);
@@ -167,7 +203,7 @@ public final class DockerIpam
         }
         final TreeSet<Integer> next = new TreeSet<>(pool.addresses());
         next.add(address);
-        final Pool updated = new Pool(pool.id(), subnet, next);
+        final Pool updated = new Pool(pool.id(), subnet, next, pool.range());
         save(updated);
         pools.put(updated.id(), updated);
         final ObjectNode response = json.createObjectNode()
@@ -178,7 +214,13 @@ public final class DockerIpam
 
     public synchronized ObjectNode releaseAddress(final JsonNode request)
     {
-        final Pool pool = pool(DockerPluginApi.requiredText(request, "PoolID"));
+        final String id = DockerPluginApi.requiredText(request, "PoolID");
+        if (DockerIpam6.isIpv6Pool(id))
+        {
+            ipv6.releaseAddress(id, DockerPluginApi.requiredText(request, "Address"));
+            return json.createObjectNode();
+        }
+        final Pool pool = pool(id);
         final int address = Ipv4.parse(DockerPluginApi.requiredText(request, "Address"));
         if (!pool.addresses().contains(address))
         {
@@ -187,7 +229,7 @@ public final class DockerIpam
         }
         final TreeSet<Integer> next = new TreeSet<>(pool.addresses());
         next.remove(address);
-        final Pool updated = new Pool(pool.id(), pool.subnet(), next);
+        final Pool updated = new Pool(pool.id(), pool.subnet(), next, pool.range());
         save(updated);
         pools.put(updated.id(), updated);
         final String overlay = overlayOf(pool);
@@ -216,7 +258,9 @@ public final class DockerIpam
 
     public synchronized List<String> poolIds()
     {
-        return List.copyOf(pools.keySet());
+        final List<String> ids = new ArrayList<>(pools.keySet());
+        ids.addAll(ipv6.poolIds());
+        return ids;
     }
 
     private Pool pool(final String id)
@@ -229,11 +273,16 @@ public final class DockerIpam
         return pool;
     }
 
+    /** The lowest free host address of the pool's range (the whole subnet without one). */
     private static int lowestFree(final Pool pool)
     {
         final Cidr subnet = pool.subnet();
-        final long lastHost = subnet.size() - 2;
-        for (long offset = 1; offset <= lastHost; offset++)
+        final Cidr range = pool.range() == null ? subnet : pool.range();
+        final long first = Math.max(1, Integer.toUnsignedLong(range.network()) -
+            Integer.toUnsignedLong(subnet.network()));
+        final long last = Math.min(subnet.size() - 2, Integer.toUnsignedLong(range.broadcast()) -
+            Integer.toUnsignedLong(subnet.network()));
+        for (long offset = first; offset <= last; offset++)
         {
             final int candidate = subnet.network() + (int)offset;
             if (!pool.addresses().contains(candidate))
@@ -241,12 +290,17 @@ public final class DockerIpam
                 return candidate;
             }
         }
-        throw JvsException.conflict("no available IPv4 addresses in pool " + subnet);
+        throw JvsException.conflict("no available IPv4 addresses in pool " + subnet +
+            (pool.range() == null ? "" : " range " + pool.range()));
     }
 
     private void save(final Pool pool)
     {
         final ObjectNode row = json.createObjectNode().put("id", pool.id()).put("subnet", pool.subnet().toString());
+        if (pool.range() != null)
+        {
+            row.put("range", pool.range().toString());
+        }
         final ArrayNode addresses = row.putArray("addresses");
         pool.addresses().forEach(addresses::add);
         tables.put(TABLE, pool.id(), row);

@@ -2,6 +2,7 @@ package io.jvs.control.docker;
 
 import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv6Address;
 import io.jvs.control.network.CreateNetworkRequest;
 import io.jvs.control.network.NetworkService;
 import io.jvs.control.state.Endpoint;
@@ -46,6 +47,13 @@ public final class DockerNetworks
     public Network createNetwork(final String id, final String subnet, final String gateway, final boolean internal,
         final Map<String, String> options)
     {
+        return createNetwork(id, subnet, gateway, internal, options, null, null);
+    }
+
+    /** As above, dual-stack when {@code subnet6} (Docker's IPv6Data pool) is not null. */
+    public Network createNetwork(final String id, final String subnet, final String gateway, final boolean internal,
+        final Map<String, String> options, final String subnet6, final String gateway6)
+    {
         if (id == null || !DOCKER_ID.matcher(id).matches())
         {
             throw JvsException.invalid("invalid network id \"" + id + "\": expected 12 to 64 hex digits");
@@ -55,7 +63,8 @@ public final class DockerNetworks
             throw JvsException.invalid("network " + id + " has no IPv4 subnet: jvs networks need one");
         }
         return service.createRuntimeNetwork(id, new CreateNetworkRequest(id.substring(0, DOCKER_SHORT_ID),
-            Network.DRIVER_DOCKER, subnet, gateway, internal, options, null, Map.of()));
+            Network.DRIVER_DOCKER, subnet, gateway, internal, options, null, Map.of(), subnet6 != null, subnet6,
+            gateway6, null));
     }
 
     /** Removes a network Docker created; refused while it has endpoints. */
@@ -68,7 +77,15 @@ public final class DockerNetworks
     public Endpoint createEndpoint(final String networkId, final String endpointId, final int address,
         final String mac, final int mtu)
     {
-        return service.createRuntimeEndpoint(networkId, endpointId, endpointLabel(endpointId), address, mac, mtu);
+        return createEndpoint(networkId, endpointId, address, null, mac, mtu);
+    }
+
+    /** The same with Docker's IPv6 address ({@code AddressIPv6}; null: the next free one on a dual-stack network). */
+    public Endpoint createEndpoint(final String networkId, final String endpointId, final int address,
+        final Ipv6Address address6, final String mac, final int mtu)
+    {
+        return service.createRuntimeEndpoint(networkId, endpointId, endpointLabel(endpointId), address, address6, mac,
+            mtu);
     }
 
     public Endpoint removeEndpoint(final String networkId, final String endpointId)

@@ -69,6 +69,20 @@ public interface Fabric extends AutoCloseable
     }
 
     /**
+     * Makes the fabric the network's IPv6 gateway for {@code address} (text, "2001:db8::1") in a prefix of
+     * {@code prefixLength}: neighbour discovery for the address, routing off the network. A fabric without an IPv6
+     * router does nothing: the gateway stays unanswered, and IPv6 works only between the network's own sandboxes.
+     */
+    default void setIpv6Gateway(final int networkId, final String address, final int prefixLength)
+    {
+    }
+
+    /** Undoes {@link #setIpv6Gateway} before the network goes; nothing without an IPv6 router. */
+    default void removeIpv6Gateway(final int networkId)
+    {
+    }
+
+    /**
      * Whether the network's containers reach each other (Docker's {@code enable_icc}); off, they reach only the
      * gateway (and through it the outside and published ports). A fabric that cannot isolate them refuses off.
      */
@@ -78,6 +92,17 @@ public interface Fabric extends AutoCloseable
         {
             throw JvsException.invalid("this fabric cannot isolate containers (enable_icc=false)");
         }
+    }
+
+    /**
+     * Port security: the port sends only from {@code mac}, {@code ipv4} and IPv6 {@code ipv6High:ipv6Low} (its
+     * endpoint's; 0:0 without IPv6: link-local only); other frames are dropped and counted as spoofed. A fabric that
+     * cannot enforce it refuses.
+     */
+    default void securePort(final int portId, final String mac, final int ipv4, final long ipv6High,
+        final long ipv6Low)
+    {
+        throw JvsException.invalid("this fabric cannot enforce port security");
     }
 
     /**

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Cidr6;
 import io.jvs.control.ipam.Ipv4;
+import io.jvs.control.ipam.Ipv6Address;
 import io.jvs.tap.NativeException;
 import io.jvs.tap.NetworkNamespace;
 import io.jvs.tap.netlink.Errno;
@@ -151,6 +153,26 @@ public final class IpTool
             cidr + " dev " + device));
     }
 
+    /** {@code ip -6 addr add ADDRESS/PREFIX dev DEVICE nodad}: no duplicate address detection, usable at once. */
+    public void addIpv6Address(final String namespace, final String device, final Ipv6Address address,
+        final int prefix)
+    {
+        change(namespace, rt -> rt.addIpv6Address(rt.requireIndex(device), address.toBytes(), prefix,
+            address + "/" + prefix + " dev " + device));
+    }
+
+    /** Whether the namespace has an IPv6 default route. */
+    public boolean hasIpv6DefaultRoute(final String namespace)
+    {
+        return netlink(namespace, rt -> rt.ipv6DefaultRouteIndex() != 0);
+    }
+
+    public void addIpv6DefaultRoute(final String namespace, final Ipv6Address gateway, final String device)
+    {
+        change(namespace, rt -> rt.addIpv6DefaultRoute(gateway.toBytes(), rt.requireIndex(device),
+            "default via " + gateway + " dev " + device));
+    }
+
     /** @return the device of the namespace's IPv4 default route, if it has one. */
     public Optional<String> defaultRouteDevice(final String namespace)
     {
@@ -203,6 +225,24 @@ public final class IpTool
         return routes;
     }
 
+    /** IPv6 destinations routed by the host's main table, default route excluded (where a pool's /64 must not be). */
+    public List<Cidr6> hostRoutes6()
+    {
+        final List<Cidr6> routes = new ArrayList<>();
+        for (final JsonNode node : parse(Command.run(IP, "-j", "-6", "route", "show")))
+        {
+            final String dst = node.path("dst").asText();
+            final int slash = dst.indexOf('/');
+            final Ipv6Address address = Ipv6Address.tryParse(slash < 0 ? dst : dst.substring(0, slash));
+            if (address != null)
+            {
+                final int prefix = slash < 0 ? Ipv6Address.BITS : Integer.parseInt(dst.substring(slash + 1));
+                routes.add(new Cidr6(address.masked(prefix), prefix));
+            }
+        }
+        return routes;
+    }
+
     /** Keeps IPv6 (router solicitations, MLD) off an interface: written straight to /proc/sys. */
     public void disableIpv6OnHost(final String device)
     {
@@ -231,10 +271,33 @@ public final class IpTool
         {
             return;
         }
-        final Path file = PROC_IPV6_CONF.resolve(device).resolve("disable_ipv6");
+        writeIpv6Conf(namespace, device, "disable_ipv6", "1");
+    }
+
+    /**
+     * IPv6 on for an interface of a dual-stack network, with router advertisements and autoconfiguration ignored
+     * (the address and route are static, as Docker sets them): accept_ra and autoconf first, so no advertisement
+     * is taken in the moment IPv6 comes up. The link-local address comes with it.
+     */
+    public void enableIpv6InNamespace(final String namespace, final String device)
+    {
+        if (!Files.exists(PROC_IPV6_CONF))
+        {
+            throw JvsException.invalid("IPv6 is disabled on this host (no /proc/sys/net/ipv6): a dual-stack network " +
+                "cannot give sandboxes IPv6 addresses");
+        }
+        writeIpv6Conf(namespace, device, "accept_ra", "0");
+        writeIpv6Conf(namespace, device, "autoconf", "0");
+        writeIpv6Conf(namespace, device, "disable_ipv6", "0");
+    }
+
+    private static void writeIpv6Conf(final String namespace, final String device, final String key,
+        final String value)
+    {
+        final Path file = PROC_IPV6_CONF.resolve(device).resolve(key);
         try
         {
-            NetworkNamespace.call(NetworkNamespace.named(namespace), () -> Files.writeString(file, "1"));
+            NetworkNamespace.call(NetworkNamespace.named(namespace), () -> Files.writeString(file, value));
         }
         catch (final NativeException ex)
         {

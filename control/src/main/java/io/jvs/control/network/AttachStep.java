@@ -12,6 +12,8 @@ public enum AttachStep
     ADDRESS,
     /** A free host interface name and the sandbox's next ethN (one netlink dump in the sandbox). */
     INTERFACE_NAMES,
+    /** The attach intent journaled (the host interface's name): a crash from here on is undone at the next start. */
+    INTENT,
     /** The veth pair, its peer born in the sandbox with its name and MAC. */
     VETH,
     /** Both ends' MTU, when the network's driver needs one. */

@@ -2,6 +2,8 @@ package io.jvs.control.network;
 
 import io.jvs.control.common.Failures;
 import io.jvs.control.fabric.Fabric;
+import io.jvs.control.ipam.Ipv6Address;
+import io.jvs.control.state.Endpoint;
 import io.jvs.control.state.Network;
 
 import io.jvs.control.common.JvsException;
@@ -22,20 +24,28 @@ final class BridgeDriver implements NetworkDriver
         this.fabric = fabric;
     }
 
-    /** Docker's option for inter-container communication; the only one a bridge network takes. */
+    /** Docker's option for inter-container communication. */
     public static final String OPTION_ENABLE_ICC = "com.docker.network.bridge.enable_icc";
+    /** jvs's own: each container port sends only from the MAC and address jvs gave it (anti-spoofing). */
+    public static final String OPTION_PORT_SECURITY = "port_security";
 
     @Override
     public Map<String, String> checkOptions(final CreateNetworkRequest request)
     {
         final Map<String, String> options = new LinkedHashMap<>(request.options());
         final String icc = options.remove(OPTION_ENABLE_ICC);
+        final String portSecurity = options.remove(OPTION_PORT_SECURITY);
         NetworkDriver.noOptions(Network.DRIVER_BRIDGE, options);
-        if (null == icc)
+        final Map<String, String> kept = new LinkedHashMap<>();
+        if (null != icc)
         {
-            return Map.of();
+            kept.put(OPTION_ENABLE_ICC, Boolean.toString(parseBoolean(OPTION_ENABLE_ICC, icc)));
         }
-        return Map.of(OPTION_ENABLE_ICC, Boolean.toString(parseBoolean(OPTION_ENABLE_ICC, icc)));
+        if (null != portSecurity)
+        {
+            kept.put(OPTION_PORT_SECURITY, Boolean.toString(parseBoolean(OPTION_PORT_SECURITY, portSecurity)));
+        }
+        return kept;
     }
 
     /** Docker's spellings of a boolean option (strconv.ParseBool); anything else is refused. */
@@ -55,6 +65,23 @@ final class BridgeDriver implements NetworkDriver
         return !"false".equals(network.options().get(OPTION_ENABLE_ICC));
     }
 
+    /** Whether the network's container ports are held to their own MAC and address ({@code port_security=true}). */
+    static boolean portSecurity(final Network network)
+    {
+        return "true".equals(network.options().get(OPTION_PORT_SECURITY));
+    }
+
+    @Override
+    public void onPortAttached(final Network network, final Endpoint endpoint)
+    {
+        if (portSecurity(network))
+        {
+            final Ipv6Address ipv6 = endpoint.address6();
+            fabric.securePort(endpoint.portId(), endpoint.macAddress(), endpoint.address(),
+                null == ipv6 ? 0 : ipv6.high(), null == ipv6 ? 0 : ipv6.low());
+        }
+    }
+
     @Override
     public Network install(final Network network)
     {
@@ -65,6 +92,11 @@ final class BridgeDriver implements NetworkDriver
             {
                 fabric.setGateway(bridgeDomain, network.gateway(), network.subnet().network(),
                     network.subnet().prefix(), network.internal());
+            }
+            if (network.hasIpv6())
+            {
+                fabric.setIpv6Gateway(bridgeDomain, network.ipv6().gateway().toString(),
+                    network.ipv6().subnet().prefix());
             }
             if (!interContainer(network))
             {
@@ -82,6 +114,10 @@ final class BridgeDriver implements NetworkDriver
     @Override
     public void uninstall(final Network network)
     {
+        if (network.hasIpv6())
+        {
+            fabric.removeIpv6Gateway(network.bridgeDomainId());
+        }
         fabric.removeNetwork(network.bridgeDomainId());
     }
 }

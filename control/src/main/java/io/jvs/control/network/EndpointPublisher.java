@@ -43,6 +43,11 @@ final class EndpointPublisher
         {
             throw JvsException.forbidden("network " + network.name() + " is internal: it has no published ports");
         }
+        if (!mappings.isEmpty() && !network.hasIpv4())
+        {
+            throw JvsException.forbidden("network " + network.name() + " is IPv6-only: published ports need the " +
+                "IPv6 router (not there yet)");
+        }
         mappings.forEach(m -> fabric.publishScope(m.hostIp()));
     }
 

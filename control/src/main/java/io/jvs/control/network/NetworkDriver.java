@@ -66,6 +66,11 @@ public interface NetworkDriver
         return requested;
     }
 
+    /** When the endpoint has just become a switch port (connect, a runtime's endpoint, restore), before anything else. */
+    default void onPortAttached(final Network network, final Endpoint endpoint)
+    {
+    }
+
     /** After the endpoint is a switch port and journaled. */
     default void onConnect(final Network network, final Endpoint endpoint)
     {

@@ -3,6 +3,7 @@ package io.jvs.control.network;
 import io.jvs.control.common.Failures;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Ipam;
+import io.jvs.control.ipam.Ipam6;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.netns.IpTool;
@@ -56,7 +57,7 @@ final class NetworkRestore
     {
         for (final Network stored : store.networks())
         {
-            if (Network.DRIVER_OVERLAY.equals(stored.driver()) || stored.subnet() == null)
+            if (Network.DRIVER_OVERLAY.equals(stored.driver()) || (!stored.hasIpv4() && !stored.hasIpv6()))
             {
                 continue; // overlay: rebuilt with the cluster's definition once the overlay runs
             }
@@ -71,8 +72,8 @@ final class NetworkRestore
                     " (options " + stored.options() + ")") + " cannot be rebuilt: " + ex.getMessage(), dropped, ip);
                 continue;
             }
-            table.put(network, NetworkTable.newIpam(network.subnet(), network.gateway(), network.ipRange(),
-                network.auxAddresses()));
+            table.put(network, network.hasIpv4() ? NetworkTable.newIpam(network.subnet(), network.gateway(),
+                network.ipRange(), network.auxAddresses()) : null); // IPv6-only: its IPv6 allocator only
             networks++;
         }
     }
@@ -101,11 +102,16 @@ final class NetworkRestore
                 continue; // OverlayDriver.restore
             }
             final Ipam ipam = network.map(n -> table.ipam(n.id())).orElse(null);
-            if (ipam == null || ipam.isAllocated(stored.address()))
+            final Ipam6 ipam6 = network.map(n -> table.ipam6(n.id())).orElse(null);
+            final boolean known = ipam != null || ipam6 != null;
+            final String twice = ipam != null && ipam.isAllocated(stored.address()) ? Ipv4.format(stored.address()) :
+                stored.address6() != null && ipam6 != null && ipam6.isAllocated(stored.address6()) ?
+                stored.address6().toString() : null;
+            if (!known || twice != null)
             {
                 store.removeEndpoint(stored.networkId(), stored.sandbox());
-                dropped.add("endpoint " + stored.sandbox() + " (" + (ipam == null ? "no such network" :
-                    "address " + Ipv4.format(stored.address()) + " taken twice") + ")");
+                dropped.add("endpoint " + stored.sandbox() + " (" + (!known ? "no such network" :
+                    "address " + twice + " taken twice") + ")");
                 continue;
             }
             if (!ip.linkExists(stored.hostInterface()))
@@ -117,21 +123,35 @@ final class NetworkRestore
                 }
                 else
                 {
-                    ipam.reserve(stored.address());
+                    reserve(ipam, ipam6, stored);
                     store.putEndpoint(stored.withPort(Endpoint.NO_PORT));
                     detached++;
                 }
                 continue;
             }
-            reattach(network.get(), ipam, stored);
+            reattach(network.get(), ipam, ipam6, stored);
         }
     }
 
-    private void reattach(final Network network, final Ipam ipam, final Endpoint stored)
+    /** The endpoint's addresses are taken again (IPv4 unless the network is IPv6-only; IPv6 if it has IPv6). */
+    private static void reserve(final Ipam ipam, final Ipam6 ipam6, final Endpoint stored)
     {
-        ipam.reserve(stored.address());
+        if (ipam != null)
+        {
+            ipam.reserve(stored.address());
+        }
+        if (ipam6 != null && stored.address6() != null)
+        {
+            ipam6.reserve(stored.address6());
+        }
+    }
+
+    private void reattach(final Network network, final Ipam ipam, final Ipam6 ipam6, final Endpoint stored)
+    {
+        reserve(ipam, ipam6, stored);
         ip.linkUp(null, stored.hostInterface());
         final Endpoint endpoint = stored.withPort(fabric.attach(stored.hostInterface(), network.bridgeDomainId()));
+        drivers.apply(network.driver()).onPortAttached(network, endpoint);
         store.putEndpoint(endpoint);
         try
         {
@@ -150,6 +170,15 @@ final class NetworkRestore
     List<String> dropped()
     {
         return dropped;
+    }
+
+    /** Connects a crash cut short, undone before the rebuild: reported among the dropped. */
+    void noteUndoneAttaches(final List<String> hostInterfaces)
+    {
+        for (final String hostInterface : hostInterfaces)
+        {
+            dropped.add("a connect cut short by a crash (its veth " + hostInterface + " deleted)");
+        }
     }
 
     RestoreReport report()

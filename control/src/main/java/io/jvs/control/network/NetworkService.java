@@ -6,8 +6,11 @@ import io.jvs.control.dns.SandboxNames;
 import io.jvs.control.fabric.Fabric;
 import io.jvs.control.ipam.Cidr;
 import io.jvs.control.ipam.Ipam;
+import io.jvs.control.ipam.Ipv6Address;
+import io.jvs.control.ipam.Ipv6Subnet;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.ipam.SubnetPool;
+import io.jvs.control.ipam.SubnetPool6;
 import io.jvs.control.lan.LanNetworks;
 import io.jvs.control.lan.LanSpec;
 import io.jvs.control.netns.HostsFiles;
@@ -48,13 +51,17 @@ public final class NetworkService implements AutoCloseable
     private final IpTool ip;
     private final HostsFiles hosts;
     private final SubnetPool pool;
+    /** Where dual-stack networks without an IPv6 subnet get their /64 ({@code jvs daemon --default-ipv6-pool}). */
+    private SubnetPool6 pool6 = SubnetPool6.defaults();
     private final LanNetworks lan;
     private final Naming naming;
     private final PeerNames peerNames;
     private final SandboxLink link;
     private final EndpointPublisher publisher;
+    private final EndpointAddresses addresses;
     /** Driver name -> its kind of network; overlay joins once {@link #enableOverlay} ran. */
     private final Map<String, NetworkDriver> drivers = new HashMap<>();
+    private boolean sandboxesRefused;
     /** Null until {@link #enableOverlay}: then {@code -d overlay} networks span the hosts of the cluster. */
     private OverlayDriver overlay;
     private AttachProbe probe = AttachProbe.NONE;
@@ -81,6 +88,7 @@ public final class NetworkService implements AutoCloseable
         this.peerNames = new PeerNames(store, hosts, names);
         this.link = new SandboxLink(ip, store);
         this.publisher = new EndpointPublisher(store, fabric);
+        this.addresses = new EndpointAddresses(table);
         final BridgeDriver bridge = new BridgeDriver(fabric);
         final LanDriver lanDriver = new LanDriver(fabric, lan);
         final NoNetworkDriver none = new NoNetworkDriver();
@@ -90,6 +98,18 @@ public final class NetworkService implements AutoCloseable
         drivers.put(Network.DRIVER_NULL, none);
         drivers.put(LanSpec.DRIVER_MACVLAN, lanDriver);
         drivers.put(LanSpec.DRIVER_IPVLAN, lanDriver);
+    }
+
+    /** The pool of IPv6 prefixes for {@code --ipv6} networks without an IPv6 subnet, from now on. */
+    public synchronized void ipv6Pool(final SubnetPool6 pool)
+    {
+        this.pool6 = pool;
+    }
+
+    /** Where {@code --ipv6} networks without an IPv6 subnet get their /64 (Docker's IPAM plugin too). */
+    public synchronized SubnetPool6 ipv6Pool()
+    {
+        return pool6;
     }
 
     /** Creates the predefined networks {@code bridge}, {@code host} and {@code none} as Docker has them. */
@@ -144,11 +164,11 @@ public final class NetworkService implements AutoCloseable
         Naming.checkName("network", request.name());
         final String driver = request.driver() == null || request.driver().isEmpty() ?
             Network.DRIVER_BRIDGE : request.driver();
-        final CreateNetworkRequest normalized = new CreateNetworkRequest(request.name(), driver, request.subnet(),
-            request.gateway(), request.internal(), request.options() == null ? Map.of() : request.options(),
-            request.ipRange(), request.auxAddresses());
+        final CreateNetworkRequest normalized = request.withDriver(driver,
+            request.options() == null ? Map.of() : request.options());
         if (Network.DRIVER_OVERLAY.equals(driver))
         {
+            NetworkTable.refuseIpv6(normalized);
             return overlayDriver().create(normalized);
         }
         if (Network.DRIVER_DOCKER.equals(driver) || !drivers.containsKey(driver))
@@ -181,38 +201,25 @@ public final class NetworkService implements AutoCloseable
             throw JvsException.conflict("network with name " + request.name() + " already exists");
         }
         final NetworkDriver driver = driver(request.driver());
+        if (!(driver instanceof BridgeDriver))
+        {
+            NetworkTable.refuseIpv6(request);
+        }
         final Map<String, String> options = driver.checkOptions(request);
-        final boolean hasGateway = request.gateway() != null && !request.gateway().isEmpty();
-        final Cidr subnet;
-        if (request.subnet() != null && !request.subnet().isEmpty())
-        {
-            subnet = Cidr.parse(request.subnet());
-            Ipam.checkUsable(subnet);
-            for (final Network other : store.networks())
-            {
-                if (other.subnet() != null && other.subnet().overlaps(subnet))
-                {
-                    throw JvsException.conflict("subnet " + subnet + " overlaps with network " + other.name() +
-                        " (" + other.subnet() + ")");
-                }
-            }
-        }
-        else
-        {
-            if (hasGateway)
-            {
-                throw JvsException.invalid("--gateway needs --subnet: the gateway must be in a subnet you choose");
-            }
-            subnet = pool.next(table.subnetsTaken(ip.hostRoutes(), n -> true));
-        }
-        final int gateway = hasGateway ? Ipv4.parse(request.gateway()) : Ipam.defaultGateway(subnet);
-        final Cidr range = request.ipRange() == null || request.ipRange().isEmpty() ? null :
-            Cidr.parse(request.ipRange());
-        final Map<String, String> aux = request.auxAddresses() == null ? Map.of() : request.auxAddresses();
-        final Ipam ipam = NetworkTable.newIpam(subnet, gateway, range, aux);
+        final NetworkTable.Ipv4Side v4 = table.ipv4Of(request, pool, ip);
+        final Ipv6Subnet ipv6 = table.ipv6Of(request, pool6, ip);
         final Network network = driver.install(new Network(id, request.name(), request.driver(), request.internal(),
-            subnet, gateway, false, Instant.now(), 0, options, range, aux));
-        table.put(network, ipam);
+            v4.subnet(), v4.gateway(), false, Instant.now(), 0, options, v4.range(), v4.aux(), ipv6));
+        try
+        {
+            table.put(network, v4.ipam());
+        }
+        catch (final RuntimeException ex)
+        {
+            // Not journaled (a full state volume, say): a network the state does not know must not stay installed.
+            Failures.runQuietly(() -> driver.uninstall(network), ex);
+            throw ex;
+        }
         return network;
     }
 
@@ -314,8 +321,9 @@ public final class NetworkService implements AutoCloseable
         }
         probe.after(AttachStep.CHECKED);
 
-        final Ipam ipam = table.ipam(network.id());
-        final int address = driver.allocateAddress(network, ipam, sandbox.name());
+        final EndpointAddresses.Held held = addresses.allocate(network, driver, sandbox.name());
+        final Runnable releaseAddresses = () -> addresses.release(network, driver, held);
+        String intent = null;
         final String hostInterface;
         final String sandboxInterface;
         try
@@ -324,14 +332,20 @@ public final class NetworkService implements AutoCloseable
             hostInterface = naming.newHostInterfaceName();
             sandboxInterface = naming.nextSandboxInterface(sandbox.name());
             probe.after(AttachStep.INTERFACE_NAMES);
+            store.putAttachIntent(hostInterface);
+            intent = hostInterface;
+            probe.after(AttachStep.INTENT);
         }
         catch (final RuntimeException ex)
         {
-            driver.releaseAddress(network, ipam, address);
+            releaseAddresses.run();
+            if (intent != null)
+            {
+                forgetIntent(intent, ex);
+            }
             throw ex;
         }
-        final String mac = Ipv4.dockerMac(address);
-        final int prefix = network.subnet().prefix();
+        final String mac = held.dockerMac();
         boolean linkCreated = false;
         int portId = 0;
         Endpoint endpoint = null;
@@ -341,11 +355,12 @@ public final class NetworkService implements AutoCloseable
             linkCreated = true;
             probe.after(AttachStep.VETH);
             link.configure(network, sandbox.name(), sandboxInterface, hostInterface, driver.linkMtu(network, 0),
-                address, probe);
+                held.address(), held.address6(), probe);
             portId = fabric.attach(hostInterface, network.bridgeDomainId());
             probe.after(AttachStep.PORT);
             endpoint = new Endpoint(naming.newId(), network.id(), sandbox.name(), hostInterface, sandboxInterface, mac,
-                address, prefix, portId);
+                held.address(), held.prefix(network), portId, held.address6(), held.prefix6(network));
+            driver.onPortAttached(network, endpoint);
             store.putEndpoint(endpoint);
             probe.after(AttachStep.JOURNAL);
             driver.onConnect(network, endpoint);
@@ -366,8 +381,8 @@ public final class NetworkService implements AutoCloseable
                 Failures.runQuietly(() -> store.removeEndpoint(network.id(), sandbox.name()), ex);
                 Failures.runQuietly(() -> peerNames.left(added), ex);
             }
-            undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
-                ex);
+            undoAttach(portId, linkCreated ? hostInterface : null, releaseAddresses, ex);
+            forgetIntent(hostInterface, ex);
             throw ex;
         }
     }
@@ -402,23 +417,34 @@ public final class NetworkService implements AutoCloseable
     public synchronized Endpoint createRuntimeEndpoint(final String networkId, final String endpointId,
         final String label, final int requestedAddress, final String requestedMac, final int mtu)
     {
+        return createRuntimeEndpoint(networkId, endpointId, label, requestedAddress, null, requestedMac, mtu);
+    }
+
+    /**
+     * The same on a dual-stack network: {@code requestedAddress6} is the runtime's IPv6 choice (null: the next free
+     * one; ignored on an IPv4-only network).
+     */
+    public synchronized Endpoint createRuntimeEndpoint(final String networkId, final String endpointId,
+        final String label, final int requestedAddress, final Ipv6Address requestedAddress6, final String requestedMac,
+        final int mtu)
+    {
         checkOpen();
         final Network network = store.network(networkId).orElseThrow(() ->
             JvsException.notFound("network " + networkId + " not found"));
-        if (!network.hasBridgeDomain())
+        if (!network.hasBridgeDomain() || !network.hasIpv4())
         {
-            throw JvsException.forbidden("network " + network.name() + " has no switch segment to attach to");
+            throw JvsException.forbidden("network " + network.name() + (network.hasBridgeDomain() ?
+                " is IPv6-only: container runtimes need an IPv4 subnet" : " has no switch segment to attach to"));
         }
         if (findEndpoint(endpointId).isPresent() || store.endpoint(network.id(), label).isPresent())
         {
             throw JvsException.conflict("endpoint " + endpointId + " already exists");
         }
         final NetworkDriver driver = driverOf(network);
-        final Ipam ipam = table.ipam(network.id());
         final String givenMac = requestedMac == null || requestedMac.isEmpty() ? null : requestedMac;
-        final int address = driver.claimAddress(network, ipam, label, requestedAddress,
-            givenMac != null ? givenMac : Ipv4.dockerMac(requestedAddress));
-        final String mac = givenMac != null ? givenMac : Ipv4.dockerMac(address);
+        final EndpointAddresses.Held held = addresses.claim(network, driver, label, requestedAddress,
+            requestedAddress6, givenMac);
+        final String mac = givenMac != null ? givenMac : held.dockerMac();
         final int linkMtu = driver.linkMtu(network, mtu);
         final String hostInterface;
         try
@@ -427,7 +453,7 @@ public final class NetworkService implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            driver.releaseAddress(network, ipam, address);
+            addresses.release(network, driver, held);
             throw ex;
         }
         final String peerInterface = hostInterface + Naming.HOST_PEER_SUFFIX;
@@ -435,21 +461,23 @@ public final class NetworkService implements AutoCloseable
         int portId = Endpoint.NO_PORT;
         try
         {
+            store.putAttachIntent(hostInterface);
             ip.createHostVeth(hostInterface, peerInterface, mac, linkMtu);
             linkCreated = true;
             ip.disableIpv6OnHost(hostInterface);
             ip.linkUp(null, hostInterface);
             portId = fabric.attach(hostInterface, network.bridgeDomainId());
             final Endpoint endpoint = new Endpoint(endpointId, network.id(), label, hostInterface, peerInterface, mac,
-                address, network.subnet().prefix(), portId);
+                held.address(), held.prefix(network), portId, held.address6(), held.prefix6(network));
+            driverOf(network).onPortAttached(network, endpoint);
             store.putEndpoint(endpoint);
             peerNames.joined(endpoint); // jvs sandboxes on the network resolve it by its label (no file: no IO)
             return endpoint;
         }
         catch (final RuntimeException ex)
         {
-            undoAttach(portId, linkCreated ? hostInterface : null, () -> driver.releaseAddress(network, ipam, address),
-                ex);
+            undoAttach(portId, linkCreated ? hostInterface : null, () -> addresses.release(network, driver, held), ex);
+            forgetIntent(hostInterface, ex);
             throw ex;
         }
     }
@@ -519,7 +547,9 @@ public final class NetworkService implements AutoCloseable
     public synchronized RestoreReport restore()
     {
         checkOpen();
+        final List<String> interrupted = undoInterruptedAttaches();
         final NetworkRestore restore = new NetworkRestore(table, fabric, ip, hosts, this::driver, this::removeEndpoint);
+        restore.noteUndoneAttaches(interrupted);
         restore.rebuildNetworks();
         restore.dropVanishedSandboxes();
         restore.reattachEndpoints();
@@ -612,9 +642,24 @@ public final class NetworkService implements AutoCloseable
     }
 
     /** {@code ip netns add NAME}, lo up, hosts and resolv.conf under /etc/netns/NAME. */
+    /**
+     * From now on jvs sandboxes are refused ({@code jvs daemon --no-sandboxes}): this daemon's mounts do not reach
+     * the host, so a namespace it made under /run/netns could not be entered there. Docker's containers still work.
+     */
+    public synchronized void refuseSandboxes()
+    {
+        sandboxesRefused = true;
+    }
+
     public synchronized Sandbox createSandbox(final String name)
     {
         checkOpen();
+        if (sandboxesRefused)
+        {
+            throw JvsException.forbidden("this daemon serves Docker only (--no-sandboxes): its mounts do not reach " +
+                "the host, so a sandbox made here could not be entered; run `jvs daemon` without it in the host's " +
+                "mount namespace for sandboxes");
+        }
         Naming.checkName("sandbox", name);
         if (store.sandbox(name).isPresent())
         {
@@ -747,10 +792,41 @@ public final class NetworkService implements AutoCloseable
         ip.deleteLink(endpoint.hostInterface());
         probe.after(AttachStep.LINK_DELETED);
         store.removeEndpoint(network.id(), endpoint.sandbox());
-        driver.releaseAddress(network, table.ipam(network.id()), endpoint.address());
+        addresses.release(network, driver, new EndpointAddresses.Held(endpoint.address(), endpoint.address6()));
         probe.after(AttachStep.FORGOTTEN);
         peerNames.left(endpoint);
         probe.after(AttachStep.NAMES_LEFT);
+    }
+
+    /** The attach intent goes once its veth is gone; kept otherwise, for the next start to finish the undo. */
+    private void forgetIntent(final String hostInterface, final RuntimeException failure)
+    {
+        Failures.runQuietly(() ->
+        {
+            if (!ip.linkExists(hostInterface))
+            {
+                store.removeAttachIntent(hostInterface);
+            }
+        }, failure);
+    }
+
+    /** Connects a crash cut short (their intents outlived them): their veths go, and with them any address. */
+    private List<String> undoInterruptedAttaches()
+    {
+        final List<String> undone = new ArrayList<>();
+        for (final String hostInterface : store.attachIntents())
+        {
+            if (store.endpoints().stream().noneMatch(e -> e.hostInterface().equals(hostInterface)))
+            {
+                if (ip.linkExists(hostInterface))
+                {
+                    ip.deleteLink(hostInterface);
+                }
+                undone.add(hostInterface);
+            }
+            store.removeAttachIntent(hostInterface);
+        }
+        return undone;
     }
 
     /** Undoes what an attach did so far: the switch port, the veth (its peer, address and route go along), the address. */

@@ -9,6 +9,7 @@ import io.jvs.control.state.Network;
 import io.jvs.control.state.NetworkStore;
 import io.jvs.control.state.Sandbox;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,8 @@ final class PeerNames
     /** The endpoint is on its network: its peers resolve its name there, and (a jvs sandbox) its hosts file says so. */
     void joined(final Endpoint endpoint)
     {
-        names.join(endpoint.networkId(), endpoint.sandbox(), endpoint.sandboxInterface(), endpoint.address());
+        names.join(endpoint.networkId(), endpoint.sandbox(), endpoint.sandboxInterface(), endpoint.address(),
+                    endpoint.address6());
         writeOwn(endpoint.sandbox());
     }
 
@@ -70,7 +72,8 @@ final class PeerNames
                 .map(n -> Network.DRIVER_OVERLAY.equals(n.driver())).orElse(true);
             if (!overlay)
             {
-                names.join(endpoint.networkId(), endpoint.sandbox(), endpoint.sandboxInterface(), endpoint.address());
+                names.join(endpoint.networkId(), endpoint.sandbox(), endpoint.sandboxInterface(), endpoint.address(),
+                    endpoint.address6());
             }
         }
         for (final Sandbox sandbox : store.sandboxes())
@@ -79,15 +82,19 @@ final class PeerNames
         }
     }
 
-    /** The sandbox's hosts file: localhost and its own name at its first interface's address (none: no network). */
+    /**
+     * The sandbox's hosts file: localhost and its own name at its first interface's address (none: no network), and
+     * at its first IPv6 address when it is on a dual-stack network.
+     */
     private void writeOwn(final String sandbox)
     {
         if (store.sandbox(sandbox).isEmpty())
         {
             return; // a runtime's endpoint (Docker's): its files are the runtime's
         }
-        hosts.write(sandbox, names.ownAddress(sandbox)
-            .map(address -> List.of(new HostsFiles.HostEntry(Ipv4.format(address), sandbox)))
-            .orElse(List.of()));
+        final List<HostsFiles.HostEntry> entries = new ArrayList<>();
+        names.ownAddress(sandbox).ifPresent(a -> entries.add(new HostsFiles.HostEntry(Ipv4.format(a), sandbox)));
+        names.ownAddress6(sandbox).ifPresent(a -> entries.add(new HostsFiles.HostEntry(a.toString(), sandbox)));
+        hosts.write(sandbox, entries);
     }
 }

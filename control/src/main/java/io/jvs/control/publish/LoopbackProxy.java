@@ -21,6 +21,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.AbstractSelectableChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,9 +41,13 @@ import java.util.concurrent.TimeoutException;
  * to the network (via the host port TAP and the router).
  * <p>
  * Control-plane code, not the packet path: one selector thread for every listener, connection and UDP flow,
- * non-blocking channels. TCP: one 64 KiB buffer per direction; a half-close on one side is passed on as a
- * half-close ({@code shutdownOutput}) once its data is written; the pair closes when both directions are done or
- * either side fails. UDP: one upstream socket per client address and port (so replies find their client, as
+ * non-blocking channels. TCP: what one side sends is read into one shared buffer and written to the other at once;
+ * only what the other side cannot take yet is kept, in a buffer of the connection's own until it is out (reading
+ * from that side waits meanwhile), so an idle connection holds no buffer and tens of thousands can stay open
+ * (docker-proxy holds 2,000 idle clients; the limit here is {@link #MAX_CONNECTIONS} and the process's open files,
+ * two per connection). Listeners have a normal server's backlog and accept in batches. A half-close on one side is
+ * passed on as a half-close ({@code shutdownOutput}) once its data is written; the pair closes when both directions
+ * are done or either side fails. UDP: one upstream socket per client address and port (so replies find their client, as
  * docker-proxy does), closed after {@link #UDP_IDLE_TIMEOUT_MS} without traffic; a datagram that cannot be sent at
  * once is dropped, as the network would. Bounded: at most {@link #MAX_LISTENERS} listening ports,
  * {@link #MAX_CONNECTIONS} spliced connections and {@link #MAX_UDP_FLOWS} UDP flows (more are refused: closed, or
@@ -53,7 +58,16 @@ public final class LoopbackProxy implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(LoopbackProxy.class);
 
     static final int MAX_LISTENERS = 4096;
-    static final int MAX_CONNECTIONS = 1024;
+    /** Far above what Docker's users hold through docker-proxy; each takes two open files and ~1 KB when idle. */
+    static final int MAX_CONNECTIONS = 65_536;
+    /** The listen backlog (the kernel caps it at net.core.somaxconn); Java's default of 50 made bursts wait. */
+    static final int LISTEN_BACKLOG = 4096;
+    /** Connections accepted per listener per wake-up. */
+    private static final int ACCEPT_BATCH = 256;
+    /** How long a listener stops accepting after the process ran out of open files. */
+    private static final long ACCEPT_PAUSE_MS = 100;
+    /** Buffers of data a side could not take yet kept for reuse (each {@link #BUFFER_BYTES}). */
+    private static final int POOLED_BUFFERS = 64;
     static final int MAX_UDP_FLOWS = 1024;
     /** docker-proxy's UDP flow timeout. */
     static final long UDP_IDLE_TIMEOUT_MS = 90_000;
@@ -62,15 +76,16 @@ public final class LoopbackProxy implements AutoCloseable
     private static final int UDP_BATCH = 64;
     /** How often idle UDP flows are looked for while any exist. */
     private static final long UDP_SWEEP_MS = 1_000;
-    private static final int BUFFER_BYTES = 64 * 1024;
+    private static final int BUFFER_BYTES = 256 * 1024;
     private static final long COMMAND_TIMEOUT_MS = 5_000;
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
-    /** One direction's end: data read from {@code channel} waits in {@code in} until written to the peer. */
+    /** One direction's end: data read from {@code channel} that the peer has not taken yet waits in {@code pending}. */
     private static final class Side
     {
         final SocketChannel channel;
-        final ByteBuffer in = ByteBuffer.allocate(BUFFER_BYTES);
+        /** Null when nothing waits: an idle side holds no buffer. Between a read and {@link #keep} it may be scratch. */
+        ByteBuffer pending;
         Side peer;
         Splice splice;
         SelectionKey key;
@@ -137,6 +152,11 @@ public final class LoopbackProxy implements AutoCloseable
     private final Map<Integer, List<UdpListener>> udpListeners = new HashMap<>();
     private final Set<Splice> splices = new HashSet<>();
     private final ByteBuffer datagram = ByteBuffer.allocate(MAX_DATAGRAM_BYTES);
+    /** Every TCP read lands here first; most of it goes straight out to the other side. */
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final ArrayDeque<ByteBuffer> pool = new ArrayDeque<>();
+    /** Listeners not accepting until their time (the process ran out of open files), by key. */
+    private final Map<SelectionKey, Long> pausedListeners = new HashMap<>();
     private int udpFlowCount;
     private int listenerCount;
     private volatile boolean running = true;
@@ -196,7 +216,14 @@ public final class LoopbackProxy implements AutoCloseable
                 socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 try
                 {
-                    socket.bind(new InetSocketAddress(LOOPBACK, port));
+                    if (udp)
+                    {
+                        socket.bind(new InetSocketAddress(LOOPBACK, port));
+                    }
+                    else
+                    {
+                        ((ServerSocketChannel)channel).bind(new InetSocketAddress(LOOPBACK, port), LISTEN_BACKLOG);
+                    }
                 }
                 catch (final IOException ex)
                 {
@@ -301,7 +328,7 @@ public final class LoopbackProxy implements AutoCloseable
         {
             while (running)
             {
-                selector.select(udpFlowCount > 0 ? UDP_SWEEP_MS : 0);
+                selector.select(udpFlowCount > 0 ? UDP_SWEEP_MS : pausedListeners.isEmpty() ? 0 : ACCEPT_PAUSE_MS);
                 for (Runnable command; (command = commands.poll()) != null; )
                 {
                     command.run();
@@ -317,6 +344,10 @@ public final class LoopbackProxy implements AutoCloseable
                 if (udpFlowCount > 0)
                 {
                     expireUdpFlows(System.currentTimeMillis());
+                }
+                if (!pausedListeners.isEmpty())
+                {
+                    resumeListeners(System.currentTimeMillis());
                 }
             }
         }
@@ -348,7 +379,7 @@ public final class LoopbackProxy implements AutoCloseable
     {
         if (key.attachment() instanceof Listener listener)
         {
-            accept(listener);
+            accept(key, listener);
             return;
         }
         if (key.attachment() instanceof UdpListener listener)
@@ -374,16 +405,23 @@ public final class LoopbackProxy implements AutoCloseable
                 // Only now does the client's data have somewhere to go.
                 splice.client.key = register(splice.client.channel, 0, splice.client);
             }
-            if (key.isReadable())
+            if (key.isReadable() && side.pending == null)
             {
-                final int n = side.channel.read(side.in);
+                scratch.clear();
+                final int n = side.channel.read(scratch);
                 if (n < 0)
                 {
                     side.eof = true;
                 }
+                else if (n > 0)
+                {
+                    side.pending = scratch.flip();
+                }
             }
             transfer(splice.client, splice.upstream);
             transfer(splice.upstream, splice.client);
+            keep(splice.client);
+            keep(splice.upstream);
             if (splice.client.outputShut && splice.upstream.outputShut)
             {
                 closeSplice(splice);
@@ -398,26 +436,42 @@ public final class LoopbackProxy implements AutoCloseable
         }
     }
 
-    private void accept(final Listener listener)
+    private void accept(final SelectionKey key, final Listener listener)
     {
-        final SocketChannel client;
-        try
+        for (int i = 0; i < ACCEPT_BATCH; i++)
         {
-            client = listener.channel().accept();
+            final SocketChannel client;
+            try
+            {
+                client = listener.channel().accept();
+            }
+            catch (final IOException ex)
+            {
+                // Out of open files (EMFILE/ENFILE): the connection waits in the backlog; stop asking for a moment
+                // rather than spin on a listener that stays ready. Else the client went away before the accept.
+                if (ex.getMessage() != null && ex.getMessage().contains("open files"))
+                {
+                    key.interestOps(0);
+                    pausedListeners.put(key, System.currentTimeMillis() + ACCEPT_PAUSE_MS);
+                    return;
+                }
+                continue;
+            }
+            if (client == null)
+            {
+                return;
+            }
+            if (splices.size() >= MAX_CONNECTIONS)
+            {
+                closeQuietly(client);
+                continue;
+            }
+            splice(listener, client);
         }
-        catch (final IOException ex)
-        {
-            return; // the client went away before we accepted it
-        }
-        if (client == null)
-        {
-            return;
-        }
-        if (splices.size() >= MAX_CONNECTIONS)
-        {
-            closeQuietly(client);
-            return;
-        }
+    }
+
+    private void splice(final Listener listener, final SocketChannel client)
+    {
         SocketChannel upstream = null;
         try
         {
@@ -442,6 +496,22 @@ public final class LoopbackProxy implements AutoCloseable
             closeQuietly(upstream);
             splices.removeIf(s -> s.client.channel == client);
         }
+    }
+
+    private void resumeListeners(final long nowMs)
+    {
+        pausedListeners.entrySet().removeIf(paused ->
+        {
+            if (paused.getValue() > nowMs)
+            {
+                return false;
+            }
+            if (paused.getKey().isValid())
+            {
+                paused.getKey().interestOps(SelectionKey.OP_ACCEPT);
+            }
+            return true;
+        });
     }
 
     /** Relays what clients sent to 127.0.0.1:HOSTPORT, each through its own flow; bounded per wake-up. */
@@ -563,23 +633,47 @@ public final class LoopbackProxy implements AutoCloseable
     }
 
     /** Writes what {@code from} read to {@code to}; passes an end of stream on once everything before it is out. */
-    private static void transfer(final Side from, final Side to) throws IOException
+    private void transfer(final Side from, final Side to) throws IOException
     {
         if (to.key == null || !to.channel.isConnected())
         {
             return;
         }
-        if (from.in.position() > 0)
+        if (from.pending != null)
         {
-            from.in.flip();
-            to.channel.write(from.in);
-            from.in.compact();
+            to.channel.write(from.pending);
+            if (!from.pending.hasRemaining())
+            {
+                release(from);
+            }
         }
-        if (from.eof && from.in.position() == 0 && !to.outputShut)
+        if (from.eof && from.pending == null && !to.outputShut)
         {
             to.channel.shutdownOutput();
             to.outputShut = true;
         }
+    }
+
+    /** What the peer did not take of a read moves from the shared scratch buffer into one of the side's own. */
+    private void keep(final Side side)
+    {
+        if (side.pending != scratch)
+        {
+            return;
+        }
+        final ByteBuffer own = pool.isEmpty() ? ByteBuffer.allocate(BUFFER_BYTES) : pool.pop();
+        own.clear();
+        own.put(scratch).flip();
+        side.pending = own;
+    }
+
+    private void release(final Side side)
+    {
+        if (side.pending != scratch && pool.size() < POOLED_BUFFERS)
+        {
+            pool.push(side.pending);
+        }
+        side.pending = null;
     }
 
     private static void interest(final Side side)
@@ -589,11 +683,11 @@ public final class LoopbackProxy implements AutoCloseable
             return;
         }
         int ops = 0;
-        if (!side.eof && side.in.hasRemaining())
+        if (!side.eof && side.pending == null)
         {
             ops |= SelectionKey.OP_READ;
         }
-        if (side.peer.in.position() > 0)
+        if (side.peer.pending != null)
         {
             ops |= SelectionKey.OP_WRITE;
         }
@@ -644,6 +738,13 @@ public final class LoopbackProxy implements AutoCloseable
     private void closeSplice(final Splice splice)
     {
         splices.remove(splice);
+        for (final Side side : List.of(splice.client, splice.upstream))
+        {
+            if (side.pending != null)
+            {
+                release(side);
+            }
+        }
         closeQuietly(splice.client.channel);
         closeQuietly(splice.upstream.channel);
     }

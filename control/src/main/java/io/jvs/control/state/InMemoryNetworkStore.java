@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Maps in memory, lost when the daemon stops ({@link JournaledNetworkStore} keeps one as its view). Endpoints are
@@ -25,6 +27,7 @@ public final class InMemoryNetworkStore implements NetworkStore
     private final Map<String, Map<String, Endpoint>> bySandbox = new HashMap<>();
     private final Map<String, Endpoint> byId = new HashMap<>();
     private final Map<String, List<String>> published = new TreeMap<>();
+    private final Set<String> attachIntents = new TreeSet<>();
 
     public List<Network> networks()
     {
@@ -81,8 +84,24 @@ public final class InMemoryNetworkStore implements NetworkStore
         return Optional.ofNullable(endpoints.get(networkId + '/' + sandbox));
     }
 
+    public List<String> attachIntents()
+    {
+        return List.copyOf(attachIntents);
+    }
+
+    public void putAttachIntent(final String hostInterface)
+    {
+        attachIntents.add(hostInterface);
+    }
+
+    public void removeAttachIntent(final String hostInterface)
+    {
+        attachIntents.remove(hostInterface);
+    }
+
     public void putEndpoint(final Endpoint endpoint)
     {
+        attachIntents.remove(endpoint.hostInterface());
         final Endpoint old = endpoints.put(endpoint.networkId() + '/' + endpoint.sandbox(), endpoint);
         if (old != null)
         {

@@ -1,9 +1,13 @@
 package io.jvs.control.state;
 
+import io.jvs.control.common.JvsException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv6Address;
+import io.jvs.control.ipam.Ipv6Subnet;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +28,7 @@ public final class JournaledNetworkStore implements NetworkStore
     static final String SANDBOXES = "sandbox";
     static final String ENDPOINTS = "endpoint";
     static final String PUBLISHED = "published";
+    static final String ATTACH_INTENTS = "attach-intent";
 
     private final StateTables tables;
     private final InMemoryNetworkStore memory = new InMemoryNetworkStore();
@@ -32,14 +37,32 @@ public final class JournaledNetworkStore implements NetworkStore
     public JournaledNetworkStore(final StateTables tables)
     {
         this.tables = tables;
-        tables.rows(NETWORKS).values().forEach(row -> memory.putNetwork(network(row)));
-        tables.rows(SANDBOXES).values().forEach(row -> memory.putSandbox(sandbox(row)));
-        tables.rows(ENDPOINTS).values().forEach(row -> memory.putEndpoint(endpoint(row)));
-        tables.rows(PUBLISHED).forEach((id, row) ->
+        load(NETWORKS, (key, row) -> memory.putNetwork(network(row)));
+        tables.rows(ATTACH_INTENTS).keySet().forEach(memory::putAttachIntent);
+        load(SANDBOXES, (key, row) -> memory.putSandbox(sandbox(row)));
+        load(ENDPOINTS, (key, row) -> memory.putEndpoint(endpoint(row)));
+        load(PUBLISHED, (id, row) ->
         {
             final List<String> ranges = new ArrayList<>();
             row.path("ranges").forEach(range -> ranges.add(range.asText()));
             memory.putPublishedPorts(id, ranges);
+        });
+    }
+
+    /** Decodes one table's rows; a row that does not decode refuses the start with where it is, changing nothing. */
+    private void load(final String table, final java.util.function.BiConsumer<String, JsonNode> decode)
+    {
+        tables.rows(table).forEach((key, row) ->
+        {
+            try
+            {
+                decode.accept(key, row);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw JvsException.invalid("the state journal's " + table + " \"" + key + "\" cannot be read (" +
+                    ex + "): run the jvs that wrote it, or move the state directory away to start empty");
+            }
         });
     }
 
@@ -115,8 +138,34 @@ public final class JournaledNetworkStore implements NetworkStore
 
     public void putEndpoint(final Endpoint endpoint)
     {
-        tables.put(ENDPOINTS, endpoint.networkId() + '/' + endpoint.sandbox(), row(endpoint));
+        final String key = endpoint.networkId() + '/' + endpoint.sandbox();
+        if (memory.attachIntents().contains(endpoint.hostInterface()))
+        {
+            tables.apply(List.of(new StateTables.Change(ENDPOINTS, key, row(endpoint)),
+                StateTables.Change.remove(ATTACH_INTENTS, endpoint.hostInterface())));
+        }
+        else
+        {
+            tables.put(ENDPOINTS, key, row(endpoint));
+        }
         memory.putEndpoint(endpoint);
+    }
+
+    public List<String> attachIntents()
+    {
+        return memory.attachIntents();
+    }
+
+    public void putAttachIntent(final String hostInterface)
+    {
+        tables.put(ATTACH_INTENTS, hostInterface, json.createObjectNode());
+        memory.putAttachIntent(hostInterface);
+    }
+
+    public void removeAttachIntent(final String hostInterface)
+    {
+        tables.remove(ATTACH_INTENTS, hostInterface);
+        memory.removeAttachIntent(hostInterface);
     }
 
     public void removeEndpoint(final String networkId, final String sandbox)
@@ -175,6 +224,16 @@ public final class JournaledNetworkStore implements NetworkStore
         {
             n.auxAddresses().forEach(row.putObject("auxAddresses")::put);
         }
+        if (n.hasIpv6())
+        {
+            final ObjectNode ipv6 = row.putObject("ipv6")
+                .put("subnet", n.ipv6().subnet().toString())
+                .put("gateway", n.ipv6().gateway().toString());
+            if (n.ipv6().range() != null)
+            {
+                ipv6.put("ipRange", n.ipv6().range().toString());
+            }
+        }
         return row;
     }
 
@@ -186,7 +245,14 @@ public final class JournaledNetworkStore implements NetworkStore
             row.path("gateway").asInt(), row.path("predefined").asBoolean(),
             Instant.parse(row.path("created").asText()), row.path("bridgeDomain").asInt(), strings(row.path("options")),
             row.hasNonNull("ipRange") ? Cidr.parse(row.path("ipRange").asText()) : null,
-            strings(row.path("auxAddresses")));
+            strings(row.path("auxAddresses")), ipv6(row.get("ipv6")));
+    }
+
+    /** Null for rows without IPv6 (every row an older daemon wrote). */
+    private static Ipv6Subnet ipv6(final JsonNode ipv6)
+    {
+        return ipv6 == null || ipv6.isNull() ? null : Ipv6Subnet.parse(ipv6.path("subnet").asText(),
+            ipv6.path("gateway").asText(), ipv6.hasNonNull("ipRange") ? ipv6.path("ipRange").asText() : null);
     }
 
     private static Map<String, String> strings(final JsonNode node)
@@ -203,7 +269,7 @@ public final class JournaledNetworkStore implements NetworkStore
 
     private ObjectNode row(final Endpoint e)
     {
-        return json.createObjectNode()
+        final ObjectNode row = json.createObjectNode()
             .put("id", e.id())
             .put("networkId", e.networkId())
             .put("sandbox", e.sandbox())
@@ -213,12 +279,19 @@ public final class JournaledNetworkStore implements NetworkStore
             .put("address", e.address())
             .put("prefix", e.prefix())
             .put("port", e.portId());
+        if (e.address6() != null)
+        {
+            row.put("address6", e.address6().toString()).put("prefix6", e.prefix6());
+        }
+        return row;
     }
 
     private static Endpoint endpoint(final JsonNode row)
     {
         return new Endpoint(row.path("id").asText(), row.path("networkId").asText(), row.path("sandbox").asText(),
             row.path("hostInterface").asText(), row.path("sandboxInterface").asText(), row.path("mac").asText(),
-            row.path("address").asInt(), row.path("prefix").asInt(), row.path("port").asInt());
+            row.path("address").asInt(), row.path("prefix").asInt(), row.path("port").asInt(),
+            row.hasNonNull("address6") ? Ipv6Address.parse(row.path("address6").asText()) : null,
+            row.path("prefix6").asInt());
     }
 }

@@ -1,6 +1,7 @@
 package io.jvs.control.state;
 
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv6Subnet;
 
 import java.time.Instant;
 import java.util.Collections;
@@ -11,18 +12,20 @@ import java.util.Map;
  * A network as the user defined it. Predefined networks ({@code bridge}, {@code host}, {@code none}) cannot be
  * removed; only networks with driver {@code bridge} have a subnet and a bridge domain in the switch.
  *
- * @param subnet         null for {@code host} and {@code none}.
+ * @param subnet         null for {@code host}, {@code none} and IPv6-only networks.
  * @param gateway        reserved gateway address; 0 when there is no subnet.
  * @param bridgeDomainId the switch's bridge domain; 0 when there is none.
  * @param options        driver options as given ({@code -o parent=eth0.10}); empty for the bridge driver. Kept so
  *                       a restarted daemon can rebuild a macvlan/ipvlan network.
  * @param ipRange        {@code --ip-range}: where addresses are allocated from; null for the whole subnet.
  * @param auxAddresses   {@code --aux-address} NAME=IP: addresses never handed out.
+ * @param ipv6           the IPv6 prefix, gateway and range of a dual-stack network ({@code --ipv6}); null on an
+ *                       IPv4-only network.
  */
 public record Network(
     String id, String name, String driver, boolean internal, Cidr subnet, int gateway,
     boolean predefined, Instant created, int bridgeDomainId,
-    Map<String, String> options, Cidr ipRange, Map<String, String> auxAddresses)
+    Map<String, String> options, Cidr ipRange, Map<String, String> auxAddresses, Ipv6Subnet ipv6)
 {
     public static final String DRIVER_BRIDGE = "bridge";
     public static final String DRIVER_HOST = "host";
@@ -37,6 +40,16 @@ public record Network(
     {
         options = options == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(options));
         auxAddresses = auxAddresses == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(auxAddresses));
+    }
+
+    /** An IPv4-only network. */
+    public Network(
+        final String id, final String name, final String driver, final boolean internal, final Cidr subnet,
+        final int gateway, final boolean predefined, final Instant created, final int bridgeDomainId,
+        final Map<String, String> options, final Cidr ipRange, final Map<String, String> auxAddresses)
+    {
+        this(id, name, driver, internal, subnet, gateway, predefined, created, bridgeDomainId, options, ipRange,
+            auxAddresses, null);
     }
 
     /** A network without driver options, range or auxiliary addresses. */
@@ -63,7 +76,19 @@ public record Network(
     public Network withBridgeDomain(final int id)
     {
         return new Network(this.id, name, driver, internal, subnet, gateway, predefined, created, id, options, ipRange,
-            auxAddresses);
+            auxAddresses, ipv6);
+    }
+
+    /** Sandboxes get an IPv4 address (false: an IPv6-only network, or {@code host}/{@code none}). */
+    public boolean hasIpv4()
+    {
+        return subnet != null;
+    }
+
+    /** Dual-stack: sandboxes get an IPv6 address too (Docker's {@code EnableIPv6}). */
+    public boolean hasIpv6()
+    {
+        return ipv6 != null;
     }
 
     public boolean hasBridgeDomain()

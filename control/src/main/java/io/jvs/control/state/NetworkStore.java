@@ -31,6 +31,7 @@ public interface NetworkStore
 
     Optional<Endpoint> endpoint(String networkId, String sandbox);
 
+    /** Records the endpoint; clears the attach intent of its host interface, if any, in the same write. */
     void putEndpoint(Endpoint endpoint);
 
     void removeEndpoint(String networkId, String sandbox);
@@ -49,4 +50,14 @@ public interface NetworkStore
 
     /** The endpoint with this id (ids are unique across networks). */
     Optional<Endpoint> endpointById(String id);
+
+    /**
+     * Host interfaces of attaches in flight: recorded before the veth is made, cleared when the endpoint is recorded
+     * (or the attach undone). One left at start is a connect a crash cut short: its veth, if any, is deleted.
+     */
+    List<String> attachIntents();
+
+    void putAttachIntent(String hostInterface);
+
+    void removeAttachIntent(String hostInterface);
 }

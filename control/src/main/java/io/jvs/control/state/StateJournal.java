@@ -1,24 +1,38 @@
 package io.jvs.control.state;
 
-import net.openhft.chronicle.queue.ChronicleQueue;
-import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.RollCycles;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import io.jvs.control.common.JvsException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BiConsumer;
-import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
- * The control plane's durable record of what it was asked to do: an append-only Chronicle Queue of
- * {@code (type, json)} records under the state directory. Replayed in order on start; {@link #compact} rewrites
- * it as the minimal set of records that rebuild the current state, so it does not grow without bound.
+ * The control plane's durable record of what it was asked to do: an append-only file of {@code (type, json)}
+ * records under the state directory, replayed in order on start; {@link #compact} rewrites it as the minimal set of
+ * records that rebuild the current state, so it does not grow without bound.
+ * <pre>
+ * file    "JVSJ" u32 version, then records
+ * record  u32 payload length, u32 CRC32C of the payload, payload = type UTF-8, '\n', json UTF-8   (little-endian)
+ * </pre>
+ * Each append is written with one write and flushed to the device ({@code fdatasync}) before it returns, so a
+ * power cut loses at most the change in flight. A torn or corrupt tail (a crash in the middle of a write, a damaged
+ * block) ends the replay there and is cut off, reported by {@link #droppedTailBytes}. A write the volume cannot
+ * take (full, read-only, I/O error) is undone (the file is cut back to where it was) and refused with one clear
+ * error, leaving the journal as it was: nothing is memory-mapped, so a full volume is an error, never a SIGBUS.
+ * <p>
+ * A state directory of jvs before 2026-12-08 holds a Chronicle Queue journal instead ({@code journal/}); it is read
+ * once ({@link ChronicleJournal}), rewritten in this format and removed.
  * <p>
  * Control-plane only (never the packet path); methods are synchronized because API handlers run on several threads.
  */
@@ -31,24 +45,33 @@ public final class StateJournal implements AutoCloseable
         {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(json, "json");
+            if (type.indexOf('\n') >= 0)
+            {
+                throw new IllegalArgumentException("journal record type with a newline: " + type);
+            }
         }
     }
 
-    private static final String QUEUE_DIR = "journal";
-    private static final String TYPE_FIELD = "type";
-    private static final String JSON_FIELD = "json";
+    static final String FILE = "journal.log";
+    private static final String FRESH = FILE + ".new";
+    private static final int MAGIC = 0x4A53_564A; // "JVSJ" read little-endian
+    private static final int VERSION = 1;
+    private static final int FILE_HEADER_LENGTH = 8;
+    private static final int RECORD_HEADER_LENGTH = 8;
+    /** Far above any record jvs writes (a network with its options and pools is a few KB): a length past it is junk. */
+    static final int MAX_RECORD_LENGTH = 16 << 20;
+    private static final byte SEPARATOR = '\n';
 
     private final Path stateDir;
-    private ChronicleQueue queue;
-    private ExcerptAppender appender;
+    private FileChannel channel;
+    private long droppedTailBytes;
 
     private StateJournal(final Path stateDir)
     {
         this.stateDir = stateDir;
-        openQueue();
     }
 
-    /** Opens (creating if needed) the journal under {@code stateDir}. */
+    /** Opens (creating if needed) the journal under {@code stateDir}, first converting a Chronicle journal. */
     public static StateJournal open(final Path stateDir)
     {
         try
@@ -59,141 +82,314 @@ public final class StateJournal implements AutoCloseable
         {
             throw new UncheckedIOException("cannot create state directory " + stateDir, ex);
         }
-        return new StateJournal(stateDir);
+        final StateJournal journal = new StateJournal(stateDir);
+        if (ChronicleJournal.existsIn(stateDir))
+        {
+            if (!Files.exists(journal.file()))
+            {
+                journal.writeFresh(ChronicleJournal.readAll(stateDir));
+            }
+            ChronicleJournal.delete(stateDir); // converted (now or by a start that died before this)
+        }
+        journal.channel = journal.openChannel();
+        return journal;
     }
 
-    /** Appends one record; it is in the memory-mapped queue file when this returns. */
+    /** Appends one record; it is on the device when this returns. @throws JvsException if the volume refuses it. */
     public synchronized void append(final String type, final String json)
     {
-        final Record record = new Record(type, json);
-        // Chronicle's appender checks it stays on one thread; ours moves between API threads under this lock.
-        appender.singleThreadedCheckReset();
-        appender.writeDocument(w -> w.write(TYPE_FIELD).text(record.type()).write(JSON_FIELD).text(record.json()));
+        final ByteBuffer record = encode(new Record(type, json));
+        long end = -1;
+        try
+        {
+            end = channel.size();
+            channel.position(end);
+            while (record.hasRemaining())
+            {
+                channel.write(record);
+            }
+            channel.force(false);
+        }
+        catch (final IOException ex)
+        {
+            undoPartialWrite(end, ex);
+            throw refused("cannot write the state journal " + file(), ex);
+        }
     }
 
     /**
-     * Hands every record, oldest first, to the consumer.
+     * Hands every whole record, oldest first, to the consumer; a torn or corrupt tail ends the replay and is cut off.
      *
      * @return the number of records replayed.
      */
     public synchronized long replay(final BiConsumer<String, String> consumer)
     {
-        long count = 0;
-        try (ExcerptTailer tailer = queue.createTailer())
+        final long size;
+        final ByteBuffer all;
+        try
         {
-            tailer.toStart();
-            final String[] type = new String[1];
-            final String[] json = new String[1];
-            while (tailer.readDocument(w -> {
-                type[0] = w.read(TYPE_FIELD).text();
-                json[0] = w.read(JSON_FIELD).text();
-            }))
+            size = channel.size();
+            if (size > Integer.MAX_VALUE - 8)
             {
-                consumer.accept(type[0], json[0]);
-                count++;
+                throw new IllegalStateException("state journal " + file() + " is " + size + " bytes: not a jvs journal");
+            }
+            all = ByteBuffer.allocate((int)size).order(ByteOrder.LITTLE_ENDIAN);
+            channel.position(0);
+            while (all.hasRemaining() && channel.read(all) >= 0)
+            {
+                // read it all: a journal holds one record per live row plus the changes since the last start
+            }
+            all.flip();
+        }
+        catch (final IOException ex)
+        {
+            throw refused("cannot read the state journal " + file(), ex);
+        }
+        checkHeader(all);
+        long count = 0;
+        final CRC32C crc = new CRC32C();
+        while (all.remaining() >= RECORD_HEADER_LENGTH)
+        {
+            final int start = all.position();
+            final int length = all.getInt();
+            final int expected = all.getInt();
+            if (length < 1 || length > MAX_RECORD_LENGTH || length > all.remaining())
+            {
+                all.position(start);
+                break;
+            }
+            crc.reset();
+            crc.update(all.array(), all.position(), length);
+            if ((int)crc.getValue() != expected)
+            {
+                all.position(start);
+                break;
+            }
+            final Record record = decode(all.array(), all.position(), length);
+            all.position(all.position() + length);
+            consumer.accept(record.type(), record.json());
+            count++;
+        }
+        final long validEnd = all.position();
+        if (validEnd < size)
+        {
+            droppedTailBytes = size - validEnd;
+            try
+            {
+                channel.truncate(validEnd);
+                channel.force(true);
+            }
+            catch (final IOException ex)
+            {
+                throw refused("cannot cut the torn tail off the state journal " + file(), ex);
             }
         }
         return count;
     }
 
+    /** Bytes of a torn or corrupt tail the last {@link #replay} cut off (0: the journal was whole). */
+    public synchronized long droppedTailBytes()
+    {
+        return droppedTailBytes;
+    }
+
     /**
-     * Replaces the whole journal with {@code records}: written to a fresh queue beside the old one, then swapped
-     * in by rename, so a crash at any point leaves either the old or the new journal complete.
+     * Replaces the whole journal with {@code records}: written and flushed to a fresh file beside the old one, then
+     * renamed over it, so a crash at any point leaves either the old or the new journal complete. A volume that
+     * cannot take the fresh file leaves the old journal in use and refuses with one clear error.
      */
     public synchronized void compact(final List<Record> records)
     {
-        final Path fresh = stateDir.resolve(QUEUE_DIR + ".new");
-        final Path old = stateDir.resolve(QUEUE_DIR + ".old");
-        deleteTree(fresh);
-        deleteTree(old);
-        try (ChronicleQueue next = build(fresh))
-        {
-            final ExcerptAppender nextAppender = next.createAppender();
-            for (final Record record : records)
-            {
-                nextAppender.writeDocument(
-                    w -> w.write(TYPE_FIELD).text(record.type()).write(JSON_FIELD).text(record.json()));
-            }
-        }
-        closeQueue();
-        try
-        {
-            Files.move(stateDir.resolve(QUEUE_DIR), old);
-            Files.move(fresh, stateDir.resolve(QUEUE_DIR));
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot swap compacted journal in " + stateDir, ex);
-        }
-        finally
-        {
-            openQueue();
-        }
-        deleteTree(old);
+        writeFresh(records);
+        closeChannel();
+        channel = openChannel();
     }
 
     @Override
     public synchronized void close()
     {
-        closeQueue();
+        closeChannel();
     }
 
-    private void openQueue()
+    private Path file()
     {
-        final Path dir = stateDir.resolve(QUEUE_DIR);
-        final Path interrupted = stateDir.resolve(QUEUE_DIR + ".old");
-        if (!Files.exists(dir) && Files.exists(interrupted))
+        return stateDir.resolve(FILE);
+    }
+
+    private void writeFresh(final List<Record> records)
+    {
+        final Path fresh = stateDir.resolve(FRESH);
+        try
         {
-            // A compaction died between its two renames: the old journal is still whole.
-            try
+            try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
             {
-                Files.move(interrupted, dir);
+                writeFully(out, header());
+                for (final Record record : records)
+                {
+                    writeFully(out, encode(record));
+                }
+                out.force(true);
             }
-            catch (final IOException ex)
-            {
-                throw new UncheckedIOException("cannot recover journal from " + interrupted, ex);
-            }
-        }
-        queue = build(dir);
-        appender = queue.createAppender();
-    }
-
-    private void closeQueue()
-    {
-        if (appender != null)
-        {
-            appender.singleThreadedCheckReset();
-            appender.close();
-            appender = null;
-        }
-        if (queue != null)
-        {
-            queue.close();
-            queue = null;
-        }
-    }
-
-    private static ChronicleQueue build(final Path dir)
-    {
-        return SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(RollCycles.DEFAULT).build();
-    }
-
-    private static void deleteTree(final Path dir)
-    {
-        if (!Files.exists(dir))
-        {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir))
-        {
-            for (final Path path : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList())
-            {
-                Files.delete(path);
-            }
+            Files.move(fresh, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory();
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot delete " + dir, ex);
+            try
+            {
+                Files.deleteIfExists(fresh);
+            }
+            catch (final IOException suppressed)
+            {
+                ex.addSuppressed(suppressed);
+            }
+            throw refused("cannot rewrite the state journal in " + stateDir + " (the previous one is kept)", ex);
         }
+    }
+
+    private FileChannel openChannel()
+    {
+        final Path file = file();
+        try
+        {
+            final boolean created = !Files.exists(file);
+            final FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+            if (created || opened.size() == 0)
+            {
+                try
+                {
+                    writeFully(opened, header());
+                    opened.force(true);
+                }
+                catch (final IOException ex)
+                {
+                    opened.close();
+                    throw ex;
+                }
+            }
+            return opened;
+        }
+        catch (final IOException ex)
+        {
+            throw refused("cannot open the state journal " + file, ex);
+        }
+    }
+
+    private void closeChannel()
+    {
+        if (channel != null)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot close the state journal " + file(), ex);
+            }
+            finally
+            {
+                channel = null;
+            }
+        }
+    }
+
+    private void undoPartialWrite(final long end, final IOException cause)
+    {
+        if (end < 0)
+        {
+            return;
+        }
+        try
+        {
+            channel.truncate(end); // a later append must not follow half a record
+        }
+        catch (final IOException ex)
+        {
+            cause.addSuppressed(ex); // the next replay cuts the torn tail off instead
+        }
+    }
+
+    private void syncDirectory() throws IOException
+    {
+        // The rename is durable once the directory is: flush it (Linux lets a directory be opened for reading).
+        try (FileChannel dir = FileChannel.open(stateDir, StandardOpenOption.READ))
+        {
+            dir.force(true);
+        }
+    }
+
+    private void checkHeader(final ByteBuffer all)
+    {
+        if (all.remaining() < FILE_HEADER_LENGTH)
+        {
+            all.position(all.limit()); // a header torn at creation: an empty journal
+            return;
+        }
+        final int magic = all.getInt();
+        final int version = all.getInt();
+        if (magic != MAGIC)
+        {
+            throw JvsException.invalid("the state journal " + file() + " is not a jvs journal (bad magic); move it " +
+                "away to start with an empty state");
+        }
+        if (version != VERSION)
+        {
+            throw JvsException.invalid("the state journal " + file() + " has format " + version + ", this jvs reads " +
+                VERSION + ": run the jvs that wrote it, or move the state directory away");
+        }
+    }
+
+    private static ByteBuffer header()
+    {
+        return ByteBuffer.allocate(FILE_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC).putInt(VERSION)
+            .flip();
+    }
+
+    static ByteBuffer encode(final Record record)
+    {
+        final byte[] type = record.type().getBytes(StandardCharsets.UTF_8);
+        final byte[] json = record.json().getBytes(StandardCharsets.UTF_8);
+        final int length = type.length + 1 + json.length;
+        if (length > MAX_RECORD_LENGTH)
+        {
+            throw JvsException.invalid("state record of " + length + " bytes is over the limit of " +
+                MAX_RECORD_LENGTH);
+        }
+        final ByteBuffer buffer = ByteBuffer.allocate(RECORD_HEADER_LENGTH + length).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(length).putInt(0).put(type).put(SEPARATOR).put(json);
+        final CRC32C crc = new CRC32C();
+        crc.update(buffer.array(), RECORD_HEADER_LENGTH, length);
+        buffer.putInt(Integer.BYTES, (int)crc.getValue());
+        return buffer.flip();
+    }
+
+    private static Record decode(final byte[] bytes, final int offset, final int length)
+    {
+        int separator = offset;
+        while (separator < offset + length && bytes[separator] != SEPARATOR)
+        {
+            separator++;
+        }
+        final String type = new String(bytes, offset, separator - offset, StandardCharsets.UTF_8);
+        final int json = Math.min(separator + 1, offset + length);
+        return new Record(type, new String(bytes, json, offset + length - json, StandardCharsets.UTF_8));
+    }
+
+    private static void writeFully(final FileChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        while (buffer.hasRemaining())
+        {
+            channel.write(buffer);
+        }
+    }
+
+    private static JvsException refused(final String what, final IOException cause)
+    {
+        final String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return new JvsException(JvsException.Kind.INTERNAL, what + ": " + reason +
+            (reason.contains("No space left") ? " (the state volume is full: free space and retry)" : ""), cause);
     }
 }

@@ -1,5 +1,6 @@
 package io.jvs.control.state;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -68,7 +69,21 @@ public final class StateTables implements AutoCloseable
         this.journal = journal;
         this.lockFile = lockFile;
         replayed = journal.replay(this::apply);
-        journal.compact(snapshot());
+        if (journal.droppedTailBytes() > 0)
+        {
+            System.err.println("jvs: warning: the state journal ended in " + journal.droppedTailBytes() +
+                " bytes of a torn or damaged record (a crash or power cut during a write): cut off, " + replayed +
+                " whole records kept");
+        }
+        try
+        {
+            journal.compact(snapshot());
+        }
+        catch (final JvsException ex)
+        {
+            // Optional: the uncompacted journal is whole. A full volume must not stop the switch from starting.
+            System.err.println("jvs: warning: " + ex.getMessage() + "; running on the uncompacted journal");
+        }
     }
 
     /**
@@ -77,6 +92,8 @@ public final class StateTables implements AutoCloseable
      */
     public static StateTables open(final Path stateDir)
     {
+        // Before anything is written there: a newer or unreadable state is refused as it is.
+        StateFormat.check(stateDir);
         final FileChannel lock;
         try
         {
@@ -93,12 +110,19 @@ public final class StateTables implements AutoCloseable
         {
             throw new UncheckedIOException("cannot lock the state directory " + stateDir, ex);
         }
+        StateJournal journal = null;
         try
         {
-            return new StateTables(StateJournal.open(stateDir), lock);
+            StateFormat.stamp(stateDir);
+            journal = StateJournal.open(stateDir);
+            return new StateTables(journal, lock);
         }
         catch (final RuntimeException ex)
         {
+            if (journal != null)
+            {
+                journal.close();
+            }
             try
             {
                 lock.close();
@@ -136,8 +160,13 @@ public final class StateTables implements AutoCloseable
         return Collections.unmodifiableMap(new LinkedHashMap<>(tables.getOrDefault(table, Map.of())));
     }
 
+    /** Journals and applies a row; a row equal to the live one is not written again (a restart re-puts many). */
     public synchronized void put(final String table, final String key, final JsonNode row)
     {
+        if (row.equals(tables.getOrDefault(table, Map.of()).get(key)))
+        {
+            return;
+        }
         final ObjectNode record = json.createObjectNode().put(TABLE, table).put(KEY, key);
         record.set(VALUE, row);
         journal.append(PUT, record.toString());
@@ -215,16 +244,27 @@ public final class StateTables implements AutoCloseable
         {
             record = json.readTree(text);
         }
-        catch (final IOException ex)
+        catch (final JsonProcessingException ex)
         {
-            throw new UncheckedIOException("corrupt journal record " + type + ": " + text, ex);
+            throw unreadable("a record of type \"" + type + "\" that is not JSON (" + ex.getOriginalMessage() + ")");
+        }
+        if (record == null || !record.isObject())
+        {
+            throw unreadable("a record of type \"" + type + "\" that is not a JSON object");
         }
         switch (type)
         {
             case PUT, REMOVE -> applyOne(record, PUT.equals(type));
             case BATCH -> applyChanges(record);
-            default -> throw new IllegalStateException("unknown journal record type " + type);
+            default -> throw unreadable("a record of unknown type \"" + type + "\" (written by a newer jvs?)");
         }
+    }
+
+    /** The journal's checksums hold but its content does not: nothing is changed, the start is refused. */
+    private static JvsException unreadable(final String what)
+    {
+        return JvsException.invalid("the state journal holds " + what + ": run the jvs that wrote it, or move " +
+            "the state directory away to start empty");
     }
 
     private void applyChanges(final JsonNode batch)

@@ -1,5 +1,6 @@
 package io.jvs.control.dns;
 
+import io.jvs.control.ipam.Ipv6Address;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -30,6 +31,28 @@ class SandboxNamesTest
         assertEquals("B", names.owner("a", B1), "PTR keeps the name as given");
         assertNull(names.owner("c", B1));
         assertNull(names.address("nobody", "a"), "not a member of anything");
+    }
+
+    @Test
+    void ipv6AddressesResolveOnDualStackNetworksOnly()
+    {
+        final Ipv6Address a6 = Ipv6Address.parse("fd00:1::2");
+        final Ipv6Address b6 = Ipv6Address.parse("fd00:1::3");
+        names.join("v4", "a", "eth0", A2);
+        names.join("v4", "c", "eth0", C2);
+        names.join("ds", "a", "eth1", A1, a6);
+        names.join("ds", "b", "eth0", B1, b6);
+        assertEquals(b6, names.address6("a", "b"));
+        assertEquals(a6, names.address6("b", "a"));
+        assertEquals(a6, names.address6("a", "a"), "itself: its first IPv6 address, on eth1");
+        assertEquals(Optional.of(a6), names.ownAddress6("a"));
+        assertEquals(Optional.of(A2), names.ownAddress("a"), "the IPv4 name stays on eth0");
+        assertNull(names.address6("a", "c"), "c is a peer without IPv6");
+        assertEquals(C2, names.address("a", "c"));
+        names.leave("ds", "b");
+        assertNull(names.address6("a", "b"));
+        names.leave("ds", "a");
+        assertEquals(Optional.empty(), names.ownAddress6("a"));
     }
 
     @Test

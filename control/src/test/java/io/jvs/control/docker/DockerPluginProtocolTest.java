@@ -151,10 +151,67 @@ class DockerPluginProtocolTest
             body("AddressSpace", "jvs-local", "Pool", bridgeSubnet));
         assertEquals(500, bridge.status(), "jvs's own bridge network " + bridgeSubnet + ": " + bridge.text());
         assertTrue(bridge.err().contains("overlaps with " + bridgeSubnet), "jvs's own bridge network: " + bridge.err());
-        assertTrue(docker.call("IpamDriver.RequestPool", "{\"V6\":true}").err().contains("IPv6"));
+        assertEquals(400, docker.call("IpamDriver.RequestPool", body("Pool", "10.1.2.3/24")).status());
+    }
+
+    @Test
+    void subPoolsHandOutAddressesInsideTheRangeOnly() throws Exception
+    {
+        final JsonNode v4 = docker.ok("IpamDriver.RequestPool",
+            "{\"Pool\":\"10.93.0.0/24\",\"SubPool\":\"10.93.0.128/30\",\"V6\":false}");
+        final String v4Id = v4.path("PoolID").asText();
+        pools.add(v4Id);
+        assertEquals("10.93.0.128/24", address(v4Id, ""), "Docker's default IPAM takes the gateway from the range too");
+        assertEquals("10.93.0.129/24", address(v4Id, ""));
+        assertEquals("10.93.0.7/24", address(v4Id, "10.93.0.7"), "a named address may be anywhere in the pool");
+        assertEquals("10.93.0.130/24", address(v4Id, ""));
+        assertEquals("10.93.0.131/24", address(v4Id, ""));
+        assertEquals("no available IPv4 addresses in pool 10.93.0.0/24 range 10.93.0.128/30",
+            docker.call("IpamDriver.RequestAddress", body("PoolID", v4Id, "Address", "")).err());
+        final JsonNode v6 = docker.ok("IpamDriver.RequestPool",
+            "{\"Pool\":\"fd00:93::/64\",\"SubPool\":\"fd00:93::100/127\",\"V6\":true}");
+        final String v6Id = v6.path("PoolID").asText();
+        pools.add(v6Id);
+        assertEquals("fd00:93::100/64", address(v6Id, ""));
+        assertEquals("fd00:93::101/64", address(v6Id, ""));
+        assertTrue(docker.call("IpamDriver.RequestAddress", body("PoolID", v6Id, "Address", "")).err()
+            .contains("no available IPv6 addresses"));
+        assertTrue(docker.call("IpamDriver.RequestPool",
+            "{\"Pool\":\"10.92.0.0/24\",\"SubPool\":\"10.91.0.0/25\"}").err().contains("is not inside subnet"));
+        assertTrue(docker.call("IpamDriver.RequestPool", "{\"SubPool\":\"10.91.0.0/25\"}").err()
+            .contains("needs --subnet"));
+    }
+
+    @Test
+    void ipv6PoolsHandOutAddressesAndRefuseOverlaps() throws Exception
+    {
+        final JsonNode pool = docker.ok("IpamDriver.RequestPool",
+            "{\"AddressSpace\":\"jvs-local\",\"Pool\":\"fd00:77:1::/64\",\"V6\":true}");
+        final String poolId = pool.path("PoolID").asText();
+        pools.add(poolId);
+        assertEquals("jvs/fd00:77:1::/64", poolId);
+        assertEquals("fd00:77:1::1/64", docker.ok("IpamDriver.RequestAddress", "{\"PoolID\":\"" + poolId +
+            "\",\"Address\":\"\",\"Options\":{\"RequestAddressType\":\"com.docker.network.gateway\"}}")
+            .path("Address").asText());
+        assertEquals("fd00:77:1::2/64", address(poolId, ""));
+        assertEquals("fd00:77:1::9/64", address(poolId, "fd00:77:1::9"));
+        assertEquals("address fd00:77:1::9 is already in use in pool fd00:77:1::/64", docker.call(
+            "IpamDriver.RequestAddress", body("PoolID", poolId, "Address", "fd00:77:1::9")).err());
+        docker.ok("IpamDriver.ReleaseAddress", body("PoolID", poolId, "Address", "fd00:77:1::2"));
+        assertEquals("fd00:77:1::2/64", address(poolId, ""), "a released address is handed out again");
+        final List<String> before = daemon.dockerIpam().poolIds();
+        final PluginClient.Reply overlap = docker.call("IpamDriver.RequestPool",
+            "{\"Pool\":\"fd00:77::/32\",\"V6\":true}");
+        assertTrue(overlap.err().contains("overlaps with fd00:77:1::/64"), overlap.err());
+        assertEquals(before, daemon.dockerIpam().poolIds(), "a refused pool changes nothing");
+        final JsonNode auto = docker.ok("IpamDriver.RequestPool", "{\"V6\":true}");
+        pools.add(auto.path("PoolID").asText());
+        assertTrue(auto.path("Pool").asText().startsWith("fd4a:7c5e:91b3:"), auto.toString());
+        docker.ok("IpamDriver.ReleasePool", body("PoolID", poolId));
+        pools.remove(poolId);
+        assertFalse(daemon.dockerIpam().poolIds().contains(poolId));
         assertEquals("address pool jvs/nope not found",
             docker.call("IpamDriver.RequestAddress", body("PoolID", "jvs/nope")).err());
-        assertEquals(400, docker.call("IpamDriver.RequestPool", body("Pool", "10.1.2.3/24")).status());
     }
 
     @Test
@@ -227,9 +284,10 @@ class DockerPluginProtocolTest
         final String id = newId();
         docker.ok("NetworkDriver.CreateNetwork", networkBody(id, pool.path("Pool").asText(), false, null, null)
             .replace("\"com.docker.network.generic\":{", "\"com.docker.network.generic\":{" +
-                "\"com.docker.network.bridge.enable_icc\":\"false\""));
+                "\"com.docker.network.bridge.enable_icc\":\"false\",\"port_security\":\"true\""));
         networks.add(0, id);
         assertEquals("false", jvs.network(id).path("Options").path("com.docker.network.bridge.enable_icc").asText());
+        assertEquals("true", jvs.network(id).path("Options").path("port_security").asText(), "jvs's own option too");
         final String other = newId();
         assertEquals("option com.docker.network.bridge.enable_icc takes true or false, not \"maybe\"",
             docker.call("NetworkDriver.CreateNetwork", networkBody(other, "10.77.9.0/24", false, null, null)

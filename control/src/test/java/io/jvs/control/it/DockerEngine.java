@@ -35,12 +35,14 @@ final class DockerEngine implements AutoCloseable
     }
 
     private final Path dir;
+    private final String netns;
     private final String dockerCli;
     private final Process dockerd;
 
-    private DockerEngine(final Path dir, final String dockerCli, final Process dockerd)
+    private DockerEngine(final Path dir, final String netns, final String dockerCli, final Process dockerd)
     {
         this.dir = dir;
+        this.netns = netns;
         this.dockerCli = dockerCli;
         this.dockerd = dockerd;
     }
@@ -76,7 +78,7 @@ final class DockerEngine implements AutoCloseable
             "--iptables=false", "--ip6tables=false", "--bridge=none", "--log-level=warn"));
         final File log = dir.resolve("dockerd.log").toFile();
         final Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log).start();
-        final DockerEngine engine = new DockerEngine(dir, cli, process);
+        final DockerEngine engine = new DockerEngine(dir, netns, cli, process);
         final long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!engine.docker("version").ok())
         {
@@ -161,7 +163,26 @@ final class DockerEngine implements AutoCloseable
         return Files.readString(dir.resolve("dockerd.log"));
     }
 
-    /** Removes every container, then stops dockerd by PID (SIGTERM, SIGKILL after 20 s). */
+    /**
+     * What {@code systemctl restart docker} does: dockerd stopped by PID (SIGTERM: it stops the containers, whose
+     * state stays in the data root), then another started on the same directories. @return the new engine.
+     */
+    DockerEngine restart() throws Exception
+    {
+        stopDockerd();
+        return start(dir, netns);
+    }
+
+    private void stopDockerd() throws InterruptedException
+    {
+        dockerd.destroy();
+        if (!dockerd.waitFor(40, TimeUnit.SECONDS))
+        {
+            dockerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Removes every container, then stops dockerd by PID (SIGTERM, SIGKILL after 40 s). */
     @Override
     public void close() throws Exception
     {
@@ -180,11 +201,7 @@ final class DockerEngine implements AutoCloseable
         }
         finally
         {
-            dockerd.destroy();
-            if (!dockerd.waitFor(20, TimeUnit.SECONDS))
-            {
-                dockerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            stopDockerd();
             // dockerd's own containerd and shims run under its exec root; they exit with it. Unmount what is left.
             run(COMMAND_TIMEOUT, "sh", "-c", "grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | " +
                 "xargs -r -n1 umount -l");

@@ -45,6 +45,8 @@ class SandboxDnsTest
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final String OUTSIDE_NAME = "outside.example";
     private static final byte[] OUTSIDE_ADDRESS = {(byte)192, 0, 2, 7};
+    /** 2001:db8::7, what the upstream answers AAAA with. */
+    private static final byte[] OUTSIDE_ADDRESS_6 = {0x20, 0x01, 0x0d, (byte)0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
 
     private final String run = "jd" + HexFormat.of().toHexDigits((short)new SecureRandom().nextInt());
     private final List<String> sandboxes = new ArrayList<>();
@@ -141,6 +143,8 @@ class SandboxDnsTest
             OUTSIDE_NAME);
         assertTrue(getent.stdout().contains("192.0.2.7"), "getent in the sandbox: " + getent);
         assertTrue(nslookupRaw(a, "nosuch.example").contains("NXDOMAIN"), "the upstream's NXDOMAIN is passed on");
+        final String aaaa = nslookupRaw(a, OUTSIDE_NAME, "aaaa");
+        assertTrue(aaaa.contains("2001:db8::7"), "forwarded AAAA: " + aaaa);
 
         // A sandbox on another network does not get b's address: b is not its peer.
         assertEquals(List.of(), nslookup(c, b), "not a peer of c");
@@ -244,12 +248,17 @@ class SandboxDnsTest
 
     private String nslookupRaw(final String sandbox, final String name)
     {
+        return nslookupRaw(sandbox, name, name.endsWith(".in-addr.arpa") ? "ptr" : "a");
+    }
+
+    private String nslookupRaw(final String sandbox, final String name, final String type)
+    {
         final Command.Result result = Command.exec(TIMEOUT, "ip", "netns", "exec", sandbox, "timeout", "5",
-            "busybox", "nslookup", "-type=" + (name.endsWith(".in-addr.arpa") ? "ptr" : "a"), name, "127.0.0.11");
+            "busybox", "nslookup", "-type=" + type, name, "127.0.0.11");
         return result.stdout() + result.stderr();
     }
 
-    /** Answers A for OUTSIDE_NAME, NOERROR without answers for its other types, NXDOMAIN for any other name. */
+    /** Answers A and AAAA for OUTSIDE_NAME, NOERROR without answers for its other types, NXDOMAIN for any other name. */
     private void serveUpstream()
     {
         final byte[] in = new byte[1500];
@@ -271,7 +280,7 @@ class SandboxDnsTest
                 final int questionEnd = at + 1 + 4;
                 final int type = query.getShort(at + 1) & 0xFFFF;
                 final boolean known = OUTSIDE_NAME.equalsIgnoreCase(name.toString());
-                final ByteBuffer reply = ByteBuffer.allocate(questionEnd + 16);
+                final ByteBuffer reply = ByteBuffer.allocate(questionEnd + 28); // room for one AAAA answer
                 reply.put(in, 0, questionEnd);
                 reply.putShort(2, (short)(0x8180 | (known ? 0 : 3))); // QR RD RA, NOERROR or NXDOMAIN
                 reply.putShort(4, (short)1).putShort(6, (short)0).putShort(8, (short)0).putShort(10, (short)0);
@@ -280,6 +289,12 @@ class SandboxDnsTest
                     reply.putShort(6, (short)1);
                     reply.putShort((short)0xC00C).putShort((short)1).putShort((short)1).putInt(60).putShort((short)4)
                         .put(OUTSIDE_ADDRESS);
+                }
+                if (known && type == 28)
+                {
+                    reply.putShort(6, (short)1);
+                    reply.putShort((short)0xC00C).putShort((short)28).putShort((short)1).putInt(60)
+                        .putShort((short)16).put(OUTSIDE_ADDRESS_6);
                 }
                 upstream.send(new DatagramPacket(reply.array(), reply.position(), packet.getSocketAddress()));
             }

@@ -225,6 +225,51 @@ class SwitchProtectionIntegrationTest
         assertFalse(replies.contains("bad cksum") || replies.contains("incorrect"), replies);
     }
 
+    /**
+     * Issue 17, port security: on a {@code port_security=true} network a sandbox cannot send from an address or a
+     * MAC jvs did not give it; the same spoof on an ordinary network gets through (positive control), and the
+     * sandbox's own traffic is untouched.
+     */
+    @Test
+    void withPortSecurityASandboxSendsOnlyFromItsOwnAddressAndMac() throws Exception
+    {
+        final String secured = network("-o", "port_security=true");
+        final String open = network();
+        final String a = sandbox();
+        final String b = sandbox();
+        for (final String net : List.of(secured, open))
+        {
+            ok("network", "connect", net, a);
+            ok("network", "connect", net, b);
+        }
+        assertEquals("true", json.readTree(ok("network", "inspect", secured).out()).path(0).path("Options")
+            .path("port_security").asText());
+        assertTrue(ping(a, address(secured, b)), "its own address and MAC pass");
+
+        for (final String net : List.of(secured, open))
+        {
+            final String own = address(net, a);
+            final String spoofed = own.substring(0, own.lastIndexOf('.')) + ".200";
+            final String iface = endpoint(net, a).path("Interface").asText();
+            assertTrue(exec(a, "ip", "addr", "add", spoofed + "/32", "dev", iface).ok());
+            final boolean through = exec(a, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", "-I", spoofed,
+                address(net, b)).ok();
+            assertEquals(net.equals(open), through, "a ping from " + spoofed + " that jvs did not give a, on " +
+                (net.equals(open) ? "the open network (it gets through: the spoof works)" : "the secured one"));
+        }
+        final long spoofedDrops = networkStats(secured).path("Drops").path("spoofed").asLong();
+        assertTrue(spoofedDrops > 0, "counted as spoofed: " + spoofedDrops);
+        assertEquals(0, networkStats(open).path("Drops").path("spoofed").asLong());
+
+        final String iface = endpoint(secured, a).path("Interface").asText();
+        final String mac = exec(a, "cat", "/sys/class/net/" + iface + "/address").stdout().strip();
+        assertTrue(exec(a, "ip", "link", "set", "dev", iface, "address", "02:42:de:ad:be:ef").ok());
+        assertFalse(ping(a, address(secured, b)), "another MAC on the secured network");
+        assertTrue(exec(a, "ip", "link", "set", "dev", iface, "address", mac).ok());
+        exec(a, "ip", "neigh", "flush", "dev", iface);
+        assertTrue(ping(a, address(secured, b)), "its own MAC again");
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private Process startCapture(final String sandbox, final String iface, final Path file, final String filter)

@@ -1,8 +1,11 @@
 package io.jvs.control.state;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.ipam.Cidr;
+import io.jvs.control.ipam.Ipv6Address;
+import io.jvs.control.ipam.Ipv6Subnet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,6 +98,42 @@ class StateTablesTest
                 "driver options, range and auxiliary addresses are journaled");
             assertEquals(List.of(sandbox), store.sandboxes());
             assertEquals(List.of(endpoint), store.endpoints());
+        }
+    }
+
+    @Test
+    void dualStackAndIpv6OnlyNetworksComeBackAndOldRowsLoadAsIpv4Only()
+    {
+        final Network dual = new Network("a6".repeat(32), "d1", Network.DRIVER_BRIDGE, false,
+            Cidr.parse("10.9.7.0/24"), 0x0a090701, false, Instant.parse("2026-01-02T03:04:05Z"), 4, Map.of(), null,
+            Map.of(), Ipv6Subnet.parse("fd00:9:7::/64", null, "fd00:9:7::100/120"));
+        final Network only6 = new Network("b6".repeat(32), "o1", Network.DRIVER_BRIDGE, false, null, 0, false,
+            Instant.parse("2026-01-02T03:04:06Z"), 5, Map.of(), null, Map.of(),
+            Ipv6Subnet.parse("fd00:9:8::/64", "fd00:9:8::fe", null));
+        final Endpoint endpoint = new Endpoint("e6".repeat(32), dual.id(), "s1", "jv76543210", "eth0",
+            "02:42:0a:09:07:02", 0x0a090702, 24, 3, Ipv6Address.parse("fd00:9:7::100"), 64);
+        // a row as a daemon before IPv6 wrote it: no ipv6, address6 or prefix6 fields
+        final ObjectNode oldNetwork = JsonNodeFactory.instance.objectNode().put("id", "c4".repeat(32))
+            .put("name", "old")
+            .put("driver", "bridge").put("internal", false).put("subnet", "10.9.6.0/24").put("gateway", 0x0a090601)
+            .put("predefined", false).put("created", "2026-01-01T00:00:00Z").put("bridgeDomain", 2);
+        try (StateTables tables = StateTables.open(dir))
+        {
+            final JournaledNetworkStore store = new JournaledNetworkStore(tables);
+            store.putNetwork(dual);
+            store.putNetwork(only6);
+            store.putEndpoint(endpoint);
+            tables.put(JournaledNetworkStore.NETWORKS, oldNetwork.path("id").asText(), oldNetwork);
+        }
+        try (StateTables tables = StateTables.open(dir))
+        {
+            final JournaledNetworkStore store = new JournaledNetworkStore(tables);
+            assertEquals(dual, store.network(dual.id()).orElseThrow());
+            assertEquals(only6, store.network(only6.id()).orElseThrow());
+            assertEquals(List.of(endpoint), store.endpoints());
+            final Network old = store.network(oldNetwork.path("id").asText()).orElseThrow();
+            assertFalse(old.hasIpv6(), "an old row is IPv4-only");
+            assertEquals(Cidr.parse("10.9.6.0/24"), old.subnet());
         }
     }
 }

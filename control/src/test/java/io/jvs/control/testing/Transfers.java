@@ -73,11 +73,12 @@ public final class Transfers
         final String address, final int port, final int bytes) throws Exception
     {
         final List<Process> processes = new ArrayList<>();
+        final String family = address.indexOf(':') >= 0 ? "-6" : "-4"; // the listener too: nc -4 -l takes no IPv6
         try
         {
             // -d: nc reads no stdin, so the end of the sender's data (nc -N shuts its side down) ends the receiver.
             final Process listener = new ProcessBuilder(in(receiver, "timeout", String.valueOf(TIMEOUT.toSeconds()),
-                "nc", "-4", "-d", "-l", String.valueOf(listenPort))).redirectError(ProcessBuilder.Redirect.DISCARD)
+                "nc", family, "-d", "-l", String.valueOf(listenPort))).redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
             processes.add(listener);
             final FutureTask<Received> received = new FutureTask<>(() -> hash(listener.getInputStream()));
@@ -89,7 +90,7 @@ public final class Transfers
                 Duration.ofSeconds(10), "nc listening on port " + listenPort + " in " + receiver);
             assertTrue(listener.isAlive(), "nc -l " + listenPort + " in " + receiver + " exited at start");
 
-            final Process client = new ProcessBuilder(in(sender, "nc", "-4", "-N", "-w", "10", address,
+            final Process client = new ProcessBuilder(in(sender, "nc", family, "-N", "-w", "10", address,
                 String.valueOf(port))).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.PIPE).start();
             processes.add(client);

@@ -28,7 +28,8 @@ public enum BridgeDomainCounter implements Counter
     SAME_PORT(PortCounter.Writer.FORWARDING),
     TX_TOO_LONG(PortCounter.Writer.FORWARDING),
     MAC_LIMIT(PortCounter.Writer.FORWARDING),
-    ICC(PortCounter.Writer.FORWARDING);
+    ICC(PortCounter.Writer.FORWARDING),
+    SPOOFED(PortCounter.Writer.FORWARDING);
 
     private final int writer;
 

@@ -15,7 +15,9 @@ public enum DropReason
     /** From a source MAC the ingress port may not learn: it has learned its limit of MACs already. */
     MAC_LIMIT("mac_limit"),
     /** Between two container ports of a network without inter-container communication (enable_icc=false). */
-    ICC("icc");
+    ICC("icc"),
+    /** From a secured port, with a source MAC or address jvs did not give it ({@link PortSecurity}). */
+    SPOOFED("spoofed");
 
     private final String label;
 

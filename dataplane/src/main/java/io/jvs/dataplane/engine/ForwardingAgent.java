@@ -23,6 +23,7 @@ import java.util.List;
  *   ingress port unknown (removed while in flight)   -> counted as unknown ingress
  *   Ethernet header malformed                         -> drop MALFORMED
  *   source MAC multicast or zero                      -> drop INVALID_SOURCE
+ *   secured port, source MAC or address not its own   -> drop SPOOFED (PortSecurity)
  *   learn (bridge domain, source) -> ingress port     (the port's learning limit reached: drop MAC_LIMIT)
  *   destination unicast and known
  *       port outside the bridge domain                -> drop ISOLATION
@@ -82,6 +83,8 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
 
     /** The lane that owns each port: the only one that transmits on it. */
     private final byte[] portLane = new byte[SwitchCounters.MAX_PORTS];
+    /** Shared by the lanes, written by the control thread. */
+    private PortSecurity portSecurity = PortSecurity.NONE;
     private final String[] portName = new String[SwitchCounters.MAX_PORTS];
     private final int lane;
     private final LaneHandoff handoff;
@@ -151,6 +154,12 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         this.clock = clock;
         this.latency = latency;
         this.rxTimes = new long[batchSize];
+    }
+
+    /** The switch's port security table (before the agent runs). */
+    public void portSecurity(final PortSecurity table)
+    {
+        portSecurity = table;
     }
 
     public static SingleWriterRecorder newLatencyRecorder()
@@ -304,6 +313,11 @@ public final class ForwardingAgent implements Agent, MessageHandler, MacTable.Ag
         if (!MacAddress.isValidSource(source))
         {
             counters.drop(ingress, bd, SwitchCounters.PORT_INVALID_SOURCE, SwitchCounters.BD_INVALID_SOURCE);
+            return;
+        }
+        if (!portSecurity.permits(ingress, source, buffer, index + FrameRecord.ETHERNET_OFFSET, ethernetLength))
+        {
+            counters.drop(ingress, bd, SwitchCounters.PORT_SPOOFED, SwitchCounters.BD_SPOOFED);
             return;
         }
         if (!learn(bd, source, ingress))

@@ -36,7 +36,8 @@ public final class Lane implements AutoCloseable
      * @param l3        the router, on lane 0 only (or null).
      */
     public Lane(final int id, final int ringCapacityBytes, final int batchSize, final MacTable macTable,
-        final CountersRegistry registry, final IdleStrategy idle, final L3Handler l3, final LaneHandoff handoff)
+        final CountersRegistry registry, final IdleStrategy idle, final L3Handler l3, final LaneHandoff handoff,
+        final PortSecurity portSecurity)
     {
         this.id = id;
         this.idle = idle;
@@ -47,6 +48,7 @@ public final class Lane implements AutoCloseable
         receiveAgent = new ReceiveAgent(ring, counters, batchSize, pollIdle);
         forwardingAgent = new ForwardingAgent(
             ring, counters, macTable, batchSize, new SystemNanoClock(), latency, l3, handoff, id);
+        forwardingAgent.portSecurity(portSecurity);
         receive = new ReceiveAgentProxy(receiveAgent);
         forwarding = new ForwardingAgentProxy(forwardingAgent);
         if (null != pollIdle)

@@ -23,7 +23,8 @@ public enum PortCounter implements Counter
     SAME_PORT(Writer.FORWARDING),
     TX_TOO_LONG(Writer.FORWARDING),
     MAC_LIMIT(Writer.FORWARDING),
-    ICC(Writer.FORWARDING);
+    ICC(Writer.FORWARDING),
+    SPOOFED(Writer.FORWARDING);
 
     private final int writer;
 

@@ -17,11 +17,12 @@ import org.agrona.concurrent.AtomicBuffer;
  *  port record (192 bytes):
  *    line 0 (receive agent):    RX_PACKETS RX_BYTES RX_NO_SPACE RX_TOO_LONG RX_RING_FULL . . .
  *    line 1 (forwarding agent): TX_PACKETS TX_BYTES MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG
- *    line 2 (forwarding agent): MAC_LIMIT ICC . . . . . .
- *  bridge domain record (192 bytes):
+ *    line 2 (forwarding agent): MAC_LIMIT ICC SPOOFED . . . . .
+ *  bridge domain record (256 bytes):
  *    line 0 (receive agent):    NO_SPACE TOO_LONG RX_RING_FULL . . . . .
  *    line 1 (forwarding agent): FORWARDED FLOODED LEARNED MOVES AGED MAC_ENTRIES LEARN_TABLE_FULL UNKNOWN_INGRESS
  *    line 2 (forwarding agent): MALFORMED INVALID_SOURCE TX_FULL ISOLATION SAME_PORT TX_TOO_LONG MAC_LIMIT ICC
+ *    line 3 (forwarding agent): SPOOFED . . . . . . .
  * </pre>
  * Bridge domain record 0 is unused by domains; its UNKNOWN_INGRESS slot counts frames from ports already
  * removed (in flight in the ring when the port went away).
@@ -54,6 +55,7 @@ public final class SwitchCounters
     public static final int PORT_TX_TOO_LONG = PORT.offset(PortCounter.TX_TOO_LONG);
     public static final int PORT_MAC_LIMIT = PORT.offset(PortCounter.MAC_LIMIT);
     public static final int PORT_ICC = PORT.offset(PortCounter.ICC);
+    public static final int PORT_SPOOFED = PORT.offset(PortCounter.SPOOFED);
 
     public static final int BD_RECORD_LENGTH = BD.length();
     public static final int BD_NO_SPACE = BD.offset(BridgeDomainCounter.NO_SPACE);
@@ -75,6 +77,7 @@ public final class SwitchCounters
     public static final int BD_TX_TOO_LONG = BD.offset(BridgeDomainCounter.TX_TOO_LONG);
     public static final int BD_MAC_LIMIT = BD.offset(BridgeDomainCounter.MAC_LIMIT);
     public static final int BD_ICC = BD.offset(BridgeDomainCounter.ICC);
+    public static final int BD_SPOOFED = BD.offset(BridgeDomainCounter.SPOOFED);
 
     /** Records and bytes the two tables take in a registry. */
     public static final int REGISTRY_RECORDS = MAX_PORTS + MAX_BRIDGE_DOMAINS;
@@ -95,6 +98,7 @@ public final class SwitchCounters
         PORT_DROP[DropReason.RX_RING_FULL.ordinal()] = RX_RING_FULL;
         PORT_DROP[DropReason.MAC_LIMIT.ordinal()] = PORT_MAC_LIMIT;
         PORT_DROP[DropReason.ICC.ordinal()] = PORT_ICC;
+        PORT_DROP[DropReason.SPOOFED.ordinal()] = PORT_SPOOFED;
         BD_DROP[DropReason.MALFORMED.ordinal()] = BD_MALFORMED;
         BD_DROP[DropReason.INVALID_SOURCE.ordinal()] = BD_INVALID_SOURCE;
         BD_DROP[DropReason.NO_SPACE.ordinal()] = BD_NO_SPACE;
@@ -105,6 +109,7 @@ public final class SwitchCounters
         BD_DROP[DropReason.RX_RING_FULL.ordinal()] = BD_RX_RING_FULL;
         BD_DROP[DropReason.MAC_LIMIT.ordinal()] = BD_MAC_LIMIT;
         BD_DROP[DropReason.ICC.ordinal()] = BD_ICC;
+        BD_DROP[DropReason.SPOOFED.ordinal()] = BD_SPOOFED;
     }
 
     private final CounterTable ports;

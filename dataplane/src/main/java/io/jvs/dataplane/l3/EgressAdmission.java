@@ -44,11 +44,11 @@ final class EgressAdmission
                 now);
             return false;
         }
-        final int mtu = interfaces.mtu(egress);
-        if (parser.l3Length() <= mtu || segmentLength(buffer, offset) <= mtu)
+        if (fits(egress, buffer, offset))
         {
             return true;
         }
+        final int mtu = interfaces.mtu(egress);
         counters.increment(RouterCounter.DROP_TOO_BIG);
         if ((buffer.getShort(l3 + Ipv4Header.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) &
             Ipv4Header.FLAG_DONT_FRAGMENT) != 0)
@@ -57,6 +57,16 @@ final class EgressAdmission
                 IcmpErrors.CODE_FRAGMENTATION_NEEDED, mtu, now);
         }
         return false;
+    }
+
+    /**
+     * Whether the parsed packet (IPv4 or IPv6) fits the egress MTU: its IP length, or for a GSO frame the length of
+     * the segments the kernel will cut it into (Linux's skb_gso_validate_network_len).
+     */
+    boolean fits(final int egress, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int mtu = interfaces.mtu(egress);
+        return parser.l3Length() <= mtu || segmentLength(buffer, offset) <= mtu;
     }
 
     /** IP length of the packets the kernel cuts a GSO frame into; the whole IP length if not GSO. */

@@ -26,6 +26,9 @@ final class Interfaces
     static final int MIN_MTU = 68;
     /** No interface, in {@link #egressFor}'s answer. */
     static final int NONE = -1;
+    /** Address families configured on an interface (a leg may have either or both; the port stays while one does). */
+    static final int FAMILY_IPV4 = 1;
+    static final int FAMILY_IPV6 = 2;
 
     private final int[] port = new int[COUNT];
     private final long[] mac = new long[COUNT];
@@ -33,6 +36,7 @@ final class Interfaces
     private final int[] mask = new int[COUNT];
     private final boolean[] internal = new boolean[COUNT];
     private final int[] mtu = new int[COUNT];
+    private final int[] families = new int[COUNT];
     private int[] legs = new int[0];
     private int uplinkGateway;
     /** Interface + 1 of each port id, 0 for ports that are not the router's. */
@@ -52,6 +56,12 @@ final class Interfaces
     boolean isSet(final int iface)
     {
         return port[iface] != 0;
+    }
+
+    /** Whether the interface has an address of {@code family} ({@link #FAMILY_IPV4}, {@link #FAMILY_IPV6}). */
+    boolean has(final int iface, final int family)
+    {
+        return (families[iface] & family) != 0;
     }
 
     int port(final int iface)
@@ -151,29 +161,40 @@ final class Interfaces
     private boolean isSubnetBroadcast(final int iface, final int address)
     {
         final int m = mask[iface];
-        return port[iface] != 0 && (m & 0b10) == 0 && (address | m) == -1 && (address & m) == (ip[iface] & m);
+        return (families[iface] & FAMILY_IPV4) != 0 && (m & 0b10) == 0 && (address | m) == -1 && (address & m) == (ip[iface] & m);
     }
 
     // ------------------------------------------------------------------------------------------------ configuration
 
-    /** Checks a leg can be added, before anything changes. */
-    void checkNewLeg(final int bridgeDomainId)
+    /**
+     * Checks a leg of {@code family} can be added, before anything changes: the domain has no gateway of that family,
+     * and a leg it has already (the other family's) is on the same port with the same MAC.
+     */
+    void checkNewLeg(final int bridgeDomainId, final int family, final int legPort, final long legMac)
     {
         if (bridgeDomainId <= 0 || bridgeDomainId >= HOST)
         {
             throw new IllegalArgumentException("bridge domain " + bridgeDomainId);
         }
-        if (port[bridgeDomainId] != 0)
+        if ((families[bridgeDomainId] & family) != 0)
         {
-            throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has a gateway");
+            throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " already has " +
+                (family == FAMILY_IPV4 ? "a gateway" : "an IPv6 gateway"));
+        }
+        if (port[bridgeDomainId] != 0 && (port[bridgeDomainId] != legPort || mac[bridgeDomainId] != legMac))
+        {
+            throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has its leg on port " +
+                port[bridgeDomainId] + " " + MacAddress.toString(mac[bridgeDomainId]));
         }
     }
 
     void addLeg(final int bridgeDomainId, final int legPort, final long legMac, final int legIp,
         final int prefixLength, final boolean isInternal)
     {
-        checkNewLeg(bridgeDomainId);
-        set(bridgeDomainId, legPort, legMac, legIp, prefixLength);
+        checkNewLeg(bridgeDomainId, FAMILY_IPV4, legPort, legMac);
+        checkPrefix(prefixLength);
+        attach(bridgeDomainId, legPort, legMac, FAMILY_IPV4);
+        address(bridgeDomainId, legIp, prefixLength);
         internal[bridgeDomainId] = isInternal;
         final int[] newLegs = Arrays.copyOf(legs, legs.length + 1);
         newLegs[legs.length] = bridgeDomainId;
@@ -183,7 +204,7 @@ final class Interfaces
     /** Checks the bridge domain has a gateway, before anything changes. */
     void checkLeg(final int bridgeDomainId)
     {
-        if (bridgeDomainId <= 0 || bridgeDomainId >= HOST || port[bridgeDomainId] == 0)
+        if (bridgeDomainId <= 0 || bridgeDomainId >= HOST || (families[bridgeDomainId] & FAMILY_IPV4) == 0)
         {
             throw new IllegalArgumentException("bridge domain " + bridgeDomainId + " has no gateway");
         }
@@ -193,7 +214,38 @@ final class Interfaces
     {
         checkLeg(bridgeDomainId);
         legs = Arrays.stream(legs).filter(l -> l != bridgeDomainId).toArray();
-        clear(bridgeDomainId);
+        ip[bridgeDomainId] = 0;
+        mask[bridgeDomainId] = 0;
+        internal[bridgeDomainId] = false;
+        detach(bridgeDomainId, FAMILY_IPV4);
+    }
+
+    /** The leg's port and MAC for its IPv6 gateway (shared with its IPv4 gateway if it has one). */
+    void attachIpv6Leg(final int bridgeDomainId, final int legPort, final long legMac)
+    {
+        checkNewLeg(bridgeDomainId, FAMILY_IPV6, legPort, legMac);
+        attach(bridgeDomainId, legPort, legMac, FAMILY_IPV6);
+    }
+
+    /** The host port or the uplink gets IPv6 on the port it has already. */
+    void addIpv6(final int iface)
+    {
+        if (port[iface] == 0 || (families[iface] & FAMILY_IPV6) != 0)
+        {
+            throw new IllegalArgumentException("interface " + iface + (port[iface] == 0 ? " is not set" :
+                " has IPv6 already"));
+        }
+        families[iface] |= FAMILY_IPV6;
+    }
+
+    /** IPv6 gone from the interface; a leg left with no family is removed. */
+    void removeIpv6(final int iface)
+    {
+        if ((families[iface] & FAMILY_IPV6) == 0)
+        {
+            throw new IllegalArgumentException("interface " + iface + " has no IPv6");
+        }
+        detach(iface, FAMILY_IPV6);
     }
 
     void setUplink(final int uplinkPort, final long uplinkMac, final int uplinkIp, final int prefixLength,
@@ -260,6 +312,28 @@ final class Interfaces
 
     private void set(final int iface, final int ifPort, final long ifMac, final int ifIp, final int prefixLength)
     {
+        checkPrefix(prefixLength);
+        attach(iface, ifPort, ifMac, FAMILY_IPV4);
+        address(iface, ifIp, prefixLength);
+    }
+
+    private static void checkPrefix(final int prefixLength)
+    {
+        if (prefixLength < 1 || prefixLength > 32)
+        {
+            throw new IllegalArgumentException("prefix length " + prefixLength);
+        }
+    }
+
+    private void address(final int iface, final int ifIp, final int prefixLength)
+    {
+        ip[iface] = ifIp;
+        mask[iface] = (int)(0xFFFF_FFFFL << (32 - prefixLength));
+    }
+
+    /** The port and MAC, for a family; the first family attaches them, the last one's removal clears them. */
+    private void attach(final int iface, final int ifPort, final long ifMac, final int family)
+    {
         if (ifPort <= 0 || ifPort >= SwitchCounters.MAX_PORTS)
         {
             throw new IllegalArgumentException("port " + ifPort);
@@ -268,16 +342,23 @@ final class Interfaces
         {
             throw new IllegalArgumentException("router MAC must be unicast: " + MacAddress.toString(ifMac));
         }
-        if (prefixLength < 1 || prefixLength > 32)
+        if (port[iface] == 0)
         {
-            throw new IllegalArgumentException("prefix length " + prefixLength);
+            port[iface] = ifPort;
+            mac[iface] = ifMac;
+            mtu[iface] = DEFAULT_MTU;
+            portIface[ifPort] = iface + 1;
         }
-        port[iface] = ifPort;
-        mac[iface] = ifMac;
-        ip[iface] = ifIp;
-        mask[iface] = (int)(0xFFFF_FFFFL << (32 - prefixLength));
-        mtu[iface] = DEFAULT_MTU;
-        portIface[ifPort] = iface + 1;
+        families[iface] |= family;
+    }
+
+    private void detach(final int iface, final int family)
+    {
+        families[iface] &= ~family;
+        if (families[iface] == 0)
+        {
+            clear(iface);
+        }
     }
 
     private void clear(final int iface)
@@ -289,5 +370,6 @@ final class Interfaces
         mask[iface] = 0;
         internal[iface] = false;
         mtu[iface] = 0;
+        families[iface] = 0;
     }
 }

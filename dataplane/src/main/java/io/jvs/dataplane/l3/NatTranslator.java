@@ -48,95 +48,117 @@ final class NatTranslator
     boolean rewrite(final MutableDirectBuffer buffer, final int offset, final int protocol,
         final int src, final int sport, final int dst, final int dport, final NatTuple to)
     {
-        final int newSrc = to.src();
-        final int newDst = to.dst();
-        final int newSport = to.sport();
-        final int newDport = to.dport();
-        final int l3 = parser.l3Offset();
+        // Split in small steps so that each inlines into the router's hot path (one 660-byte method did not).
         final int l4 = parser.l4Offset();
         final int checksumField = l4 + (protocol == Ipv4Header.PROTOCOL_TCP ? TcpHeader.CHECKSUM_OFFSET :
             protocol == Ipv4Header.PROTOCOL_UDP ? UdpHeader.CHECKSUM_OFFSET : IcmpHeader.CHECKSUM_OFFSET);
         final boolean partial = isPartial(buffer, offset);
-        if (partial)
+        if (partial && !partialMatches(buffer, offset, l4, checksumField))
         {
-            final int eth = offset + VnetHeader.LENGTH;
-            final int start = buffer.getShort(offset + VnetHeader.CSUM_START_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            final int at = buffer.getShort(offset + VnetHeader.CSUM_OFFSET_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            if (eth + start != l4 || l4 + at != checksumField)
-            {
-                counters.increment(RouterCounter.DROP_NAT_BAD_OFFLOAD);
-                return false;
-            }
+            counters.increment(RouterCounter.DROP_NAT_BAD_OFFLOAD);
+            return false;
         }
 
-        // TTL, protocol and header checksum are one big-endian word: as parsed (nothing has written to the packet
-        // yet), written once with the new TTL.
+        // TTL, protocol and header checksum are one big-endian word: read as parsed (nothing has written to the
+        // packet yet), written once with the new TTL.
         final int ttlWord = parser.ttlProtocolChecksum();
-        int l4Sum = buffer.getShort(checksumField, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int oldL4Sum = buffer.getShort(checksumField, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int l4Sum;
         if (protocol == Ipv4Header.PROTOCOL_ICMP)
         {
-            // Echo: the identifier is the "port"; requests carry it as source, replies as destination.
-            final boolean request = parser.icmp().type() == IcmpHeader.TYPE_ECHO_REQUEST;
-            final int oldId = request ? sport : dport;
-            final int newId = request ? newSport : newDport;
-            if (oldId != newId)
-            {
-                if (!partial) // a partial ICMP sum covers no pseudo-header: the new id is summed when finished
-                {
-                    l4Sum = Checksum.update16(l4Sum, oldId, newId);
-                }
-                buffer.putShort(l4 + IcmpHeader.IDENTIFIER_OFFSET, (short)newId, ByteOrder.BIG_ENDIAN);
-            }
+            l4Sum = rewriteEchoIdentifier(buffer, l4, oldL4Sum, partial, sport, dport, to);
         }
         else
         {
-            final boolean noUdpChecksum = protocol == Ipv4Header.PROTOCOL_UDP && l4Sum == 0 && !partial;
-            if (!noUdpChecksum)
+            if (protocol == Ipv4Header.PROTOCOL_UDP && oldL4Sum == 0 && !partial)
             {
-                if (partial)
-                {
-                    // Only the pseudo-header is in the field; ports are summed when the checksum is finished.
-                    if (src != newSrc)
-                    {
-                        l4Sum = Checksum.updatePartial32(l4Sum, src, newSrc);
-                    }
-                    if (dst != newDst)
-                    {
-                        l4Sum = Checksum.updatePartial32(l4Sum, dst, newDst);
-                    }
-                }
-                else
-                {
-                    // RFC 1624 eqn. 3 for all changed words at once, one fold: the same result as one update each.
-                    long sum = ~l4Sum & 0xFFFF;
-                    if (src != newSrc)
-                    {
-                        sum += Checksum.change32(src, newSrc);
-                    }
-                    if (dst != newDst)
-                    {
-                        sum += Checksum.change32(dst, newDst);
-                    }
-                    if (sport != newSport)
-                    {
-                        sum += Checksum.change16(sport, newSport);
-                    }
-                    if (dport != newDport)
-                    {
-                        sum += Checksum.change16(dport, newDport);
-                    }
-                    l4Sum = ~Checksum.fold(sum) & 0xFFFF;
-                    if (protocol == Ipv4Header.PROTOCOL_UDP && l4Sum == 0)
-                    {
-                        l4Sum = 0xFFFF; // 0 means "no checksum" in UDP
-                    }
-                }
+                l4Sum = 0; // no UDP checksum: none to update
             }
-            buffer.putInt(l4, (newSport << 16) | newDport, ByteOrder.BIG_ENDIAN); // both ports
+            else if (partial)
+            {
+                l4Sum = partialPseudoHeaderSum(oldL4Sum, src, dst, to);
+            }
+            else
+            {
+                l4Sum = fullL4Sum(oldL4Sum, protocol, src, sport, dst, dport, to);
+            }
+            buffer.putInt(l4, (to.sport() << 16) | to.dport(), ByteOrder.BIG_ENDIAN); // both ports
         }
         buffer.putShort(checksumField, (short)l4Sum, ByteOrder.BIG_ENDIAN);
+        rewriteIpv4Header(buffer, parser.l3Offset(), ttlWord, src, dst, to.src(), to.dst());
+        return true;
+    }
 
-        // The TTL decrement of routing folded in with the address changes.
+    /** A partial checksum (CHECKSUM_PARTIAL) must start at this packet's L4 header and land in its own field. */
+    private static boolean partialMatches(final MutableDirectBuffer buffer, final int offset, final int l4,
+        final int checksumField)
+    {
+        final int eth = offset + VnetHeader.LENGTH;
+        final int start = buffer.getShort(offset + VnetHeader.CSUM_START_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int at = buffer.getShort(offset + VnetHeader.CSUM_OFFSET_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        return eth + start == l4 && l4 + at == checksumField;
+    }
+
+    /** Echo: the identifier is the "port"; requests carry it as source, replies as destination. @return the sum. */
+    private int rewriteEchoIdentifier(final MutableDirectBuffer buffer, final int l4, final int l4Sum,
+        final boolean partial, final int sport, final int dport, final NatTuple to)
+    {
+        final boolean request = parser.icmp().type() == IcmpHeader.TYPE_ECHO_REQUEST;
+        final int oldId = request ? sport : dport;
+        final int newId = request ? to.sport() : to.dport();
+        if (oldId == newId)
+        {
+            return l4Sum;
+        }
+        buffer.putShort(l4 + IcmpHeader.IDENTIFIER_OFFSET, (short)newId, ByteOrder.BIG_ENDIAN);
+        // A partial ICMP sum covers no pseudo-header: the new id is summed when the checksum is finished.
+        return partial ? l4Sum : Checksum.update16(l4Sum, oldId, newId);
+    }
+
+    /** Only the pseudo-header is in a partial sum's field; ports are summed when the checksum is finished. */
+    private static int partialPseudoHeaderSum(final int l4Sum, final int src, final int dst, final NatTuple to)
+    {
+        int sum = l4Sum;
+        if (src != to.src())
+        {
+            sum = Checksum.updatePartial32(sum, src, to.src());
+        }
+        if (dst != to.dst())
+        {
+            sum = Checksum.updatePartial32(sum, dst, to.dst());
+        }
+        return sum;
+    }
+
+    /** RFC 1624 eqn. 3 for all changed words at once, one fold: the same result as one update each. */
+    private static int fullL4Sum(final int l4Sum, final int protocol, final int src, final int sport, final int dst,
+        final int dport, final NatTuple to)
+    {
+        long sum = ~l4Sum & 0xFFFF;
+        if (src != to.src())
+        {
+            sum += Checksum.change32(src, to.src());
+        }
+        if (dst != to.dst())
+        {
+            sum += Checksum.change32(dst, to.dst());
+        }
+        if (sport != to.sport())
+        {
+            sum += Checksum.change16(sport, to.sport());
+        }
+        if (dport != to.dport())
+        {
+            sum += Checksum.change16(dport, to.dport());
+        }
+        final int result = ~Checksum.fold(sum) & 0xFFFF;
+        return protocol == Ipv4Header.PROTOCOL_UDP && result == 0 ? 0xFFFF : result; // 0 means "none" in UDP
+    }
+
+    /** The addresses and the TTL decrement of routing, with one header checksum update for all of them. */
+    private static void rewriteIpv4Header(final MutableDirectBuffer buffer, final int l3, final int ttlWord,
+        final int src, final int dst, final int newSrc, final int newDst)
+    {
         final int ttlProtocol = ttlWord >>> 16;
         final int decremented = ttlProtocol - 0x100;
         long sum = (~ttlWord & 0xFFFF) + Checksum.change16(ttlProtocol, decremented);
@@ -159,7 +181,6 @@ final class NatTranslator
         {
             buffer.putInt(l3 + Ipv4Header.TTL_OFFSET, newTtlWord, ByteOrder.BIG_ENDIAN);
         }
-        return true;
     }
 
     private static boolean isPartial(final MutableDirectBuffer buffer, final int offset)

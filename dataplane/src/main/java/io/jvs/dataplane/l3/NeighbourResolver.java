@@ -46,13 +46,26 @@ final class NeighbourResolver
     private final NeighbourTable.Prober prober = this::probe;
     private final UnsafeBuffer arpFrame = new UnsafeBuffer(new byte[VnetHeader.LENGTH + ARP_FRAME_LENGTH]);
 
-    private final UnsafeBuffer pendingFrames = new UnsafeBuffer(new byte[PENDING_SLOTS * PENDING_SLOT_LENGTH]);
-    private final int[] pendingIface = new int[PENDING_SLOTS];
-    private final int[] pendingIngress = new int[PENDING_SLOTS];
-    private final int[] pendingIp = new int[PENDING_SLOTS];
-    private final int[] pendingLength = new int[PENDING_SLOTS];
-    private final long[] pendingDeadline = new long[PENDING_SLOTS];
-    private int pendingCount;
+    private final HeldPackets pending = new HeldPackets(PENDING_SLOTS, PENDING_SLOT_LENGTH, PENDING_TIMEOUT_NANOS);
+    private final HeldPackets.Timers timers = new HeldPackets.Timers()
+    {
+        public void expired(final int iface, final long high, final long low, final int ingress,
+            final MutableDirectBuffer frames, final int offset, final int length)
+        {
+            counters.increment(RouterCounter.DROP_ARP_UNRESOLVED);
+            forgetFailed(iface, (int)low);
+            unresolved.onUnresolved(ingress, frames, offset, length);
+        }
+
+        public void waiting(final int iface, final long high, final long low)
+        {
+            final int slot = neighbours.find(iface, (int)low);
+            if (slot != NeighbourTable.NOT_FOUND && neighbours.mac(slot) == NeighbourTable.UNRESOLVED)
+            {
+                requestIfDue(slot, iface, (int)low);
+            }
+        }
+    };
     private long now;
 
     NeighbourResolver(final Interfaces interfaces, final Transmitter transmitter, final RouterCounters counters,
@@ -99,9 +112,9 @@ final class NeighbourResolver
 
     private void learn(final int iface, final int slot, final int ip, final long mac)
     {
-        if (neighbours.resolve(slot, mac, now) && pendingCount > 0)
+        if (neighbours.resolve(slot, mac, now) && pending.count() > 0)
         {
-            release(iface, ip, mac);
+            pending.release(iface, 0, ip & 0xFFFF_FFFFL, mac, interfaces.mac(iface), transmitter);
         }
     }
 
@@ -124,7 +137,10 @@ final class NeighbourResolver
         final long mac = neighbours.mac(slot);
         if (mac == NeighbourTable.UNRESOLVED)
         {
-            hold(egress, nextHop, ingress, buffer, offset, length);
+            if (!pending.hold(egress, 0, nextHop & 0xFFFF_FFFFL, ingress, buffer, offset, length, now))
+            {
+                counters.increment(RouterCounter.DROP_ARP_QUEUE_FULL);
+            }
             requestIfDue(slot, egress, nextHop);
             return;
         }
@@ -142,11 +158,7 @@ final class NeighbourResolver
     int doWork(final long nowNanos)
     {
         now = nowNanos;
-        int work = 0;
-        if (pendingCount > 0)
-        {
-            work += service();
-        }
+        final int work = pending.count() > 0 ? pending.service(nowNanos, timers) : 0;
         return work + neighbours.sweep(nowNanos, prober);
     }
 
@@ -154,14 +166,7 @@ final class NeighbourResolver
     void forget(final int iface)
     {
         neighbours.flushInterface(iface);
-        for (int i = 0; i < PENDING_SLOTS; i++)
-        {
-            if (pendingLength[i] != 0 && pendingIface[i] == iface)
-            {
-                pendingLength[i] = 0;
-                pendingCount--;
-            }
-        }
+        pending.forget(iface);
     }
 
     /** The ARP cache as "iface ip mac" lines (allocates). */
@@ -207,77 +212,6 @@ final class NeighbourResolver
             sendArp(iface, ArpHeader.OPER_REQUEST, MacAddress.BROADCAST, 0, ip);
             counters.increment(RouterCounter.ARP_REQUESTS_SENT);
         }
-    }
-
-    private void hold(final int iface, final int ip, final int ingress, final MutableDirectBuffer buffer,
-        final int offset, final int length)
-    {
-        if (length > PENDING_SLOT_LENGTH || pendingCount == PENDING_SLOTS)
-        {
-            counters.increment(RouterCounter.DROP_ARP_QUEUE_FULL);
-            return;
-        }
-        for (int i = 0; i < PENDING_SLOTS; i++)
-        {
-            if (pendingLength[i] == 0)
-            {
-                pendingFrames.putBytes(i * PENDING_SLOT_LENGTH, buffer, offset, length);
-                pendingIface[i] = iface;
-                pendingIngress[i] = ingress;
-                pendingIp[i] = ip;
-                pendingLength[i] = length;
-                pendingDeadline[i] = now + PENDING_TIMEOUT_NANOS;
-                pendingCount++;
-                return;
-            }
-        }
-    }
-
-    private void release(final int iface, final int ip, final long mac)
-    {
-        for (int i = 0; i < PENDING_SLOTS && pendingCount > 0; i++)
-        {
-            if (pendingLength[i] != 0 && pendingIface[i] == iface && pendingIp[i] == ip)
-            {
-                final int offset = i * PENDING_SLOT_LENGTH;
-                final int eth = offset + VnetHeader.LENGTH;
-                MacAddress.writePair(
-                    pendingFrames, eth + EthernetHeader.DESTINATION_OFFSET, mac, interfaces.mac(iface));
-                final int length = pendingLength[i];
-                pendingLength[i] = 0;
-                pendingCount--;
-                transmitter.emit(iface, pendingFrames, offset, length);
-            }
-        }
-    }
-
-    private int service()
-    {
-        int work = 0;
-        for (int i = 0; i < PENDING_SLOTS; i++)
-        {
-            if (pendingLength[i] == 0)
-            {
-                continue;
-            }
-            if (pendingDeadline[i] - now <= 0)
-            {
-                final int length = pendingLength[i];
-                pendingLength[i] = 0;
-                pendingCount--;
-                counters.increment(RouterCounter.DROP_ARP_UNRESOLVED);
-                forgetFailed(pendingIface[i], pendingIp[i]);
-                unresolved.onUnresolved(pendingIngress[i], pendingFrames, i * PENDING_SLOT_LENGTH, length);
-                work++;
-                continue;
-            }
-            final int slot = neighbours.find(pendingIface[i], pendingIp[i]);
-            if (slot != NeighbourTable.NOT_FOUND && neighbours.mac(slot) == NeighbourTable.UNRESOLVED)
-            {
-                requestIfDue(slot, pendingIface[i], pendingIp[i]);
-            }
-        }
-        return work;
     }
 
     /** A neighbour that never answered is forgotten at once, so the next packet for it starts a new resolution. */

@@ -16,10 +16,12 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The IPv4 router and NAT of the switch: the per-packet pipeline, wiring its parts. Runs on the forwarding thread;
+ * The router and NAT of the switch: the per-packet pipeline, wiring its parts. IPv6 goes to {@link Ipv6Router}
+ * (gateways, host link, neighbor discovery, ICMPv6; no NAT66 yet); the rest of this comment is the IPv4 path. Runs on the forwarding thread;
  * no allocation, no locks per packet.
  * <p>
  * Interfaces, by index ({@link Interfaces}):
@@ -93,6 +95,7 @@ public final class Router implements L3Handler
     private final EchoResponder echo;
     private final NatEngine nat;
     private final NatTranslator translator;
+    private final Ipv6Router ipv6;
     private final FlowBatch batch = new FlowBatch();
     private int batchLookupMinConnections = BATCH_LOOKUP_MIN_CONNECTIONS;
     /** Interface of the packet being processed: ICMP errors about it leave there, from its address. */
@@ -120,6 +123,7 @@ public final class Router implements L3Handler
         this.echo = new EchoResponder(parser, interfaces, transmitter, counters);
         this.nat = new NatEngine(natConfig, counters, parser, interfaces);
         this.translator = new NatTranslator(parser, counters, nat);
+        this.ipv6 = new Ipv6Router(natConfig, parser, interfaces, transmitter, counters, admission, noInterContainer);
     }
 
     public void output(final L3Output output)
@@ -167,6 +171,7 @@ public final class Router implements L3Handler
 
     private void publishCounts()
     {
+        ipv6.publishCounts();
         if (routed != 0)
         {
             counters.add(RouterCounter.ROUTED, routed);
@@ -238,6 +243,7 @@ public final class Router implements L3Handler
         now = nowNanos;
         int work = nat.expire(nowNanos);
         work += resolver.doWork(nowNanos);
+        work += ipv6.doWork(nowNanos);
         publishCounts(); // a held packet's host unreachable may have been translated and routed
         return work;
     }
@@ -261,7 +267,7 @@ public final class Router implements L3Handler
         final int result = parser.parse(buffer, eth, ethLength);
         final long destination = MacAddress.readFirst(buffer, eth + EthernetHeader.DESTINATION_OFFSET);
         final boolean toUs = destination == interfaces.mac(iface);
-        if (!toUs && !MacAddress.isBroadcast(destination))
+        if (!toUs && !MacAddress.isBroadcast(destination) && !Ipv6Addresses.isMulticastMac(destination))
         {
             return; // a copy of someone else's unknown-unicast flood
         }
@@ -280,6 +286,11 @@ public final class Router implements L3Handler
             resolver.onArp(iface, parser.arp(), now);
             return;
         }
+        if (parser.has(FrameParser.LAYER_IPV6))
+        {
+            ipv6.onPacket(iface, buffer, offset, length, toUs, now); // neighbor discovery comes by multicast
+            return;
+        }
         if (!toUs)
         {
             return; // other broadcasts (DHCP, ...) are not the router's business
@@ -287,6 +298,11 @@ public final class Router implements L3Handler
         if (!parser.has(FrameParser.LAYER_IPV4))
         {
             counters.increment(RouterCounter.DROP_NOT_IPV4);
+            return;
+        }
+        if (!interfaces.has(iface, Interfaces.FAMILY_IPV4))
+        {
+            counters.increment(RouterCounter.DROP_NO_ADDRESS_FAMILY); // a leg with an IPv6 gateway only
             return;
         }
         onIpv4(iface, buffer, offset, length);
@@ -600,6 +616,7 @@ public final class Router implements L3Handler
     public void clearUplink()
     {
         interfaces.checkUplink();
+        ipv6.clearUplink();
         nat.removeUplinkAddress(interfaces.ip(UPLINK));
         interfaces.clearUplink();
         resolver.forget(UPLINK);
@@ -614,12 +631,61 @@ public final class Router implements L3Handler
     public void clearHost()
     {
         interfaces.checkHost();
+        ipv6.clearHost();
         nat.removeHostLink(interfaces.ip(HOST), interfaces.mask(HOST));
         interfaces.clearHost();
         resolver.forget(HOST);
     }
 
-    /** Command: the largest IPv4 packet {@code iface} ({@link #UPLINK}, {@link #HOST} or a leg) sends. */
+    /**
+     * Command: the bridge domain's IPv6 gateway {@code high:low/prefixLength} (and its link-local address from
+     * {@code mac}); {@code legPort} is the domain's leg, the one its IPv4 gateway has if it has one.
+     */
+    public void addIpv6Leg(final int bridgeDomainId, final int legPort, final long mac, final long high,
+        final long low, final int prefixLength)
+    {
+        ipv6.addLeg(bridgeDomainId, legPort, mac, high, low, prefixLength);
+    }
+
+    /** Command: removes the IPv6 gateway and its neighbours; the leg stays while the IPv4 gateway does. */
+    public void removeIpv6Leg(final int bridgeDomainId)
+    {
+        ipv6.removeLeg(bridgeDomainId);
+    }
+
+    /**
+     * Command: the uplink's IPv6 address, which networks are masqueraded to (NAT66), and its gateway for destinations
+     * off its prefix ({@code 0, 0} for none). The uplink must be set.
+     */
+    public void setUplinkIpv6(final long high, final long low, final int prefixLength, final long gatewayHigh,
+        final long gatewayLow)
+    {
+        ipv6.setUplink(high, low, prefixLength, gatewayHigh, gatewayLow);
+    }
+
+    public void clearUplinkIpv6()
+    {
+        ipv6.clearUplink();
+    }
+
+    /** IPv6 connections masqueraded to the uplink. */
+    public int ipv6Connections()
+    {
+        return ipv6.connections();
+    }
+
+    /** Command: the router's IPv6 address on the host link (the host port must be set). */
+    public void setHostIpv6(final long high, final long low, final int prefixLength)
+    {
+        ipv6.setHost(high, low, prefixLength);
+    }
+
+    public void clearHostIpv6()
+    {
+        ipv6.clearHost();
+    }
+
+    /** Command: the largest IPv4 or IPv6 packet {@code iface} ({@link #UPLINK}, {@link #HOST} or a leg) sends. */
     public void setMtu(final int iface, final int mtu)
     {
         interfaces.setMtu(iface, mtu);
@@ -652,7 +718,9 @@ public final class Router implements L3Handler
     /** Command: the ARP cache as "iface ip mac" lines (allocates). */
     public List<String> neighbourSnapshot()
     {
-        return resolver.snapshot();
+        final List<String> lines = new ArrayList<>(resolver.snapshot());
+        lines.addAll(ipv6.resolver().snapshot());
+        return lines;
     }
 
     public int connections()

@@ -33,12 +33,12 @@ public enum RouterCounter implements Counter
     DROP_NAT_UNTRACKED("drop_nat_untracked", "protocol NAT cannot translate (not TCP/UDP/ICMP echo)"),
     DROP_NAT_BAD_OFFLOAD("drop_nat_bad_offload", "NEEDS_CSUM not pointing at the L4 checksum"),
     DROP_NO_ROUTE("drop_no_route", "no route (internal network, no uplink, between networks)"),
-    DROP_TTL("drop_ttl_expired", "TTL would reach 0"),
+    DROP_TTL("drop_ttl_expired", "TTL / IPv6 hop limit would reach 0"),
     DROP_TOO_BIG("drop_too_big", "larger than the egress MTU (not fragmented)"),
     DROP_ARP_UNRESOLVED("drop_arp_unresolved", "next hop did not answer ARP in time"),
     DROP_ARP_QUEUE_FULL("drop_arp_queue_full", "no room to hold a packet while resolving"),
     DROP_TO_ROUTER("drop_to_router", "addressed to a router address, not echo/NAT"),
-    DROP_NOT_IPV4("drop_not_ipv4", "to the router MAC but not IPv4/ARP"),
+    DROP_NOT_IPV4("drop_not_ipv4", "to the router MAC but not IPv4, IPv6 or ARP"),
     DROP_VLAN("drop_vlan", "tagged frame at the router"),
     DROP_MALFORMED_ETHERNET("drop_malformed_ethernet", "bad Ethernet header"),
     DROP_MALFORMED_ARP("drop_malformed_arp", "truncated or non-Ethernet/IPv4 ARP"),
@@ -51,6 +51,23 @@ public enum RouterCounter implements Counter
     DROP_ECHO_BAD_SOURCE("drop_echo_bad_source",
         "echo request from 0.0.0.0/8, loopback, multicast, a broadcast address: not answered"),
     DROP_BAD_CHECKSUM("drop_bad_checksum", "echo request to the router with a bad IPv4 header or ICMP checksum"),
+    ROUTED_IPV6("routed_ipv6", "IPv6 packets forwarded between interfaces"),
+    NDP_ADVERTS_SENT("ndp_adverts_sent", "neighbour advertisements for a router address"),
+    NDP_SOLICITS_SENT("ndp_solicits_sent", "neighbour solicitations for a next hop (multicast or probe)"),
+    NDP_ROUTER_ADVERTS_SENT("ndp_router_adverts_sent", "router advertisements answering a router solicitation"),
+    ICMPV6_ECHO_REPLIES("icmpv6_echo_replies", "ICMPv6 echo replies sent for a router address"),
+    ICMPV6_TIME_EXCEEDED("icmpv6_time_exceeded", "ICMPv6 time exceeded sent (hop limit expired in transit)"),
+    ICMPV6_PACKET_TOO_BIG("icmpv6_packet_too_big", "ICMPv6 packet too big sent (larger than the egress MTU)"),
+    ICMPV6_UNREACHABLE("icmpv6_unreachable",
+        "ICMPv6 destination unreachable sent (no route, beyond scope, address or port unreachable)"),
+    DROP_MALFORMED_IPV6("drop_malformed_ipv6",
+        "truncated IPv6, payload length past the frame, bad or too long extension-header chain"),
+    DROP_BAD_ICMPV6_CHECKSUM("drop_bad_icmpv6_checksum", "ICMPv6 to the router (echo, NDP) with a bad checksum"),
+    DROP_NDP_INVALID("drop_ndp_invalid", "neighbour discovery message failing RFC 4861 validation"),
+    DROP_NDP_UNRESOLVED("drop_ndp_unresolved", "IPv6 next hop did not answer neighbour solicitations in time"),
+    DROP_NDP_QUEUE_FULL("drop_ndp_queue_full", "no room to hold an IPv6 packet while resolving"),
+    DROP_NO_ADDRESS_FAMILY("drop_no_address_family",
+        "IPv4 or IPv6 to a router interface without an address of that family"),
     /** Gauge, set rather than counted. */
     NAT_CONNECTIONS("nat_connections", "live connections");
 
@@ -84,7 +101,7 @@ public enum RouterCounter implements Counter
             case FrameParser.LAYER_TCP -> DROP_MALFORMED_TCP;
             case FrameParser.LAYER_UDP -> DROP_MALFORMED_UDP;
             case FrameParser.LAYER_ICMP -> DROP_MALFORMED_ICMP;
-            case FrameParser.LAYER_IPV6 -> DROP_NOT_IPV4;
+            case FrameParser.LAYER_IPV6 -> DROP_MALFORMED_IPV6;
             default -> DROP_MALFORMED_ETHERNET;
         };
     }

@@ -47,6 +47,47 @@ public final class RouterProxy
         commands.run("remove gateway of bridge domain " + bridgeDomainId, () -> router.removeLeg(bridgeDomainId));
     }
 
+    public void addIpv6Gateway(final int bridgeDomainId, final int legPort, final long mac, final long high,
+        final long low, final int prefixLength)
+    {
+        commands.run("IPv6 gateway for bridge domain " + bridgeDomainId,
+            () -> router.addIpv6Leg(bridgeDomainId, legPort, mac, high, low, prefixLength));
+    }
+
+    public void removeIpv6Gateway(final int bridgeDomainId)
+    {
+        commands.run("remove IPv6 gateway of bridge domain " + bridgeDomainId,
+            () -> router.removeIpv6Leg(bridgeDomainId));
+    }
+
+    public void setUplinkIpv6(final long high, final long low, final int prefixLength, final long gatewayHigh,
+        final long gatewayLow)
+    {
+        commands.run("IPv6 on the uplink", () -> router.setUplinkIpv6(high, low, prefixLength, gatewayHigh,
+            gatewayLow));
+    }
+
+    public void clearUplinkIpv6()
+    {
+        commands.run("remove IPv6 from the uplink", router::clearUplinkIpv6);
+    }
+
+    public int ipv6Connections()
+    {
+        return commands.call("IPv6 connections", router::ipv6Connections);
+    }
+
+    /** The router's IPv6 address on the host link. */
+    public void setHostIpv6(final long high, final long low, final int prefixLength)
+    {
+        commands.run("IPv6 on the host port", () -> router.setHostIpv6(high, low, prefixLength));
+    }
+
+    public void clearHostIpv6()
+    {
+        commands.run("remove IPv6 from the host port", router::clearHostIpv6);
+    }
+
     /** The uplink and its MTU, in one command. */
     public void setUplink(final int port, final long mac, final int ip, final int prefixLength, final int gateway,
         final int mtu)

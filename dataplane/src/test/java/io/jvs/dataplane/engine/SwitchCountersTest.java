@@ -15,19 +15,21 @@ class SwitchCountersTest
     {
         // The receive agent's counters on line 0 of a port, the forwarding agent's on line 1: the layout the
         // agents were tuned with (docs/dataplane.md), now derived from PortCounter's declaration order.
-        assertEquals(192, SwitchCounters.PORT_RECORD_LENGTH, "a third line for MAC_LIMIT and ICC");
+        assertEquals(192, SwitchCounters.PORT_RECORD_LENGTH, "a third line for MAC_LIMIT, ICC and SPOOFED");
         assertEquals(0, SwitchCounters.RX_PACKETS);
         assertEquals(32, SwitchCounters.RX_RING_FULL);
         assertEquals(64, SwitchCounters.TX_PACKETS);
         assertEquals(120, SwitchCounters.PORT_TX_TOO_LONG);
         assertEquals(128, SwitchCounters.PORT_MAC_LIMIT);
-        assertEquals(192, SwitchCounters.BD_RECORD_LENGTH);
+        assertEquals(256, SwitchCounters.BD_RECORD_LENGTH, "a fourth line for SPOOFED");
         assertEquals(16, SwitchCounters.BD_RX_RING_FULL);
         assertEquals(64, SwitchCounters.BD_FORWARDED);
         assertEquals(120, SwitchCounters.BD_UNKNOWN_INGRESS);
         assertEquals(128, SwitchCounters.BD_MALFORMED);
         assertEquals(168, SwitchCounters.BD_TX_TOO_LONG);
         assertEquals(184, SwitchCounters.BD_ICC);
+        assertEquals(144, SwitchCounters.PORT_SPOOFED);
+        assertEquals(192, SwitchCounters.BD_SPOOFED);
     }
 
     @Test

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -82,29 +81,8 @@ class IcmpOnVethsTest
         routing.setUplink(PacketSocketPort.open(net.name("u")), "10.222.0.2/24", "10.222.0.1");
 
         final Process tcpdump = start(a, "tcpdump", "-i", net.name("pa"), "--immediate-mode", "-U", "-n", "-w", capture.toString(), "icmp");
-        awaitOutput(tcpdump, "listening on", 10);
+        RouterWaits.awaitOutput(tcpdump, "listening on", 10);
     }
-
-    /** Waits (bounded) until the process has printed {@code text}: tcpdump takes a while to start capturing. */
-    private static void awaitOutput(final Process process, final String text, final int seconds) throws Exception
-    {
-        final StringBuilder seen = new StringBuilder();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (seen.indexOf(text) < 0)
-        {
-            assertTrue(process.isAlive() && System.nanoTime() < deadline, "no '" + text + "' yet: " + seen);
-            final int available = process.getInputStream().available();
-            if (available > 0)
-            {
-                seen.append(new String(process.getInputStream().readNBytes(available)));
-            }
-            else
-            {
-                sleep(50);
-            }
-        }
-    }
-
     @AfterEach
     void tearDown() throws Exception
     {

@@ -17,10 +17,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import static io.jvs.dataplane.l3.L3Frames.IP;
 import static io.jvs.dataplane.l3.L3Frames.ip;
+import static io.jvs.dataplane.l3.RouterWaits.awaitCounter;
+import static io.jvs.dataplane.l3.RouterWaits.next;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The router and NAT through the real agents, with in-memory ports: a network 10.78.0.0/24 (gateway .1,
@@ -44,7 +44,6 @@ class RouterTest
     private static final int C2 = ip("10.78.0.3");
     private static final int UPLINK = ip("10.77.0.2");
     private static final int OUT = ip("10.77.0.1");
-    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private Switch sw;
     private Routing routing;
@@ -104,28 +103,6 @@ class RouterTest
         assertEquals(gwMac, L3Frames.arpSenderMac(reply));
         assertEquals(mac, L3Frames.dstMac(reply));
     }
-
-    /** Waits for the first sent frame matching; frames before it are discarded. */
-    private static byte[] next(final MemoryPort port, final Predicate<byte[]> match)
-    {
-        final long deadline = System.nanoTime() + WAIT_NANOS;
-        while (System.nanoTime() < deadline)
-        {
-            final byte[] f = port.sent().poll();
-            if (null == f)
-            {
-                Thread.onSpinWait();
-                continue;
-            }
-            if (match.test(f))
-            {
-                return f;
-            }
-        }
-        fail("no matching frame on " + port.name());
-        return null;
-    }
-
     private static boolean isIpv4(final byte[] f)
     {
         return L3Frames.etherType(f) == 0x0800;
@@ -285,7 +262,7 @@ class RouterTest
             L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(6, C1, OUT, 64, L3Frames.tcp(40001, 80, 0x02, 0))));
         bad[VnetHeader.CSUM_START_OFFSET] = 20;
         c1.inject(bad);
-        awaitCounter(RouterCounter.DROP_NAT_BAD_OFFLOAD, 1);
+        awaitCounter(routing, RouterCounter.DROP_NAT_BAD_OFFLOAD, 1);
     }
 
     @Test
@@ -367,7 +344,7 @@ class RouterTest
         final long misses = counter(RouterCounter.DROP_NAT_MISS);
         uplink.inject(L3Frames.frame(uplinkMac, OUT_MAC, L3Frames.ipv4(6, OUT, UPLINK, 64,
             L3Frames.tcp(5555, 8080, 0x10, 0))));
-        awaitCounter(RouterCounter.DROP_NAT_MISS, misses + 1);
+        awaitCounter(routing, RouterCounter.DROP_NAT_MISS, misses + 1);
         sw.sync();
         assertNull(c1.sent().poll(), "nothing reaches the container after revoke");
     }
@@ -403,7 +380,7 @@ class RouterTest
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, OUT, 64, L3Frames.udp(1002, 53, 4))));
         next(uplink, RouterTest::isIpv4);
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, OUT, 64, L3Frames.udp(1003, 53, 4))));
-        awaitCounter(RouterCounter.DROP_NAT_PORTS_EXHAUSTED, 1);
+        awaitCounter(routing, RouterCounter.DROP_NAT_PORTS_EXHAUSTED, 1);
         // Another remote port: the reply tuple differs, so a port already used for :53 can serve it.
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, OUT, 64, L3Frames.udp(1003, 54, 4))));
         final byte[] sent = next(uplink, RouterTest::isIpv4);
@@ -420,9 +397,9 @@ class RouterTest
         answerUplinkArp();
         next(uplink, RouterTest::isIpv4);
         assertEquals(1, routing.natTable().size());
-        awaitCounter(RouterCounter.NAT_EXPIRED, 1);
+        awaitCounter(routing, RouterCounter.NAT_EXPIRED, 1);
         // The gauge is published after the expiry pass that counted the connection (same duty cycle, a moment later).
-        final long deadline = System.nanoTime() + WAIT_NANOS;
+        final long deadline = System.nanoTime() + RouterWaits.WAIT_NANOS;
         while (routing.routerCounters().connections() != 0 && System.nanoTime() < deadline)
         {
             Thread.onSpinWait();
@@ -436,7 +413,7 @@ class RouterTest
     {
         start(NatConfig.defaults(), true);
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, OUT, 64, L3Frames.udp(1001, 53, 4))));
-        awaitCounter(RouterCounter.DROP_NO_ROUTE, 1);
+        awaitCounter(routing, RouterCounter.DROP_NO_ROUTE, 1);
         sw.sync();
         assertNull(uplink.sent().poll());
         assertTrue(routing.natTable().isEmpty());
@@ -455,24 +432,24 @@ class RouterTest
         badIhl[IP] = 0x43;
         c1.inject(badIhl);
         c1.inject(java.util.Arrays.copyOf(good, IP + 10)); // truncated IPv4 header
-        awaitCounter(RouterCounter.DROP_MALFORMED_IPV4, 3);
+        awaitCounter(routing, RouterCounter.DROP_MALFORMED_IPV4, 3);
 
         final byte[] badDataOffset = good.clone();
         badDataOffset[IP + 20 + 12] = 0x30;
         c1.inject(badDataOffset);
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(6, C1, OUT, 64, new byte[12]))); // truncated TCP
-        awaitCounter(RouterCounter.DROP_MALFORMED_TCP, 2);
+        awaitCounter(routing, RouterCounter.DROP_MALFORMED_TCP, 2);
 
         final byte[] udp = L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, OUT, 64, L3Frames.udp(1, 2, 8)));
         udp[IP + 20 + 5] = 3; // UDP length 3 < 8
         c1.inject(udp);
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, OUT, 64, new byte[5])));
-        awaitCounter(RouterCounter.DROP_MALFORMED_UDP, 2);
+        awaitCounter(routing, RouterCounter.DROP_MALFORMED_UDP, 2);
 
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(1, C1, OUT, 64, new byte[4])));
         // An ICMP error whose quote is too short to name a flow.
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(1, C1, OUT, 64, new byte[] {3, 3, 0, 0, 0, 0, 0, 0, 0x45})));
-        awaitCounter(RouterCounter.DROP_MALFORMED_ICMP, 2);
+        awaitCounter(routing, RouterCounter.DROP_MALFORMED_ICMP, 2);
 
         c1.inject(java.util.Arrays.copyOf(good, VnetHeader.LENGTH + 8)); // runt Ethernet
         sw.sync();
@@ -490,7 +467,7 @@ class RouterTest
         sw.addPort(c3, other);
         routing.setGateway(other, "10.79.0.1", 24, false);
         c1.inject(L3Frames.frame(gwMac, C1_MAC, L3Frames.ipv4(17, C1, ip("10.79.0.2"), 64, L3Frames.udp(1, 2, 4))));
-        awaitCounter(RouterCounter.DROP_NO_ROUTE, 1);
+        awaitCounter(routing, RouterCounter.DROP_NO_ROUTE, 1);
         sw.sync();
         assertNull(c3.sent().poll());
         // Removing the bridge domain takes its gateway along.
@@ -614,17 +591,4 @@ class RouterTest
             entry.toString());
     }
 
-    private void awaitCounter(final RouterCounter counter, final long atLeast)
-    {
-        final long deadline = System.nanoTime() + WAIT_NANOS;
-        while (counter(counter) < atLeast)
-        {
-            if (System.nanoTime() > deadline)
-            {
-                fail(counter.label() + " = " + counter(counter) + ", expected >= " + atLeast + "; all: " +
-                    routing.counters());
-            }
-            Thread.onSpinWait();
-        }
-    }
 }

@@ -25,6 +25,10 @@ public final class IfAddrDescriptor
 
     public static final int IFA_ADDRESS = 1;
     public static final int IFA_LOCAL = 2;
+    /** u32 flags, superseding ifa_flags (which holds only 8 bits). */
+    public static final int IFA_FLAGS = 8;
+    /** An IPv6 address usable at once: no duplicate address detection ({@code ip addr add ... nodad}). */
+    public static final int IFA_F_NODAD = 0x02;
 
     private IfAddrDescriptor()
     {

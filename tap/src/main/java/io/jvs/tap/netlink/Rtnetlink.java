@@ -187,10 +187,38 @@ public final class Rtnetlink implements AutoCloseable
         socket.execute();
     }
 
+    /** {@code ip -6 addr add ADDRESS/PREFIX dev DEVICE nodad} (16 bytes); {@code what} names it in errors. */
+    public void addIpv6Address(final int index, final byte[] address, final int prefixLength, final String what)
+    {
+        RtnetlinkRequests.newIpv6Address(socket.encoder("RTM_NEWADDR " + what), socket.nextSeq(), index, address,
+            prefixLength);
+        socket.execute();
+    }
+
+    /** {@code ip -6 route add default via GATEWAY dev DEVICE}; {@code what} names it in errors. */
+    public void addIpv6DefaultRoute(final byte[] gateway, final int index, final String what)
+    {
+        RtnetlinkRequests.newIpv6DefaultRoute(socket.encoder("RTM_NEWROUTE " + what), socket.nextSeq(), gateway,
+            index);
+        socket.execute();
+    }
+
+    /** @return the ifindex of the main table's IPv6 default route ({@code ip -6 route show default}), or 0. */
+    public int ipv6DefaultRouteIndex()
+    {
+        RtnetlinkRequests.dumpIpv6Routes(socket.encoder("RTM_GETROUTE dump"), socket.nextSeq());
+        return defaultRouteOfDump();
+    }
+
     /** @return the ifindex of the main table's IPv4 default route ({@code ip -4 route show default}), or 0. */
     public int ipv4DefaultRouteIndex()
     {
         RtnetlinkRequests.dumpIpv4Routes(socket.encoder("RTM_GETROUTE dump"), socket.nextSeq());
+        return defaultRouteOfDump();
+    }
+
+    private int defaultRouteOfDump()
+    {
         socket.dump();
         int found = 0;
         for (int message = socket.nextInDump(); message >= 0; message = socket.nextInDump())

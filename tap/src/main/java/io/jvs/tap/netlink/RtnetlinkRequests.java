@@ -1,6 +1,8 @@
 package io.jvs.tap.netlink;
 
 import static io.jvs.tap.netlink.IfAddrDescriptor.IFA_ADDRESS;
+import static io.jvs.tap.netlink.IfAddrDescriptor.IFA_FLAGS;
+import static io.jvs.tap.netlink.IfAddrDescriptor.IFA_F_NODAD;
 import static io.jvs.tap.netlink.IfAddrDescriptor.IFA_LOCAL;
 import static io.jvs.tap.netlink.IfAddrDescriptor.RTM_NEWADDR;
 import static io.jvs.tap.netlink.IfInfoDescriptor.IFF_UP;
@@ -39,6 +41,7 @@ public final class RtnetlinkRequests
 {
     static final int AF_UNSPEC = 0;
     static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
     /** No namespace to move into: stay in the socket's. */
     public static final int SAME_NAMESPACE = -1;
 
@@ -153,5 +156,30 @@ public final class RtnetlinkRequests
     public static NetlinkEncoder dumpIpv4Routes(final NetlinkEncoder request, final int seq)
     {
         return request.begin(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq).route(AF_INET, 0, 0, 0, 0, 0);
+    }
+
+    /** {@code ip -6 addr add ADDRESS/PREFIX dev INDEX nodad}: usable at once, no duplicate address detection. */
+    public static NetlinkEncoder newIpv6Address(final NetlinkEncoder request, final int seq, final int index,
+        final byte[] address, final int prefixLength)
+    {
+        return request.begin(RTM_NEWADDR, NEW, seq).ifAddr(AF_INET6, prefixLength, RT_SCOPE_UNIVERSE, index)
+            .putBytes(IFA_LOCAL, address)
+            .putInt(IFA_FLAGS, IFA_F_NODAD);
+    }
+
+    /** {@code ip -6 route add default via GATEWAY dev INDEX} (main table). */
+    public static NetlinkEncoder newIpv6DefaultRoute(final NetlinkEncoder request, final int seq, final byte[] gateway,
+        final int index)
+    {
+        return request.begin(RTM_NEWROUTE, NEW, seq)
+            .route(AF_INET6, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST)
+            .putBytes(RTA_GATEWAY, gateway)
+            .putInt(RTA_OIF, index);
+    }
+
+    /** Every IPv6 route of the namespace. */
+    public static NetlinkEncoder dumpIpv6Routes(final NetlinkEncoder request, final int seq)
+    {
+        return request.begin(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq).route(AF_INET6, 0, 0, 0, 0, 0);
     }
 }
