@@ -238,6 +238,33 @@ public final class ApiClient
         return call("POST", "/overlay/rotate-key", json.createObjectNode().put("Network", network));
     }
 
+    /** @param port a port id, interface, sandbox or SANDBOX:IFACE. @return {"Cleared": [port ids]}. */
+    public JsonNode clearStats(final String port) throws IOException
+    {
+        return call("POST", "/stats/clear", json.createObjectNode().put("Port", port));
+    }
+
+    public JsonNode latency() throws IOException
+    {
+        return call("GET", "/stats/latency", null);
+    }
+
+    public JsonNode logLevels() throws IOException
+    {
+        return call("GET", "/log", null);
+    }
+
+    /** @param logger null: jvs's own loggers. */
+    public JsonNode setLogLevel(final String level, final String logger) throws IOException
+    {
+        final var body = json.createObjectNode().put("Level", level);
+        if (logger != null)
+        {
+            body.put("Logger", logger);
+        }
+        return call("POST", "/log", body);
+    }
+
     private JsonNode call(final String method, final String path, final JsonNode body) throws IOException
     {
         final ApiResponse response = http.send(method, path, body == null ? null : json.writeValueAsBytes(body));

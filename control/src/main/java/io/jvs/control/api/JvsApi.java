@@ -12,6 +12,9 @@ import io.jvs.control.network.NetworkService;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.state.Endpoint;
 import io.jvs.control.state.Network;
+import io.jvs.control.logging.Logs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +41,12 @@ import java.util.Map;
  * GET    /sandboxes/{name}              sandbox
  * DELETE /sandboxes/{name}              204
  * GET    /stats                         {"Networks": [...], "Ports": [...]}
+ * POST   /stats/clear                   {"Port": id|interface|sandbox|sandbox:iface} -> {"Cleared": [port ids]}
+ * GET    /stats/latency                 {"Frames", "Buckets": [{"UpToMicros", "Frames"}...]}
  * GET    /mac                           [mac entry...]
  * GET    /overlay                       {"Host", "Store", "Vtep", "Hosts", "Peers", "Networks": [...]}
+ * GET    /log                           {"Levels": {logger: level}}
+ * POST   /log                           {"Level", "Logger" (default io.jvs)} -> {"Logger", "Level", "Previous"}
  * POST   /overlay/rotate-key            {"Network"} -> {"Network", "KeyId", "SealingFrom", "PreviousKeyId", ...}
  * GET    /nat                           {"Translations": [...], "Published": [...], "Counters": {...}, "L3": {...}}
  * </pre>
@@ -47,9 +54,11 @@ import java.util.Map;
 public final class JvsApi implements ApiHandler
 {
     private static final byte[] NO_BODY = new byte[0];
+    private static final Logger LOG = LoggerFactory.getLogger(JvsApi.class);
 
     private final NetworkService service;
     private final ObjectMapper json = new ObjectMapper();
+    private final StatsBaselines baselines = new StatsBaselines();
 
     public JvsApi(final NetworkService service)
     {
@@ -59,16 +68,27 @@ public final class JvsApi implements ApiHandler
     @Override
     public ApiResponse handle(final ApiRequest request)
     {
+        LOG.debug("api: {} {}", request.method(), request.path());
         try
         {
             return route(request);
         }
         catch (final JvsException ex)
         {
-            return error(ex.kind().httpStatus(), ex.getMessage());
+            final int status = ex.kind().httpStatus();
+            if (status >= 500 || ex.getCause() != null)
+            {
+                LOG.warn("api: {} {} -> {}: {}", request.method(), request.path(), status, ex.getMessage(), ex);
+            }
+            else
+            {
+                LOG.info("api: {} {} -> {}: {}", request.method(), request.path(), status, ex.getMessage());
+            }
+            return error(status, ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
+            LOG.error("api: {} {} -> 500", request.method(), request.path(), ex);
             return error(500, ex.getClass().getSimpleName() + ": " + ex.getMessage());
         }
     }
@@ -96,7 +116,7 @@ public final class JvsApi implements ApiHandler
             case "sandboxes":
                 return sandboxes(request, method, ref, action);
             case "stats":
-                return ref == null && "GET".equals(method) ? ok(stats()) : notFound(request);
+                return stats(request, method, ref);
             case "mac":
                 return ref == null && "GET".equals(method) ? ok(macTable()) : notFound(request);
             case "overlay":
@@ -106,11 +126,37 @@ public final class JvsApi implements ApiHandler
                 }
                 return "rotate-key".equals(ref) && "POST".equals(method) ?
                     ok(service.rotateOverlayKey(text(body(request), "Network"))) : notFound(request);
+            case "log":
+                return ref == null ? log(request, method) : notFound(request);
             case "nat":
                 return ref == null && "GET".equals(method) ? ok(nat()) : notFound(request);
             default:
                 return notFound(request);
         }
+    }
+
+    /** The daemon's log levels; a POST sets one ({@code jvs log set}). */
+    private ApiResponse log(final ApiRequest request, final String method)
+    {
+        if ("GET".equals(method))
+        {
+            return ok(Map.of("Levels", Logs.levels()));
+        }
+        if (!"POST".equals(method))
+        {
+            return notFound(request);
+        }
+        final JsonNode body = body(request);
+        final String logger = JsonFields.text(body, "", "Logger");
+        final String name = logger == null || logger.isEmpty() ? Logs.JVS : logger;
+        final String level = text(body, "Level");
+        final String previous = Logs.set(name, level);
+        LOG.info("log level of {} set to {} (was {})", name, level, previous);
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Logger", name);
+        out.put("Level", level.toLowerCase(java.util.Locale.ROOT));
+        out.put("Previous", previous);
+        return ok(out);
     }
 
     private ApiResponse networks(final ApiRequest request, final String method, final String ref, final String action)
@@ -300,9 +346,33 @@ public final class JvsApi implements ApiHandler
         return out;
     }
 
+    /** {@code GET /stats}, {@code POST /stats/clear {"Port"}}, {@code GET /stats/latency}. */
+    private ApiResponse stats(final ApiRequest request, final String method, final String ref)
+    {
+        if (ref == null && "GET".equals(method))
+        {
+            return ok(stats());
+        }
+        if ("clear".equals(ref) && "POST".equals(method))
+        {
+            final String port = text(body(request), "Port");
+            if (port == null || port.isEmpty())
+            {
+                throw JvsException.invalid("Port is missing: a port id, interface, sandbox or SANDBOX:IFACE");
+            }
+            return ok(Map.of("Cleared", baselines.clear(port, service.stats().ports())));
+        }
+        if ("latency".equals(ref) && "GET".equals(method))
+        {
+            return ok(LatencyView.of(service.latencyHistogram()));
+        }
+        return notFound(request);
+    }
+
     private Map<String, Object> stats()
     {
         final NetworkViews.Stats stats = service.stats();
+        baselines.retain(stats.ports());
         final List<Object> networks = new ArrayList<>();
         for (final NetworkViews.NetworkStatsView view : stats.networks())
         {
@@ -320,8 +390,10 @@ public final class JvsApi implements ApiHandler
             networks.add(out);
         }
         final List<Object> ports = new ArrayList<>();
-        for (final NetworkViews.PortView view : stats.ports())
+        for (final NetworkViews.PortView raw : stats.ports())
         {
+            final NetworkViews.PortView view = new NetworkViews.PortView(baselines.since(raw.stats()), raw.network(),
+                raw.sandbox(), raw.sandboxInterface());
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("Port", view.stats().portId());
             out.put("Interface", view.stats().name());
@@ -335,6 +407,11 @@ public final class JvsApi implements ApiHandler
             out.put("Drops", view.stats().drops());
             out.put("RingBytes", view.stats().ringBytes());
             out.put("Lane", view.stats().lane());
+            final java.time.Instant cleared = baselines.clearedAt(view.stats().portId());
+            if (cleared != null)
+            {
+                out.put("ClearedAt", cleared.toString());
+            }
             ports.add(out);
         }
         final Map<String, Object> out = new LinkedHashMap<>();

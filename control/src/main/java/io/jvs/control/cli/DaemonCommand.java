@@ -7,6 +7,8 @@ import io.jvs.control.dns.SandboxDns;
 import io.jvs.control.netns.HostsFiles;
 import io.jvs.control.overlay.EtcdTls;
 import io.jvs.control.overlay.OverlayControl;
+import io.jvs.control.logging.Logs;
+import io.jvs.control.metrics.MetricsEndpoint;
 import io.jvs.control.overlay.OverlayOptions;
 import io.jvs.dataplane.SwitchConfig;
 import io.jvs.dataplane.SwitchCpus;
@@ -17,6 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -239,6 +242,18 @@ final class DaemonCommand implements Callable<Integer>
         description = "Count packets per connection for `nat ls` (a cache miss per packet with many flows).")
     boolean natAccounting;
 
+    @Option(names = "--metrics", paramLabel = "[ADDR:]PORT",
+        description = "Serve Prometheus metrics at http://ADDR:PORT/metrics (127.0.0.1 if only a port); off by default.")
+    String metrics;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+        description = "jvs's log level: error, warn, info, debug or trace (libraries log at warn; `jvs log set`).")
+    String logLevel;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+        description = "Log lines on stderr as text or json (one JSON object per line).")
+    Logs.Format logFormat;
+
     /** Makes {@code daemon} take its default values from the config file {@code args} name (or the default one). */
     static void useConfigFile(final picocli.CommandLine daemon, final String... args)
     {
@@ -265,6 +280,8 @@ final class DaemonCommand implements Callable<Integer>
             spec.commandLine().getOut().flush();
             return 0;
         }
+        DaemonLogging.configure(spec, logLevel, logFormat);
+        final InetSocketAddress metricsAddress = MetricsOption.parse(spec, metrics);
         if ((uplinkAddress != null || uplinkGateway != null) && uplink == null)
         {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -372,12 +389,18 @@ final class DaemonCommand implements Callable<Integer>
         final Daemon.Config config = new Daemon.Config(socket.resolve(spec), stateDir, switchConfig,
             HostsFiles.DEFAULT_ROOT, adopt && !noAdopt, l3, noDockerPlugin ? null : dockerPlugin, dns, ipv6Pool());
         final Daemon daemon = Daemon.start(noSandboxes ? config.withoutSandboxes() : config, overlay);
+        final MetricsEndpoint metricsEndpoint = MetricsOption.start(metricsAddress, daemon);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {
-            System.err.println("jvs: shutting down: detaching ports, stopping the switch (veths and state stay)");
+            DaemonLogging.say(logFormat,
+                "jvs: shutting down: detaching ports, stopping the switch (veths and state stay)");
             try
             {
+                if (metricsEndpoint != null)
+                {
+                    metricsEndpoint.close();
+                }
                 daemon.close();
             }
             finally
@@ -388,16 +411,18 @@ final class DaemonCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(hook);
         final String placement = switchThreadCpus.length == 0 ? "unbound" :
             "on CPU " + SwitchCpus.format(java.util.Arrays.stream(switchThreadCpus).distinct().sorted().toArray());
-        System.err.println("jvs: daemon " + io.jvs.control.common.JvsVersion.version() + " listening on " + daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
+        DaemonLogging.say(logFormat, "jvs: daemon " + io.jvs.control.common.JvsVersion.version() + " listening on " +
+            daemon.socket() + " (threads " + threads + ", lanes " + laneCount +
             ", idle " + idle +
             ", switch " + placement + ")" +
             (daemon.dockerPluginSocket() == null ? "" : "; Docker plugin on " + daemon.dockerPluginSocket()) +
+            MetricsOption.describe(metricsEndpoint, metricsAddress) +
             "; " + daemon.overlay().describe() + (daemon.adoptedSandboxes().isEmpty() ? "" :
             "; adopted sandboxes " + String.join(", ", daemon.adoptedSandboxes())));
         final var restored = daemon.restored();
         if (restored.reattached() + restored.detached() > 0 || !restored.dropped().isEmpty())
         {
-            System.err.println("jvs: restored from " + stateDir + ": " + restored.networks() + " networks, " +
+            DaemonLogging.say(logFormat, "jvs: restored from " + stateDir + ": " + restored.networks() + " networks, " +
                 restored.reattached() + " endpoints re-attached, " + restored.detached() + " without their veth" +
                 (restored.dropped().isEmpty() ? "" : "; dropped " + String.join(", ", restored.dropped())));
         }

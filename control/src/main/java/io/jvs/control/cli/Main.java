@@ -34,6 +34,7 @@ public final class Main
         SUBCOMMANDS.put("mac", MacCommand::new);
         SUBCOMMANDS.put("overlay", OverlayCommand::new);
         SUBCOMMANDS.put("nat", NatCommand::new);
+        SUBCOMMANDS.put("log", LogCommand::new);
         SUBCOMMANDS.put("demo", DemoCommand::new);
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }

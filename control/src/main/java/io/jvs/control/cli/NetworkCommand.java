@@ -2,17 +2,22 @@ package io.jvs.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.api.ApiClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /** {@code jvs network ...}, mirroring {@code docker network}. */
 @Command(
@@ -95,34 +100,45 @@ final class NetworkCommand
     @Command(name = "ls", aliases = "list", description = "List networks.", mixinStandardHelpOptions = true)
     static final class Ls extends ClientCommand
     {
-        @Option(names = {"-q", "--quiet"}, description = "Only display network IDs.")
-        boolean quiet;
+        private static final ListOutput.Shape SHAPE = new ListOutput.Shape(
+            "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", Map.of("ID", "NETWORK ID"), "ID");
+
+        @Mixin
+        ListOptions list;
 
         @Option(names = "--no-trunc", description = "Do not truncate the output.")
         boolean noTrunc;
 
         int run(final ApiClient api) throws Exception
         {
-            final Table table = new Table("NETWORK ID", "NAME", "DRIVER", "SCOPE");
+            final Predicate<JsonNode> match = list.filter(Map.of(
+                "name", (n, v) -> n.path("Name").asText().contains(v),
+                "id", (n, v) -> n.path("FullId").asText().startsWith(v),
+                "driver", (n, v) -> n.path("Driver").asText().equals(v),
+                "scope", (n, v) -> n.path("Scope").asText().equals(v),
+                "label", ListOutput::label,
+                "type", (n, v) -> (n.path("Predefined").asBoolean() ? "builtin" : "custom").equals(v)));
+            final List<JsonNode> rows = new ArrayList<>();
             for (final JsonNode network : api.networks())
             {
-                final String id = noTrunc ? network.path("Id").asText() :
-                    network.path("Id").asText().substring(0, SHORT_ID);
-                if (quiet)
+                final ObjectNode row = Json.mapper().createObjectNode();
+                final String id = network.path("Id").asText();
+                row.put("ID", noTrunc ? id : id.substring(0, SHORT_ID));
+                row.put("Name", network.path("Name").asText());
+                row.put("Driver", network.path("Driver").asText());
+                row.put("Scope", network.path("Scope").asText());
+                row.put("Internal", network.path("Internal").asBoolean());
+                row.put("IPv6", network.path("EnableIPv6").asBoolean());
+                row.set("Labels", network.path("Labels"));
+                row.put("CreatedAt", network.path("Created").asText());
+                final ObjectNode matched = row.deepCopy()
+                    .put("FullId", id).put("Predefined", network.path("Predefined").asBoolean());
+                if (match.test(matched))
                 {
-                    out().println(id);
-                }
-                else
-                {
-                    table.row(id, network.path("Name").asText(), network.path("Driver").asText(),
-                        network.path("Scope").asText());
+                    rows.add(row);
                 }
             }
-            if (!quiet)
-            {
-                table.print(out());
-            }
-            out().flush();
+            list.print(rows, SHAPE, out());
             return 0;
         }
     }
@@ -133,6 +149,11 @@ final class NetworkCommand
     {
         @Parameters(paramLabel = "NETWORK", arity = "1..*")
         List<String> networks;
+
+        @Option(names = {"-f", "--format"}, paramLabel = "FORMAT",
+            description = "json (one network per line) or a template applied to each network: '{{.Name}} {{.Id}}', " +
+                "'{{json .IPAM.Config}}'.")
+        String format;
 
         int run(final ApiClient api) throws Exception
         {
@@ -152,7 +173,15 @@ final class NetworkCommand
                     }
                 }
             }
-            out().println(Json.pretty(found));
+            if (format == null)
+            {
+                out().println(Json.pretty(found));
+            }
+            else
+            {
+                final GoTemplate template = "json".equals(format) ? null : GoTemplate.parse(format);
+                found.forEach(n -> out().println(template == null ? n.toString() : template.apply(n)));
+            }
             out().flush();
             if (missing != null)
             {

@@ -1,15 +1,18 @@
 package io.jvs.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.api.ApiClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** {@code jvs sandbox ...}: network namespaces standing in for containers. */
 @Command(
@@ -41,9 +44,18 @@ final class SandboxCommand
     @Command(name = "ls", aliases = "list", description = "List sandboxes.", mixinStandardHelpOptions = true)
     static final class Ls extends ClientCommand
     {
+        private static final ListOutput.Shape SHAPE = new ListOutput.Shape(
+            "table {{.Name}}\t{{.Networks}}\t{{.Interfaces}}", Map.of(), "Name");
+
+        @Mixin
+        ListOptions list;
+
         int run(final ApiClient api) throws Exception
         {
-            final Table table = new Table("NAME", "NETWORKS", "INTERFACES");
+            final Predicate<JsonNode> match = list.filter(Map.of(
+                "name", (n, v) -> n.path("Name").asText().contains(v),
+                "network", (n, v) -> List.of(n.path("Networks").asText().split(",")).contains(v)));
+            final List<JsonNode> rows = new ArrayList<>();
             for (final JsonNode sandbox : api.sandboxes())
             {
                 final List<String> networks = new ArrayList<>();
@@ -56,10 +68,17 @@ final class SandboxCommand
                     interfaces.add(network.getValue().path("Interface").asText() + "=" + ipv4 +
                         (ipv6.isEmpty() ? "" : (ipv4.isEmpty() ? "" : "+") + ipv6));
                 }
-                table.row(sandbox.path("Name").asText(), networks.isEmpty() ? "-" : String.join(",", networks),
-                    interfaces.isEmpty() ? "-" : String.join(",", interfaces));
+                final ObjectNode row = Json.mapper().createObjectNode()
+                    .put("Name", sandbox.path("Name").asText())
+                    .put("Networks", networks.isEmpty() ? "-" : String.join(",", networks))
+                    .put("Interfaces", interfaces.isEmpty() ? "-" : String.join(",", interfaces))
+                    .put("CreatedAt", sandbox.path("Created").asText());
+                if (match.test(row))
+                {
+                    rows.add(row);
+                }
             }
-            table.print(out());
+            list.print(rows, SHAPE, out());
             return 0;
         }
     }

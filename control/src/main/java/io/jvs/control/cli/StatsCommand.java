@@ -20,8 +20,44 @@ final class StatsCommand extends ClientCommand
     @Option(names = "--json", description = "Print the raw JSON answer.")
     boolean json;
 
+    @Option(names = "--watch", arity = "0..1", fallbackValue = "1", paramLabel = "SECONDS",
+        description = "Per-port rates every SECONDS (default 1), like ifstat, until Ctrl-C or --count.")
+    Double watch;
+
+    @Option(names = "--count", paramLabel = "N", description = "With --watch: stop after N reports.")
+    Integer count;
+
+    @Option(names = "--clear", paramLabel = "PORT|SANDBOX",
+        description = "Count a port's (a sandbox's ports') counters from now on: port id, interface, sandbox or " +
+            "SANDBOX:IFACE. The Prometheus metrics stay raw.")
+    String clear;
+
+    @Option(names = "--histogram", description = "Print the switch's latency distribution (RX ring to TX ring).")
+    boolean histogram;
+
     int run(final ApiClient api) throws Exception
     {
+        if (clear != null)
+        {
+            out().println("cleared port(s) " + api.clearStats(clear).path("Cleared").toString()
+                .replaceAll("[\\[\\]]", ""));
+            out().flush();
+            return 0;
+        }
+        if (histogram)
+        {
+            printHistogram(api.latency(), out());
+            out().flush();
+            return 0;
+        }
+        if (watch != null)
+        {
+            return watch(api);
+        }
+        if (count != null)
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--count needs --watch");
+        }
         final JsonNode stats = api.stats();
         if (json)
         {
@@ -31,6 +67,62 @@ final class StatsCommand extends ClientCommand
         }
         print(stats, out());
         return 0;
+    }
+
+    private int watch(final ApiClient api) throws Exception
+    {
+        if (watch <= 0 || (count != null && count < 1))
+        {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--watch needs SECONDS > 0 and --count N >= 1");
+        }
+        JsonNode before = api.stats();
+        long then = System.nanoTime();
+        for (int report = 0; count == null || report < count; report++)
+        {
+            Thread.sleep(Math.round(watch * 1000));
+            final JsonNode after = api.stats();
+            final long now = System.nanoTime();
+            if (report > 0)
+            {
+                out().println();
+            }
+            out().println(java.time.LocalTime.now().withNano(0) + String.format(Locale.ROOT, " (%.1f s)",
+                (now - then) / 1e9));
+            StatsRates.print(before, after, (now - then) / 1e9, out());
+            out().flush();
+            before = after;
+            then = now;
+        }
+        return 0;
+    }
+
+    /** One line per bucket, with a bar scaled to the fullest. */
+    static void printHistogram(final JsonNode latency, final java.io.PrintWriter out)
+    {
+        final long frames = latency.path("Frames").asLong();
+        out.println("switch latency, RX ring to TX ring, " + frames + " frames since start");
+        long most = 1;
+        for (final JsonNode b : latency.path("Buckets"))
+        {
+            most = Math.max(most, b.path("Frames").asLong());
+        }
+        double lower = 0;
+        for (final JsonNode b : latency.path("Buckets"))
+        {
+            final long n = b.path("Frames").asLong();
+            final String range = b.path("UpToMicros").isNull() ? String.format(Locale.ROOT, "> %s", micros(lower)) :
+                String.format(Locale.ROOT, "%s - %s", micros(lower), micros(b.path("UpToMicros").asDouble()));
+            out.println(String.format(Locale.ROOT, "%-20s %10d %5.1f%%  %s", range, n,
+                frames == 0 ? 0.0 : 100.0 * n / frames, "#".repeat((int)(40 * n / most))).stripTrailing());
+            lower = b.path("UpToMicros").asDouble();
+        }
+    }
+
+    private static String micros(final double value)
+    {
+        return value >= 1000 ? String.format(Locale.ROOT, "%.4g ms", value / 1000).replaceAll("\\.?0+ ms", " ms") :
+            String.format(Locale.ROOT, "%.4g us", value).replaceAll("\\.?0+ us", " us");
     }
 
     /** Ring memory in one token, so the column splits on spaces: 768K, 1.0M, 18.0M; "-" for a port without rings. */

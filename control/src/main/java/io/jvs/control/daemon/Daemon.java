@@ -304,6 +304,12 @@ public final class Daemon implements AutoCloseable
         return service;
     }
 
+    /** The switch as the control plane sees it (counters, latency): for readers such as the metrics endpoint. */
+    public Fabric fabric()
+    {
+        return fabric;
+    }
+
     public DockerDriver dockerDriver()
     {
         return dockerDriver;

@@ -1,5 +1,7 @@
 package io.jvs.control.dns;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.jvs.control.common.SelectorThreads;
 import io.jvs.control.ipam.Ipv4;
 import io.jvs.control.ipam.Ipv6Address;
@@ -44,6 +46,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxDns.class);
+
     public static final String LISTEN_ADDRESS = "127.0.0.11";
     public static final int DNS_PORT = 53;
     static final int MAX_PENDING = 4096;
@@ -242,7 +246,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         {
             // The sandbox still resolves itself through its hosts file; peers' and other names fail. Said, not hidden.
             count(DnsCounter.LISTEN_FAILED);
-            System.err.println("jvs: no DNS at " + LISTEN_ADDRESS + " in sandbox " + sandbox + ": " + ex);
+            LOG.warn("no DNS at {} in sandbox {}", LISTEN_ADDRESS, sandbox, ex);
             if (listener != null)
             {
                 closeQuietly(listener.channel);
@@ -328,7 +332,7 @@ public final class SandboxDns implements HostsFiles.Observer, AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            System.err.println("jvs: the sandboxes' DNS stopped: " + ex);
+            LOG.error("the sandboxes' DNS stopped", ex);
         }
         finally
         {

@@ -1,5 +1,7 @@
 package io.jvs.control.docker;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,6 +28,8 @@ import java.util.function.Function;
  */
 public final class DockerPluginApi implements ApiHandler
 {
+    private static final Logger LOG = LoggerFactory.getLogger(DockerPluginApi.class);
+
     public static final String CONTENT_TYPE = "application/vnd.docker.plugins.v1+json";
     private static final String NOT_FOUND_TEXT = "404 page not found\n";
 
@@ -64,7 +68,12 @@ public final class DockerPluginApi implements ApiHandler
         final Function<JsonNode, ObjectNode> call = methods.get(method);
         if (call == null || !"POST".equals(request.method()))
         {
+            LOG.debug("docker: {} {}: not implemented (404)", request.method(), request.path());
             return new ApiResponse(404, "text/plain; charset=utf-8", NOT_FOUND_TEXT.getBytes(StandardCharsets.UTF_8));
+        }
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("docker: {} {}", method, new String(request.body(), StandardCharsets.UTF_8));
         }
         try
         {
@@ -72,10 +81,13 @@ public final class DockerPluginApi implements ApiHandler
         }
         catch (final JvsException ex)
         {
+            // A refusal Docker shows its user; the cause (an ip command's output, etcd's error) only here.
+            LOG.warn("docker: {} refused: {}", method, ex.getMessage(), ex.getCause());
             return error(ex.kind() == JvsException.Kind.INVALID ? 400 : 500, ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
+            LOG.error("docker: {} failed", method, ex);
             return error(500, method + " failed: " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
         }
     }

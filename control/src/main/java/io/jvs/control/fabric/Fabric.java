@@ -143,6 +143,12 @@ public interface Fabric extends AutoCloseable
         return null;
     }
 
+    /** A copy of the histogram behind {@link #latency()} (nanoseconds); null where the fabric does not measure it. */
+    default org.HdrHistogram.Histogram latencyHistogram()
+    {
+        return null;
+    }
+
     /**
      * Every counter of the instance, labelled: the switch's, the router's, and those the control plane registers
      * (the sandboxes' resolver, overlay and macvlan ports). {@code jvs stats} reads here.

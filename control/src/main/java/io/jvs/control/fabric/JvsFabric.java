@@ -467,6 +467,11 @@ public final class JvsFabric implements Fabric
         return sw.latency();
     }
 
+    public org.HdrHistogram.Histogram latencyHistogram()
+    {
+        return sw.latencyHistogram();
+    }
+
     public Map<String, Long> routerCounters()
     {
         return routing.counters();

@@ -717,6 +717,12 @@ public final class NetworkService implements AutoCloseable
         return NetworkViews.stats(store, fabric);
     }
 
+    /** A copy of the switch's RX-to-TX latency histogram (ns); null when the fabric does not measure it. */
+    public org.HdrHistogram.Histogram latencyHistogram()
+    {
+        return fabric.latencyHistogram();
+    }
+
     public synchronized List<NetworkViews.MacView> macTable()
     {
         return NetworkViews.macTable(store, fabric);

@@ -1,5 +1,7 @@
 package io.jvs.control.network;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.fabric.Fabric;
@@ -34,6 +36,8 @@ import java.util.function.IntPredicate;
  */
 public final class OverlayDriver implements NetworkDriver
 {
+    private static final Logger LOG = LoggerFactory.getLogger(OverlayDriver.class);
+
     private final OverlayControl overlay;
     private final Fabric fabric;
     private final IpTool ip;
@@ -531,8 +535,8 @@ public final class OverlayDriver implements NetworkDriver
         }
         catch (final RuntimeException ex)
         {
-            System.err.println("jvs: overlay address " + Ipv4.format(address) + " not released in " +
-                overlay.storeDescription() + " (it goes with this host's lease): " + ex.getMessage());
+            LOG.warn("overlay address {} not released in {} (it goes with this host's lease)", Ipv4.format(address),
+                overlay.storeDescription(), ex);
         }
     }
 
@@ -583,7 +587,7 @@ public final class OverlayDriver implements NetworkDriver
     {
         if (!message.equals(lastWarning))
         {
-            System.err.println("jvs: " + message);
+            LOG.warn(message);
             lastWarning = message;
         }
     }

@@ -1,5 +1,7 @@
 package io.jvs.control.overlay;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.jvs.control.common.Failures;
 import io.jvs.control.common.JvsException;
@@ -44,6 +46,8 @@ import java.util.function.IntPredicate;
  */
 public final class OverlayControl implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(OverlayControl.class);
+
     public static final int FIRST_VNI = 4096;
     public static final int MAX_VNI = (1 << 24) - 1;
     public static final long DEFAULT_LEASE_TTL_SECONDS = 10;
@@ -514,8 +518,8 @@ public final class OverlayControl implements AutoCloseable
         {
             if (!kv.keepAlive(lease))
             {
-                System.err.println("jvs: overlay lease " + Long.toHexString(lease) + " was lost (expired in " +
-                    kv.describe() + "): joining again");
+                LOG.warn("overlay lease {} was lost (expired in {}): joining again", Long.toHexString(lease),
+                    kv.describe());
                 lease = kv.grantLease(settings.leaseTtlSeconds());
                 registerHost();
                 for (final Map.Entry<String, String> e : addresses.own().entrySet())
@@ -523,8 +527,8 @@ public final class OverlayControl implements AutoCloseable
                     if (!kv.txn(List.of(ClusterKv.Cmp.absent(e.getKey())),
                         List.of(new ClusterKv.Put(e.getKey(), e.getValue(), lease))))
                     {
-                        System.err.println("jvs: overlay address conflict: " + e.getKey() +
-                            " was taken by another host while this host's lease was lost");
+                        LOG.warn("overlay address conflict: {} was taken by another host while this host's lease " +
+                            "was lost", e.getKey());
                     }
                 }
                 requestReconcile();
@@ -539,10 +543,10 @@ public final class OverlayControl implements AutoCloseable
     /** Background failures are reported once per distinct message (etcd down would otherwise log every second). */
     private void report(final String what, final RuntimeException ex)
     {
-        final String message = "jvs: overlay " + what + " failed: " + ex.getMessage();
+        final String message = "overlay " + what + " failed: " + ex.getMessage();
         if (!message.equals(lastError))
         {
-            System.err.println(message);
+            LOG.warn(message, ex); // with its cause: etcd's own error under the JvsException
         }
         lastError = message;
     }

@@ -1,5 +1,7 @@
 package io.jvs.control.publish;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.jvs.control.common.JvsException;
 import io.jvs.control.common.SelectorThreads;
 import io.jvs.control.ipam.Ipv4;
@@ -53,6 +55,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class LoopbackProxy implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(LoopbackProxy.class);
+
     static final int MAX_LISTENERS = 4096;
     /** Far above what Docker's users hold through docker-proxy; each takes two open files and ~1 KB when idle. */
     static final int MAX_CONNECTIONS = 65_536;
@@ -350,7 +354,7 @@ public final class LoopbackProxy implements AutoCloseable
         catch (final Throwable ex)
         {
             failure = ex;
-            System.err.println("jvs: loopback proxy stopped: " + ex);
+            LOG.error("loopback proxy stopped", ex);
         }
         finally
         {
