@@ -311,7 +311,6 @@ public final class MacTable
         final int at = slot(key);
         final long found = keys[at];
         final boolean samePort = ports[at] == portId;
-        final boolean isStatic = statics[at];
         if (validate(v))
         {
             if (found == key && samePort)
@@ -322,9 +321,12 @@ public final class MacTable
                 }
                 return REFRESHED;
             }
-            if (learnedByPort[portId] >= limitByPort[portId] && (found == 0 || !isStatic))
+            // Racy reads (the static flag after validation too: not on the per-frame path above, where it cost a
+            // cache miss per frame in a large table), so a flood of new sources does not take the lock per frame;
+            // the locked path below decides.
+            if (learnedByPort[portId] >= limitByPort[portId] && (found == 0 || !statics[at]))
             {
-                return PORT_LIMIT; // racy read, so a flood of new sources does not take the lock per frame
+                return PORT_LIMIT;
             }
         }
         lock();
