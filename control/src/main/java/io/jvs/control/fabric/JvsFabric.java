@@ -418,11 +418,11 @@ public final class JvsFabric implements Fabric
             {
                 if ("udp".equalsIgnoreCase(protocol))
                 {
-                    proxy.openUdp(rule, hostFirst, hostLast, target, targetFirst);
+                    proxy.openUdp(rule, scope.loopbackAddresses(), hostFirst, hostLast, target, targetFirst);
                 }
                 else
                 {
-                    proxy.openTcp(rule, hostFirst, hostLast, target, targetFirst);
+                    proxy.openTcp(rule, scope.loopbackAddresses(), hostFirst, hostLast, target, targetFirst);
                 }
             }
             catch (final RuntimeException ex)

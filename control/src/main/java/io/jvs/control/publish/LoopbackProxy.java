@@ -194,47 +194,69 @@ public final class LoopbackProxy implements AutoCloseable
     public void openTcp(final int rule, final int hostFirst, final int hostLast, final int target,
         final int targetFirst)
     {
-        open(rule, false, hostFirst, hostLast, target, targetFirst);
+        open(rule, false, List.of(LOOPBACK), hostFirst, hostLast, target, targetFirst);
+    }
+
+    /** As {@link #openTcp}, on each of {@code loopbacks} (127.0.0.1 and/or [::1]), to the container's IPv4 address. */
+    public void openTcp(final int rule, final List<InetAddress> loopbacks, final int hostFirst, final int hostLast,
+        final int target, final int targetFirst)
+    {
+        open(rule, false, loopbacks, hostFirst, hostLast, target, targetFirst);
     }
 
     /** As {@link #openTcp}, for UDP rule {@code rule}: datagrams relayed per client address and port. */
     public void openUdp(final int rule, final int hostFirst, final int hostLast, final int target,
         final int targetFirst)
     {
-        open(rule, true, hostFirst, hostLast, target, targetFirst);
+        open(rule, true, List.of(LOOPBACK), hostFirst, hostLast, target, targetFirst);
     }
 
-    private void open(final int rule, final boolean udp, final int hostFirst, final int hostLast, final int target,
-        final int targetFirst)
+    /** As {@link #openUdp}, on each of {@code loopbacks}. */
+    public void openUdp(final int rule, final List<InetAddress> loopbacks, final int hostFirst, final int hostLast,
+        final int target, final int targetFirst)
+    {
+        open(rule, true, loopbacks, hostFirst, hostLast, target, targetFirst);
+    }
+
+    private void open(final int rule, final boolean udp, final List<InetAddress> loopbacks, final int hostFirst,
+        final int hostLast, final int target, final int targetFirst)
     {
         final List<AbstractSelectableChannel> bound = new ArrayList<>();
+        final List<Integer> targetPorts = new ArrayList<>();
         try
         {
             for (int port = hostFirst; port <= hostLast; port++)
             {
-                final AbstractSelectableChannel channel = udp ?
-                    DatagramChannel.open(StandardProtocolFamily.INET) :
-                    ServerSocketChannel.open(StandardProtocolFamily.INET);
-                bound.add(channel);
-                final NetworkChannel socket = (NetworkChannel)channel;
-                socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                try
+                for (final InetAddress loopback : loopbacks)
                 {
-                    if (udp)
+                    final StandardProtocolFamily family = loopback instanceof java.net.Inet6Address ?
+                        StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+                    final AbstractSelectableChannel channel = udp ? DatagramChannel.open(family) :
+                        ServerSocketChannel.open(family);
+                    bound.add(channel);
+                    targetPorts.add(targetFirst + (port - hostFirst));
+                    final NetworkChannel socket = (NetworkChannel)channel;
+                    socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    try
                     {
-                        socket.bind(new InetSocketAddress(LOOPBACK, port));
+                        if (udp)
+                        {
+                            socket.bind(new InetSocketAddress(loopback, port));
+                        }
+                        else
+                        {
+                            ((ServerSocketChannel)channel).bind(new InetSocketAddress(loopback, port), LISTEN_BACKLOG);
+                        }
                     }
-                    else
+                    catch (final IOException ex)
                     {
-                        ((ServerSocketChannel)channel).bind(new InetSocketAddress(LOOPBACK, port), LISTEN_BACKLOG);
+                        final String host = family == StandardProtocolFamily.INET6 ?
+                            "[" + loopback.getHostAddress() + "]" : loopback.getHostAddress();
+                        throw JvsException.conflict("cannot listen on " + host + ":" + port + (udp ? "/udp" : "") +
+                            " for the published port: " + ex.getMessage());
                     }
+                    channel.configureBlocking(false);
                 }
-                catch (final IOException ex)
-                {
-                    throw JvsException.conflict("cannot listen on 127.0.0.1:" + port + (udp ? "/udp" : "") +
-                        " for the published port: " + ex.getMessage());
-                }
-                channel.configureBlocking(false);
             }
         }
         catch (final IOException ex)
@@ -258,7 +280,7 @@ public final class LoopbackProxy implements AutoCloseable
                 }
                 for (int i = 0; i < bound.size(); i++)
                 {
-                    final InetSocketAddress to = new InetSocketAddress(targetIp, targetFirst + i);
+                    final InetSocketAddress to = new InetSocketAddress(targetIp, targetPorts.get(i));
                     if (udp)
                     {
                         final UdpListener listener = new UdpListener(rule, (DatagramChannel)bound.get(i), to,

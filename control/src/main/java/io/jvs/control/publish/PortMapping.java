@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 public record PortMapping(String protocol, String hostIp, int hostFirst, int hostLast, int containerFirst)
 {
     private static final Pattern SPEC = Pattern.compile(
-        "(?:(\\d+\\.\\d+\\.\\d+\\.\\d+):)?(\\d+)(?:-(\\d+))?:(\\d+)(?:-(\\d+))?(?:/(tcp|udp))?");
+        "(?:(?:(\\d+\\.\\d+\\.\\d+\\.\\d+)|\\[([0-9a-f:]+)\\]):)?(\\d+)(?:-(\\d+))?:(\\d+)(?:-(\\d+))?" +
+        "(?:/(tcp|udp))?");
     private static final String ANY_ADDRESS = "0.0.0.0";
 
     public PortMapping
@@ -30,18 +31,19 @@ public record PortMapping(String protocol, String hostIp, int hostFirst, int hos
         if (!m.matches())
         {
             throw JvsException.invalid("invalid --publish " + text +
-                ": expected [HOSTIP:]HOSTPORT[-END]:PORT[-END][/udp]");
+                ": expected [HOSTIP:]HOSTPORT[-END]:PORT[-END][/udp] (an IPv6 HOSTIP in brackets: [::1])");
         }
-        final String hostIp = m.group(1) == null ? "" : Ipv4.format(Ipv4.parse(m.group(1)));
-        final int hostFirst = Integer.parseInt(m.group(2));
-        final int hostLast = m.group(3) == null ? hostFirst : Integer.parseInt(m.group(3));
-        final int containerFirst = Integer.parseInt(m.group(4));
-        final int containerLast = m.group(5) == null ? containerFirst + (hostLast - hostFirst) :
-            Integer.parseInt(m.group(5));
+        final String hostIp = m.group(1) != null ? Ipv4.format(Ipv4.parse(m.group(1))) :
+            m.group(2) != null ? m.group(2) : "";
+        final int hostFirst = Integer.parseInt(m.group(3));
+        final int hostLast = m.group(4) == null ? hostFirst : Integer.parseInt(m.group(4));
+        final int containerFirst = Integer.parseInt(m.group(5));
+        final int containerLast = m.group(6) == null ? containerFirst + (hostLast - hostFirst) :
+            Integer.parseInt(m.group(6));
         if (hostFirst == 0 && hostLast == 0 && containerLast == containerFirst && containerFirst >= 1 &&
             containerFirst <= 65535)
         {
-            return new PortMapping(m.group(6) == null ? "tcp" : m.group(6), hostIp, 0, 0, containerFirst);
+            return new PortMapping(m.group(7) == null ? "tcp" : m.group(7), hostIp, 0, 0, containerFirst);
         }
         if (hostFirst < 1 || hostLast > 65535 || hostLast < hostFirst || containerFirst < 1 ||
             containerLast > 65535 || containerLast - containerFirst != hostLast - hostFirst)
@@ -49,7 +51,7 @@ public record PortMapping(String protocol, String hostIp, int hostFirst, int hos
             throw JvsException.invalid("invalid --publish " + text +
                 ": ports in 1-65535, ranges of the same length (host port 0: one chosen for one port)");
         }
-        return new PortMapping(m.group(6) == null ? "tcp" : m.group(6), hostIp, hostFirst, hostLast,
+        return new PortMapping(m.group(7) == null ? "tcp" : m.group(7), hostIp, hostFirst, hostLast,
             containerFirst);
     }
 
@@ -73,7 +75,7 @@ public record PortMapping(String protocol, String hostIp, int hostFirst, int hos
     @Override
     public String toString()
     {
-        return (hostIp.isEmpty() ? "" : hostIp + ":") +
+        return (hostIp.isEmpty() ? "" : hostIp.indexOf(':') >= 0 ? "[" + hostIp + "]:" : hostIp + ":") +
             (hostFirst == hostLast ? "" + hostFirst : hostFirst + "-" + hostLast) + ":" +
             (hostFirst == hostLast ? "" + containerFirst : containerFirst + "-" + containerLast()) + "/" + protocol;
     }

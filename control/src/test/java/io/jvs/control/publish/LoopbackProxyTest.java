@@ -149,6 +149,27 @@ final class LoopbackProxyTest
         assertEquals(0, proxy.listeningPorts());
     }
 
+    /** Published on 127.0.0.1 and [::1] (as docker-proxy listens on [::] too): both reach the IPv4 container. */
+    @Test
+    void tcpOnIpv6LoopbackReachesTheIpv4Container() throws Exception
+    {
+        final NioEchoServer server = new NioEchoServer();
+        closeables.add(server);
+        final int hostPort = freePort();
+        proxy.openTcp(7, PublishScope.ALL.loopbackAddresses(), hostPort, hostPort, LOOPBACK, server.port());
+        assertEquals(2, proxy.listeningPorts(), "127.0.0.1 and [::1]");
+        for (final String host : List.of("127.0.0.1", "::1"))
+        {
+            try (SocketChannel client = SocketChannel.open(new InetSocketAddress(InetAddress.getByName(host),
+                hostPort)))
+            {
+                assertEquals("via " + host, echo(client, "via " + host));
+            }
+        }
+        proxy.close(7);
+        assertEquals(0, proxy.listeningPorts());
+    }
+
     /**
      * Issue 17 item 9: 3,000 idle clients (the proxy used to close everything past 1,024 and a new request got an
      * empty reply) stay open through the proxy, a new client is still served, and old idle ones still work.

@@ -41,4 +41,14 @@ class PortMappingTest
         assertThrows(JvsException.class, () -> PortMapping.parse("0:0"));
         assertThrows(JvsException.class, () -> PortMapping.parse("300.1.1.1:80:80"));
     }
+
+    @Test
+    void anIpv6HostAddressComesInBracketsAsDockerWritesIt()
+    {
+        final PortMapping mapping = PortMapping.parse("[::1]:8080:80");
+        assertEquals("::1", mapping.hostIp());
+        assertEquals(8080, mapping.hostFirst());
+        assertEquals("[::1]:8080:80/tcp", mapping.toString());
+        assertEquals(mapping, PortMapping.parse(mapping.toString()), "journaled as it prints");
+    }
 }

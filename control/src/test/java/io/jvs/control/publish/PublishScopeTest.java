@@ -36,4 +36,20 @@ class PublishScopeTest
             .contains("no host port"));
         assertThrows(JvsException.class, () -> PublishScope.of(UPLINK, null, true), "no uplink: not served");
     }
+
+    @Test
+    void ipv6LoopbackIsServedOtherIpv6AddressesAreRefused()
+    {
+        assertEquals(PublishScope.LOOPBACK6, PublishScope.of("::1", UPLINK, true));
+        assertEquals(PublishScope.LOOPBACK6, PublishScope.of("[::1]", UPLINK, true));
+        assertEquals(1, PublishScope.LOOPBACK6.loopbackAddresses().size());
+        assertTrue(PublishScope.LOOPBACK6.loopbackAddresses().get(0).isLoopbackAddress());
+        assertTrue(PublishScope.ALL.loopbackAddresses().size() == 2, "this host has ::1: ALL listens there too");
+        assertTrue(assertThrows(JvsException.class, () -> PublishScope.of("::", UPLINK, true)).getMessage()
+            .contains("over IPv6 jvs publishes on ::1 only"));
+        assertTrue(assertThrows(JvsException.class, () -> PublishScope.of("2001:db8::5", UPLINK, true)).getMessage()
+            .contains("over IPv6 jvs publishes on ::1 only"));
+        assertTrue(assertThrows(JvsException.class, () -> PublishScope.of("::1", UPLINK, false)).getMessage()
+            .contains("no host port"));
+    }
 }
