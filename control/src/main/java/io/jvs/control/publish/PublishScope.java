@@ -106,7 +106,7 @@ public enum PublishScope
                 hostIp.length() - 1) : hostIp;
             if (!isIpv6Loopback(v6))
             {
-                throw JvsException.invalid("cannot publish on " + v6 + ": over IPv6 jvs publishes on ::1 only " +
+                throw JvsException.invalid("cannot publish on [" + v6 + "]: over IPv6 jvs publishes on [::1] only " +
                     "(the host's own connections; no IPv6 DNAT yet)");
             }
             if (!loopbackProxy)

@@ -46,9 +46,9 @@ class PublishScopeTest
         assertTrue(PublishScope.LOOPBACK6.loopbackAddresses().get(0).isLoopbackAddress());
         assertTrue(PublishScope.ALL.loopbackAddresses().size() == 2, "this host has ::1: ALL listens there too");
         assertTrue(assertThrows(JvsException.class, () -> PublishScope.of("::", UPLINK, true)).getMessage()
-            .contains("over IPv6 jvs publishes on ::1 only"));
+            .contains("over IPv6 jvs publishes on [::1] only"));
         assertTrue(assertThrows(JvsException.class, () -> PublishScope.of("2001:db8::5", UPLINK, true)).getMessage()
-            .contains("over IPv6 jvs publishes on ::1 only"));
+            .contains("over IPv6 jvs publishes on [::1] only"));
         assertTrue(assertThrows(JvsException.class, () -> PublishScope.of("::1", UPLINK, false)).getMessage()
             .contains("no host port"));
     }
