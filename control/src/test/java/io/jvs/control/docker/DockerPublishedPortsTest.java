@@ -143,8 +143,11 @@ class DockerPublishedPortsTest
 
         assertEquals("echo:out from 10.219.0.1", fromOutside("out"), "outside -> uplink address:HOSTPORT");
         assertEquals("echo:lo from 169.254.219.1", fromLocalhost("lo"), "host -> 127.0.0.1:HOSTPORT");
-        assertEquals(List.of("127.0.0.1:" + hostPort), listening("-Hltn"), "TCP listener on loopback");
-        assertEquals(List.of("127.0.0.1:" + hostPort), listening("-Hlun"), "UDP listener on loopback");
+        // On 127.0.0.1 and, as docker-proxy listens on [::] too, on [::1] (this host has it).
+        assertEquals(List.of("127.0.0.1:" + hostPort, "[::1]:" + hostPort), sorted(listening("-Hltn")),
+            "TCP listeners on loopback");
+        assertEquals(List.of("127.0.0.1:" + hostPort, "[::1]:" + hostPort), sorted(listening("-Hlun")),
+            "UDP listeners on loopback");
         assertEquals("udp:lo from 169.254.219.1", fromLocalhostUdp("lo"), "host -> 127.0.0.1:HOSTPORT/udp");
 
         // A restart: the publications come back from the journal.
@@ -350,6 +353,11 @@ class DockerPublishedPortsTest
     {
         return Command.run("ss", flags, "sport = :" + port).lines().filter(l -> !l.isBlank())
             .map(l -> l.trim().split("\\s+")[3]).toList();
+    }
+
+    private static List<String> sorted(final List<String> listeners)
+    {
+        return listeners.stream().sorted().toList();
     }
 
     private List<String> published()
