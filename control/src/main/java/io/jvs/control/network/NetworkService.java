@@ -41,7 +41,7 @@ import java.util.Optional;
  * the steps before it, so a refused request leaves everything as it was. One lock (this object's monitor) serialises
  * requests: this is the slow path, a few kernel calls per request.
  * <p>
- * Over 800 lines (846) after IPv6 and crash-safe attaches came in on 2026-12-08: what remains is the public entry
+ * Over 800 lines (851) after IPv6 and crash-safe attaches came in on 2026-12-08: what remains is the public entry
  * points and the undo of each multi-step change, which read best beside each other. Where it would split next, along
  * its own sections: the sandboxes section (create, adopt, remove) into a class of its own, as the drivers, the
  * restore ({@link NetworkRestore}) and the attach intents ({@link AttachIntents}) already are.

@@ -53,7 +53,7 @@ import java.util.concurrent.TimeoutException;
  * {@link #MAX_CONNECTIONS} spliced connections and {@link #MAX_UDP_FLOWS} UDP flows (more are refused: closed, or
  * the datagram dropped). The source address the container sees is the host's address on the host port.
  * <p>
- * Over 800 lines (828): one selector thread owns TCP splices and UDP flows, and their shared loop, commands and
+ * Over 800 lines (854): one selector thread owns TCP splices and UDP flows, and their shared loop, commands and
  * clean-up read best in one place. Where it would split: the UDP relay (listeners, flows, their expiry) into a class
  * the selector thread calls, as the TCP side's buffers already are.
  */

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * The network store made durable: every change is written to the {@link StateTables} before the in-memory view
@@ -50,7 +51,7 @@ public final class JournaledNetworkStore implements NetworkStore
     }
 
     /** Decodes one table's rows; a row that does not decode refuses the start with where it is, changing nothing. */
-    private void load(final String table, final java.util.function.BiConsumer<String, JsonNode> decode)
+    private void load(final String table, final BiConsumer<String, JsonNode> decode)
     {
         tables.rows(table).forEach((key, row) ->
         {
