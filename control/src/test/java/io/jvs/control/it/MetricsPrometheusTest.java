@@ -130,6 +130,10 @@ class MetricsPrometheusTest
                 Files.readString(setup.dir.resolve("prometheus.log")));
             return "";
         }
+        if (response.statusCode() != 200)
+        {
+            return ""; // 503 "Service Unavailable" while Prometheus starts: not yet, as when it does not answer
+        }
         final JsonNode result = json.readTree(response.body()).path("data").path("result");
         return result.size() == 1 ? result.get(0).path("value").get(1).asText() : "";
     }
